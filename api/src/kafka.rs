@@ -1,0 +1,1 @@
+//! Kafka admin through rdkafka: the only module that knows rdkafka.

@@ -1,0 +1,4 @@
+//! Meshport's API as a library: the router, its state and the modules behind it. `main.rs` only launches it.
+
+pub mod kafka;
+pub mod registry;

@@ -1,0 +1,1 @@
+//! Placeholder until the dev registry lands.

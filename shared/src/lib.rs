@@ -1,0 +1,18 @@
+//! Meshport's shared vocabulary: what a data product is, the names it is made of, the organisation's governance
+//! policy and the one `validate` that enforces it, and the API's request, response and error shapes.
+//!
+//! This crate does no I/O and builds for `wasm32-unknown-unknown`, so the portal and the API check input with the
+//! very same functions.
+
+pub mod api;
+pub mod names;
+pub mod policy;
+pub mod product;
+
+pub use api::{ApiError, ErrorCode};
+pub use names::{DomainName, NameError, ProductId, SubjectName, TeamName, TopicName};
+pub use policy::{GovernancePolicy, SchemaFact, Violation, ViolationCode, validate};
+pub use product::{
+    DataProduct, Deprecation, Description, OutputPort, Owner, ProductStatus, Quality, SchemaFormat, SlaTier,
+    SupportChannel, SupportKind,
+};

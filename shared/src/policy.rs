@@ -1,0 +1,447 @@
+//! The organisation's governance policy, as data, and the one `validate` that checks a product against it.
+//!
+//! The API runs `validate` before every write and the portal runs it on every keystroke, so both always agree.
+
+use serde::{Deserialize, Serialize};
+
+use crate::names::{DomainName, TeamName};
+use crate::product::{DataProduct, ProductStatus, Quality, SlaTier};
+
+/// What an organisation demands of every data product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GovernancePolicy {
+    /// The organisation's domains and the teams that belong to each. Empty means any domain is accepted.
+    #[serde(default)]
+    pub domains: Vec<DomainPolicy>,
+    /// Optional fields this organisation makes mandatory.
+    #[serde(default)]
+    pub required_fields: Vec<RequiredField>,
+    pub allowed_qualities: Vec<Quality>,
+    pub allowed_slas: Vec<SlaTier>,
+    /// A convention every product topic name must follow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_naming: Option<NamingConvention>,
+    /// Whether a product's topic must have a registered value schema.
+    pub schema_required: bool,
+    /// Whether the owning team must be one of the product domain's teams.
+    pub owner_must_belong_to_domain: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainPolicy {
+    pub name: DomainName,
+    #[serde(default)]
+    pub description: String,
+    pub teams: Vec<TeamName>,
+}
+
+/// A regular expression topic names must match, with an example shown to people who break it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamingConvention {
+    pub pattern: String,
+    pub example: String,
+}
+
+/// Product fields that are optional in the data model but may be required by policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequiredField {
+    DescriptionUsage,
+    DescriptionLimitations,
+    OwnerContact,
+    Tags,
+    Support,
+    KeySubject,
+}
+
+impl RequiredField {
+    fn path(self) -> &'static str {
+        match self {
+            Self::DescriptionUsage => "description.usage",
+            Self::DescriptionLimitations => "description.limitations",
+            Self::OwnerContact => "owner.contact",
+            Self::Tags => "tags",
+            Self::Support => "support",
+            Self::KeySubject => "output_port.key_subject",
+        }
+    }
+
+    fn is_missing(self, product: &DataProduct) -> bool {
+        match self {
+            Self::DescriptionUsage => product.description.usage.trim().is_empty(),
+            Self::DescriptionLimitations => product.description.limitations.trim().is_empty(),
+            Self::OwnerContact => product.owner.contact.trim().is_empty(),
+            Self::Tags => product.tags.is_empty(),
+            Self::Support => product.support.is_empty(),
+            Self::KeySubject => product.output_port.key_subject.is_none(),
+        }
+    }
+}
+
+/// What is known about the product topic's value schema when validating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaFact {
+    Registered,
+    Missing,
+    /// Not looked up (the portal before the topic is chosen); schema rules are then not checked.
+    Unknown,
+}
+
+/// A stable, machine-readable reason a product breaks the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViolationCode {
+    RequiredFieldMissing,
+    TooLong,
+    InvalidVersion,
+    InvalidTag,
+    InvalidDate,
+    UnknownDomain,
+    OwnerNotInDomain,
+    QualityNotAllowed,
+    SlaNotAllowed,
+    TopicNamingConvention,
+    SchemaMissing,
+    DeprecationMissing,
+    PolicyInvalid,
+}
+
+/// One broken rule: which field, and a sentence saying how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    pub code: ViolationCode,
+    pub field: String,
+    pub message: String,
+}
+
+impl Violation {
+    fn new(code: ViolationCode, field: &str, message: impl Into<String>) -> Self {
+        Self { code, field: field.to_owned(), message: message.into() }
+    }
+}
+
+const MAX_NAME: usize = 120;
+const MAX_TEXT: usize = 4_000;
+const MAX_TAGS: usize = 20;
+const MAX_TAG: usize = 40;
+
+impl GovernancePolicy {
+    /// Checks the policy itself, so a broken policy file is refused when the API starts rather than on a write.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(naming) = &self.topic_naming {
+            regex_lite::Regex::new(&naming.pattern)
+                .map_err(|e| format!("topic_naming.pattern `{}` is not a valid regex: {e}", naming.pattern))?;
+        }
+        if self.allowed_qualities.is_empty() {
+            return Err("allowed_qualities must name at least one quality".into());
+        }
+        if self.allowed_slas.is_empty() {
+            return Err("allowed_slas must name at least one SLA tier".into());
+        }
+        Ok(())
+    }
+
+    pub fn domain(&self, name: &DomainName) -> Option<&DomainPolicy> {
+        self.domains.iter().find(|d| &d.name == name)
+    }
+}
+
+/// Checks `product` against `policy` and returns every violation, in field order; empty means it complies.
+pub fn validate(product: &DataProduct, policy: &GovernancePolicy, schema: SchemaFact) -> Vec<Violation> {
+    use ViolationCode as C;
+    let mut violations = Vec::new();
+    let mut push = |code, field: &str, message: String| violations.push(Violation::new(code, field, message));
+
+    if product.name.trim().is_empty() {
+        push(C::RequiredFieldMissing, "name", "give the product a name".into());
+    } else if product.name.chars().count() > MAX_NAME {
+        push(C::TooLong, "name", format!("the name is longer than {MAX_NAME} characters"));
+    }
+    if !is_semver(&product.version) {
+        push(C::InvalidVersion, "version", format!("`{}` is not a version like 1.0.0", short(&product.version)));
+    }
+
+    match policy.domain(&product.domain) {
+        None if !policy.domains.is_empty() => {
+            let known: Vec<&str> = policy.domains.iter().map(|d| d.name.as_str()).collect();
+            push(
+                C::UnknownDomain,
+                "domain",
+                format!("domain `{}` is not one of the organisation's domains: {}", product.domain, known.join(", ")),
+            );
+        }
+        Some(domain) if policy.owner_must_belong_to_domain && !domain.teams.contains(&product.owner.team) => {
+            push(
+                C::OwnerNotInDomain,
+                "owner.team",
+                format!("team `{}` does not belong to domain `{}`", product.owner.team, product.domain),
+            );
+        }
+        _ => {}
+    }
+
+    if product.description.purpose.trim().is_empty() {
+        push(C::RequiredFieldMissing, "description.purpose", "say what the product is for".into());
+    }
+    for (field, text) in [
+        ("description.purpose", &product.description.purpose),
+        ("description.limitations", &product.description.limitations),
+        ("description.usage", &product.description.usage),
+    ] {
+        if text.chars().count() > MAX_TEXT {
+            push(C::TooLong, field, format!("the text is longer than {MAX_TEXT} characters"));
+        }
+    }
+    for required in &policy.required_fields {
+        if required.is_missing(product) {
+            push(C::RequiredFieldMissing, required.path(), format!("the policy requires `{}`", required.path()));
+        }
+    }
+
+    if product.tags.len() > MAX_TAGS {
+        push(C::InvalidTag, "tags", format!("at most {MAX_TAGS} tags"));
+    }
+    for tag in &product.tags {
+        if tag.is_empty() || tag.chars().count() > MAX_TAG || !tag.chars().all(|c| c.is_alphanumeric() || c == '-') {
+            push(
+                C::InvalidTag,
+                "tags",
+                format!("tag `{}` must be 1 to {MAX_TAG} letters, digits or `-`", short(tag)),
+            );
+        }
+    }
+
+    if !policy.allowed_qualities.contains(&product.quality) {
+        push(
+            C::QualityNotAllowed,
+            "quality",
+            format!("quality `{}` is not allowed: use {}", product.quality.as_str(), list(&policy.allowed_qualities, |q| q.as_str())),
+        );
+    }
+    if !policy.allowed_slas.contains(&product.sla) {
+        push(
+            C::SlaNotAllowed,
+            "sla",
+            format!("SLA `{}` is not allowed: use {}", product.sla.as_str(), list(&policy.allowed_slas, |s| s.as_str())),
+        );
+    }
+
+    if let Some(naming) = &policy.topic_naming {
+        let topic = product.output_port.topic.as_str();
+        match regex_lite::Regex::new(&naming.pattern) {
+            Ok(re) if re.is_match(topic) => {}
+            Ok(_) => push(
+                C::TopicNamingConvention,
+                "output_port.topic",
+                format!("topic `{topic}` does not follow the naming convention `{}` (e.g. `{}`)", naming.pattern, naming.example),
+            ),
+            Err(e) => push(C::PolicyInvalid, "output_port.topic", format!("the naming convention is broken: {e}")),
+        }
+    }
+    if policy.schema_required && schema == SchemaFact::Missing {
+        push(
+            C::SchemaMissing,
+            "output_port.value_subject",
+            format!(
+                "topic `{}` has no value schema: register `{}` first",
+                product.output_port.topic, product.output_port.value_subject
+            ),
+        );
+    }
+
+    match (&product.status, &product.deprecation) {
+        (ProductStatus::Deprecated, None) => push(
+            C::DeprecationMissing,
+            "deprecation",
+            "a deprecated product needs a sunset date and, ideally, a replacement".into(),
+        ),
+        (_, Some(deprecation)) if !is_date(&deprecation.sunset) => push(
+            C::InvalidDate,
+            "deprecation.sunset",
+            format!("`{}` is not a date like 2027-01-31", short(&deprecation.sunset)),
+        ),
+        _ => {}
+    }
+    violations
+}
+
+fn list<T>(items: &[T], name: impl Fn(&T) -> &'static str) -> String {
+    items.iter().map(name).collect::<Vec<_>>().join(", ")
+}
+
+fn short(text: &str) -> String {
+    text.chars().take(40).collect()
+}
+
+/// `MAJOR.MINOR.PATCH` with plain numbers, as ODPS versions are.
+fn is_semver(version: &str) -> bool {
+    let parts: Vec<&str> = version.split('.').collect();
+    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `YYYY-MM-DD` naming a day that exists.
+fn is_date(date: &str) -> bool {
+    let bytes = date.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| date.get(range).and_then(|s| s.parse::<u32>().ok());
+    match (number(0..4), number(5..7), number(8..10)) {
+        (Some(year), Some(month @ 1..=12), Some(day)) => {
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+            let february = if leap { 29 } else { 28 };
+            let days = [31, february, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month as usize - 1];
+            (1..=days).contains(&day)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::{ProductId, SubjectName, TopicName};
+    use crate::product::{Deprecation, Description, OutputPort, Owner, SchemaFormat};
+
+    fn policy() -> GovernancePolicy {
+        GovernancePolicy {
+            domains: vec![DomainPolicy {
+                name: DomainName::parse("membership").unwrap(),
+                description: String::new(),
+                teams: vec![TeamName::parse("accounts").unwrap()],
+            }],
+            required_fields: vec![RequiredField::OwnerContact],
+            allowed_qualities: vec![Quality::Authoritative, Quality::Curated],
+            allowed_slas: vec![SlaTier::Tier1, SlaTier::Tier2],
+            topic_naming: Some(NamingConvention { pattern: "^[a-z][a-z0-9_.-]*$".into(), example: "users".into() }),
+            schema_required: true,
+            owner_must_belong_to_domain: true,
+        }
+    }
+
+    fn product() -> DataProduct {
+        let topic = TopicName::parse("users").unwrap();
+        DataProduct {
+            id: ProductId::parse("users").unwrap(),
+            name: "Users".into(),
+            version: "1.0.0".into(),
+            domain: DomainName::parse("membership").unwrap(),
+            owner: Owner { team: TeamName::parse("accounts").unwrap(), contact: "accounts@acme.example".into(), members: vec![] },
+            status: ProductStatus::Active,
+            description: Description { purpose: "Every registered user".into(), ..Description::default() },
+            tags: vec!["users".into()],
+            output_port: OutputPort {
+                value_subject: SubjectName::value_of(&topic),
+                topic,
+                key_subject: None,
+                schema_format: SchemaFormat::Avro,
+            },
+            quality: Quality::Authoritative,
+            sla: SlaTier::Tier1,
+            support: vec![],
+            personal_fields: vec![],
+            deprecation: None,
+            revision: 0,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    fn check(change: impl FnOnce(&mut DataProduct), schema: SchemaFact, expected: &[(ViolationCode, &str)]) {
+        let mut product = product();
+        change(&mut product);
+        let got: Vec<(ViolationCode, String)> =
+            validate(&product, &policy(), schema).into_iter().map(|v| (v.code, v.field)).collect();
+        let expected: Vec<(ViolationCode, String)> = expected.iter().map(|(c, f)| (*c, f.to_string())).collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn a_compliant_product_has_no_violations() {
+        check(|_| {}, SchemaFact::Registered, &[]);
+        check(|_| {}, SchemaFact::Unknown, &[]);
+    }
+
+    #[test]
+    fn every_violation_is_returned_at_once() {
+        check(
+            |p| {
+                p.name = " ".into();
+                p.owner.team = TeamName::parse("growth").unwrap();
+                p.owner.contact.clear();
+                p.quality = Quality::Raw;
+                p.sla = SlaTier::Tier3;
+            },
+            SchemaFact::Missing,
+            &[
+                (ViolationCode::RequiredFieldMissing, "name"),
+                (ViolationCode::OwnerNotInDomain, "owner.team"),
+                (ViolationCode::RequiredFieldMissing, "owner.contact"),
+                (ViolationCode::QualityNotAllowed, "quality"),
+                (ViolationCode::SlaNotAllowed, "sla"),
+                (ViolationCode::SchemaMissing, "output_port.value_subject"),
+            ],
+        );
+    }
+
+    #[test]
+    fn unknown_domains_and_naming_conventions_are_reported() {
+        check(
+            |p| {
+                p.domain = DomainName::parse("finance").unwrap();
+                p.output_port.topic = TopicName::parse("Users_RAW").unwrap();
+            },
+            SchemaFact::Registered,
+            &[(ViolationCode::UnknownDomain, "domain"), (ViolationCode::TopicNamingConvention, "output_port.topic")],
+        );
+    }
+
+    #[test]
+    fn a_missing_schema_message_says_what_to_register() {
+        let violations = validate(&product(), &policy(), SchemaFact::Missing);
+        assert_eq!(violations[0].message, "topic `users` has no value schema: register `users-value` first");
+    }
+
+    #[test]
+    fn deprecation_needs_a_real_sunset_date() {
+        check(|p| p.status = ProductStatus::Deprecated, SchemaFact::Registered, &[(
+            ViolationCode::DeprecationMissing,
+            "deprecation",
+        )]);
+        for (sunset, ok) in [("2028-02-29", true), ("2027-02-29", false), ("2027-13-01", false), ("soon", false)] {
+            let expected: &[(ViolationCode, &str)] =
+                if ok { &[] } else { &[(ViolationCode::InvalidDate, "deprecation.sunset")] };
+            check(
+                |p| {
+                    p.status = ProductStatus::Deprecated;
+                    p.deprecation = Some(Deprecation { sunset: sunset.into(), replacement: None, message: String::new() });
+                },
+                SchemaFact::Registered,
+                expected,
+            );
+        }
+    }
+
+    #[test]
+    fn versions_and_tags_are_checked() {
+        check(
+            |p| {
+                p.version = "v1".into();
+                p.tags = vec!["ok".into(), "not ok".into()];
+            },
+            SchemaFact::Registered,
+            &[(ViolationCode::InvalidVersion, "version"), (ViolationCode::InvalidTag, "tags")],
+        );
+    }
+
+    #[test]
+    fn a_policy_with_a_broken_regex_is_refused() {
+        let mut broken = policy();
+        broken.topic_naming = Some(NamingConvention { pattern: "([".into(), example: String::new() });
+        assert!(broken.check().unwrap_err().contains("not a valid regex"));
+        assert_eq!(policy().check(), Ok(()));
+    }
+}

@@ -1,0 +1,205 @@
+//! The data product: a Kafka topic, its schema and the governance metadata that make it discoverable and
+//! trustworthy. Field names follow the Bitol Open Data Product Standard (ODPS v1.0.0) where it has one.
+
+use serde::{Deserialize, Serialize};
+
+use crate::names::{DomainName, ProductId, SubjectName, TeamName, TopicName};
+
+/// A data product as the catalog keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataProduct {
+    pub id: ProductId,
+    /// The human name shown in the portal.
+    pub name: String,
+    /// The product's own semantic version (ODPS `version`); a breaking schema change makes a new major version.
+    pub version: String,
+    pub domain: DomainName,
+    pub owner: Owner,
+    pub status: ProductStatus,
+    pub description: Description,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub output_port: OutputPort,
+    pub quality: Quality,
+    pub sla: SlaTier,
+    #[serde(default)]
+    pub support: Vec<SupportChannel>,
+    /// Schema field paths (`customer.email`) that hold personal data and are masked in samples.
+    #[serde(default)]
+    pub personal_fields: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecation: Option<Deprecation>,
+    /// Increases on every stored change; writers send the revision they read to detect lost updates.
+    #[serde(default)]
+    pub revision: u64,
+    /// RFC 3339 UTC timestamps, set by the API.
+    #[serde(default)]
+    pub created_at: String,
+    #[serde(default)]
+    pub updated_at: String,
+}
+
+/// Who owns a product and how to reach them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Owner {
+    pub team: TeamName,
+    /// A contact address for the team (mail or chat handle).
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+/// Where a product stands in its life. Only `active` and `deprecated` products are offered for new consumers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductStatus {
+    Draft,
+    Active,
+    Deprecated,
+    Retired,
+}
+
+impl ProductStatus {
+    pub const ALL: [Self; 4] = [Self::Draft, Self::Active, Self::Deprecated, Self::Retired];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Active => "active",
+            Self::Deprecated => "deprecated",
+            Self::Retired => "retired",
+        }
+    }
+}
+
+/// ODPS's description block: why the product exists, what it cannot be used for, how to use it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Description {
+    pub purpose: String,
+    #[serde(default)]
+    pub limitations: String,
+    #[serde(default)]
+    pub usage: String,
+}
+
+/// The product's output port: the topic consumers read and the subjects describing its records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputPort {
+    pub topic: TopicName,
+    pub value_subject: SubjectName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_subject: Option<SubjectName>,
+    pub schema_format: SchemaFormat,
+}
+
+/// The schema languages a registry stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SchemaFormat {
+    Avro,
+    Json,
+    Protobuf,
+}
+
+impl SchemaFormat {
+    /// The name Confluent's REST API uses in `schemaType`.
+    pub fn registry_name(self) -> &'static str {
+        match self {
+            Self::Avro => "AVRO",
+            Self::Json => "JSON",
+            Self::Protobuf => "PROTOBUF",
+        }
+    }
+}
+
+/// How far the data can be trusted, from the source of truth down to raw feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quality {
+    /// The system of record for this data.
+    Authoritative,
+    /// Cleaned, joined or enriched from other products.
+    Curated,
+    /// As captured, with no guarantees on content.
+    Raw,
+}
+
+impl Quality {
+    pub const ALL: [Self; 3] = [Self::Authoritative, Self::Curated, Self::Raw];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Authoritative => "authoritative",
+            Self::Curated => "curated",
+            Self::Raw => "raw",
+        }
+    }
+}
+
+/// The service level the owning team commits to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum SlaTier {
+    /// Around the clock, incidents answered within the hour.
+    #[serde(rename = "tier-1")]
+    Tier1,
+    /// Business hours, next-day fixes.
+    #[serde(rename = "tier-2")]
+    Tier2,
+    /// Best effort.
+    #[serde(rename = "tier-3")]
+    Tier3,
+}
+
+impl SlaTier {
+    pub const ALL: [Self; 3] = [Self::Tier1, Self::Tier2, Self::Tier3];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tier1 => "tier-1",
+            Self::Tier2 => "tier-2",
+            Self::Tier3 => "tier-3",
+        }
+    }
+
+    pub fn summary(self) -> &'static str {
+        match self {
+            Self::Tier1 => "24x7, response within 1 hour",
+            Self::Tier2 => "business hours, fix next working day",
+            Self::Tier3 => "best effort",
+        }
+    }
+}
+
+/// A way to get help with a product (ODPS `support`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportChannel {
+    pub kind: SupportKind,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportKind {
+    Chat,
+    Email,
+    Issues,
+    Docs,
+}
+
+/// Set when a product is deprecated: when it goes away and what to use instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deprecation {
+    /// The day (YYYY-MM-DD) after which the product may be retired.
+    pub sunset: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<ProductId>,
+    #[serde(default)]
+    pub message: String,
+}
