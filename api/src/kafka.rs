@@ -1,1 +1,567 @@
 //! Kafka admin through rdkafka: the only module that knows rdkafka.
+//!
+//! `KafkaAdmin` is built once at start and cloned into every handler. librdkafka connects lazily and reconnects on its
+//! own, so building it never blocks or fails because the cluster is down, and the same instance recovers when the
+//! cluster returns; every call is bounded by the timeout given at construction and reports a cluster it cannot reach
+//! as `KafkaError::Unavailable`. librdkafka's synchronous calls run on tokio's blocking pool so they never stall the
+//! async runtime.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use meshport_shared::TopicName;
+use rdkafka::admin::{AdminClient, AdminOptions, ConfigResource, ResourceSpecifier, TopicReplication};
+use rdkafka::client::ClientContext;
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::{KafkaError as RdKafkaError, RDKafkaErrorCode};
+use rdkafka::metadata::Metadata;
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::util::Timeout;
+use rdkafka::{Offset, TopicPartitionList};
+use serde::Serialize;
+
+/// What went wrong talking to Kafka, split by what the caller can do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KafkaError {
+    /// The cluster could not be reached, or did not answer within the timeout; retrying later may work.
+    #[error("Kafka is unavailable: {0}")]
+    Unavailable(String),
+    #[error("topic `{0}` already exists")]
+    TopicExists(String),
+    #[error("topic `{0}` does not exist")]
+    UnknownTopic(String),
+    /// The broker lacks the API the operation needs (some Kafka-compatible brokers implement only part of it).
+    #[error("the Kafka broker does not support {operation}: {reason}")]
+    Unsupported { operation: &'static str, reason: String },
+    /// Kafka or librdkafka refused a setting: a client property, or a topic's partitions, replication or configs.
+    #[error("Kafka refused the configuration: {0}")]
+    InvalidConfig(String),
+    #[error("Kafka failed: {0}")]
+    Other(String),
+}
+
+/// A topic as the cluster describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopicInfo {
+    pub name: String,
+    pub partitions: i32,
+    pub replication_factor: i32,
+    /// The topic's configuration as DescribeConfigs reports it, sensitive entries left out: Kafka includes every
+    /// default, tansu only what was set at creation. Empty when the broker cannot describe configs.
+    pub configs: BTreeMap<String, String>,
+    /// Kafka's own bookkeeping topics (`__consumer_offsets`, `__transaction_state`).
+    pub internal: bool,
+}
+
+/// A topic to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTopic {
+    pub name: TopicName,
+    pub partitions: i32,
+    /// `-1` leaves it to the broker's default.
+    pub replication_factor: i32,
+    pub configs: BTreeMap<String, String>,
+}
+
+/// A consumer group's committed offset on one partition; `None` when the group has committed nothing there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PartitionOffset {
+    pub partition: i32,
+    pub offset: Option<i64>,
+}
+
+/// The Kafka cluster, as the portal administers it. Cheap to clone: the clients live behind an `Arc`.
+#[derive(Clone)]
+pub struct KafkaAdmin {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    admin: AdminClient<QuietContext>,
+    producer: FutureProducer<QuietContext>,
+    /// The settings every client shares, kept to build the short-lived consumers that read committed offsets.
+    consumer_config: ClientConfig,
+    timeout: Duration,
+    bootstrap_servers: String,
+    /// Only the names of the extra properties: their values may be credentials.
+    extra_keys: Vec<String>,
+}
+
+impl fmt::Debug for KafkaAdmin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KafkaAdmin")
+            .field("bootstrap_servers", &self.inner.bootstrap_servers)
+            .field("extra_config_keys", &self.inner.extra_keys)
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KafkaAdmin {
+    /// Builds the clients without contacting the cluster. `extra_config` holds further librdkafka properties
+    /// (`security.protocol`, `sasl.*`, ...) and overrides ours; its values are never logged or echoed in errors.
+    /// Fails only when librdkafka refuses a property.
+    pub fn new(
+        bootstrap_servers: &str,
+        extra_config: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<Self, KafkaError> {
+        let timeout_ms = timeout.as_millis().clamp(1, i32::MAX as u128).to_string();
+        let mut config = ClientConfig::new();
+        config
+            .set("bootstrap.servers", bootstrap_servers)
+            .set("client.id", "meshport")
+            // A portal never means to create a topic by looking at it or writing to it.
+            .set("allow.auto.create.topics", "false")
+            // librdkafka backs off up to 10 s between reconnects by default; a returning cluster should be noticed
+            // by the next request, not ten seconds later.
+            .set("reconnect.backoff.max.ms", "1000")
+            .set("socket.connection.setup.timeout.ms", timeout.as_millis().clamp(1000, i32::MAX as u128).to_string())
+            .set_log_level(RDKafkaLogLevel::Warning);
+        for (key, value) in extra_config {
+            config.set(key, value);
+        }
+
+        let mut consumer_config = config.clone();
+        consumer_config.set("enable.auto.commit", "false");
+
+        let mut producer_config = config.clone();
+        // A message that cannot be delivered within the timeout fails instead of waiting the default five minutes,
+        // and one for a topic the cluster does not have fails as such before that (librdkafka waits 30 s by default
+        // for a new topic to show up), rather than as a timeout that looks like an outage.
+        producer_config
+            .set("message.timeout.ms", &timeout_ms)
+            .set("topic.metadata.propagation.max.ms", (timeout.as_millis() / 2).clamp(1, i32::MAX as u128).to_string());
+
+        let admin = config.create_with_context(QuietContext).map_err(|e| refused_property(&e, extra_config))?;
+        let producer =
+            producer_config.create_with_context(QuietContext).map_err(|e| refused_property(&e, extra_config))?;
+
+        Ok(Self {
+            inner: Arc::new(Inner {
+                admin,
+                producer,
+                consumer_config,
+                timeout,
+                bootstrap_servers: bootstrap_servers.to_owned(),
+                extra_keys: extra_config.iter().map(|(key, _)| key.clone()).collect(),
+            }),
+        })
+    }
+
+    /// A metadata round trip: the cluster answers within the timeout, or this says why not.
+    pub async fn ping(&self) -> Result<(), KafkaError> {
+        self.metadata("reaching the cluster").await.map(drop)
+    }
+
+    /// Every topic except Kafka's internal ones, sorted by name.
+    pub async fn topics(&self) -> Result<Vec<TopicInfo>, KafkaError> {
+        let metadata = self.metadata("listing topics").await?;
+        let mut topics: Vec<TopicInfo> = metadata.into_iter().filter(|topic| !topic.internal).collect();
+        topics.sort_by(|a, b| a.name.cmp(&b.name));
+        self.add_configs(&mut topics).await?;
+        Ok(topics)
+    }
+
+    /// One topic, or `None` when the cluster has no such topic.
+    pub async fn topic(&self, name: &TopicName) -> Result<Option<TopicInfo>, KafkaError> {
+        // Asking for every topic and picking ours can never create it: a request naming the topic could, on a broker
+        // with `auto.create.topics.enable` that predates the request's opt-out (Kafka 0.11).
+        let metadata = self.metadata("describing a topic").await?;
+        let Some(topic) = metadata.into_iter().find(|topic| topic.name == name.as_str()) else {
+            return Ok(None);
+        };
+        let mut topics = vec![topic];
+        self.add_configs(&mut topics).await?;
+        Ok(topics.pop())
+    }
+
+    pub async fn create_topic(&self, spec: &NewTopic) -> Result<(), KafkaError> {
+        const OPERATION: &str = "creating topics";
+        let name = spec.name.as_str();
+        // Kafka refuses these itself, but not every Kafka-compatible broker does (tansu creates a topic with no
+        // partitions), and a topic nobody can write to is never what was meant.
+        if spec.partitions == 0 || spec.partitions < -1 {
+            return Err(KafkaError::InvalidConfig(format!(
+                "`{name}`: partitions must be at least 1, or -1 for the broker's default, not {}",
+                spec.partitions
+            )));
+        }
+        if spec.replication_factor == 0 || spec.replication_factor < -1 {
+            return Err(KafkaError::InvalidConfig(format!(
+                "`{name}`: replication factor must be at least 1, or -1 for the broker's default, not {}",
+                spec.replication_factor
+            )));
+        }
+        let mut topic =
+            rdkafka::admin::NewTopic::new(name, spec.partitions, TopicReplication::Fixed(spec.replication_factor));
+        for (key, value) in &spec.configs {
+            topic = topic.set(key, value);
+        }
+        let results = self
+            .bounded(OPERATION, async {
+                self.inner
+                    .admin
+                    .create_topics([&topic], &self.admin_options())
+                    .await
+                    .map_err(|e| classify(OPERATION, name, &e))
+            })
+            .await?;
+        topic_outcome(OPERATION, name, results)
+    }
+
+    pub async fn delete_topic(&self, name: &TopicName) -> Result<(), KafkaError> {
+        const OPERATION: &str = "deleting topics";
+        let name = name.as_str();
+        let results = self
+            .bounded(OPERATION, async {
+                self.inner
+                    .admin
+                    .delete_topics(&[name], &self.admin_options())
+                    .await
+                    .map_err(|e| classify(OPERATION, name, &e))
+            })
+            .await?;
+        topic_outcome(OPERATION, name, results)
+    }
+
+    /// The names of every consumer group the cluster knows, sorted.
+    pub async fn consumer_groups(&self) -> Result<Vec<String>, KafkaError> {
+        const OPERATION: &str = "listing consumer groups";
+        self.blocking(OPERATION, move |inner| {
+            let list =
+                inner.admin.inner().fetch_group_list(None, inner.timeout).map_err(|e| classify(OPERATION, "", &e))?;
+            let mut names: Vec<String> = list.groups().iter().map(|group| group.name().to_owned()).collect();
+            names.sort();
+            names.dedup();
+            Ok(names)
+        })
+        .await
+    }
+
+    /// What `group` has committed on each partition of `topic`, by partition. Reads the offsets (OffsetFetch) without
+    /// joining the group, so its members are not disturbed.
+    pub async fn committed_offsets(&self, group: &str, topic: &TopicName) -> Result<Vec<PartitionOffset>, KafkaError> {
+        const OPERATION: &str = "reading committed offsets";
+        let group = group.to_owned();
+        let topic = topic.as_str().to_owned();
+        self.blocking(OPERATION, move |inner| {
+            let deadline = Instant::now() + inner.timeout;
+            let mut config = inner.consumer_config.clone();
+            config.set("group.id", &group);
+            let consumer: BaseConsumer<QuietContext> =
+                config.create_with_context(QuietContext).map_err(|e| classify(OPERATION, &group, &e))?;
+
+            // The consumer opts out of auto-creation (`allow.auto.create.topics`), so naming the topic is safe on any
+            // broker from Kafka 0.11 on, and cheaper than listing them all.
+            let metadata = consumer
+                .fetch_metadata(Some(&topic), remaining(deadline))
+                .map_err(|e| classify(OPERATION, &topic, &e))?;
+            let partitions = match metadata.topics().iter().find(|t| t.name() == topic) {
+                Some(t) if t.error().is_none() && !t.partitions().is_empty() => t.partitions().len(),
+                _ => return Err(KafkaError::UnknownTopic(topic)),
+            };
+
+            let mut wanted = TopicPartitionList::with_capacity(partitions);
+            wanted.add_partition_range(&topic, 0, partitions as i32 - 1);
+            let committed =
+                consumer.committed_offsets(wanted, remaining(deadline)).map_err(|e| classify(OPERATION, &group, &e))?;
+            let mut offsets = Vec::with_capacity(partitions);
+            for element in committed.elements() {
+                element.error().map_err(|e| classify(OPERATION, &group, &e))?;
+                let offset = match element.offset() {
+                    Offset::Offset(offset) => Some(offset),
+                    _ => None,
+                };
+                offsets.push(PartitionOffset { partition: element.partition(), offset });
+            }
+            offsets.sort_by_key(|offset| offset.partition);
+            Ok(offsets)
+        })
+        .await
+    }
+
+    /// Writes one record and returns where it landed: `(partition, offset)`.
+    pub async fn produce(&self, topic: &TopicName, key: Option<&[u8]>, value: &[u8]) -> Result<(i32, i64), KafkaError> {
+        const OPERATION: &str = "producing a record";
+        let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(topic.as_str()).payload(value);
+        if let Some(key) = key {
+            record = record.key(key);
+        }
+        self.bounded(OPERATION, async {
+            match self.inner.producer.send(record, Timeout::After(self.inner.timeout)).await {
+                Ok(delivery) => Ok((delivery.partition, delivery.offset)),
+                Err((e, _)) => Err(classify(OPERATION, topic.as_str(), &e)),
+            }
+        })
+        .await
+    }
+
+    /// Every topic in the cluster, configs not yet filled in.
+    async fn metadata(&self, operation: &'static str) -> Result<Vec<TopicInfo>, KafkaError> {
+        self.blocking(operation, move |inner| {
+            let metadata =
+                inner.admin.inner().fetch_metadata(None, inner.timeout).map_err(|e| classify(operation, "", &e))?;
+            Ok(topic_infos(&metadata))
+        })
+        .await
+    }
+
+    /// Fills in each topic's configs with one DescribeConfigs request.
+    async fn add_configs(&self, topics: &mut [TopicInfo]) -> Result<(), KafkaError> {
+        const OPERATION: &str = "describing topic configs";
+        if topics.is_empty() {
+            return Ok(());
+        }
+        let resources: Vec<ResourceSpecifier<'_>> =
+            topics.iter().map(|topic| ResourceSpecifier::Topic(&topic.name)).collect();
+        let described = self
+            .bounded(OPERATION, async {
+                self.inner
+                    .admin
+                    .describe_configs(&resources, &self.admin_options())
+                    .await
+                    .map_err(|e| classify(OPERATION, "", &e))
+            })
+            .await;
+        let results = match described {
+            Ok(results) => results,
+            // Topics without their configs are still worth showing; a broker that lacks DescribeConfigs altogether
+            // (some Kafka-compatible brokers) leaves them empty.
+            Err(KafkaError::Unsupported { reason, .. }) => {
+                tracing::debug!(%reason, "the Kafka broker cannot describe topic configs");
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let mut by_name: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        for result in results {
+            // A topic deleted between the two requests, or one the broker will not describe, keeps empty configs.
+            let Ok(resource) = result else { continue };
+            if let Some((name, configs)) = resource_configs(resource) {
+                by_name.insert(name, configs);
+            }
+        }
+        for topic in topics {
+            if let Some(configs) = by_name.remove(&topic.name) {
+                topic.configs = configs;
+            }
+        }
+        Ok(())
+    }
+
+    fn admin_options(&self) -> AdminOptions {
+        AdminOptions::new().request_timeout(Some(self.inner.timeout)).operation_timeout(Some(self.inner.timeout))
+    }
+
+    /// Runs one of librdkafka's synchronous calls on tokio's blocking pool.
+    async fn blocking<T, F>(&self, operation: &'static str, call: F) -> Result<T, KafkaError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> Result<T, KafkaError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        let task = tokio::task::spawn_blocking(move || call(&inner));
+        self.bounded(operation, async {
+            task.await.map_err(|e| KafkaError::Other(format!("{operation} was abandoned: {e}")))?
+        })
+        .await
+    }
+
+    /// librdkafka enforces our timeout itself; this backstop makes sure no call outlives it by much, whatever
+    /// librdkafka does.
+    async fn bounded<T>(
+        &self,
+        operation: &'static str,
+        call: impl Future<Output = Result<T, KafkaError>>,
+    ) -> Result<T, KafkaError> {
+        let limit = self.inner.timeout + Duration::from_secs(1);
+        tokio::time::timeout(limit, call)
+            .await
+            .unwrap_or_else(|_| Err(KafkaError::Unavailable(format!("{operation} took longer than {limit:?}"))))
+    }
+}
+
+fn remaining(deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1))
+}
+
+fn is_internal(topic: &str) -> bool {
+    topic.starts_with("__")
+}
+
+fn topic_infos(metadata: &Metadata) -> Vec<TopicInfo> {
+    metadata
+        .topics()
+        .iter()
+        .map(|topic| TopicInfo {
+            name: topic.name().to_owned(),
+            partitions: topic.partitions().len() as i32,
+            replication_factor: topic.partitions().iter().map(|p| p.replicas().len() as i32).max().unwrap_or(0),
+            configs: BTreeMap::new(),
+            internal: is_internal(topic.name()),
+        })
+        .collect()
+}
+
+fn resource_configs(resource: ConfigResource) -> Option<(String, BTreeMap<String, String>)> {
+    let rdkafka::admin::OwnedResourceSpecifier::Topic(name) = resource.specifier else {
+        return None;
+    };
+    let configs = resource
+        .entries
+        .into_iter()
+        .filter(|entry| !entry.is_sensitive)
+        .filter_map(|entry| Some((entry.name, entry.value?)))
+        .collect();
+    Some((name, configs))
+}
+
+/// The outcome for the one topic a CreateTopics or DeleteTopics request was about.
+fn topic_outcome(
+    operation: &'static str,
+    name: &str,
+    results: Vec<rdkafka::admin::TopicResult>,
+) -> Result<(), KafkaError> {
+    match results.into_iter().next() {
+        Some(Ok(_)) => Ok(()),
+        Some(Err((_, code))) => Err(classify_code(operation, name, code, &code.to_string())),
+        None => Err(KafkaError::Other(format!("{operation} failed: the broker did not answer for topic `{name}`"))),
+    }
+}
+
+/// Maps an rdkafka error to ours. `subject` is the topic (or group) the operation was about, `""` when none.
+fn classify(operation: &'static str, subject: &str, error: &RdKafkaError) -> KafkaError {
+    // rdkafka reports no code for a failed admin request as a whole, though it has one.
+    let code = match error {
+        RdKafkaError::AdminOp(code) => Some(*code),
+        other => other.rdkafka_error_code(),
+    };
+    match code {
+        Some(code) => classify_code(operation, subject, code, &code.to_string()),
+        None => KafkaError::Other(format!("{operation} failed: {error}")),
+    }
+}
+
+fn classify_code(operation: &'static str, subject: &str, code: RDKafkaErrorCode, detail: &str) -> KafkaError {
+    use RDKafkaErrorCode as Code;
+    match code {
+        Code::TopicAlreadyExists => KafkaError::TopicExists(subject.to_owned()),
+        Code::UnknownTopicOrPartition | Code::UnknownTopic => KafkaError::UnknownTopic(subject.to_owned()),
+        Code::UnsupportedVersion | Code::UnsupportedFeature | Code::NotImplemented => {
+            KafkaError::Unsupported { operation, reason: detail.to_owned() }
+        }
+        Code::InvalidConfig
+        | Code::InvalidPartitions
+        | Code::InvalidReplicationFactor
+        | Code::InvalidReplicaAssignment
+        | Code::InvalidTopic
+        | Code::PolicyViolation => KafkaError::InvalidConfig(with_subject(subject, detail)),
+        Code::BrokerTransportFailure
+        | Code::AllBrokersDown
+        | Code::Resolve
+        | Code::OperationTimedOut
+        | Code::MessageTimedOut
+        | Code::TimedOutQueue
+        | Code::RequestTimedOut
+        | Code::NetworkException
+        | Code::BrokerNotAvailable
+        | Code::LeaderNotAvailable
+        | Code::NotController
+        | Code::CoordinatorNotAvailable
+        | Code::CoordinatorLoadInProgress
+        | Code::NotCoordinator
+        | Code::WaitingForCoordinator => KafkaError::Unavailable(format!("{operation} failed: {detail}")),
+        _ => KafkaError::Other(format!("{operation} failed: {}", with_subject(subject, detail))),
+    }
+}
+
+fn with_subject(subject: &str, detail: &str) -> String {
+    if subject.is_empty() { detail.to_owned() } else { format!("`{subject}`: {detail}") }
+}
+
+/// librdkafka's message about a refused property quotes the value, and the value may be a credential: name the
+/// property, keep librdkafka's reason, never the value.
+fn refused_property(error: &RdKafkaError, extra_config: &[(String, String)]) -> KafkaError {
+    match error {
+        RdKafkaError::ClientConfig(_, description, key, value) => {
+            let mut description = description.clone();
+            if !value.is_empty() {
+                description = description.replace(value.as_str(), "<redacted>");
+            }
+            KafkaError::InvalidConfig(format!("librdkafka refused property `{key}`: {description}"))
+        }
+        other => {
+            let mut message = other.to_string();
+            for (_, value) in extra_config.iter().filter(|(_, value)| !value.is_empty()) {
+                message = message.replace(value.as_str(), "<redacted>");
+            }
+            KafkaError::InvalidConfig(message)
+        }
+    }
+}
+
+/// Sends librdkafka's own logging to `tracing`, mostly at debug level: a cluster that is down already reaches the
+/// caller as `KafkaError::Unavailable`, and repeating it on every reconnect attempt would drown the log.
+#[derive(Debug, Clone, Copy)]
+struct QuietContext;
+
+impl ClientContext for QuietContext {
+    fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        match level {
+            RDKafkaLogLevel::Emerg | RDKafkaLogLevel::Alert | RDKafkaLogLevel::Critical => {
+                tracing::error!(target: "librdkafka", facility, "{message}");
+            }
+            _ => tracing::debug!(target: "librdkafka", facility, "{message}"),
+        }
+    }
+
+    fn error(&self, error: RdKafkaError, reason: &str) {
+        match error.rdkafka_error_code() {
+            Some(
+                RDKafkaErrorCode::BrokerTransportFailure | RDKafkaErrorCode::AllBrokersDown | RDKafkaErrorCode::Resolve,
+            ) => {
+                tracing::debug!(target: "librdkafka", %error, "{reason}");
+            }
+            // Rejected credentials and the like never reach a caller as such (their requests just time out), so
+            // they are worth a warning.
+            _ => tracing::warn!(target: "librdkafka", %error, "{reason}"),
+        }
+    }
+}
+
+impl ConsumerContext for QuietContext {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_names_extra_properties_but_not_their_values() {
+        let extra = [("sasl.password".to_owned(), "hunter2".to_owned())];
+        let admin = KafkaAdmin::new("127.0.0.1:1", &extra, Duration::from_secs(1)).unwrap();
+        let debug = format!("{admin:?}");
+        assert!(debug.contains("sasl.password"), "{debug}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+    }
+
+    #[test]
+    fn a_refused_property_is_named_without_its_value() {
+        let extra = [("security.protocol".to_owned(), "s3cr3t-looking-value".to_owned())];
+        let error = KafkaAdmin::new("127.0.0.1:1", &extra, Duration::from_secs(1)).unwrap_err();
+        let KafkaError::InvalidConfig(message) = &error else { panic!("expected InvalidConfig, got {error:?}") };
+        assert!(message.contains("security.protocol"), "{message}");
+        assert!(!message.contains("s3cr3t-looking-value"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_property_is_refused_at_construction() {
+        let extra = [("no.such.property".to_owned(), "1".to_owned())];
+        let error = KafkaAdmin::new("127.0.0.1:1", &extra, Duration::from_secs(1)).unwrap_err();
+        assert!(matches!(error, KafkaError::InvalidConfig(_)), "{error:?}");
+    }
+}

@@ -1,1 +1,81 @@
-fn main() {}
+//! The `meshport` binary: on AWS Lambda when `AWS_LAMBDA_RUNTIME_API` is set, a local HTTP server otherwise.
+
+use std::process::ExitCode;
+
+use meshport_api::app::{self, AppState, Application};
+use meshport_api::config::Config;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let on_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+    init_logging(on_lambda);
+
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("meshport: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let state = match AppState::build(&config) {
+        Ok(state) => state,
+        Err(e) => {
+            eprintln!("meshport: cannot start: {e}");
+            return ExitCode::from(2);
+        }
+    };
+
+    let outcome = if on_lambda {
+        lambda_http::run(app::router(state, None)).await.map_err(|e| e.to_string())
+    } else {
+        serve_locally(&config, state).await
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("meshport: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve_locally(config: &Config, state: AppState) -> Result<(), String> {
+    if config.demo {
+        tokio::spawn(meshport_api::demo::run(state.clone()));
+    }
+    let application = Application::bind(config, state).await.map_err(|e| e.to_string())?;
+    tracing::info!(portal = config.static_dir.is_some(), "meshport listening on http://{}", application.address());
+    application.serve(shutdown_signal()).await.map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+fn init_logging(on_lambda: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rdkafka=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if on_lambda {
+        // CloudWatch reads one JSON object per line; Lambda adds its own timestamps.
+        builder.json().without_time().init();
+    } else {
+        builder.compact().init();
+    }
+}

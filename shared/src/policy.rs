@@ -206,11 +206,7 @@ pub fn validate(product: &DataProduct, policy: &GovernancePolicy, schema: Schema
     }
     for tag in &product.tags {
         if tag.is_empty() || tag.chars().count() > MAX_TAG || !tag.chars().all(|c| c.is_alphanumeric() || c == '-') {
-            push(
-                C::InvalidTag,
-                "tags",
-                format!("tag `{}` must be 1 to {MAX_TAG} letters, digits or `-`", short(tag)),
-            );
+            push(C::InvalidTag, "tags", format!("tag `{}` must be 1 to {MAX_TAG} letters, digits or `-`", short(tag)));
         }
     }
 
@@ -218,14 +214,22 @@ pub fn validate(product: &DataProduct, policy: &GovernancePolicy, schema: Schema
         push(
             C::QualityNotAllowed,
             "quality",
-            format!("quality `{}` is not allowed: use {}", product.quality.as_str(), list(&policy.allowed_qualities, |q| q.as_str())),
+            format!(
+                "quality `{}` is not allowed: use {}",
+                product.quality.as_str(),
+                list(&policy.allowed_qualities, |q| q.as_str())
+            ),
         );
     }
     if !policy.allowed_slas.contains(&product.sla) {
         push(
             C::SlaNotAllowed,
             "sla",
-            format!("SLA `{}` is not allowed: use {}", product.sla.as_str(), list(&policy.allowed_slas, |s| s.as_str())),
+            format!(
+                "SLA `{}` is not allowed: use {}",
+                product.sla.as_str(),
+                list(&policy.allowed_slas, |s| s.as_str())
+            ),
         );
     }
 
@@ -236,7 +240,10 @@ pub fn validate(product: &DataProduct, policy: &GovernancePolicy, schema: Schema
             Ok(_) => push(
                 C::TopicNamingConvention,
                 "output_port.topic",
-                format!("topic `{topic}` does not follow the naming convention `{}` (e.g. `{}`)", naming.pattern, naming.example),
+                format!(
+                    "topic `{topic}` does not follow the naming convention `{}` (e.g. `{}`)",
+                    naming.pattern, naming.example
+                ),
             ),
             Err(e) => push(C::PolicyInvalid, "output_port.topic", format!("the naming convention is broken: {e}")),
         }
@@ -329,7 +336,11 @@ mod tests {
             name: "Users".into(),
             version: "1.0.0".into(),
             domain: DomainName::parse("membership").unwrap(),
-            owner: Owner { team: TeamName::parse("accounts").unwrap(), contact: "accounts@acme.example".into(), members: vec![] },
+            owner: Owner {
+                team: TeamName::parse("accounts").unwrap(),
+                contact: "accounts@acme.example".into(),
+                members: vec![],
+            },
             status: ProductStatus::Active,
             description: Description { purpose: "Every registered user".into(), ..Description::default() },
             tags: vec!["users".into()],
@@ -407,17 +418,19 @@ mod tests {
 
     #[test]
     fn deprecation_needs_a_real_sunset_date() {
-        check(|p| p.status = ProductStatus::Deprecated, SchemaFact::Registered, &[(
-            ViolationCode::DeprecationMissing,
-            "deprecation",
-        )]);
+        check(
+            |p| p.status = ProductStatus::Deprecated,
+            SchemaFact::Registered,
+            &[(ViolationCode::DeprecationMissing, "deprecation")],
+        );
         for (sunset, ok) in [("2028-02-29", true), ("2027-02-29", false), ("2027-13-01", false), ("soon", false)] {
             let expected: &[(ViolationCode, &str)] =
                 if ok { &[] } else { &[(ViolationCode::InvalidDate, "deprecation.sunset")] };
             check(
                 |p| {
                     p.status = ProductStatus::Deprecated;
-                    p.deprecation = Some(Deprecation { sunset: sunset.into(), replacement: None, message: String::new() });
+                    p.deprecation =
+                        Some(Deprecation { sunset: sunset.into(), replacement: None, message: String::new() });
                 },
                 SchemaFact::Registered,
                 expected,

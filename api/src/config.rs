@@ -1,0 +1,276 @@
+//! Configuration, read from environment variables only. Every variable is listed in `VARIABLES` (which the README's
+//! table mirrors), and a bad value stops the start with a message naming the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use meshport_shared::GovernancePolicy;
+
+use crate::catalog::dynamo::DynamoSettings;
+
+/// (variable, default, meaning): the documentation of every setting.
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    ("MESHPORT_LISTEN", "127.0.0.1:8080", "address the local server listens on (ignored on Lambda)"),
+    ("MESHPORT_CATALOG", "embedded", "catalog backend: `embedded` (redb file) or `dynamodb`"),
+    ("MESHPORT_DATA_DIR", ".meshport/data", "directory of the embedded catalog file"),
+    ("MESHPORT_DYNAMODB_TABLE", "meshport-catalog", "DynamoDB table of the catalog"),
+    ("MESHPORT_DYNAMODB_ENDPOINT", "(AWS)", "DynamoDB endpoint override, e.g. http://127.0.0.1:5000 for moto"),
+    ("AWS_REGION", "us-east-1", "AWS region of the table"),
+    (
+        "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN",
+        "(none)",
+        "credentials for DynamoDB; Lambda sets them",
+    ),
+    ("MESHPORT_KAFKA_BOOTSTRAP", "127.0.0.1:9092", "Kafka bootstrap servers"),
+    (
+        "MESHPORT_KAFKA_CONFIG",
+        "(none)",
+        "extra librdkafka properties, `key=value` pairs separated by `;` (security.protocol, sasl.*)",
+    ),
+    ("MESHPORT_REGISTRY_URL", "http://127.0.0.1:8081", "schema registry base URL (Confluent REST API)"),
+    ("MESHPORT_REGISTRY_BASIC_AUTH", "(none)", "`key:secret` for the registry's basic auth"),
+    ("MESHPORT_STATIC_DIR", "frontend/dist", "built portal served by the local server at `/` (skipped if missing)"),
+    ("MESHPORT_POLICY_FILE", "(built-in policy)", "governance policy JSON file"),
+    ("MESHPORT_DEPENDENCY_TIMEOUT_MS", "3000", "timeout of one call to Kafka, the registry or DynamoDB"),
+    ("MESHPORT_DEMO", "false", "seed the demo mesh and keep producing demo events (local runs)"),
+    ("RUST_LOG", "info", "log filter"),
+];
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub catalog: CatalogConfig,
+    pub kafka_bootstrap: String,
+    /// librdkafka properties; values may be secrets, so this is never logged.
+    pub kafka_config: Vec<(String, String)>,
+    pub registry_url: String,
+    pub registry_auth: Option<(String, String)>,
+    pub static_dir: Option<PathBuf>,
+    pub policy: GovernancePolicy,
+    pub dependency_timeout: Duration,
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum CatalogConfig {
+    Embedded { data_dir: PathBuf },
+    DynamoDb(DynamoSettings),
+}
+
+/// A setting that cannot be used, named so the operator knows what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+fn error(variable: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError { variable, message: message.into() }
+}
+
+/// The policy used when no policy file is given: the demo organisation's.
+pub const DEFAULT_POLICY: &str = include_str!("default_policy.json");
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let listen = get("MESHPORT_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen
+            .parse()
+            .map_err(|_| error("MESHPORT_LISTEN", format!("`{listen}` is not a socket address like 127.0.0.1:8080")))?;
+
+        let dependency_timeout = match get("MESHPORT_DEPENDENCY_TIMEOUT_MS") {
+            None => Duration::from_secs(3),
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(ms @ 1..=120_000) => Duration::from_millis(ms),
+                _ => {
+                    return Err(error(
+                        "MESHPORT_DEPENDENCY_TIMEOUT_MS",
+                        format!("`{raw}` is not a number of milliseconds from 1 to 120000"),
+                    ));
+                }
+            },
+        };
+
+        let catalog = match get("MESHPORT_CATALOG").as_deref().unwrap_or("embedded") {
+            "embedded" => CatalogConfig::Embedded {
+                data_dir: get("MESHPORT_DATA_DIR").unwrap_or_else(|| ".meshport/data".into()).into(),
+            },
+            "dynamodb" => CatalogConfig::DynamoDb(DynamoSettings {
+                table: get("MESHPORT_DYNAMODB_TABLE").unwrap_or_else(|| "meshport-catalog".into()),
+                region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")).unwrap_or_else(|| "us-east-1".into()),
+                endpoint: match get("MESHPORT_DYNAMODB_ENDPOINT") {
+                    Some(url) if !is_http_url(&url) => {
+                        return Err(error("MESHPORT_DYNAMODB_ENDPOINT", format!("`{url}` is not an http(s) URL")));
+                    }
+                    endpoint => endpoint,
+                },
+                access_key_id: get("AWS_ACCESS_KEY_ID").ok_or_else(|| {
+                    error("AWS_ACCESS_KEY_ID", "is required with MESHPORT_CATALOG=dynamodb (Lambda sets it)")
+                })?,
+                secret_access_key: get("AWS_SECRET_ACCESS_KEY").ok_or_else(|| {
+                    error("AWS_SECRET_ACCESS_KEY", "is required with MESHPORT_CATALOG=dynamodb (Lambda sets it)")
+                })?,
+                session_token: get("AWS_SESSION_TOKEN"),
+                timeout: dependency_timeout,
+            }),
+            other => {
+                return Err(error(
+                    "MESHPORT_CATALOG",
+                    format!("`{other}` is not a catalog: use `embedded` or `dynamodb`"),
+                ));
+            }
+        };
+
+        let kafka_bootstrap = get("MESHPORT_KAFKA_BOOTSTRAP").unwrap_or_else(|| "127.0.0.1:9092".into());
+        if kafka_bootstrap
+            .split(',')
+            .any(|server| server.trim().rsplit_once(':').is_none_or(|(_, port)| port.parse::<u16>().is_err()))
+        {
+            return Err(error("MESHPORT_KAFKA_BOOTSTRAP", format!("`{kafka_bootstrap}` is not a list of host:port")));
+        }
+        let kafka_config = match get("MESHPORT_KAFKA_CONFIG") {
+            None => Vec::new(),
+            Some(raw) => parse_properties(&raw).map_err(|m| error("MESHPORT_KAFKA_CONFIG", m))?,
+        };
+
+        let registry_url = get("MESHPORT_REGISTRY_URL").unwrap_or_else(|| "http://127.0.0.1:8081".into());
+        if !is_http_url(&registry_url) {
+            return Err(error("MESHPORT_REGISTRY_URL", format!("`{registry_url}` is not an http(s) URL")));
+        }
+        let registry_auth = match get("MESHPORT_REGISTRY_BASIC_AUTH") {
+            None => None,
+            Some(raw) => match raw.split_once(':') {
+                Some((key, secret)) if !key.is_empty() => Some((key.to_owned(), secret.to_owned())),
+                // The value is a secret: never echo it.
+                _ => return Err(error("MESHPORT_REGISTRY_BASIC_AUTH", "must look like `key:secret`")),
+            },
+        };
+
+        let static_dir = get("MESHPORT_STATIC_DIR").unwrap_or_else(|| "frontend/dist".into()).into();
+        let static_dir = Some(static_dir).filter(|dir: &PathBuf| dir.join("index.html").is_file());
+
+        let policy = match get("MESHPORT_POLICY_FILE") {
+            None => parse_policy(DEFAULT_POLICY).map_err(|m| error("MESHPORT_POLICY_FILE", m))?,
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| error("MESHPORT_POLICY_FILE", format!("cannot read `{path}`: {e}")))?;
+                parse_policy(&text).map_err(|m| error("MESHPORT_POLICY_FILE", format!("`{path}`: {m}")))?
+            }
+        };
+
+        let demo = match get("MESHPORT_DEMO").as_deref() {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => return Err(error("MESHPORT_DEMO", format!("`{other}` is not `true` or `false`"))),
+        };
+
+        Ok(Self {
+            listen,
+            catalog,
+            kafka_bootstrap,
+            kafka_config,
+            registry_url,
+            registry_auth,
+            static_dir,
+            policy,
+            dependency_timeout,
+            demo,
+        })
+    }
+}
+
+fn is_http_url(url: &str) -> bool {
+    url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")).is_some_and(|rest| !rest.is_empty())
+}
+
+fn parse_properties(raw: &str) -> Result<Vec<(String, String)>, String> {
+    raw.split(';')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_owned(), value.trim().to_owned())),
+            // Only the key side is shown: values may be passwords.
+            _ => Err(format!("`{}` is not a key=value pair", pair.split('=').next().unwrap_or_default())),
+        })
+        .collect()
+}
+
+fn parse_policy(text: &str) -> Result<GovernancePolicy, String> {
+    let policy: GovernancePolicy = serde_json::from_str(text).map_err(|e| format!("not a governance policy: {e}"))?;
+    policy.check()?;
+    Ok(policy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(vars: &[(&str, &str)], expected: Result<(), &str>) {
+        let got = Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()));
+        match (got, expected) {
+            (Ok(_), Ok(())) => {}
+            (Err(e), Err(fragment)) => assert!(e.to_string().contains(fragment), "`{e}` lacks `{fragment}`"),
+            (got, expected) => panic!("{vars:?}: got {got:?}, expected {expected:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_need_no_variable() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert!(matches!(config.catalog, CatalogConfig::Embedded { .. }));
+        assert_eq!(config.dependency_timeout, Duration::from_secs(3));
+        assert!(!config.policy.domains.is_empty());
+    }
+
+    #[test]
+    fn bad_values_are_refused_naming_the_variable() {
+        check(&[("MESHPORT_LISTEN", "nowhere")], Err("MESHPORT_LISTEN: `nowhere` is not a socket address"));
+        check(&[("MESHPORT_CATALOG", "postgres")], Err("MESHPORT_CATALOG: `postgres` is not a catalog"));
+        check(&[("MESHPORT_DEPENDENCY_TIMEOUT_MS", "0")], Err("MESHPORT_DEPENDENCY_TIMEOUT_MS"));
+        check(&[("MESHPORT_KAFKA_BOOTSTRAP", "localhost")], Err("MESHPORT_KAFKA_BOOTSTRAP"));
+        check(&[("MESHPORT_REGISTRY_URL", "registry:8081")], Err("MESHPORT_REGISTRY_URL"));
+        check(&[("MESHPORT_DEMO", "maybe")], Err("MESHPORT_DEMO"));
+        check(&[("MESHPORT_POLICY_FILE", "/nonexistent/policy.json")], Err("MESHPORT_POLICY_FILE: cannot read"));
+        check(&[("MESHPORT_CATALOG", "dynamodb")], Err("AWS_ACCESS_KEY_ID: is required"));
+    }
+
+    #[test]
+    fn secrets_are_not_echoed_in_errors() {
+        check(&[("MESHPORT_REGISTRY_BASIC_AUTH", "hunter2")], Err("must look like `key:secret`"));
+        let err =
+            Config::from_lookup(|n| (n == "MESHPORT_REGISTRY_BASIC_AUTH").then(|| "hunter2".to_owned())).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"));
+        let err = Config::from_lookup(|n| {
+            (n == "MESHPORT_KAFKA_CONFIG").then(|| "security.protocol=SASL_SSL;sasl.password".to_owned())
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "MESHPORT_KAFKA_CONFIG: `sasl.password` is not a key=value pair");
+    }
+
+    #[test]
+    fn kafka_properties_are_parsed_in_order() {
+        assert_eq!(
+            parse_properties("security.protocol=SASL_SSL; sasl.mechanism=PLAIN;").unwrap(),
+            vec![("security.protocol".into(), "SASL_SSL".into()), ("sasl.mechanism".into(), "PLAIN".into())]
+        );
+    }
+
+    #[test]
+    fn a_policy_file_is_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.json");
+        std::fs::write(&path, r#"{"allowed_qualities": [], "allowed_slas": ["tier-1"], "schema_required": true, "owner_must_belong_to_domain": false}"#).unwrap();
+        let path = path.to_str().unwrap();
+        check(&[("MESHPORT_POLICY_FILE", path)], Err("allowed_qualities must name at least one quality"));
+    }
+}

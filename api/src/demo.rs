@@ -1,0 +1,394 @@
+//! The demo mesh for local runs: the seed prototype's world of three domains and their products (`users`,
+//! `pageviews`, `stocktrades`), a few topics not yet published (one without a schema), and a generator that keeps
+//! producing realistic Avro events in Confluent's wire format.
+//!
+//! Seeding is idempotent and never overwrites a product someone edited; it waits for Kafka and the registry to come
+//! up, so the server can start before them.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use apache_avro::Schema;
+use apache_avro::types::Value;
+use meshport_shared::{
+    DataProduct, Description, DomainName, OutputPort, Owner, ProductId, ProductStatus, Quality, SchemaFormat, SlaTier,
+    SubjectName, SupportChannel, SupportKind, TeamName, TopicName,
+};
+
+use crate::app::AppState;
+use crate::catalog::StoreError;
+use crate::kafka::{KafkaError, NewTopic};
+
+/// How often the generator produces one event per demo product.
+const EVENT_INTERVAL: Duration = Duration::from_millis(1000);
+
+const USERS_SCHEMA: &str = r#"{
+  "type": "record", "name": "User", "namespace": "com.acme.membership",
+  "doc": "A registered member, keyed by user id; the latest record per key is the member's current state.",
+  "fields": [
+    {"name": "userid", "type": "string", "doc": "Stable user id, e.g. User_42."},
+    {"name": "registertime", "type": {"type": "long", "logicalType": "timestamp-millis"}, "doc": "When the user signed up."},
+    {"name": "regionid", "type": "string", "doc": "Home region, e.g. Region_3."},
+    {"name": "gender", "type": {"type": "enum", "name": "Gender", "symbols": ["FEMALE", "MALE", "OTHER"]}},
+    {"name": "email", "type": ["null", "string"], "default": null, "doc": "Contact address. Personal data."}
+  ]
+}"#;
+
+const PAGEVIEWS_SCHEMA: &str = r#"{
+  "type": "record", "name": "PageView", "namespace": "com.acme.edge",
+  "doc": "One page served by the edge tier.",
+  "fields": [
+    {"name": "viewtime", "type": {"type": "long", "logicalType": "timestamp-millis"}, "doc": "When the page was served."},
+    {"name": "userid", "type": "string", "doc": "The viewer; joins with users.userid."},
+    {"name": "pageid", "type": "string", "doc": "The page, e.g. Page_17."}
+  ]
+}"#;
+
+const STOCKTRADES_SCHEMA: &str = r#"{
+  "type": "record", "name": "StockTrade", "namespace": "com.acme.execution",
+  "doc": "A trade executed for a customer account.",
+  "fields": [
+    {"name": "side", "type": {"type": "enum", "name": "Side", "symbols": ["BUY", "SELL"]}},
+    {"name": "quantity", "type": "int", "doc": "Number of shares."},
+    {"name": "symbol", "type": "string", "doc": "Ticker symbol."},
+    {"name": "price", "type": "int", "doc": "Price per share in cents."},
+    {"name": "account", "type": "string", "doc": "Trading account id."},
+    {"name": "userid", "type": "string", "doc": "The customer; joins with users.userid."}
+  ]
+}"#;
+
+const CLICKSTREAM_SCHEMA: &str = r#"{
+  "type": "record", "name": "Click", "namespace": "com.acme.edge",
+  "fields": [
+    {"name": "ts", "type": "long"},
+    {"name": "element", "type": "string"},
+    {"name": "userid", "type": "string"}
+  ]
+}"#;
+
+/// One demo product with the topic settings it needs.
+struct Seed {
+    id: &'static str,
+    name: &'static str,
+    domain: &'static str,
+    team: &'static str,
+    schema: &'static str,
+    partitions: i32,
+    configs: &'static [(&'static str, &'static str)],
+    quality: Quality,
+    sla: SlaTier,
+    purpose: &'static str,
+    usage: &'static str,
+    limitations: &'static str,
+    tags: &'static [&'static str],
+    personal_fields: &'static [&'static str],
+}
+
+fn seeds() -> [Seed; 3] {
+    [
+        Seed {
+            id: "users",
+            name: "Users",
+            domain: "membership",
+            team: "accounts",
+            schema: USERS_SCHEMA,
+            partitions: 3,
+            configs: &[("cleanup.policy", "compact")],
+            quality: Quality::Authoritative,
+            sla: SlaTier::Tier1,
+            purpose: "Every registered member and their current profile; the system of record for who our users are.",
+            usage: "Key is the user id; read it as a table (latest record per key) and join other products on userid.",
+            limitations: "Email is personal data: masked in samples, and only for purposes covered by consent.",
+            tags: &["users", "members", "pii"],
+            personal_fields: &["email"],
+        },
+        Seed {
+            id: "pageviews",
+            name: "Page views",
+            domain: "analytics",
+            team: "edge",
+            schema: PAGEVIEWS_SCHEMA,
+            partitions: 6,
+            configs: &[("cleanup.policy", "delete"), ("retention.ms", "604800000")],
+            quality: Quality::Raw,
+            sla: SlaTier::Tier3,
+            purpose: "Every page served by the edge tier, as it happens.",
+            usage: "Aggregate by pageid for traffic, or join with users on userid for audience analysis.",
+            limitations: "Raw clickstream: bots are not filtered and late events happen. Kept for 7 days.",
+            tags: &["web", "clickstream"],
+            personal_fields: &[],
+        },
+        Seed {
+            id: "stocktrades",
+            name: "Stock trades",
+            domain: "execution",
+            team: "trading",
+            schema: STOCKTRADES_SCHEMA,
+            partitions: 3,
+            configs: &[("cleanup.policy", "delete"), ("retention.ms", "-1")],
+            quality: Quality::Curated,
+            sla: SlaTier::Tier1,
+            purpose: "Executed stock trades per customer account, validated and enriched by the trading desk.",
+            usage: "Replay from the beginning for positions; prices are in cents.",
+            limitations: "Only trades executed by our own desk; no market data.",
+            tags: &["trading", "finance"],
+            personal_fields: &["account"],
+        },
+    ]
+}
+
+/// Topics that exist but are not products yet: what "publish an existing topic" starts from.
+const UNPUBLISHED: &[(&str, Option<&str>, i32)] =
+    &[("clickstream.raw", Some(CLICKSTREAM_SCHEMA), 2), ("inventory.snapshots", None, 1)];
+
+#[derive(Debug, thiserror::Error)]
+enum SeedError {
+    #[error(transparent)]
+    Kafka(#[from] KafkaError),
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("demo data is broken: {0}")]
+    Broken(String),
+}
+
+/// Seeds the demo mesh (retrying until Kafka, the registry and the catalog answer), then generates events forever.
+pub async fn run(state: AppState) {
+    let mut delay = Duration::from_millis(500);
+    let streams = loop {
+        match seed(&state).await {
+            Ok(streams) => break streams,
+            Err(SeedError::Broken(e)) => return tracing::error!("demo mesh not seeded: {e}"),
+            Err(e) => {
+                tracing::warn!(error = %e, "demo mesh not seeded yet; retrying in {} ms", delay.as_millis());
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+        }
+    };
+    tracing::info!(products = streams.len(), "demo mesh seeded; generating events");
+    generate(&state, streams).await;
+}
+
+/// A product's topic, its parsed schema and the registry id that frames each record.
+struct Stream {
+    topic: TopicName,
+    schema: Schema,
+    schema_id: u32,
+}
+
+async fn seed(state: &AppState) -> Result<Vec<Stream>, SeedError> {
+    let mut streams = Vec::new();
+    for seed in seeds() {
+        let product = product_of(&seed)?;
+        let topic = product.output_port.topic.clone();
+        create_topic(state, &topic, seed.partitions, seed.configs).await?;
+        let subject = product.output_port.value_subject.as_str();
+        let schema_id = state.registry.register(subject, seed.schema, SchemaFormat::Avro).await?;
+        let schema = Schema::parse_str(seed.schema).map_err(|e| SeedError::Broken(e.to_string()))?;
+        match state.catalog.put_product(product, None).await {
+            Ok(_) | Err(StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let schema_id = u32::try_from(schema_id).map_err(|_| SeedError::Broken(format!("schema id {schema_id}")))?;
+        streams.push(Stream { topic, schema, schema_id });
+    }
+    for (name, schema, partitions) in UNPUBLISHED {
+        let topic = topic_name(name)?;
+        create_topic(state, &topic, *partitions, &[]).await?;
+        if let Some(schema) = schema {
+            state.registry.register(SubjectName::value_of(&topic).as_str(), schema, SchemaFormat::Avro).await?;
+        }
+    }
+    Ok(streams)
+}
+
+async fn create_topic(
+    state: &AppState,
+    topic: &TopicName,
+    partitions: i32,
+    configs: &[(&str, &str)],
+) -> Result<(), SeedError> {
+    let spec = NewTopic {
+        name: topic.clone(),
+        partitions,
+        replication_factor: 1,
+        configs: configs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>(),
+    };
+    match state.kafka.create_topic(&spec).await {
+        Ok(()) | Err(KafkaError::TopicExists(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn topic_name(name: &str) -> Result<TopicName, SeedError> {
+    TopicName::parse(name).map_err(|e| SeedError::Broken(e.to_string()))
+}
+
+fn product_of(seed: &Seed) -> Result<DataProduct, SeedError> {
+    let broken = |e: meshport_shared::NameError| SeedError::Broken(e.to_string());
+    let topic = topic_name(seed.id)?;
+    let team = TeamName::parse(seed.team).map_err(broken)?;
+    let now = jiff::Timestamp::now().to_string();
+    Ok(DataProduct {
+        id: ProductId::parse(seed.id).map_err(broken)?,
+        name: seed.name.to_owned(),
+        version: "1.0.0".to_owned(),
+        domain: DomainName::parse(seed.domain).map_err(broken)?,
+        owner: Owner {
+            contact: format!("{team}@acme.example"),
+            members: vec![format!("lead@{team}.acme.example")],
+            team,
+        },
+        status: ProductStatus::Active,
+        description: Description {
+            purpose: seed.purpose.to_owned(),
+            limitations: seed.limitations.to_owned(),
+            usage: seed.usage.to_owned(),
+        },
+        tags: seed.tags.iter().map(|t| (*t).to_owned()).collect(),
+        output_port: OutputPort {
+            value_subject: SubjectName::value_of(&topic),
+            topic,
+            key_subject: None,
+            schema_format: SchemaFormat::Avro,
+        },
+        quality: seed.quality,
+        sla: seed.sla,
+        support: vec![SupportChannel { kind: SupportKind::Chat, address: format!("#{}-data", seed.team) }],
+        personal_fields: seed.personal_fields.iter().map(|f| (*f).to_owned()).collect(),
+        deprecation: None,
+        revision: 0,
+        created_at: now.clone(),
+        updated_at: now,
+    })
+}
+
+async fn generate(state: &AppState, streams: Vec<Stream>) {
+    let mut random = Random::seeded();
+    let mut interval = tokio::time::interval(EVENT_INTERVAL);
+    let mut failing = false;
+    loop {
+        interval.tick().await;
+        for stream in &streams {
+            let (key, record) = event(&stream.topic, &mut random);
+            let framed = match frame(&stream.schema, stream.schema_id, record) {
+                Ok(framed) => framed,
+                Err(e) => return tracing::error!(topic = %stream.topic, "demo event does not fit its schema: {e}"),
+            };
+            match state.kafka.produce(&stream.topic, Some(key.as_bytes()), &framed).await {
+                Ok(_) if failing => {
+                    failing = false;
+                    tracing::info!("demo events flowing again");
+                }
+                Ok(_) => {}
+                Err(e) if !failing => {
+                    failing = true;
+                    tracing::warn!(error = %e, "demo events paused until Kafka answers");
+                }
+                Err(_) => {}
+            }
+        }
+    }
+}
+
+/// Confluent's wire format: magic byte 0, the schema id as 4 big-endian bytes, then the Avro binary datum.
+pub fn frame(schema: &Schema, schema_id: u32, record: Value) -> Result<Vec<u8>, apache_avro::Error> {
+    let mut framed = vec![0];
+    framed.extend_from_slice(&schema_id.to_be_bytes());
+    framed.extend(apache_avro::to_avro_datum(schema, record)?);
+    Ok(framed)
+}
+
+fn event(topic: &TopicName, random: &mut Random) -> (String, Value) {
+    let now = jiff::Timestamp::now().as_millisecond();
+    let user = format!("User_{}", random.below(100));
+    let string = |s: &str| Value::String(s.to_owned());
+    let fields = match topic.as_str() {
+        "users" => {
+            let gender = random.below(3);
+            let symbol = ["FEMALE", "MALE", "OTHER"][gender as usize];
+            vec![
+                ("userid", string(&user)),
+                ("registertime", Value::TimestampMillis(now - i64::from(random.below(90 * 24 * 3600)) * 1000)),
+                ("regionid", Value::String(format!("Region_{}", random.below(9) + 1))),
+                ("gender", Value::Enum(gender, symbol.to_owned())),
+                ("email", Value::Union(1, Box::new(Value::String(format!("{}@mail.example", user.to_lowercase()))))),
+            ]
+        }
+        "pageviews" => vec![
+            ("viewtime", Value::TimestampMillis(now)),
+            ("userid", string(&user)),
+            ("pageid", Value::String(format!("Page_{}", random.below(90) + 10))),
+        ],
+        _ => {
+            let symbols = ["ACME", "GLOBX", "INITECH", "UMBRL", "HOOLI", "STARK"];
+            let side = random.below(2);
+            vec![
+                ("side", Value::Enum(side, ["BUY", "SELL"][side as usize].to_owned())),
+                ("quantity", Value::Int(random.below(4_000) as i32 + 1)),
+                ("symbol", string(symbols[random.below(symbols.len() as u32) as usize])),
+                ("price", Value::Int(random.below(90_000) as i32 + 1_000)),
+                ("account", Value::String(format!("ABC{}", random.below(900) + 100))),
+                ("userid", string(&user)),
+            ]
+        }
+    };
+    let record = Value::Record(fields.into_iter().map(|(name, value)| (name.to_owned(), value)).collect());
+    (user, record)
+}
+
+/// A small xorshift generator: demo data needs variety, not cryptographic randomness.
+struct Random(u64);
+
+impl Random {
+    fn seeded() -> Self {
+        let nanos = jiff::Timestamp::now().as_nanosecond() as u64;
+        Self(nanos | 1)
+    }
+
+    fn below(&mut self, bound: u32) -> u32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % u64::from(bound.max(1))) as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_demo_product_complies_with_the_default_policy() {
+        let policy: meshport_shared::GovernancePolicy = serde_json::from_str(crate::config::DEFAULT_POLICY).unwrap();
+        for seed in seeds() {
+            let product = product_of(&seed).unwrap();
+            let violations = meshport_shared::validate(&product, &policy, meshport_shared::SchemaFact::Registered);
+            assert!(violations.is_empty(), "{}: {violations:?}", seed.id);
+        }
+    }
+
+    #[test]
+    fn generated_events_fit_their_schemas_and_carry_the_confluent_frame() {
+        let mut random = Random::seeded();
+        for seed in seeds() {
+            let schema = Schema::parse_str(seed.schema).unwrap();
+            let topic = TopicName::parse(seed.id).unwrap();
+            for _ in 0..50 {
+                let (_, record) = event(&topic, &mut random);
+                let framed = frame(&schema, 7, record).unwrap();
+                assert_eq!(&framed[..5], &[0, 0, 0, 0, 7]);
+                let decoded = apache_avro::from_avro_datum(&schema, &mut &framed[5..], None).unwrap();
+                assert!(matches!(decoded, Value::Record(_)), "{}: {decoded:?}", seed.id);
+            }
+        }
+    }
+
+    #[test]
+    fn unpublished_demo_topics_are_valid_names_and_one_lacks_a_schema() {
+        assert!(UNPUBLISHED.iter().all(|(name, _, _)| TopicName::parse(*name).is_ok()));
+        assert!(UNPUBLISHED.iter().any(|(_, schema, _)| schema.is_none()));
+    }
+}

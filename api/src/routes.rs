@@ -1,0 +1,103 @@
+//! The HTTP surface: one router, and the one place that turns errors into status codes and `{code, message, details}`.
+
+mod health;
+mod products;
+
+use axum::Json;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use meshport_shared::{ApiError, ErrorCode, Violation};
+
+use crate::app::AppState;
+use crate::catalog::StoreError;
+use crate::kafka::KafkaError;
+use crate::registry::RegistryError;
+
+/// Requests larger than this are refused before they are read (`payload_too_large`).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Every API route, under `/api`; unknown `/api/...` paths answer a JSON `not_found`.
+pub fn api_router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(health::health))
+        .route("/v1/policy", get(products::policy))
+        .route("/v1/products", get(products::list))
+        .route("/v1/products/{id}", get(products::get))
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state);
+    Router::new().nest("/api", api)
+}
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound("no such API route".into())
+}
+
+/// Everything a handler can fail with. The user's faults carry a message for them; ours are logged in full and
+/// answered with an opaque `internal`.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the product breaks {} governance rule(s)", .0.len())]
+    Validation(Vec<Violation>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Kafka(#[from] KafkaError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+impl AppError {
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        match self {
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed),
+            Self::Store(StoreError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::CatalogUnavailable),
+            Self::Store(StoreError::Conflict { .. }) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            Self::Store(StoreError::Corrupt(_)) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+            Self::Kafka(KafkaError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::KafkaUnavailable),
+            Self::Kafka(KafkaError::TopicExists(_)) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            Self::Kafka(KafkaError::UnknownTopic(_)) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Self::Kafka(KafkaError::InvalidConfig(_)) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            Self::Kafka(_) => (StatusCode::BAD_GATEWAY, ErrorCode::KafkaUnavailable),
+            Self::Registry(RegistryError::Unavailable(_)) => {
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::RegistryUnavailable)
+            }
+            Self::Registry(
+                RegistryError::SubjectNotFound(_)
+                | RegistryError::VersionNotFound { .. }
+                | RegistryError::SchemaNotFound(_),
+            ) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Self::Registry(RegistryError::Incompatible(_)) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            Self::Registry(RegistryError::InvalidSchema(_)) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            Self::Registry(_) => (StatusCode::BAD_GATEWAY, ErrorCode::RegistryUnavailable),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
+            tracing::error!(error = %self, error.debug = ?self, "request failed");
+            "something went wrong on our side; it has been logged".to_owned()
+        } else {
+            if status.is_server_error() {
+                tracing::warn!(error = %self, "dependency unavailable");
+            }
+            self.to_string()
+        };
+        let details = match self {
+            Self::Validation(violations) => violations,
+            _ => Vec::new(),
+        };
+        (status, Json(ApiError { code, message, details })).into_response()
+    }
+}

@@ -1,0 +1,247 @@
+//! The API over HTTP: each test builds its own application on a random port, against the real tansu broker, the
+//! project's schema registry and a catalog of its own.
+
+mod common;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use meshport_api::app::{AppState, Application};
+use meshport_api::config::Config;
+use meshport_shared::api::{Dependency, Health, HealthStatus, ProductList};
+use meshport_shared::{ApiError, DataProduct, ErrorCode, GovernancePolicy};
+use reqwest::StatusCode;
+
+use common::product;
+
+/// A running application and a client for it; one method per endpoint.
+struct TestApp {
+    address: SocketAddr,
+    state: AppState,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+/// A schema registry of the project's own on a random port.
+async fn spawn_registry() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, meshport_registry::router()).await });
+    format!("http://{address}")
+}
+
+impl TestApp {
+    /// An application with every dependency up; `vars` override the configuration.
+    async fn spawn(vars: &[(&str, String)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("MESHPORT_LISTEN".into(), "127.0.0.1:0".into()),
+            ("MESHPORT_DATA_DIR".into(), dir.path().join("data").display().to_string()),
+            ("MESHPORT_KAFKA_BOOTSTRAP".into(), common::kafka_bootstrap()),
+            ("MESHPORT_REGISTRY_URL".into(), spawn_registry().await),
+            ("MESHPORT_STATIC_DIR".into(), dir.path().join("no-portal").display().to_string()),
+            ("MESHPORT_DEPENDENCY_TIMEOUT_MS".into(), "1500".into()),
+        ]);
+        env.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        let config = Config::from_lookup(|name| env.get(name).cloned()).unwrap();
+        let state = AppState::build(&config).unwrap();
+        let application = Application::bind(&config, state.clone()).await.unwrap();
+        let address = application.address();
+        tokio::spawn(application.serve(std::future::pending()));
+        Self { address, state, http: reqwest::Client::new(), _dir: dir }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    async fn health(&self) -> Health {
+        let response = self.get("/api/health").await;
+        assert_eq!(response.status(), StatusCode::OK, "health always answers 200");
+        response.json().await.unwrap()
+    }
+
+    async fn products(&self) -> reqwest::Response {
+        self.get("/api/v1/products").await
+    }
+
+    async fn product(&self, id: &str) -> reqwest::Response {
+        self.get(&format!("/api/v1/products/{id}")).await
+    }
+
+    async fn seed(&self, product: DataProduct) -> DataProduct {
+        self.state.catalog.put_product(product, None).await.unwrap()
+    }
+}
+
+async fn error_of(response: reqwest::Response) -> (StatusCode, ApiError) {
+    let status = response.status();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("application/json"), "errors are JSON, got {content_type}");
+    (status, response.json().await.unwrap())
+}
+
+fn up(health: &Health, name: Dependency) -> bool {
+    health.dependencies.iter().find(|d| d.name == name).unwrap().up
+}
+
+#[tokio::test]
+async fn health_reports_every_dependency_up_with_its_latency() {
+    let app = TestApp::spawn(&[]).await;
+
+    let health = app.health().await;
+
+    assert_eq!(health.status, HealthStatus::Ok, "{health:?}");
+    assert_eq!(health.dependencies.len(), 3);
+    assert!(health.dependencies.iter().all(|d| d.up && d.latency_ms >= 0.0 && d.error.is_none()), "{health:?}");
+}
+
+#[tokio::test]
+async fn listed_products_come_from_the_catalog_in_id_order() {
+    let app = TestApp::spawn(&[]).await;
+    app.seed(product("users", "membership")).await;
+    app.seed(product("pageviews", "analytics")).await;
+
+    let response = app.products().await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let list: ProductList = response.json().await.unwrap();
+    let ids: Vec<&str> = list.items.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["pageviews", "users"]);
+}
+
+#[tokio::test]
+async fn a_product_is_read_by_id() {
+    let app = TestApp::spawn(&[]).await;
+    let stored = app.seed(product("users", "membership")).await;
+
+    let response = app.product("users").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.json::<DataProduct>().await.unwrap(), stored);
+}
+
+#[tokio::test]
+async fn an_unknown_product_is_a_json_404() {
+    let app = TestApp::spawn(&[]).await;
+
+    let (status, error) = error_of(app.product("nothing-here").await).await;
+
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error.code, ErrorCode::NotFound);
+    assert_eq!(error.message, "no data product `nothing-here`");
+}
+
+#[tokio::test]
+async fn a_malformed_product_id_is_a_bad_request_naming_the_problem() {
+    let app = TestApp::spawn(&[]).await;
+
+    let (status, error) = error_of(app.product("Users%20Table").await).await;
+
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error.code, ErrorCode::BadRequest);
+    assert!(error.message.starts_with("product id `Users Table` must start with a lowercase"), "{}", error.message);
+}
+
+#[tokio::test]
+async fn unknown_api_routes_answer_json_not_found() {
+    let app = TestApp::spawn(&[]).await;
+
+    let (status, error) = error_of(app.get("/api/v1/nothing").await).await;
+
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error.code, ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn the_policy_is_served_for_the_portal_to_validate_with() {
+    let app = TestApp::spawn(&[]).await;
+
+    let policy: GovernancePolicy = app.get("/api/v1/policy").await.json().await.unwrap();
+
+    assert_eq!(&policy, app.state.policy.as_ref());
+}
+
+#[tokio::test]
+async fn with_every_dependency_down_the_api_still_answers_and_says_what_is_down() {
+    let blocked = tempfile::tempdir().unwrap();
+    let data_dir = blocked.path().join("data");
+    std::fs::write(&data_dir, b"a file where the data directory should be").unwrap();
+    let app = TestApp::spawn(&[
+        ("MESHPORT_DATA_DIR", data_dir.display().to_string()),
+        ("MESHPORT_KAFKA_BOOTSTRAP", format!("127.0.0.1:{}", common::closed_port())),
+        ("MESHPORT_REGISTRY_URL", format!("http://127.0.0.1:{}", common::closed_port())),
+    ])
+    .await;
+
+    let health = app.health().await;
+    let (status, error) = error_of(app.products().await).await;
+
+    assert_eq!(health.status, HealthStatus::Degraded);
+    assert!(health.dependencies.iter().all(|d| !d.up && d.error.is_some()), "{health:?}");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(error.code, ErrorCode::CatalogUnavailable);
+
+    // The catalog comes back by itself once its directory is usable.
+    std::fs::remove_file(&data_dir).unwrap();
+    assert_eq!(app.products().await.status(), StatusCode::OK);
+    assert!(up(&app.health().await, Dependency::Catalog));
+}
+
+#[tokio::test]
+async fn the_api_runs_on_the_dynamodb_catalog_too() {
+    let table = common::unique("api");
+    let app = TestApp::spawn(&[
+        ("MESHPORT_CATALOG", "dynamodb".into()),
+        ("MESHPORT_DYNAMODB_TABLE", table),
+        ("MESHPORT_DYNAMODB_ENDPOINT", common::dynamodb_endpoint()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+    ])
+    .await;
+
+    // The local endpoint's table is created in the background at start.
+    let mut health = app.health().await;
+    for _ in 0..50 {
+        if up(&health, Dependency::Catalog) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        health = app.health().await;
+    }
+    assert!(up(&health, Dependency::Catalog), "{health:?}");
+    app.seed(product("stocktrades", "execution")).await;
+
+    let list: ProductList = app.products().await.json().await.unwrap();
+
+    assert_eq!(list.items.len(), 1);
+    assert_eq!(list.items[0].id.as_str(), "stocktrades");
+}
+
+#[tokio::test]
+async fn the_local_server_serves_the_portal_and_its_client_side_routes() {
+    let portal = tempfile::tempdir().unwrap();
+    write(portal.path(), "index.html", "<html><body>meshport portal</body></html>");
+    write(portal.path(), "app.js", "console.log('portal')");
+    let app = TestApp::spawn(&[("MESHPORT_STATIC_DIR", portal.path().display().to_string())]).await;
+
+    let index = app.get("/").await.text().await.unwrap();
+    let script = app.get("/app.js").await.text().await.unwrap();
+    let deep_link = app.get("/products/users").await;
+    let api_miss = app.get("/api/v1/nothing").await;
+
+    assert!(index.contains("meshport portal"));
+    assert!(script.contains("console.log"));
+    assert_eq!(deep_link.status(), StatusCode::OK);
+    assert!(deep_link.text().await.unwrap().contains("meshport portal"));
+    assert_eq!(error_of(api_miss).await.1.code, ErrorCode::NotFound);
+}
+
+fn write(dir: &Path, name: &str, content: &str) {
+    std::fs::write(dir.join(name), content).unwrap();
+}
