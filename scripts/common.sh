@@ -1,0 +1,101 @@
+# Shared by scripts/run and scripts/test: where builds go, how tools are installed when missing, and how the
+# services started for a run are stopped again. Source it; it defines functions and sets no traps by itself.
+
+MESHPORT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# One target directory outside the checkout, so every clone (and CI's fresh one) reuses the compiled dependencies.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/meshport/target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+MOTO_VERSION="5.2.1"
+TANSU_VERSION="0.6.0"
+
+# free_port and start_tansu.
+source "$MESHPORT_ROOT/scripts/tansu-start.sh"
+
+log() { printf '\033[1;34m[meshport]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[meshport] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Debian packages, installed only when missing.
+ensure_apt() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]} (apt)"
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -o DPkg::Lock::Timeout=300 -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
+}
+
+ensure_tansu() {
+  if command -v tansu >/dev/null 2>&1; then return 0; fi
+  log "installing tansu $TANSU_VERSION (Kafka-API broker; takes a while the first time)"
+  cargo install tansu --version "$TANSU_VERSION" --locked --features dynostore --quiet
+}
+
+ensure_moto() {
+  if command -v moto_server >/dev/null 2>&1; then return 0; fi
+  log "installing moto[server] $MOTO_VERSION (local DynamoDB)"
+  python3 -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  hash -r
+  command -v moto_server >/dev/null 2>&1 || die "moto_server is not on PATH after pip install"
+}
+
+ensure_nextest() {
+  command -v cargo-nextest >/dev/null 2>&1 && return 0
+  log "installing cargo-nextest"
+  cargo install cargo-nextest --locked --quiet
+}
+
+# The processes this run started; stopped by stop_services (scripts set it as their EXIT trap).
+SERVICE_PIDS=()
+stop_services() {
+  local pid
+  for pid in "${SERVICE_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${SERVICE_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  SERVICE_PIDS=()
+}
+
+# wait_for_http URL NAME LOG [SECONDS]: polls until URL answers, or fails showing the end of LOG.
+wait_for_http() {
+  local url=$1 name=$2 logfile=$3 limit=${4:-30} waited=0
+  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    sleep 0.2; waited=$((waited + 1))
+    if [ "$waited" -ge $((limit * 5)) ]; then
+      tail -n 30 "$logfile" >&2 || true
+      die "$name did not answer at $url within ${limit}s (log: $logfile)"
+    fi
+  done
+}
+
+# start_moto PORT LOG: a moto_server on 127.0.0.1 (exports AWS test credentials for the clients).
+start_moto() {
+  local port=$1 logfile=$2
+  moto_server -H 127.0.0.1 -p "$port" >"$logfile" 2>&1 &
+  SERVICE_PIDS+=($!)
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+  wait_for_http "http://127.0.0.1:$port/moto-api/" "moto_server" "$logfile"
+}
+
+# start_registry PORT LOG PROFILE: Meshport's development schema registry, as built by cargo's PROFILE (debug|release).
+start_registry() {
+  local port=$1 logfile=$2 profile=$3
+  MESHPORT_REGISTRY_LISTEN="127.0.0.1:$port" "$CARGO_TARGET_DIR/$profile/meshport-registry" >"$logfile" 2>&1 &
+  SERVICE_PIDS+=($!)
+  wait_for_http "http://127.0.0.1:$port/subjects" "schema registry" "$logfile"
+}
+
+# start_api PORT LOG PROFILE [VAR=value ...]: the meshport server, with extra environment for this run.
+start_api() {
+  local port=$1 logfile=$2 profile=$3; shift 3
+  env MESHPORT_LISTEN="127.0.0.1:$port" "$@" "$CARGO_TARGET_DIR/$profile/meshport" >"$logfile" 2>&1 &
+  SERVICE_PIDS+=($!)
+  wait_for_http "http://127.0.0.1:$port/api/health" "meshport API" "$logfile"
+}
+
+# wait_for_products URL COUNT LOG: polls the product list until the catalog holds at least COUNT products.
+wait_for_products() {
+  local url=$1 count=$2 logfile=$3 waited=0
+  until [ "$(curl -fsS "$url/api/v1/products" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))' 2>/dev/null || echo 0)" -ge "$count" ]; do
+    sleep 0.5; waited=$((waited + 1))
+    [ "$waited" -lt 120 ] || { tail -n 30 "$logfile" >&2; die "the demo mesh was not seeded within 60s (log: $logfile)"; }
+  done
+}

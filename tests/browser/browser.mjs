@@ -1,0 +1,24 @@
+// Launching Debian's Chromium for the tests: never a browser downloaded by a tool.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const baseUrl = process.env.MESHPORT_BASE_URL ?? 'http://127.0.0.1:8080';
+export const outputDir = join(dirname(fileURLToPath(import.meta.url)), 'output');
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+}
+
+// Saves a screenshot of the page under tests/browser/output/<name>.png.
+export async function screenshot(page, name) {
+  mkdirSync(outputDir, { recursive: true });
+  const path = join(outputDir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
