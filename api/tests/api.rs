@@ -245,3 +245,53 @@ async fn the_local_server_serves_the_portal_and_its_client_side_routes() {
 fn write(dir: &Path, name: &str, content: &str) {
     std::fs::write(dir.join(name), content).unwrap();
 }
+
+#[tokio::test]
+async fn the_demo_mesh_is_seeded_and_keeps_producing_avro_events_in_the_confluent_frame() {
+    use rdkafka::Message;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+
+    let app = TestApp::spawn(&[]).await;
+    tokio::spawn(meshport_api::demo::run(app.state.clone()));
+
+    let mut seeded = 0;
+    for _ in 0..100 {
+        seeded = app.products().await.json::<ProductList>().await.unwrap().items.len();
+        if seeded == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seeded, 3, "users, pageviews and stocktrades are seeded");
+    let subjects = app.state.registry.subjects().await.unwrap();
+    assert!(subjects.contains(&"clickstream.raw-value".to_owned()), "{subjects:?}");
+    assert!(!subjects.contains(&"inventory.snapshots-value".to_owned()), "one unpublished topic has no schema");
+
+    // Read events as any consumer would: from the beginning, decoding with the registered schema.
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", common::kafka_bootstrap())
+        .set("group.id", common::unique("demo-reader"))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(&["stocktrades"]).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let payload = loop {
+        assert!(std::time::Instant::now() < deadline, "no stocktrades event within 20 s");
+        if let Some(Ok(message)) = consumer.poll(std::time::Duration::from_millis(200))
+            && let Some(payload) = message.payload()
+        {
+            break payload.to_vec();
+        }
+    };
+
+    assert_eq!(payload[0], 0, "Confluent magic byte");
+    let id = i32::from_be_bytes(payload[1..5].try_into().unwrap());
+    let registered = app.state.registry.schema_by_id(id).await.unwrap();
+    let schema = apache_avro::Schema::parse_str(&registered.schema).unwrap();
+    let event = apache_avro::from_avro_datum(&schema, &mut &payload[5..], None).unwrap();
+    let apache_avro::types::Value::Record(fields) = event else { panic!("not a record: {event:?}") };
+    let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["side", "quantity", "symbol", "price", "account", "userid"]);
+}
