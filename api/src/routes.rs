@@ -1,5 +1,6 @@
 //! The HTTP surface: one router, and the one place that turns errors into status codes and `{code, message, details}`.
 
+mod embed;
 mod health;
 mod products;
 
@@ -18,7 +19,8 @@ use crate::registry::RegistryError;
 /// Requests larger than this are refused before they are read (`payload_too_large`).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
-/// Every API route, under `/api`; unknown `/api/...` paths answer a JSON `not_found`.
+/// Every route: the JSON API under `/api` (unknown `/api/...` paths answer a JSON `not_found`), and the embed surface
+/// for wikis (`/embed`, `/oembed`, `/badge`).
 pub fn api_router(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(health::health))
@@ -27,8 +29,8 @@ pub fn api_router(state: AppState) -> Router {
         .route("/v1/products/{id}", get(products::get))
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state);
-    Router::new().nest("/api", api)
+        .with_state(state.clone());
+    Router::new().nest("/api", api).merge(embed::router().with_state(state))
 }
 
 pub async fn not_found() -> AppError {

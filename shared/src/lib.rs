@@ -5,6 +5,8 @@
 //! very same functions.
 
 pub mod api;
+pub mod schema;
+pub mod search;
 pub mod names;
 pub mod policy;
 pub mod product;

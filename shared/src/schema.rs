@@ -1,0 +1,1 @@
+//! Schema shapes shared by the API and the portal: the fields of a schema and the changes between versions.
