@@ -7,7 +7,7 @@ pub mod dynamo;
 pub mod embedded;
 
 use async_trait::async_trait;
-use meshport_shared::{DataProduct, DomainName, ProductId};
+use meshport_shared::{AuditEntry, DataProduct, DomainName, ProductId, SchemaVersion, TopicFacts, TopicName};
 
 pub use dynamo::DynamoStore;
 pub use embedded::EmbeddedStore;
@@ -41,12 +41,35 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// The products of one domain, ordered by id.
     async fn list_domain_products(&self, domain: &DomainName) -> Result<Vec<DataProduct>>;
 
-    /// Stores `product` only if the stored revision is `expected` (`None`: the product must not exist yet), and
-    /// returns it as stored, with its revision advanced by one.
-    async fn put_product(&self, product: DataProduct, expected: Option<u64>) -> Result<DataProduct>;
+    /// Stores `product` only if the stored revision is `expected` (`None`: the product must not exist yet), together
+    /// with its audit entry in the same transaction, and returns it as stored, with its revision advanced by one.
+    async fn put_product(&self, product: DataProduct, expected: Option<u64>, audit: AuditEntry) -> Result<DataProduct>;
 
-    /// Removes a product; answers whether it existed.
-    async fn delete_product(&self, id: &ProductId) -> Result<bool>;
+    /// Removes a product (its audit history stays); answers whether it existed.
+    async fn delete_product(&self, id: &ProductId, audit: AuditEntry) -> Result<bool>;
+
+    /// A product's audit entries, newest first.
+    async fn product_history(&self, id: &ProductId, limit: usize) -> Result<Vec<AuditEntry>>;
+
+    /// The newest audit entries across the whole mesh, newest first.
+    async fn recent_activity(&self, limit: usize) -> Result<Vec<AuditEntry>>;
+
+    /// Creates or replaces the mirror of these topics.
+    async fn put_topics(&self, topics: Vec<TopicFacts>) -> Result<()>;
+
+    async fn topic(&self, name: &TopicName) -> Result<Option<TopicFacts>>;
+
+    /// Every mirrored topic, by name.
+    async fn list_topics(&self) -> Result<Vec<TopicFacts>>;
+
+    /// Creates or replaces the mirror of these schema versions.
+    async fn put_schema_versions(&self, versions: Vec<SchemaVersion>) -> Result<()>;
+
+    /// The mirrored versions of one subject, oldest first.
+    async fn schema_versions(&self, subject: &str) -> Result<Vec<SchemaVersion>>;
+
+    /// Every mirrored (subject, version) pair: for sync, which may read the whole mirror.
+    async fn schema_heads(&self) -> Result<Vec<(String, i32)>>;
 }
 
 /// The revision a product gets when stored over `expected`.
@@ -54,11 +77,15 @@ fn next_revision(expected: Option<u64>) -> u64 {
     expected.map_or(1, |revision| revision + 1)
 }
 
-fn encode(product: &DataProduct) -> Result<String> {
-    serde_json::to_string(product)
-        .map_err(|e| StoreError::Corrupt(format!("cannot encode product `{}`: {e}", product.id)))
+fn encode<T: serde::Serialize>(key: &str, value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot encode `{key}`: {e}")))
 }
 
-fn decode(key: &str, bytes: &[u8]) -> Result<DataProduct> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("product `{key}` cannot be read: {e}")))
+fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("`{key}` cannot be read: {e}")))
+}
+
+/// A key under which a subject's versions sort numerically.
+fn version_key(subject: &str, version: i32) -> String {
+    format!("{subject}\u{0}{version:010}")
 }

@@ -187,7 +187,15 @@ async fn seed(state: &AppState) -> Result<Vec<Stream>, SeedError> {
         let subject = product.output_port.value_subject.as_str();
         let schema_id = state.registry.register(subject, seed.schema, SchemaFormat::Avro).await?;
         let schema = Schema::parse_str(seed.schema).map_err(|e| SeedError::Broken(e.to_string()))?;
-        match state.catalog.put_product(product, None).await {
+        let audit = crate::audit::entry(
+            "meshport-demo",
+            &product.id,
+            meshport_shared::AuditAction::Published,
+            "seeded by the demo mesh",
+            None,
+            Some(&product),
+        );
+        match state.catalog.put_product(product, None, audit).await {
             Ok(_) | Err(StoreError::Conflict { .. }) => {}
             Err(e) => return Err(e.into()),
         }

@@ -1,6 +1,7 @@
 //! Meshport's API as a library: the router, its state and the modules behind it. `main.rs` only launches it.
 
 pub mod app;
+pub mod audit;
 pub mod catalog;
 pub mod config;
 pub mod demo;

@@ -75,7 +75,8 @@ impl TestApp {
     }
 
     async fn seed(&self, product: DataProduct) -> DataProduct {
-        self.state.catalog.put_product(product, None).await.unwrap()
+        let audit = common::audit(&product);
+        self.state.catalog.put_product(product, None, audit).await.unwrap()
     }
 }
 

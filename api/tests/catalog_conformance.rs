@@ -8,9 +8,21 @@ use std::time::Duration;
 
 use meshport_api::catalog::dynamo::DynamoSettings;
 use meshport_api::catalog::{CatalogStore, DynamoStore, EmbeddedStore, StoreError};
-use meshport_shared::{DomainName, ProductId};
+use meshport_shared::{
+    AuditAction, DomainName, HistoryKind, ProductId, SchemaFormat, SchemaVersion, TopicFacts, TopicName,
+};
 
 use common::{product, unique};
+
+/// Stores a product with a test audit entry.
+async fn put(
+    store: &dyn CatalogStore,
+    product: meshport_shared::DataProduct,
+    expected: Option<u64>,
+) -> Result<meshport_shared::DataProduct, StoreError> {
+    let audit = common::audit(&product);
+    store.put_product(product, expected, audit).await
+}
 
 async fn a_missing_product_reads_as_none(store: &dyn CatalogStore) {
     store.ping().await.unwrap();
@@ -19,26 +31,26 @@ async fn a_missing_product_reads_as_none(store: &dyn CatalogStore) {
 }
 
 async fn a_new_product_is_stored_at_revision_one_and_read_back(store: &dyn CatalogStore) {
-    let stored = store.put_product(product("users", "membership"), None).await.unwrap();
+    let stored = put(store, product("users", "membership"), None).await.unwrap();
 
     assert_eq!(stored.revision, 1);
     assert_eq!(store.get_product(&stored.id).await.unwrap(), Some(stored));
 }
 
 async fn creating_an_existing_product_is_a_conflict(store: &dyn CatalogStore) {
-    store.put_product(product("users", "membership"), None).await.unwrap();
+    put(store, product("users", "membership"), None).await.unwrap();
 
-    let err = store.put_product(product("users", "membership"), None).await.unwrap_err();
+    let err = put(store, product("users", "membership"), None).await.unwrap_err();
 
     assert!(matches!(err, StoreError::Conflict { expected: None, actual: Some(1), .. }), "{err:?}");
 }
 
 async fn a_write_at_the_current_revision_advances_it(store: &dyn CatalogStore) {
-    let stored = store.put_product(product("users", "membership"), None).await.unwrap();
+    let stored = put(store, product("users", "membership"), None).await.unwrap();
     let mut changed = stored.clone();
     changed.description.purpose = "Every registered user, with their tier".into();
 
-    let updated = store.put_product(changed, Some(stored.revision)).await.unwrap();
+    let updated = put(store, changed, Some(stored.revision)).await.unwrap();
 
     assert_eq!(updated.revision, 2);
     let read = store.get_product(&updated.id).await.unwrap().unwrap();
@@ -47,14 +59,14 @@ async fn a_write_at_the_current_revision_advances_it(store: &dyn CatalogStore) {
 }
 
 async fn a_stale_write_is_a_conflict_and_changes_nothing(store: &dyn CatalogStore) {
-    let first = store.put_product(product("users", "membership"), None).await.unwrap();
+    let first = put(store, product("users", "membership"), None).await.unwrap();
     let mut winner = first.clone();
     winner.name = "Winner".into();
-    store.put_product(winner, Some(1)).await.unwrap();
+    put(store, winner, Some(1)).await.unwrap();
     let mut loser = first;
     loser.name = "Loser".into();
 
-    let err = store.put_product(loser, Some(1)).await.unwrap_err();
+    let err = put(store, loser, Some(1)).await.unwrap_err();
 
     assert!(matches!(err, StoreError::Conflict { expected: Some(1), actual: Some(2), .. }), "{err:?}");
     let read = store.get_product(&ProductId::parse("users").unwrap()).await.unwrap().unwrap();
@@ -62,7 +74,7 @@ async fn a_stale_write_is_a_conflict_and_changes_nothing(store: &dyn CatalogStor
 }
 
 async fn updating_a_missing_product_is_a_conflict(store: &dyn CatalogStore) {
-    let err = store.put_product(product("ghost", "membership"), Some(3)).await.unwrap_err();
+    let err = put(store, product("ghost", "membership"), Some(3)).await.unwrap_err();
 
     assert!(matches!(err, StoreError::Conflict { expected: Some(3), actual: None, .. }), "{err:?}");
     assert_eq!(store.get_product(&ProductId::parse("ghost").unwrap()).await.unwrap(), None);
@@ -70,7 +82,7 @@ async fn updating_a_missing_product_is_a_conflict(store: &dyn CatalogStore) {
 
 async fn products_are_listed_in_id_order(store: &dyn CatalogStore) {
     for (id, domain) in [("pageviews", "analytics"), ("users", "membership"), ("clicks", "analytics")] {
-        store.put_product(product(id, domain), None).await.unwrap();
+        put(store, product(id, domain), None).await.unwrap();
     }
 
     let ids: Vec<String> = store.list_products().await.unwrap().into_iter().map(|p| p.id.to_string()).collect();
@@ -80,7 +92,7 @@ async fn products_are_listed_in_id_order(store: &dyn CatalogStore) {
 
 async fn a_domain_lists_only_its_own_products(store: &dyn CatalogStore) {
     for (id, domain) in [("pageviews", "analytics"), ("users", "membership"), ("clicks", "analytics")] {
-        store.put_product(product(id, domain), None).await.unwrap();
+        put(store, product(id, domain), None).await.unwrap();
     }
 
     let analytics = store.list_domain_products(&DomainName::parse("analytics").unwrap()).await.unwrap();
@@ -92,24 +104,24 @@ async fn a_domain_lists_only_its_own_products(store: &dyn CatalogStore) {
 }
 
 async fn moving_a_product_to_another_domain_moves_it_between_domain_lists(store: &dyn CatalogStore) {
-    let stored = store.put_product(product("clicks", "analytics"), None).await.unwrap();
+    let stored = put(store, product("clicks", "analytics"), None).await.unwrap();
     let mut moved = stored.clone();
     moved.domain = DomainName::parse("membership").unwrap();
 
-    store.put_product(moved, Some(stored.revision)).await.unwrap();
+    put(store, moved, Some(stored.revision)).await.unwrap();
 
     assert!(store.list_domain_products(&DomainName::parse("analytics").unwrap()).await.unwrap().is_empty());
     assert_eq!(store.list_domain_products(&DomainName::parse("membership").unwrap()).await.unwrap().len(), 1);
 }
 
 async fn deleting_a_product_removes_it_and_says_whether_it_existed(store: &dyn CatalogStore) {
-    let stored = store.put_product(product("users", "membership"), None).await.unwrap();
+    let stored = put(store, product("users", "membership"), None).await.unwrap();
 
-    assert!(store.delete_product(&stored.id).await.unwrap());
-    assert!(!store.delete_product(&stored.id).await.unwrap());
+    assert!(store.delete_product(&stored.id, common::audit(&stored)).await.unwrap());
+    assert!(!store.delete_product(&stored.id, common::audit(&stored)).await.unwrap());
     assert_eq!(store.get_product(&stored.id).await.unwrap(), None);
     // The id is free again.
-    assert_eq!(store.put_product(product("users", "membership"), None).await.unwrap().revision, 1);
+    assert_eq!(put(store, product("users", "membership"), None).await.unwrap().revision, 1);
 }
 
 async fn a_large_product_round_trips_unchanged(store: &dyn CatalogStore) {
@@ -118,11 +130,111 @@ async fn a_large_product_round_trips_unchanged(store: &dyn CatalogStore) {
     big.tags = (0..20).map(|i| format!("tag-{i}")).collect();
     big.personal_fields = vec!["customer.email".into(), "customer.address.street".into()];
 
-    let stored = store.put_product(big.clone(), None).await.unwrap();
+    let stored = put(store, big.clone(), None).await.unwrap();
 
     big.revision = 1;
     assert_eq!(stored, big);
     assert_eq!(store.get_product(&big.id).await.unwrap(), Some(big));
+}
+
+async fn every_change_is_in_the_products_history_newest_first(store: &dyn CatalogStore) {
+    let stored = put(store, product("users", "membership"), None).await.unwrap();
+    let mut renamed = stored.clone();
+    renamed.name = "Members".into();
+    let audit =
+        meshport_api::audit::entry("bob", &stored.id, AuditAction::Updated, "renamed", Some(&stored), Some(&renamed));
+    store.put_product(renamed, Some(1), audit).await.unwrap();
+    put(store, product("pageviews", "analytics"), None).await.unwrap();
+
+    let history = store.product_history(&stored.id, 10).await.unwrap();
+    let recent = store.recent_activity(2).await.unwrap();
+
+    assert_eq!(history.len(), 2);
+    assert_eq!((history[0].actor.as_str(), history[0].summary.as_str()), ("bob", "renamed"));
+    assert_eq!(history[0].before.as_ref().unwrap()["name"], "users product");
+    assert_eq!(history[0].after.as_ref().unwrap()["name"], "Members");
+    assert!(history[0].id > history[1].id);
+    let recent_products: Vec<&str> = recent.iter().map(|e| e.product.as_str()).collect();
+    assert_eq!(recent_products, ["pageviews", "users"]);
+    assert_eq!(store.product_history(&stored.id, 1).await.unwrap().len(), 1, "the limit holds");
+}
+
+async fn a_lost_race_records_no_audit_entry(store: &dyn CatalogStore) {
+    let stored = put(store, product("users", "membership"), None).await.unwrap();
+
+    put(store, stored.clone(), Some(7)).await.unwrap_err();
+
+    assert_eq!(store.product_history(&stored.id, 10).await.unwrap().len(), 1);
+}
+
+async fn deleting_a_product_keeps_its_history(store: &dyn CatalogStore) {
+    let stored = put(store, product("users", "membership"), None).await.unwrap();
+    let audit = meshport_api::audit::entry("admin", &stored.id, AuditAction::Deleted, "gone", Some(&stored), None);
+
+    store.delete_product(&stored.id, audit).await.unwrap();
+
+    let history = store.product_history(&stored.id, 10).await.unwrap();
+    assert_eq!(history.iter().map(|e| e.action).collect::<Vec<_>>(), [AuditAction::Deleted, AuditAction::Updated]);
+}
+
+async fn mirrored_topics_are_replaced_and_listed_by_name(store: &dyn CatalogStore) {
+    let mut orders = topic("orders", 3);
+    store.put_topics(vec![orders.clone(), topic("clicks", 1)]).await.unwrap();
+    orders.partitions = 6;
+    orders.present = false;
+
+    store.put_topics(vec![orders.clone()]).await.unwrap();
+
+    let names: Vec<String> = store.list_topics().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
+    assert_eq!(names, ["clicks", "orders"]);
+    assert_eq!(store.topic(&orders.name).await.unwrap(), Some(orders));
+    assert_eq!(store.topic(&TopicName::parse("nothing").unwrap()).await.unwrap(), None);
+}
+
+async fn many_topics_are_mirrored_in_batches(store: &dyn CatalogStore) {
+    let topics: Vec<TopicFacts> = (0..60).map(|i| topic(&format!("t{i:03}"), 1)).collect();
+
+    store.put_topics(topics).await.unwrap();
+
+    assert_eq!(store.list_topics().await.unwrap().len(), 60);
+}
+
+async fn schema_versions_are_kept_per_subject_in_version_order(store: &dyn CatalogStore) {
+    let versions = vec![version("orders-value", 10, 31), version("orders-value", 2, 12), version("clicks-value", 1, 5)];
+
+    store.put_schema_versions(versions).await.unwrap();
+
+    let orders: Vec<i32> = store.schema_versions("orders-value").await.unwrap().iter().map(|v| v.version).collect();
+    assert_eq!(orders, [2, 10]);
+    assert!(store.schema_versions("orders").await.unwrap().is_empty(), "a prefix is not a subject");
+    let mut heads = store.schema_heads().await.unwrap();
+    heads.sort();
+    assert_eq!(
+        heads,
+        [("clicks-value".to_owned(), 1), ("orders-value".to_owned(), 2), ("orders-value".to_owned(), 10)]
+    );
+}
+
+fn topic(name: &str, partitions: i32) -> TopicFacts {
+    TopicFacts {
+        name: TopicName::parse(name).unwrap(),
+        partitions,
+        replication_factor: 1,
+        configs: [("cleanup.policy".to_owned(), "compact".to_owned())].into(),
+        history: HistoryKind::Compacted,
+        present: true,
+        synced_at: "2026-11-22T00:00:00Z".into(),
+    }
+}
+
+fn version(subject: &str, version: i32, id: i32) -> SchemaVersion {
+    SchemaVersion {
+        subject: subject.into(),
+        version,
+        id,
+        format: SchemaFormat::Avro,
+        schema: format!("\"string\" {id}"),
+    }
 }
 
 macro_rules! conformance {
@@ -161,6 +273,12 @@ conformance!(
     moving_a_product_to_another_domain_moves_it_between_domain_lists,
     deleting_a_product_removes_it_and_says_whether_it_existed,
     a_large_product_round_trips_unchanged,
+    every_change_is_in_the_products_history_newest_first,
+    a_lost_race_records_no_audit_entry,
+    deleting_a_product_keeps_its_history,
+    mirrored_topics_are_replaced_and_listed_by_name,
+    many_topics_are_mirrored_in_batches,
+    schema_versions_are_kept_per_subject_in_version_order,
 );
 
 fn dynamo_settings(endpoint: &str, table: String) -> DynamoSettings {
@@ -225,7 +343,7 @@ async fn an_unusable_data_directory_is_unavailable_and_recovers_once_fixed() {
 
     std::fs::remove_file(&data_dir).unwrap();
     store.ping().await.unwrap();
-    store.put_product(product("users", "membership"), None).await.unwrap();
+    put(&store, product("users", "membership"), None).await.unwrap();
 }
 
 #[tokio::test]
@@ -233,7 +351,7 @@ async fn the_embedded_catalog_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = EmbeddedStore::new(dir.path());
-        store.put_product(product("users", "membership"), None).await.unwrap();
+        put(&store, product("users", "membership"), None).await.unwrap();
     }
 
     let reopened = EmbeddedStore::new(dir.path());

@@ -5,13 +5,15 @@
 //! very same functions.
 
 pub mod api;
-pub mod schema;
-pub mod search;
+pub mod mirror;
 pub mod names;
 pub mod policy;
 pub mod product;
+pub mod schema;
+pub mod search;
 
 pub use api::{ApiError, ErrorCode};
+pub use mirror::{AuditAction, AuditEntry, HistoryKind, SchemaVersion, TopicFacts};
 pub use names::{DomainName, NameError, ProductId, SubjectName, TeamName, TopicName};
 pub use policy::{GovernancePolicy, SchemaFact, Violation, ViolationCode, validate};
 pub use product::{

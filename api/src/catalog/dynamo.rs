@@ -7,7 +7,13 @@
 //! | get a product              | GetItem `PK = PRODUCT#<id>`, `SK = PRODUCT`          |
 //! | list every product         | Query `GSI2` where `GSI2PK = PRODUCT`, by `GSI2SK` (id) |
 //! | list a domain's products   | Query `GSI1` where `GSI1PK = DOMAIN#<domain>`, by `GSI1SK` |
-//! | optimistic write           | PutItem conditioned on `revision` (or absence)       |
+//! | change a product           | TransactWriteItems: Put (or Delete) the product conditioned on `revision` (or absence), Put its audit entry |
+//! | a product's history        | Query `PK = PRODUCT#<id>`, `SK` begins with `AUDIT#`, newest first |
+//! | recent activity            | Query `GSI2` where `GSI2PK = AUDIT`, newest first    |
+//! | get / list mirrored topics | GetItem `PK = TOPIC#<name>`, `SK = TOPIC`; Query `GSI2` where `GSI2PK = TOPIC` |
+//! | a subject's versions       | Query `PK = SUBJECT#<subject>`, by `SK = V#<version>` |
+//! | every mirrored version     | Query `GSI2` where `GSI2PK = SCHEMA` (sync only)     |
+//! | mirror topics and schemas  | BatchWriteItem, 25 items a request, unprocessed items retried |
 //!
 //! `table_definition` is the single source of the key schema; the deployment template is checked against it.
 
@@ -20,14 +26,21 @@ use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    Projection, ProjectionType, Put, PutRequest, ScalarAttributeType, TransactWriteItem, WriteRequest,
 };
-use meshport_shared::{DataProduct, DomainName, ProductId};
+use meshport_shared::{AuditEntry, DataProduct, DomainName, ProductId, SchemaVersion, TopicFacts, TopicName};
 
-use super::{CatalogStore, Result, StoreError, decode, encode, next_revision};
+use super::{CatalogStore, Result, StoreError, decode, encode, next_revision, version_key};
 
 const PRODUCT_SK: &str = "PRODUCT";
+const TOPIC_SK: &str = "TOPIC";
+const AUDIT: &str = "AUDIT";
+const SCHEMA: &str = "SCHEMA";
+/// BatchWriteItem's limit.
+const BATCH: usize = 25;
+
+type Item = HashMap<String, AttributeValue>;
 
 /// Where the table is and how to reach it.
 #[derive(Clone)]
@@ -155,59 +168,178 @@ impl DynamoStore {
         }
     }
 
-    async fn query(&self, index: &str, pk_attribute: &str, pk: String) -> Result<Vec<DataProduct>> {
-        let mut products = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
+    /// Every item of a Query, following pages; `index` None queries the table itself.
+    async fn query(&self, request: Query<'_>) -> Result<Vec<Item>> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
         loop {
-            let page = self
+            let mut call = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .index_name(index)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", pk_attribute)
-                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+                .set_index_name(request.index.map(str::to_owned))
+                .key_condition_expression(request.condition)
                 .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for item in page.items() {
-                products.push(product_of(item)?);
+                .scan_index_forward(request.forward);
+            for (name, value) in &request.values {
+                call = call.expression_attribute_values(*name, AttributeValue::S(value.clone()));
             }
+            if let Some(limit) = request.limit {
+                let left = limit.saturating_sub(items.len()).max(1);
+                call = call.limit(i32::try_from(left).unwrap_or(i32::MAX));
+            }
+            let page = call.send().await.map_err(sdk_error)?;
+            items.extend(page.items().iter().cloned());
+            let done = request.limit.is_some_and(|limit| items.len() >= limit);
             match page.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => return Ok(products),
+                Some(key) if !key.is_empty() && !done => start = Some(key.clone()),
+                _ => return Ok(items),
             }
         }
+    }
+
+    async fn query_docs<T: serde::de::DeserializeOwned>(&self, request: Query<'_>) -> Result<Vec<T>> {
+        self.query(request).await?.iter().map(doc_of).collect()
     }
 
     async fn stored_revision(&self, id: &ProductId) -> Result<Option<u64>> {
         Ok(self.get_product(id).await?.map(|p| p.revision))
     }
+
+    async fn get_doc<T: serde::de::DeserializeOwned>(&self, key: Item) -> Result<Option<T>> {
+        let output =
+            self.client.get_item().table_name(&self.table).set_key(Some(key)).consistent_read(true).send().await;
+        output.map_err(sdk_error)?.item().map(doc_of).transpose()
+    }
+
+    /// Writes items in batches of 25, retrying what DynamoDB leaves unprocessed.
+    async fn write_batch(&self, items: Vec<Item>) -> Result<()> {
+        for chunk in items.chunks(BATCH) {
+            let mut requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|item| {
+                    let put = PutRequest::builder().set_item(Some(item.clone())).build().map_err(|e| internal(&e))?;
+                    Ok(WriteRequest::builder().put_request(put).build())
+                })
+                .collect::<Result<_>>()?;
+            let mut delay = Duration::from_millis(50);
+            while !requests.is_empty() {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                requests = output.unprocessed_items().and_then(|u| u.get(&self.table)).cloned().unwrap_or_default();
+                if !requests.is_empty() {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<std::result::Result<(), ()>> {
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(Ok(())),
+            Err(e) if condition_failed(&e) => Ok(Err(())),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
 }
 
-fn product_key(id: &ProductId) -> HashMap<String, AttributeValue> {
-    HashMap::from([
-        ("PK".to_owned(), AttributeValue::S(format!("PRODUCT#{id}"))),
-        ("SK".to_owned(), AttributeValue::S(PRODUCT_SK.to_owned())),
-    ])
+/// One Query: an index (or the table), its key condition with `:name` values, the direction and a limit.
+struct Query<'a> {
+    index: Option<&'a str>,
+    condition: &'a str,
+    values: Vec<(&'a str, String)>,
+    forward: bool,
+    limit: Option<usize>,
 }
 
-fn product_item(product: &DataProduct) -> Result<HashMap<String, AttributeValue>> {
-    let mut item = product_key(&product.id);
-    let s = |v: String| AttributeValue::S(v);
+impl<'a> Query<'a> {
+    /// Everything under one GSI2 partition, in sort-key order.
+    fn kind(kind: &str) -> Self {
+        Self {
+            index: Some("GSI2"),
+            condition: "GSI2PK = :pk",
+            values: vec![(":pk", kind.to_owned())],
+            forward: true,
+            limit: None,
+        }
+    }
+}
+
+/// Whether a transaction was cancelled because a condition did not hold (a lost race, not a fault).
+fn condition_failed<R: std::fmt::Debug>(
+    e: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+) -> bool {
+    e.as_service_error().is_some_and(|s| match s {
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t) => {
+            t.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
+        }
+        _ => false,
+    })
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn key(pk: String, sk: String) -> Item {
+    HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
+}
+
+/// An item: its key, its GSI2 placement (kind and sort), and the document.
+fn doc_item(pk: String, sk: String, kind: &str, kind_sort: String, doc: String) -> Item {
+    let mut item = key(pk, sk);
+    item.extend([("GSI2PK".to_owned(), s(kind)), ("GSI2SK".to_owned(), s(kind_sort)), ("doc".to_owned(), s(doc))]);
+    item
+}
+
+fn audit_item(entry: &AuditEntry) -> Result<Item> {
+    Ok(doc_item(
+        format!("PRODUCT#{}", entry.product),
+        format!("AUDIT#{}", entry.id),
+        AUDIT,
+        entry.id.clone(),
+        encode(&entry.id, entry)?,
+    ))
+}
+
+fn topic_key(name: &TopicName) -> Item {
+    key(format!("TOPIC#{name}"), TOPIC_SK.to_owned())
+}
+
+fn schema_item(version: &SchemaVersion) -> Result<Item> {
+    Ok(doc_item(
+        format!("SUBJECT#{}", version.subject),
+        format!("V#{:010}", version.version),
+        SCHEMA,
+        version_key(&version.subject, version.version),
+        encode(&version.subject, version)?,
+    ))
+}
+
+fn product_key(id: &ProductId) -> Item {
+    key(format!("PRODUCT#{id}"), PRODUCT_SK.to_owned())
+}
+
+fn product_item(product: &DataProduct) -> Result<Item> {
+    let id = product.id.to_string();
+    let mut item =
+        doc_item(format!("PRODUCT#{id}"), PRODUCT_SK.to_owned(), PRODUCT_SK, id.clone(), encode(&id, product)?);
     item.extend([
         ("GSI1PK".to_owned(), s(format!("DOMAIN#{}", product.domain))),
-        ("GSI1SK".to_owned(), s(product.id.to_string())),
-        ("GSI2PK".to_owned(), s(PRODUCT_SK.to_owned())),
-        ("GSI2SK".to_owned(), s(product.id.to_string())),
+        ("GSI1SK".to_owned(), s(id)),
         ("revision".to_owned(), AttributeValue::N(product.revision.to_string())),
-        ("doc".to_owned(), s(encode(product)?)),
     ]);
     Ok(item)
 }
 
-fn product_of(item: &HashMap<String, AttributeValue>) -> Result<DataProduct> {
+fn doc_of<T: serde::de::DeserializeOwned>(item: &Item) -> Result<T> {
     let key = item.get("PK").and_then(|v| v.as_s().ok()).map_or("?", String::as_str);
     match item.get("doc") {
         Some(AttributeValue::S(doc)) => decode(key, doc.as_bytes()),
@@ -243,55 +375,119 @@ impl CatalogStore for DynamoStore {
     }
 
     async fn get_product(&self, id: &ProductId) -> Result<Option<DataProduct>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(product_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        output.item().map(product_of).transpose()
+        self.get_doc(product_key(id)).await
     }
 
     async fn list_products(&self) -> Result<Vec<DataProduct>> {
-        self.query("GSI2", "GSI2PK", PRODUCT_SK.to_owned()).await
+        self.query_docs(Query::kind(PRODUCT_SK)).await
     }
 
     async fn list_domain_products(&self, domain: &DomainName) -> Result<Vec<DataProduct>> {
-        self.query("GSI1", "GSI1PK", format!("DOMAIN#{domain}")).await
+        self.query_docs(Query {
+            index: Some("GSI1"),
+            condition: "GSI1PK = :pk",
+            values: vec![(":pk", format!("DOMAIN#{domain}"))],
+            forward: true,
+            limit: None,
+        })
+        .await
     }
 
-    async fn put_product(&self, mut product: DataProduct, expected: Option<u64>) -> Result<DataProduct> {
+    async fn put_product(
+        &self,
+        mut product: DataProduct,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<DataProduct> {
         product.revision = next_revision(expected);
-        let request = self.client.put_item().table_name(&self.table).set_item(Some(product_item(&product)?));
-        let request = match expected {
-            None => request.condition_expression("attribute_not_exists(PK)"),
-            Some(revision) => request
+        let put = Put::builder().table_name(&self.table).set_item(Some(product_item(&product)?));
+        let put = match expected {
+            None => put.condition_expression("attribute_not_exists(PK)"),
+            Some(revision) => put
                 .condition_expression("revision = :expected")
                 .expression_attribute_values(":expected", AttributeValue::N(revision.to_string())),
         };
-        match request.send().await {
-            Ok(_) => Ok(product),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+        let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?));
+        let items = vec![
+            TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build(),
+            TransactWriteItem::builder().put(audit.build().map_err(|e| internal(&e))?).build(),
+        ];
+        match self.transact(items).await? {
+            Ok(()) => Ok(product),
+            Err(()) => {
                 let actual = self.stored_revision(&product.id).await?;
                 Err(StoreError::Conflict { id: product.id, expected, actual })
             }
-            Err(e) => Err(sdk_error(e)),
         }
     }
 
-    async fn delete_product(&self, id: &ProductId) -> Result<bool> {
-        let output = self
-            .client
-            .delete_item()
+    async fn delete_product(&self, id: &ProductId, audit: AuditEntry) -> Result<bool> {
+        let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(product_key(id)))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        Ok(output.attributes().is_some_and(|a| !a.is_empty()))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .map_err(|e| internal(&e))?;
+        let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
+        let items = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
+        ];
+        Ok(self.transact(items).await?.is_ok())
+    }
+
+    async fn product_history(&self, id: &ProductId, limit: usize) -> Result<Vec<AuditEntry>> {
+        self.query_docs(Query {
+            index: None,
+            condition: "PK = :pk AND begins_with(SK, :audit)",
+            values: vec![(":pk", format!("PRODUCT#{id}")), (":audit", "AUDIT#".to_owned())],
+            forward: false,
+            limit: Some(limit),
+        })
+        .await
+    }
+
+    async fn recent_activity(&self, limit: usize) -> Result<Vec<AuditEntry>> {
+        self.query_docs(Query { forward: false, limit: Some(limit), ..Query::kind(AUDIT) }).await
+    }
+
+    async fn put_topics(&self, topics: Vec<TopicFacts>) -> Result<()> {
+        let items = topics
+            .iter()
+            .map(|t| {
+                let name = t.name.to_string();
+                Ok(doc_item(format!("TOPIC#{name}"), TOPIC_SK.to_owned(), TOPIC_SK, name.clone(), encode(&name, t)?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.write_batch(items).await
+    }
+
+    async fn topic(&self, name: &TopicName) -> Result<Option<TopicFacts>> {
+        self.get_doc(topic_key(name)).await
+    }
+
+    async fn list_topics(&self) -> Result<Vec<TopicFacts>> {
+        self.query_docs(Query::kind(TOPIC_SK)).await
+    }
+
+    async fn put_schema_versions(&self, versions: Vec<SchemaVersion>) -> Result<()> {
+        let items = versions.iter().map(schema_item).collect::<Result<Vec<_>>>()?;
+        self.write_batch(items).await
+    }
+
+    async fn schema_versions(&self, subject: &str) -> Result<Vec<SchemaVersion>> {
+        self.query_docs(Query {
+            index: None,
+            condition: "PK = :pk",
+            values: vec![(":pk", format!("SUBJECT#{subject}"))],
+            forward: true,
+            limit: None,
+        })
+        .await
+    }
+
+    async fn schema_heads(&self) -> Result<Vec<(String, i32)>> {
+        let versions: Vec<SchemaVersion> = self.query_docs(Query::kind(SCHEMA)).await?;
+        Ok(versions.into_iter().map(|v| (v.subject, v.version)).collect())
     }
 }

@@ -8,13 +8,21 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use meshport_shared::{DataProduct, DomainName, ProductId};
-use redb::{Database, ReadableTable, TableDefinition};
+use meshport_shared::{AuditEntry, DataProduct, DomainName, ProductId, SchemaVersion, TopicFacts, TopicName};
+use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
 
-use super::{CatalogStore, Result, StoreError, decode, encode, next_revision};
+use super::{CatalogStore, Result, StoreError, decode, encode, next_revision, version_key};
 
 /// Product id -> the product as JSON.
 const PRODUCTS: TableDefinition<&str, &[u8]> = TableDefinition::new("products");
+/// Audit entry id (time-ordered) -> the entry as JSON.
+const AUDIT: TableDefinition<&str, &[u8]> = TableDefinition::new("audit");
+/// `<product id>\0<audit entry id>` -> nothing: a product's history, in order.
+const PRODUCT_AUDIT: TableDefinition<&str, ()> = TableDefinition::new("product_audit");
+/// Topic name -> the mirrored topic as JSON.
+const TOPICS: TableDefinition<&str, &[u8]> = TableDefinition::new("topics");
+/// `<subject>\0<version, zero-padded>` -> the mirrored schema version as JSON.
+const SCHEMAS: TableDefinition<&str, &[u8]> = TableDefinition::new("schemas");
 
 pub struct EmbeddedStore {
     path: PathBuf,
@@ -72,9 +80,12 @@ fn open(path: &Path) -> Result<Database> {
         std::fs::create_dir_all(dir).map_err(|e| unavailable(&e))?;
     }
     let db = Database::create(path).map_err(|e| unavailable(&e))?;
-    // Create the table up front so readers never meet a missing one.
+    // Create the tables up front so readers never meet a missing one.
     let tx = db.begin_write().map_err(|e| unavailable(&e))?;
-    tx.open_table(PRODUCTS).map_err(|e| unavailable(&e))?;
+    for table in [PRODUCTS, AUDIT, TOPICS, SCHEMAS] {
+        tx.open_table(table).map_err(|e| unavailable(&e))?;
+    }
+    tx.open_table(PRODUCT_AUDIT).map_err(|e| unavailable(&e))?;
     tx.commit().map_err(|e| unavailable(&e))?;
     Ok(db)
 }
@@ -83,18 +94,60 @@ fn storage(e: impl Into<redb::Error>) -> StoreError {
     StoreError::Unavailable(e.into().to_string())
 }
 
-fn read_all(db: &Database, keep: impl Fn(&DataProduct) -> bool) -> Result<Vec<DataProduct>> {
+/// Every value of `table` whose key is in `range`, decoded, in key order, kept by `keep`.
+fn read_range<T: serde::de::DeserializeOwned>(
+    db: &Database,
+    table: TableDefinition<&str, &[u8]>,
+    range: impl std::ops::RangeBounds<&'static str>,
+    keep: impl Fn(&T) -> bool,
+) -> Result<Vec<T>> {
     let tx = db.begin_read().map_err(storage)?;
-    let table = tx.open_table(PRODUCTS).map_err(storage)?;
-    let mut products = Vec::new();
-    for entry in table.iter().map_err(storage)? {
+    let table = tx.open_table(table).map_err(storage)?;
+    let mut values = Vec::new();
+    for entry in table.range::<&str>(range).map_err(storage)? {
         let (key, value) = entry.map_err(storage)?;
-        let product = decode(key.value(), value.value())?;
-        if keep(&product) {
-            products.push(product);
+        let value = decode(key.value(), value.value())?;
+        if keep(&value) {
+            values.push(value);
         }
     }
-    Ok(products)
+    Ok(values)
+}
+
+fn read_one<T: serde::de::DeserializeOwned>(
+    db: &Database,
+    table: TableDefinition<&str, &[u8]>,
+    key: &str,
+) -> Result<Option<T>> {
+    let tx = db.begin_read().map_err(storage)?;
+    let table = tx.open_table(table).map_err(storage)?;
+    let value = table.get(key).map_err(storage)?;
+    value.map(|v| decode(key, v.value())).transpose()
+}
+
+fn append_audit(tx: &WriteTransaction, entry: &AuditEntry) -> Result<()> {
+    tx.open_table(AUDIT)
+        .map_err(storage)?
+        .insert(entry.id.as_str(), encode(&entry.id, entry)?.as_bytes())
+        .map_err(storage)?;
+    let key = format!("{}\u{0}{}", entry.product, entry.id);
+    tx.open_table(PRODUCT_AUDIT).map_err(storage)?.insert(key.as_str(), ()).map_err(storage)?;
+    Ok(())
+}
+
+fn write_all<T: serde::Serialize>(
+    db: &Database,
+    table: TableDefinition<&str, &[u8]>,
+    items: Vec<(String, T)>,
+) -> Result<()> {
+    let tx = db.begin_write().map_err(storage)?;
+    {
+        let mut table = tx.open_table(table).map_err(storage)?;
+        for (key, item) in &items {
+            table.insert(key.as_str(), encode(key, item)?.as_bytes()).map_err(storage)?;
+        }
+    }
+    tx.commit().map_err(storage)
 }
 
 #[async_trait]
@@ -110,53 +163,135 @@ impl CatalogStore for EmbeddedStore {
 
     async fn get_product(&self, id: &ProductId) -> Result<Option<DataProduct>> {
         let id = id.clone();
-        self.with_db(move |db| {
-            let tx = db.begin_read().map_err(storage)?;
-            let table = tx.open_table(PRODUCTS).map_err(storage)?;
-            let value = table.get(id.as_str()).map_err(storage)?;
-            value.map(|v| decode(id.as_str(), v.value())).transpose()
-        })
-        .await
+        self.with_db(move |db| read_one(db, PRODUCTS, id.as_str())).await
     }
 
     async fn list_products(&self) -> Result<Vec<DataProduct>> {
-        self.with_db(|db| read_all(db, |_| true)).await
+        self.with_db(|db| read_range(db, PRODUCTS, .., |_: &DataProduct| true)).await
     }
 
     async fn list_domain_products(&self, domain: &DomainName) -> Result<Vec<DataProduct>> {
         let domain = domain.clone();
-        self.with_db(move |db| read_all(db, |p| p.domain == domain)).await
+        self.with_db(move |db| read_range(db, PRODUCTS, .., |p: &DataProduct| p.domain == domain)).await
     }
 
-    async fn put_product(&self, mut product: DataProduct, expected: Option<u64>) -> Result<DataProduct> {
+    async fn put_product(
+        &self,
+        mut product: DataProduct,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<DataProduct> {
         self.with_db(move |db| {
             let tx = db.begin_write().map_err(storage)?;
             {
                 let mut table = tx.open_table(PRODUCTS).map_err(storage)?;
                 let key = product.id.as_str();
                 let actual = match table.get(key).map_err(storage)? {
-                    Some(stored) => Some(decode(key, stored.value())?.revision),
+                    Some(stored) => Some(decode::<DataProduct>(key, stored.value())?.revision),
                     None => None,
                 };
                 if actual != expected {
                     return Err(StoreError::Conflict { id: product.id.clone(), expected, actual });
                 }
                 product.revision = next_revision(expected);
-                table.insert(key, encode(&product)?.as_bytes()).map_err(storage)?;
+                table.insert(key, encode(key, &product)?.as_bytes()).map_err(storage)?;
             }
+            append_audit(&tx, &audit)?;
             tx.commit().map_err(storage)?;
             Ok(product)
         })
         .await
     }
 
-    async fn delete_product(&self, id: &ProductId) -> Result<bool> {
+    async fn delete_product(&self, id: &ProductId, audit: AuditEntry) -> Result<bool> {
         let id = id.clone();
         self.with_db(move |db| {
             let tx = db.begin_write().map_err(storage)?;
             let existed = tx.open_table(PRODUCTS).map_err(storage)?.remove(id.as_str()).map_err(storage)?.is_some();
+            if existed {
+                append_audit(&tx, &audit)?;
+            }
             tx.commit().map_err(storage)?;
             Ok(existed)
+        })
+        .await
+    }
+
+    async fn product_history(&self, id: &ProductId, limit: usize) -> Result<Vec<AuditEntry>> {
+        let prefix = format!("{id}\u{0}");
+        let end = format!("{id}\u{1}");
+        self.with_db(move |db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let index = tx.open_table(PRODUCT_AUDIT).map_err(storage)?;
+            let audit = tx.open_table(AUDIT).map_err(storage)?;
+            let mut entries = Vec::new();
+            // Keys sort by product then time; walk this product's range backwards for newest first.
+            for key in index.range(prefix.as_str()..end.as_str()).map_err(storage)?.rev().take(limit) {
+                let (key, _) = key.map_err(storage)?;
+                let entry_id = key.value().split_once('\u{0}').map_or("", |(_, e)| e).to_owned();
+                if let Some(entry) = audit.get(entry_id.as_str()).map_err(storage)? {
+                    entries.push(decode(&entry_id, entry.value())?);
+                }
+            }
+            Ok(entries)
+        })
+        .await
+    }
+
+    async fn recent_activity(&self, limit: usize) -> Result<Vec<AuditEntry>> {
+        self.with_db(move |db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let audit = tx.open_table(AUDIT).map_err(storage)?;
+            let mut entries = Vec::new();
+            for entry in audit.iter().map_err(storage)?.rev().take(limit) {
+                let (key, value) = entry.map_err(storage)?;
+                entries.push(decode(key.value(), value.value())?);
+            }
+            Ok(entries)
+        })
+        .await
+    }
+
+    async fn put_topics(&self, topics: Vec<TopicFacts>) -> Result<()> {
+        let items = topics.into_iter().map(|t| (t.name.to_string(), t)).collect();
+        self.with_db(move |db| write_all(db, TOPICS, items)).await
+    }
+
+    async fn topic(&self, name: &TopicName) -> Result<Option<TopicFacts>> {
+        let name = name.clone();
+        self.with_db(move |db| read_one(db, TOPICS, name.as_str())).await
+    }
+
+    async fn list_topics(&self) -> Result<Vec<TopicFacts>> {
+        self.with_db(|db| read_range(db, TOPICS, .., |_: &TopicFacts| true)).await
+    }
+
+    async fn put_schema_versions(&self, versions: Vec<SchemaVersion>) -> Result<()> {
+        let items = versions.into_iter().map(|v| (version_key(&v.subject, v.version), v)).collect();
+        self.with_db(move |db| write_all(db, SCHEMAS, items)).await
+    }
+
+    async fn schema_versions(&self, subject: &str) -> Result<Vec<SchemaVersion>> {
+        let subject = subject.to_owned();
+        self.with_db(move |db| {
+            let start = format!("{subject}\u{0}");
+            let end = format!("{subject}\u{1}");
+            let tx = db.begin_read().map_err(storage)?;
+            let table = tx.open_table(SCHEMAS).map_err(storage)?;
+            let mut versions = Vec::new();
+            for entry in table.range(start.as_str()..end.as_str()).map_err(storage)? {
+                let (key, value) = entry.map_err(storage)?;
+                versions.push(decode(key.value(), value.value())?);
+            }
+            Ok(versions)
+        })
+        .await
+    }
+
+    async fn schema_heads(&self) -> Result<Vec<(String, i32)>> {
+        self.with_db(|db| {
+            let versions: Vec<SchemaVersion> = read_range(db, SCHEMAS, .., |_| true)?;
+            Ok(versions.into_iter().map(|v| (v.subject, v.version)).collect())
         })
         .await
     }

@@ -4,8 +4,8 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use meshport_shared::{
-    DataProduct, Description, DomainName, OutputPort, Owner, ProductId, ProductStatus, Quality, SchemaFormat, SlaTier,
-    SubjectName, TeamName, TopicName,
+    AuditAction, AuditEntry, DataProduct, Description, DomainName, OutputPort, Owner, ProductId, ProductStatus,
+    Quality, SchemaFormat, SlaTier, SubjectName, TeamName, TopicName,
 };
 
 /// A name no other test in this run uses: tests share one broker and one moto server.
@@ -67,4 +67,9 @@ pub fn product(id: &str, domain: &str) -> DataProduct {
         created_at: "2026-11-22T00:00:00Z".into(),
         updated_at: "2026-11-22T00:00:00Z".into(),
     }
+}
+
+/// An audit entry for a test's change to `product`.
+pub fn audit(product: &DataProduct) -> AuditEntry {
+    meshport_api::audit::entry("test", &product.id, AuditAction::Updated, "a test change", None, Some(product))
 }

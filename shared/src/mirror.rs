@@ -1,0 +1,187 @@
+//! What the catalog mirror knows about the cluster and the registry: topic facts, schema versions, consumers, and
+//! the audit trail of every change.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::names::{ProductId, TopicName};
+use crate::product::SchemaFormat;
+
+/// A topic as last seen on the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicFacts {
+    pub name: TopicName,
+    pub partitions: i32,
+    pub replication_factor: i32,
+    /// The topic configs the broker reported (those set on the topic; broker defaults may be absent).
+    pub configs: BTreeMap<String, String>,
+    pub history: HistoryKind,
+    /// False when the last sync did not find the topic on the cluster any more.
+    pub present: bool,
+    /// When the mirror last saw the topic (RFC 3339).
+    pub synced_at: String,
+}
+
+/// How much of a topic's past a new consumer can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HistoryKind {
+    /// Every event ever written (`retention.ms = -1`).
+    FullHistory,
+    /// Events of the last `retention_ms` milliseconds.
+    Window { retention_ms: i64 },
+    /// The latest event per key (`cleanup.policy = compact`), kept forever.
+    Compacted,
+    /// Compacted, and also deleted after `retention_ms`.
+    CompactedWindow { retention_ms: i64 },
+    /// The topic sets no retention of its own: the broker's default applies.
+    BrokerDefault,
+}
+
+impl HistoryKind {
+    /// Reads the history kind from a topic's `cleanup.policy` and `retention.ms`.
+    pub fn from_configs(configs: &BTreeMap<String, String>) -> Self {
+        let compacted = configs.get("cleanup.policy").is_some_and(|p| p.split(',').any(|p| p.trim() == "compact"));
+        let deletes = configs.get("cleanup.policy").is_none_or(|p| p.split(',').any(|p| p.trim() == "delete"));
+        let retention = configs.get("retention.ms").and_then(|r| r.trim().parse::<i64>().ok());
+        match (compacted, deletes, retention) {
+            (true, true, Some(ms)) if ms >= 0 => Self::CompactedWindow { retention_ms: ms },
+            (true, _, _) => Self::Compacted,
+            (false, _, Some(ms)) if ms < 0 => Self::FullHistory,
+            (false, _, Some(ms)) => Self::Window { retention_ms: ms },
+            (false, _, None) => Self::BrokerDefault,
+        }
+    }
+
+    /// A phrase for people: "full history", "last 7 days", "latest per key".
+    pub fn describe(self) -> String {
+        match self {
+            Self::FullHistory => "full history".into(),
+            Self::Window { retention_ms } => format!("last {}", duration(retention_ms)),
+            Self::Compacted => "latest per key (compacted)".into(),
+            Self::CompactedWindow { retention_ms } => format!("latest per key, for {}", duration(retention_ms)),
+            Self::BrokerDefault => "broker default retention".into(),
+        }
+    }
+}
+
+fn duration(ms: i64) -> String {
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 24 * HOUR;
+    match ms {
+        ms if ms >= DAY && ms % DAY == 0 => plural(ms / DAY, "day"),
+        ms if ms >= HOUR && ms % HOUR == 0 => plural(ms / HOUR, "hour"),
+        ms if ms >= 60_000 && ms % 60_000 == 0 => plural(ms / 60_000, "minute"),
+        ms => format!("{ms} ms"),
+    }
+}
+
+fn plural(n: i64, unit: &str) -> String {
+    if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") }
+}
+
+/// One registered version of a subject, as mirrored from the registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaVersion {
+    pub subject: String,
+    pub version: i32,
+    /// The registry's global schema id (the one in each record's wire-format header).
+    pub id: i32,
+    pub format: SchemaFormat,
+    pub schema: String,
+}
+
+/// A consumer group reading a product's topic, and how far it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consumer {
+    pub group: String,
+    pub partitions: Vec<ConsumerPartition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerPartition {
+    pub partition: i32,
+    pub committed: Option<i64>,
+    /// Events not yet read, where the broker reports a reliable end offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag: Option<i64>,
+}
+
+/// What happened to a product, recorded with every change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Published,
+    Created,
+    Updated,
+    SchemaEvolved,
+    Deprecated,
+    Retired,
+    Deleted,
+    TopicDeleted,
+    Synced,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Published => "published",
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::SchemaEvolved => "schema_evolved",
+            Self::Deprecated => "deprecated",
+            Self::Retired => "retired",
+            Self::Deleted => "deleted",
+            Self::TopicDeleted => "topic_deleted",
+            Self::Synced => "synced",
+        }
+    }
+}
+
+/// One entry of the audit log: who did what to which product, when, with the state before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Sortable and unique: the RFC 3339 time followed by a random suffix.
+    pub id: String,
+    pub at: String,
+    pub actor: String,
+    pub product: ProductId,
+    pub action: AuditAction,
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(configs: &[(&str, &str)], expected: HistoryKind, words: &str) {
+        let configs = configs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let kind = HistoryKind::from_configs(&configs);
+        assert_eq!(kind, expected);
+        assert_eq!(kind.describe(), words);
+    }
+
+    #[test]
+    fn history_kind_follows_cleanup_policy_and_retention() {
+        check(&[("retention.ms", "-1")], HistoryKind::FullHistory, "full history");
+        check(
+            &[("cleanup.policy", "delete"), ("retention.ms", "604800000")],
+            HistoryKind::Window { retention_ms: 604_800_000 },
+            "last 7 days",
+        );
+        check(&[("retention.ms", "3600000")], HistoryKind::Window { retention_ms: 3_600_000 }, "last 1 hour");
+        check(&[("cleanup.policy", "compact")], HistoryKind::Compacted, "latest per key (compacted)");
+        check(
+            &[("cleanup.policy", "compact,delete"), ("retention.ms", "86400000")],
+            HistoryKind::CompactedWindow { retention_ms: 86_400_000 },
+            "latest per key, for 1 day",
+        );
+        check(&[], HistoryKind::BrokerDefault, "broker default retention");
+        check(&[("retention.ms", "soon")], HistoryKind::BrokerDefault, "broker default retention");
+    }
+}
