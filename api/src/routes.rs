@@ -45,6 +45,15 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     BadRequest(String),
+    /// No identity, or one that could not be verified.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A verified identity that may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A write lost a race or collides with what exists.
+    #[error("{0}")]
+    Conflict(String),
     #[error("the product breaks {} governance rule(s)", .0.len())]
     Validation(Vec<Violation>),
     #[error(transparent)]
@@ -60,6 +69,9 @@ impl AppError {
         match self {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            Self::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed),
             Self::Store(StoreError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::CatalogUnavailable),
             Self::Store(StoreError::Conflict { .. }) => (StatusCode::CONFLICT, ErrorCode::Conflict),

@@ -98,3 +98,23 @@ pub enum Dependency {
 pub struct ProductList {
     pub items: Vec<DataProduct>,
 }
+
+/// Who is calling: from a verified token's claims.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// The token's subject, stable per person.
+    pub subject: String,
+    /// A display name (or the subject when the token has none).
+    pub name: String,
+    /// The teams the person belongs to, from the token's groups claim.
+    pub teams: Vec<crate::names::TeamName>,
+    /// Org admins may change every product.
+    pub admin: bool,
+}
+
+impl Identity {
+    /// Only members of the owning team, or org admins, change a product.
+    pub fn can_change(&self, product: &DataProduct) -> bool {
+        self.admin || self.teams.contains(&product.owner.team)
+    }
+}

@@ -1,0 +1,5 @@
+//! Pieces more than one page uses.
+
+pub mod feedback;
+pub mod layout;
+pub mod product_card;

@@ -1,0 +1,68 @@
+//! What a page shows while it waits, when there is nothing to show, and when a request failed.
+
+use leptos::error::{Error, Errors};
+use leptos::prelude::*;
+
+use crate::api;
+
+/// A polite live region, so screen readers announce that something is on its way.
+#[component]
+pub fn Loading(
+    /// What is being loaded, e.g. "data products".
+    what: &'static str,
+) -> impl IntoView {
+    view! {
+        <p class="notice notice--loading" role="status" data-testid="loading-state">
+            <span class="spinner" aria-hidden="true"></span>
+            {format!("Loading {what}…")}
+        </p>
+    }
+}
+
+/// An empty result, with what a person can do about it.
+#[component]
+pub fn Empty(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="notice notice--empty" data-testid="empty-state">
+            <p class="notice__title">{title}</p>
+            <p>{children()}</p>
+        </div>
+    }
+}
+
+/// Every error an `ErrorBoundary` caught, each with its stable code and message. `children` holds the actions
+/// (e.g. a retry button).
+#[component]
+pub fn ErrorBanner(errors: ArcRwSignal<Errors>, children: Children) -> impl IntoView {
+    let problems = move || {
+        errors
+            .get()
+            .into_iter()
+            .map(|(_, error)| {
+                let (code, message) = describe(&error);
+                view! {
+                    <li data-testid="error-item">
+                        <code class="error-code" data-testid="error-code">{code}</code>
+                        " "
+                        <span data-testid="error-message">{message}</span>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="notice notice--error" role="alert" data-testid="error-state">
+            <p class="notice__title">"Something went wrong"</p>
+            <ul class="error-list">{problems}</ul>
+            <div class="notice__actions">{children()}</div>
+        </div>
+    }
+}
+
+/// The code and message of an API error; other errors (bugs in the portal) have no code of their own.
+fn describe(error: &Error) -> (String, String) {
+    match error.downcast_ref::<api::Error>() {
+        Some(error) => (error.code().to_owned(), error.message()),
+        None => ("internal".to_owned(), error.to_string()),
+    }
+}

@@ -1,0 +1,70 @@
+//! A data product at a glance: what it is, who owns it and how far it can be trusted.
+
+use leptos::prelude::*;
+use meshport_shared::DataProduct;
+
+use crate::components::feedback::Empty;
+
+/// The catalog as a list of cards, or an empty state when there is nothing in it yet.
+#[component]
+pub fn ProductList(products: Vec<DataProduct>) -> impl IntoView {
+    if products.is_empty() {
+        return view! {
+            <Empty title="No data products yet">
+                "When a team publishes its first data product, it shows up here."
+            </Empty>
+        }
+        .into_any();
+    }
+    let count = match products.len() {
+        1 => "1 data product".to_owned(),
+        n => format!("{n} data products"),
+    };
+    view! {
+        <p class="result-count" data-testid="product-count">{count}</p>
+        <ul class="product-grid" role="list">
+            {products.into_iter().map(|product| view! { <ProductCard product/> }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// One product. Every text is rendered as a text node, never as HTML, so hostile names show as typed.
+#[component]
+pub fn ProductCard(product: DataProduct) -> impl IntoView {
+    let DataProduct { id, name, domain, owner, status, description, quality, sla, .. } = product;
+    view! {
+        <li class="product-card" data-testid="product-row" data-product-id=id.to_string()>
+            <div class="product-card__head">
+                <h2 class="product-card__name" data-testid="product-name">{name}</h2>
+                <span class=format!("badge badge--{}", status.as_str())>
+                    <span class="visually-hidden">"Status: "</span>
+                    <span data-testid="product-status">{status.as_str()}</span>
+                </span>
+            </div>
+            <p class="product-card__id"><code data-testid="product-id">{id.to_string()}</code></p>
+            <p class="product-card__purpose" data-testid="product-purpose">{description.purpose}</p>
+            <dl class="facts">
+                <div>
+                    <dt>"Domain"</dt>
+                    <dd data-testid="product-domain">{domain.to_string()}</dd>
+                </div>
+                <div>
+                    <dt>"Owning team"</dt>
+                    <dd data-testid="product-team">{owner.team.to_string()}</dd>
+                </div>
+                <div>
+                    <dt>"Quality"</dt>
+                    <dd data-testid="product-quality">{quality.as_str()}</dd>
+                </div>
+                <div>
+                    <dt>"SLA tier"</dt>
+                    <dd data-testid="product-sla">
+                        {sla.as_str()}
+                        <span class="facts__hint">{sla.summary()}</span>
+                    </dd>
+                </div>
+            </dl>
+        </li>
+    }
+}

@@ -1,0 +1,3 @@
+//! The portal's pages, one file each.
+
+pub mod explore;

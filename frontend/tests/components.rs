@@ -1,0 +1,229 @@
+//! The portal's components, rendered into a real headless Chromium by wasm-bindgen-test.
+//!
+//! Run from the repo root, after `eval "$(bash scripts/frontend-tools.sh)"`:
+//!
+//! ```text
+//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
+//!     cargo test -p meshport-frontend --target wasm32-unknown-unknown
+//! ```
+//!
+//! cargo runs the runner in `frontend/`, where it finds `webdriver.json` with Chromium's path and flags.
+
+use std::cell::RefCell;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use leptos::error::Errors;
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
+use leptos::web_sys::{Element, HtmlElement};
+use meshport_frontend::api;
+use meshport_frontend::components::feedback::ErrorBanner;
+use meshport_frontend::components::product_card::{ProductCard, ProductList};
+use meshport_frontend::routes::explore::Explore;
+use meshport_shared::{ApiError, DataProduct, ErrorCode};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A product as the API would send it, with the given id and name.
+fn product(id: &str, name: &str) -> DataProduct {
+    serde_json::from_value(serde_json::json!({
+        "id": id,
+        "name": name,
+        "version": "1.0.0",
+        "domain": "membership",
+        "owner": { "team": "growth-analytics" },
+        "status": "active",
+        "description": { "purpose": "Everyone who signed up, with their plan" },
+        "output_port": { "topic": "membership.users", "value_subject": "membership.users-value", "schema_format": "avro" },
+        "quality": "authoritative",
+        "sla": "tier-1"
+    }))
+    .expect("the test product is valid")
+}
+
+/// A fresh container in the page, so tests never see each other's output.
+fn container() -> HtmlElement {
+    let document = document();
+    let div: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+fn find(root: &Element, test_id: &str) -> Option<Element> {
+    root.query_selector(&format!("[data-testid='{test_id}']")).unwrap()
+}
+
+fn text_of(root: &Element, test_id: &str) -> String {
+    find(root, test_id).unwrap_or_else(|| panic!("no [data-testid='{test_id}']")).text_content().unwrap_or_default()
+}
+
+/// Every product row under `root`, in document order.
+fn rows(root: &Element) -> Vec<Element> {
+    let all = root.get_elements_by_tag_name("*");
+    (0..all.length())
+        .filter_map(|i| all.item(i))
+        .filter(|element| element.get_attribute("data-testid").as_deref() == Some("product-row"))
+        .collect()
+}
+
+/// Resolves once `duration` has passed, so fetches and the reactive system can make progress meanwhile.
+async fn sleep(duration: Duration) {
+    let slept = Rc::new(RefCell::new(Sleep::default()));
+    let wake = slept.clone();
+    set_timeout(
+        move || {
+            let mut state = wake.borrow_mut();
+            state.done = true;
+            if let Some(waker) = state.waker.take() {
+                waker.wake();
+            }
+        },
+        duration,
+    );
+    SleepFuture(slept).await;
+}
+
+#[derive(Default)]
+struct Sleep {
+    done: bool,
+    waker: Option<Waker>,
+}
+
+struct SleepFuture(Rc<RefCell<Sleep>>);
+
+impl Future for SleepFuture {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.0.borrow_mut();
+        if state.done {
+            return Poll::Ready(());
+        }
+        state.waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+/// Waits up to five seconds for an element with `test_id` to appear under `root`.
+async fn eventually(root: &Element, test_id: &str) -> Element {
+    for _ in 0..100 {
+        if let Some(found) = find(root, test_id) {
+            return found;
+        }
+        sleep(Duration::from_millis(50)).await;
+    }
+    panic!("[data-testid='{test_id}'] did not appear within 5 seconds");
+}
+
+#[wasm_bindgen_test]
+fn a_product_card_shows_every_field_a_consumer_needs() {
+    // Arrange
+    let root = container();
+
+    // Act
+    let _view = mount_to(root.clone(), || view! { <ProductCard product=product("users", "Users")/> });
+
+    // Assert
+    let row = find(&root, "product-row").expect("the card is rendered");
+    assert_eq!(row.get_attribute("data-product-id").as_deref(), Some("users"));
+    assert_eq!(text_of(&row, "product-name"), "Users");
+    assert_eq!(text_of(&row, "product-id"), "users");
+    assert_eq!(text_of(&row, "product-domain"), "membership");
+    assert_eq!(text_of(&row, "product-team"), "growth-analytics");
+    assert_eq!(text_of(&row, "product-quality"), "authoritative");
+    assert!(text_of(&row, "product-sla").starts_with("tier-1"));
+    assert_eq!(text_of(&row, "product-status"), "active");
+    assert_eq!(text_of(&row, "product-purpose"), "Everyone who signed up, with their plan");
+}
+
+#[wasm_bindgen_test]
+fn a_product_name_with_markup_is_shown_as_text() {
+    // Arrange
+    let root = container();
+    let hostile = "<script>window.pwned = true</script><img src=x onerror=alert(1)>";
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <ProductCard product=product("hostile", hostile)/> });
+
+    // Assert
+    assert_eq!(text_of(&root, "product-name"), hostile);
+    assert!(root.query_selector("script, img").unwrap().is_none(), "markup in a name must not become elements");
+}
+
+#[wasm_bindgen_test]
+fn a_list_shows_one_row_per_product_and_how_many_there_are() {
+    // Arrange
+    let root = container();
+    let products = vec![product("users", "Users"), product("orders.v2", "Orders")];
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <ProductList products/> });
+
+    // Assert
+    let ids: Vec<_> = rows(&root).iter().filter_map(|row| row.get_attribute("data-product-id")).collect();
+    assert_eq!(ids, ["users", "orders.v2"]);
+    assert_eq!(text_of(&root, "product-count"), "2 data products");
+    assert!(find(&root, "empty-state").is_none());
+}
+
+#[wasm_bindgen_test]
+fn an_empty_catalog_says_so_instead_of_showing_nothing() {
+    // Arrange
+    let root = container();
+
+    // Act
+    let _view = mount_to(root.clone(), || view! { <ProductList products=Vec::new()/> });
+
+    // Assert
+    assert!(text_of(&root, "empty-state").contains("No data products yet"));
+    assert!(rows(&root).is_empty());
+}
+
+#[wasm_bindgen_test]
+fn an_api_error_is_shown_with_its_code_and_message() {
+    // Arrange
+    let root = container();
+    let failure = api::Error::Api {
+        status: 503,
+        error: ApiError {
+            code: ErrorCode::CatalogUnavailable,
+            message: "the catalog is not reachable: try again in a minute".to_owned(),
+            details: Vec::new(),
+        },
+    };
+    let mut errors = Errors::default();
+    errors.insert_with_default_key(failure);
+
+    // Act
+    let _view = mount_to(root.clone(), move || {
+        view! { <ErrorBanner errors=ArcRwSignal::new(errors)>"retry"</ErrorBanner> }
+    });
+
+    // Assert
+    let banner = find(&root, "error-state").expect("the banner is rendered");
+    assert_eq!(banner.get_attribute("role").as_deref(), Some("alert"));
+    assert_eq!(text_of(&banner, "error-code"), "catalog_unavailable");
+    assert_eq!(text_of(&banner, "error-message"), "the catalog is not reachable: try again in a minute");
+}
+
+#[wasm_bindgen_test]
+async fn explore_shows_loading_then_an_error_when_the_api_answers_with_something_else() {
+    // Arrange: the test runner's own web server stands in for the API and has no `/api/v1/products`.
+    let root = container();
+
+    // Act
+    let _view = mount_to(root.clone(), || view! { <Explore/> });
+
+    // Assert: the fallback goes in on the executor's first turn, long before the response arrives.
+    leptos::task::tick().await;
+    assert!(find(&root, "loading-state").is_some(), "a loading state is shown while the request is on its way");
+    let banner = eventually(&root, "error-state").await;
+    assert_eq!(text_of(&banner, "error-code"), "unexpected_response");
+    assert!(find(&root, "loading-state").is_none());
+    assert!(rows(&root).is_empty());
+}
