@@ -1,0 +1,974 @@
+//! Who is calling: the identity in a request's `Authorization: Bearer <jwt>`, verified against the organisation's
+//! identity provider (OIDC), or, in dev mode, a token this process signed for a demo user.
+//!
+//! Handlers take [`Caller`] (anonymous allowed) or [`SignedIn`], and check a change with [`require_change`].
+//!
+//! How failures answer:
+//! - no token where one is needed, or a token that is malformed, tampered with, expired, not yet valid, from another
+//!   issuer or for another audience: `AppError::Unauthorized` (401 `unauthorized`) with the reason. A token that
+//!   does not verify is refused even where anonymous reading is allowed, so a client never silently loses its
+//!   identity.
+//! - a verified identity that may not change a product: `AppError::Forbidden` (403 `forbidden`).
+//! - the provider's key set (JWKS) cannot be fetched: `AppError::IdentityProviderUnavailable` (503
+//!   `identity_provider_unavailable`). The token may well be good; answering 401 would make the portal throw away a
+//!   valid sign-in, so this is treated like any other dependency that is down: the request may be retried and the
+//!   server recovers by itself.
+//!
+//! The provider's keys are fetched on first use and kept. A token naming a key id the cache does not know makes one
+//! refetch (the provider rotated its keys), at most once per [`UNKNOWN_KEY_REFETCH_INTERVAL`] so that made-up key ids
+//! cannot make us hammer the provider; the whole set is refreshed when older than [`KEYS_MAX_AGE`], so a withdrawn
+//! key stops being accepted.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use jsonwebtoken::errors::{Error as JwtError, ErrorKind};
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use meshport_shared::api::{DevToken, DevUser, Identity};
+use meshport_shared::{DataProduct, GovernancePolicy, TeamName};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::app::AppState;
+use crate::config::ConfigError;
+use crate::routes::AppError;
+
+/// The consent `MESHPORT_DEV_AUTH_ON_LAMBDA` must spell out before dev sign-in runs on Lambda.
+pub const DEV_AUTH_ON_LAMBDA_CONSENT: &str = "i-understand-this-is-insecure";
+/// The `iss` and `aud` of dev tokens: never an identity provider's, so the two kinds of token cannot be confused.
+pub const DEV_ISSUER: &str = "meshport-dev";
+pub const DEV_AUDIENCE: &str = "meshport-dev";
+/// How long a dev token lasts: a working day.
+pub const DEV_TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
+/// Clock skew tolerated on `exp` and `nbf`.
+pub const LEEWAY: Duration = Duration::from_secs(30);
+/// A token naming an unknown key id refetches the provider's keys at most this often.
+pub const UNKNOWN_KEY_REFETCH_INTERVAL: Duration = Duration::from_secs(30);
+/// Keys older than this are fetched again on next use.
+pub const KEYS_MAX_AGE: Duration = Duration::from_secs(60 * 60);
+/// After a failed fetch, requests answer with that failure for this long instead of each waiting on the provider.
+const FETCH_FAILURE_BACKOFF: Duration = Duration::from_secs(2);
+const MIN_DEV_SECRET_LEN: usize = 32;
+
+const NOT_CONFIGURED: &str = "sign-in is not configured on this server, so it only answers reads: set \
+     MESHPORT_OIDC_ISSUER, MESHPORT_OIDC_AUDIENCE and MESHPORT_OIDC_JWKS_URL to use the organisation's identity \
+     provider (or MESHPORT_DEV_AUTH=true for a local run)";
+
+/// How callers sign in, from `MESHPORT_OIDC_*`, `MESHPORT_ADMIN_GROUP` and `MESHPORT_DEV_AUTH*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSettings {
+    /// The organisation's identity provider; `None` when only dev sign-in (or nobody) is accepted.
+    pub oidc: Option<OidcSettings>,
+    /// The claim listing the person's groups: a claim name, or a dotted path into nested claims
+    /// (`realm_access.roles`).
+    pub groups_claim: String,
+    /// The claim with the person's display name; the subject stands in when a token has none.
+    pub name_claim: String,
+    /// Members of this group are org admins.
+    pub admin_group: String,
+    /// Dev sign-in: the API signs tokens for anyone who asks. `None` unless explicitly enabled.
+    pub dev: Option<DevAuthSettings>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcSettings {
+    /// Must equal the tokens' `iss` exactly.
+    pub issuer: String,
+    /// Must be one of the tokens' `aud`.
+    pub audience: String,
+    pub jwks_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevAuthSettings {
+    /// `MESHPORT_DEV_AUTH_SECRET`, so several processes accept each other's tokens; a random one per process
+    /// otherwise.
+    secret: Option<Secret>,
+}
+
+/// A secret that never shows in logs: `Debug` redacts it.
+#[derive(Clone, PartialEq, Eq)]
+struct Secret(String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl AuthSettings {
+    /// Reads the sign-in settings. `on_lambda` refuses dev sign-in unless the operator consents in writing.
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>, on_lambda: bool) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let oidc = match (get("MESHPORT_OIDC_ISSUER"), get("MESHPORT_OIDC_AUDIENCE"), get("MESHPORT_OIDC_JWKS_URL")) {
+            (None, None, None) => None,
+            (Some(issuer), Some(audience), Some(jwks_url)) => {
+                check_http_url("MESHPORT_OIDC_ISSUER", &issuer)?;
+                check_http_url("MESHPORT_OIDC_JWKS_URL", &jwks_url)?;
+                Some(OidcSettings { issuer, audience, jwks_url })
+            }
+            (issuer, audience, jwks_url) => {
+                let missing = [
+                    ("MESHPORT_OIDC_ISSUER", issuer.is_none()),
+                    ("MESHPORT_OIDC_AUDIENCE", audience.is_none()),
+                    ("MESHPORT_OIDC_JWKS_URL", jwks_url.is_none()),
+                ];
+                let variable = missing.iter().find(|(_, missing)| *missing).map_or("MESHPORT_OIDC_ISSUER", |(v, _)| v);
+                return Err(config_error(
+                    variable,
+                    "is required: set all three of MESHPORT_OIDC_ISSUER, MESHPORT_OIDC_AUDIENCE and \
+                     MESHPORT_OIDC_JWKS_URL, or none",
+                ));
+            }
+        };
+
+        let dev = match get("MESHPORT_DEV_AUTH").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(config_error("MESHPORT_DEV_AUTH", format!("`{other}` is not `true` or `false`")));
+            }
+        };
+        let dev = if dev {
+            let secret = match get("MESHPORT_DEV_AUTH_SECRET") {
+                // The value is a secret: never echo it.
+                Some(secret) if secret.len() < MIN_DEV_SECRET_LEN => {
+                    return Err(config_error(
+                        "MESHPORT_DEV_AUTH_SECRET",
+                        format!("must be at least {MIN_DEV_SECRET_LEN} characters"),
+                    ));
+                }
+                secret => secret.map(Secret),
+            };
+            if on_lambda {
+                match get("MESHPORT_DEV_AUTH_ON_LAMBDA").as_deref() {
+                    Some(DEV_AUTH_ON_LAMBDA_CONSENT) => {}
+                    None => {
+                        return Err(config_error(
+                            "MESHPORT_DEV_AUTH",
+                            format!(
+                                "is refused on AWS Lambda: dev sign-in lets anyone act as anyone; set \
+                                 MESHPORT_DEV_AUTH_ON_LAMBDA={DEV_AUTH_ON_LAMBDA_CONSENT} to run it there anyway"
+                            ),
+                        ));
+                    }
+                    Some(_) => {
+                        return Err(config_error(
+                            "MESHPORT_DEV_AUTH_ON_LAMBDA",
+                            format!("must be exactly `{DEV_AUTH_ON_LAMBDA_CONSENT}` to allow dev sign-in on Lambda"),
+                        ));
+                    }
+                }
+                if secret.is_none() {
+                    return Err(config_error(
+                        "MESHPORT_DEV_AUTH_SECRET",
+                        "is required for dev sign-in on Lambda, where every instance must accept the others' tokens",
+                    ));
+                }
+            }
+            Some(DevAuthSettings { secret })
+        } else {
+            None
+        };
+
+        Ok(Self {
+            oidc,
+            groups_claim: get("MESHPORT_OIDC_GROUPS_CLAIM").unwrap_or_else(|| "groups".into()),
+            name_claim: get("MESHPORT_OIDC_NAME_CLAIM").unwrap_or_else(|| "name".into()),
+            admin_group: get("MESHPORT_ADMIN_GROUP").unwrap_or_else(|| "meshport-admins".into()),
+            dev,
+        })
+    }
+}
+
+fn config_error(variable: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError { variable, message: message.into() }
+}
+
+fn check_http_url(variable: &'static str, raw: &str) -> Result<(), ConfigError> {
+    match reqwest::Url::parse(raw) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        _ => Err(config_error(variable, format!("`{raw}` is not an http(s) URL"))),
+    }
+}
+
+/// Verifies bearer tokens and, in dev mode, signs them. Cheap to clone: everything inside is shared.
+#[derive(Clone)]
+pub struct Authenticator {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    oidc: Option<Provider>,
+    dev: Option<DevKeys>,
+    claims: ClaimMapping,
+}
+
+impl fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Keys are left out on purpose: the dev key is a secret.
+        f.debug_struct("Authenticator")
+            .field("oidc", &self.inner.oidc.as_ref().map(|provider| &provider.settings))
+            .field("dev", &self.inner.dev.is_some())
+            .field("claims", &self.inner.claims)
+            .finish()
+    }
+}
+
+/// Why the authenticator could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the HTTP client for the identity provider's keys: {0}")]
+pub struct AuthStartError(String);
+
+impl Authenticator {
+    /// Contacts nothing: the provider's keys are fetched when the first token arrives. `timeout` bounds each fetch.
+    pub fn new(settings: &AuthSettings, timeout: Duration) -> Result<Self, AuthStartError> {
+        let oidc = match &settings.oidc {
+            None => None,
+            Some(oidc) => Some(Provider::new(oidc.clone(), timeout)?),
+        };
+        let dev = settings.dev.as_ref().map(|dev| {
+            let secret = match &dev.secret {
+                Some(secret) => secret.0.clone(),
+                // Two v4 UUIDs: 244 bits from the operating system's generator.
+                None => format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
+            };
+            DevKeys {
+                encoding: EncodingKey::from_secret(secret.as_bytes()),
+                decoding: DecodingKey::from_secret(secret.as_bytes()),
+            }
+        });
+        let claims = ClaimMapping {
+            groups_claim: settings.groups_claim.clone(),
+            name_claim: settings.name_claim.clone(),
+            admin_group: settings.admin_group.clone(),
+        };
+        Ok(Self { inner: Arc::new(Inner { oidc, dev, claims }) })
+    }
+
+    /// Whether anyone can sign in at all; without it every request is anonymous.
+    pub fn sign_in_configured(&self) -> bool {
+        self.inner.oidc.is_some() || self.inner.dev.is_some()
+    }
+
+    /// Whether this server signs tokens for demo users.
+    pub fn dev_mode(&self) -> bool {
+        self.inner.dev.is_some()
+    }
+
+    /// Signs a dev token for `identity`, valid for [`DEV_TOKEN_LIFETIME`]; `None` when dev sign-in is off.
+    /// Tests use it to act as anyone.
+    pub fn dev_token(&self, identity: &Identity) -> Option<DevToken> {
+        let dev = self.inner.dev.as_ref()?;
+        let now = jsonwebtoken::get_current_timestamp();
+        let exp = now + DEV_TOKEN_LIFETIME.as_secs();
+        let claims = DevClaims {
+            iss: DEV_ISSUER.into(),
+            aud: DEV_AUDIENCE.into(),
+            sub: identity.subject.clone(),
+            name: identity.name.clone(),
+            teams: identity.teams.clone(),
+            admin: identity.admin,
+            iat: now,
+            nbf: now,
+            exp,
+        };
+        // HMAC signing of a serializable struct cannot fail.
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &dev.encoding).ok()?;
+        let expires_at = i64::try_from(exp)
+            .ok()
+            .and_then(|exp| jiff::Timestamp::from_second(exp).ok())
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        Some(DevToken { token, identity: identity.clone(), expires_at })
+    }
+
+    /// The caller of a request: `None` without an `Authorization` header, an error for one that does not verify.
+    pub async fn identify(&self, headers: &HeaderMap) -> Result<Option<Identity>, AppError> {
+        let Some(value) = headers.get(AUTHORIZATION) else {
+            return Ok(None);
+        };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|value| value.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
+        self.verify(token).await.map(Some)
+    }
+
+    /// Verifies one token and reads the identity it carries.
+    pub async fn verify(&self, token: &str) -> Result<Identity, AppError> {
+        if !self.sign_in_configured() {
+            return Err(AppError::Unauthorized(format!("cannot check the bearer token: {NOT_CONFIGURED}")));
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|e| rejected(&e, None))?;
+        match header.alg {
+            Algorithm::HS256 => match &self.inner.dev {
+                Some(dev) => dev.verify(token),
+                None => Err(AppError::Unauthorized(
+                    "the sign-in token is signed with HS256, which only dev sign-in uses, and dev sign-in is off here"
+                        .into(),
+                )),
+            },
+            Algorithm::RS256 | Algorithm::ES256 => match &self.inner.oidc {
+                Some(provider) => provider.verify(token, &header, &self.inner.claims).await,
+                None => Err(AppError::Unauthorized(
+                    "the sign-in token comes from an identity provider, but this server only has dev sign-in: \
+                     sign in with a demo user"
+                        .into(),
+                )),
+            },
+            other => Err(AppError::Unauthorized(format!(
+                "the sign-in token is signed with {other:?}; only RS256 and ES256 (and HS256 for dev sign-in) are accepted"
+            ))),
+        }
+    }
+
+    /// The 401 for a request that needs a signed-in caller and has none.
+    fn sign_in_required(&self) -> AppError {
+        if self.sign_in_configured() {
+            AppError::Unauthorized("sign in first: send your token as `Authorization: Bearer <token>`".into())
+        } else {
+            AppError::Unauthorized(NOT_CONFIGURED.into())
+        }
+    }
+}
+
+/// Only members of the owning team, or org admins, change a product.
+pub fn require_change(identity: &Identity, product: &DataProduct) -> Result<(), AppError> {
+    if identity.can_change(product) {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(format!(
+        "only members of team `{}` or org admins may change `{}`",
+        product.owner.team, product.id
+    )))
+}
+
+/// Whoever calls, signed in or not. A token that does not verify is still a 401.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Option<Identity>);
+
+/// A caller with a verified identity; anonymous requests get a 401 saying how to sign in.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub Identity);
+
+/// The verified caller, kept in the request's extensions so several extractors verify the token once.
+#[derive(Clone)]
+struct Verified(Option<Identity>);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(Verified(identity)) = parts.extensions.get::<Verified>() {
+            return Ok(Self(identity.clone()));
+        }
+        let identity = state.auth.identify(&parts.headers).await?;
+        parts.extensions.insert(Verified(identity.clone()));
+        Ok(Self(identity))
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Caller(identity) = Caller::from_request_parts(parts, state).await?;
+        identity.map(Self).ok_or_else(|| state.auth.sign_in_required())
+    }
+}
+
+/// The demo people of dev mode: one per team of the policy's domains, and an org admin.
+pub fn demo_users(policy: &GovernancePolicy) -> Vec<DevUser> {
+    const NAMES: &[&str] = &["alice", "bob", "carol", "dana", "erin", "frank", "grace", "heidi", "ivan", "judy"];
+    let mut teams: Vec<&TeamName> = Vec::new();
+    for team in policy.domains.iter().flat_map(|domain| &domain.teams) {
+        if !teams.contains(&team) {
+            teams.push(team);
+        }
+    }
+    let mut users: Vec<DevUser> = teams
+        .into_iter()
+        .enumerate()
+        .map(|(i, team)| {
+            let user = NAMES.get(i).map_or_else(|| format!("{team}-member"), |name| (*name).to_owned());
+            DevUser { name: display_name(&user), user, teams: vec![team.clone()], admin: false }
+        })
+        .collect();
+    users.push(DevUser { user: "admin".into(), name: "Admin".into(), teams: Vec::new(), admin: true });
+    users
+}
+
+/// `alice` → `Alice`.
+pub fn display_name(user: &str) -> String {
+    let mut chars = user.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// The claims of a dev token: the identity itself, signed by this server.
+#[derive(Serialize, Deserialize)]
+struct DevClaims {
+    iss: String,
+    aud: String,
+    sub: String,
+    name: String,
+    teams: Vec<TeamName>,
+    admin: bool,
+    iat: u64,
+    nbf: u64,
+    exp: u64,
+}
+
+struct DevKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl DevKeys {
+    fn verify(&self, token: &str) -> Result<Identity, AppError> {
+        let validation = validation(Algorithm::HS256, DEV_ISSUER, DEV_AUDIENCE);
+        let claims = jsonwebtoken::decode::<DevClaims>(token, &self.decoding, &validation)
+            .map_err(|e| rejected(&e, Some((DEV_ISSUER, DEV_AUDIENCE))))?
+            .claims;
+        Ok(Identity { subject: claims.sub, name: claims.name, teams: claims.teams, admin: claims.admin })
+    }
+}
+
+fn validation(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[audience]);
+    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    validation.validate_nbf = true;
+    validation.leeway = LEEWAY.as_secs();
+    validation
+}
+
+/// Why a token was refused, in words; never the token itself.
+fn rejected(error: &JwtError, expected: Option<(&str, &str)>) -> AppError {
+    let reason = match error.kind() {
+        ErrorKind::InvalidSignature => "its signature does not match: it was altered or signed by someone else".into(),
+        ErrorKind::ExpiredSignature => "it has expired: sign in again".into(),
+        ErrorKind::ImmatureSignature => "it is not valid yet (`nbf` is in the future): check the clocks".into(),
+        ErrorKind::InvalidIssuer => match expected {
+            Some((issuer, _)) => format!("it was issued by someone else, not `{issuer}`"),
+            None => "it was issued by someone else".into(),
+        },
+        ErrorKind::InvalidAudience => match expected {
+            Some((_, audience)) => format!("it is meant for another audience, not `{audience}`"),
+            None => "it is meant for another audience".into(),
+        },
+        ErrorKind::MissingRequiredClaim(claim) => format!("it has no `{claim}` claim"),
+        ErrorKind::InvalidClaimFormat(claim) => format!("its `{claim}` claim is malformed"),
+        ErrorKind::InvalidAlgorithm => "its algorithm does not match the key it names".into(),
+        ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+            "it is malformed: not a JSON Web Token with the expected claims".into()
+        }
+        _ => "it cannot be verified".into(),
+    };
+    AppError::Unauthorized(format!("the sign-in token was refused: {reason}"))
+}
+
+/// How claims become an identity.
+#[derive(Debug)]
+struct ClaimMapping {
+    groups_claim: String,
+    name_claim: String,
+    admin_group: String,
+}
+
+impl ClaimMapping {
+    fn identity(&self, claims: &Map<String, Value>) -> Result<Identity, AppError> {
+        let subject = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .filter(|sub| !sub.trim().is_empty())
+            .ok_or_else(|| AppError::Unauthorized("the sign-in token was refused: its `sub` is empty".into()))?;
+        let name = claim(claims, &self.name_claim).and_then(Value::as_str).filter(|name| !name.trim().is_empty());
+        let groups: Vec<&str> = match claim(claims, &self.groups_claim) {
+            Some(Value::Array(groups)) => groups.iter().filter_map(Value::as_str).collect(),
+            Some(Value::String(group)) => vec![group.as_str()],
+            _ => Vec::new(),
+        };
+        let (teams, admin) = teams_and_admin(&groups, &self.admin_group);
+        Ok(Identity { subject: subject.to_owned(), name: name.unwrap_or(subject).to_owned(), teams, admin })
+    }
+}
+
+/// A claim by its name, or by a dotted path into nested objects when no claim has that name (namespaced claims
+/// such as `https://acme.example/groups` contain dots themselves).
+fn claim<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    claims.get(name).or_else(|| {
+        let mut parts = name.split('.');
+        let first = claims.get(parts.next()?)?;
+        parts.try_fold(first, |value, part| value.get(part))
+    })
+}
+
+/// Groups that parse as team names are teams (Keycloak's `/team` paths included); the admin group makes an admin;
+/// any other group is ignored.
+fn teams_and_admin(groups: &[&str], admin_group: &str) -> (Vec<TeamName>, bool) {
+    let mut teams = BTreeSet::new();
+    let mut admin = false;
+    for group in groups {
+        let group = group.trim();
+        let bare = group.strip_prefix('/').unwrap_or(group);
+        if group == admin_group || bare == admin_group {
+            admin = true;
+        } else if let Ok(team) = TeamName::parse(bare) {
+            teams.insert(team);
+        }
+    }
+    (teams.into_iter().collect(), admin)
+}
+
+/// The organisation's identity provider: its settings and a cache of its signing keys.
+struct Provider {
+    settings: OidcSettings,
+    http: reqwest::Client,
+    cache: RwLock<KeyCache>,
+    /// Held while fetching, so that concurrent requests wait for one fetch instead of each making their own.
+    fetching: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct KeyCache {
+    keys: Arc<[ProviderKey]>,
+    fetched_at: Option<Instant>,
+    unknown_key_refetched_at: Option<Instant>,
+    failure: Option<(Instant, String)>,
+}
+
+#[derive(Clone)]
+struct ProviderKey {
+    kid: Option<String>,
+    algorithm: Algorithm,
+    key: DecodingKey,
+}
+
+impl Provider {
+    fn new(settings: OidcSettings, timeout: Duration) -> Result<Self, AuthStartError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .user_agent(concat!("meshport-api/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| AuthStartError(chain(&e)))?;
+        Ok(Self { settings, http, cache: RwLock::default(), fetching: tokio::sync::Mutex::new(()) })
+    }
+
+    async fn verify(&self, token: &str, header: &Header, claims: &ClaimMapping) -> Result<Identity, AppError> {
+        let validation = validation(header.alg, &self.settings.issuer, &self.settings.audience);
+        let expected = Some((self.settings.issuer.as_str(), self.settings.audience.as_str()));
+        let candidates = self.keys_for(header.kid.as_deref(), header.alg).await?;
+        let mut outcome = Err(AppError::Unauthorized("the sign-in token was refused: no key verifies it".into()));
+        // With a key id there is one candidate; without one, each key of the algorithm is tried.
+        for key in &candidates {
+            match jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation) {
+                Ok(data) => return claims.identity(&data.claims),
+                Err(e) => outcome = Err(rejected(&e, expected)),
+            }
+        }
+        outcome
+    }
+
+    /// The keys that may have signed a token naming `kid` with `algorithm`, fetching the set when needed.
+    async fn keys_for(&self, kid: Option<&str>, algorithm: Algorithm) -> Result<Vec<ProviderKey>, AppError> {
+        {
+            let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
+            let candidates = matching(&cache.keys, kid, algorithm);
+            if is_fresh(cache.fetched_at) && !candidates.is_empty() {
+                return Ok(candidates);
+            }
+        }
+        let _fetching = self.fetching.lock().await;
+        // Decide again: another request may have fetched while this one waited.
+        let (stale, must_refresh) = {
+            let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+            let candidates = matching(&cache.keys, kid, algorithm);
+            let fresh = is_fresh(cache.fetched_at);
+            if fresh && !candidates.is_empty() {
+                return Ok(candidates);
+            }
+            if let Some((at, reason)) = &cache.failure
+                && at.elapsed() < FETCH_FAILURE_BACKOFF
+            {
+                if candidates.is_empty() {
+                    return Err(unavailable(reason));
+                }
+                return Ok(candidates);
+            }
+            if fresh {
+                // A key id we have not seen: the provider may have rotated its keys, but made-up ids must not make
+                // us ask it on every request.
+                if cache.unknown_key_refetched_at.is_some_and(|at| at.elapsed() < UNKNOWN_KEY_REFETCH_INTERVAL) {
+                    return Err(self.unknown_key(kid, algorithm));
+                }
+                cache.unknown_key_refetched_at = Some(Instant::now());
+            }
+            (candidates, !fresh)
+        };
+
+        match self.fetch().await {
+            Ok(keys) => {
+                tracing::info!(keys = keys.len(), url = %self.settings.jwks_url, "fetched the identity provider's keys");
+                let candidates = matching(&keys, kid, algorithm);
+                let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+                *cache = KeyCache {
+                    keys: keys.into(),
+                    fetched_at: Some(Instant::now()),
+                    unknown_key_refetched_at: cache.unknown_key_refetched_at,
+                    failure: None,
+                };
+                if candidates.is_empty() { Err(self.unknown_key(kid, algorithm)) } else { Ok(candidates) }
+            }
+            Err(reason) => {
+                tracing::warn!(error = %reason, "cannot fetch the identity provider's keys");
+                self.cache.write().unwrap_or_else(|e| e.into_inner()).failure = Some((Instant::now(), reason.clone()));
+                // Keys past their age still verify while the provider is away; unknown ones cannot be checked.
+                if must_refresh && !stale.is_empty() { Ok(stale) } else { Err(unavailable(&reason)) }
+            }
+        }
+    }
+
+    fn unknown_key(&self, kid: Option<&str>, algorithm: Algorithm) -> AppError {
+        let issuer = &self.settings.issuer;
+        AppError::Unauthorized(match kid {
+            Some(kid) => format!(
+                "the sign-in token was refused: it names key `{}`, which the identity provider `{issuer}` does not \
+                 publish for {algorithm:?}",
+                kid.chars().take(80).collect::<String>().escape_default()
+            ),
+            None => format!(
+                "the sign-in token was refused: the identity provider `{issuer}` publishes no {algorithm:?} key"
+            ),
+        })
+    }
+
+    /// The provider's signing keys: RSA keys for RS256 and P-256 keys for ES256. Keys of other kinds, or meant for
+    /// encryption, are skipped, so a provider publishing them still works.
+    async fn fetch(&self) -> Result<Vec<ProviderKey>, String> {
+        let url = &self.settings.jwks_url;
+        let response = self.http.get(url).send().await.map_err(|e| format!("cannot reach {url}: {}", chain(&e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("{url} answered {status}"));
+        }
+        let set: Value = response.json().await.map_err(|e| format!("{url} did not answer JSON: {}", chain(&e)))?;
+        let keys = set
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or_else(|| format!("{url} did not answer a key set (JWKS): it has no `keys` array"))?;
+        let keys: Vec<ProviderKey> = keys
+            .iter()
+            .filter_map(|key| serde_json::from_value::<Jwk>(key.clone()).ok())
+            .filter_map(signing_key)
+            .collect();
+        if keys.is_empty() {
+            return Err(format!("{url} publishes no RS256 or ES256 signing key"));
+        }
+        Ok(keys)
+    }
+}
+
+fn signing_key(jwk: Jwk) -> Option<ProviderKey> {
+    if matches!(jwk.common.public_key_use, Some(PublicKeyUse::Encryption)) {
+        return None;
+    }
+    let algorithm = match (&jwk.algorithm, jwk.common.key_algorithm) {
+        (AlgorithmParameters::RSA(_), None | Some(KeyAlgorithm::RS256)) => Algorithm::RS256,
+        (AlgorithmParameters::EllipticCurve(ec), None | Some(KeyAlgorithm::ES256))
+            if ec.curve == EllipticCurve::P256 =>
+        {
+            Algorithm::ES256
+        }
+        // Never HMAC keys from a key set: a public document must not hand out secrets.
+        _ => return None,
+    };
+    let key = DecodingKey::from_jwk(&jwk).ok()?;
+    Some(ProviderKey { kid: jwk.common.key_id, algorithm, key })
+}
+
+fn matching(keys: &[ProviderKey], kid: Option<&str>, algorithm: Algorithm) -> Vec<ProviderKey> {
+    keys.iter()
+        .filter(|key| key.algorithm == algorithm && (kid.is_none() || key.kid.as_deref() == kid))
+        .cloned()
+        .collect()
+}
+
+fn is_fresh(fetched_at: Option<Instant>) -> bool {
+    fetched_at.is_some_and(|at| at.elapsed() < KEYS_MAX_AGE)
+}
+
+fn unavailable(reason: &str) -> AppError {
+    AppError::IdentityProviderUnavailable(format!(
+        "cannot check sign-in right now: the identity provider's keys cannot be fetched ({reason}); try again shortly"
+    ))
+}
+
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use meshport_shared::{
+        Description, DomainName, OutputPort, Owner, ProductId, ProductStatus, Quality, SchemaFormat, SlaTier,
+        SubjectName, TopicName,
+    };
+
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)], on_lambda: bool) -> Result<AuthSettings, ConfigError> {
+        let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned());
+        AuthSettings::from_lookup(&lookup, on_lambda)
+    }
+
+    fn check(vars: &[(&str, &str)], on_lambda: bool, expected: Result<(), &str>) {
+        match (settings(vars, on_lambda), expected) {
+            (Ok(_), Ok(())) => {}
+            (Err(e), Err(fragment)) => assert!(e.to_string().contains(fragment), "`{e}` lacks `{fragment}`"),
+            (got, expected) => panic!("{vars:?}: got {got:?}, expected {expected:?}"),
+        }
+    }
+
+    const OIDC: [(&str, &str); 3] = [
+        ("MESHPORT_OIDC_ISSUER", "https://login.acme.example/"),
+        ("MESHPORT_OIDC_AUDIENCE", "meshport"),
+        ("MESHPORT_OIDC_JWKS_URL", "https://login.acme.example/.well-known/jwks.json"),
+    ];
+    const SECRET: &str = "a-dev-secret-of-at-least-32-characters";
+
+    fn team(name: &str) -> TeamName {
+        TeamName::parse(name).unwrap()
+    }
+
+    fn identity(teams: &[&str], admin: bool) -> Identity {
+        Identity { subject: "u1".into(), name: "U".into(), teams: teams.iter().map(|t| team(t)).collect(), admin }
+    }
+
+    fn product_of(owner: &str) -> DataProduct {
+        let topic = TopicName::parse("orders").unwrap();
+        DataProduct {
+            id: ProductId::parse("orders").unwrap(),
+            name: "Orders".into(),
+            version: "1.0.0".into(),
+            domain: DomainName::parse("execution").unwrap(),
+            owner: Owner { team: team(owner), contact: "t@acme.example".into(), members: vec![] },
+            status: ProductStatus::Active,
+            description: Description::default(),
+            tags: vec![],
+            output_port: OutputPort {
+                value_subject: SubjectName::value_of(&topic),
+                topic,
+                key_subject: None,
+                schema_format: SchemaFormat::Avro,
+            },
+            quality: Quality::Curated,
+            sla: SlaTier::Tier2,
+            support: vec![],
+            personal_fields: vec![],
+            deprecation: None,
+            revision: 0,
+            created_at: "2026-11-22T00:00:00Z".into(),
+            updated_at: "2026-11-22T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn without_variables_nobody_signs_in() {
+        let settings = settings(&[], false).unwrap();
+        assert_eq!(settings.oidc, None);
+        assert_eq!(settings.dev, None);
+        assert_eq!(settings.groups_claim, "groups");
+        assert_eq!(settings.name_claim, "name");
+        assert_eq!(settings.admin_group, "meshport-admins");
+        let auth = Authenticator::new(&settings, Duration::from_secs(1)).unwrap();
+        assert!(!auth.sign_in_configured());
+        assert!(auth.dev_token(&identity(&[], false)).is_none());
+    }
+
+    #[test]
+    fn oidc_needs_all_three_variables_and_http_urls() {
+        check(&OIDC, false, Ok(()));
+        check(&OIDC[..2], false, Err("MESHPORT_OIDC_JWKS_URL: is required: set all three"));
+        check(&OIDC[1..], false, Err("MESHPORT_OIDC_ISSUER: is required"));
+        check(&[OIDC[0], OIDC[2]], false, Err("MESHPORT_OIDC_AUDIENCE: is required"));
+        let vars = [OIDC[0], OIDC[1], ("MESHPORT_OIDC_JWKS_URL", "login.acme.example/jwks")];
+        check(&vars, false, Err("MESHPORT_OIDC_JWKS_URL: `login.acme.example/jwks` is not an http(s) URL"));
+        let vars = [("MESHPORT_OIDC_ISSUER", "ftp://login.acme.example"), OIDC[1], OIDC[2]];
+        check(&vars, false, Err("MESHPORT_OIDC_ISSUER"));
+    }
+
+    #[test]
+    fn dev_sign_in_is_off_unless_explicitly_enabled() {
+        assert_eq!(settings(&[("MESHPORT_DEV_AUTH", "false")], false).unwrap().dev, None);
+        assert!(settings(&[("MESHPORT_DEV_AUTH", "true")], false).unwrap().dev.is_some());
+        check(&[("MESHPORT_DEV_AUTH", "yes please")], false, Err("MESHPORT_DEV_AUTH: `yes please` is not"));
+    }
+
+    #[test]
+    fn dev_sign_in_is_refused_on_lambda_without_the_written_consent() {
+        check(&[("MESHPORT_DEV_AUTH", "true")], true, Err("MESHPORT_DEV_AUTH: is refused on AWS Lambda"));
+        check(
+            &[("MESHPORT_DEV_AUTH", "true")],
+            true,
+            Err("set MESHPORT_DEV_AUTH_ON_LAMBDA=i-understand-this-is-insecure"),
+        );
+        let vars = [("MESHPORT_DEV_AUTH", "true"), ("MESHPORT_DEV_AUTH_ON_LAMBDA", "yes")];
+        check(&vars, true, Err("MESHPORT_DEV_AUTH_ON_LAMBDA: must be exactly"));
+        let vars = [("MESHPORT_DEV_AUTH", "true"), ("MESHPORT_DEV_AUTH_ON_LAMBDA", DEV_AUTH_ON_LAMBDA_CONSENT)];
+        check(&vars, true, Err("MESHPORT_DEV_AUTH_SECRET: is required for dev sign-in on Lambda"));
+        let vars = [
+            ("MESHPORT_DEV_AUTH", "true"),
+            ("MESHPORT_DEV_AUTH_ON_LAMBDA", DEV_AUTH_ON_LAMBDA_CONSENT),
+            ("MESHPORT_DEV_AUTH_SECRET", SECRET),
+        ];
+        check(&vars, true, Ok(()));
+        // Off is off, on Lambda too.
+        check(&[("MESHPORT_DEV_AUTH", "false")], true, Ok(()));
+    }
+
+    #[test]
+    fn the_configuration_refuses_dev_sign_in_when_it_runs_on_lambda() {
+        let vars = [("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"), ("MESHPORT_DEV_AUTH", "true")];
+        let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned());
+
+        let err = crate::config::Config::from_lookup(lookup).unwrap_err();
+
+        assert_eq!(err.variable, "MESHPORT_DEV_AUTH");
+        assert!(err.message.contains("MESHPORT_DEV_AUTH_ON_LAMBDA"), "{err}");
+        let locally = crate::config::Config::from_lookup(|name| (name == "MESHPORT_DEV_AUTH").then(|| "true".into()));
+        assert!(locally.unwrap().auth.dev.is_some());
+    }
+
+    #[test]
+    fn dev_secrets_are_checked_without_being_echoed_or_shown() {
+        let short = "hunter2hunter2";
+        let err = settings(&[("MESHPORT_DEV_AUTH", "true"), ("MESHPORT_DEV_AUTH_SECRET", short)], false).unwrap_err();
+        assert_eq!(err.to_string(), "MESHPORT_DEV_AUTH_SECRET: must be at least 32 characters");
+        let settings = settings(&[("MESHPORT_DEV_AUTH", "true"), ("MESHPORT_DEV_AUTH_SECRET", SECRET)], false).unwrap();
+        assert!(!format!("{settings:?}").contains(SECRET));
+        let auth = Authenticator::new(&settings, Duration::from_secs(1)).unwrap();
+        assert!(!format!("{auth:?}").contains(SECRET));
+    }
+
+    #[tokio::test]
+    async fn a_dev_token_carries_the_identity_and_a_shared_secret_lets_another_process_verify_it() {
+        let settings = settings(&[("MESHPORT_DEV_AUTH", "true"), ("MESHPORT_DEV_AUTH_SECRET", SECRET)], false).unwrap();
+        let signer = Authenticator::new(&settings, Duration::from_secs(1)).unwrap();
+        let other_process = Authenticator::new(&settings, Duration::from_secs(1)).unwrap();
+        let alice = identity(&["accounts"], false);
+
+        let token = signer.dev_token(&alice).unwrap();
+
+        assert_eq!(other_process.verify(&token.token).await.unwrap(), alice);
+        assert!(token.expires_at.ends_with('Z'), "{}", token.expires_at);
+    }
+
+    #[tokio::test]
+    async fn random_dev_secrets_differ_per_process() {
+        let settings = settings(&[("MESHPORT_DEV_AUTH", "true")], false).unwrap();
+        let signer = Authenticator::new(&settings, Duration::from_secs(1)).unwrap();
+        let other_process = Authenticator::new(&settings, Duration::from_secs(1)).unwrap();
+        let token = signer.dev_token(&identity(&[], true)).unwrap();
+
+        let err = other_process.verify(&token.token).await.unwrap_err();
+
+        assert!(err.to_string().contains("signature does not match"), "{err}");
+    }
+
+    #[test]
+    fn groups_that_are_team_names_become_teams_and_the_admin_group_makes_an_admin() {
+        let check = |groups: &[&str], teams: &[&str], admin: bool| {
+            let expected = (teams.iter().map(|t| team(t)).collect::<Vec<_>>(), admin);
+            assert_eq!(teams_and_admin(groups, "meshport-admins"), expected, "{groups:?}");
+        };
+        check(&[], &[], false);
+        check(&["accounts", "edge"], &["accounts", "edge"], false);
+        check(&["edge", "accounts", "edge"], &["accounts", "edge"], false);
+        check(&["Domain Users", "S-1-5-21", "accounts"], &["accounts"], false);
+        check(&["/accounts", "/org/edge"], &["accounts"], false);
+        check(&["meshport-admins"], &[], true);
+        check(&["/meshport-admins", "trading"], &["trading"], true);
+    }
+
+    #[test]
+    fn claims_map_to_an_identity() {
+        let mapping = ClaimMapping {
+            groups_claim: "realm_access.roles".into(),
+            name_claim: "preferred_username".into(),
+            admin_group: "platform".into(),
+        };
+        let claims = serde_json::json!({
+            "sub": "u-42", "preferred_username": "Bob", "realm_access": {"roles": ["edge", "platform", "Nope"]},
+        });
+        let identity = mapping.identity(claims.as_object().unwrap()).unwrap();
+        assert_eq!(
+            identity,
+            Identity { subject: "u-42".into(), name: "Bob".into(), teams: vec![team("edge")], admin: true }
+        );
+
+        let claims = serde_json::json!({"sub": "u-43", "https://acme.example/groups": "trading"});
+        let mapping = ClaimMapping { groups_claim: "https://acme.example/groups".into(), ..mapping };
+        let identity = mapping.identity(claims.as_object().unwrap()).unwrap();
+        assert_eq!((identity.name.as_str(), identity.teams), ("u-43", vec![team("trading")]), "subject stands in");
+    }
+
+    #[test]
+    fn only_the_owning_team_or_an_admin_may_change_a_product() {
+        let product = product_of("trading");
+        let forbidden = |identity: &Identity| match require_change(identity, &product) {
+            Err(AppError::Forbidden(message)) => message,
+            other => panic!("expected forbidden, got {other:?}"),
+        };
+        assert_eq!(
+            forbidden(&identity(&[], false)),
+            "only members of team `trading` or org admins may change `orders`"
+        );
+        assert_eq!(forbidden(&identity(&["accounts", "edge"], false)), forbidden(&identity(&[], false)));
+        assert!(require_change(&identity(&["edge", "trading"], false), &product).is_ok());
+        assert!(require_change(&identity(&[], true), &product).is_ok());
+    }
+
+    #[test]
+    fn demo_users_cover_every_policy_team_and_an_admin() {
+        let policy: GovernancePolicy = serde_json::from_str(crate::config::DEFAULT_POLICY).unwrap();
+        let users: Vec<(String, Vec<String>, bool)> = demo_users(&policy)
+            .into_iter()
+            .map(|u| (u.user, u.teams.iter().map(ToString::to_string).collect(), u.admin))
+            .collect();
+        assert_eq!(
+            users,
+            vec![
+                ("alice".into(), vec!["accounts".into()], false),
+                ("bob".into(), vec!["edge".into()], false),
+                ("carol".into(), vec!["insights".into()], false),
+                ("dana".into(), vec!["trading".into()], false),
+                ("admin".into(), vec![], true),
+            ]
+        );
+    }
+}
