@@ -7,6 +7,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/meshport/target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 MOTO_VERSION="5.2.1"
 TANSU_VERSION="0.6.0"
+CFN_LINT_VERSION="1.51.0"
 
 # free_port and start_tansu.
 source "$MESHPORT_ROOT/scripts/tansu-start.sh"
@@ -43,6 +44,15 @@ ensure_nextest() {
   command -v cargo-nextest >/dev/null 2>&1 && return 0
   log "installing cargo-nextest"
   cargo install cargo-nextest --locked --quiet
+}
+
+# cfn-lint checks the deployment template (infra/template.json), SAM transform included.
+ensure_cfn_lint() {
+  command -v cfn-lint >/dev/null 2>&1 && return 0
+  log "installing cfn-lint $CFN_LINT_VERSION (deployment template linter)"
+  python3 -m pip install --quiet --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION"
+  hash -r
+  command -v cfn-lint >/dev/null 2>&1 || die "cfn-lint is not on PATH after pip install"
 }
 
 # The processes this run started; stopped by stop_services (scripts set it as their EXIT trap).

@@ -10,8 +10,10 @@ use meshport_shared::GovernancePolicy;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
+use crate::auth::{AuthStartError, Authenticator};
 use crate::catalog::{CatalogStore, DynamoStore, EmbeddedStore};
 use crate::config::{CatalogConfig, Config};
+use crate::embed::EmbedSettings;
 use crate::kafka::{KafkaAdmin, KafkaError};
 use crate::registry::{RegistryClient, RegistryError};
 use crate::routes;
@@ -23,7 +25,10 @@ pub struct AppState {
     pub kafka: KafkaAdmin,
     pub registry: RegistryClient,
     pub policy: Arc<GovernancePolicy>,
+    pub discovery: Arc<crate::discovery::Discovery>,
     pub timeout: Duration,
+    pub embed: Arc<EmbedSettings>,
+    pub auth: Authenticator,
 }
 
 /// Why the application could not be built; dependencies being down is not one of them.
@@ -33,6 +38,8 @@ pub enum StartError {
     Kafka(#[from] KafkaError),
     #[error("schema registry client: {0}")]
     Registry(#[from] RegistryError),
+    #[error("sign-in: {0}")]
+    Auth(#[from] AuthStartError),
     #[error("cannot listen on {address}: {source}")]
     Listen { address: SocketAddr, source: std::io::Error },
 }
@@ -59,7 +66,10 @@ impl AppState {
             kafka,
             registry,
             policy: Arc::new(config.policy.clone()),
+            discovery: Arc::default(),
             timeout: config.dependency_timeout,
+            embed: Arc::new(config.embed.clone()),
+            auth: Authenticator::new(&config.auth, config.dependency_timeout)?,
         })
     }
 }

@@ -68,8 +68,12 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// The mirrored versions of one subject, oldest first.
     async fn schema_versions(&self, subject: &str) -> Result<Vec<SchemaVersion>>;
 
-    /// Every mirrored (subject, version) pair: for sync, which may read the whole mirror.
-    async fn schema_heads(&self) -> Result<Vec<(String, i32)>>;
+    /// Every mirrored schema version, by subject then version: for sync and for building the search index.
+    async fn all_schema_versions(&self) -> Result<Vec<SchemaVersion>>;
+
+    /// A number that grows with every product change, so a process holding derived state (the search index) knows
+    /// with one cheap read whether it is still current.
+    async fn generation(&self) -> Result<u64>;
 }
 
 /// The revision a product gets when stored over `expected`.

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use meshport_shared::GovernancePolicy;
 
+use crate::auth::AuthSettings;
 use crate::catalog::dynamo::DynamoSettings;
+use crate::embed::EmbedSettings;
 
 /// (variable, default, meaning): the documentation of every setting.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
@@ -34,6 +36,43 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("MESHPORT_POLICY_FILE", "(built-in policy)", "governance policy JSON file"),
     ("MESHPORT_DEPENDENCY_TIMEOUT_MS", "3000", "timeout of one call to Kafka, the registry or DynamoDB"),
     ("MESHPORT_DEMO", "false", "seed the demo mesh and keep producing demo events (local runs)"),
+    (
+        "MESHPORT_SYNC_INTERVAL_SECS",
+        "60",
+        "how often the local server reconciles the mirror with Kafka and the registry (0: never; on Lambda a schedule does)",
+    ),
+    (
+        "MESHPORT_PORTAL_URL",
+        "http://127.0.0.1:8080",
+        "public base URL of the portal, used in embed card links, badges and oEmbed",
+    ),
+    (
+        "MESHPORT_EMBED_FRAME_ANCESTORS",
+        "'self'",
+        "space-separated CSP source list of the pages that may frame product cards",
+    ),
+    ("MESHPORT_PUBLIC_CARDS", "false", "whether product cards, badges and oEmbed answer without sign-in"),
+    (
+        "MESHPORT_OIDC_ISSUER",
+        "(none)",
+        "identity provider's issuer, exactly as in its tokens' `iss`; with the next two",
+    ),
+    ("MESHPORT_OIDC_AUDIENCE", "(none)", "audience (`aud`) the tokens must be for, usually the portal's client id"),
+    ("MESHPORT_OIDC_JWKS_URL", "(none)", "URL of the identity provider's signing keys (JWKS)"),
+    (
+        "MESHPORT_OIDC_GROUPS_CLAIM",
+        "groups",
+        "claim listing a person's groups (or a dotted path such as `realm_access.roles`)",
+    ),
+    ("MESHPORT_OIDC_NAME_CLAIM", "name", "claim with a person's display name"),
+    ("MESHPORT_ADMIN_GROUP", "meshport-admins", "group whose members are org admins (may change every product)"),
+    ("MESHPORT_DEV_AUTH", "false", "dev sign-in: the API signs tokens for demo users (local runs; insecure)"),
+    (
+        "MESHPORT_DEV_AUTH_SECRET",
+        "(random per process)",
+        "secret of dev tokens, at least 32 characters, so several processes agree",
+    ),
+    ("MESHPORT_DEV_AUTH_ON_LAMBDA", "(none)", "`i-understand-this-is-insecure` allows dev sign-in on Lambda"),
     ("RUST_LOG", "info", "log filter"),
 ];
 
@@ -50,6 +89,10 @@ pub struct Config {
     pub policy: GovernancePolicy,
     pub dependency_timeout: Duration,
     pub demo: bool,
+    /// `None`: no background sync.
+    pub sync_interval: Option<Duration>,
+    pub embed: EmbedSettings,
+    pub auth: AuthSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -167,10 +210,40 @@ impl Config {
             }
         };
 
+        let sync_interval = match get("MESHPORT_SYNC_INTERVAL_SECS") {
+            None => Some(Duration::from_secs(60)),
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(0) => None,
+                Ok(secs @ 1..=86_400) => Some(Duration::from_secs(secs)),
+                _ => {
+                    return Err(error(
+                        "MESHPORT_SYNC_INTERVAL_SECS",
+                        format!("`{raw}` is not a number of seconds from 0 (never) to 86400"),
+                    ));
+                }
+            },
+        };
+
         let demo = match get("MESHPORT_DEMO").as_deref() {
             None | Some("false" | "0" | "no") => false,
             Some("true" | "1" | "yes") => true,
             Some(other) => return Err(error("MESHPORT_DEMO", format!("`{other}` is not `true` or `false`"))),
+        };
+
+        let embed = EmbedSettings {
+            portal_url: parse_portal_url(get("MESHPORT_PORTAL_URL").as_deref().unwrap_or("http://127.0.0.1:8080"))
+                .map_err(|m| error("MESHPORT_PORTAL_URL", m))?,
+            frame_ancestors: parse_frame_ancestors(
+                get("MESHPORT_EMBED_FRAME_ANCESTORS").as_deref().unwrap_or("'self'"),
+            )
+            .map_err(|m| error("MESHPORT_EMBED_FRAME_ANCESTORS", m))?,
+            public_cards: match get("MESHPORT_PUBLIC_CARDS").as_deref() {
+                None | Some("false" | "0" | "no") => false,
+                Some("true" | "1" | "yes") => true,
+                Some(other) => {
+                    return Err(error("MESHPORT_PUBLIC_CARDS", format!("`{other}` is not `true` or `false`")));
+                }
+            },
         };
 
         Ok(Self {
@@ -184,12 +257,40 @@ impl Config {
             policy,
             dependency_timeout,
             demo,
+            sync_interval,
+            embed,
+            auth: AuthSettings::from_lookup(&get, lookup("AWS_LAMBDA_RUNTIME_API").is_some())?,
         })
     }
 }
 
 fn is_http_url(url: &str) -> bool {
     url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")).is_some_and(|rest| !rest.is_empty())
+}
+
+/// The portal's base URL as cards link it: http(s) with a host, no credentials, query or fragment, and no trailing
+/// slash.
+fn parse_portal_url(raw: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(raw).map_err(|e| format!("`{raw}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("`{raw}` is not an http(s) URL with a host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("`{raw}` must be a plain base URL, without credentials, query or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// A CSP source list for `frame-ancestors`. It ends up inside a header, so anything that could end the directive
+/// (`;`), start another policy (`,`) or break the header (control characters, non-ASCII) is refused.
+fn parse_frame_ancestors(raw: &str) -> Result<String, String> {
+    if let Some(bad) = raw.chars().find(|c| matches!(c, ';' | ',') || !(c.is_ascii_graphic() || *c == ' ')) {
+        return Err(format!(
+            "contains `{}`: give space-separated CSP sources such as `'self' https://wiki.acme.example`",
+            bad.escape_default()
+        ));
+    }
+    Ok(raw.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 fn parse_properties(raw: &str) -> Result<Vec<(String, String)>, String> {
@@ -230,6 +331,23 @@ mod tests {
         assert!(matches!(config.catalog, CatalogConfig::Embedded { .. }));
         assert_eq!(config.dependency_timeout, Duration::from_secs(3));
         assert!(!config.policy.domains.is_empty());
+        assert_eq!(config.embed.portal_url, "http://127.0.0.1:8080");
+        assert_eq!(config.embed.frame_ancestors, "'self'");
+        assert!(!config.embed.public_cards, "cards need sign-in unless the organisation opens them");
+    }
+
+    #[test]
+    fn embed_settings_are_normalised() {
+        let vars = [
+            ("MESHPORT_PORTAL_URL", "https://acme.example/mesh/"),
+            ("MESHPORT_EMBED_FRAME_ANCESTORS", "  'self'   https://wiki.acme.example "),
+            ("MESHPORT_PUBLIC_CARDS", "true"),
+        ];
+        let config = Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()));
+        let embed = config.unwrap().embed;
+        assert_eq!(embed.portal_url, "https://acme.example/mesh");
+        assert_eq!(embed.frame_ancestors, "'self' https://wiki.acme.example");
+        assert!(embed.public_cards);
     }
 
     #[test]
@@ -240,6 +358,14 @@ mod tests {
         check(&[("MESHPORT_KAFKA_BOOTSTRAP", "localhost")], Err("MESHPORT_KAFKA_BOOTSTRAP"));
         check(&[("MESHPORT_REGISTRY_URL", "registry:8081")], Err("MESHPORT_REGISTRY_URL"));
         check(&[("MESHPORT_DEMO", "maybe")], Err("MESHPORT_DEMO"));
+        check(&[("MESHPORT_SYNC_INTERVAL_SECS", "-5")], Err("MESHPORT_SYNC_INTERVAL_SECS: `-5` is not a number"));
+        check(&[("MESHPORT_PORTAL_URL", "mesh.acme.example")], Err("MESHPORT_PORTAL_URL: `mesh.acme.example` is not"));
+        check(&[("MESHPORT_PORTAL_URL", "ftp://mesh.acme.example")], Err("MESHPORT_PORTAL_URL"));
+        check(&[("MESHPORT_PORTAL_URL", "https://mesh.acme.example/?x=1")], Err("MESHPORT_PORTAL_URL"));
+        check(&[("MESHPORT_EMBED_FRAME_ANCESTORS", "'self'; script-src *")], Err("MESHPORT_EMBED_FRAME_ANCESTORS"));
+        check(&[("MESHPORT_EMBED_FRAME_ANCESTORS", "'self'\nX-Evil: 1")], Err("MESHPORT_EMBED_FRAME_ANCESTORS"));
+        check(&[("MESHPORT_EMBED_FRAME_ANCESTORS", "'self', *")], Err("MESHPORT_EMBED_FRAME_ANCESTORS"));
+        check(&[("MESHPORT_PUBLIC_CARDS", "sometimes")], Err("MESHPORT_PUBLIC_CARDS"));
         check(&[("MESHPORT_POLICY_FILE", "/nonexistent/policy.json")], Err("MESHPORT_POLICY_FILE: cannot read"));
         check(&[("MESHPORT_CATALOG", "dynamodb")], Err("AWS_ACCESS_KEY_ID: is required"));
     }

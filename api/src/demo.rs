@@ -22,7 +22,7 @@ use crate::kafka::{KafkaError, NewTopic};
 /// How often the generator produces one event per demo product.
 const EVENT_INTERVAL: Duration = Duration::from_millis(1000);
 
-const USERS_SCHEMA: &str = r#"{
+pub(crate) const USERS_SCHEMA: &str = r#"{
   "type": "record", "name": "User", "namespace": "com.acme.membership",
   "doc": "A registered member, keyed by user id; the latest record per key is the member's current state.",
   "fields": [
@@ -44,7 +44,7 @@ const PAGEVIEWS_SCHEMA: &str = r#"{
   ]
 }"#;
 
-const STOCKTRADES_SCHEMA: &str = r#"{
+pub(crate) const STOCKTRADES_SCHEMA: &str = r#"{
   "type": "record", "name": "StockTrade", "namespace": "com.acme.execution",
   "doc": "A trade executed for a customer account.",
   "fields": [
@@ -167,6 +167,10 @@ pub async fn run(state: AppState) {
             }
         }
     };
+    // Mirror the seeded topics and schemas now rather than at the next scheduled sync.
+    if let Err(e) = crate::sync::run_once(&state).await {
+        tracing::warn!(error = %e, "demo mesh seeded, but not synced yet");
+    }
     tracing::info!(products = streams.len(), "demo mesh seeded; generating events");
     generate(&state, streams).await;
 }

@@ -21,7 +21,7 @@ use rdkafka::error::{KafkaError as RdKafkaError, RDKafkaErrorCode};
 use rdkafka::metadata::Metadata;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::{Message, Offset, TopicPartitionList};
 use serde::Serialize;
 
 /// What went wrong talking to Kafka, split by what the caller can do about it.
@@ -65,6 +65,16 @@ pub struct NewTopic {
     /// `-1` leaves it to the broker's default.
     pub replication_factor: i32,
     pub configs: BTreeMap<String, String>,
+}
+
+/// One record read back from a topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampledRecord {
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp_ms: Option<i64>,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
 }
 
 /// A consumer group's committed offset on one partition; `None` when the group has committed nothing there.
@@ -281,6 +291,106 @@ impl KafkaAdmin {
             }
             offsets.sort_by_key(|offset| offset.partition);
             Ok(offsets)
+        })
+        .await
+    }
+
+    /// Every committed offset of `group` on the given topics (name, partition count), in one OffsetFetch, as
+    /// `(topic, partition, offset)`; partitions without a commit are left out.
+    pub async fn group_offsets(
+        &self,
+        group: &str,
+        topics: &[(TopicName, i32)],
+    ) -> Result<Vec<(String, i32, i64)>, KafkaError> {
+        const OPERATION: &str = "reading committed offsets";
+        let group = group.to_owned();
+        let mut wanted = TopicPartitionList::new();
+        for (topic, partitions) in topics.iter().filter(|(_, p)| *p > 0) {
+            wanted.add_partition_range(topic.as_str(), 0, partitions - 1);
+        }
+        self.blocking(OPERATION, move |inner| {
+            let mut config = inner.consumer_config.clone();
+            config.set("group.id", &group);
+            let consumer: BaseConsumer<QuietContext> =
+                config.create_with_context(QuietContext).map_err(|e| classify(OPERATION, &group, &e))?;
+            let committed =
+                consumer.committed_offsets(wanted, inner.timeout).map_err(|e| classify(OPERATION, &group, &e))?;
+            Ok(committed
+                .elements()
+                .iter()
+                .filter_map(|e| match e.offset() {
+                    Offset::Offset(offset) if e.error().is_ok() => Some((e.topic().to_owned(), e.partition(), offset)),
+                    _ => None,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// The newest records of `topic`, at most `count` per partition, oldest first. Reads each partition from just
+    /// before its end (or from its start, when the broker's end offsets are not to be trusted) up to its end, with
+    /// a throwaway consumer that commits nothing.
+    pub async fn sample(&self, topic: &TopicName, count: usize) -> Result<Vec<SampledRecord>, KafkaError> {
+        const OPERATION: &str = "sampling records";
+        let topic = topic.as_str().to_owned();
+        self.blocking(OPERATION, move |inner| {
+            let deadline = Instant::now() + inner.timeout;
+            let mut config = inner.consumer_config.clone();
+            config
+                .set("group.id", format!("meshport-sample-{}", uuid::Uuid::new_v4().simple()))
+                .set("enable.auto.commit", "false")
+                .set("enable.partition.eof", "true")
+                .set("auto.offset.reset", "earliest");
+            let consumer: BaseConsumer<QuietContext> =
+                config.create_with_context(QuietContext).map_err(|e| classify(OPERATION, &topic, &e))?;
+            let metadata = consumer
+                .fetch_metadata(Some(&topic), remaining(deadline))
+                .map_err(|e| classify(OPERATION, &topic, &e))?;
+            let partitions: Vec<i32> = match metadata.topics().iter().find(|t| t.name() == topic) {
+                Some(t) if t.error().is_none() && !t.partitions().is_empty() => {
+                    t.partitions().iter().map(|p| p.id()).collect()
+                }
+                _ => return Err(KafkaError::UnknownTopic(topic)),
+            };
+            let mut assignment = TopicPartitionList::with_capacity(partitions.len());
+            for &partition in &partitions {
+                let start = match consumer.fetch_watermarks(&topic, partition, remaining(deadline)) {
+                    Ok((low, high)) if high >= low && low >= 0 => Offset::Offset(low.max(high - count as i64)),
+                    _ => Offset::Beginning,
+                };
+                assignment
+                    .add_partition_offset(&topic, partition, start)
+                    .map_err(|e| classify(OPERATION, &topic, &e))?;
+            }
+            consumer.assign(&assignment).map_err(|e| classify(OPERATION, &topic, &e))?;
+
+            let mut per_partition: BTreeMap<i32, std::collections::VecDeque<SampledRecord>> = BTreeMap::new();
+            let mut at_end = std::collections::BTreeSet::new();
+            while at_end.len() < partitions.len() && Instant::now() < deadline {
+                match consumer.poll(remaining(deadline).min(Duration::from_millis(200))) {
+                    None => {}
+                    Some(Err(RdKafkaError::PartitionEOF(partition))) => {
+                        at_end.insert(partition);
+                    }
+                    Some(Err(e)) => return Err(classify(OPERATION, &topic, &e)),
+                    Some(Ok(message)) => {
+                        let kept = per_partition.entry(message.partition()).or_default();
+                        if kept.len() == count {
+                            kept.pop_front();
+                        }
+                        kept.push_back(SampledRecord {
+                            partition: message.partition(),
+                            offset: message.offset(),
+                            timestamp_ms: message.timestamp().to_millis(),
+                            key: message.key().map(<[u8]>::to_vec),
+                            value: message.payload().map(<[u8]>::to_vec),
+                        });
+                    }
+                }
+            }
+            let mut records: Vec<SampledRecord> = per_partition.into_values().flatten().collect();
+            records.sort_by_key(|r| (r.timestamp_ms, r.partition, r.offset));
+            Ok(records)
         })
         .await
     }

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use meshport_api::app::{self, AppState, Application};
+use meshport_api::app::{AppState, Application};
 use meshport_api::config::Config;
 
 #[tokio::main]
@@ -17,17 +17,17 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let state = match AppState::build(&config) {
-        Ok(state) => state,
-        Err(e) => {
-            eprintln!("meshport: cannot start: {e}");
-            return ExitCode::from(2);
-        }
-    };
-
     let outcome = if on_lambda {
-        lambda_http::run(app::router(state, None)).await.map_err(|e| e.to_string())
+        // The launcher builds the state itself: the secrets it may need can only be read once invoked.
+        meshport_api::lambda::run(config).await.map_err(|e| e.to_string())
     } else {
+        let state = match AppState::build(&config) {
+            Ok(state) => state,
+            Err(e) => {
+                eprintln!("meshport: cannot start: {e}");
+                return ExitCode::from(2);
+            }
+        };
         serve_locally(&config, state).await
     };
     match outcome {
@@ -42,6 +42,9 @@ async fn main() -> ExitCode {
 async fn serve_locally(config: &Config, state: AppState) -> Result<(), String> {
     if config.demo {
         tokio::spawn(meshport_api::demo::run(state.clone()));
+    }
+    if let Some(interval) = config.sync_interval {
+        tokio::spawn(meshport_api::sync::every(state.clone(), interval));
     }
     let application = Application::bind(config, state).await.map_err(|e| e.to_string())?;
     tracing::info!(portal = config.static_dir.is_some(), "meshport listening on http://{}", application.address());

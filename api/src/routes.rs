@@ -1,5 +1,7 @@
 //! The HTTP surface: one router, and the one place that turns errors into status codes and `{code, message, details}`.
 
+mod auth;
+mod body;
 mod embed;
 mod health;
 mod products;
@@ -8,7 +10,7 @@ use axum::Json;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 use meshport_shared::{ApiError, ErrorCode, Violation};
 
 use crate::app::AppState;
@@ -26,7 +28,20 @@ pub fn api_router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/v1/policy", get(products::policy))
         .route("/v1/products", get(products::list))
-        .route("/v1/products/{id}", get(products::get))
+        .route("/v1/products/publish", post(products::publish))
+        .route("/v1/products/create", post(products::create))
+        .route("/v1/products/{id}", get(products::get).put(products::update))
+        .route("/v1/products/{id}/history", get(products::history))
+        .route("/v1/products/{id}/schema", post(products::evolve))
+        .route("/v1/products/{id}/schema/diff", get(products::diff))
+        .route("/v1/products/{id}/deprecate", post(products::deprecate))
+        .route("/v1/products/{id}/retire", post(products::retire))
+        .route("/v1/products/{id}/topic", delete(products::delete_topic))
+        .route("/v1/products/{id}/sample", get(products::sample))
+        .route("/v1/domains/{domain}/publishable-topics", get(products::publishable))
+        .route("/v1/activity", get(products::activity))
+        .route("/v1/sync", post(products::sync))
+        .merge(auth::router(&state.auth))
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state.clone());
@@ -45,6 +60,8 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// No identity, or one that could not be verified.
     #[error("{0}")]
     Unauthorized(String),
@@ -56,12 +73,18 @@ pub enum AppError {
     Conflict(String),
     #[error("the product breaks {} governance rule(s)", .0.len())]
     Validation(Vec<Violation>),
+    /// A schema change refused because it breaks consumers; each breaking change is a detail.
+    #[error("the new schema breaks consumers in {} way(s) at compatibility level {level}", .changes.len())]
+    Incompatible { level: String, changes: Vec<Violation> },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Kafka(#[from] KafkaError),
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// The identity provider's signing keys cannot be fetched, so no token can be checked.
+    #[error("{0}")]
+    IdentityProviderUnavailable(String),
 }
 
 impl AppError {
@@ -69,10 +92,12 @@ impl AppError {
         match self {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             Self::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed),
+            Self::Incompatible { .. } => (StatusCode::CONFLICT, ErrorCode::IncompatibleSchema),
             Self::Store(StoreError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::CatalogUnavailable),
             Self::Store(StoreError::Conflict { .. }) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             Self::Store(StoreError::Corrupt(_)) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
@@ -92,6 +117,9 @@ impl AppError {
             Self::Registry(RegistryError::Incompatible(_)) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             Self::Registry(RegistryError::InvalidSchema(_)) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
             Self::Registry(_) => (StatusCode::BAD_GATEWAY, ErrorCode::RegistryUnavailable),
+            Self::IdentityProviderUnavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::IdentityProviderUnavailable)
+            }
         }
     }
 }
@@ -109,7 +137,7 @@ impl IntoResponse for AppError {
             self.to_string()
         };
         let details = match self {
-            Self::Validation(violations) => violations,
+            Self::Validation(violations) | Self::Incompatible { changes: violations, .. } => violations,
             _ => Vec::new(),
         };
         (status, Json(ApiError { code, message, details })).into_response()

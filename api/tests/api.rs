@@ -3,82 +3,14 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::Path;
 
-use meshport_api::app::{AppState, Application};
-use meshport_api::config::Config;
-use meshport_shared::api::{Dependency, Health, HealthStatus, ProductList};
-use meshport_shared::{ApiError, DataProduct, ErrorCode, GovernancePolicy};
+use meshport_shared::api::{Dependency, Health, HealthStatus, ProductDetail};
+use meshport_shared::search::SearchPage;
+use meshport_shared::{ApiError, ErrorCode, GovernancePolicy};
 use reqwest::StatusCode;
 
-use common::product;
-
-/// A running application and a client for it; one method per endpoint.
-struct TestApp {
-    address: SocketAddr,
-    state: AppState,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
-/// A schema registry of the project's own on a random port.
-async fn spawn_registry() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, meshport_registry::router()).await });
-    format!("http://{address}")
-}
-
-impl TestApp {
-    /// An application with every dependency up; `vars` override the configuration.
-    async fn spawn(vars: &[(&str, String)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut env: HashMap<String, String> = HashMap::from([
-            ("MESHPORT_LISTEN".into(), "127.0.0.1:0".into()),
-            ("MESHPORT_DATA_DIR".into(), dir.path().join("data").display().to_string()),
-            ("MESHPORT_KAFKA_BOOTSTRAP".into(), common::kafka_bootstrap()),
-            ("MESHPORT_REGISTRY_URL".into(), spawn_registry().await),
-            ("MESHPORT_STATIC_DIR".into(), dir.path().join("no-portal").display().to_string()),
-            ("MESHPORT_DEPENDENCY_TIMEOUT_MS".into(), "1500".into()),
-        ]);
-        env.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
-        let config = Config::from_lookup(|name| env.get(name).cloned()).unwrap();
-        let state = AppState::build(&config).unwrap();
-        let application = Application::bind(&config, state.clone()).await.unwrap();
-        let address = application.address();
-        tokio::spawn(application.serve(std::future::pending()));
-        Self { address, state, http: reqwest::Client::new(), _dir: dir }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
-    }
-
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(self.url(path)).send().await.unwrap()
-    }
-
-    async fn health(&self) -> Health {
-        let response = self.get("/api/health").await;
-        assert_eq!(response.status(), StatusCode::OK, "health always answers 200");
-        response.json().await.unwrap()
-    }
-
-    async fn products(&self) -> reqwest::Response {
-        self.get("/api/v1/products").await
-    }
-
-    async fn product(&self, id: &str) -> reqwest::Response {
-        self.get(&format!("/api/v1/products/{id}")).await
-    }
-
-    async fn seed(&self, product: DataProduct) -> DataProduct {
-        let audit = common::audit(&product);
-        self.state.catalog.put_product(product, None, audit).await.unwrap()
-    }
-}
+use common::{TestApp, product};
 
 async fn error_of(response: reqwest::Response) -> (StatusCode, ApiError) {
     let status = response.status();
@@ -111,7 +43,7 @@ async fn listed_products_come_from_the_catalog_in_id_order() {
     let response = app.products().await;
 
     assert_eq!(response.status(), StatusCode::OK);
-    let list: ProductList = response.json().await.unwrap();
+    let list: SearchPage = response.json().await.unwrap();
     let ids: Vec<&str> = list.items.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["pageviews", "users"]);
 }
@@ -124,7 +56,8 @@ async fn a_product_is_read_by_id() {
     let response = app.product("users").await;
 
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.json::<DataProduct>().await.unwrap(), stored);
+    let detail: ProductDetail = response.json().await.unwrap();
+    assert_eq!(detail.product, stored);
 }
 
 #[tokio::test]
@@ -218,7 +151,7 @@ async fn the_api_runs_on_the_dynamodb_catalog_too() {
     assert!(up(&health, Dependency::Catalog), "{health:?}");
     app.seed(product("stocktrades", "execution")).await;
 
-    let list: ProductList = app.products().await.json().await.unwrap();
+    let list: SearchPage = app.products().await.json().await.unwrap();
 
     assert_eq!(list.items.len(), 1);
     assert_eq!(list.items[0].id.as_str(), "stocktrades");
@@ -257,7 +190,7 @@ async fn the_demo_mesh_is_seeded_and_keeps_producing_avro_events_in_the_confluen
 
     let mut seeded = 0;
     for _ in 0..100 {
-        seeded = app.products().await.json::<ProductList>().await.unwrap().items.len();
+        seeded = app.products().await.json::<SearchPage>().await.unwrap().items.len();
         if seeded == 3 {
             break;
         }

@@ -6,7 +6,7 @@ use std::fmt;
 
 use gloo_net::http::{Request, Response};
 use meshport_shared::ApiError;
-use meshport_shared::api::ProductList;
+use meshport_shared::search::SearchPage;
 use serde::de::DeserializeOwned;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -53,8 +53,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// `GET /api/v1/products`: every data product in the catalog.
-pub async fn list_products() -> Result<ProductList> {
+/// `GET /api/v1/products`: the first page of the catalog (search with no query).
+pub async fn list_products() -> Result<SearchPage> {
     get_json("/api/v1/products").await
 }
 

@@ -19,6 +19,10 @@ pub enum ErrorCode {
     CatalogUnavailable,
     KafkaUnavailable,
     RegistryUnavailable,
+    /// The organisation's identity provider cannot be asked for its signing keys, so no token can be checked.
+    IdentityProviderUnavailable,
+    /// A schema change refused because it breaks consumers.
+    IncompatibleSchema,
     Internal,
 }
 
@@ -35,6 +39,8 @@ impl ErrorCode {
             Self::CatalogUnavailable => "catalog_unavailable",
             Self::KafkaUnavailable => "kafka_unavailable",
             Self::RegistryUnavailable => "registry_unavailable",
+            Self::IncompatibleSchema => "incompatible_schema",
+            Self::IdentityProviderUnavailable => "identity_provider_unavailable",
             Self::Internal => "internal",
         }
     }
@@ -93,12 +99,6 @@ pub enum Dependency {
     Registry,
 }
 
-/// `GET /api/v1/products`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProductList {
-    pub items: Vec<DataProduct>,
-}
-
 /// Who is calling: from a verified token's claims.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
@@ -117,4 +117,204 @@ impl Identity {
     pub fn can_change(&self, product: &DataProduct) -> bool {
         self.admin || self.teams.contains(&product.owner.team)
     }
+}
+
+/// `GET /api/v1/products/{id}`: everything the product page shows, read from the catalog mirror.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductDetail {
+    pub product: DataProduct,
+    /// The topic as last synced; `None` before the first sync saw it.
+    pub topic: Option<crate::mirror::TopicFacts>,
+    /// The latest value schema, parsed into fields; `None` when the mirror holds no version.
+    pub schema: Option<SchemaDetail>,
+    /// Every mirrored version of the value subject, oldest first.
+    pub versions: Vec<VersionSummary>,
+    /// Consumer groups with committed offsets on the topic; empty when Kafka cannot be asked right now.
+    pub consumers: Vec<crate::mirror::Consumer>,
+    pub links: ProductLinks,
+    /// The newest changes, newest first.
+    pub history: Vec<crate::mirror::AuditEntry>,
+    /// Things a reader should know: the topic vanished, Kafka could not be asked for consumers...
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchemaDetail {
+    pub subject: String,
+    pub version: i32,
+    pub id: i32,
+    pub format: crate::product::SchemaFormat,
+    pub schema: String,
+    pub fields: Vec<crate::schema::SchemaField>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionSummary {
+    pub version: i32,
+    pub id: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductLinks {
+    pub portal: String,
+    pub embed: String,
+    pub badge: String,
+}
+
+/// `GET /api/v1/domains/{domain}/publishable-topics`: topics not yet products.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishableTopic {
+    pub name: crate::names::TopicName,
+    pub partitions: i32,
+    pub history: crate::mirror::HistoryKind,
+    /// Whether `<topic>-value` has a registered schema.
+    pub has_value_schema: bool,
+}
+
+/// `POST /api/v1/products/create`: a topic, its schema and the product, in one step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRequest {
+    pub product: DataProduct,
+    pub topic: TopicSettings,
+    /// The value schema's text (an Avro `.avsc`, a JSON schema or a Protobuf file, per the output port's format).
+    pub schema: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSettings {
+    pub partitions: i32,
+    #[serde(default = "one")]
+    pub replication_factor: i32,
+    /// `-1` keeps every event; absent uses the broker's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_ms: Option<i64>,
+    /// `delete`, `compact` or `compact,delete`.
+    #[serde(default = "delete")]
+    pub cleanup_policy: String,
+}
+
+fn one() -> i32 {
+    1
+}
+
+fn delete() -> String {
+    "delete".into()
+}
+
+/// `POST /api/v1/products/{id}/schema`: propose a new value schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvolveRequest {
+    pub schema: String,
+    /// Only check: report compatibility and changes, register nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// On a breaking change, publish a new major version product (`<id>.v<N>`) instead of refusing.
+    #[serde(default)]
+    pub new_major_version: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvolveResponse {
+    pub compatible: bool,
+    /// The registry's compatibility level the change was checked at.
+    pub level: String,
+    /// Every difference from the latest version, each marked breaking or not at that level.
+    pub changes: Vec<crate::schema::SchemaChange>,
+    /// The registry's own words, when it found the change incompatible.
+    pub registry_messages: Vec<String>,
+    /// The version registered, unless this was a dry run or refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_version: Option<i32>,
+    /// The new major version product, when one was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_product: Option<crate::names::ProductId>,
+}
+
+/// `POST /api/v1/products/{id}/deprecate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeprecateRequest {
+    pub sunset: String,
+    #[serde(default)]
+    pub replacement: Option<crate::names::ProductId>,
+    #[serde(default)]
+    pub message: String,
+    /// The revision the caller read, to refuse a stale write.
+    pub revision: u64,
+}
+
+/// `POST /api/v1/products/{id}/retire`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetireRequest {
+    pub revision: u64,
+}
+
+/// `GET /api/v1/activity` and `GET /api/v1/products/{id}/history`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Activity {
+    pub items: Vec<crate::mirror::AuditEntry>,
+}
+
+/// `POST /api/v1/dev/token`, only when dev sign-in is on: a token for anyone, as anyone, for local runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevTokenRequest {
+    /// Who to be: letters, digits, `.`, `_`, `-` and `@`.
+    pub user: String,
+    #[serde(default)]
+    pub teams: Vec<crate::names::TeamName>,
+    #[serde(default)]
+    pub admin: bool,
+}
+
+/// A signed-in session: the bearer token to send as `Authorization: Bearer <token>`, and who it says the caller is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevToken {
+    pub token: String,
+    pub identity: Identity,
+    /// RFC 3339.
+    pub expires_at: String,
+}
+
+/// `GET /api/v1/dev/users`: the demo people the portal's sign-in picker offers in dev mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevUserList {
+    pub items: Vec<DevUser>,
+}
+
+/// A demo person: what to send to `POST /api/v1/dev/token` (`user`, `teams`, `admin`), and a name to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevUser {
+    pub user: String,
+    pub name: String,
+    pub teams: Vec<crate::names::TeamName>,
+    pub admin: bool,
+}
+
+/// `GET /api/v1/products/{id}/sample?limit=`: recent events, decoded, personal fields masked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub events: Vec<SampleEvent>,
+    /// The product's personal-data fields, shown as `***` wherever they occur.
+    pub masked_fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleEvent {
+    pub partition: i32,
+    pub offset: i64,
+    /// RFC 3339, when the record carries a timestamp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The decoded value, or `{"undecodable": "<why>"}`.
+    pub value: serde_json::Value,
+    /// The registry id of the writer's schema, from the record's header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_id: Option<i32>,
 }

@@ -21,6 +21,9 @@ pub struct TopicFacts {
     pub present: bool,
     /// When the mirror last saw the topic (RFC 3339).
     pub synced_at: String,
+    /// Consumer groups with committed offsets on the topic, as of `synced_at`.
+    #[serde(default)]
+    pub consumers: Vec<Consumer>,
 }
 
 /// How much of a topic's past a new consumer can read.

@@ -107,6 +107,18 @@ pub enum ViolationCode {
     SchemaMissing,
     DeprecationMissing,
     PolicyInvalid,
+    /// The product's topic is not on the cluster.
+    TopicMissing,
+    /// Create was asked for a topic that already exists.
+    TopicExists,
+    /// Partitions, replication or cleanup policy out of range.
+    InvalidTopicSettings,
+    /// A field the operation may not change (the id, the topic).
+    Immutable,
+    /// A schema change that breaks consumers at the subject's compatibility level.
+    BreakingChange,
+    /// A replacement product that does not exist.
+    UnknownProduct,
 }
 
 /// One broken rule: which field, and a sentence saying how to fix it.
@@ -118,7 +130,7 @@ pub struct Violation {
 }
 
 impl Violation {
-    fn new(code: ViolationCode, field: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ViolationCode, field: &str, message: impl Into<String>) -> Self {
         Self { code, field: field.to_owned(), message: message.into() }
     }
 }

@@ -7,12 +7,13 @@
 //! | get a product              | GetItem `PK = PRODUCT#<id>`, `SK = PRODUCT`          |
 //! | list every product         | Query `GSI2` where `GSI2PK = PRODUCT`, by `GSI2SK` (id) |
 //! | list a domain's products   | Query `GSI1` where `GSI1PK = DOMAIN#<domain>`, by `GSI1SK` |
-//! | change a product           | TransactWriteItems: Put (or Delete) the product conditioned on `revision` (or absence), Put its audit entry |
+//! | change a product           | TransactWriteItems: Put (or Delete) the product conditioned on `revision` (or absence), Put its audit entry, add 1 to the generation |
+//! | catalog generation         | GetItem `PK = META`, `SK = GENERATION`               |
 //! | a product's history        | Query `PK = PRODUCT#<id>`, `SK` begins with `AUDIT#`, newest first |
 //! | recent activity            | Query `GSI2` where `GSI2PK = AUDIT`, newest first    |
 //! | get / list mirrored topics | GetItem `PK = TOPIC#<name>`, `SK = TOPIC`; Query `GSI2` where `GSI2PK = TOPIC` |
 //! | a subject's versions       | Query `PK = SUBJECT#<subject>`, by `SK = V#<version>` |
-//! | every mirrored version     | Query `GSI2` where `GSI2PK = SCHEMA` (sync only)     |
+//! | every mirrored version     | Query `GSI2` where `GSI2PK = SCHEMA` (sync and search index builds) |
 //! | mirror topics and schemas  | BatchWriteItem, 25 items a request, unprocessed items retried |
 //!
 //! `table_definition` is the single source of the key schema; the deployment template is checked against it.
@@ -241,8 +242,21 @@ impl DynamoStore {
         Ok(())
     }
 
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<std::result::Result<(), ()>> {
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+    /// Runs a product change with its generation bump; `Ok(Err(()))` when a condition did not hold. `token` (the
+    /// audit entry's id, unique per change) makes the SDK's retries idempotent: a retry of a transaction that did
+    /// commit, but whose answer was lost, is not run again and so is not mistaken for a lost race.
+    async fn transact(&self, mut items: Vec<TransactWriteItem>, token: &str) -> Result<std::result::Result<(), ()>> {
+        let bump = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(generation_key()))
+            .update_expression("ADD generation :one")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .build()
+            .map_err(|e| internal(&e))?;
+        items.push(TransactWriteItem::builder().update(bump).build());
+        let token: String = token.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(36).collect();
+        let request = self.client.transact_write_items().set_transact_items(Some(items)).client_request_token(token);
+        match request.send().await {
             Ok(_) => Ok(Ok(())),
             Err(e) if condition_failed(&e) => Ok(Err(())),
             Err(e) => Err(sdk_error(e)),
@@ -307,6 +321,10 @@ fn audit_item(entry: &AuditEntry) -> Result<Item> {
         entry.id.clone(),
         encode(&entry.id, entry)?,
     ))
+}
+
+fn generation_key() -> Item {
+    key("META".to_owned(), "GENERATION".to_owned())
 }
 
 fn topic_key(name: &TopicName) -> Item {
@@ -407,12 +425,13 @@ impl CatalogStore for DynamoStore {
                 .condition_expression("revision = :expected")
                 .expression_attribute_values(":expected", AttributeValue::N(revision.to_string())),
         };
+        let token = audit.id.clone();
         let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?));
         let items = vec![
             TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build(),
             TransactWriteItem::builder().put(audit.build().map_err(|e| internal(&e))?).build(),
         ];
-        match self.transact(items).await? {
+        match self.transact(items, &token).await? {
             Ok(()) => Ok(product),
             Err(()) => {
                 let actual = self.stored_revision(&product.id).await?;
@@ -428,12 +447,13 @@ impl CatalogStore for DynamoStore {
             .condition_expression("attribute_exists(PK)")
             .build()
             .map_err(|e| internal(&e))?;
+        let token = audit.id.clone();
         let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
         let items = vec![
             TransactWriteItem::builder().delete(delete).build(),
             TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
         ];
-        Ok(self.transact(items).await?.is_ok())
+        Ok(self.transact(items, &token).await?.is_ok())
     }
 
     async fn product_history(&self, id: &ProductId, limit: usize) -> Result<Vec<AuditEntry>> {
@@ -486,8 +506,21 @@ impl CatalogStore for DynamoStore {
         .await
     }
 
-    async fn schema_heads(&self) -> Result<Vec<(String, i32)>> {
-        let versions: Vec<SchemaVersion> = self.query_docs(Query::kind(SCHEMA)).await?;
-        Ok(versions.into_iter().map(|v| (v.subject, v.version)).collect())
+    async fn all_schema_versions(&self) -> Result<Vec<SchemaVersion>> {
+        self.query_docs(Query::kind(SCHEMA)).await
+    }
+
+    async fn generation(&self) -> Result<u64> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(generation_key()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let generation = output.item().and_then(|item| item.get("generation")).and_then(|g| g.as_n().ok());
+        generation.map_or(Ok(0), |g| g.parse().map_err(|_| StoreError::Corrupt(format!("generation `{g}`"))))
     }
 }

@@ -23,6 +23,8 @@ const PRODUCT_AUDIT: TableDefinition<&str, ()> = TableDefinition::new("product_a
 const TOPICS: TableDefinition<&str, &[u8]> = TableDefinition::new("topics");
 /// `<subject>\0<version, zero-padded>` -> the mirrored schema version as JSON.
 const SCHEMAS: TableDefinition<&str, &[u8]> = TableDefinition::new("schemas");
+/// `generation` -> how many product changes were committed.
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 pub struct EmbeddedStore {
     path: PathBuf,
@@ -86,6 +88,7 @@ fn open(path: &Path) -> Result<Database> {
         tx.open_table(table).map_err(|e| unavailable(&e))?;
     }
     tx.open_table(PRODUCT_AUDIT).map_err(|e| unavailable(&e))?;
+    tx.open_table(META).map_err(|e| unavailable(&e))?;
     tx.commit().map_err(|e| unavailable(&e))?;
     Ok(db)
 }
@@ -125,7 +128,11 @@ fn read_one<T: serde::de::DeserializeOwned>(
     value.map(|v| decode(key, v.value())).transpose()
 }
 
+/// Records a product change: its audit entry, and one more generation.
 fn append_audit(tx: &WriteTransaction, entry: &AuditEntry) -> Result<()> {
+    let mut meta = tx.open_table(META).map_err(storage)?;
+    let generation = meta.get("generation").map_err(storage)?.map_or(0, |g| g.value());
+    meta.insert("generation", generation + 1).map_err(storage)?;
     tx.open_table(AUDIT)
         .map_err(storage)?
         .insert(entry.id.as_str(), encode(&entry.id, entry)?.as_bytes())
@@ -288,10 +295,15 @@ impl CatalogStore for EmbeddedStore {
         .await
     }
 
-    async fn schema_heads(&self) -> Result<Vec<(String, i32)>> {
+    async fn all_schema_versions(&self) -> Result<Vec<SchemaVersion>> {
+        self.with_db(|db| read_range(db, SCHEMAS, .., |_: &SchemaVersion| true)).await
+    }
+
+    async fn generation(&self) -> Result<u64> {
         self.with_db(|db| {
-            let versions: Vec<SchemaVersion> = read_range(db, SCHEMAS, .., |_| true)?;
-            Ok(versions.into_iter().map(|v| (v.subject, v.version)).collect())
+            let tx = db.begin_read().map_err(storage)?;
+            let meta = tx.open_table(META).map_err(storage)?;
+            Ok(meta.get("generation").map_err(storage)?.map_or(0, |g| g.value()))
         })
         .await
     }

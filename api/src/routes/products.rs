@@ -1,24 +1,304 @@
-//! Reading the catalog: the product list, one product, and the governance policy the portal validates with.
+//! The catalog's routes: search and read products, their history and the mesh's activity; publish, create, update,
+//! evolve, deprecate and retire them; delete their topics; the governance policy; sync on demand.
 
 use axum::Json;
-use axum::extract::{Path, State};
-use meshport_shared::api::ProductList;
-use meshport_shared::{DataProduct, GovernancePolicy, ProductId};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use meshport_shared::api::{
+    Activity, CreateRequest, DeprecateRequest, EvolveRequest, EvolveResponse, ProductDetail, ProductLinks,
+    PublishableTopic, RetireRequest, SchemaDetail, VersionSummary,
+};
+use meshport_shared::search::{SearchPage, SearchQuery};
+use meshport_shared::{DataProduct, DomainName, GovernancePolicy, ProductId, SubjectName};
+use serde::Deserialize;
 
 use super::AppError;
+use super::body::Body;
 use crate::app::AppState;
+use crate::auth::SignedIn;
+use crate::discovery::DiscoveryError;
+use crate::registry::CompatibilityLevel;
+use crate::sync::SyncReport;
+use crate::{lifecycle, sync};
 
-pub async fn list(State(state): State<AppState>) -> Result<Json<ProductList>, AppError> {
-    let items = state.catalog.list_products().await?;
-    Ok(Json(ProductList { items }))
+/// How many audit entries the product page shows.
+const HISTORY_ON_PAGE: usize = 20;
+
+fn parse_id(raw: String) -> Result<ProductId, AppError> {
+    ProductId::parse(raw).map_err(|e| AppError::BadRequest(e.to_string()))
 }
 
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<DataProduct>, AppError> {
-    let id = ProductId::parse(id).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    match state.catalog.get_product(&id).await? {
-        Some(product) => Ok(Json(product)),
-        None => Err(AppError::NotFound(format!("no data product `{id}`"))),
+/// `GET /api/v1/products?q=&domain=&team=&quality=&sla=&status=&tag=&sort=&cursor=&limit=`
+pub async fn list(State(state): State<AppState>, uri: Uri) -> Result<Json<SearchPage>, AppError> {
+    let query = SearchQuery::from_query_string(uri.query().unwrap_or_default())
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let page = state.discovery.search(state.catalog.as_ref(), &query).await.map_err(|e| match e {
+        DiscoveryError::Store(e) => AppError::Store(e),
+        DiscoveryError::Search(e) => AppError::BadRequest(e.to_string()),
+    })?;
+    Ok(Json(page))
+}
+
+/// `GET /api/v1/products/{id}`: the product with everything the mirror knows about it.
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ProductDetail>, AppError> {
+    let id = parse_id(id)?;
+    let Some(product) = state.catalog.get_product(&id).await? else {
+        return Err(AppError::NotFound(format!("no data product `{id}`")));
+    };
+    let subject = product.output_port.value_subject.as_str().to_owned();
+    let (topic, versions, history) = tokio::try_join!(
+        state.catalog.topic(&product.output_port.topic),
+        state.catalog.schema_versions(&subject),
+        state.catalog.product_history(&id, HISTORY_ON_PAGE),
+    )?;
+    let mut warnings = Vec::new();
+    match &topic {
+        Some(t) if !t.present => {
+            warnings.push(format!("topic `{}` was not found on the cluster at the last sync", t.name))
+        }
+        None => warnings.push(format!("topic `{}` has not been synced yet", product.output_port.topic)),
+        Some(_) => {}
     }
+    let schema = versions.last().map(|latest| SchemaDetail {
+        subject: latest.subject.clone(),
+        version: latest.version,
+        id: latest.id,
+        format: latest.format,
+        schema: latest.schema.clone(),
+        fields: crate::schema::fields(&latest.schema).unwrap_or_default(),
+    });
+    if schema.is_none() {
+        warnings.push(format!("no version of `{subject}` is in the mirror yet"));
+    }
+    let consumers = topic.as_ref().map(|t| t.consumers.clone()).unwrap_or_default();
+    let links = links(&state, &id);
+    let versions = versions.iter().map(|v| VersionSummary { version: v.version, id: v.id }).collect();
+    Ok(Json(ProductDetail { product, topic, schema, versions, consumers, links, history, warnings }))
+}
+
+fn links(state: &AppState, id: &ProductId) -> ProductLinks {
+    let base = state.embed.portal_url.trim_end_matches('/');
+    ProductLinks {
+        portal: format!("{base}/products/{id}"),
+        embed: format!("{base}/embed/products/{id}"),
+        badge: format!("{base}/badge/products/{id}/status.svg"),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    limit: Option<usize>,
+}
+
+fn limit(query: &Limit) -> Result<usize, AppError> {
+    match query.limit {
+        None => Ok(50),
+        Some(n @ 1..=500) => Ok(n),
+        Some(n) => Err(AppError::BadRequest(format!("limit {n} is out of range: use 1 to 500"))),
+    }
+}
+
+/// `GET /api/v1/products/{id}/history?limit=`
+pub async fn history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<Limit>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Activity>, AppError> {
+    let id = parse_id(id)?;
+    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let items = state.catalog.product_history(&id, limit(&query)?).await?;
+    if items.is_empty() && state.catalog.get_product(&id).await?.is_none() {
+        return Err(AppError::NotFound(format!("no data product `{id}`")));
+    }
+    Ok(Json(Activity { items }))
+}
+
+/// `GET /api/v1/activity?limit=`: recent changes across the mesh.
+pub async fn activity(
+    State(state): State<AppState>,
+    query: Result<Query<Limit>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Activity>, AppError> {
+    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    Ok(Json(Activity { items: state.catalog.recent_activity(limit(&query)?).await? }))
+}
+
+/// `GET /api/v1/domains/{domain}/publishable-topics`: the mirror's topics that no product uses yet. Topics belong
+/// to no domain on the cluster, so every unpublished topic is offered to every domain the policy knows.
+pub async fn publishable(
+    State(state): State<AppState>,
+    Path(domain): Path<String>,
+) -> Result<Json<Vec<PublishableTopic>>, AppError> {
+    let domain = DomainName::parse(domain).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if !state.policy.domains.is_empty() && state.policy.domain(&domain).is_none() {
+        return Err(AppError::NotFound(format!("no domain `{domain}` in the organisation's policy")));
+    }
+    let (topics, products, versions) = tokio::try_join!(
+        state.catalog.list_topics(),
+        state.catalog.list_products(),
+        state.catalog.all_schema_versions()
+    )?;
+    let published: std::collections::HashSet<&str> = products.iter().map(|p| p.output_port.topic.as_str()).collect();
+    let subjects: std::collections::HashSet<&str> = versions.iter().map(|v| v.subject.as_str()).collect();
+    let topics = topics
+        .into_iter()
+        .filter(|t| t.present && !published.contains(t.name.as_str()))
+        .map(|t| PublishableTopic {
+            has_value_schema: subjects.contains(SubjectName::value_of(&t.name).as_str()),
+            name: t.name,
+            partitions: t.partitions,
+            history: t.history,
+        })
+        .collect();
+    Ok(Json(topics))
+}
+
+/// `GET /api/v1/products/{id}/sample?limit=`: the newest events, decoded, personal fields masked (default 10).
+pub async fn sample(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<Limit>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<meshport_shared::api::Sample>, AppError> {
+    let id = parse_id(id)?;
+    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let limit = match query.limit {
+        None => 10,
+        Some(n @ 1..=100) => n,
+        Some(n) => return Err(AppError::BadRequest(format!("limit {n} is out of range: use 1 to 100"))),
+    };
+    let Some(product) = state.catalog.get_product(&id).await? else {
+        return Err(AppError::NotFound(format!("no data product `{id}`")));
+    };
+    Ok(Json(crate::sample::sample(&state, &product, limit).await?))
+}
+
+/// `POST /api/v1/products/publish`: an existing topic becomes a product.
+pub async fn publish(
+    State(state): State<AppState>,
+    SignedIn(who): SignedIn,
+    Body(product): Body<DataProduct>,
+) -> Result<(StatusCode, Json<DataProduct>), AppError> {
+    Ok((StatusCode::CREATED, Json(lifecycle::publish(&state, &who, product).await?)))
+}
+
+/// `POST /api/v1/products/create`: topic, schema and product in one step.
+pub async fn create(
+    State(state): State<AppState>,
+    SignedIn(who): SignedIn,
+    Body(request): Body<CreateRequest>,
+) -> Result<(StatusCode, Json<DataProduct>), AppError> {
+    Ok((StatusCode::CREATED, Json(lifecycle::create(&state, &who, request).await?)))
+}
+
+/// `PUT /api/v1/products/{id}`: new metadata. The revision read comes in `If-Match` or in the body's `revision`.
+pub async fn update(
+    State(state): State<AppState>,
+    SignedIn(who): SignedIn,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Body(mut product): Body<DataProduct>,
+) -> Result<Json<DataProduct>, AppError> {
+    let id = parse_id(id)?;
+    if let Some(tag) = headers.get(header::IF_MATCH) {
+        let tag = tag.to_str().unwrap_or_default().trim().trim_start_matches("W/").trim_matches('"');
+        product.revision = tag
+            .parse()
+            .map_err(|_| AppError::BadRequest(format!("If-Match `{tag}` is not a product revision like \"3\"")))?;
+    }
+    Ok(Json(lifecycle::update(&state, &who, &id, product).await?))
+}
+
+/// `POST /api/v1/products/{id}/schema`: check, and unless a dry run register, a new value schema.
+pub async fn evolve(
+    State(state): State<AppState>,
+    SignedIn(who): SignedIn,
+    Path(id): Path<String>,
+    Body(request): Body<EvolveRequest>,
+) -> Result<Json<EvolveResponse>, AppError> {
+    let id = parse_id(id)?;
+    Ok(Json(lifecycle::evolve(&state, &who, &id, request).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiffQuery {
+    from: i32,
+    to: i32,
+}
+
+/// `GET /api/v1/products/{id}/schema/diff?from=1&to=2`: what changed between two mirrored versions.
+pub async fn diff(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<DiffQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<meshport_shared::schema::SchemaChange>>, AppError> {
+    let id = parse_id(id)?;
+    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Some(product) = state.catalog.get_product(&id).await? else {
+        return Err(AppError::NotFound(format!("no data product `{id}`")));
+    };
+    let subject = product.output_port.value_subject.as_str();
+    let versions = state.catalog.schema_versions(subject).await?;
+    let find = |n: i32| {
+        versions
+            .iter()
+            .find(|v| v.version == n)
+            .ok_or_else(|| AppError::NotFound(format!("`{subject}` has no version {n} in the mirror")))
+    };
+    let (from, to) = (find(query.from)?, find(query.to)?);
+    let level = state.registry.compatibility_level(Some(subject)).await.unwrap_or(CompatibilityLevel::Backward);
+    let changes = crate::schema::changes(&from.schema, &to.schema, level)
+        .map_err(|e| AppError::BadRequest(format!("cannot compare these versions: {e}")))?;
+    Ok(Json(changes))
+}
+
+/// `POST /api/v1/products/{id}/deprecate`
+pub async fn deprecate(
+    State(state): State<AppState>,
+    SignedIn(who): SignedIn,
+    Path(id): Path<String>,
+    Body(request): Body<DeprecateRequest>,
+) -> Result<Json<DataProduct>, AppError> {
+    let id = parse_id(id)?;
+    Ok(Json(lifecycle::deprecate(&state, &who, &id, request).await?))
+}
+
+/// `POST /api/v1/products/{id}/retire`
+pub async fn retire(
+    State(state): State<AppState>,
+    SignedIn(who): SignedIn,
+    Path(id): Path<String>,
+    Body(request): Body<RetireRequest>,
+) -> Result<Json<DataProduct>, AppError> {
+    let id = parse_id(id)?;
+    Ok(Json(lifecycle::retire(&state, &who, &id, request.revision).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Force {
+    #[serde(default)]
+    force: bool,
+}
+
+/// `DELETE /api/v1/products/{id}/topic?force=true`
+pub async fn delete_topic(
+    State(state): State<AppState>,
+    SignedIn(who): SignedIn,
+    Path(id): Path<String>,
+    query: Result<Query<Force>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<DataProduct>, AppError> {
+    let id = parse_id(id)?;
+    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    Ok(Json(lifecycle::delete_topic(&state, &who, &id, query.force).await?))
+}
+
+/// `POST /api/v1/sync`: reconcile the mirror now (org admins).
+pub async fn sync(State(state): State<AppState>, SignedIn(who): SignedIn) -> Result<Json<SyncReport>, AppError> {
+    if !who.admin {
+        return Err(AppError::Forbidden("only org admins may run a sync on demand".into()));
+    }
+    Ok(Json(sync::run_once(&state).await?))
 }
 
 pub async fn policy(State(state): State<AppState>) -> Json<GovernancePolicy> {

@@ -1,7 +1,14 @@
 //! Helpers shared by the API's integration tests: sample products, unique names, the test services' addresses.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
+
+use meshport_api::app::{AppState, Application};
+use meshport_api::config::Config;
+use meshport_shared::api::Health;
+use reqwest::StatusCode;
 
 use meshport_shared::{
     AuditAction, AuditEntry, DataProduct, Description, DomainName, OutputPort, Owner, ProductId, ProductStatus,
@@ -72,4 +79,69 @@ pub fn product(id: &str, domain: &str) -> DataProduct {
 /// An audit entry for a test's change to `product`.
 pub fn audit(product: &DataProduct) -> AuditEntry {
     meshport_api::audit::entry("test", &product.id, AuditAction::Updated, "a test change", None, Some(product))
+}
+
+/// A running application and a client for it; one method per endpoint.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub state: AppState,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+/// A schema registry of the project's own on a random port.
+pub async fn spawn_registry() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, meshport_registry::router()).await });
+    format!("http://{address}")
+}
+
+impl TestApp {
+    /// An application with every dependency up; `vars` override the configuration.
+    pub async fn spawn(vars: &[(&str, String)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("MESHPORT_LISTEN".into(), "127.0.0.1:0".into()),
+            ("MESHPORT_DATA_DIR".into(), dir.path().join("data").display().to_string()),
+            ("MESHPORT_KAFKA_BOOTSTRAP".into(), kafka_bootstrap()),
+            ("MESHPORT_REGISTRY_URL".into(), spawn_registry().await),
+            ("MESHPORT_STATIC_DIR".into(), dir.path().join("no-portal").display().to_string()),
+            ("MESHPORT_DEPENDENCY_TIMEOUT_MS".into(), "1500".into()),
+        ]);
+        env.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        let config = Config::from_lookup(|name| env.get(name).cloned()).unwrap();
+        let state = AppState::build(&config).unwrap();
+        let application = Application::bind(&config, state.clone()).await.unwrap();
+        let address = application.address();
+        tokio::spawn(application.serve(std::future::pending()));
+        Self { address, state, http: reqwest::Client::new(), _dir: dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn health(&self) -> Health {
+        let response = self.get("/api/health").await;
+        assert_eq!(response.status(), StatusCode::OK, "health always answers 200");
+        response.json().await.unwrap()
+    }
+
+    pub async fn products(&self) -> reqwest::Response {
+        self.get("/api/v1/products").await
+    }
+
+    pub async fn product(&self, id: &str) -> reqwest::Response {
+        self.get(&format!("/api/v1/products/{id}")).await
+    }
+
+    pub async fn seed(&self, product: DataProduct) -> DataProduct {
+        let audit = audit(&product);
+        self.state.catalog.put_product(product, None, audit).await.unwrap()
+    }
 }

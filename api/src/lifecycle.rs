@@ -1,0 +1,615 @@
+//! The life of a data product: publish an existing topic, create topic + schema + product in one step, update,
+//! evolve the schema, deprecate, retire, and delete the topic. Each operation checks who may do it and the
+//! organisation's policy before it touches anything, performs the Kafka and registry work, keeps the catalog mirror
+//! true, and leaves one audit entry.
+
+use std::collections::BTreeMap;
+
+use meshport_shared::api::Identity;
+use meshport_shared::api::{CreateRequest, DeprecateRequest, EvolveRequest, EvolveResponse, TopicSettings};
+use meshport_shared::{
+    AuditAction, DataProduct, Deprecation, HistoryKind, ProductId, ProductStatus, SchemaFact, SchemaFormat,
+    SchemaVersion, SubjectName, TopicFacts, TopicName, Violation, ViolationCode, validate,
+};
+
+use crate::app::AppState;
+use crate::audit;
+use crate::auth::require_change;
+use crate::catalog::StoreError;
+use crate::kafka::{KafkaError, NewTopic, TopicInfo};
+use crate::registry::{RegistryError, VersionRef};
+use crate::routes::AppError;
+
+/// How long a product replaced by a new major version stays before its sunset, in days.
+const MAJOR_VERSION_SUNSET_DAYS: i64 = 90;
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+fn violation(code: ViolationCode, field: &str, message: impl Into<String>) -> Violation {
+    Violation::new(code, field, message)
+}
+
+async fn schema_fact(state: &AppState, subject: &SubjectName) -> Result<SchemaFact, AppError> {
+    match state.registry.versions(subject.as_str()).await {
+        Ok(versions) if !versions.is_empty() => Ok(SchemaFact::Registered),
+        Ok(_) | Err(RegistryError::SubjectNotFound(_)) => Ok(SchemaFact::Missing),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn existing(state: &AppState, id: &ProductId) -> Result<DataProduct, AppError> {
+    state.catalog.get_product(id).await?.ok_or_else(|| AppError::NotFound(format!("no data product `{id}`")))
+}
+
+/// Stores a change with its audit entry, then tells other systems about it (best effort).
+async fn commit(
+    state: &AppState,
+    who: &Identity,
+    product: DataProduct,
+    before: Option<&DataProduct>,
+    action: AuditAction,
+    summary: String,
+) -> Result<DataProduct, AppError> {
+    let expected = before.map(|b| b.revision);
+    let entry = audit::entry(&who.subject, &product.id, action, summary, before, Some(&product));
+    let stored = state.catalog.put_product(product, expected, entry.clone()).await.map_err(|e| match e {
+        StoreError::Conflict { id, actual, .. } => AppError::Conflict(format!(
+            "product `{id}` changed since you read it (it is at revision {}): reload and try again",
+            actual.map_or_else(|| "none".to_owned(), |r| r.to_string())
+        )),
+        other => other.into(),
+    })?;
+    audit::publish(&state.kafka, &entry).await;
+    Ok(stored)
+}
+
+/// Copies a topic and a subject's versions into the mirror, so reads see what a write just did before the next
+/// sync. Failures are logged: the next sync repairs the mirror.
+async fn mirror(state: &AppState, topic: Option<&TopicInfo>, subject: &SubjectName) {
+    if let Some(info) = topic
+        && let Ok(name) = TopicName::parse(info.name.clone())
+    {
+        let facts = TopicFacts {
+            name,
+            partitions: info.partitions,
+            replication_factor: info.replication_factor,
+            history: HistoryKind::from_configs(&info.configs),
+            configs: info.configs.clone(),
+            present: true,
+            synced_at: now(),
+            consumers: Vec::new(),
+        };
+        if let Err(e) = state.catalog.put_topics(vec![facts]).await {
+            tracing::warn!(error = %e, "topic not mirrored; the next sync will");
+        }
+    }
+    let mut versions = Vec::new();
+    for number in state.registry.versions(subject.as_str()).await.unwrap_or_default() {
+        if let Ok(v) = state.registry.version(subject.as_str(), VersionRef::Number(number)).await {
+            versions.push(SchemaVersion {
+                subject: v.subject,
+                version: v.version,
+                id: v.id,
+                format: v.format,
+                schema: v.schema,
+            });
+        }
+    }
+    if !versions.is_empty()
+        && let Err(e) = state.catalog.put_schema_versions(versions).await
+    {
+        tracing::warn!(error = %e, "schema versions not mirrored; the next sync will");
+    }
+}
+
+/// Turns an existing topic into a product. The topic must exist and every policy rule hold; all violations are
+/// returned at once. A draft left by an interrupted create can be published this way too.
+pub async fn publish(state: &AppState, who: &Identity, mut product: DataProduct) -> Result<DataProduct, AppError> {
+    require_change(who, &product)?;
+    let draft = match state.catalog.get_product(&product.id).await? {
+        Some(stored) if stored.status == ProductStatus::Draft => Some(stored),
+        Some(_) => return Err(AppError::Conflict(format!("data product `{}` exists already", product.id))),
+        None => None,
+    };
+    let topic = state.kafka.topic(&product.output_port.topic).await?;
+    let fact = schema_fact(state, &product.output_port.value_subject).await?;
+    let mut violations = validate(&product, &state.policy, fact);
+    if topic.is_none() {
+        violations.insert(
+            0,
+            violation(
+                ViolationCode::TopicMissing,
+                "output_port.topic",
+                format!(
+                    "topic `{}` does not exist on the cluster: create it first, or create the product with its topic",
+                    product.output_port.topic
+                ),
+            ),
+        );
+    }
+    if !violations.is_empty() {
+        return Err(AppError::Validation(violations));
+    }
+    let at = now();
+    product.status = ProductStatus::Active;
+    product.deprecation = None;
+    product.created_at = draft.as_ref().map_or_else(|| at.clone(), |d| d.created_at.clone());
+    product.updated_at = at;
+    let summary = format!("published topic `{}` as a data product", product.output_port.topic);
+    let stored = commit(state, who, product, draft.as_ref(), AuditAction::Published, summary).await?;
+    mirror(state, topic.as_ref(), &stored.output_port.value_subject).await;
+    Ok(stored)
+}
+
+fn topic_settings_violations(settings: &TopicSettings) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    let field = |name: &str| format!("topic.{name}");
+    if !(1..=10_000).contains(&settings.partitions) {
+        violations.push(violation(
+            ViolationCode::InvalidTopicSettings,
+            &field("partitions"),
+            "use 1 to 10000 partitions",
+        ));
+    }
+    if !(1..=10).contains(&settings.replication_factor) {
+        violations.push(violation(
+            ViolationCode::InvalidTopicSettings,
+            &field("replication_factor"),
+            "use a replication factor from 1 to 10",
+        ));
+    }
+    if !matches!(settings.cleanup_policy.as_str(), "delete" | "compact" | "compact,delete" | "delete,compact") {
+        violations.push(violation(
+            ViolationCode::InvalidTopicSettings,
+            &field("cleanup_policy"),
+            format!("`{}` is not a cleanup policy: use delete, compact or compact,delete", settings.cleanup_policy),
+        ));
+    }
+    if settings.retention_ms.is_some_and(|ms| ms < -1 || ms == 0) {
+        violations.push(violation(
+            ViolationCode::InvalidTopicSettings,
+            &field("retention_ms"),
+            "use -1 (keep everything) or a positive number of milliseconds",
+        ));
+    }
+    violations
+}
+
+fn topic_configs(settings: &TopicSettings) -> BTreeMap<String, String> {
+    let mut configs = BTreeMap::from([("cleanup.policy".to_owned(), settings.cleanup_policy.clone())]);
+    if let Some(ms) = settings.retention_ms {
+        configs.insert("retention.ms".to_owned(), ms.to_string());
+    }
+    configs
+}
+
+/// Creates the topic, registers the schema and publishes the product, as one operation. The product is stored as
+/// a draft first, so it is never invisible: each later step that fails undoes the steps before it and removes the
+/// draft; if only the final activation fails, the draft stays visible, holding topic and schema, for a retry.
+pub async fn create(state: &AppState, who: &Identity, request: CreateRequest) -> Result<DataProduct, AppError> {
+    let CreateRequest { mut product, topic: settings, schema } = request;
+    require_change(who, &product)?;
+    let mut violations = validate(&product, &state.policy, SchemaFact::Unknown);
+    violations.extend(topic_settings_violations(&settings));
+    if schema.trim().is_empty() {
+        violations.push(violation(ViolationCode::RequiredFieldMissing, "schema", "paste or upload the value schema"));
+    } else if product.output_port.schema_format == SchemaFormat::Avro
+        && let Err(e) = crate::schema::fields(&schema)
+    {
+        violations.push(violation(
+            ViolationCode::RequiredFieldMissing,
+            "schema",
+            format!("the schema is not valid Avro: {e}"),
+        ));
+    }
+    let topic_name = product.output_port.topic.clone();
+    if state.kafka.topic(&topic_name).await?.is_some() {
+        violations.push(violation(
+            ViolationCode::TopicExists,
+            "output_port.topic",
+            format!("topic `{topic_name}` exists already: publish it instead of creating it"),
+        ));
+    }
+    if !violations.is_empty() {
+        return Err(AppError::Validation(violations));
+    }
+    if state.catalog.get_product(&product.id).await?.is_some() {
+        return Err(AppError::Conflict(format!("data product `{}` exists already", product.id)));
+    }
+
+    // Step 1: the draft, visible from now on.
+    let at = now();
+    product.status = ProductStatus::Draft;
+    product.deprecation = None;
+    product.created_at = at.clone();
+    product.updated_at = at;
+    let draft =
+        commit(state, who, product, None, AuditAction::Created, "creating topic, schema and product".into()).await?;
+
+    // Step 2: the topic.
+    let spec = NewTopic {
+        name: topic_name.clone(),
+        partitions: settings.partitions,
+        replication_factor: settings.replication_factor,
+        configs: topic_configs(&settings),
+    };
+    if let Err(e) = state.kafka.create_topic(&spec).await {
+        undo_draft(state, who, &draft, format!("create failed: topic not created: {e}")).await;
+        return Err(e.into());
+    }
+
+    // Step 3: the schema.
+    let subject = draft.output_port.value_subject.clone();
+    if let Err(e) = state.registry.register(subject.as_str(), &schema, draft.output_port.schema_format).await {
+        if let Err(undo) = state.kafka.delete_topic(&topic_name).await {
+            tracing::error!(topic = %topic_name, error = %undo, "topic of a failed create not removed");
+        }
+        undo_draft(state, who, &draft, format!("create failed: schema not registered: {e}")).await;
+        return Err(e.into());
+    }
+
+    // Step 4: active.
+    let mut active = draft.clone();
+    active.status = ProductStatus::Active;
+    active.updated_at = now();
+    let summary =
+        format!("created topic `{topic_name}` ({} partitions) and registered `{subject}`", settings.partitions);
+    let stored = commit(state, who, active, Some(&draft), AuditAction::Published, summary).await.map_err(|e| {
+        AppError::Conflict(format!(
+            "topic `{topic_name}` and schema `{subject}` were created, but the product could not be activated ({e}); it is visible as a draft: publish it to finish"
+        ))
+    })?;
+    let topic = state.kafka.topic(&topic_name).await.ok().flatten();
+    mirror(state, topic.as_ref(), &subject).await;
+    Ok(stored)
+}
+
+/// Removes the draft of a create that failed, recording why.
+async fn undo_draft(state: &AppState, who: &Identity, draft: &DataProduct, reason: String) {
+    let entry = audit::entry(&who.subject, &draft.id, AuditAction::Deleted, reason, Some(draft), None);
+    if let Err(e) = state.catalog.delete_product(&draft.id, entry).await {
+        tracing::error!(product = %draft.id, error = %e, "draft of a failed create not removed");
+    }
+}
+
+/// Changes a product's metadata. The id and the topic are fixed, and status changes go through deprecate and
+/// retire; `revision` is the one the caller read.
+pub async fn update(
+    state: &AppState,
+    who: &Identity,
+    id: &ProductId,
+    mut product: DataProduct,
+) -> Result<DataProduct, AppError> {
+    let stored = existing(state, id).await?;
+    require_change(who, &stored)?;
+    // Handing a product to another team needs the right to change it there too.
+    require_change(who, &product)?;
+    if product.revision != stored.revision {
+        return Err(AppError::Conflict(format!(
+            "product `{id}` changed since you read it (you sent revision {}, it is at {}): reload and try again",
+            product.revision, stored.revision
+        )));
+    }
+    let mut violations = Vec::new();
+    if &product.id != id {
+        violations.push(violation(ViolationCode::Immutable, "id", "a product's id never changes"));
+    }
+    if product.output_port.topic != stored.output_port.topic {
+        violations.push(violation(
+            ViolationCode::Immutable,
+            "output_port.topic",
+            "a product's topic never changes: publish the other topic as its own product",
+        ));
+    }
+    product.status = stored.status;
+    product.deprecation = stored.deprecation.clone();
+    let fact = if state.catalog.schema_versions(product.output_port.value_subject.as_str()).await?.is_empty() {
+        SchemaFact::Unknown
+    } else {
+        SchemaFact::Registered
+    };
+    violations.extend(validate(&product, &state.policy, fact));
+    if !violations.is_empty() {
+        return Err(AppError::Validation(violations));
+    }
+    product.created_at = stored.created_at.clone();
+    product.updated_at = now();
+    commit(state, who, product, Some(&stored), AuditAction::Updated, "updated metadata".into()).await
+}
+
+/// Checks a proposed schema against the latest version at the subject's compatibility level, and registers it if
+/// compatible. A breaking change is refused with each break in words, or, when asked, becomes a new major version
+/// product linked to this one, which is deprecated in its favour.
+pub async fn evolve(
+    state: &AppState,
+    who: &Identity,
+    id: &ProductId,
+    request: EvolveRequest,
+) -> Result<EvolveResponse, AppError> {
+    let stored = existing(state, id).await?;
+    require_change(who, &stored)?;
+    let subject = stored.output_port.value_subject.clone();
+    let format = stored.output_port.schema_format;
+    if format == SchemaFormat::Avro
+        && let Err(e) = crate::schema::fields(&request.schema)
+    {
+        return Err(AppError::Validation(vec![violation(
+            ViolationCode::RequiredFieldMissing,
+            "schema",
+            format!("the schema is not valid Avro: {e}"),
+        )]));
+    }
+    let level = state.registry.compatibility_level(Some(subject.as_str())).await?;
+    let latest = match state.registry.version(subject.as_str(), VersionRef::Latest).await {
+        Ok(latest) => Some(latest),
+        Err(RegistryError::SubjectNotFound(_) | RegistryError::VersionNotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let changes = match (&latest, format) {
+        (Some(latest), SchemaFormat::Avro) => crate::schema::changes(&latest.schema, &request.schema, level)
+            .map_err(|e| AppError::BadRequest(format!("cannot compare with version {}: {e}", latest.version)))?,
+        _ => Vec::new(),
+    };
+    let verdict = state.registry.check_compatibility(subject.as_str(), &request.schema, format).await?;
+    let mut response = EvolveResponse {
+        compatible: verdict.is_compatible,
+        level: level.to_string(),
+        changes,
+        registry_messages: if verdict.is_compatible { Vec::new() } else { verdict.messages },
+        registered_version: None,
+        new_product: None,
+    };
+    if request.dry_run {
+        return Ok(response);
+    }
+    if !response.compatible {
+        if !request.new_major_version {
+            let mut breaks: Vec<Violation> = response
+                .changes
+                .iter()
+                .filter(|c| c.breaking)
+                .map(|c| violation(ViolationCode::BreakingChange, &c.path, c.description.clone()))
+                .collect();
+            if breaks.is_empty() {
+                breaks = response
+                    .registry_messages
+                    .iter()
+                    .map(|m| violation(ViolationCode::BreakingChange, "schema", m.clone()))
+                    .collect();
+            }
+            return Err(AppError::Incompatible { level: response.level, changes: breaks });
+        }
+        let successor = new_major_version(state, who, &stored, &request.schema).await?;
+        response.new_product = Some(successor.id);
+        return Ok(response);
+    }
+
+    state.registry.register(subject.as_str(), &request.schema, format).await?;
+    let registered = state.registry.version(subject.as_str(), VersionRef::Latest).await?;
+    response.registered_version = Some(registered.version);
+    let mut evolved = stored.clone();
+    evolved.version = bump_minor(&stored.version);
+    evolved.updated_at = now();
+    let summary = format!("registered schema version {} of `{subject}`", registered.version);
+    commit(state, who, evolved, Some(&stored), AuditAction::SchemaEvolved, summary).await?;
+    mirror(state, None, &subject).await;
+    Ok(response)
+}
+
+fn major_of(version: &str) -> u32 {
+    version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(1)
+}
+
+fn bump_minor(version: &str) -> String {
+    let parts: Vec<u32> = version.split('.').filter_map(|p| p.parse().ok()).collect();
+    match parts.as_slice() {
+        [major, minor, _] => format!("{major}.{}.0", minor + 1),
+        _ => version.to_owned(),
+    }
+}
+
+/// `orders` at 1.x becomes `orders.v2` on topic `orders.v2`; `orders.v2` becomes `orders.v3`.
+fn successor_name(name: &str, major: u32) -> String {
+    let base = match name.rsplit_once(".v") {
+        Some((base, n)) if n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty() => base,
+        _ => name,
+    };
+    format!("{base}.v{major}")
+}
+
+async fn new_major_version(
+    state: &AppState,
+    who: &Identity,
+    old: &DataProduct,
+    schema: &str,
+) -> Result<DataProduct, AppError> {
+    let major = major_of(&old.version) + 1;
+    let parse = |e: meshport_shared::NameError| AppError::BadRequest(e.to_string());
+    let id = ProductId::parse(successor_name(old.id.as_str(), major)).map_err(parse)?;
+    let topic = TopicName::parse(successor_name(old.output_port.topic.as_str(), major)).map_err(parse)?;
+    let current = state.kafka.topic(&old.output_port.topic).await?;
+    let configs = current.as_ref().map(|t| t.configs.clone()).unwrap_or_default();
+    let settings = TopicSettings {
+        partitions: current.as_ref().map_or(1, |t| t.partitions),
+        replication_factor: current.as_ref().map_or(1, |t| t.replication_factor.max(1)),
+        retention_ms: configs.get("retention.ms").and_then(|r| r.parse().ok()),
+        cleanup_policy: configs.get("cleanup.policy").cloned().unwrap_or_else(|| "delete".to_owned()),
+    };
+    let mut product = old.clone();
+    product.id = id.clone();
+    product.version = format!("{major}.0.0");
+    product.output_port.value_subject = SubjectName::value_of(&topic);
+    product.output_port.topic = topic;
+    product.revision = 0;
+    let successor = create(state, who, CreateRequest { product, topic: settings, schema: schema.to_owned() }).await?;
+
+    let sunset = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(MAJOR_VERSION_SUNSET_DAYS));
+    let sunset = sunset.map(|d| d.to_string()).unwrap_or_default();
+    let request = DeprecateRequest {
+        sunset,
+        replacement: Some(id.clone()),
+        message: format!("replaced by `{id}` after a breaking schema change"),
+        revision: old.revision,
+    };
+    deprecate(state, who, &old.id, request).await?;
+    Ok(successor)
+}
+
+/// Marks a product deprecated: a sunset date, what to use instead, and a message for its consumers.
+pub async fn deprecate(
+    state: &AppState,
+    who: &Identity,
+    id: &ProductId,
+    request: DeprecateRequest,
+) -> Result<DataProduct, AppError> {
+    let stored = existing(state, id).await?;
+    require_change(who, &stored)?;
+    if stored.status == ProductStatus::Retired {
+        return Err(AppError::Conflict(format!("product `{id}` is retired already")));
+    }
+    let mut product = stored.clone();
+    product.revision = request.revision;
+    if request.revision != stored.revision {
+        return Err(AppError::Conflict(format!("product `{id}` changed since you read it: reload and try again")));
+    }
+    let mut violations = Vec::new();
+    if let Some(replacement) = &request.replacement {
+        if replacement == id {
+            violations.push(violation(
+                ViolationCode::UnknownProduct,
+                "deprecation.replacement",
+                "a product cannot replace itself",
+            ));
+        } else if state.catalog.get_product(replacement).await?.is_none() {
+            violations.push(violation(
+                ViolationCode::UnknownProduct,
+                "deprecation.replacement",
+                format!("no data product `{replacement}` to point consumers to"),
+            ));
+        }
+    }
+    product.status = ProductStatus::Deprecated;
+    product.deprecation = Some(Deprecation {
+        sunset: request.sunset.clone(),
+        replacement: request.replacement.clone(),
+        message: request.message,
+    });
+    product.revision = stored.revision;
+    violations.extend(validate(&product, &state.policy, SchemaFact::Unknown));
+    if !violations.is_empty() {
+        return Err(AppError::Validation(violations));
+    }
+    product.updated_at = now();
+    let summary = match &request.replacement {
+        Some(replacement) => format!("deprecated until {}; use `{replacement}` instead", request.sunset),
+        None => format!("deprecated until {}", request.sunset),
+    };
+    commit(state, who, product, Some(&stored), AuditAction::Deprecated, summary).await
+}
+
+/// Retires a product: gone from discovery, kept in the catalog and its history. The topic stays until deleted.
+pub async fn retire(state: &AppState, who: &Identity, id: &ProductId, revision: u64) -> Result<DataProduct, AppError> {
+    let stored = existing(state, id).await?;
+    require_change(who, &stored)?;
+    if revision != stored.revision {
+        return Err(AppError::Conflict(format!("product `{id}` changed since you read it: reload and try again")));
+    }
+    if stored.status == ProductStatus::Retired {
+        return Err(AppError::Conflict(format!("product `{id}` is retired already")));
+    }
+    let mut product = stored.clone();
+    product.status = ProductStatus::Retired;
+    product.updated_at = now();
+    commit(state, who, product, Some(&stored), AuditAction::Retired, "retired".into()).await
+}
+
+/// Deletes a product's topic, refused while consumer groups hold offsets on it unless `force`d. The product stays
+/// (retire it first to take it out of discovery).
+pub async fn delete_topic(
+    state: &AppState,
+    who: &Identity,
+    id: &ProductId,
+    force: bool,
+) -> Result<DataProduct, AppError> {
+    let stored = existing(state, id).await?;
+    require_change(who, &stored)?;
+    let topic = stored.output_port.topic.clone();
+    let consumers = active_consumers(state, &topic).await?;
+    if !consumers.is_empty() && !force {
+        return Err(AppError::Conflict(format!(
+            "topic `{topic}` still has consumer groups: {}; ask them to move, or delete with force",
+            consumers.join(", ")
+        )));
+    }
+    match state.kafka.delete_topic(&topic).await {
+        Ok(()) | Err(KafkaError::UnknownTopic(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    if let Some(mut facts) = state.catalog.topic(&topic).await? {
+        facts.present = false;
+        facts.synced_at = now();
+        state.catalog.put_topics(vec![facts]).await?;
+    }
+    let mut product = stored.clone();
+    product.updated_at = now();
+    let summary = if consumers.is_empty() {
+        format!("deleted topic `{topic}`")
+    } else {
+        format!("deleted topic `{topic}` despite consumer groups {}", consumers.join(", "))
+    };
+    commit(state, who, product, Some(&stored), AuditAction::TopicDeleted, summary).await
+}
+
+/// Consumer groups with committed offsets on `topic`.
+pub async fn active_consumers(state: &AppState, topic: &TopicName) -> Result<Vec<String>, AppError> {
+    let mut active = Vec::new();
+    for group in state.kafka.consumer_groups().await? {
+        let offsets = state.kafka.committed_offsets(&group, topic).await?;
+        if offsets.iter().any(|o| o.offset.is_some()) {
+            active.push(group);
+        }
+    }
+    Ok(active)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn major_versions_get_a_suffix_that_replaces_the_old_one() {
+        assert_eq!(successor_name("orders", 2), "orders.v2");
+        assert_eq!(successor_name("orders.v2", 3), "orders.v3");
+        assert_eq!(successor_name("orders.video", 2), "orders.video.v2");
+    }
+
+    #[test]
+    fn a_compatible_schema_change_is_a_minor_version() {
+        assert_eq!(bump_minor("1.4.2"), "1.5.0");
+        assert_eq!(major_of("3.0.0"), 3);
+    }
+
+    #[test]
+    fn topic_settings_are_checked_before_anything_is_created() {
+        let bad = TopicSettings {
+            partitions: 0,
+            replication_factor: 0,
+            retention_ms: Some(0),
+            cleanup_policy: "keep".into(),
+        };
+        let fields: Vec<String> = topic_settings_violations(&bad).into_iter().map(|v| v.field).collect();
+        assert_eq!(
+            fields,
+            ["topic.partitions", "topic.replication_factor", "topic.cleanup_policy", "topic.retention_ms"]
+        );
+        let good = TopicSettings {
+            partitions: 3,
+            replication_factor: 1,
+            retention_ms: Some(-1),
+            cleanup_policy: "compact".into(),
+        };
+        assert!(topic_settings_violations(&good).is_empty());
+    }
+}

@@ -1,0 +1,241 @@
+//! Mirror sync: reconciles the catalog with the cluster and the registry.
+//!
+//! New topics appear in the mirror (and so become publishable), changed partitions or configs are updated, topics
+//! that vanished stay mirrored as `present: false` (their products are flagged, never silently dropped), and schema
+//! versions the mirror lacks are copied in. It is idempotent: a second run with nothing changed writes nothing and
+//! reports nothing. It runs on a schedule (EventBridge in the cloud, a background task locally) and on demand.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use meshport_shared::mirror::{Consumer, ConsumerPartition};
+use meshport_shared::{HistoryKind, ProductId, SchemaVersion, TopicFacts, TopicName};
+use serde::Serialize;
+use tokio::task::JoinSet;
+
+use crate::app::AppState;
+use crate::kafka::TopicInfo;
+use crate::registry::{RegistryClient, RegistryError, VersionRef};
+use crate::routes::AppError;
+
+/// How many registry requests sync keeps in flight.
+const REGISTRY_CONCURRENCY: usize = 16;
+
+/// What one sync changed in the mirror.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncReport {
+    pub topics_added: Vec<String>,
+    pub topics_changed: Vec<String>,
+    pub topics_vanished: Vec<String>,
+    /// Topics whose consumer groups or committed offsets moved.
+    pub consumers_changed: usize,
+    /// `subject` `v<version>` pairs newly mirrored.
+    pub schema_versions_added: Vec<String>,
+    /// Products whose topic is not on the cluster any more.
+    pub products_without_topic: Vec<ProductId>,
+    pub duration_ms: f64,
+}
+
+impl SyncReport {
+    pub fn changed_anything(&self) -> bool {
+        !(self.topics_added.is_empty()
+            && self.topics_changed.is_empty()
+            && self.topics_vanished.is_empty()
+            && self.schema_versions_added.is_empty()
+            && self.consumers_changed == 0)
+    }
+}
+
+pub async fn run_once(state: &AppState) -> Result<SyncReport, AppError> {
+    let started = Instant::now();
+    let now = jiff::Timestamp::now().to_string();
+    let mut report = SyncReport::default();
+
+    let cluster = state.kafka.topics().await?;
+    let consumers = consumers_by_topic(state, &cluster).await?;
+    let mirrored: BTreeMap<String, TopicFacts> =
+        state.catalog.list_topics().await?.into_iter().map(|t| (t.name.to_string(), t)).collect();
+    let mut writes = Vec::new();
+    let mut seen = BTreeSet::new();
+    for info in cluster.iter().filter(|t| !is_system_topic(&t.name)) {
+        let Ok(mut facts) = facts_of(info, &now) else { continue };
+        facts.consumers = consumers.get(&info.name).cloned().unwrap_or_default();
+        seen.insert(info.name.clone());
+        match mirrored.get(&info.name) {
+            None => report.topics_added.push(info.name.clone()),
+            Some(old) if !same_topic(old, &facts) => report.topics_changed.push(info.name.clone()),
+            Some(old) if old.consumers != facts.consumers => report.consumers_changed += 1,
+            Some(_) => continue,
+        }
+        writes.push(facts);
+    }
+    for (name, old) in &mirrored {
+        if old.present && !seen.contains(name) {
+            report.topics_vanished.push(name.clone());
+            writes.push(TopicFacts { present: false, synced_at: now.clone(), ..old.clone() });
+        }
+    }
+    if !writes.is_empty() {
+        state.catalog.put_topics(writes).await?;
+    }
+
+    let heads: Vec<(String, i32)> =
+        state.catalog.all_schema_versions().await?.into_iter().map(|v| (v.subject, v.version)).collect();
+    let missing = missing_versions(&state.registry, &heads).await?;
+    report.schema_versions_added = missing.iter().map(|v| format!("{} v{}", v.subject, v.version)).collect();
+    if !missing.is_empty() {
+        state.catalog.put_schema_versions(missing).await?;
+    }
+
+    let vanished: BTreeSet<&str> = mirrored
+        .values()
+        .filter(|t| !t.present)
+        .map(|t| t.name.as_str())
+        .chain(report.topics_vanished.iter().map(String::as_str))
+        .collect();
+    report.products_without_topic = state
+        .catalog
+        .list_products()
+        .await?
+        .into_iter()
+        .filter(|p| vanished.contains(p.output_port.topic.as_str()))
+        .map(|p| p.id)
+        .collect();
+    report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    Ok(report)
+}
+
+/// Runs sync every `interval` until the process ends (the local server's schedule).
+pub async fn every(state: AppState, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    loop {
+        ticker.tick().await;
+        match run_once(&state).await {
+            Ok(report) if report.changed_anything() => tracing::info!(?report, "mirror synced"),
+            Ok(_) => tracing::debug!("mirror sync: nothing changed"),
+            Err(e) => tracing::warn!(error = %e, "mirror sync failed; retrying at the next tick"),
+        }
+    }
+}
+
+/// Every consumer group's committed offsets, by topic: one OffsetFetch per group for all topics at once.
+async fn consumers_by_topic(
+    state: &AppState,
+    cluster: &[TopicInfo],
+) -> Result<BTreeMap<String, Vec<Consumer>>, AppError> {
+    let topics: Vec<(TopicName, i32)> = cluster
+        .iter()
+        .filter(|t| !is_system_topic(&t.name))
+        .filter_map(|t| TopicName::parse(t.name.clone()).ok().map(|name| (name, t.partitions)))
+        .collect();
+    let mut by_topic: BTreeMap<String, Vec<Consumer>> = BTreeMap::new();
+    for group in state.kafka.consumer_groups().await? {
+        let mut partitions: BTreeMap<String, Vec<ConsumerPartition>> = BTreeMap::new();
+        for (topic, partition, offset) in state.kafka.group_offsets(&group, &topics).await? {
+            partitions.entry(topic).or_default().push(ConsumerPartition {
+                partition,
+                committed: Some(offset),
+                lag: None,
+            });
+        }
+        for (topic, mut partitions) in partitions {
+            partitions.sort_by_key(|p| p.partition);
+            by_topic.entry(topic).or_default().push(Consumer { group: group.clone(), partitions });
+        }
+    }
+    Ok(by_topic)
+}
+
+/// Topics of Kafka's, the registry's or ours, which are never data products.
+fn is_system_topic(name: &str) -> bool {
+    name.starts_with('_')
+}
+
+fn facts_of(info: &TopicInfo, now: &str) -> Result<TopicFacts, meshport_shared::NameError> {
+    Ok(TopicFacts {
+        name: TopicName::parse(info.name.clone())?,
+        partitions: info.partitions,
+        replication_factor: info.replication_factor,
+        history: HistoryKind::from_configs(&info.configs),
+        configs: info.configs.clone(),
+        present: true,
+        synced_at: now.to_owned(),
+        consumers: Vec::new(),
+    })
+}
+
+/// Equal but for when they were seen and who consumes them.
+fn same_topic(a: &TopicFacts, b: &TopicFacts) -> bool {
+    a.present == b.present
+        && a.partitions == b.partitions
+        && a.replication_factor == b.replication_factor
+        && a.configs == b.configs
+}
+
+/// Every registered version the mirror does not hold yet, fetched with bounded concurrency.
+async fn missing_versions(
+    registry: &RegistryClient,
+    mirrored: &[(String, i32)],
+) -> Result<Vec<SchemaVersion>, RegistryError> {
+    let mirrored: BTreeSet<(&str, i32)> = mirrored.iter().map(|(s, v)| (s.as_str(), *v)).collect();
+    let subjects = registry.subjects().await?;
+    let versions = bounded(subjects, |subject| {
+        let registry = registry.clone();
+        async move {
+            match registry.versions(&subject).await {
+                Ok(versions) => Ok(versions.into_iter().map(|v| (subject.clone(), v)).collect::<Vec<_>>()),
+                // Deleted between listing and reading: nothing to mirror.
+                Err(RegistryError::SubjectNotFound(_)) => Ok(Vec::new()),
+                Err(e) => Err(e),
+            }
+        }
+    })
+    .await?;
+    let wanted: Vec<(String, i32)> =
+        versions.into_iter().flatten().filter(|(s, v)| !mirrored.contains(&(s.as_str(), *v))).collect();
+    let fetched = bounded(wanted, |(subject, version)| {
+        let registry = registry.clone();
+        async move {
+            match registry.version(&subject, VersionRef::Number(version)).await {
+                Ok(v) => Ok(Some(SchemaVersion {
+                    subject: v.subject,
+                    version: v.version,
+                    id: v.id,
+                    format: v.format,
+                    schema: v.schema,
+                })),
+                Err(RegistryError::SubjectNotFound(_) | RegistryError::VersionNotFound { .. }) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+    })
+    .await?;
+    Ok(fetched.into_iter().flatten().collect())
+}
+
+/// Runs `work` over `inputs` with at most `REGISTRY_CONCURRENCY` in flight, keeping input order.
+async fn bounded<I, T, F, Fut>(inputs: Vec<I>, work: F) -> Result<Vec<T>, RegistryError>
+where
+    F: Fn(I) -> Fut,
+    Fut: Future<Output = Result<T, RegistryError>> + Send + 'static,
+    T: Send + 'static,
+{
+    let mut results: Vec<Option<T>> = Vec::with_capacity(inputs.len());
+    let mut tasks = JoinSet::new();
+    for (index, input) in inputs.into_iter().enumerate() {
+        results.push(None);
+        if tasks.len() >= REGISTRY_CONCURRENCY
+            && let Some(done) = tasks.join_next().await
+        {
+            let (i, value) = done.map_err(|e| RegistryError::Unavailable(e.to_string()))?;
+            results[i] = Some(value?);
+        }
+        let future = work(input);
+        tasks.spawn(async move { (index, future.await) });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (i, value) = done.map_err(|e| RegistryError::Unavailable(e.to_string()))?;
+        results[i] = Some(value?);
+    }
+    Ok(results.into_iter().flatten().collect())
+}

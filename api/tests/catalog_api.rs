@@ -1,0 +1,590 @@
+//! The catalog API end to end: publish, create, update, evolve, deprecate, retire, delete a topic and search, over
+//! HTTP against the real tansu broker, the project's registry and the embedded catalog, signed in with dev tokens.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use meshport_api::kafka::NewTopic;
+use meshport_shared::api::{Activity, EvolveResponse, ProductDetail, PublishableTopic};
+use meshport_shared::search::SearchPage;
+use meshport_shared::{
+    ApiError, DataProduct, ErrorCode, HistoryKind, ProductStatus, Quality, SchemaFormat, TopicName, ViolationCode,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use common::{TestApp, product, unique};
+
+const ORDER_V1: &str = r#"{"type":"record","name":"Order","fields":[
+  {"name":"id","type":"string","doc":"Order id."},
+  {"name":"cents","type":"long"}]}"#;
+/// Adds a field with a default: backward compatible.
+const ORDER_V2: &str = r#"{"type":"record","name":"Order","fields":[
+  {"name":"id","type":"string","doc":"Order id."},
+  {"name":"cents","type":"long"},
+  {"name":"currency","type":"string","default":"EUR"}]}"#;
+/// Adds a field without a default: breaks backward compatibility.
+const ORDER_BREAKING: &str = r#"{"type":"record","name":"Order","fields":[
+  {"name":"id","type":"string"},
+  {"name":"cents","type":"long"},
+  {"name":"channel","type":"string"}]}"#;
+
+/// The demo organisation's people, as dev tokens.
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    Anonymous,
+    /// A member of `edge`, which owns no product in these tests.
+    OtherTeam,
+    /// A member of `trading`, the owning team of the tests' products.
+    Owner,
+    Admin,
+}
+
+struct Api {
+    app: TestApp,
+}
+
+impl Api {
+    async fn spawn() -> Self {
+        Self { app: TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into())]).await }
+    }
+
+    async fn token(&self, who: Who) -> Option<String> {
+        let body = match who {
+            Who::Anonymous => return None,
+            Who::OtherTeam => json!({"user": "bob", "teams": ["edge"], "admin": false}),
+            Who::Owner => json!({"user": "carol", "teams": ["trading"], "admin": false}),
+            Who::Admin => json!({"user": "root", "teams": [], "admin": true}),
+        };
+        let response = self.app.http.post(self.app.url("/api/v1/dev/token")).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let token: Value = response.json().await.unwrap();
+        Some(token["token"].as_str().unwrap().to_owned())
+    }
+
+    async fn call(&self, who: Who, method: Method, path: &str, body: Option<Value>) -> reqwest::Response {
+        let mut request = self.app.http.request(method, self.app.url(path));
+        if let Some(token) = self.token(who).await {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn ok<T: serde::de::DeserializeOwned>(&self, who: Who, method: Method, path: &str, body: Option<Value>) -> T {
+        let response = self.call(who, method.clone(), path, body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert!(status.is_success(), "{method} {path}: {status} {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    async fn error(&self, who: Who, method: Method, path: &str, body: Option<Value>) -> (StatusCode, ApiError) {
+        let response = self.call(who, method.clone(), path, body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert!(!status.is_success(), "{method} {path} should fail: {text}");
+        (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("not an error body ({e}): {text}")))
+    }
+
+    /// A topic with a registered value schema, not yet a product.
+    async fn topic_with_schema(&self, prefix: &str) -> TopicName {
+        let topic = TopicName::parse(unique(prefix)).unwrap();
+        let spec = NewTopic {
+            name: topic.clone(),
+            partitions: 2,
+            replication_factor: 1,
+            configs: BTreeMap::from([("retention.ms".to_owned(), "-1".to_owned())]),
+        };
+        self.app.state.kafka.create_topic(&spec).await.unwrap();
+        self.app.state.registry.register(&format!("{topic}-value"), ORDER_V1, SchemaFormat::Avro).await.unwrap();
+        topic
+    }
+
+    /// A published product owned by `trading`, on a fresh topic.
+    async fn published(&self) -> DataProduct {
+        let topic = self.topic_with_schema("orders").await;
+        let body = serde_json::to_value(product(topic.as_str(), "execution")).unwrap();
+        self.ok(Who::Owner, Method::POST, "/api/v1/products/publish", Some(body)).await
+    }
+}
+
+fn create_body(id: &str, schema: &str) -> Value {
+    json!({
+        "product": product(id, "execution"),
+        "topic": {"partitions": 3, "retention_ms": 604800000, "cleanup_policy": "delete"},
+        "schema": schema,
+    })
+}
+
+fn codes(error: &ApiError) -> Vec<(ViolationCode, &str)> {
+    error.details.iter().map(|v| (v.code, v.field.as_str())).collect()
+}
+
+#[tokio::test]
+async fn publishing_a_topic_makes_a_product_whose_page_shows_topic_schema_and_history() {
+    let api = Api::spawn().await;
+
+    let published = api.published().await;
+    let detail: ProductDetail =
+        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", published.id), None).await;
+
+    assert_eq!((published.status, published.revision), (ProductStatus::Active, 1));
+    let topic = detail.topic.expect("the topic is mirrored by the publish itself");
+    assert_eq!((topic.partitions, topic.history), (2, HistoryKind::FullHistory));
+    let schema = detail.schema.expect("the schema is mirrored too");
+    let fields: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(fields, ["id", "cents"]);
+    assert_eq!(schema.fields[0].doc.as_deref(), Some("Order id."));
+    assert_eq!(detail.versions.len(), 1);
+    assert_eq!(detail.history.len(), 1);
+    assert_eq!(detail.history[0].actor, "dev:carol");
+    assert!(detail.links.portal.ends_with(&format!("/products/{}", published.id)));
+    assert!(detail.warnings.is_empty(), "{:?}", detail.warnings);
+}
+
+#[tokio::test]
+async fn publishing_reports_every_violation_at_once() {
+    let api = Api::spawn().await;
+    let mut bad = product(&unique("ghost"), "execution");
+    bad.owner.contact.clear();
+    bad.name = String::new();
+    bad.version = "one".into();
+
+    let (status, error) = api
+        .error(Who::Owner, Method::POST, "/api/v1/products/publish", Some(serde_json::to_value(&bad).unwrap()))
+        .await;
+
+    assert_eq!((status, error.code), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed));
+    assert_eq!(
+        codes(&error),
+        [
+            (ViolationCode::TopicMissing, "output_port.topic"),
+            (ViolationCode::RequiredFieldMissing, "name"),
+            (ViolationCode::InvalidVersion, "version"),
+            (ViolationCode::RequiredFieldMissing, "owner.contact"),
+            (ViolationCode::SchemaMissing, "output_port.value_subject"),
+        ]
+    );
+    assert!(error.details[4].message.ends_with("-value` first"), "{}", error.details[4].message);
+}
+
+#[tokio::test]
+async fn a_topic_without_a_schema_cannot_be_published_while_the_policy_requires_one() {
+    let api = Api::spawn().await;
+    let topic = TopicName::parse(unique("raw")).unwrap();
+    let spec = NewTopic { name: topic.clone(), partitions: 1, replication_factor: 1, configs: BTreeMap::new() };
+    api.app.state.kafka.create_topic(&spec).await.unwrap();
+
+    let body = serde_json::to_value(product(topic.as_str(), "execution")).unwrap();
+    let (_, error) = api.error(Who::Owner, Method::POST, "/api/v1/products/publish", Some(body)).await;
+
+    assert_eq!(codes(&error), [(ViolationCode::SchemaMissing, "output_port.value_subject")]);
+}
+
+#[tokio::test]
+async fn publishable_topics_are_the_synced_topics_no_product_uses() {
+    let api = Api::spawn().await;
+    let free = api.topic_with_schema("free").await;
+    let taken = api.published().await;
+    meshport_api::sync::run_once(&api.app.state).await.unwrap();
+
+    let topics: Vec<PublishableTopic> =
+        api.ok(Who::Anonymous, Method::GET, "/api/v1/domains/execution/publishable-topics", None).await;
+
+    let free_topic = topics.iter().find(|t| t.name == free).expect("the unpublished topic is offered");
+    assert!(free_topic.has_value_schema);
+    assert!(topics.iter().all(|t| t.name != taken.output_port.topic));
+    let (status, _) = api.error(Who::Anonymous, Method::GET, "/api/v1/domains/finance/publishable-topics", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn creating_makes_topic_schema_and_an_active_product_in_one_step() {
+    let api = Api::spawn().await;
+    let id = unique("payments");
+
+    let created: DataProduct =
+        api.ok(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
+
+    assert_eq!(created.status, ProductStatus::Active);
+    let topic = api.app.state.kafka.topic(&created.output_port.topic).await.unwrap().unwrap();
+    assert_eq!(topic.partitions, 3);
+    assert_eq!(api.app.state.registry.versions(&format!("{id}-value")).await.unwrap(), [1]);
+    let history: Activity = api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{id}/history"), None).await;
+    let actions: Vec<&str> = history.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["published", "created"]);
+}
+
+#[tokio::test]
+async fn a_create_with_an_invalid_schema_is_refused_before_anything_is_made() {
+    let api = Api::spawn().await;
+    let id = unique("broken");
+
+    let (status, error) = api
+        .error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, "{\"type\": \"recrod\"}")))
+        .await;
+
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(codes(&error), [(ViolationCode::RequiredFieldMissing, "schema")]);
+    assert!(api.app.state.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none());
+    assert!(api.app.state.catalog.get_product(&id.parse().unwrap()).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_create_whose_schema_the_registry_refuses_removes_the_topic_and_the_draft() {
+    // The registry refuses a second, incompatible schema for a subject that exists already: a fault in step 3.
+    let api = Api::spawn().await;
+    let id = unique("clash");
+    api.app.state.registry.register(&format!("{id}-value"), ORDER_V1, SchemaFormat::Avro).await.unwrap();
+
+    let (status, error) =
+        api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_BREAKING))).await;
+
+    assert_eq!((status, error.code), (StatusCode::CONFLICT, ErrorCode::Conflict));
+    assert!(api.app.state.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none(), "topic undone");
+    assert!(api.app.state.catalog.get_product(&id.parse().unwrap()).await.unwrap().is_none(), "draft undone");
+    let history = api.app.state.catalog.product_history(&id.parse().unwrap(), 10).await.unwrap();
+    assert_eq!(history[0].action.as_str(), "deleted", "the undo is on record: {history:?}");
+}
+
+#[tokio::test]
+async fn a_create_with_kafka_down_fails_cleanly_and_leaves_nothing_behind() {
+    let closed = format!("127.0.0.1:{}", common::closed_port());
+    let app = TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into()), ("MESHPORT_KAFKA_BOOTSTRAP", closed)]).await;
+    let api = Api { app };
+    let id = unique("offline");
+
+    let (status, error) =
+        api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
+
+    assert_eq!((status, error.code), (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::KafkaUnavailable));
+    assert!(api.app.state.catalog.get_product(&id.parse().unwrap()).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn an_update_at_a_stale_revision_is_refused_and_the_current_one_wins() {
+    let api = Api::spawn().await;
+    let published = api.published().await;
+    let path = format!("/api/v1/products/{}", published.id);
+    let mut first = published.clone();
+    first.description.purpose = "Orders, as placed".into();
+    let mut stale = published.clone();
+    stale.description.purpose = "Orders, stale".into();
+
+    let updated: DataProduct =
+        api.ok(Who::Owner, Method::PUT, &path, Some(serde_json::to_value(&first).unwrap())).await;
+    let (status, error) = api.error(Who::Owner, Method::PUT, &path, Some(serde_json::to_value(&stale).unwrap())).await;
+
+    assert_eq!(updated.revision, 2);
+    assert_eq!((status, error.code), (StatusCode::CONFLICT, ErrorCode::Conflict));
+    let detail: ProductDetail = api.ok(Who::Anonymous, Method::GET, &path, None).await;
+    assert_eq!(detail.product.description.purpose, "Orders, as placed");
+}
+
+#[tokio::test]
+async fn an_update_takes_the_revision_from_if_match_and_never_changes_the_topic() {
+    let api = Api::spawn().await;
+    let published = api.published().await;
+    let path = format!("/api/v1/products/{}", published.id);
+    let mut moved = published.clone();
+    moved.output_port.topic = TopicName::parse("elsewhere").unwrap();
+    moved.revision = 99;
+    let token = api.token(Who::Owner).await.unwrap();
+
+    let response = api
+        .app
+        .http
+        .put(api.app.url(&path))
+        .bearer_auth(token)
+        .header("If-Match", "\"1\"")
+        .json(&moved)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: ApiError = response.json().await.unwrap();
+    assert_eq!(codes(&error)[0], (ViolationCode::Immutable, "output_port.topic"));
+}
+
+#[tokio::test]
+async fn a_compatible_schema_is_registered_and_the_product_gets_a_minor_version() {
+    let api = Api::spawn().await;
+    let published = api.published().await;
+    let path = format!("/api/v1/products/{}/schema", published.id);
+
+    let dry: EvolveResponse =
+        api.ok(Who::Owner, Method::POST, &path, Some(json!({"schema": ORDER_V2, "dry_run": true}))).await;
+    let evolved: EvolveResponse = api.ok(Who::Owner, Method::POST, &path, Some(json!({"schema": ORDER_V2}))).await;
+
+    assert!(dry.compatible && dry.registered_version.is_none());
+    assert_eq!(dry.changes.len(), 1, "{:?}", dry.changes);
+    assert!(!dry.changes[0].breaking);
+    assert_eq!(evolved.registered_version, Some(2));
+    let detail: ProductDetail =
+        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", published.id), None).await;
+    assert_eq!(detail.product.version, "1.1.0");
+    assert_eq!(detail.versions.len(), 2);
+    let diff: Vec<Value> = api
+        .ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}/schema/diff?from=1&to=2", published.id), None)
+        .await;
+    assert_eq!(diff.len(), 1);
+}
+
+#[tokio::test]
+async fn a_breaking_schema_change_is_refused_with_each_break_in_words() {
+    let api = Api::spawn().await;
+    let published = api.published().await;
+
+    let (status, error) = api
+        .error(
+            Who::Owner,
+            Method::POST,
+            &format!("/api/v1/products/{}/schema", published.id),
+            Some(json!({"schema": ORDER_BREAKING})),
+        )
+        .await;
+
+    assert_eq!((status, error.code), (StatusCode::CONFLICT, ErrorCode::IncompatibleSchema));
+    assert_eq!(codes(&error), [(ViolationCode::BreakingChange, "channel")]);
+    assert!(error.details[0].message.contains("default"), "{}", error.details[0].message);
+    assert_eq!(api.app.state.registry.versions(&format!("{}-value", published.output_port.topic)).await.unwrap(), [1]);
+}
+
+#[tokio::test]
+async fn a_breaking_change_can_become_a_new_major_version_that_replaces_the_old_product() {
+    let api = Api::spawn().await;
+    let published = api.published().await;
+
+    let evolved: EvolveResponse = api
+        .ok(
+            Who::Owner,
+            Method::POST,
+            &format!("/api/v1/products/{}/schema", published.id),
+            Some(json!({"schema": ORDER_BREAKING, "new_major_version": true})),
+        )
+        .await;
+
+    let successor = evolved.new_product.expect("a new major version");
+    assert_eq!(successor.as_str(), format!("{}.v2", published.id));
+    let new: ProductDetail = api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{successor}"), None).await;
+    assert_eq!((new.product.version.as_str(), new.product.status), ("2.0.0", ProductStatus::Active));
+    let old: ProductDetail =
+        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", published.id), None).await;
+    assert_eq!(old.product.status, ProductStatus::Deprecated);
+    assert_eq!(old.product.deprecation.unwrap().replacement, Some(successor));
+}
+
+#[tokio::test]
+async fn deprecating_needs_a_real_replacement_and_retiring_hides_the_product_from_search() {
+    let api = Api::spawn().await;
+    let published = api.published().await;
+    let id = &published.id;
+    let deprecate = format!("/api/v1/products/{id}/deprecate");
+
+    let (_, bad) = api
+        .error(
+            Who::Owner,
+            Method::POST,
+            &deprecate,
+            Some(json!({"sunset": "2027-13-01", "replacement": "nothing", "revision": 1})),
+        )
+        .await;
+    let deprecated: DataProduct = api
+        .ok(
+            Who::Owner,
+            Method::POST,
+            &deprecate,
+            Some(json!({"sunset": "2027-06-30", "message": "moving on", "revision": 1})),
+        )
+        .await;
+    let retired: DataProduct =
+        api.ok(Who::Owner, Method::POST, &format!("/api/v1/products/{id}/retire"), Some(json!({"revision": 2}))).await;
+    let found: SearchPage = api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products?q={id}"), None).await;
+    let with_retired: SearchPage =
+        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products?q={id}&status=retired"), None).await;
+
+    assert_eq!(
+        codes(&bad),
+        [
+            (ViolationCode::UnknownProduct, "deprecation.replacement"),
+            (ViolationCode::InvalidDate, "deprecation.sunset")
+        ]
+    );
+    assert_eq!(deprecated.status, ProductStatus::Deprecated);
+    assert_eq!(retired.status, ProductStatus::Retired);
+    assert!(found.items.is_empty(), "retired products leave discovery");
+    assert_eq!(with_retired.items.len(), 1, "and stay findable on purpose");
+}
+
+#[tokio::test]
+async fn a_topic_with_consumers_is_deleted_only_when_forced() {
+    use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+    let api = Api::spawn().await;
+    let published = api.published().await;
+    let group = unique("reader");
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", common::kafka_bootstrap())
+        .set("group.id", &group)
+        .create()
+        .unwrap();
+    let mut offsets = rdkafka::TopicPartitionList::new();
+    offsets.add_partition_offset(published.output_port.topic.as_str(), 0, rdkafka::Offset::Offset(0)).unwrap();
+    consumer.commit(&offsets, CommitMode::Sync).unwrap();
+    let path = format!("/api/v1/products/{}/topic", published.id);
+    meshport_api::sync::run_once(&api.app.state).await.unwrap();
+    let before: ProductDetail =
+        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", published.id), None).await;
+    let reader =
+        before.consumers.iter().find(|c| c.group == group).expect("the group is on the product page after a sync");
+    assert_eq!(reader.partitions[0].committed, Some(0));
+
+    let (status, error) = api.error(Who::Owner, Method::DELETE, &path, None).await;
+    let deleted: DataProduct = api.ok(Who::Owner, Method::DELETE, &format!("{path}?force=true"), None).await;
+
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error.message.contains("consumer groups"), "{}", error.message);
+    assert_eq!(deleted.revision, 2);
+    assert!(api.app.state.kafka.topic(&published.output_port.topic).await.unwrap().is_none());
+    let detail: ProductDetail =
+        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", published.id), None).await;
+    assert!(detail.warnings.iter().any(|w| w.contains("not found on the cluster")), "{:?}", detail.warnings);
+}
+
+#[tokio::test]
+async fn search_finds_products_by_text_and_schema_fields_with_facets() {
+    let api = Api::spawn().await;
+    let published = api.published().await;
+    let mut curated = product(&unique("refunds"), "execution");
+    curated.quality = Quality::Raw;
+    api.app.seed(curated).await;
+
+    let by_field: SearchPage = api.ok(Who::Anonymous, Method::GET, "/api/v1/products?q=cents", None).await;
+    let filtered: SearchPage = api.ok(Who::Anonymous, Method::GET, "/api/v1/products?quality=raw", None).await;
+    let (status, error) = api.error(Who::Anonymous, Method::GET, "/api/v1/products?quality=gold", None).await;
+
+    assert_eq!(by_field.items.iter().map(|p| &p.id).collect::<Vec<_>>(), [&published.id], "found by a schema field");
+    assert_eq!(filtered.total, 1);
+    assert!(filtered.facets.quality.iter().any(|f| f.value == "curated" && f.count == 1), "{:?}", filtered.facets);
+    assert_eq!((status, error.code), (StatusCode::BAD_REQUEST, ErrorCode::BadRequest));
+    assert!(error.message.contains("quality"), "{}", error.message);
+}
+
+#[tokio::test]
+async fn bad_bodies_get_clear_errors_never_a_500() {
+    let api = Api::spawn().await;
+    let token = api.token(Who::Owner).await.unwrap();
+    let post = |body: String| {
+        api.app
+            .http
+            .post(api.app.url("/api/v1/products/publish"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+
+    let mut unknown_field = serde_json::to_value(product("orders", "execution")).unwrap();
+    unknown_field["owner_email"] = json!("x@y");
+    let cases = [
+        ("{not json".to_owned(), StatusCode::BAD_REQUEST, "not valid JSON"),
+        (unknown_field.to_string(), StatusCode::BAD_REQUEST, "unknown field `owner_email`"),
+        (json!({"id": "Bad Id"}).to_string(), StatusCode::BAD_REQUEST, "product id `Bad Id`"),
+        ("x".repeat(300 * 1024), StatusCode::PAYLOAD_TOO_LARGE, "larger than"),
+    ];
+    for (body, status, fragment) in cases {
+        let response = post(body).await.unwrap();
+        assert_eq!(response.status(), status);
+        let error: ApiError = response.json().await.unwrap();
+        assert!(error.message.contains(fragment), "`{}` lacks `{fragment}`", error.message);
+    }
+}
+
+/// Every mutating route against anonymous, another team, the owning team and an admin.
+#[tokio::test]
+async fn only_the_owning_team_and_admins_change_a_product() {
+    let api = Api::spawn().await;
+    let expected = [
+        (Who::Anonymous, Some(StatusCode::UNAUTHORIZED)),
+        (Who::OtherTeam, Some(StatusCode::FORBIDDEN)),
+        (Who::Owner, None),
+        (Who::Admin, None),
+    ];
+    for (who, refusal) in expected {
+        let published = api.published().await;
+        let id = &published.id;
+        let topic = api.topic_with_schema("matrix").await;
+        let routes: Vec<(Method, String, Value)> = vec![
+            (
+                Method::POST,
+                "/api/v1/products/publish".into(),
+                serde_json::to_value(product(topic.as_str(), "execution")).unwrap(),
+            ),
+            (Method::POST, "/api/v1/products/create".into(), create_body(&unique("matrix"), ORDER_V1)),
+            (Method::PUT, format!("/api/v1/products/{id}"), serde_json::to_value(&published).unwrap()),
+            (Method::POST, format!("/api/v1/products/{id}/schema"), json!({"schema": ORDER_V2, "dry_run": true})),
+            (Method::POST, format!("/api/v1/products/{id}/deprecate"), json!({"sunset": "2027-06-30", "revision": 2})),
+            (Method::POST, format!("/api/v1/products/{id}/retire"), json!({"revision": 3})),
+            (Method::DELETE, format!("/api/v1/products/{id}/topic"), Value::Null),
+        ];
+        for (method, path, body) in routes {
+            let body = (!body.is_null()).then_some(body);
+            let response = api.call(who, method.clone(), &path, body).await;
+            let status = response.status();
+            let text = response.text().await.unwrap();
+            match refusal {
+                Some(refused) => assert_eq!(status, refused, "{who:?} {method} {path}: {text}"),
+                None => assert!(status.is_success(), "{who:?} {method} {path}: {status} {text}"),
+            }
+        }
+    }
+    let (status, _) = api.error(Who::Owner, Method::POST, "/api/v1/sync", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "sync on demand is for admins");
+    let _: Value = api.ok(Who::Admin, Method::POST, "/api/v1/sync", None).await;
+}
+
+#[tokio::test]
+async fn a_sample_shows_the_newest_events_decoded_with_personal_fields_masked() {
+    use apache_avro::types::Value as Avro;
+    let api = Api::spawn().await;
+    let published = api.published().await;
+    let mut marked = published.clone();
+    marked.personal_fields = vec!["id".into()];
+    let _: DataProduct = api
+        .ok(
+            Who::Owner,
+            Method::PUT,
+            &format!("/api/v1/products/{}", published.id),
+            Some(serde_json::to_value(&marked).unwrap()),
+        )
+        .await;
+    let subject = format!("{}-value", published.output_port.topic);
+    let registered =
+        api.app.state.registry.version(&subject, meshport_api::registry::VersionRef::Latest).await.unwrap();
+    let schema = apache_avro::Schema::parse_str(ORDER_V1).unwrap();
+    for cents in 0..15_i64 {
+        let record = Avro::Record(vec![
+            ("id".into(), Avro::String(format!("order-{cents}"))),
+            ("cents".into(), Avro::Long(cents)),
+        ]);
+        let framed = meshport_api::demo::frame(&schema, registered.id as u32, record).unwrap();
+        api.app.state.kafka.produce(&published.output_port.topic, Some(b"k"), &framed).await.unwrap();
+    }
+    api.app.state.kafka.produce(&published.output_port.topic, None, b"plain text").await.unwrap();
+
+    let sample: meshport_shared::api::Sample =
+        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}/sample?limit=5", published.id), None).await;
+
+    assert_eq!(sample.events.len(), 5);
+    let last = sample.events.last().unwrap();
+    assert!(last.value["undecodable"].as_str().unwrap().contains("wire format"), "{:?}", last.value);
+    let decoded = &sample.events[3];
+    assert_eq!(decoded.value["id"], "***", "personal data never leaves the API");
+    assert_eq!(decoded.value["cents"], 14);
+    assert_eq!(decoded.schema_id, Some(registered.id));
+    assert_eq!(sample.masked_fields, ["id"]);
+}
