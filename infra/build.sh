@@ -66,8 +66,13 @@ build_lambda() {
 
   # The binary inside must not ask for a glibc newer than the runtime's.
   local binary="$out/lambda/meshport/bootstrap" newest
-  python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("bootstrap", sys.argv[2])' \
-    "$out/meshport.zip" "$out/lambda/meshport"
+  python3 - "$out/meshport.zip" "$out/lambda/meshport" <<'PY'
+import os, sys, zipfile
+entry = zipfile.ZipFile(sys.argv[1]).getinfo("bootstrap")
+if not (entry.external_attr >> 16) & 0o100:
+    sys.exit("bootstrap is not executable in the zip: Lambda could not start it")
+os.chmod(zipfile.ZipFile(sys.argv[1]).extract(entry, sys.argv[2]), 0o755)
+PY
   newest=$(readelf --dyn-syms --wide "$binary" | grep -Eo 'GLIBC_[0-9]+\.[0-9]+(\.[0-9]+)?' | sort -uV | tail -n 1)
   [ "$(printf '%s\n' "$newest" "GLIBC_$GLIBC" | sort -V | tail -n 1)" = "GLIBC_$GLIBC" ] \
     || die "the binary needs $newest, newer than provided.al2023's glibc $GLIBC"
