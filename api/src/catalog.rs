@@ -71,8 +71,8 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// Every mirrored schema version, by subject then version: for sync and for building the search index.
     async fn all_schema_versions(&self) -> Result<Vec<SchemaVersion>>;
 
-    /// A number that grows with every product change, so a process holding derived state (the search index) knows
-    /// with one cheap read whether it is still current.
+    /// A number that grows with every product change and every mirrored schema version, so a process holding
+    /// derived state (the search index) knows with one cheap read whether it is still current.
     async fn generation(&self) -> Result<u64>;
 }
 

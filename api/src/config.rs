@@ -76,7 +76,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("RUST_LOG", "info", "log filter"),
 ];
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
     pub catalog: CatalogConfig,
@@ -93,6 +93,27 @@ pub struct Config {
     pub sync_interval: Option<Duration>,
     pub embed: EmbedSettings,
     pub auth: AuthSettings,
+}
+
+impl std::fmt::Debug for Config {
+    /// Kafka properties show their keys only and the registry's credentials not at all: both may hold secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kafka_keys: Vec<&str> = self.kafka_config.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("catalog", &self.catalog)
+            .field("kafka_bootstrap", &self.kafka_bootstrap)
+            .field("kafka_config_keys", &kafka_keys)
+            .field("registry_url", &self.registry_url)
+            .field("registry_auth", &self.registry_auth.as_ref().map(|_| "<redacted>"))
+            .field("static_dir", &self.static_dir)
+            .field("dependency_timeout", &self.dependency_timeout)
+            .field("demo", &self.demo)
+            .field("sync_interval", &self.sync_interval)
+            .field("embed", &self.embed)
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -368,6 +389,16 @@ mod tests {
         check(&[("MESHPORT_PUBLIC_CARDS", "sometimes")], Err("MESHPORT_PUBLIC_CARDS"));
         check(&[("MESHPORT_POLICY_FILE", "/nonexistent/policy.json")], Err("MESHPORT_POLICY_FILE: cannot read"));
         check(&[("MESHPORT_CATALOG", "dynamodb")], Err("AWS_ACCESS_KEY_ID: is required"));
+    }
+
+    #[test]
+    fn secrets_never_show_in_the_configurations_debug_output() {
+        let vars =
+            [("MESHPORT_REGISTRY_BASIC_AUTH", "key:hunter2"), ("MESHPORT_KAFKA_CONFIG", "sasl.password=swordfish")];
+        let config = Config::from_lookup(|n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| (*v).to_owned())).unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("swordfish"), "{debug}");
+        assert!(debug.contains("sasl.password"), "keys stay visible: {debug}");
     }
 
     #[test]

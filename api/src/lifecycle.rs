@@ -39,6 +39,39 @@ async fn schema_fact(state: &AppState, subject: &SubjectName) -> Result<SchemaFa
     }
 }
 
+/// Violations for a topic or subject that belongs to another product, or a topic of Kafka's or ours: one topic and one
+/// subject make one product, so nobody can claim (and then delete, or read unmasked) another team's data.
+async fn claims(state: &AppState, product: &DataProduct) -> Result<Vec<Violation>, AppError> {
+    let mut violations = Vec::new();
+    if crate::sync::is_system_topic(product.output_port.topic.as_str()) {
+        violations.push(violation(
+            ViolationCode::TopicExists,
+            "output_port.topic",
+            format!("topic `{}` is a system topic and cannot be a data product", product.output_port.topic),
+        ));
+    }
+    for other in state.catalog.list_products().await?.into_iter().filter(|p| p.id != product.id) {
+        if other.output_port.topic == product.output_port.topic {
+            violations.push(violation(
+                ViolationCode::TopicExists,
+                "output_port.topic",
+                format!("topic `{}` is already data product `{}`", product.output_port.topic, other.id),
+            ));
+        }
+        if other.output_port.value_subject == product.output_port.value_subject {
+            violations.push(violation(
+                ViolationCode::Immutable,
+                "output_port.value_subject",
+                format!(
+                    "subject `{}` already describes data product `{}`",
+                    product.output_port.value_subject, other.id
+                ),
+            ));
+        }
+    }
+    Ok(violations)
+}
+
 async fn existing(state: &AppState, id: &ProductId) -> Result<DataProduct, AppError> {
     state.catalog.get_product(id).await?.ok_or_else(|| AppError::NotFound(format!("no data product `{id}`")))
 }
@@ -109,13 +142,24 @@ async fn mirror(state: &AppState, topic: Option<&TopicInfo>, subject: &SubjectNa
 pub async fn publish(state: &AppState, who: &Identity, mut product: DataProduct) -> Result<DataProduct, AppError> {
     require_change(who, &product)?;
     let draft = match state.catalog.get_product(&product.id).await? {
-        Some(stored) if stored.status == ProductStatus::Draft => Some(stored),
+        Some(stored) if stored.status == ProductStatus::Draft => {
+            // Finishing a draft is a change to it: its owners' right, and the draft's own topic.
+            require_change(who, &stored)?;
+            if stored.output_port.topic != product.output_port.topic {
+                return Err(AppError::Conflict(format!(
+                    "draft `{}` holds topic `{}`: publish it with that topic",
+                    stored.id, stored.output_port.topic
+                )));
+            }
+            Some(stored)
+        }
         Some(_) => return Err(AppError::Conflict(format!("data product `{}` exists already", product.id))),
         None => None,
     };
     let topic = state.kafka.topic(&product.output_port.topic).await?;
     let fact = schema_fact(state, &product.output_port.value_subject).await?;
     let mut violations = validate(&product, &state.policy, fact);
+    violations.extend(claims(state, &product).await?);
     if topic.is_none() {
         violations.insert(
             0,
@@ -193,6 +237,15 @@ pub async fn create(state: &AppState, who: &Identity, request: CreateRequest) ->
     require_change(who, &product)?;
     let mut violations = validate(&product, &state.policy, SchemaFact::Unknown);
     violations.extend(topic_settings_violations(&settings));
+    violations.extend(claims(state, &product).await?);
+    let default_subject = SubjectName::value_of(&product.output_port.topic);
+    if product.output_port.value_subject != default_subject {
+        violations.push(violation(
+            ViolationCode::Immutable,
+            "output_port.value_subject",
+            format!("a new topic's values are described by `{default_subject}`"),
+        ));
+    }
     if schema.trim().is_empty() {
         violations.push(violation(ViolationCode::RequiredFieldMissing, "schema", "paste or upload the value schema"));
     } else if product.output_port.schema_format == SchemaFormat::Avro
@@ -303,6 +356,16 @@ pub async fn update(
             "a product's topic never changes: publish the other topic as its own product",
         ));
     }
+    if product.output_port.value_subject != stored.output_port.value_subject
+        || product.output_port.key_subject != stored.output_port.key_subject
+        || product.output_port.schema_format != stored.output_port.schema_format
+    {
+        violations.push(violation(
+            ViolationCode::Immutable,
+            "output_port",
+            "a product's subjects and schema format never change: evolve the schema instead",
+        ));
+    }
     product.status = stored.status;
     product.deprecation = stored.deprecation.clone();
     let fact = if state.catalog.schema_versions(product.output_port.value_subject.as_str()).await?.is_empty() {
@@ -330,6 +393,12 @@ pub async fn evolve(
 ) -> Result<EvolveResponse, AppError> {
     let stored = existing(state, id).await?;
     require_change(who, &stored)?;
+    if matches!(stored.status, ProductStatus::Retired | ProductStatus::Draft) {
+        return Err(AppError::Conflict(format!(
+            "product `{id}` is {}: only active or deprecated products evolve",
+            stored.status.as_str()
+        )));
+    }
     let subject = stored.output_port.value_subject.clone();
     let format = stored.output_port.schema_format;
     if format == SchemaFormat::Avro

@@ -32,7 +32,11 @@ pub async fn sample(state: &AppState, product: &DataProduct, limit: usize) -> Re
                 .timestamp_ms
                 .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
                 .map(|t| t.to_string()),
-            key: record.key.as_ref().map(|k| String::from_utf8_lossy(k).into_owned()),
+            // Keys are often the very identifiers that are personal (a user id, an email): masked with them.
+            key: record.key.as_ref().map(|k| match product.personal_fields.is_empty() {
+                true => String::from_utf8_lossy(k).into_owned(),
+                false => MASK.to_owned(),
+            }),
             value,
             schema_id,
         });

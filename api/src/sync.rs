@@ -147,7 +147,7 @@ async fn consumers_by_topic(
 }
 
 /// Topics of Kafka's, the registry's or ours, which are never data products.
-fn is_system_topic(name: &str) -> bool {
+pub fn is_system_topic(name: &str) -> bool {
     name.starts_with('_')
 }
 

@@ -586,5 +586,59 @@ async fn a_sample_shows_the_newest_events_decoded_with_personal_fields_masked() 
     assert_eq!(decoded.value["id"], "***", "personal data never leaves the API");
     assert_eq!(decoded.value["cents"], 14);
     assert_eq!(decoded.schema_id, Some(registered.id));
+    assert_eq!(decoded.key.as_deref(), Some("***"), "keys are masked with the personal fields");
     assert_eq!(sample.masked_fields, ["id"]);
+}
+
+#[tokio::test]
+async fn a_topic_or_subject_that_is_already_a_product_cannot_be_claimed_by_anyone() {
+    let api = Api::spawn().await;
+    let published = api.published().await;
+    let mut takeover = product(&unique("takeover"), "analytics");
+    takeover.output_port = published.output_port.clone();
+    let mut system = product(&unique("system"), "execution");
+    system.output_port.topic = TopicName::parse("_schemas").unwrap();
+    system.output_port.value_subject = meshport_shared::SubjectName::value_of(&system.output_port.topic);
+
+    let bob = json!({"user": "bob", "teams": ["edge"], "admin": false});
+    let token: Value =
+        api.app.http.post(api.app.url("/api/v1/dev/token")).json(&bob).send().await.unwrap().json().await.unwrap();
+    let response = api
+        .app
+        .http
+        .post(api.app.url("/api/v1/products/publish"))
+        .bearer_auth(token["token"].as_str().unwrap())
+        .json(&takeover)
+        .send()
+        .await
+        .unwrap();
+    let (_, system_error) = api
+        .error(Who::Admin, Method::POST, "/api/v1/products/publish", Some(serde_json::to_value(&system).unwrap()))
+        .await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: ApiError = response.json().await.unwrap();
+    assert!(codes(&error).contains(&(ViolationCode::TopicExists, "output_port.topic")), "{error:?}");
+    assert!(codes(&error).contains(&(ViolationCode::Immutable, "output_port.value_subject")), "{error:?}");
+    assert!(codes(&system_error).contains(&(ViolationCode::TopicExists, "output_port.topic")), "{system_error:?}");
+}
+
+#[tokio::test]
+async fn an_update_cannot_point_a_product_at_another_subject() {
+    let api = Api::spawn().await;
+    let published = api.published().await;
+    let mut moved = published.clone();
+    moved.output_port.value_subject = meshport_shared::SubjectName::parse("someone-elses-value").unwrap();
+
+    let (status, error) = api
+        .error(
+            Who::Owner,
+            Method::PUT,
+            &format!("/api/v1/products/{}", published.id),
+            Some(serde_json::to_value(&moved).unwrap()),
+        )
+        .await;
+
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(codes(&error), [(ViolationCode::Immutable, "output_port")]);
 }

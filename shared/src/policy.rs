@@ -139,6 +139,9 @@ const MAX_NAME: usize = 120;
 const MAX_TEXT: usize = 4_000;
 const MAX_TAGS: usize = 20;
 const MAX_TAG: usize = 40;
+/// Caps on list fields, so a product (and its audit entry, which holds two copies) always fits the catalog.
+const MAX_LIST: usize = 100;
+const MAX_ITEM: usize = 200;
 
 impl GovernancePolicy {
     /// Checks the policy itself, so a broken policy file is refused when the API starts rather than on a write.
@@ -220,6 +223,25 @@ pub fn validate(product: &DataProduct, policy: &GovernancePolicy, schema: Schema
         if tag.is_empty() || tag.chars().count() > MAX_TAG || !tag.chars().all(|c| c.is_alphanumeric() || c == '-') {
             push(C::InvalidTag, "tags", format!("tag `{}` must be 1 to {MAX_TAG} letters, digits or `-`", short(tag)));
         }
+    }
+
+    for (field, items) in [("personal_fields", &product.personal_fields), ("owner.members", &product.owner.members)] {
+        if items.len() > MAX_LIST || items.iter().any(|i| i.chars().count() > MAX_ITEM) {
+            push(C::TooLong, field, format!("at most {MAX_LIST} entries of at most {MAX_ITEM} characters"));
+        }
+    }
+    let support_too_long = product.support.iter().any(|s| s.address.chars().count() > MAX_ITEM);
+    if product.support.len() > MAX_TAGS || support_too_long || product.owner.contact.chars().count() > MAX_ITEM {
+        push(
+            C::TooLong,
+            "support",
+            format!("at most {MAX_TAGS} channels and addresses of at most {MAX_ITEM} characters"),
+        );
+    }
+    if let Some(deprecation) = &product.deprecation
+        && deprecation.message.chars().count() > MAX_TEXT
+    {
+        push(C::TooLong, "deprecation.message", format!("the text is longer than {MAX_TEXT} characters"));
     }
 
     if !policy.allowed_qualities.contains(&product.quality) {
@@ -459,6 +481,18 @@ mod tests {
             },
             SchemaFact::Registered,
             &[(ViolationCode::InvalidVersion, "version"), (ViolationCode::InvalidTag, "tags")],
+        );
+    }
+
+    #[test]
+    fn list_fields_are_capped_so_a_product_always_fits_the_catalog() {
+        check(
+            |p| {
+                p.personal_fields = vec!["x".into(); 101];
+                p.owner.members = vec!["m".repeat(201)];
+            },
+            SchemaFact::Registered,
+            &[(ViolationCode::TooLong, "personal_fields"), (ViolationCode::TooLong, "owner.members")],
         );
     }
 

@@ -374,6 +374,13 @@ fn sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt:
     e: SdkError<E, R>,
 ) -> StoreError {
     let detail = match &e {
+        // DynamoDB refusing the request itself (an item over 400 KB, a malformed expression) is our bug, not an outage.
+        SdkError::ServiceError(service) if service.err().code() == Some("ValidationException") => {
+            return StoreError::Corrupt(format!(
+                "DynamoDB refused the request: {}",
+                service.err().message().unwrap_or("")
+            ));
+        }
         SdkError::ServiceError(service) => {
             let err = service.err();
             format!("{}: {}", err.code().unwrap_or("error"), err.message().unwrap_or("no message"))
@@ -492,7 +499,10 @@ impl CatalogStore for DynamoStore {
 
     async fn put_schema_versions(&self, versions: Vec<SchemaVersion>) -> Result<()> {
         let items = versions.iter().map(schema_item).collect::<Result<Vec<_>>>()?;
-        self.write_batch(items).await
+        self.write_batch(items).await?;
+        // New versions change what search finds (field names): move the generation so indexes rebuild.
+        let token = format!("schemas-{}", uuid::Uuid::new_v4().simple());
+        self.transact(Vec::new(), &token).await?.map_err(|()| StoreError::Corrupt("generation bump refused".into()))
     }
 
     async fn schema_versions(&self, subject: &str) -> Result<Vec<SchemaVersion>> {

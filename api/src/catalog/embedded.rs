@@ -128,11 +128,16 @@ fn read_one<T: serde::de::DeserializeOwned>(
     value.map(|v| decode(key, v.value())).transpose()
 }
 
-/// Records a product change: its audit entry, and one more generation.
-fn append_audit(tx: &WriteTransaction, entry: &AuditEntry) -> Result<()> {
+fn bump_generation(tx: &WriteTransaction) -> Result<()> {
     let mut meta = tx.open_table(META).map_err(storage)?;
     let generation = meta.get("generation").map_err(storage)?.map_or(0, |g| g.value());
     meta.insert("generation", generation + 1).map_err(storage)?;
+    Ok(())
+}
+
+/// Records a product change: its audit entry, and one more generation.
+fn append_audit(tx: &WriteTransaction, entry: &AuditEntry) -> Result<()> {
+    bump_generation(tx)?;
     tx.open_table(AUDIT)
         .map_err(storage)?
         .insert(entry.id.as_str(), encode(&entry.id, entry)?.as_bytes())
@@ -274,8 +279,21 @@ impl CatalogStore for EmbeddedStore {
     }
 
     async fn put_schema_versions(&self, versions: Vec<SchemaVersion>) -> Result<()> {
-        let items = versions.into_iter().map(|v| (version_key(&v.subject, v.version), v)).collect();
-        self.with_db(move |db| write_all(db, SCHEMAS, items)).await
+        let items: Vec<(String, SchemaVersion)> =
+            versions.into_iter().map(|v| (version_key(&v.subject, v.version), v)).collect();
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            {
+                let mut table = tx.open_table(SCHEMAS).map_err(storage)?;
+                for (key, item) in &items {
+                    table.insert(key.as_str(), encode(key, item)?.as_bytes()).map_err(storage)?;
+                }
+                // New versions change what search finds (field names): move the generation so indexes rebuild.
+                bump_generation(&tx)?;
+            }
+            tx.commit().map_err(storage)
+        })
+        .await
     }
 
     async fn schema_versions(&self, subject: &str) -> Result<Vec<SchemaVersion>> {
