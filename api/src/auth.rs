@@ -130,13 +130,7 @@ impl AuthSettings {
             }
         };
 
-        let dev = match get("MESHPORT_DEV_AUTH").as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => {
-                return Err(config_error("MESHPORT_DEV_AUTH", format!("`{other}` is not `true` or `false`")));
-            }
-        };
+        let dev = crate::config::flag("MESHPORT_DEV_AUTH", get("MESHPORT_DEV_AUTH").as_deref())?;
         let dev = if dev {
             let secret = match get("MESHPORT_DEV_AUTH_SECRET") {
                 // The value is a secret: never echo it.
@@ -565,7 +559,7 @@ impl Provider {
             .connect_timeout(timeout)
             .user_agent(concat!("meshport-api/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| AuthStartError(chain(&e)))?;
+            .map_err(|e| AuthStartError(crate::error_chain(&e)))?;
         Ok(Self { settings, http, cache: RwLock::default(), fetching: tokio::sync::Mutex::new(()) })
     }
 
@@ -661,12 +655,14 @@ impl Provider {
     /// encryption, are skipped, so a provider publishing them still works.
     async fn fetch(&self) -> Result<Vec<ProviderKey>, String> {
         let url = &self.settings.jwks_url;
-        let response = self.http.get(url).send().await.map_err(|e| format!("cannot reach {url}: {}", chain(&e)))?;
+        let response =
+            self.http.get(url).send().await.map_err(|e| format!("cannot reach {url}: {}", crate::error_chain(&e)))?;
         let status = response.status();
         if !status.is_success() {
             return Err(format!("{url} answered {status}"));
         }
-        let set: Value = response.json().await.map_err(|e| format!("{url} did not answer JSON: {}", chain(&e)))?;
+        let set: Value =
+            response.json().await.map_err(|e| format!("{url} did not answer JSON: {}", crate::error_chain(&e)))?;
         let keys = set
             .get("keys")
             .and_then(Value::as_array)
@@ -716,20 +712,6 @@ fn unavailable(reason: &str) -> AppError {
     AppError::IdentityProviderUnavailable(format!(
         "cannot check sign-in right now: the identity provider's keys cannot be fetched ({reason}); try again shortly"
     ))
-}
-
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -245,11 +245,7 @@ impl Config {
             },
         };
 
-        let demo = match get("MESHPORT_DEMO").as_deref() {
-            None | Some("false" | "0" | "no") => false,
-            Some("true" | "1" | "yes") => true,
-            Some(other) => return Err(error("MESHPORT_DEMO", format!("`{other}` is not `true` or `false`"))),
-        };
+        let demo = flag("MESHPORT_DEMO", get("MESHPORT_DEMO").as_deref())?;
 
         let embed = EmbedSettings {
             portal_url: parse_portal_url(get("MESHPORT_PORTAL_URL").as_deref().unwrap_or("http://127.0.0.1:8080"))
@@ -258,13 +254,7 @@ impl Config {
                 get("MESHPORT_EMBED_FRAME_ANCESTORS").as_deref().unwrap_or("'self'"),
             )
             .map_err(|m| error("MESHPORT_EMBED_FRAME_ANCESTORS", m))?,
-            public_cards: match get("MESHPORT_PUBLIC_CARDS").as_deref() {
-                None | Some("false" | "0" | "no") => false,
-                Some("true" | "1" | "yes") => true,
-                Some(other) => {
-                    return Err(error("MESHPORT_PUBLIC_CARDS", format!("`{other}` is not `true` or `false`")));
-                }
-            },
+            public_cards: flag("MESHPORT_PUBLIC_CARDS", get("MESHPORT_PUBLIC_CARDS").as_deref())?,
         };
 
         Ok(Self {
@@ -282,6 +272,15 @@ impl Config {
             embed,
             auth: AuthSettings::from_lookup(&get, lookup("AWS_LAMBDA_RUNTIME_API").is_some())?,
         })
+    }
+}
+
+/// A yes/no setting: absent means no.
+pub(crate) fn flag(variable: &'static str, value: Option<&str>) -> Result<bool, ConfigError> {
+    match value {
+        None | Some("false" | "0" | "no") => Ok(false),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some(other) => Err(error(variable, format!("`{other}` is not `true` or `false`"))),
     }
 }
 

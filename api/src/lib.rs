@@ -18,3 +18,18 @@ pub mod schema;
 pub mod search;
 pub mod secrets;
 pub mod sync;
+
+/// An error and its causes on one line (each cause once), for messages about a dependency's failure.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -276,7 +276,9 @@ impl RegistryClient {
             .connect_timeout(timeout)
             .user_agent(concat!("meshport-api/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| RegistryError::Unavailable(format!("cannot build an HTTP client: {}", chain(&e))))?;
+            .map_err(|e| {
+                RegistryError::Unavailable(format!("cannot build an HTTP client: {}", crate::error_chain(&e)))
+            })?;
         let auth = basic_auth.map(|(user, password)| BasicAuth { user, password });
         Ok(Self { http, base, auth, timeout })
     }
@@ -462,7 +464,7 @@ impl RegistryClient {
             format!("the exchange with {} failed", self.base)
         };
         // Without the full request URL: the base is enough to act on.
-        RegistryError::Unavailable(format!("{what}: {}", chain(&error.without_url())))
+        RegistryError::Unavailable(format!("{what}: {}", crate::error_chain(&error.without_url())))
     }
 }
 
@@ -537,19 +539,4 @@ fn quote(text: &str) -> String {
         Some((cut, _)) => format!("{}...", &flat[..cut]),
         None => flat,
     }
-}
-
-/// An error and its causes on one line.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
