@@ -4,9 +4,11 @@
 
 use std::fmt;
 
-use gloo_net::http::{Request, Response};
-use meshport_shared::ApiError;
-use meshport_shared::search::SearchPage;
+use gloo_net::http::{Request, RequestBuilder, Response};
+use meshport_shared::api::{Activity, DevToken, DevTokenRequest, DevUserList, Identity};
+use meshport_shared::search::{SearchPage, SearchQuery};
+use meshport_shared::{ApiError, Violation};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -32,6 +34,23 @@ impl Error {
         }
     }
 
+    /// The HTTP status, when the API answered at all.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api { status, .. } | Self::UnexpectedResponse { status, .. } => Some(*status),
+            Self::Network(_) => None,
+        }
+    }
+
+    /// Every violation the API listed in `details` (e.g. all governance rules a publish broke), for forms to show
+    /// next to their fields.
+    pub fn violations(&self) -> &[Violation] {
+        match self {
+            Self::Api { error, .. } => &error.details,
+            _ => &[],
+        }
+    }
+
     pub fn message(&self) -> String {
         match self {
             Self::Api { error, .. } => error.message.clone(),
@@ -53,24 +72,84 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// `GET /api/v1/products`: the first page of the catalog (search with no query).
-pub async fn list_products() -> Result<SearchPage> {
-    get_json("/api/v1/products").await
+/// `GET /api/v1/products?<query>`: one page of search results with facet counts.
+pub async fn search(query: &SearchQuery) -> Result<SearchPage> {
+    let qs = query.to_query_string();
+    if qs.is_empty() { get("/api/v1/products").await } else { get(&format!("/api/v1/products?{qs}")).await }
 }
 
-async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T> {
-    let response = Request::get(path)
-        .header("accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| Error::Network(e.to_string()))?;
+/// `GET /api/v1/products`: the first page of the catalog (search with no query).
+pub async fn list_products() -> Result<SearchPage> {
+    get("/api/v1/products").await
+}
+
+/// `GET /api/v1/activity?limit=`: recent changes across the mesh, newest first.
+pub async fn activity(limit: usize) -> Result<Activity> {
+    get(&format!("/api/v1/activity?limit={limit}")).await
+}
+
+/// `GET /api/v1/me`: who the current token says the caller is.
+pub async fn me() -> Result<Identity> {
+    get("/api/v1/me").await
+}
+
+/// `GET /api/v1/dev/users`: the demo people offered for sign-in when the API runs in dev mode.
+pub async fn dev_users() -> Result<DevUserList> {
+    get("/api/v1/dev/users").await
+}
+
+/// `POST /api/v1/dev/token`: a session as one of the demo people.
+pub async fn dev_token(request: &DevTokenRequest) -> Result<DevToken> {
+    post("/api/v1/dev/token", request).await
+}
+
+/// Percent-encodes one path segment or query value (ids and names are already restricted, but free text is not).
+pub fn encode(value: &str) -> String {
+    js_sys::encode_uri_component(value).into()
+}
+
+/// `GET path`, answering the JSON body as `T`.
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T> {
+    send(authorized(Request::get(path)).build().map_err(|e| Error::Network(e.to_string()))?).await
+}
+
+/// `POST path` with a JSON body.
+pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(path: &str, body: &B) -> Result<T> {
+    send(authorized(Request::post(path)).json(body).map_err(|e| Error::Network(e.to_string()))?).await
+}
+
+/// `PUT path` with a JSON body.
+pub async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(path: &str, body: &B) -> Result<T> {
+    send(authorized(Request::put(path)).json(body).map_err(|e| Error::Network(e.to_string()))?).await
+}
+
+/// `DELETE path`.
+pub async fn delete<T: DeserializeOwned>(path: &str) -> Result<T> {
+    send(authorized(Request::delete(path)).build().map_err(|e| Error::Network(e.to_string()))?).await
+}
+
+/// Adds `Accept` and, when someone is signed in, their bearer token.
+fn authorized(builder: RequestBuilder) -> RequestBuilder {
+    let builder = builder.header("accept", "application/json");
+    match crate::session::token() {
+        Some(token) => builder.header("authorization", &format!("Bearer {token}")),
+        None => builder,
+    }
+}
+
+async fn send<T: DeserializeOwned>(request: Request) -> Result<T> {
+    let response = request.send().await.map_err(|e| Error::Network(e.to_string()))?;
     if !response.ok() {
-        return Err(error_from(response).await);
+        let error = error_from(response).await;
+        if error.status() == Some(401) {
+            // The token expired or was revoked: forget it, so the header offers sign-in again.
+            crate::session::expired();
+        }
+        return Err(error);
     }
     let status = response.status();
     response.json().await.map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })
 }
-
 /// Reads the API's error body; anything else (a gateway's page, an empty body) is reported as unexpected.
 async fn error_from(response: Response) -> Error {
     let status = response.status();

@@ -11,9 +11,16 @@ use leptos_router::path;
 pub mod api;
 pub mod components;
 pub mod routes;
+pub mod session;
 
 use components::layout::{NotFound, SiteHeader};
+use routes::activity::Activity;
+use routes::create::Create;
 use routes::explore::Explore;
+use routes::manage::{Manage, ManageProduct};
+use routes::product::Product;
+use routes::publish::Publish;
+use routes::sign_in::SignIn;
 
 /// The whole portal: the site header and the page the URL asks for.
 #[component]
@@ -25,6 +32,13 @@ pub fn App() -> impl IntoView {
             <main id="main" class="page" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Explore/>
+                    <Route path=path!("/products/:id") view=Product/>
+                    <Route path=path!("/publish") view=Publish/>
+                    <Route path=path!("/create") view=Create/>
+                    <Route path=path!("/manage") view=Manage/>
+                    <Route path=path!("/manage/:id") view=ManageProduct/>
+                    <Route path=path!("/activity") view=Activity/>
+                    <Route path=path!("/sign-in") view=SignIn/>
                 </Routes>
             </main>
         </Router>

@@ -22,3 +22,18 @@ export async function screenshot(page, name) {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+// Signs a browser context in as a dev-mode person before any page loads: asks the API for a dev token and puts the
+// session where the portal keeps it (localStorage `meshport.session`). Teams of the demo mesh: accounts
+// (membership: users), edge (analytics: pageviews, clickstream.raw), trading (execution: stocktrades).
+export async function signIn(context, { user, teams = [], admin = false }) {
+  const response = await fetch(`${baseUrl}/api/v1/dev/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user, teams, admin }),
+  });
+  if (!response.ok) throw new Error(`dev sign-in failed: ${response.status} ${await response.text()}`);
+  const session = await response.json();
+  await context.addInitScript((text) => localStorage.setItem('meshport.session', text), JSON.stringify(session));
+  return session;
+}

@@ -1,0 +1,94 @@
+//! Who is signed in: the bearer token the API gave, and the identity it stands for.
+//!
+//! The session lives in `localStorage`, so a reload keeps it, and in one reactive signal the whole portal reads
+//! (the header shows the person, pages show the actions their teams may take). A token past its expiry, or one the
+//! API refuses with 401, is forgotten at once.
+
+use leptos::prelude::*;
+use meshport_shared::api::{DevToken, Identity};
+use serde::{Deserialize, Serialize};
+
+const STORAGE_KEY: &str = "meshport.session";
+
+/// A signed-in person: the token to send and what it says about them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub token: String,
+    pub identity: Identity,
+    /// RFC 3339.
+    pub expires_at: String,
+}
+
+impl From<DevToken> for Session {
+    fn from(token: DevToken) -> Self {
+        Self { token: token.token, identity: token.identity, expires_at: token.expires_at }
+    }
+}
+
+impl Session {
+    fn expired(&self) -> bool {
+        let expires = js_sys::Date::parse(&self.expires_at);
+        // An unparseable date counts as expired: better to ask again than to send a token the API will refuse.
+        expires.is_nan() || expires <= js_sys::Date::now()
+    }
+}
+
+thread_local! {
+    static CURRENT: ArcRwSignal<Option<Session>> = ArcRwSignal::new(load());
+}
+
+/// The session signal: `None` when nobody is signed in.
+pub fn current() -> ArcRwSignal<Option<Session>> {
+    CURRENT.with(Clone::clone)
+}
+
+/// The signed-in person, reactively.
+pub fn identity() -> Option<Identity> {
+    current().with(|s| s.as_ref().map(|s| s.identity.clone()))
+}
+
+/// The bearer token to send, if the session is still valid (read without subscribing).
+pub fn token() -> Option<String> {
+    let session = current().get_untracked()?;
+    if session.expired() {
+        expired();
+        return None;
+    }
+    Some(session.token)
+}
+
+/// Signs in: remembers the session and tells every page.
+pub fn sign_in(session: Session) {
+    if let Some(storage) = storage()
+        && let Ok(text) = serde_json::to_string(&session)
+    {
+        // A full or disabled storage only costs the session surviving a reload.
+        let _ = storage.set_item(STORAGE_KEY, &text);
+    }
+    current().set(Some(session));
+}
+
+/// Signs out, or forgets a session the API no longer accepts.
+pub fn sign_out() {
+    if let Some(storage) = storage() {
+        let _ = storage.remove_item(STORAGE_KEY);
+    }
+    current().set(None);
+}
+
+/// The API answered 401: the token expired or was revoked.
+pub fn expired() {
+    if current().with_untracked(Option::is_some) {
+        sign_out();
+    }
+}
+
+fn load() -> Option<Session> {
+    let text = storage()?.get_item(STORAGE_KEY).ok()??;
+    let session: Session = serde_json::from_str(&text).ok()?;
+    (!session.expired()).then_some(session)
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
