@@ -93,6 +93,16 @@ pub async fn me() -> Result<Identity> {
     get("/api/v1/me").await
 }
 
+/// `GET /api/v1/me` with a token the portal does not keep yet: checks it before signing in with it.
+pub async fn me_with(token: &str) -> Result<Identity> {
+    let request = Request::get("/api/v1/me")
+        .header("accept", "application/json")
+        .header("authorization", &format!("Bearer {token}"))
+        .build()
+        .map_err(|e| Error::Network(e.to_string()))?;
+    fetch(request).await
+}
+
 /// `GET /api/v1/dev/users`: the demo people offered for sign-in when the API runs in dev mode.
 pub async fn dev_users() -> Result<DevUserList> {
     get("/api/v1/dev/users").await
@@ -137,15 +147,22 @@ fn authorized(builder: RequestBuilder) -> RequestBuilder {
     }
 }
 
+/// Sends a request carrying the session's token.
 async fn send<T: DeserializeOwned>(request: Request) -> Result<T> {
+    let answer = fetch(request).await;
+    if let Err(error) = &answer
+        && error.status() == Some(401)
+    {
+        // The token expired or was revoked: forget it, so the header offers sign-in again.
+        crate::session::expired();
+    }
+    answer
+}
+
+async fn fetch<T: DeserializeOwned>(request: Request) -> Result<T> {
     let response = request.send().await.map_err(|e| Error::Network(e.to_string()))?;
     if !response.ok() {
-        let error = error_from(response).await;
-        if error.status() == Some(401) {
-            // The token expired or was revoked: forget it, so the header offers sign-in again.
-            crate::session::expired();
-        }
-        return Err(error);
+        return Err(error_from(response).await);
     }
     let status = response.status();
     response.json().await.map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })

@@ -20,6 +20,7 @@ use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos::web_sys::{Element, HtmlElement};
+use leptos_router::components::Router;
 use meshport_frontend::api;
 use meshport_frontend::components::feedback::ErrorBanner;
 use meshport_frontend::components::product_card::{ProductCard, ProductList};
@@ -217,7 +218,7 @@ async fn explore_shows_loading_then_an_error_when_the_api_answers_with_something
     let root = container();
 
     // Act
-    let _view = mount_to(root.clone(), || view! { <Explore/> });
+    let _view = mount_to(root.clone(), || view! { <Router><Explore/></Router> });
 
     // Assert: the fallback goes in on the executor's first turn, long before the response arrives.
     leptos::task::tick().await;

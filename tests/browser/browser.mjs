@@ -37,3 +37,41 @@ export async function signIn(context, { user, teams = [], admin = false }) {
   await context.addInitScript((text) => localStorage.setItem('meshport.session', text), JSON.stringify(session));
   return session;
 }
+
+// A unique, valid product id / topic name for one test run.
+export function uniqueId(prefix) {
+  return `${prefix}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+// Creates a product (topic + Avro schema + metadata) through the API as an org admin, for journeys that need one of
+// their own. `overrides` is merged into the product. Answers the API's product.
+export async function createProduct({ id, domain = 'analytics', team = 'edge', overrides = {}, schema } = {}) {
+  const admin = await (await fetch(`${baseUrl}/api/v1/dev/token`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user: 'test-admin', admin: true }),
+  })).json();
+  const product = {
+    id, name: `Test product ${id}`, version: '1.0.0', domain,
+    owner: { team, contact: `${team}@acme.example` },
+    status: 'active',
+    description: { purpose: `Events of ${id}, made by a browser test` },
+    output_port: { topic: id, value_subject: `${id}-value`, schema_format: 'avro' },
+    quality: 'curated', sla: 'tier-2',
+    ...overrides,
+  };
+  const body = {
+    product,
+    topic: { partitions: 1 },
+    schema: schema ?? JSON.stringify({
+      type: 'record', name: 'Event', namespace: 'test',
+      fields: [{ name: 'id', type: 'string' }, { name: 'at', type: 'long' }],
+    }),
+  };
+  const response = await fetch(`${baseUrl}/api/v1/products/create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`create ${id} failed: ${response.status} ${await response.text()}`);
+  return response.json();
+}

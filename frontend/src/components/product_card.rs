@@ -32,11 +32,16 @@ pub fn ProductList(products: Vec<DataProduct>) -> impl IntoView {
 /// One product. Every text is rendered as a text node, never as HTML, so hostile names show as typed.
 #[component]
 pub fn ProductCard(product: DataProduct) -> impl IntoView {
-    let DataProduct { id, name, domain, owner, status, description, quality, sla, .. } = product;
+    let DataProduct { id, name, domain, owner, status, description, quality, sla, deprecation, .. } = product;
+    let sunset = deprecation.map(|d| {
+        view! { <p class="product-card__sunset" data-testid="product-sunset">"Sunset " {d.sunset}</p> }
+    });
     view! {
         <li class="product-card" data-testid="product-row" data-product-id=id.to_string()>
             <div class="product-card__head">
-                <h2 class="product-card__name" data-testid="product-name">{name}</h2>
+                <h2 class="product-card__name">
+                    <a href=format!("/products/{id}") data-testid="product-name">{name}</a>
+                </h2>
                 <span class=format!("badge badge--{}", status.as_str())>
                     <span class="visually-hidden">"Status: "</span>
                     <span data-testid="product-status">{status.as_str()}</span>
@@ -44,6 +49,7 @@ pub fn ProductCard(product: DataProduct) -> impl IntoView {
             </div>
             <p class="product-card__id"><code data-testid="product-id">{id.to_string()}</code></p>
             <p class="product-card__purpose" data-testid="product-purpose">{description.purpose}</p>
+            {sunset}
             <dl class="facts">
                 <div>
                     <dt>"Domain"</dt>

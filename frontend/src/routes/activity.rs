@@ -1,12 +1,83 @@
-//! Activity.
+//! Activity: the newest changes across the mesh, from the audit log.
 
 use leptos::prelude::*;
+use meshport_shared::mirror::{AuditAction, AuditEntry};
+
+use crate::api;
+use crate::components::feedback::{Empty, ErrorBanner, Loading};
+
+/// How many changes the page lists.
+const SHOWN: usize = 100;
 
 #[component]
 pub fn Activity() -> impl IntoView {
+    let activity = LocalResource::new(|| api::activity(SHOWN));
     view! {
-        <section aria-labelledby="page-title">
+        <section class="activity" aria-labelledby="page-title">
             <h1 id="page-title">"Activity"</h1>
+            <p class="lede">"What changed in the mesh, newest first: who did it, to which product, and when."</p>
+            <ErrorBoundary fallback=move |errors| view! {
+                <ErrorBanner errors>
+                    <button type="button" class="button" on:click=move |_| activity.refetch()>"Try again"</button>
+                </ErrorBanner>
+            }>
+                <Transition fallback=|| view! { <Loading what="recent changes"/> }>
+                    {move || Suspend::new(async move {
+                        activity.await.map(|activity| view! { <ActivityList entries=activity.items/> })
+                    })}
+                </Transition>
+            </ErrorBoundary>
         </section>
+    }
+}
+
+/// Audit entries as a feed; also used for one product's history.
+#[component]
+pub fn ActivityList(entries: Vec<AuditEntry>) -> impl IntoView {
+    if entries.is_empty() {
+        return view! { <Empty title="Nothing has changed yet">"Publishing a product is the first change."</Empty> }
+            .into_any();
+    }
+    let items = entries
+        .into_iter()
+        .map(|entry| {
+            let AuditEntry { at, actor, product, action, summary, .. } = entry;
+            let when = readable_time(&at);
+            view! {
+                <li class="change" data-testid="activity-item">
+                    <span class=format!("change__action change__action--{}", action.as_str())>{describe(action)}</span>
+                    <a class="change__product" href=format!("/products/{product}")>{product.to_string()}</a>
+                    <p class="change__summary">{summary}</p>
+                    <p class="change__meta">
+                        <span>{actor}</span>
+                        " · "
+                        <time datetime=at>{when}</time>
+                    </p>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ol class="changes" role="list" data-testid="activity">{items}</ol> }.into_any()
+}
+
+fn describe(action: AuditAction) -> &'static str {
+    match action {
+        AuditAction::Published => "Published",
+        AuditAction::Created => "Created",
+        AuditAction::Updated => "Updated",
+        AuditAction::SchemaEvolved => "Schema evolved",
+        AuditAction::Deprecated => "Deprecated",
+        AuditAction::Retired => "Retired",
+        AuditAction::Deleted => "Deleted",
+        AuditAction::TopicDeleted => "Topic deleted",
+        AuditAction::Synced => "Synced",
+    }
+}
+
+/// `2026-11-22T09:30:12.123Z` → `2026-11-22 09:30 UTC`: the minute is precise enough for a feed.
+fn readable_time(at: &str) -> String {
+    match (at.get(..10), at.get(11..16)) {
+        (Some(day), Some(minute)) => format!("{day} {minute} UTC"),
+        _ => at.to_owned(),
     }
 }

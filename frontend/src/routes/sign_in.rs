@@ -1,12 +1,170 @@
-//! Sign in.
+//! Sign in: as one of the demo people when the API runs in dev mode, or with an access token from the
+//! organisation's identity provider.
+//!
+//! After signing in the person goes back to where they were (`?next=/products/users`); only paths on this site are
+//! followed, so a crafted link cannot send them elsewhere.
 
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use meshport_shared::api::{DevTokenRequest, DevUser};
+
+use crate::api;
+use crate::components::feedback::Loading;
+use crate::session::{self, Session};
 
 #[component]
 pub fn SignIn() -> impl IntoView {
+    let next = StoredValue::new(use_query_map().with_untracked(|query| safe_next(query.get("next").as_deref())));
+    let users = LocalResource::new(api::dev_users);
+    let failure = RwSignal::new(None::<api::Error>);
+    let navigate = StoredValue::new_local(use_navigate());
+    let done = move |session: Session| {
+        session::sign_in(session);
+        navigate.with_value(|navigate| navigate(&next.get_value(), NavigateOptions::default()));
+    };
+
     view! {
-        <section aria-labelledby="page-title">
+        <section class="sign-in" aria-labelledby="page-title">
             <h1 id="page-title">"Sign in"</h1>
+            {move || session::identity().map(|who| view! {
+                <p class="notice" data-testid="already-signed-in">
+                    "You are signed in as " <strong>{who.name}</strong> ". Choose someone else below, or "
+                    <button type="button" class="link-button" on:click=|_| session::sign_out()>"sign out"</button>
+                    "."
+                </p>
+            })}
+            {move || failure.get().map(|error| view! {
+                <p class="notice notice--error" role="alert" data-testid="error-state">
+                    <code class="error-code" data-testid="error-code">{error.code().to_owned()}</code>
+                    " "
+                    {error.message()}
+                </p>
+            })}
+            <Transition fallback=|| view! { <Loading what="sign-in options"/> }>
+                {move || Suspend::new(async move {
+                    match users.await {
+                        Ok(list) => view! { <DemoPeople people=list.items failure done/> }.into_any(),
+                        // Dev mode is off: this organisation signs people in through its identity provider.
+                        Err(_) => view! { <TokenForm failure done/> }.into_any(),
+                    }
+                })}
+            </Transition>
         </section>
     }
+}
+
+/// Where to go after signing in: a path on this site, never another origin.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// The demo people of dev mode, one button each.
+#[component]
+fn DemoPeople(
+    people: Vec<DevUser>,
+    failure: RwSignal<Option<api::Error>>,
+    done: impl Fn(Session) + Copy + 'static,
+) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let choices = people
+        .into_iter()
+        .map(|person| {
+            let teams = match (person.admin, person.teams.is_empty()) {
+                (true, _) => "org admin: may change every product".to_owned(),
+                (false, true) => "no team".to_owned(),
+                (false, false) => {
+                    let names: Vec<&str> = person.teams.iter().map(|t| t.as_str()).collect();
+                    format!("team {}", names.join(", "))
+                }
+            };
+            let request = DevTokenRequest { user: person.user.clone(), teams: person.teams, admin: person.admin };
+            let on_click = move |_| {
+                let request = request.clone();
+                busy.set(true);
+                failure.set(None);
+                leptos::task::spawn_local(async move {
+                    match api::dev_token(&request).await {
+                        Ok(token) => done(token.into()),
+                        Err(error) => failure.set(Some(error)),
+                    }
+                    busy.set(false);
+                });
+            };
+            view! {
+                <li>
+                    <button type="button" class="person" disabled=move || busy.get()
+                        data-testid=format!("sign-in-as-{}", person.user) on:click=on_click>
+                        <span class="person__name">{person.name}</span>
+                        <span class="person__teams">{teams}</span>
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="lede">
+            "This Meshport runs in dev mode: pick a demo person. Each belongs to one team and may change that team's "
+            "products; everyone may read every product."
+        </p>
+        <ul class="people" role="list" data-testid="demo-people">{choices}</ul>
+    }
+}
+
+/// Sign-in with an access token the organisation's identity provider issued, checked by the API before it is kept.
+#[component]
+fn TokenForm(failure: RwSignal<Option<api::Error>>, done: impl Fn(Session) + Copy + 'static) -> impl IntoView {
+    let token = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let token = token.get_untracked().trim().to_owned();
+        if token.is_empty() {
+            return;
+        }
+        busy.set(true);
+        failure.set(None);
+        leptos::task::spawn_local(async move {
+            match api::me_with(&token).await {
+                Ok(identity) => {
+                    let expires_at = expiry(&token).unwrap_or_else(in_one_hour);
+                    done(Session { token, identity, expires_at });
+                }
+                Err(error) => failure.set(Some(error)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <p class="lede">
+            "Sign in with an access token from your organisation's identity provider (the OIDC issuer this "
+            "Meshport trusts). The portal keeps it in this browser until it expires."
+        </p>
+        <form class="token-form" on:submit=on_submit>
+            <label for="access-token">"Access token"</label>
+            <input id="access-token" type="password" autocomplete="off" spellcheck="false" required=true
+                data-testid="access-token" prop:value=move || token.get()
+                on:input=move |event| token.set(event_target_value(&event))/>
+            <button type="submit" class="button" disabled=move || busy.get()>"Sign in"</button>
+        </form>
+    }
+}
+
+/// The `exp` claim of a JWT, as RFC 3339; `None` when the token is not a readable JWT.
+fn expiry(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let mut base64 = payload.replace('-', "+").replace('_', "/");
+    while base64.len() % 4 != 0 {
+        base64.push('=');
+    }
+    let json = web_sys::window()?.atob(&base64).ok()?;
+    let exp = serde_json::from_str::<serde_json::Value>(&json).ok()?.get("exp")?.as_f64()?;
+    js_sys::Date::new(&(exp * 1000.0).into()).to_iso_string().as_string()
+}
+
+fn in_one_hour() -> String {
+    js_sys::Date::new(&(js_sys::Date::now() + 3_600_000.0).into()).to_iso_string().into()
 }

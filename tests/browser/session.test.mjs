@@ -1,0 +1,50 @@
+// Signing in and out, and the mesh's activity feed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, baseUrl, screenshot, signIn } from './browser.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('a person signs in as a demo user, sees their team in the header, and signs out', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  await page.goto(`${baseUrl}/sign-in?next=${encodeURIComponent('/activity')}`);
+  await page.getByTestId('sign-in-as-alice').click();
+  await page.waitForURL(/\/activity$/);
+  assert.equal(await page.getByTestId('signed-in-name').innerText(), 'Alice');
+  assert.equal(await page.getByTestId('signed-in-teams').innerText(), 'accounts');
+
+  // The session survives a reload.
+  await page.reload();
+  await page.getByTestId('signed-in').waitFor();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByTestId('sign-in-link').waitFor();
+  assert.equal(await page.evaluate(() => localStorage.getItem('meshport.session')), null);
+  assert.deepEqual(errors, []);
+});
+
+test('sign-in never sends a person to another site afterwards', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${baseUrl}/sign-in?next=${encodeURIComponent('//evil.example/')}`);
+  await page.getByTestId('sign-in-as-admin').click();
+  await page.waitForURL(`${baseUrl}/`);
+});
+
+test('the activity feed lists the newest changes with who made them', async () => {
+  const context = await browser.newContext();
+  await signIn(context, { user: 'dana', teams: ['edge'] });
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/activity`);
+  const items = page.getByTestId('activity-item');
+  await items.first().waitFor({ timeout: 30_000 });
+  assert.ok(await items.count() >= 3, 'the demo mesh published at least three products');
+  const text = await page.getByTestId('activity').innerText();
+  assert.match(text, /Published|Created/);
+  assert.match(text, /users/);
+  await screenshot(page, 'activity');
+});
