@@ -95,6 +95,7 @@ fn product(n: usize) -> DataProduct {
         sla: [SlaTier::Tier1, SlaTier::Tier2, SlaTier::Tier3][n % 3],
         support: vec![],
         personal_fields: vec![],
+        inputs: vec![],
         deprecation: None,
         revision: 0,
         created_at: "2026-11-22T00:00:00Z".into(),

@@ -116,6 +116,7 @@ fn users() -> DataProduct {
         sla: SlaTier::Tier1,
         support: vec![],
         personal_fields: vec!["email".into()],
+        inputs: vec![],
         deprecation: None,
         revision: 0,
         created_at: "2026-11-22T00:00:00Z".into(),

@@ -173,6 +173,7 @@ fn product(random: &mut Random, n: usize) -> DataProduct {
         sla: [SlaTier::Tier1, SlaTier::Tier2, SlaTier::Tier3][random.below(3)],
         support: vec![SupportChannel { kind: SupportKind::Chat, address: format!("#{team}") }],
         personal_fields: vec![],
+        inputs: vec![],
         deprecation: None,
         revision: 1,
         created_at: updated_at.clone(),

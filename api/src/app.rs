@@ -12,7 +12,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::{AuthStartError, Authenticator};
 use crate::catalog::{CatalogStore, DynamoStore, EmbeddedStore};
-use crate::config::{CatalogConfig, Config};
+use crate::config::{CatalogConfig, Config, PublicEndpoints};
 use crate::embed::EmbedSettings;
 use crate::kafka::{KafkaAdmin, KafkaError};
 use crate::registry::{RegistryClient, RegistryError};
@@ -29,6 +29,8 @@ pub struct AppState {
     pub timeout: Duration,
     pub embed: Arc<EmbedSettings>,
     pub auth: Authenticator,
+    /// Where consumers reach Kafka and the registry, shown on product pages.
+    pub public: Arc<PublicEndpoints>,
 }
 
 /// Why the application could not be built; dependencies being down is not one of them.
@@ -70,6 +72,7 @@ impl AppState {
             timeout: config.dependency_timeout,
             embed: Arc::new(config.embed.clone()),
             auth: Authenticator::new(&config.auth, config.dependency_timeout)?,
+            public: Arc::new(config.public.clone()),
         })
     }
 }

@@ -32,6 +32,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("MESHPORT_REGISTRY_URL", "http://127.0.0.1:8081", "schema registry base URL (Confluent REST API)"),
     ("MESHPORT_REGISTRY_BASIC_AUTH", "(none)", "`key:secret` for the registry's basic auth"),
+    (
+        "MESHPORT_PUBLIC_KAFKA_BOOTSTRAP",
+        "MESHPORT_KAFKA_BOOTSTRAP",
+        "Kafka bootstrap servers as consumers reach them, shown on product pages (never credentials)",
+    ),
+    (
+        "MESHPORT_PUBLIC_REGISTRY_URL",
+        "MESHPORT_REGISTRY_URL",
+        "schema registry URL as consumers reach it, shown on product pages (no credentials in it)",
+    ),
     ("MESHPORT_STATIC_DIR", "frontend/dist", "built portal served by the local server at `/` (skipped if missing)"),
     ("MESHPORT_POLICY_FILE", "(built-in policy)", "governance policy JSON file"),
     ("MESHPORT_DEPENDENCY_TIMEOUT_MS", "3000", "timeout of one call to Kafka, the registry or DynamoDB"),
@@ -93,6 +103,15 @@ pub struct Config {
     pub sync_interval: Option<Duration>,
     pub embed: EmbedSettings,
     pub auth: AuthSettings,
+    pub public: PublicEndpoints,
+}
+
+/// Where consumers reach Kafka and the registry, for product pages. They may differ from the API's own addresses
+/// (a private listener, a proxy), and never carry credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicEndpoints {
+    pub kafka_bootstrap: String,
+    pub registry_url: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -112,6 +131,7 @@ impl std::fmt::Debug for Config {
             .field("sync_interval", &self.sync_interval)
             .field("embed", &self.embed)
             .field("auth", &self.auth)
+            .field("public", &self.public)
             .finish_non_exhaustive()
     }
 }
@@ -195,12 +215,7 @@ impl Config {
         };
 
         let kafka_bootstrap = get("MESHPORT_KAFKA_BOOTSTRAP").unwrap_or_else(|| "127.0.0.1:9092".into());
-        if kafka_bootstrap
-            .split(',')
-            .any(|server| server.trim().rsplit_once(':').is_none_or(|(_, port)| port.parse::<u16>().is_err()))
-        {
-            return Err(error("MESHPORT_KAFKA_BOOTSTRAP", format!("`{kafka_bootstrap}` is not a list of host:port")));
-        }
+        check_bootstrap("MESHPORT_KAFKA_BOOTSTRAP", &kafka_bootstrap)?;
         let kafka_config = match get("MESHPORT_KAFKA_CONFIG") {
             None => Vec::new(),
             Some(raw) => parse_properties(&raw).map_err(|m| error("MESHPORT_KAFKA_CONFIG", m))?,
@@ -216,6 +231,21 @@ impl Config {
                 Some((key, secret)) if !key.is_empty() => Some((key.to_owned(), secret.to_owned())),
                 // The value is a secret: never echo it.
                 _ => return Err(error("MESHPORT_REGISTRY_BASIC_AUTH", "must look like `key:secret`")),
+            },
+        };
+
+        let public = PublicEndpoints {
+            kafka_bootstrap: match get("MESHPORT_PUBLIC_KAFKA_BOOTSTRAP") {
+                Some(servers) => {
+                    check_bootstrap("MESHPORT_PUBLIC_KAFKA_BOOTSTRAP", &servers)?;
+                    servers
+                }
+                None => kafka_bootstrap.clone(),
+            },
+            registry_url: match get("MESHPORT_PUBLIC_REGISTRY_URL") {
+                Some(url) => public_url(&url).map_err(|m| error("MESHPORT_PUBLIC_REGISTRY_URL", m))?,
+                // The API's own URL may carry basic-auth credentials: consumers see it without them.
+                None => without_credentials(&registry_url),
             },
         };
 
@@ -271,6 +301,7 @@ impl Config {
             sync_interval,
             embed,
             auth: AuthSettings::from_lookup(&get, lookup("AWS_LAMBDA_RUNTIME_API").is_some())?,
+            public,
         })
     }
 }
@@ -281,6 +312,46 @@ pub(crate) fn flag(variable: &'static str, value: Option<&str>) -> Result<bool, 
         None | Some("false" | "0" | "no") => Ok(false),
         Some("true" | "1" | "yes") => Ok(true),
         Some(other) => Err(error(variable, format!("`{other}` is not `true` or `false`"))),
+    }
+}
+
+fn check_bootstrap(variable: &'static str, servers: &str) -> Result<(), ConfigError> {
+    if servers
+        .split(',')
+        .any(|server| server.trim().rsplit_once(':').is_none_or(|(_, port)| port.parse::<u16>().is_err()))
+    {
+        return Err(error(variable, format!("`{servers}` is not a list of host:port")));
+    }
+    Ok(())
+}
+
+/// A URL shown to every reader: http(s) with a host, and no credentials, query or fragment. The value may hold a
+/// secret by mistake, so it is never echoed when it has credentials.
+fn public_url(raw: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(raw);
+    if raw.contains('@') || url.as_ref().is_ok_and(|url| !url.username().is_empty() || url.password().is_some()) {
+        return Err("must not contain credentials: consumers bring their own".into());
+    }
+    let url = url.map_err(|e| format!("`{raw}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("`{raw}` is not an http(s) URL with a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("`{raw}` must be a plain base URL, without query or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `url` without any `user:password@`; unchanged when it does not parse (it was checked to be http(s) already).
+fn without_credentials(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            // Both only fail for URLs that cannot have credentials, which then have none to remove.
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.as_str().trim_end_matches('/').to_owned()
+        }
+        Err(_) => url.trim_end_matches('/').to_owned(),
     }
 }
 
@@ -354,6 +425,38 @@ mod tests {
         assert_eq!(config.embed.portal_url, "http://127.0.0.1:8080");
         assert_eq!(config.embed.frame_ancestors, "'self'");
         assert!(!config.embed.public_cards, "cards need sign-in unless the organisation opens them");
+    }
+
+    #[test]
+    fn consumers_see_the_apis_own_addresses_unless_told_otherwise_and_never_credentials() {
+        let config = Config::from_lookup(|name| match name {
+            "MESHPORT_KAFKA_BOOTSTRAP" => Some("kafka-1:9092,kafka-2:9092".into()),
+            "MESHPORT_REGISTRY_URL" => Some("https://key:hunter2@registry.acme.example/".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(config.public.kafka_bootstrap, "kafka-1:9092,kafka-2:9092");
+        assert_eq!(config.public.registry_url, "https://registry.acme.example");
+
+        let vars = [
+            ("MESHPORT_PUBLIC_KAFKA_BOOTSTRAP", "kafka.acme.example:9094"),
+            ("MESHPORT_PUBLIC_REGISTRY_URL", "https://schemas.acme.example/"),
+        ];
+        let config = Config::from_lookup(|n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| (*v).to_owned()));
+        let public = config.unwrap().public;
+        assert_eq!(public.kafka_bootstrap, "kafka.acme.example:9094");
+        assert_eq!(public.registry_url, "https://schemas.acme.example");
+
+        check(&[("MESHPORT_PUBLIC_KAFKA_BOOTSTRAP", "kafka")], Err("MESHPORT_PUBLIC_KAFKA_BOOTSTRAP: `kafka` is not"));
+        check(&[("MESHPORT_PUBLIC_REGISTRY_URL", "registry:8081")], Err("MESHPORT_PUBLIC_REGISTRY_URL"));
+        let err = Config::from_lookup(|n| {
+            (n == "MESHPORT_PUBLIC_REGISTRY_URL").then(|| "https://key:hunter2@registry.acme.example".to_owned())
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "MESHPORT_PUBLIC_REGISTRY_URL: must not contain credentials: consumers bring their own"
+        );
     }
 
     #[test]

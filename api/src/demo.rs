@@ -82,6 +82,8 @@ struct Seed {
     limitations: &'static str,
     tags: &'static [&'static str],
     personal_fields: &'static [&'static str],
+    /// The demo products this one is derived from.
+    inputs: &'static [&'static str],
 }
 
 fn seeds() -> [Seed; 3] {
@@ -101,6 +103,7 @@ fn seeds() -> [Seed; 3] {
             limitations: "Email is personal data: masked in samples, and only for purposes covered by consent.",
             tags: &["users", "members", "pii"],
             personal_fields: &["email"],
+            inputs: &[],
         },
         Seed {
             id: "pageviews",
@@ -117,6 +120,7 @@ fn seeds() -> [Seed; 3] {
             limitations: "Raw clickstream: bots are not filtered and late events happen. Kept for 7 days.",
             tags: &["web", "clickstream"],
             personal_fields: &[],
+            inputs: &[],
         },
         Seed {
             id: "stocktrades",
@@ -133,6 +137,8 @@ fn seeds() -> [Seed; 3] {
             limitations: "Only trades executed by our own desk; no market data.",
             tags: &["trading", "finance"],
             personal_fields: &["account"],
+            // Trades are enriched with the customer's membership data: the demo's lineage edge.
+            inputs: &["users"],
         },
     ]
 }
@@ -270,6 +276,7 @@ fn product_of(seed: &Seed) -> Result<DataProduct, SeedError> {
         sla: seed.sla,
         support: vec![SupportChannel { kind: SupportKind::Chat, address: format!("#{}-data", seed.team) }],
         personal_fields: seed.personal_fields.iter().map(|f| (*f).to_owned()).collect(),
+        inputs: seed.inputs.iter().map(|id| ProductId::parse(*id)).collect::<Result<_, _>>().map_err(broken)?,
         deprecation: None,
         revision: 0,
         created_at: now.clone(),

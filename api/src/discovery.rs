@@ -1,15 +1,20 @@
-//! Discovery: the in-memory search index over the catalog, kept current by the catalog's generation.
+//! Discovery: the in-memory search index over the catalog, and the lineage graph, kept current by the catalog's
+//! generation.
 //!
 //! DynamoDB cannot search text, so every process (a local server, or each warm Lambda container) holds its own
 //! index. Before answering, it reads the catalog's generation (one GetItem); if a product changed anywhere since the
 //! index was built, it rebuilds from one paged Query of the products and one of the schema versions. A cold
 //! container pays that build once; a warm one pays one small read per search.
+//!
+//! Lineage comes from the same build: which products exist (to resolve and check `inputs`) and, reversed, which
+//! products list each one as an input (its downstream), so a product page never scans the catalog for them.
 
 use std::collections::HashMap;
 
-use meshport_shared::SchemaVersion;
+use meshport_shared::api::{Lineage, ProductRef};
 use meshport_shared::schema::SchemaField;
 use meshport_shared::search::{SearchPage, SearchQuery};
+use meshport_shared::{DataProduct, ProductId, SchemaVersion};
 use tokio::sync::RwLock;
 
 use crate::catalog::{CatalogStore, StoreError};
@@ -24,6 +29,10 @@ pub struct Discovery {
 struct Loaded {
     generation: u64,
     index: SearchIndex,
+    /// Every product, as lineage shows it.
+    refs: HashMap<ProductId, ProductRef>,
+    /// Product id -> the products listing it among their inputs, by id.
+    downstream: HashMap<ProductId, Vec<ProductRef>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,33 +45,65 @@ pub enum DiscoveryError {
 
 impl Discovery {
     pub async fn search(&self, catalog: &dyn CatalogStore, query: &SearchQuery) -> Result<SearchPage, DiscoveryError> {
+        Ok(self.with_current(catalog, |loaded| loaded.index.search(query)).await??)
+    }
+
+    /// `product`'s inputs (those that exist, in its order) and the products derived from it, by id.
+    pub async fn lineage(&self, catalog: &dyn CatalogStore, product: &DataProduct) -> Result<Lineage, StoreError> {
+        self.with_current(catalog, |loaded| Lineage {
+            inputs: product.inputs.iter().filter_map(|id| loaded.refs.get(id).cloned()).collect(),
+            downstream: loaded.downstream.get(&product.id).cloned().unwrap_or_default(),
+        })
+        .await
+    }
+
+    /// Which of `ids` name no product in the catalog, by position.
+    pub async fn unknown(&self, catalog: &dyn CatalogStore, ids: &[ProductId]) -> Result<Vec<usize>, StoreError> {
+        self.with_current(catalog, |loaded| {
+            ids.iter().enumerate().filter(|(_, id)| !loaded.refs.contains_key(*id)).map(|(i, _)| i).collect()
+        })
+        .await
+    }
+
+    /// Runs `read` on the index of the catalog's current generation, rebuilding it first if the catalog moved.
+    async fn with_current<T>(
+        &self,
+        catalog: &dyn CatalogStore,
+        read: impl FnOnce(&Loaded) -> T,
+    ) -> Result<T, StoreError> {
         let generation = catalog.generation().await?;
         {
             let loaded = self.loaded.read().await;
             if let Some(loaded) = loaded.as_ref().filter(|l| l.generation == generation) {
-                return Ok(loaded.index.search(query)?);
+                return Ok(read(loaded));
             }
         }
         let mut loaded = self.loaded.write().await;
         // Another request may have rebuilt it while this one waited for the lock.
-        if loaded.as_ref().is_none_or(|l| l.generation != generation) {
-            let index = build(catalog).await?;
-            *loaded = Some(Loaded { generation, index });
+        match loaded.as_ref() {
+            Some(current) if current.generation == generation => Ok(read(current)),
+            _ => Ok(read(loaded.insert(build(catalog, generation).await?))),
         }
-        let index = &loaded.as_ref().map(|l| &l.index).ok_or_else(|| StoreError::Unavailable("no index".into()))?;
-        Ok(index.search(query)?)
     }
 }
 
-async fn build(catalog: &dyn CatalogStore) -> Result<SearchIndex, StoreError> {
+async fn build(catalog: &dyn CatalogStore, generation: u64) -> Result<Loaded, StoreError> {
     let (products, versions) = tokio::try_join!(catalog.list_products(), catalog.all_schema_versions())?;
     let latest = latest_per_subject(versions);
     let mut index = SearchIndex::new();
+    let mut refs = HashMap::with_capacity(products.len());
+    let mut downstream: HashMap<ProductId, Vec<ProductRef>> = HashMap::new();
+    // Products come ordered by id, so each downstream list is too.
     for product in products {
+        let this = ProductRef::of(&product);
+        for input in &product.inputs {
+            downstream.entry(input.clone()).or_default().push(this.clone());
+        }
+        refs.insert(product.id.clone(), this);
         let names = latest.get(product.output_port.value_subject.as_str()).map(field_names).unwrap_or_default();
         index.upsert(product, names);
     }
-    Ok(index)
+    Ok(Loaded { generation, index, refs, downstream })
 }
 
 fn latest_per_subject(versions: Vec<SchemaVersion>) -> HashMap<String, SchemaVersion> {

@@ -681,6 +681,7 @@ mod tests {
             sla: SlaTier::Tier1,
             support: vec![],
             personal_fields: vec!["PERSONAL-FIELD-NOT-SHOWN".into()],
+            inputs: vec![],
             deprecation: None,
             revision: 3,
             created_at: "2026-11-01T00:00:00Z".into(),

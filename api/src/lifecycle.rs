@@ -72,6 +72,23 @@ async fn claims(state: &AppState, product: &DataProduct) -> Result<Vec<Violation
     Ok(violations)
 }
 
+/// Violations for inputs that name no product (`inputs[i]`), checked against the discovery index (current as of the
+/// catalog's generation) rather than one read per input. Naming itself is the policy's `circular_lineage`.
+async fn unknown_inputs(state: &AppState, product: &DataProduct) -> Result<Vec<Violation>, AppError> {
+    if product.inputs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let unknown = state.discovery.unknown(state.catalog.as_ref(), &product.inputs).await?;
+    Ok(unknown
+        .into_iter()
+        .filter(|&i| product.inputs[i] != product.id)
+        .map(|i| {
+            let message = format!("no data product `{}` to derive this one from", product.inputs[i]);
+            violation(ViolationCode::UnknownProduct, &format!("inputs[{i}]"), message)
+        })
+        .collect())
+}
+
 async fn existing(state: &AppState, id: &ProductId) -> Result<DataProduct, AppError> {
     state.catalog.get_product(id).await?.ok_or_else(|| AppError::NotFound(format!("no data product `{id}`")))
 }
@@ -159,6 +176,7 @@ pub async fn publish(state: &AppState, who: &Identity, mut product: DataProduct)
     let topic = state.kafka.topic(&product.output_port.topic).await?;
     let fact = schema_fact(state, &product.output_port.value_subject).await?;
     let mut violations = validate(&product, &state.policy, fact);
+    violations.extend(unknown_inputs(state, &product).await?);
     violations.extend(claims(state, &product).await?);
     if topic.is_none() {
         violations.insert(
@@ -237,6 +255,7 @@ pub async fn create(state: &AppState, who: &Identity, request: CreateRequest) ->
     require_change(who, &product)?;
     let mut violations = validate(&product, &state.policy, SchemaFact::Unknown);
     violations.extend(topic_settings_violations(&settings));
+    violations.extend(unknown_inputs(state, &product).await?);
     violations.extend(claims(state, &product).await?);
     let default_subject = SubjectName::value_of(&product.output_port.topic);
     if product.output_port.value_subject != default_subject {
@@ -374,6 +393,7 @@ pub async fn update(
         SchemaFact::Registered
     };
     violations.extend(validate(&product, &state.policy, fact));
+    violations.extend(unknown_inputs(state, &product).await?);
     if !violations.is_empty() {
         return Err(AppError::Validation(violations));
     }

@@ -1042,6 +1042,7 @@ mod tests {
             sla: spec.sla,
             support: vec![],
             personal_fields: vec![],
+            inputs: vec![],
             deprecation: None,
             revision: 0,
             created_at: String::new(),

@@ -197,6 +197,9 @@ async fn the_demo_mesh_is_seeded_and_keeps_producing_avro_events_in_the_confluen
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(seeded, 3, "users, pageviews and stocktrades are seeded");
+    let users: ProductDetail = app.product("users").await.json().await.unwrap();
+    let downstream: Vec<&str> = users.lineage.downstream.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(downstream, ["stocktrades"], "the demo's lineage edge: trades are enriched with users");
     let subjects = app.state.registry.subjects().await.unwrap();
     assert!(subjects.contains(&"clickstream.raw-value".to_owned()), "{subjects:?}");
     assert!(!subjects.contains(&"inventory.snapshots-value".to_owned()), "one unpublished topic has no schema");

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use meshport_api::kafka::NewTopic;
-use meshport_shared::api::{Activity, EvolveResponse, ProductDetail, PublishableTopic};
+use meshport_shared::api::{Activity, EvolveResponse, Lineage, ProductDetail, ProductRef, PublishableTopic};
 use meshport_shared::search::SearchPage;
 use meshport_shared::{
     ApiError, DataProduct, ErrorCode, HistoryKind, ProductStatus, Quality, SchemaFormat, TopicName, ViolationCode,
@@ -144,6 +144,101 @@ async fn publishing_a_topic_makes_a_product_whose_page_shows_topic_schema_and_hi
     assert_eq!(detail.history[0].actor, "dev:carol");
     assert!(detail.links.portal.ends_with(&format!("/products/{}", published.id)));
     assert!(detail.warnings.is_empty(), "{:?}", detail.warnings);
+    let consume = detail.consume;
+    assert_eq!(consume.bootstrap_servers, common::kafka_bootstrap(), "consumers use the API's Kafka by default");
+    assert!(consume.registry_url.starts_with("http://127.0.0.1:"), "{}", consume.registry_url);
+    assert_eq!(
+        (consume.topic, consume.value_subject),
+        (published.output_port.topic, published.output_port.value_subject)
+    );
+    assert_eq!((consume.key_subject, consume.format), (None, SchemaFormat::Avro));
+}
+
+#[tokio::test]
+async fn a_product_page_tells_consumers_the_public_addresses_when_they_differ() {
+    let app = TestApp::spawn(&[
+        ("MESHPORT_DEV_AUTH", "true".into()),
+        ("MESHPORT_PUBLIC_KAFKA_BOOTSTRAP", "kafka.acme.example:9094".into()),
+        ("MESHPORT_PUBLIC_REGISTRY_URL", "https://schemas.acme.example/".into()),
+    ])
+    .await;
+    let api = Api { app };
+    let published = api.published().await;
+
+    let detail: ProductDetail =
+        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", published.id), None).await;
+
+    assert_eq!(detail.consume.bootstrap_servers, "kafka.acme.example:9094");
+    assert_eq!(detail.consume.registry_url, "https://schemas.acme.example");
+}
+
+#[tokio::test]
+async fn lineage_links_a_derived_product_and_its_input_both_ways() {
+    let api = Api::spawn().await;
+    let source = api.published().await;
+    let topic = api.topic_with_schema("enriched").await;
+    let mut derived = product(topic.as_str(), "execution");
+    derived.inputs = vec![source.id.clone()];
+
+    let derived: DataProduct = api
+        .ok(Who::Owner, Method::POST, "/api/v1/products/publish", Some(serde_json::to_value(&derived).unwrap()))
+        .await;
+    let source_page: ProductDetail =
+        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", source.id), None).await;
+    let derived_page: ProductDetail =
+        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", derived.id), None).await;
+
+    assert_eq!(source_page.lineage, Lineage { inputs: vec![], downstream: vec![ProductRef::of(&derived)] });
+    assert_eq!(derived_page.lineage, Lineage { inputs: vec![ProductRef::of(&source)], downstream: vec![] });
+
+    // Dropping the input drops the edge from both pages.
+    let mut unlinked = derived.clone();
+    unlinked.inputs.clear();
+    let _: DataProduct = api
+        .ok(
+            Who::Owner,
+            Method::PUT,
+            &format!("/api/v1/products/{}", derived.id),
+            Some(serde_json::to_value(&unlinked).unwrap()),
+        )
+        .await;
+    let source_page: ProductDetail =
+        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", source.id), None).await;
+    assert!(source_page.lineage.downstream.is_empty(), "{:?}", source_page.lineage);
+}
+
+#[tokio::test]
+async fn inputs_must_name_other_products_that_exist() {
+    let api = Api::spawn().await;
+    let published = api.published().await;
+    let topic = api.topic_with_schema("derived").await;
+    let mut derived = product(topic.as_str(), "execution");
+    derived.inputs = vec!["no-such-product".parse().unwrap(), derived.id.clone(), published.id.clone()];
+    let mut updated = published.clone();
+    updated.inputs = vec![published.id.clone(), "gone".parse().unwrap()];
+
+    let (status, publish_error) = api
+        .error(Who::Owner, Method::POST, "/api/v1/products/publish", Some(serde_json::to_value(&derived).unwrap()))
+        .await;
+    let (_, update_error) = api
+        .error(
+            Who::Owner,
+            Method::PUT,
+            &format!("/api/v1/products/{}", published.id),
+            Some(serde_json::to_value(&updated).unwrap()),
+        )
+        .await;
+
+    assert_eq!((status, publish_error.code), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed));
+    assert_eq!(
+        codes(&publish_error),
+        [(ViolationCode::CircularLineage, "inputs[1]"), (ViolationCode::UnknownProduct, "inputs[0]")]
+    );
+    assert!(publish_error.details[1].message.contains("`no-such-product`"), "{:?}", publish_error.details);
+    assert_eq!(
+        codes(&update_error),
+        [(ViolationCode::CircularLineage, "inputs[0]"), (ViolationCode::UnknownProduct, "inputs[1]")]
+    );
 }
 
 #[tokio::test]

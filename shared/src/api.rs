@@ -136,6 +136,48 @@ pub struct ProductDetail {
     pub history: Vec<crate::mirror::AuditEntry>,
     /// Things a reader should know: the topic vanished, Kafka could not be asked for consumers...
     pub warnings: Vec<String>,
+    /// What a consumer needs to read the product: addresses, topic, subjects and format.
+    pub consume: ConsumeInfo,
+    /// The products this one is derived from, and those derived from it.
+    pub lineage: Lineage,
+}
+
+/// The facts a consumer's client configuration needs, for the portal's copy-ready snippets. Never credentials:
+/// each consumer brings their own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumeInfo {
+    /// Kafka bootstrap servers as consumers reach them (`MESHPORT_PUBLIC_KAFKA_BOOTSTRAP`).
+    pub bootstrap_servers: String,
+    /// The schema registry's URL as consumers reach it (`MESHPORT_PUBLIC_REGISTRY_URL`).
+    pub registry_url: String,
+    pub topic: crate::names::TopicName,
+    pub value_subject: crate::names::SubjectName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_subject: Option<crate::names::SubjectName>,
+    pub format: crate::product::SchemaFormat,
+}
+
+/// A product's place in the mesh's lineage: one step upstream and one step downstream.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lineage {
+    /// The products named in `inputs`, in that order; an input that no longer exists is left out.
+    pub inputs: Vec<ProductRef>,
+    /// The products that name this one among their inputs, by id.
+    pub downstream: Vec<ProductRef>,
+}
+
+/// Enough of another product to show and link it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductRef {
+    pub id: crate::names::ProductId,
+    pub name: String,
+    pub status: crate::product::ProductStatus,
+}
+
+impl ProductRef {
+    pub fn of(product: &DataProduct) -> Self {
+        Self { id: product.id.clone(), name: product.name.clone(), status: product.status }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -117,8 +117,12 @@ pub enum ViolationCode {
     Immutable,
     /// A schema change that breaks consumers at the subject's compatibility level.
     BreakingChange,
-    /// A replacement product that does not exist.
+    /// A replacement or input product that does not exist.
     UnknownProduct,
+    /// A product that names itself among its inputs.
+    CircularLineage,
+    /// The same input named twice.
+    DuplicateInput,
 }
 
 /// One broken rule: which field, and a sentence saying how to fix it.
@@ -228,6 +232,16 @@ pub fn validate(product: &DataProduct, policy: &GovernancePolicy, schema: Schema
     for (field, items) in [("personal_fields", &product.personal_fields), ("owner.members", &product.owner.members)] {
         if items.len() > MAX_LIST || items.iter().any(|i| i.chars().count() > MAX_ITEM) {
             push(C::TooLong, field, format!("at most {MAX_LIST} entries of at most {MAX_ITEM} characters"));
+        }
+    }
+    if product.inputs.len() > MAX_LIST {
+        push(C::TooLong, "inputs", format!("at most {MAX_LIST} input products"));
+    }
+    for (i, input) in product.inputs.iter().enumerate() {
+        if input == &product.id {
+            push(C::CircularLineage, &format!("inputs[{i}]"), "a product cannot be derived from itself".into());
+        } else if product.inputs[..i].contains(input) {
+            push(C::DuplicateInput, &format!("inputs[{i}]"), format!("`{input}` is listed more than once"));
         }
     }
     let support_too_long = product.support.iter().any(|s| s.address.chars().count() > MAX_ITEM);
@@ -388,6 +402,7 @@ mod tests {
             sla: SlaTier::Tier1,
             support: vec![],
             personal_fields: vec![],
+            inputs: vec![],
             deprecation: None,
             revision: 0,
             created_at: String::new(),
@@ -493,6 +508,21 @@ mod tests {
             },
             SchemaFact::Registered,
             &[(ViolationCode::TooLong, "personal_fields"), (ViolationCode::TooLong, "owner.members")],
+        );
+    }
+
+    #[test]
+    fn inputs_are_capped_never_the_product_itself_and_never_repeated() {
+        let id = |s: &str| ProductId::parse(s).unwrap();
+        check(
+            |p| p.inputs = vec![id("pageviews"), id("users"), id("pageviews")],
+            SchemaFact::Registered,
+            &[(ViolationCode::CircularLineage, "inputs[1]"), (ViolationCode::DuplicateInput, "inputs[2]")],
+        );
+        check(
+            |p| p.inputs = (0..101).map(|n| id(&format!("p{n}"))).collect(),
+            SchemaFact::Registered,
+            &[(ViolationCode::TooLong, "inputs")],
         );
     }
 

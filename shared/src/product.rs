@@ -28,6 +28,10 @@ pub struct DataProduct {
     /// Schema field paths (`customer.email`) that hold personal data and are masked in samples.
     #[serde(default)]
     pub personal_fields: Vec<String>,
+    /// The products this one is derived from (ODPS input ports): its lineage upstream. Each must exist, and a
+    /// product never lists itself.
+    #[serde(default)]
+    pub inputs: Vec<ProductId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecation: Option<Deprecation>,
     /// Increases on every stored change; writers send the revision they read to detect lost updates.

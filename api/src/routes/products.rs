@@ -5,11 +5,11 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use meshport_shared::api::{
-    Activity, CreateRequest, DeprecateRequest, EvolveRequest, EvolveResponse, ProductDetail, ProductLinks,
+    Activity, ConsumeInfo, CreateRequest, DeprecateRequest, EvolveRequest, EvolveResponse, ProductDetail, ProductLinks,
     PublishableTopic, RetireRequest, SchemaDetail, VersionSummary,
 };
 use meshport_shared::search::{SearchPage, SearchQuery};
-use meshport_shared::{DataProduct, DomainName, GovernancePolicy, ProductId, SubjectName};
+use meshport_shared::{DataProduct, DomainName, GovernancePolicy, ProductId, SchemaVersion, SubjectName};
 use serde::Deserialize;
 
 use super::AppError;
@@ -46,10 +46,11 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
         return Err(AppError::NotFound(format!("no data product `{id}`")));
     };
     let subject = product.output_port.value_subject.as_str().to_owned();
-    let (topic, versions, history) = tokio::try_join!(
+    let (topic, versions, history, lineage) = tokio::try_join!(
         state.catalog.topic(&product.output_port.topic),
         state.catalog.schema_versions(&subject),
         state.catalog.product_history(&id, HISTORY_ON_PAGE),
+        state.discovery.lineage(state.catalog.as_ref(), &product),
     )?;
     let mut warnings = Vec::new();
     match &topic {
@@ -59,21 +60,34 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
         None => warnings.push(format!("topic `{}` has not been synced yet", product.output_port.topic)),
         Some(_) => {}
     }
-    let schema = versions.last().map(|latest| SchemaDetail {
-        subject: latest.subject.clone(),
-        version: latest.version,
-        id: latest.id,
-        format: latest.format,
-        schema: latest.schema.clone(),
-        fields: crate::schema::fields(&latest.schema).unwrap_or_default(),
-    });
+    let schema = versions.last().map(schema_detail);
     if schema.is_none() {
         warnings.push(format!("no version of `{subject}` is in the mirror yet"));
     }
     let consumers = topic.as_ref().map(|t| t.consumers.clone()).unwrap_or_default();
     let links = links(&state, &id);
     let versions = versions.iter().map(|v| VersionSummary { version: v.version, id: v.id }).collect();
-    Ok(Json(ProductDetail { product, topic, schema, versions, consumers, links, history, warnings }))
+    let consume = ConsumeInfo {
+        bootstrap_servers: state.public.kafka_bootstrap.clone(),
+        registry_url: state.public.registry_url.clone(),
+        topic: product.output_port.topic.clone(),
+        value_subject: product.output_port.value_subject.clone(),
+        key_subject: product.output_port.key_subject.clone(),
+        format: product.output_port.schema_format,
+    };
+    Ok(Json(ProductDetail { product, topic, schema, versions, consumers, links, history, warnings, consume, lineage }))
+}
+
+/// A mirrored schema version with its fields read for people (none when the schema cannot be read as Avro).
+fn schema_detail(version: &SchemaVersion) -> SchemaDetail {
+    SchemaDetail {
+        subject: version.subject.clone(),
+        version: version.version,
+        id: version.id,
+        format: version.format,
+        schema: version.schema.clone(),
+        fields: crate::schema::fields(&version.schema).unwrap_or_default(),
+    }
 }
 
 fn links(state: &AppState, id: &ProductId) -> ProductLinks {

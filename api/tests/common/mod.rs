@@ -69,6 +69,7 @@ pub fn product(id: &str, domain: &str) -> DataProduct {
         sla: SlaTier::Tier2,
         support: vec![],
         personal_fields: vec![],
+        inputs: vec![],
         deprecation: None,
         revision: 0,
         created_at: "2026-11-22T00:00:00Z".into(),
