@@ -20,6 +20,14 @@ use crate::kafka::{KafkaError, NewTopic, TopicInfo};
 use crate::registry::{RegistryError, VersionRef};
 use crate::routes::AppError;
 
+/// Whether a write is carried out, or only checked: a dry run runs every check a real call runs (authorization,
+/// policy, topic and subject, claims) and answers what would be stored, but changes nothing and records nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    Apply,
+    DryRun,
+}
+
 /// How long a product replaced by a new major version stays before its sunset, in days.
 const MAJOR_VERSION_SUNSET_DAYS: i64 = 90;
 
@@ -156,7 +164,12 @@ async fn mirror(state: &AppState, topic: Option<&TopicInfo>, subject: &SubjectNa
 
 /// Turns an existing topic into a product. The topic must exist and every policy rule hold; all violations are
 /// returned at once. A draft left by an interrupted create can be published this way too.
-pub async fn publish(state: &AppState, who: &Identity, mut product: DataProduct) -> Result<DataProduct, AppError> {
+pub async fn publish(
+    state: &AppState,
+    who: &Identity,
+    mut product: DataProduct,
+    run: Run,
+) -> Result<DataProduct, AppError> {
     require_change(who, &product)?;
     let draft = match state.catalog.get_product(&product.id).await? {
         Some(stored) if stored.status == ProductStatus::Draft => {
@@ -199,6 +212,10 @@ pub async fn publish(state: &AppState, who: &Identity, mut product: DataProduct)
     product.deprecation = None;
     product.created_at = draft.as_ref().map_or_else(|| at.clone(), |d| d.created_at.clone());
     product.updated_at = at;
+    if run == Run::DryRun {
+        product.revision = draft.as_ref().map_or(1, |d| d.revision + 1);
+        return Ok(product);
+    }
     let summary = format!("published topic `{}` as a data product", product.output_port.topic);
     let stored = commit(state, who, product, draft.as_ref(), AuditAction::Published, summary).await?;
     mirror(state, topic.as_ref(), &stored.output_port.value_subject).await;
@@ -249,8 +266,15 @@ fn topic_configs(settings: &TopicSettings) -> BTreeMap<String, String> {
 
 /// Creates the topic, registers the schema and publishes the product, as one operation. The product is stored as
 /// a draft first, so it is never invisible: each later step that fails undoes the steps before it and removes the
-/// draft; if only the final activation fails, the draft stays visible, holding topic and schema, for a retry.
-pub async fn create(state: &AppState, who: &Identity, request: CreateRequest) -> Result<DataProduct, AppError> {
+/// draft; if only the final activation fails, the draft stays visible, holding topic and schema, for a publish to
+/// finish. A draft whose topic is gone (its undo could not remove it) is taken over by the next create of its
+/// owners.
+pub async fn create(
+    state: &AppState,
+    who: &Identity,
+    request: CreateRequest,
+    run: Run,
+) -> Result<DataProduct, AppError> {
     let CreateRequest { mut product, topic: settings, schema } = request;
     require_change(who, &product)?;
     let mut violations = validate(&product, &state.policy, SchemaFact::Unknown);
@@ -275,6 +299,8 @@ pub async fn create(state: &AppState, who: &Identity, request: CreateRequest) ->
             "schema",
             format!("the schema is not valid Avro: {e}"),
         ));
+    } else {
+        violations.extend(subject_violations(state, &product.output_port.value_subject, &schema, &product).await?);
     }
     let topic_name = product.output_port.topic.clone();
     if state.kafka.topic(&topic_name).await?.is_some() {
@@ -287,18 +313,38 @@ pub async fn create(state: &AppState, who: &Identity, request: CreateRequest) ->
     if !violations.is_empty() {
         return Err(AppError::Validation(violations));
     }
-    if state.catalog.get_product(&product.id).await?.is_some() {
-        return Err(AppError::Conflict(format!("data product `{}` exists already", product.id)));
-    }
+    let previous = match state.catalog.get_product(&product.id).await? {
+        // A draft whose create failed halfway: its owners may start again (its topic is gone, checked above).
+        Some(draft) if draft.status == ProductStatus::Draft => {
+            require_change(who, &draft)?;
+            Some(draft)
+        }
+        Some(_) => return Err(AppError::Conflict(format!("data product `{}` exists already", product.id))),
+        None => None,
+    };
 
-    // Step 1: the draft, visible from now on.
     let at = now();
-    product.status = ProductStatus::Draft;
     product.deprecation = None;
     product.created_at = at.clone();
     product.updated_at = at;
-    let draft =
-        commit(state, who, product, None, AuditAction::Created, "creating topic, schema and product".into()).await?;
+    if run == Run::DryRun {
+        product.status = ProductStatus::Active;
+        // The draft, then its activation.
+        product.revision = previous.as_ref().map_or(0, |d| d.revision) + 2;
+        return Ok(product);
+    }
+
+    // Step 1: the draft, visible from now on.
+    product.status = ProductStatus::Draft;
+    let draft = commit(
+        state,
+        who,
+        product,
+        previous.as_ref(),
+        AuditAction::Created,
+        "creating topic, schema and product".into(),
+    )
+    .await?;
 
     // Step 2: the topic.
     let spec = NewTopic {
@@ -336,6 +382,32 @@ pub async fn create(state: &AppState, who: &Identity, request: CreateRequest) ->
     let topic = state.kafka.topic(&topic_name).await.ok().flatten();
     mirror(state, topic.as_ref(), &subject).await;
     Ok(stored)
+}
+
+/// A create registers its schema on a subject that may hold versions already (an earlier topic of that name left
+/// them): the schema must then be compatible with them, or the create would fail halfway.
+async fn subject_violations(
+    state: &AppState,
+    subject: &SubjectName,
+    schema: &str,
+    product: &DataProduct,
+) -> Result<Vec<Violation>, AppError> {
+    match state.registry.versions(subject.as_str()).await {
+        Ok(versions) if !versions.is_empty() => {}
+        Ok(_) | Err(RegistryError::SubjectNotFound(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    }
+    let verdict =
+        state.registry.check_compatibility(subject.as_str(), schema, product.output_port.schema_format).await?;
+    if verdict.is_compatible {
+        return Ok(Vec::new());
+    }
+    let mut message =
+        format!("subject `{subject}` holds versions already, and this schema is not compatible with them");
+    if !verdict.messages.is_empty() {
+        message = format!("{message}: {}", verdict.messages.join("; "));
+    }
+    Ok(vec![violation(ViolationCode::BreakingChange, "schema", message)])
 }
 
 /// Removes the draft of a create that failed, recording why.
@@ -532,7 +604,8 @@ async fn new_major_version(
     product.output_port.value_subject = SubjectName::value_of(&topic);
     product.output_port.topic = topic;
     product.revision = 0;
-    let successor = create(state, who, CreateRequest { product, topic: settings, schema: schema.to_owned() }).await?;
+    let request = CreateRequest { product, topic: settings, schema: schema.to_owned() };
+    let successor = create(state, who, request, Run::Apply).await?;
 
     let sunset = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(MAJOR_VERSION_SUNSET_DAYS));
     let sunset = sunset.map(|d| d.to_string()).unwrap_or_default();

@@ -5,6 +5,7 @@ mod body;
 mod embed;
 mod health;
 mod products;
+mod schemas;
 
 use axum::Json;
 use axum::Router;
@@ -40,6 +41,8 @@ pub fn api_router(state: AppState) -> Router {
         .route("/v1/products/{id}/sample", get(products::sample))
         .route("/v1/domains/{domain}/publishable-topics", get(products::publishable))
         .route("/v1/activity", get(products::activity))
+        .route("/v1/schemas/check", post(schemas::check))
+        .route("/v1/subjects/{subject}", get(schemas::subject))
         .route("/v1/sync", post(products::sync))
         .merge(auth::router(&state.auth))
         .fallback(not_found)
@@ -71,6 +74,9 @@ pub enum AppError {
     /// A write lost a race or collides with what exists.
     #[error("{0}")]
     Conflict(String),
+    /// A schema text that cannot be read in its format.
+    #[error("{0}")]
+    InvalidSchema(String),
     #[error("the product breaks {} governance rule(s)", .0.len())]
     Validation(Vec<Violation>),
     /// A schema change refused because it breaks consumers; each breaking change is a detail.
@@ -97,6 +103,7 @@ impl AppError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             Self::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed),
+            Self::InvalidSchema(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidSchema),
             Self::Incompatible { .. } => (StatusCode::CONFLICT, ErrorCode::IncompatibleSchema),
             Self::Store(StoreError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::CatalogUnavailable),
             Self::Store(StoreError::Conflict { .. }) => (StatusCode::CONFLICT, ErrorCode::Conflict),

@@ -6,7 +6,9 @@ mod common;
 use std::collections::BTreeMap;
 
 use meshport_api::kafka::NewTopic;
-use meshport_shared::api::{Activity, EvolveResponse, Lineage, ProductDetail, ProductRef, PublishableTopic};
+use meshport_shared::api::{
+    Activity, EvolveResponse, Lineage, ProductDetail, ProductRef, PublishableTopic, SchemaCheck, SchemaDetail,
+};
 use meshport_shared::search::SearchPage;
 use meshport_shared::{
     ApiError, DataProduct, ErrorCode, HistoryKind, ProductStatus, Quality, SchemaFormat, TopicName, ViolationCode,
@@ -330,8 +332,7 @@ async fn a_create_with_an_invalid_schema_is_refused_before_anything_is_made() {
 }
 
 #[tokio::test]
-async fn a_create_whose_schema_the_registry_refuses_removes_the_topic_and_the_draft() {
-    // The registry refuses a second, incompatible schema for a subject that exists already: a fault in step 3.
+async fn a_create_on_a_subject_whose_versions_the_schema_breaks_is_refused_before_anything_is_made() {
     let api = Api::spawn().await;
     let id = unique("clash");
     api.app.state.registry.register(&format!("{id}-value"), ORDER_V1, SchemaFormat::Avro).await.unwrap();
@@ -339,11 +340,11 @@ async fn a_create_whose_schema_the_registry_refuses_removes_the_topic_and_the_dr
     let (status, error) =
         api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_BREAKING))).await;
 
-    assert_eq!((status, error.code), (StatusCode::CONFLICT, ErrorCode::Conflict));
-    assert!(api.app.state.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none(), "topic undone");
-    assert!(api.app.state.catalog.get_product(&id.parse().unwrap()).await.unwrap().is_none(), "draft undone");
-    let history = api.app.state.catalog.product_history(&id.parse().unwrap(), 10).await.unwrap();
-    assert_eq!(history[0].action.as_str(), "deleted", "the undo is on record: {history:?}");
+    assert_eq!((status, error.code), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed));
+    assert_eq!(codes(&error), [(ViolationCode::BreakingChange, "schema")]);
+    assert!(error.details[0].message.contains(&format!("`{id}-value` holds versions")), "{}", error.details[0].message);
+    assert!(api.app.state.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none(), "no topic");
+    assert!(api.app.state.catalog.product_history(&id.parse().unwrap(), 10).await.unwrap().is_empty(), "no audit");
 }
 
 #[tokio::test]
@@ -736,4 +737,94 @@ async fn an_update_cannot_point_a_product_at_another_subject() {
 
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(codes(&error), [(ViolationCode::Immutable, "output_port")]);
+}
+
+#[tokio::test]
+async fn a_schema_is_checked_into_fields_or_refused_saying_what_is_wrong() {
+    let api = Api::spawn().await;
+    let check = |format: &str, schema: &str| json!({"format": format, "schema": schema});
+
+    let fields: SchemaCheck =
+        api.ok(Who::Anonymous, Method::POST, "/api/v1/schemas/check", Some(check("avro", ORDER_V1))).await;
+    let (status, error) = api
+        .error(Who::Anonymous, Method::POST, "/api/v1/schemas/check", Some(check("avro", r#"{"type": "recrod"}"#)))
+        .await;
+    let json_schema: SchemaCheck = api
+        .ok(Who::Anonymous, Method::POST, "/api/v1/schemas/check", Some(check("json", r#"{"type": "object"}"#)))
+        .await;
+    let (bad_format, _) =
+        api.error(Who::Anonymous, Method::POST, "/api/v1/schemas/check", Some(check("xml", "<a/>"))).await;
+
+    let names: Vec<&str> = fields.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["id", "cents"]);
+    assert_eq!((status, error.code), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidSchema));
+    assert!(error.message.contains("not a valid Avro schema"), "{}", error.message);
+    assert!(json_schema.fields.is_empty());
+    assert_eq!(bad_format, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_subjects_latest_mirrored_version_is_served_for_previews() {
+    let api = Api::spawn().await;
+    let topic = api.topic_with_schema("preview").await;
+    meshport_api::sync::run_once(&api.app.state).await.unwrap();
+
+    let detail: SchemaDetail =
+        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/subjects/{topic}-value"), None).await;
+    let (status, error) =
+        api.error(Who::Anonymous, Method::GET, &format!("/api/v1/subjects/{}-value", unique("none")), None).await;
+
+    assert_eq!((detail.subject, detail.version), (format!("{topic}-value"), 1));
+    assert_eq!(detail.fields.len(), 2);
+    assert_eq!((status, error.code), (StatusCode::NOT_FOUND, ErrorCode::NotFound));
+}
+
+#[tokio::test]
+async fn a_dry_run_publish_checks_everything_and_changes_nothing() {
+    let api = Api::spawn().await;
+    let topic = api.topic_with_schema("dry").await;
+    let body = serde_json::to_value(product(topic.as_str(), "execution")).unwrap();
+    let mut bad = product(&unique("ghost"), "execution");
+    bad.name.clear();
+    let bad = serde_json::to_value(&bad).unwrap();
+    let path = "/api/v1/products/publish?dry_run=true";
+
+    let response = api.call(Who::Owner, Method::POST, path, Some(body.clone())).await;
+    let status = response.status();
+    let would_be: DataProduct = response.json().await.unwrap();
+    let (_, dry_error) = api.error(Who::Owner, Method::POST, path, Some(bad.clone())).await;
+    let (_, real_error) = api.error(Who::Owner, Method::POST, "/api/v1/products/publish", Some(bad)).await;
+    let (anonymous, _) = api.error(Who::Anonymous, Method::POST, path, Some(body.clone())).await;
+    let (other_team, _) = api.error(Who::OtherTeam, Method::POST, path, Some(body)).await;
+
+    assert_eq!(status, StatusCode::OK, "a dry run stores nothing, so nothing is created");
+    assert_eq!((would_be.status, would_be.revision), (ProductStatus::Active, 1));
+    assert_eq!(dry_error, real_error, "the same violations as a real call");
+    assert_eq!((anonymous, other_team), (StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN));
+    assert!(api.app.state.catalog.get_product(&would_be.id).await.unwrap().is_none(), "nothing stored");
+    assert!(api.app.state.catalog.product_history(&would_be.id, 10).await.unwrap().is_empty(), "nothing audited");
+}
+
+#[tokio::test]
+async fn a_dry_run_create_checks_everything_and_makes_no_topic_schema_or_product() {
+    let api = Api::spawn().await;
+    let id = unique("dry-create");
+    let taken = api.published().await;
+    let mut clash = create_body(&unique("clash"), "");
+    clash["product"]["output_port"] = serde_json::to_value(&taken.output_port).unwrap();
+    let path = "/api/v1/products/create?dry_run=true";
+
+    let would_be: DataProduct = api.ok(Who::Owner, Method::POST, path, Some(create_body(&id, ORDER_V1))).await;
+    let (status, dry_error) = api.error(Who::Owner, Method::POST, path, Some(clash.clone())).await;
+    let (_, real_error) = api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(clash)).await;
+
+    assert_eq!((would_be.id.as_str(), would_be.status), (id.as_str(), ProductStatus::Active));
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(dry_error, real_error, "the same violations as a real call");
+    assert!(codes(&dry_error).contains(&(ViolationCode::TopicExists, "output_port.topic")), "{dry_error:?}");
+    assert!(codes(&dry_error).contains(&(ViolationCode::RequiredFieldMissing, "schema")), "{dry_error:?}");
+    assert!(api.app.state.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none(), "no topic");
+    assert!(api.app.state.registry.versions(&format!("{id}-value")).await.is_err(), "no schema registered");
+    assert!(api.app.state.catalog.get_product(&would_be.id).await.unwrap().is_none(), "no product");
+    assert!(api.app.state.catalog.product_history(&would_be.id, 10).await.unwrap().is_empty(), "nothing audited");
 }

@@ -23,6 +23,8 @@ pub enum ErrorCode {
     IdentityProviderUnavailable,
     /// A schema change refused because it breaks consumers.
     IncompatibleSchema,
+    /// A schema text that cannot be read in its format (`POST /api/v1/schemas/check`).
+    InvalidSchema,
     Internal,
 }
 
@@ -40,6 +42,7 @@ impl ErrorCode {
             Self::KafkaUnavailable => "kafka_unavailable",
             Self::RegistryUnavailable => "registry_unavailable",
             Self::IncompatibleSchema => "incompatible_schema",
+            Self::InvalidSchema => "invalid_schema",
             Self::IdentityProviderUnavailable => "identity_provider_unavailable",
             Self::Internal => "internal",
         }
@@ -201,6 +204,22 @@ pub struct ProductLinks {
     pub portal: String,
     pub embed: String,
     pub badge: String,
+}
+
+/// `POST /api/v1/schemas/check`: is this schema text readable, and what fields does it declare? The portal's forms
+/// ask as people type or upload a schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaCheckRequest {
+    pub format: crate::product::SchemaFormat,
+    pub schema: String,
+}
+
+/// The answer to a readable schema: its fields as the product page shows them. Only Avro schemas are read into
+/// fields; a JSON schema is checked to be JSON, a Protobuf file to be non-empty, and both answer no fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaCheck {
+    pub fields: Vec<crate::schema::SchemaField>,
 }
 
 /// `GET /api/v1/domains/{domain}/publishable-topics`: topics not yet products.

@@ -6,10 +6,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use meshport_shared::api::{
     Activity, ConsumeInfo, CreateRequest, DeprecateRequest, EvolveRequest, EvolveResponse, ProductDetail, ProductLinks,
-    PublishableTopic, RetireRequest, SchemaDetail, VersionSummary,
+    PublishableTopic, RetireRequest, VersionSummary,
 };
 use meshport_shared::search::{SearchPage, SearchQuery};
-use meshport_shared::{DataProduct, DomainName, GovernancePolicy, ProductId, SchemaVersion, SubjectName};
+use meshport_shared::{DataProduct, DomainName, GovernancePolicy, ProductId, SubjectName};
 use serde::Deserialize;
 
 use super::AppError;
@@ -17,6 +17,7 @@ use super::body::Body;
 use crate::app::AppState;
 use crate::auth::SignedIn;
 use crate::discovery::DiscoveryError;
+use crate::lifecycle::Run;
 use crate::registry::CompatibilityLevel;
 use crate::sync::SyncReport;
 use crate::{lifecycle, sync};
@@ -60,7 +61,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
         None => warnings.push(format!("topic `{}` has not been synced yet", product.output_port.topic)),
         Some(_) => {}
     }
-    let schema = versions.last().map(schema_detail);
+    let schema = versions.last().map(super::schemas::schema_detail);
     if schema.is_none() {
         warnings.push(format!("no version of `{subject}` is in the mirror yet"));
     }
@@ -76,18 +77,6 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
         format: product.output_port.schema_format,
     };
     Ok(Json(ProductDetail { product, topic, schema, versions, consumers, links, history, warnings, consume, lineage }))
-}
-
-/// A mirrored schema version with its fields read for people (none when the schema cannot be read as Avro).
-fn schema_detail(version: &SchemaVersion) -> SchemaDetail {
-    SchemaDetail {
-        subject: version.subject.clone(),
-        version: version.version,
-        id: version.id,
-        format: version.format,
-        schema: version.schema.clone(),
-        fields: crate::schema::fields(&version.schema).unwrap_or_default(),
-    }
 }
 
 fn links(state: &AppState, id: &ProductId) -> ProductLinks {
@@ -186,22 +175,46 @@ pub async fn sample(
     Ok(Json(crate::sample::sample(&state, &product, limit).await?))
 }
 
-/// `POST /api/v1/products/publish`: an existing topic becomes a product.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DryRun {
+    #[serde(default)]
+    dry_run: bool,
+}
+
+impl DryRun {
+    fn run(query: Result<Query<Self>, axum::extract::rejection::QueryRejection>) -> Result<Run, AppError> {
+        let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+        Ok(if query.dry_run { Run::DryRun } else { Run::Apply })
+    }
+}
+
+/// 201 with the stored product, or 200 with the product a dry run would have stored.
+fn written(run: Run, product: DataProduct) -> (StatusCode, Json<DataProduct>) {
+    let status = if run == Run::DryRun { StatusCode::OK } else { StatusCode::CREATED };
+    (status, Json(product))
+}
+
+/// `POST /api/v1/products/publish?dry_run=`: an existing topic becomes a product.
 pub async fn publish(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
+    query: Result<Query<DryRun>, axum::extract::rejection::QueryRejection>,
     Body(product): Body<DataProduct>,
 ) -> Result<(StatusCode, Json<DataProduct>), AppError> {
-    Ok((StatusCode::CREATED, Json(lifecycle::publish(&state, &who, product).await?)))
+    let run = DryRun::run(query)?;
+    Ok(written(run, lifecycle::publish(&state, &who, product, run).await?))
 }
 
-/// `POST /api/v1/products/create`: topic, schema and product in one step.
+/// `POST /api/v1/products/create?dry_run=`: topic, schema and product in one step.
 pub async fn create(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
+    query: Result<Query<DryRun>, axum::extract::rejection::QueryRejection>,
     Body(request): Body<CreateRequest>,
 ) -> Result<(StatusCode, Json<DataProduct>), AppError> {
-    Ok((StatusCode::CREATED, Json(lifecycle::create(&state, &who, request).await?)))
+    let run = DryRun::run(query)?;
+    Ok(written(run, lifecycle::create(&state, &who, request, run).await?))
 }
 
 /// `PUT /api/v1/products/{id}`: new metadata. The revision read comes in `If-Match` or in the body's `revision`.
