@@ -1,12 +1,156 @@
-//! Data product.
+//! The product page (`/products/:id`): everything a consumer needs to decide on a data product and start reading
+//! it, from the one `GET /api/v1/products/{id}` answer, with the parts that ask more of the cluster (a sample, a
+//! schema diff) loaded on demand.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use meshport_shared::api::ProductDetail;
+
+use crate::components::feedback::{ErrorBanner, Loading};
+
+pub mod copy;
+pub mod fetch;
+pub mod overview;
+pub mod schema;
+
+use overview::{DescriptionText, ProductFacts, ProductHeader, Warnings};
+use schema::SchemaTable;
+
+/// What the tab says when no product is shown.
+const PORTAL_TITLE: &str = "Meshport";
 
 #[component]
 pub fn Product() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let detail = LocalResource::new(move || {
+        let id = id();
+        async move { fetch::product(&id).await }
+    });
+    // The tab is named after the product, so a reader with many tabs open finds it again.
+    Effect::new(move |_| {
+        let title = detail.with(|loaded| match loaded {
+            Some(Ok(detail)) => Some(detail.product.name.clone()),
+            Some(Err(error)) if error.status() == Some(404) => Some("Data product not found".to_owned()),
+            _ => None,
+        });
+        if let Some(title) = title {
+            document().set_title(&title);
+        }
+    });
+    on_cleanup(|| document().set_title(PORTAL_TITLE));
     view! {
-        <section aria-labelledby="page-title">
-            <h1 id="page-title">"Data product"</h1>
+        <ErrorBoundary fallback=move |errors| {
+            view! {
+                <ErrorBanner errors>
+                    <button type="button" class="button" on:click=move |_| detail.refetch()>
+                        "Try again"
+                    </button>
+                </ErrorBanner>
+            }
+        }>
+            <Transition fallback=|| {
+                view! {
+                    // As tall as a page's first screen, so the footer does not jump when the product arrives.
+                    <div class="product-loading">
+                        <Loading what="the data product"/>
+                    </div>
+                }
+            }>
+                {move || Suspend::new(async move {
+                    match detail.await {
+                        Ok(detail) => Ok(view! { <ProductView detail/> }.into_any()),
+                        Err(error) if error.status() == Some(404) => Ok(view! { <ProductNotFound/> }.into_any()),
+                        Err(error) => Err(error),
+                    }
+                })}
+            </Transition>
+        </ErrorBoundary>
+    }
+}
+
+/// The whole page for one product, from what the API answered.
+#[component]
+pub fn ProductView(detail: ProductDetail) -> impl IntoView {
+    let ProductDetail { product, schema, warnings, .. } = detail;
+    let personal_fields = product.personal_fields.clone();
+    let product_id = product.id.to_string();
+    let description = product.description.clone();
+    let schema = match schema {
+        Some(schema) => view! { <SchemaTable schema personal_fields/> }.into_any(),
+        None => view! {
+            <p class="muted" data-testid="schema-missing">
+                "No version of the value schema is in the catalog yet: it appears after the next sync."
+            </p>
+        }
+        .into_any(),
+    };
+    view! {
+        <article class="product" data-testid="product-page" data-product-id=product_id>
+            <ProductHeader product=product.clone()/>
+            <Warnings warnings/>
+            <div class="product__layout">
+                <div class="product__main">
+                    <Section id="product-about" title="About">
+                        <DescriptionText description/>
+                    </Section>
+                    <Section id="product-schema" title="Schema">{schema}</Section>
+                </div>
+                <aside class="product__side" aria-label="Facts">
+                    <Section id="product-governance" title="Ownership and trust">
+                        <ProductFacts product/>
+                    </Section>
+                </aside>
+            </div>
+        </article>
+    }
+}
+
+/// The answer for an id no product has: a page of its own rather than an error.
+#[component]
+fn ProductNotFound() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    view! {
+        <section class="not-found" data-testid="product-not-found" aria-labelledby="page-title">
+            <h1 id="page-title">"Data product not found"</h1>
+            <p>
+                "No data product has the id "
+                <code>{id}</code>
+                ". It may have been renamed, or the link has a typo. "
+                <a href="/">"Explore the data products"</a>
+                " instead."
+            </p>
         </section>
+    }
+}
+
+/// One titled part of the page; its id is the anchor the page's contents link to.
+#[component]
+fn Section(id: &'static str, title: &'static str, children: Children) -> impl IntoView {
+    let heading = format!("{id}-title");
+    let labelled_by = heading.clone();
+    view! {
+        <section class="product-section" id=id aria-labelledby=labelled_by data-testid=id>
+            <h2 id=heading class="product-section__title">{title}</h2>
+            {children()}
+        </section>
+    }
+}
+
+/// A moment from the API (RFC 3339), shown to the minute in UTC, with the exact value for machines.
+#[component]
+pub fn When(at: String) -> impl IntoView {
+    let shown = minutes(&at);
+    view! { <time datetime=at>{shown}</time> }
+}
+
+/// `2024-05-01T12:34:56.789Z` → `2024-05-01 12:34 UTC`; anything else is shown as it came.
+fn minutes(at: &str) -> String {
+    let utc = at.ends_with('Z') || at.ends_with("+00:00");
+    match (at.get(..10), at.get(10..11), at.get(11..16)) {
+        (Some(day), Some("T"), Some(time)) if utc => format!("{day} {time} UTC"),
+        _ if at.is_empty() => "unknown".to_owned(),
+        _ => at.to_owned(),
     }
 }

@@ -1,0 +1,338 @@
+//! The product page's parts, rendered from hand-made `ProductDetail` answers into a real headless Chromium.
+//!
+//! Run from the repo root, after `eval "$(bash scripts/frontend-tools.sh)"`:
+//!
+//! ```text
+//! CHROMEDRIVER=/usr/bin/chromedriver cargo test -p meshport-frontend --target wasm32-unknown-unknown --test product
+//! ```
+
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
+use leptos::web_sys::{Element, HtmlElement};
+use meshport_frontend::routes::product::ProductView;
+use meshport_frontend::routes::product::overview::{DescriptionText, ProductHeader};
+use meshport_frontend::routes::product::schema::SchemaTable;
+use meshport_shared::api::ProductDetail;
+use serde_json::{Value, json};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SCRIPT: &str = "<script>alert(1)</script>";
+const IMG: &str = "\"><img src=x onerror=alert(1)>";
+
+/// The product page's answer for a product like the demo's `users`, as JSON, so tests can change any part of it.
+fn detail_json() -> Value {
+    json!({
+        "product": {
+            "id": "users",
+            "name": "Users",
+            "version": "1.2.0",
+            "domain": "membership",
+            "owner": { "team": "accounts", "contact": "accounts@acme.example" },
+            "status": "active",
+            "description": {
+                "purpose": "Everyone who signed up, with their plan",
+                "usage": "Read it as a table keyed by user id.",
+                "limitations": "Email is personal data."
+            },
+            "tags": ["users", "pii"],
+            "output_port": {
+                "topic": "membership.users",
+                "value_subject": "membership.users-value",
+                "schema_format": "avro"
+            },
+            "quality": "authoritative",
+            "sla": "tier-1",
+            "personal_fields": ["email", "address.street"],
+            "revision": 3,
+            "created_at": "2026-01-02T03:04:05Z",
+            "updated_at": "2026-02-03T04:05:06.789Z"
+        },
+        "topic": {
+            "name": "membership.users",
+            "partitions": 3,
+            "replication_factor": 1,
+            "configs": { "cleanup.policy": "compact" },
+            "history": { "kind": "compacted" },
+            "present": true,
+            "synced_at": "2026-02-03T04:05:06Z",
+            "consumers": []
+        },
+        "schema": {
+            "subject": "membership.users-value",
+            "version": 2,
+            "id": 7,
+            "format": "avro",
+            "schema": "{\"type\":\"record\",\"name\":\"User\",\"fields\":[]}",
+            "fields": [
+                { "name": "userid", "path": "userid", "type_name": "string", "doc": "Stable user id.", "optional": false },
+                { "name": "email", "path": "email", "type_name": "string", "doc": "Contact address.",
+                  "optional": true, "default": null },
+                { "name": "address", "path": "address", "type_name": "record Address", "optional": false, "fields": [
+                    { "name": "street", "path": "address.street", "type_name": "string", "optional": false },
+                    { "name": "geo", "path": "address.geo", "type_name": "record Geo", "optional": true,
+                      "default": null, "fields": [
+                        { "name": "lat", "path": "address.geo.lat", "type_name": "double", "optional": false }
+                    ] }
+                ] }
+            ]
+        },
+        "versions": [ { "version": 1, "id": 5 }, { "version": 2, "id": 7 } ],
+        "consumers": [
+            { "group": "billing", "partitions": [ { "partition": 0, "committed": 42 }, { "partition": 1, "committed": 7, "lag": 3 } ] }
+        ],
+        "links": {
+            "portal": "https://mesh.acme.example/products/users",
+            "embed": "https://mesh.acme.example/embed/products/users",
+            "badge": "https://mesh.acme.example/badge/products/users/status.svg"
+        },
+        "history": [
+            { "id": "2026-02-03T04:05:06Z-a", "at": "2026-02-03T04:05:06Z", "actor": "alice", "product": "users",
+              "action": "updated", "summary": "description changed" }
+        ],
+        "warnings": []
+    })
+}
+
+fn detail(json: Value) -> ProductDetail {
+    serde_json::from_value(json).expect("the test answer is a valid ProductDetail")
+}
+
+/// A fresh container in the page, so tests never see each other's output.
+fn container() -> HtmlElement {
+    let document = document();
+    let div: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+fn find(root: &Element, test_id: &str) -> Option<Element> {
+    root.query_selector(&format!("[data-testid='{test_id}']")).unwrap()
+}
+
+fn text_of(root: &Element, test_id: &str) -> String {
+    find(root, test_id).unwrap_or_else(|| panic!("no [data-testid='{test_id}']")).text_content().unwrap_or_default()
+}
+
+/// Every element with this tag name under `root`, in document order (`*` for all).
+fn tagged(root: &Element, tag: &str) -> Vec<Element> {
+    let found = root.get_elements_by_tag_name(tag);
+    (0..found.length()).filter_map(|i| found.item(i)).collect()
+}
+
+/// Every element with this `data-testid` under `root`, in document order.
+fn all(root: &Element, test_id: &str) -> Vec<Element> {
+    tagged(root, "*").into_iter().filter(|e| e.get_attribute("data-testid").as_deref() == Some(test_id)).collect()
+}
+
+/// The dotted paths of the schema rows on screen, in order.
+fn schema_paths(root: &Element) -> Vec<String> {
+    all(root, "schema-field").iter().filter_map(|row| row.get_attribute("data-path")).collect()
+}
+
+/// The row of one field path.
+fn schema_row(root: &Element, path: &str) -> Element {
+    root.query_selector(&format!("[data-testid='schema-field'][data-path='{path}']"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("no schema row for `{path}`"))
+}
+
+fn toggle_of(root: &Element, path: &str) -> HtmlElement {
+    find(&schema_row(root, path), "schema-toggle").expect("a record has a toggle").unchecked_into()
+}
+
+/// Lets the reactive system apply what a click changed.
+async fn settle() {
+    leptos::task::tick().await;
+}
+
+#[wasm_bindgen_test]
+fn the_header_shows_the_name_status_and_identity() {
+    // Arrange
+    let root = container();
+    let product = detail(detail_json()).product;
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <ProductHeader product/> });
+
+    // Assert
+    assert_eq!(text_of(&root, "product-title"), "Users");
+    assert_eq!(text_of(&root, "product-status"), "active");
+    assert_eq!(text_of(&root, "product-id"), "users");
+    assert_eq!(text_of(&root, "product-version"), "1.2.0");
+    assert!(find(&root, "deprecation").is_none(), "an active product has no lifecycle notice");
+}
+
+#[wasm_bindgen_test]
+fn a_deprecated_product_shows_its_sunset_and_links_its_replacement() {
+    // Arrange
+    let root = container();
+    let mut json = detail_json();
+    json["product"]["status"] = json!("deprecated");
+    json["product"]["deprecation"] =
+        json!({ "sunset": "2026-12-31", "replacement": "users.v2", "message": "Moved to the v2 schema." });
+    let product = detail(json).product;
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <ProductHeader product/> });
+
+    // Assert
+    assert_eq!(text_of(&root, "product-status"), "deprecated");
+    let notice = find(&root, "deprecation").expect("a deprecated product says so");
+    assert_eq!(text_of(&notice, "sunset"), "2026-12-31");
+    let replacement = find(&notice, "replacement-link").expect("the replacement is linked");
+    assert_eq!(replacement.get_attribute("href").as_deref(), Some("/products/users.v2"));
+    assert_eq!(replacement.text_content().as_deref(), Some("users.v2"));
+    assert!(notice.text_content().unwrap().contains("Moved to the v2 schema."));
+}
+
+#[wasm_bindgen_test]
+fn the_schema_table_shows_each_fields_type_presence_default_and_doc() {
+    // Arrange
+    let root = container();
+    let schema = detail(detail_json()).schema.unwrap();
+
+    // Act
+    let _view =
+        mount_to(root.clone(), move || view! { <SchemaTable schema personal_fields=vec!["email".to_owned()]/> });
+
+    // Assert: nested records start closed.
+    assert_eq!(schema_paths(&root), ["userid", "email", "address"]);
+    let email = schema_row(&root, "email");
+    assert_eq!(text_of(&email, "schema-field-name"), "email");
+    assert_eq!(text_of(&email, "schema-field-type"), "string");
+    assert_eq!(text_of(&email, "schema-field-presence"), "optional");
+    assert_eq!(text_of(&email, "schema-field-default"), "null");
+    assert_eq!(text_of(&email, "schema-field-doc"), "Contact address.");
+    assert!(email.text_content().unwrap().contains("personal data"));
+    let userid = schema_row(&root, "userid");
+    assert_eq!(text_of(&userid, "schema-field-presence"), "required");
+    assert!(find(&userid, "schema-field-default").is_none(), "a field without a default shows none");
+    assert!(find(&userid, "schema-toggle").is_none(), "only records open");
+    assert_eq!(text_of(&root, "schema-version"), "2");
+}
+
+#[wasm_bindgen_test]
+async fn a_nested_record_opens_and_closes_with_its_button() {
+    // Arrange
+    let root = container();
+    let schema = detail(detail_json()).schema.unwrap();
+    let _view = mount_to(root.clone(), move || view! { <SchemaTable schema/> });
+    let toggle = toggle_of(&root, "address");
+    assert_eq!(toggle.tag_name(), "BUTTON", "a real button, so Enter and Space work");
+    assert_eq!(toggle.get_attribute("type").as_deref(), Some("button"));
+    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("false"));
+    assert!(toggle.text_content().unwrap().contains("Fields of address"), "the button has a name");
+
+    // Act: open the record.
+    toggle.click();
+    settle().await;
+
+    // Assert: its fields follow it, and its own nested record is closed.
+    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("true"));
+    assert_eq!(schema_paths(&root), ["userid", "email", "address", "address.street", "address.geo"]);
+    assert_eq!(schema_row(&root, "address.geo").get_attribute("data-depth").as_deref(), Some("1"));
+
+    // Act: open the inner record, then close the outer one.
+    toggle_of(&root, "address.geo").click();
+    settle().await;
+    assert_eq!(schema_paths(&root).last().map(String::as_str), Some("address.geo.lat"));
+    toggle.click();
+    settle().await;
+
+    // Assert
+    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("false"));
+    assert_eq!(schema_paths(&root), ["userid", "email", "address"]);
+}
+
+#[wasm_bindgen_test]
+async fn open_all_and_close_all_reach_every_depth() {
+    // Arrange
+    let root = container();
+    let schema = detail(detail_json()).schema.unwrap();
+    let _view = mount_to(root.clone(), move || view! { <SchemaTable schema/> });
+
+    // Act
+    find(&root, "schema-expand-all").unwrap().unchecked_into::<HtmlElement>().click();
+    settle().await;
+
+    // Assert
+    assert_eq!(schema_paths(&root), ["userid", "email", "address", "address.street", "address.geo", "address.geo.lat"]);
+    find(&root, "schema-collapse-all").unwrap().unchecked_into::<HtmlElement>().click();
+    settle().await;
+    assert_eq!(schema_paths(&root), ["userid", "email", "address"]);
+}
+
+#[wasm_bindgen_test]
+fn a_description_with_markup_is_shown_as_text() {
+    // Arrange
+    let root = container();
+    let mut json = detail_json();
+    json["product"]["description"] =
+        json!({ "purpose": SCRIPT, "usage": IMG, "limitations": format!("{SCRIPT}{IMG}") });
+    let description = detail(json).product.description;
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <DescriptionText description/> });
+
+    // Assert
+    assert_eq!(text_of(&root, "product-purpose"), SCRIPT);
+    assert_eq!(text_of(&root, "product-usage"), IMG);
+    assert_eq!(text_of(&root, "product-limitations"), format!("{SCRIPT}{IMG}"));
+    assert!(root.query_selector("script, img").unwrap().is_none(), "markup must not become elements");
+}
+
+#[wasm_bindgen_test]
+fn every_text_a_team_wrote_renders_as_text_on_the_whole_page() {
+    // Arrange: markup everywhere a team or the API puts free text.
+    let root = container();
+    let mut json = detail_json();
+    json["product"]["name"] = json!(SCRIPT);
+    json["product"]["description"] = json!({ "purpose": IMG, "usage": SCRIPT, "limitations": IMG });
+    json["product"]["tags"] = json!([SCRIPT]);
+    json["product"]["owner"]["contact"] = json!(IMG);
+    json["schema"]["fields"][0]["doc"] = json!(SCRIPT);
+    json["history"][0]["summary"] = json!(IMG);
+    json["warnings"] = json!([SCRIPT]);
+    let detail = detail(json);
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <ProductView detail/> });
+
+    // Assert
+    assert_eq!(text_of(&root, "product-title"), SCRIPT);
+    assert_eq!(text_of(&root, "product-purpose"), IMG);
+    assert_eq!(text_of(&root, "product-contact"), IMG);
+    assert_eq!(text_of(&root, "warning"), SCRIPT);
+    assert!(root.query_selector("script, img").unwrap().is_none(), "markup must not become elements");
+    assert!(
+        tagged(&root, "a").iter().all(|a| !a
+            .get_attribute("href")
+            .unwrap_or_default()
+            .to_lowercase()
+            .contains("javascript:")),
+        "no link runs script"
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_page_lists_the_apis_warnings() {
+    // Arrange
+    let root = container();
+    let mut json = detail_json();
+    json["warnings"] = json!(["topic `membership.users` has not been synced yet"]);
+    let detail = detail(json);
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <ProductView detail/> });
+
+    // Assert
+    assert_eq!(text_of(&root, "warning"), "topic `membership.users` has not been synced yet");
+    assert_eq!(text_of(&root, "product-team"), "accounts");
+    assert_eq!(
+        find(&root, "product-contact").unwrap().query_selector("a").unwrap().unwrap().get_attribute("href").as_deref(),
+        Some("mailto:accounts@acme.example")
+    );
+}
