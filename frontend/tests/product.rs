@@ -92,7 +92,18 @@ fn detail_json() -> Value {
             { "id": "2026-02-03T04:05:06Z-a", "at": "2026-02-03T04:05:06Z", "actor": "alice", "product": "users",
               "action": "updated", "summary": "description changed" }
         ],
-        "warnings": []
+        "warnings": [],
+        "consume": {
+            "bootstrap_servers": "kafka-1.acme.example:9092,kafka-2.acme.example:9092",
+            "registry_url": "https://registry.acme.example",
+            "topic": "membership.users",
+            "value_subject": "membership.users-value",
+            "format": "avro"
+        },
+        "lineage": {
+            "inputs": [ { "id": "signups", "name": "Sign-ups", "status": "active" } ],
+            "downstream": [ { "id": "stocktrades", "name": "Stock trades", "status": "active" } ]
+        }
     })
 }
 
