@@ -9,11 +9,13 @@
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
-use leptos::web_sys::{Element, HtmlElement};
+use leptos::web_sys::{Element, HtmlElement, HtmlSelectElement};
 use meshport_frontend::routes::product::ProductView;
 use meshport_frontend::routes::product::overview::{DescriptionText, ProductHeader};
 use meshport_frontend::routes::product::schema::SchemaTable;
-use meshport_shared::api::ProductDetail;
+use meshport_frontend::routes::product::versions::{ChangeList, SchemaVersions};
+use meshport_shared::api::{ProductDetail, VersionSummary};
+use meshport_shared::schema::SchemaChange;
 use serde_json::{Value, json};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -157,6 +159,36 @@ fn toggle_of(root: &Element, path: &str) -> HtmlElement {
 /// Lets the reactive system apply what a click changed.
 async fn settle() {
     leptos::task::tick().await;
+}
+
+/// Resolves after `ms` milliseconds, so requests and the reactive system can make progress meanwhile.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Waits up to five seconds for an element with `test_id` to appear under `root`.
+async fn eventually(root: &Element, test_id: &str) -> Element {
+    for _ in 0..100 {
+        if let Some(found) = find(root, test_id) {
+            return found;
+        }
+        sleep(50).await;
+    }
+    panic!("[data-testid='{test_id}'] did not appear within 5 seconds");
+}
+
+fn click(root: &Element, test_id: &str) {
+    find(root, test_id)
+        .unwrap_or_else(|| panic!("no [data-testid='{test_id}']"))
+        .unchecked_into::<HtmlElement>()
+        .click();
+}
+
+fn versions(numbers: &[i32]) -> Vec<VersionSummary> {
+    numbers.iter().map(|&version| VersionSummary { version, id: version * 10 }).collect()
 }
 
 #[wasm_bindgen_test]
@@ -346,4 +378,90 @@ fn the_page_lists_the_apis_warnings() {
         find(&root, "product-contact").unwrap().query_selector("a").unwrap().unwrap().get_attribute("href").as_deref(),
         Some("mailto:accounts@acme.example")
     );
+}
+
+#[wasm_bindgen_test]
+fn a_single_version_says_there_is_nothing_to_compare() {
+    // Arrange
+    let root = container();
+
+    // Act
+    let _view =
+        mount_to(root.clone(), || view! { <SchemaVersions product_id="users".to_owned() versions=versions(&[1])/> });
+
+    // Assert
+    assert_eq!(all(&root, "schema-version-item").len(), 1);
+    assert!(find(&root, "diff-unavailable").is_some());
+    assert!(find(&root, "diff-form").is_none());
+}
+
+#[wasm_bindgen_test]
+fn versions_are_listed_newest_first_and_the_comparison_starts_with_the_last_step() {
+    // Arrange
+    let root = container();
+
+    // Act
+    let _view = mount_to(
+        root.clone(),
+        || view! { <SchemaVersions product_id="users".to_owned() versions=versions(&[1, 2, 3])/> },
+    );
+
+    // Assert
+    let listed: Vec<_> =
+        all(&root, "schema-version-item").iter().filter_map(|item| item.get_attribute("data-version")).collect();
+    assert_eq!(listed, ["3", "2", "1"]);
+    assert!(all(&root, "schema-version-item")[0].text_content().unwrap().contains("latest"));
+    let from: HtmlSelectElement = find(&root, "diff-from").unwrap().unchecked_into();
+    let to: HtmlSelectElement = find(&root, "diff-to").unwrap().unchecked_into();
+    assert_eq!((from.value(), to.value()), ("2".to_owned(), "3".to_owned()));
+}
+
+#[wasm_bindgen_test]
+async fn a_comparison_the_api_cannot_answer_shows_the_error_with_its_code() {
+    // Arrange: the test runner's web server stands in for the API and has no diff route.
+    let root = container();
+    let _view =
+        mount_to(root.clone(), || view! { <SchemaVersions product_id="users".to_owned() versions=versions(&[1, 2])/> });
+
+    // Act
+    click(&root, "diff-compare");
+
+    // Assert
+    let banner = eventually(&root, "error-state").await;
+    assert_eq!(text_of(&banner, "error-code"), "unexpected_response");
+    assert!(find(&root, "schema-diff").is_none());
+}
+
+#[wasm_bindgen_test]
+fn a_change_list_puts_breaking_changes_first_and_counts_them() {
+    // Arrange
+    let root = container();
+    let changes: Vec<SchemaChange> = serde_json::from_value(json!([
+        { "kind": "field_added", "path": "nickname", "description": "field `nickname` was added with a default", "breaking": false },
+        { "kind": "field_removed", "path": "email", "description": format!("field `email` was removed {SCRIPT}"), "breaking": true }
+    ]))
+    .unwrap();
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <ChangeList from=1 to=2 changes/> });
+
+    // Assert
+    assert_eq!(text_of(&root, "schema-diff-summary"), "2 changes from version 1 to version 2, 1 breaking.");
+    let items = all(&root, "schema-change");
+    assert_eq!(items[0].get_attribute("data-breaking").as_deref(), Some("true"));
+    assert!(items[0].text_content().unwrap().contains(SCRIPT), "descriptions are text");
+    assert!(items[1].text_content().unwrap().contains("compatible"));
+    assert!(root.query_selector("script").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+fn identical_versions_say_there_is_no_difference() {
+    // Arrange
+    let root = container();
+
+    // Act
+    let _view = mount_to(root.clone(), || view! { <ChangeList from=2 to=3 changes=Vec::new()/> });
+
+    // Assert
+    assert_eq!(text_of(&root, "schema-diff-summary"), "No differences from version 2 to version 3.");
 }

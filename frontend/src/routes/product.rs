@@ -2,19 +2,23 @@
 //! it, from the one `GET /api/v1/products/{id}` answer, with the parts that ask more of the cluster (a sample, a
 //! schema diff) loaded on demand.
 
+use leptos::error::Errors;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use meshport_shared::api::ProductDetail;
 
+use crate::api;
 use crate::components::feedback::{ErrorBanner, Loading};
 
 pub mod copy;
 pub mod fetch;
 pub mod overview;
 pub mod schema;
+pub mod versions;
 
 use overview::{DescriptionText, ProductFacts, ProductHeader, Warnings};
 use schema::SchemaTable;
+use versions::SchemaVersions;
 
 /// What the tab says when no product is shown.
 const PORTAL_TITLE: &str = "Meshport";
@@ -72,9 +76,10 @@ pub fn Product() -> impl IntoView {
 /// The whole page for one product, from what the API answered.
 #[component]
 pub fn ProductView(detail: ProductDetail) -> impl IntoView {
-    let ProductDetail { product, schema, warnings, .. } = detail;
+    let ProductDetail { product, schema, versions, warnings, .. } = detail;
     let personal_fields = product.personal_fields.clone();
     let product_id = product.id.to_string();
+    let page_id = product_id.clone();
     let description = product.description.clone();
     let schema = match schema {
         Some(schema) => view! { <SchemaTable schema personal_fields/> }.into_any(),
@@ -86,7 +91,7 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
         .into_any(),
     };
     view! {
-        <article class="product" data-testid="product-page" data-product-id=product_id>
+        <article class="product" data-testid="product-page" data-product-id=page_id>
             <ProductHeader product=product.clone()/>
             <Warnings warnings/>
             <div class="product__layout">
@@ -94,7 +99,10 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
                     <Section id="product-about" title="About">
                         <DescriptionText description/>
                     </Section>
-                    <Section id="product-schema" title="Schema">{schema}</Section>
+                    <Section id="product-schema" title="Schema">
+                        {schema}
+                        <SchemaVersions product_id=product_id.clone() versions/>
+                    </Section>
                 </div>
                 <aside class="product__side" aria-label="Facts">
                     <Section id="product-governance" title="Ownership and trust">
@@ -153,4 +161,12 @@ fn minutes(at: &str) -> String {
         _ if at.is_empty() => "unknown".to_owned(),
         _ => at.to_owned(),
     }
+}
+
+/// One failed request, shown like the page's own errors: its stable code, its message, and what to do next.
+#[component]
+fn Problem(error: api::Error, children: Children) -> impl IntoView {
+    let mut errors = Errors::default();
+    errors.insert_with_default_key(error);
+    view! { <ErrorBanner errors=ArcRwSignal::new(errors)>{children()}</ErrorBanner> }
 }
