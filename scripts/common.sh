@@ -101,10 +101,14 @@ start_api() {
   wait_for_http "http://127.0.0.1:$port/api/health" "meshport API" "$logfile"
 }
 
-# wait_for_products URL COUNT LOG: polls the product list until the catalog holds at least COUNT products.
+# wait_for_products URL COUNT LOG: polls the product list until the catalog holds at least COUNT products. Reads may
+# need sign-in (MESHPORT_PUBLIC_READS off): with dev sign-in on, it signs in as a demo reader first.
 wait_for_products() {
-  local url=$1 count=$2 logfile=$3 waited=0
-  until [ "$(curl -fsS "$url/api/v1/products" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))' 2>/dev/null || echo 0)" -ge "$count" ]; do
+  local url=$1 count=$2 logfile=$3 waited=0 token auth=()
+  token=$(curl -fsS -H 'content-type: application/json' -d '{"user": "meshport-scripts"}' "$url/api/v1/dev/token" 2>/dev/null \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' 2>/dev/null || true)
+  [ -z "$token" ] || auth=(-H "Authorization: Bearer $token")
+  until [ "$(curl -fsS "${auth[@]}" "$url/api/v1/products" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))' 2>/dev/null || echo 0)" -ge "$count" ]; do
     sleep 0.5; waited=$((waited + 1))
     [ "$waited" -lt 120 ] || { tail -n 30 "$logfile" >&2; die "the demo mesh was not seeded within 60s (log: $logfile)"; }
   done

@@ -140,8 +140,11 @@ fn dead(port_of: &str) -> String {
     format!("{port_of}127.0.0.1:9")
 }
 
+/// A server on a free port; reads are open, so the figures are the catalog's, not a token check's.
 async fn spawn(vars: &[(&str, String)]) -> (String, AppState) {
-    let config = config(vars);
+    let mut vars = vars.to_vec();
+    vars.push(("MESHPORT_PUBLIC_READS", "true".into()));
+    let config = config(&vars);
     let state = AppState::build(&config).expect("the app state");
     let application = Application::bind(&config, state.clone()).await.expect("a bound server");
     let base = format!("http://{}", application.address());
@@ -321,6 +324,7 @@ async fn start_and_memory(count: usize) {
         .env("MESHPORT_KAFKA_BOOTSTRAP", "127.0.0.1:9")
         .env("MESHPORT_REGISTRY_URL", "http://127.0.0.1:9")
         .env("MESHPORT_SYNC_INTERVAL_SECS", "0")
+        .env("MESHPORT_PUBLIC_READS", "true")
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -1,7 +1,8 @@
 //! Who is calling: the identity in a request's `Authorization: Bearer <jwt>`, verified against the organisation's
 //! identity provider (OIDC), or, in dev mode, a token this process signed for a demo user.
 //!
-//! Handlers take [`Caller`] (anonymous allowed) or [`SignedIn`], and check a change with [`require_change`].
+//! Handlers take [`Caller`] (anonymous allowed), [`Reader`] (anonymous only where `MESHPORT_PUBLIC_READS` opens
+//! reads; the router puts every catalog route behind it) or [`SignedIn`], and check a change with [`require_change`].
 //!
 //! How failures answer:
 //! - no token where one is needed, or a token that is malformed, tampered with, expired, not yet valid, from another
@@ -75,6 +76,8 @@ pub struct AuthSettings {
     pub admin_group: String,
     /// Dev sign-in: the API signs tokens for anyone who asks. `None` unless explicitly enabled.
     pub dev: Option<DevAuthSettings>,
+    /// Whether the catalog answers reads without sign-in (`MESHPORT_PUBLIC_READS`); off, every reader signs in.
+    pub public_reads: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,6 +182,7 @@ impl AuthSettings {
             name_claim: get("MESHPORT_OIDC_NAME_CLAIM").unwrap_or_else(|| "name".into()),
             admin_group: get("MESHPORT_ADMIN_GROUP").unwrap_or_else(|| "meshport-admins".into()),
             dev,
+            public_reads: crate::config::flag("MESHPORT_PUBLIC_READS", get("MESHPORT_PUBLIC_READS").as_deref())?,
         })
     }
 }
@@ -204,6 +208,7 @@ struct Inner {
     oidc: Option<Provider>,
     dev: Option<DevKeys>,
     claims: ClaimMapping,
+    public_reads: bool,
 }
 
 impl fmt::Debug for Authenticator {
@@ -213,6 +218,7 @@ impl fmt::Debug for Authenticator {
             .field("oidc", &self.inner.oidc.as_ref().map(|provider| &provider.settings))
             .field("dev", &self.inner.dev.is_some())
             .field("claims", &self.inner.claims)
+            .field("public_reads", &self.inner.public_reads)
             .finish()
     }
 }
@@ -245,12 +251,17 @@ impl Authenticator {
             name_claim: settings.name_claim.clone(),
             admin_group: settings.admin_group.clone(),
         };
-        Ok(Self { inner: Arc::new(Inner { oidc, dev, claims }) })
+        Ok(Self { inner: Arc::new(Inner { oidc, dev, claims, public_reads: settings.public_reads }) })
     }
 
     /// Whether anyone can sign in at all; without it every request is anonymous.
     pub fn sign_in_configured(&self) -> bool {
         self.inner.oidc.is_some() || self.inner.dev.is_some()
+    }
+
+    /// Whether callers without a token may read the catalog.
+    pub fn public_reads(&self) -> bool {
+        self.inner.public_reads
     }
 
     /// Whether this server signs tokens for demo users.
@@ -337,6 +348,20 @@ impl Authenticator {
             AppError::Unauthorized(NOT_CONFIGURED.into())
         }
     }
+
+    /// The 401 for a read by a caller without a token while reads are private.
+    fn reads_need_sign_in(&self) -> AppError {
+        if self.sign_in_configured() {
+            self.sign_in_required()
+        } else {
+            AppError::Unauthorized(
+                "reads need sign-in on this server (MESHPORT_PUBLIC_READS is off), but no sign-in is configured: set \
+                 MESHPORT_OIDC_ISSUER, MESHPORT_OIDC_AUDIENCE and MESHPORT_OIDC_JWKS_URL (or MESHPORT_DEV_AUTH=true for \
+                 a local run), or open reads with MESHPORT_PUBLIC_READS=true"
+                    .into(),
+            )
+        }
+    }
 }
 
 /// Only members of the owning team, or org admins, change a product.
@@ -353,6 +378,10 @@ pub fn require_change(identity: &Identity, product: &DataProduct) -> Result<(), 
 /// Whoever calls, signed in or not. A token that does not verify is still a 401.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Option<Identity>);
+
+/// A caller allowed to read the catalog: anyone signed in, and anyone at all where reads are public.
+#[derive(Debug, Clone)]
+pub struct Reader(pub Option<Identity>);
 
 /// A caller with a verified identity; anonymous requests get a 401 saying how to sign in.
 #[derive(Debug, Clone)]
@@ -371,6 +400,18 @@ impl FromRequestParts<AppState> for Caller {
         }
         let identity = state.auth.identify(&parts.headers).await?;
         parts.extensions.insert(Verified(identity.clone()));
+        Ok(Self(identity))
+    }
+}
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Caller(identity) = Caller::from_request_parts(parts, state).await?;
+        if identity.is_none() && !state.auth.public_reads() {
+            return Err(state.auth.reads_need_sign_in());
+        }
         Ok(Self(identity))
     }
 }

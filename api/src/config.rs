@@ -63,6 +63,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("MESHPORT_PUBLIC_CARDS", "false", "whether product cards, badges and oEmbed answer without sign-in"),
     (
+        "MESHPORT_PUBLIC_READS",
+        "false",
+        "whether the catalog's read routes answer without sign-in; otherwise every reader signs in",
+    ),
+    (
         "MESHPORT_OIDC_ISSUER",
         "(none)",
         "identity provider's issuer, exactly as in its tokens' `iss`; with the next two",
@@ -425,6 +430,7 @@ mod tests {
         assert_eq!(config.embed.portal_url, "http://127.0.0.1:8080");
         assert_eq!(config.embed.frame_ancestors, "'self'");
         assert!(!config.embed.public_cards, "cards need sign-in unless the organisation opens them");
+        assert!(!config.auth.public_reads, "reads need sign-in unless the organisation opens them");
     }
 
     #[test]
@@ -489,6 +495,7 @@ mod tests {
         check(&[("MESHPORT_EMBED_FRAME_ANCESTORS", "'self'\nX-Evil: 1")], Err("MESHPORT_EMBED_FRAME_ANCESTORS"));
         check(&[("MESHPORT_EMBED_FRAME_ANCESTORS", "'self', *")], Err("MESHPORT_EMBED_FRAME_ANCESTORS"));
         check(&[("MESHPORT_PUBLIC_CARDS", "sometimes")], Err("MESHPORT_PUBLIC_CARDS"));
+        check(&[("MESHPORT_PUBLIC_READS", "sometimes")], Err("MESHPORT_PUBLIC_READS"));
         check(&[("MESHPORT_POLICY_FILE", "/nonexistent/policy.json")], Err("MESHPORT_POLICY_FILE: cannot read"));
         check(&[("MESHPORT_CATALOG", "dynamodb")], Err("AWS_ACCESS_KEY_ID: is required"));
     }

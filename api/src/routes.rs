@@ -10,11 +10,13 @@ mod schemas;
 use axum::Json;
 use axum::Router;
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use meshport_shared::{ApiError, ErrorCode, Violation};
 
 use crate::app::AppState;
+use crate::auth::Reader;
 use crate::catalog::StoreError;
 use crate::kafka::KafkaError;
 use crate::registry::RegistryError;
@@ -24,9 +26,12 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// Every route: the JSON API under `/api` (unknown `/api/...` paths answer a JSON `not_found`), and the embed surface
 /// for wikis (`/embed`, `/oembed`, `/badge`).
+///
+/// The catalog's routes, reads included, sit behind [`Reader`]: a caller without a token gets a 401 unless the
+/// organisation opened reads (`MESHPORT_PUBLIC_READS`). Health, dev sign-in (what a caller uses to get a token) and
+/// the embeds (which have `MESHPORT_PUBLIC_CARDS`) are outside it.
 pub fn api_router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/health", get(health::health))
+    let catalog = Router::new()
         .route("/v1/policy", get(products::policy))
         .route("/v1/products", get(products::list))
         .route("/v1/products/publish", post(products::publish))
@@ -44,7 +49,12 @@ pub fn api_router(state: AppState) -> Router {
         .route("/v1/schemas/check", post(schemas::check))
         .route("/v1/subjects/{subject}", get(schemas::subject))
         .route("/v1/sync", post(products::sync))
-        .merge(auth::router(&state.auth))
+        .merge(auth::me_router())
+        .route_layer(middleware::from_extractor_with_state::<Reader, AppState>(state.clone()));
+    let api = Router::new()
+        .route("/health", get(health::health))
+        .merge(catalog)
+        .merge(auth::dev_router(&state.auth))
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state.clone());

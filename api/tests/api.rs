@@ -93,6 +93,18 @@ async fn unknown_api_routes_answer_json_not_found() {
 }
 
 #[tokio::test]
+async fn private_reads_without_any_sign_in_configured_say_how_to_fix_it() {
+    let app = TestApp::spawn(&[("MESHPORT_PUBLIC_READS", "false".into())]).await;
+
+    let (status, error) = error_of(app.products().await).await;
+
+    assert_eq!((status, error.code), (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized));
+    assert!(error.message.contains("MESHPORT_OIDC_ISSUER"), "{}", error.message);
+    assert!(error.message.contains("MESHPORT_PUBLIC_READS=true"), "{}", error.message);
+    assert_eq!(app.get("/api/health").await.status(), StatusCode::OK, "health needs no sign-in");
+}
+
+#[tokio::test]
 async fn the_policy_is_served_for_the_portal_to_validate_with() {
     let app = TestApp::spawn(&[]).await;
 

@@ -643,6 +643,54 @@ async fn only_the_owning_team_and_admins_change_a_product() {
     let _: Value = api.ok(Who::Admin, Method::POST, "/api/v1/sync", None).await;
 }
 
+/// Every read route against anonymous, another team, the owning team and an admin, with reads private and public.
+#[tokio::test]
+async fn reads_need_sign_in_unless_the_organisation_opens_them_and_anyone_signed_in_reads_everything() {
+    for public in [false, true] {
+        let vars = [("MESHPORT_DEV_AUTH", "true".to_owned()), ("MESHPORT_PUBLIC_READS", public.to_string())];
+        let api = Api { app: TestApp::spawn(&vars).await };
+        let published = api.published().await;
+        let id = &published.id;
+        let reads: Vec<(Method, String, Option<Value>)> = vec![
+            (Method::GET, "/api/v1/products?q=orders".into(), None),
+            (Method::GET, format!("/api/v1/products/{id}"), None),
+            (Method::GET, format!("/api/v1/products/{id}/history"), None),
+            (Method::GET, format!("/api/v1/products/{id}/schema/diff?from=1&to=1"), None),
+            (Method::GET, format!("/api/v1/products/{id}/sample?limit=1"), None),
+            (Method::GET, "/api/v1/domains/execution/publishable-topics".into(), None),
+            (Method::GET, "/api/v1/activity".into(), None),
+            (Method::GET, format!("/api/v1/subjects/{}", published.output_port.value_subject), None),
+            (Method::POST, "/api/v1/schemas/check".into(), Some(json!({"format": "avro", "schema": ORDER_V1}))),
+            (Method::GET, "/api/v1/policy".into(), None),
+        ];
+        for who in [Who::Anonymous, Who::OtherTeam, Who::Owner, Who::Admin] {
+            let refused = matches!(who, Who::Anonymous) && !public;
+            for (method, path, body) in &reads {
+                let response = api.call(who, method.clone(), path, body.clone()).await;
+                let status = response.status();
+                let text = response.text().await.unwrap();
+                if refused {
+                    assert_eq!(status, StatusCode::UNAUTHORIZED, "{who:?} {method} {path}: {text}");
+                    let error: ApiError = serde_json::from_str(&text).unwrap();
+                    assert_eq!(error.code, ErrorCode::Unauthorized);
+                    assert!(error.message.contains("sign in first"), "{}", error.message);
+                } else {
+                    assert!(status.is_success(), "{who:?} {method} {path} (public reads: {public}): {status} {text}");
+                }
+            }
+            let me = api.call(who, Method::GET, "/api/v1/me", None).await.status();
+            assert_eq!(me == StatusCode::UNAUTHORIZED, matches!(who, Who::Anonymous), "{who:?} /api/v1/me");
+        }
+        // What a caller needs before signing in, and the embeds (guarded by MESHPORT_PUBLIC_CARDS), stay open.
+        for path in ["/api/health".to_owned(), "/api/v1/dev/users".to_owned(), format!("/embed/products/{id}")] {
+            let status = api.call(Who::Anonymous, Method::GET, &path, None).await.status();
+            assert_eq!(status, StatusCode::OK, "{path} (public reads: {public})");
+        }
+        let (status, _) = api.error(Who::Anonymous, Method::GET, "/api/v1/nothing", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "an unknown route is still unknown");
+    }
+}
+
 #[tokio::test]
 async fn a_sample_shows_the_newest_events_decoded_with_personal_fields_masked() {
     use apache_avro::types::Value as Avro;

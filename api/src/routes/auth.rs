@@ -11,9 +11,13 @@ use super::AppError;
 use crate::app::AppState;
 use crate::auth::{self, Authenticator, SignedIn};
 
+pub fn me_router() -> Router<AppState> {
+    Router::new().route("/v1/me", get(me))
+}
+
 /// The dev routes exist only when `auth` signs dev tokens; otherwise they are unknown API routes.
-pub fn router(auth: &Authenticator) -> Router<AppState> {
-    let router = Router::new().route("/v1/me", get(me));
+pub fn dev_router(auth: &Authenticator) -> Router<AppState> {
+    let router = Router::new();
     if !auth.dev_mode() {
         return router;
     }

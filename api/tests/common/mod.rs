@@ -99,7 +99,8 @@ pub async fn spawn_registry() -> String {
 }
 
 impl TestApp {
-    /// An application with every dependency up; `vars` override the configuration.
+    /// An application with every dependency up and reads open to callers without a token; `vars` override the
+    /// configuration.
     pub async fn spawn(vars: &[(&str, String)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut env: HashMap<String, String> = HashMap::from([
@@ -109,6 +110,8 @@ impl TestApp {
             ("MESHPORT_REGISTRY_URL".into(), spawn_registry().await),
             ("MESHPORT_STATIC_DIR".into(), dir.path().join("no-portal").display().to_string()),
             ("MESHPORT_DEPENDENCY_TIMEOUT_MS".into(), "1500".into()),
+            // Most tests are about something else and read without a token; the tests of who reads what set it.
+            ("MESHPORT_PUBLIC_READS".into(), "true".into()),
         ]);
         env.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
         let config = Config::from_lookup(|name| env.get(name).cloned()).unwrap();
