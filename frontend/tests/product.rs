@@ -10,12 +10,17 @@ use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos::web_sys::{Element, HtmlElement, HtmlSelectElement};
+use meshport_frontend::api;
 use meshport_frontend::routes::product::ProductView;
+use meshport_frontend::routes::product::consumers::ConsumerList;
 use meshport_frontend::routes::product::overview::{DescriptionText, ProductHeader};
+use meshport_frontend::routes::product::sample::{SampleError, SampleEvents, SamplePanel};
 use meshport_frontend::routes::product::schema::SchemaTable;
+use meshport_frontend::routes::product::topic::TopicSummary;
 use meshport_frontend::routes::product::versions::{ChangeList, SchemaVersions};
-use meshport_shared::api::{ProductDetail, VersionSummary};
+use meshport_shared::api::{ProductDetail, Sample, VersionSummary};
 use meshport_shared::schema::SchemaChange;
+use meshport_shared::{ApiError, ErrorCode, TopicFacts};
 use serde_json::{Value, json};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -464,4 +469,146 @@ fn identical_versions_say_there_is_no_difference() {
 
     // Assert
     assert_eq!(text_of(&root, "schema-diff-summary"), "No differences from version 2 to version 3.");
+}
+
+/// Topic facts with these configs and history kind.
+fn topic(configs: Value, history: Value) -> TopicFacts {
+    let mut json = detail_json()["topic"].clone();
+    json["configs"] = configs;
+    json["history"] = history;
+    serde_json::from_value(json).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn the_history_a_new_consumer_can_read_is_said_in_words() {
+    let check = |configs: Value, history: Value, words: &str, retention: &str| {
+        // Arrange
+        let root = container();
+        let topic = topic(configs, history);
+
+        // Act
+        let _view = mount_to(root.clone(), move || {
+            view! { <TopicSummary topic_name="membership.users".to_owned() topic=Some(topic.clone())/> }
+        });
+
+        // Assert
+        assert_eq!(text_of(&root, "topic-history"), words);
+        assert!(text_of(&root, "topic-retention").starts_with(retention), "{}", text_of(&root, "topic-retention"));
+        assert_eq!(text_of(&root, "topic-partitions"), "3");
+    };
+    check(json!({ "retention.ms": "-1" }), json!({ "kind": "full_history" }), "full history", "forever");
+    check(
+        json!({ "cleanup.policy": "delete", "retention.ms": "604800000" }),
+        json!({ "kind": "window", "retention_ms": 604_800_000 }),
+        "last 7 days",
+        "last 7 days",
+    );
+    check(
+        json!({ "cleanup.policy": "compact" }),
+        json!({ "kind": "compacted" }),
+        "latest per key (compacted)",
+        "no time limit",
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_topic_not_synced_yet_says_so() {
+    // Arrange
+    let root = container();
+
+    // Act
+    let _view =
+        mount_to(root.clone(), || view! { <TopicSummary topic_name="membership.users".to_owned() topic=None/> });
+
+    // Assert
+    assert!(text_of(&root, "topic-unsynced").contains("membership.users"));
+    assert!(find(&root, "topic-facts").is_none());
+}
+
+#[wasm_bindgen_test]
+fn sample_events_show_masked_fields_as_masked_and_other_values_as_text() {
+    // Arrange
+    let root = container();
+    let sample: Sample = serde_json::from_value(json!({
+        "masked_fields": ["email"],
+        "events": [
+            { "partition": 0, "offset": 41, "timestamp": "2026-02-03T04:05:06Z", "key": "***",
+              "value": { "userid": "User_1", "email": "***", "regionid": SCRIPT } },
+            { "partition": 1, "offset": 7, "value": { "undecodable": "not in Confluent's wire format" } },
+            { "partition": 1, "offset": 8, "key": "***", "value": null }
+        ]
+    }))
+    .unwrap();
+    let order = vec!["userid".to_owned(), "email".to_owned()];
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <SampleEvents sample field_order=order/> });
+
+    // Assert
+    let rows = all(&root, "sample-event");
+    assert_eq!(rows.len(), 3);
+    assert_eq!(all(&rows[0], "masked-value").len(), 2, "the masked key and the masked email");
+    let first = rows[0].text_content().unwrap();
+    assert!(first.contains("User_1") && first.contains(SCRIPT) && !first.contains("***"), "{first}");
+    let headers: Vec<_> = tagged(&root, "th").iter().filter_map(|th| th.text_content()).collect();
+    assert_eq!(headers[4..], ["userid", "email", "regionid"], "schema order first, then the rest");
+    assert!(rows[1].text_content().unwrap().contains("Could not decode: not in Confluent's wire format"));
+    assert!(rows[2].text_content().unwrap().contains("tombstone"));
+    assert!(text_of(&root, "sample-masked-fields").contains("email"));
+    assert!(root.query_selector("script").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_sample_is_read_only_on_request_and_a_failure_shows_its_code() {
+    // Arrange: the test runner's web server stands in for the API and has no sample route.
+    let root = container();
+    let _view = mount_to(root.clone(), || view! { <SamplePanel product_id="users".to_owned()/> });
+    assert!(find(&root, "sample-idle").is_some(), "nothing is read before the reader asks");
+    assert_eq!(text_of(&root, "sample-load"), "Load recent events");
+
+    // Act
+    click(&root, "sample-load");
+
+    // Assert
+    let failure = eventually(&root, "sample-error").await;
+    assert_eq!(text_of(&failure, "error-code"), "unexpected_response");
+    assert!(find(&failure, "sample-unavailable").is_none(), "only a 503 is called unavailable");
+    assert_eq!(text_of(&root, "sample-load"), "Load again");
+}
+
+#[wasm_bindgen_test]
+fn a_sample_kafka_cannot_serve_says_it_is_unavailable() {
+    // Arrange
+    let root = container();
+    let error = api::Error::Api {
+        status: 503,
+        error: ApiError {
+            code: ErrorCode::KafkaUnavailable,
+            message: "Kafka at 127.0.0.1:9092 did not answer within 3 s".to_owned(),
+            details: Vec::new(),
+        },
+    };
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <SampleError error retry=|| ()/> });
+
+    // Assert
+    assert!(text_of(&root, "sample-unavailable").contains("Kafka cannot be reached"));
+    assert_eq!(text_of(&root, "error-code"), "kafka_unavailable");
+    assert_eq!(text_of(&root, "error-message"), "Kafka at 127.0.0.1:9092 did not answer within 3 s");
+}
+
+#[wasm_bindgen_test]
+fn consumers_show_their_committed_offsets_and_lag() {
+    // Arrange
+    let root = container();
+    let consumers = detail(detail_json()).consumers;
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <ConsumerList consumers/> });
+
+    // Assert
+    assert_eq!(text_of(&root, "consumer-group"), "billing");
+    assert_eq!(text_of(&root, "consumer-offsets"), "0: 42, 1: 7");
+    assert_eq!(text_of(&root, "consumer-lag"), "3 (some partitions unknown)");
 }

@@ -10,14 +10,20 @@ use meshport_shared::api::ProductDetail;
 use crate::api;
 use crate::components::feedback::{ErrorBanner, Loading};
 
+pub mod consumers;
 pub mod copy;
 pub mod fetch;
 pub mod overview;
+pub mod sample;
 pub mod schema;
+pub mod topic;
 pub mod versions;
 
+use consumers::ConsumerList;
 use overview::{DescriptionText, ProductFacts, ProductHeader, Warnings};
+use sample::SamplePanel;
 use schema::SchemaTable;
+use topic::TopicSummary;
 use versions::SchemaVersions;
 
 /// What the tab says when no product is shown.
@@ -76,13 +82,12 @@ pub fn Product() -> impl IntoView {
 /// The whole page for one product, from what the API answered.
 #[component]
 pub fn ProductView(detail: ProductDetail) -> impl IntoView {
-    let ProductDetail { product, schema, versions, warnings, .. } = detail;
-    let personal_fields = product.personal_fields.clone();
-    let product_id = product.id.to_string();
-    let page_id = product_id.clone();
-    let description = product.description.clone();
+    let ProductDetail { product, topic, schema, versions, consumers, warnings, .. } = detail;
+    let id = product.id.to_string();
+    let field_order: Vec<String> =
+        schema.as_ref().map(|s| s.fields.iter().map(|f| f.name.clone()).collect()).unwrap_or_default();
     let schema = match schema {
-        Some(schema) => view! { <SchemaTable schema personal_fields/> }.into_any(),
+        Some(schema) => view! { <SchemaTable schema personal_fields=product.personal_fields.clone()/> }.into_any(),
         None => view! {
             <p class="muted" data-testid="schema-missing">
                 "No version of the value schema is in the catalog yet: it appears after the next sync."
@@ -90,24 +95,29 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
         }
         .into_any(),
     };
+    let header = view! { <ProductHeader product=product.clone()/> };
+    let about = view! { <DescriptionText description=product.description.clone()/> };
+    let versions = view! { <SchemaVersions product_id=id.clone() versions/> };
+    let sample = view! { <SamplePanel product_id=id.clone() field_order/> };
+    let topic = view! { <TopicSummary topic_name=product.output_port.topic.to_string() topic/> };
     view! {
-        <article class="product" data-testid="product-page" data-product-id=page_id>
-            <ProductHeader product=product.clone()/>
+        <article class="product" data-testid="product-page" data-product-id=id>
+            {header}
             <Warnings warnings/>
             <div class="product__layout">
                 <div class="product__main">
-                    <Section id="product-about" title="About">
-                        <DescriptionText description/>
-                    </Section>
-                    <Section id="product-schema" title="Schema">
-                        {schema}
-                        <SchemaVersions product_id=product_id.clone() versions/>
+                    <Section id="product-about" title="About">{about}</Section>
+                    <Section id="product-schema" title="Schema">{schema} {versions}</Section>
+                    <Section id="product-sample" title="Recent events">{sample}</Section>
+                    <Section id="product-consumers" title="Consumers">
+                        <ConsumerList consumers/>
                     </Section>
                 </div>
                 <aside class="product__side" aria-label="Facts">
                     <Section id="product-governance" title="Ownership and trust">
                         <ProductFacts product/>
                     </Section>
+                    <Section id="product-topic" title="Topic">{topic}</Section>
                 </aside>
             </div>
         </article>

@@ -1,0 +1,232 @@
+//! A live look at the product's newest events, read from the topic on request, personal fields masked by the API.
+
+use leptos::prelude::*;
+use meshport_shared::api::{Sample, SampleEvent};
+use serde_json::Value;
+
+use super::{Problem, When, fetch};
+use crate::api;
+use crate::components::feedback::Loading;
+
+/// What the API puts in place of a masked value.
+const MASK: &str = "***";
+/// How many events a reader may ask for; the API allows up to 100.
+const LIMITS: [usize; 4] = [5, 10, 25, 50];
+
+/// A button that reads the newest events, and what came back: a table, or why there is none.
+#[component]
+pub fn SamplePanel(
+    product_id: String,
+    /// The schema's top-level field names, so columns follow the schema's order.
+    #[prop(optional)]
+    field_order: Vec<String>,
+) -> impl IntoView {
+    let limit = RwSignal::new(10_usize);
+    let load = Action::new_local(move |&limit: &usize| {
+        let id = product_id.clone();
+        async move { fetch::sample(&id, limit).await }
+    });
+    let field_order = StoredValue::new(field_order);
+    let loaded = move || load.value().with(Option::is_some);
+    let result = move || {
+        if load.pending().get() {
+            return view! { <Loading what="recent events"/> }.into_any();
+        }
+        match load.value().get() {
+            None => view! {
+                <p class="muted" data-testid="sample-idle">
+                    "Events are read from the topic only when you ask, with personal data masked."
+                </p>
+            }
+            .into_any(),
+            Some(Ok(sample)) => view! { <SampleEvents sample field_order=field_order.get_value()/> }.into_any(),
+            Some(Err(error)) => {
+                view! { <SampleError error retry=move || { load.dispatch(limit.get_untracked()); }/> }.into_any()
+            }
+        }
+    };
+    let options = LIMITS
+        .iter()
+        .map(|&n| view! { <option value=n.to_string() selected=move || limit.get() == n>{format!("{n} events")}</option> })
+        .collect_view();
+    view! {
+        <form
+            class="sample__controls"
+            on:submit=move |event| {
+                event.prevent_default();
+                load.dispatch(limit.get_untracked());
+            }
+        >
+            <label class="field">
+                <span class="field__label">"How many"</span>
+                <select
+                    data-testid="sample-limit"
+                    on:change=move |event| {
+                        if let Ok(n) = event_target_value(&event).parse() {
+                            limit.set(n);
+                        }
+                    }
+                >
+                    {options}
+                </select>
+            </label>
+            <button type="submit" class="button" data-testid="sample-load" disabled=move || load.pending().get()>
+                {move || if loaded() { "Load again" } else { "Load recent events" }}
+            </button>
+        </form>
+        <div class="sample__result" aria-live="polite" data-testid="sample-result">{result}</div>
+    }
+}
+
+/// Why no sample came: a dependency that is down says so plainly, anything else shows its code.
+#[component]
+pub fn SampleError(error: api::Error, retry: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let unavailable = (error.status() == Some(503)).then(|| {
+        let what = match error.code() {
+            "kafka_unavailable" => "Kafka cannot be reached right now, so no events can be read.",
+            "registry_unavailable" => "The schema registry cannot be reached right now, so events cannot be decoded.",
+            "catalog_unavailable" => "The catalog cannot be read right now.",
+            _ => "A service the sample needs is unavailable right now.",
+        };
+        view! {
+            <p class="sample__unavailable" data-testid="sample-unavailable">
+                <strong>"Sample unavailable (503). "</strong>
+                {what}
+                " The rest of this page comes from the catalog and is unaffected; try again in a minute."
+            </p>
+        }
+    });
+    view! {
+        <div data-testid="sample-error">
+            {unavailable}
+            <Problem error>
+                <button type="button" class="button" on:click=move |_| retry()>"Try again"</button>
+            </Problem>
+        </div>
+    }
+}
+
+/// The events as a table: where each came from, its key, and one column per top-level field.
+#[component]
+pub fn SampleEvents(sample: Sample, #[prop(optional)] field_order: Vec<String>) -> impl IntoView {
+    let Sample { events, masked_fields } = sample;
+    if events.is_empty() {
+        return view! { <p class="muted" data-testid="sample-empty">"The topic has no events yet."</p> }.into_any();
+    }
+    let columns = columns(&field_order, &events);
+    let masked_note = (!masked_fields.is_empty()).then(|| {
+        view! {
+            <p class="sample__note" data-testid="sample-masked-fields">
+                "Personal data, masked by the API: "
+                {masked_fields.iter().map(|f| view! { <code>{f.clone()}</code> " " }).collect_view()}
+            </p>
+        }
+    });
+    let masks_keys = !masked_fields.is_empty();
+    let header = columns.iter().map(|c| view! { <th scope="col"><code>{c.clone()}</code></th> }).collect_view();
+    let rows = events.into_iter().map(|event| event_row(event, &columns, &masked_fields, masks_keys)).collect_view();
+    view! {
+        {masked_note}
+        <div class="table-scroll" role="region" aria-label="Recent events" tabindex="0">
+            <table class="data-table sample__table" data-testid="sample-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Partition"</th>
+                        <th scope="col">"Offset"</th>
+                        <th scope="col">"Time"</th>
+                        <th scope="col">"Key"</th>
+                        {header}
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+fn event_row(event: SampleEvent, columns: &[String], masked_fields: &[String], masks_keys: bool) -> impl IntoView {
+    let SampleEvent { partition, offset, timestamp, key, value, .. } = event;
+    let time = match timestamp {
+        Some(at) => view! { <When at/> }.into_any(),
+        None => view! { <span class="muted">"—"</span> }.into_any(),
+    };
+    let key = match key {
+        Some(key) if masks_keys && key == MASK => masked().into_any(),
+        Some(key) => view! { <code>{key}</code> }.into_any(),
+        None => view! { <span class="muted">"none"</span> }.into_any(),
+    };
+    let span = columns.len().max(1).to_string();
+    let cells = match value {
+        Value::Object(fields) if fields.len() == 1 && fields.contains_key("undecodable") => {
+            let why = fields.get("undecodable").map(plain).unwrap_or_default();
+            view! { <td colspan=span class="sample__undecodable">"Could not decode: " {why}</td> }.into_any()
+        }
+        Value::Object(fields) => columns
+            .iter()
+            .map(|column| {
+                let masked_here = masked_fields.contains(column);
+                view! { <td>{cell(fields.get(column), masked_here)}</td> }
+            })
+            .collect_view()
+            .into_any(),
+        Value::Null => view! {
+            <td colspan=span class="muted">"No value: a tombstone, which deletes this key"</td>
+        }
+        .into_any(),
+        other => view! { <td colspan=span><code>{other.to_string()}</code></td> }.into_any(),
+    };
+    view! {
+        <tr data-testid="sample-event">
+            <td>{partition}</td>
+            <td>{offset}</td>
+            <td>{time}</td>
+            <td>{key}</td>
+            {cells}
+        </tr>
+    }
+}
+
+/// One value of an event, as text: strings bare, everything else as compact JSON.
+fn cell(value: Option<&Value>, masked_here: bool) -> AnyView {
+    match value {
+        Some(Value::String(text)) if masked_here && text == MASK => masked().into_any(),
+        Some(Value::String(text)) => view! { <span>{text.clone()}</span> }.into_any(),
+        Some(Value::Null) => view! { <span class="muted">"null"</span> }.into_any(),
+        Some(other) => view! { <code>{other.to_string()}</code> }.into_any(),
+        None => view! { <span class="muted">"—"</span> }.into_any(),
+    }
+}
+
+fn masked() -> impl IntoView {
+    view! {
+        <span class="masked" data-testid="masked-value" title="Personal data, masked by the API">
+            <span aria-hidden="true">"•••"</span>
+            " masked"
+        </span>
+    }
+}
+
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The schema's fields first, then any other field the events carry, in the order they first appear.
+fn columns(field_order: &[String], events: &[SampleEvent]) -> Vec<String> {
+    let mut columns: Vec<String> = field_order.to_vec();
+    for event in events {
+        let Value::Object(fields) = &event.value else { continue };
+        if fields.len() == 1 && fields.contains_key("undecodable") {
+            continue;
+        }
+        for name in fields.keys() {
+            if !columns.contains(name) {
+                columns.push(name.clone());
+            }
+        }
+    }
+    columns
+}

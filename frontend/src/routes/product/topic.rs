@@ -1,0 +1,80 @@
+//! The product's topic as the cluster last reported it: partitions, and how much history a new consumer finds.
+
+use leptos::prelude::*;
+use meshport_shared::{HistoryKind, TopicFacts};
+
+use super::When;
+
+/// The topic's facts, or why there are none yet.
+#[component]
+pub fn TopicSummary(
+    /// The topic the product's output port names, shown even before the first sync saw it.
+    topic_name: String,
+    topic: Option<TopicFacts>,
+) -> impl IntoView {
+    let Some(topic) = topic else {
+        return view! {
+            <p class="muted" data-testid="topic-unsynced">
+                "Topic " <code>{topic_name}</code> " has not been synced yet: its facts appear after the next sync."
+            </p>
+        }
+        .into_any();
+    };
+    let TopicFacts { name, partitions, replication_factor, configs, history, present, synced_at, .. } = topic;
+    let cleanup = configs.get("cleanup.policy").cloned().unwrap_or_else(|| "delete (broker default)".to_owned());
+    let retention_ms =
+        configs.get("retention.ms").map(|ms| view! { <span class="facts__hint">"retention.ms = " {ms.clone()}</span> });
+    let gone = (!present).then(|| {
+        view! {
+            <p class="topic__gone" role="note" data-testid="topic-gone">
+                "The last sync did not find this topic on the cluster."
+            </p>
+        }
+    });
+    view! {
+        {gone}
+        <dl class="facts product-facts" data-testid="topic-facts">
+            <div>
+                <dt>"Topic"</dt>
+                <dd><code data-testid="topic-name">{name.to_string()}</code></dd>
+            </div>
+            <div>
+                <dt>"History a new consumer can read"</dt>
+                <dd data-testid="topic-history">{history.describe()}</dd>
+            </div>
+            <div>
+                <dt>"Partitions"</dt>
+                <dd data-testid="topic-partitions">{partitions}</dd>
+            </div>
+            <div>
+                <dt>"Replication factor"</dt>
+                <dd>{replication_factor}</dd>
+            </div>
+            <div>
+                <dt>"Cleanup policy"</dt>
+                <dd data-testid="topic-cleanup"><code>{cleanup}</code></dd>
+            </div>
+            <div>
+                <dt>"Retention"</dt>
+                <dd data-testid="topic-retention">{retention(history)} {retention_ms}</dd>
+            </div>
+            <div>
+                <dt>"Last synced"</dt>
+                <dd><When at=synced_at/></dd>
+            </div>
+        </dl>
+    }
+    .into_any()
+}
+
+/// How long events stay, in the words `HistoryKind` uses for time windows.
+fn retention(history: HistoryKind) -> String {
+    match history {
+        HistoryKind::FullHistory => "forever".to_owned(),
+        HistoryKind::Window { retention_ms } | HistoryKind::CompactedWindow { retention_ms } => {
+            HistoryKind::Window { retention_ms }.describe()
+        }
+        HistoryKind::Compacted => "no time limit: the latest event per key is kept".to_owned(),
+        HistoryKind::BrokerDefault => "the broker's default".to_owned(),
+    }
+}
