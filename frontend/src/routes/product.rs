@@ -180,3 +180,65 @@ fn Problem(error: api::Error, children: Children) -> impl IntoView {
     errors.insert_with_default_key(error);
     view! { <ErrorBanner errors=ArcRwSignal::new(errors)>{children()}</ErrorBanner> }
 }
+
+/// A labelled drop-down of numbers (versions, event counts) bound to a signal.
+#[component]
+fn NumberChoice<T>(
+    label: &'static str,
+    testid: &'static str,
+    /// Each value and the words shown for it.
+    choices: Vec<(T, String)>,
+    chosen: RwSignal<T>,
+) -> impl IntoView
+where
+    T: Copy + PartialEq + ToString + std::str::FromStr + Send + Sync + 'static,
+{
+    let options = choices
+        .into_iter()
+        .map(|(value, words)| {
+            view! { <option value=value.to_string() selected=move || chosen.get() == value>{words}</option> }
+        })
+        .collect_view();
+    let pick = move |event: leptos::ev::Event| {
+        if let Ok(value) = event_target_value(&event).parse() {
+            chosen.set(value);
+        }
+    };
+    view! {
+        <label class="field">
+            <span class="field__label">{label}</span>
+            <select data-testid=testid on:change=pick>{options}</select>
+        </label>
+    }
+}
+
+/// A table in a box of its own that scrolls sideways on a narrow screen, so the page itself never does. The box
+/// is focusable and named, so a keyboard can scroll it too.
+#[component]
+fn ScrollTable(
+    label: &'static str,
+    testid: &'static str,
+    /// Extra classes of the table.
+    #[prop(optional)]
+    class: &'static str,
+    columns: Vec<String>,
+    /// The rows.
+    children: Children,
+) -> impl IntoView {
+    let head = columns.into_iter().map(|column| view! { <th scope="col">{column}</th> }).collect_view();
+    view! {
+        <div class="table-scroll" role="region" aria-label=label tabindex="0">
+            <table class=format!("data-table {class}") data-testid=testid>
+                <thead>
+                    <tr>{head}</tr>
+                </thead>
+                <tbody>{children()}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// Column titles from string literals.
+fn columns(titles: &[&str]) -> Vec<String> {
+    titles.iter().map(|&title| title.to_owned()).collect()
+}

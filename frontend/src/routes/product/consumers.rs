@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use meshport_shared::mirror::Consumer;
 
+use super::{ScrollTable, columns};
+
 /// One row per group: its committed offset on each partition, and its lag where the broker reports one.
 #[component]
 pub fn ConsumerList(consumers: Vec<Consumer>) -> impl IntoView {
@@ -41,18 +43,13 @@ pub fn ConsumerList(consumers: Vec<Consumer>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-scroll" role="region" aria-label="Consumer groups" tabindex="0">
-            <table class="data-table" data-testid="consumers">
-                <thead>
-                    <tr>
-                        <th scope="col">"Group"</th>
-                        <th scope="col">"Committed offset per partition"</th>
-                        <th scope="col">"Lag"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <ScrollTable
+            label="Consumer groups"
+            testid="consumers"
+            columns=columns(&["Group", "Committed offset per partition", "Lag"])
+        >
+            {rows}
+        </ScrollTable>
     }
     .into_any()
 }

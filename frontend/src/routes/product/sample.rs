@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use meshport_shared::api::{Sample, SampleEvent};
 use serde_json::Value;
 
-use super::{Problem, When, fetch};
+use super::{NumberChoice, Problem, ScrollTable, When, fetch};
 use crate::api;
 use crate::components::feedback::Loading;
 
@@ -45,10 +45,7 @@ pub fn SamplePanel(
             }
         }
     };
-    let options = LIMITS
-        .iter()
-        .map(|&n| view! { <option value=n.to_string() selected=move || limit.get() == n>{format!("{n} events")}</option> })
-        .collect_view();
+    let choices: Vec<(usize, String)> = LIMITS.iter().map(|&n| (n, format!("{n} events"))).collect();
     view! {
         <form
             class="sample__controls"
@@ -57,19 +54,7 @@ pub fn SamplePanel(
                 load.dispatch(limit.get_untracked());
             }
         >
-            <label class="field">
-                <span class="field__label">"How many"</span>
-                <select
-                    data-testid="sample-limit"
-                    on:change=move |event| {
-                        if let Ok(n) = event_target_value(&event).parse() {
-                            limit.set(n);
-                        }
-                    }
-                >
-                    {options}
-                </select>
-            </label>
+            <NumberChoice label="How many" testid="sample-limit" choices chosen=limit/>
             <button type="submit" class="button" data-testid="sample-load" disabled=move || load.pending().get()>
                 {move || if loaded() { "Load again" } else { "Load recent events" }}
             </button>
@@ -123,29 +108,19 @@ pub fn SampleEvents(sample: Sample, #[prop(optional)] field_order: Vec<String>) 
         }
     });
     let masks_keys = !masked_fields.is_empty();
-    let header = columns.iter().map(|c| view! { <th scope="col"><code>{c.clone()}</code></th> }).collect_view();
+    let titles = ["Partition", "Offset", "Time", "Key"].into_iter().map(str::to_owned).chain(columns.iter().cloned());
+    let titles: Vec<String> = titles.collect();
     let rows = events.into_iter().map(|event| event_row(event, &columns, &masked_fields, masks_keys)).collect_view();
     view! {
         {masked_note}
-        <div class="table-scroll" role="region" aria-label="Recent events" tabindex="0">
-            <table class="data-table sample__table" data-testid="sample-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Partition"</th>
-                        <th scope="col">"Offset"</th>
-                        <th scope="col">"Time"</th>
-                        <th scope="col">"Key"</th>
-                        {header}
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <ScrollTable label="Recent events" testid="sample-table" class="sample__table" columns=titles>
+            {rows}
+        </ScrollTable>
     }
     .into_any()
 }
 
-fn event_row(event: SampleEvent, columns: &[String], masked_fields: &[String], masks_keys: bool) -> impl IntoView {
+fn event_row(event: SampleEvent, columns: &[String], masked_fields: &[String], masks_keys: bool) -> AnyView {
     let SampleEvent { partition, offset, timestamp, key, value, .. } = event;
     let time = match timestamp {
         Some(at) => view! { <When at/> }.into_any(),
@@ -177,14 +152,15 @@ fn event_row(event: SampleEvent, columns: &[String], masked_fields: &[String], m
         other => view! { <td colspan=span><code>{other.to_string()}</code></td> }.into_any(),
     };
     view! {
-        <tr data-testid="sample-event">
-            <td>{partition}</td>
-            <td>{offset}</td>
-            <td>{time}</td>
-            <td>{key}</td>
-            {cells}
-        </tr>
+    <tr data-testid="sample-event">
+        <td>{partition}</td>
+        <td>{offset}</td>
+        <td>{time}</td>
+        <td>{key}</td>
+        {cells}
+    </tr>
     }
+    .into_any()
 }
 
 /// One value of an event, as text: strings bare, everything else as compact JSON.

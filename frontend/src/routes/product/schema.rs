@@ -8,6 +8,8 @@ use meshport_shared::api::SchemaDetail;
 use meshport_shared::product::SchemaFormat;
 use meshport_shared::schema::SchemaField;
 
+use super::{ScrollTable, columns};
+
 /// What every row needs to know: which records are open, and which paths hold personal data.
 #[derive(Debug, Clone, Copy)]
 struct TableState {
@@ -76,20 +78,14 @@ pub fn SchemaTable(
                 </p>
                 {bulk}
             </div>
-            <div class="table-scroll" role="region" aria-label="Schema fields" tabindex="0">
-                <table class="data-table schema__table" data-testid="schema-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Field"</th>
-                            <th scope="col">"Type"</th>
-                            <th scope="col">"Presence"</th>
-                            <th scope="col">"Default"</th>
-                            <th scope="col">"Description"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <ScrollTable
+                label="Schema fields"
+                testid="schema-table"
+                class="schema__table"
+                columns=columns(&["Field", "Type", "Presence", "Default", "Description"])
+            >
+                {rows}
+            </ScrollTable>
             <details class="schema__text">
                 <summary>"Schema text"</summary>
                 <pre class="code" tabindex="0" data-testid="schema-text">{pretty(&text)}</pre>

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use meshport_shared::api::VersionSummary;
 use meshport_shared::schema::SchemaChange;
 
-use super::{Problem, fetch};
+use super::{NumberChoice, Problem, fetch};
 use crate::components::feedback::Loading;
 
 /// Every mirrored version, newest first, with a comparison of any two: by default the latest against the one
@@ -55,27 +55,7 @@ fn VersionDiff(
         async move { (from, to, fetch::schema_diff(&id, from, to).await) }
     });
     let same = move || from.get() == to.get();
-    let picker = move |label: &'static str, testid: &'static str, chosen: RwSignal<i32>| {
-        let options = numbers
-            .iter()
-            .map(|&n| view! { <option value=n.to_string() selected=move || chosen.get() == n>{format!("Version {n}")}</option> })
-            .collect_view();
-        view! {
-            <label class="field">
-                <span class="field__label">{label}</span>
-                <select
-                    data-testid=testid
-                    on:change=move |event| {
-                        if let Ok(n) = event_target_value(&event).parse() {
-                            chosen.set(n);
-                        }
-                    }
-                >
-                    {options}
-                </select>
-            </label>
-        }
-    };
+    let choices: Vec<(i32, String)> = numbers.iter().map(|&n| (n, format!("Version {n}"))).collect();
     let result = move || {
         if compare.pending().get() {
             return view! { <Loading what="the changes"/> }.into_any();
@@ -102,8 +82,8 @@ fn VersionDiff(
                 compare.dispatch((from.get_untracked(), to.get_untracked()));
             }
         >
-            {picker("From", "diff-from", from)}
-            {picker("To", "diff-to", to)}
+            <NumberChoice label="From" testid="diff-from" choices=choices.clone() chosen=from/>
+            <NumberChoice label="To" testid="diff-to" choices chosen=to/>
             <button type="submit" class="button" data-testid="diff-compare" disabled=same>"Compare"</button>
         </form>
         <p class="muted diff-hint" hidden=move || !same()>"Pick two different versions to compare."</p>
