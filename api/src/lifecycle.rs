@@ -97,6 +97,26 @@ async fn unknown_inputs(state: &AppState, product: &DataProduct) -> Result<Vec<V
         .collect())
 }
 
+/// Refuses a change decided on a stale read, before any side effect: `sent` is the revision the caller read (0 when
+/// it sent none). The final catalog write is conditional on the same revision, so a change racing in after this check
+/// still loses with a conflict.
+fn require_revision(id: &ProductId, sent: u64, stored: &DataProduct) -> Result<(), AppError> {
+    if sent == 0 {
+        return Err(AppError::BadRequest(format!(
+            "send the revision of `{id}` you read (it is at {}), as `revision` or in If-Match, so that a change made \
+             meanwhile is not overwritten",
+            stored.revision
+        )));
+    }
+    if sent != stored.revision {
+        return Err(AppError::Conflict(format!(
+            "product `{id}` changed since you read it (you sent revision {sent}, it is at {}): reload and try again",
+            stored.revision
+        )));
+    }
+    Ok(())
+}
+
 async fn existing(state: &AppState, id: &ProductId) -> Result<DataProduct, AppError> {
     state.catalog.get_product(id).await?.ok_or_else(|| AppError::NotFound(format!("no data product `{id}`")))
 }
@@ -485,6 +505,10 @@ pub async fn evolve(
 ) -> Result<EvolveResponse, AppError> {
     let stored = existing(state, id).await?;
     require_change(who, &stored)?;
+    // A dry run changes nothing, so it may leave the revision out; when given, a stale one is refused all the same.
+    if !(request.dry_run && request.revision == 0) {
+        require_revision(id, request.revision, &stored)?;
+    }
     if matches!(stored.status, ProductStatus::Retired | ProductStatus::Draft) {
         return Err(AppError::Conflict(format!(
             "product `{id}` is {}: only active or deprecated products evolve",
@@ -693,10 +717,12 @@ pub async fn delete_topic(
     state: &AppState,
     who: &Identity,
     id: &ProductId,
+    revision: u64,
     force: bool,
 ) -> Result<DataProduct, AppError> {
     let stored = existing(state, id).await?;
     require_change(who, &stored)?;
+    require_revision(id, revision, &stored)?;
     let topic = stored.output_port.topic.clone();
     let consumers = active_consumers(state, &topic).await?;
     if !consumers.is_empty() && !force {

@@ -415,7 +415,8 @@ async fn a_compatible_schema_is_registered_and_the_product_gets_a_minor_version(
 
     let dry: EvolveResponse =
         api.ok(Who::Owner, Method::POST, &path, Some(json!({"schema": ORDER_V2, "dry_run": true}))).await;
-    let evolved: EvolveResponse = api.ok(Who::Owner, Method::POST, &path, Some(json!({"schema": ORDER_V2}))).await;
+    let evolved: EvolveResponse =
+        api.ok(Who::Owner, Method::POST, &path, Some(json!({"schema": ORDER_V2, "revision": 1}))).await;
 
     assert!(dry.compatible && dry.registered_version.is_none());
     assert_eq!(dry.changes.len(), 1, "{:?}", dry.changes);
@@ -441,7 +442,7 @@ async fn a_breaking_schema_change_is_refused_with_each_break_in_words() {
             Who::Owner,
             Method::POST,
             &format!("/api/v1/products/{}/schema", published.id),
-            Some(json!({"schema": ORDER_BREAKING})),
+            Some(json!({"schema": ORDER_BREAKING, "revision": 1})),
         )
         .await;
 
@@ -461,7 +462,7 @@ async fn a_breaking_change_can_become_a_new_major_version_that_replaces_the_old_
             Who::Owner,
             Method::POST,
             &format!("/api/v1/products/{}/schema", published.id),
-            Some(json!({"schema": ORDER_BREAKING, "new_major_version": true})),
+            Some(json!({"schema": ORDER_BREAKING, "new_major_version": true, "revision": 1})),
         )
         .await;
 
@@ -539,8 +540,8 @@ async fn a_topic_with_consumers_is_deleted_only_when_forced() {
         before.consumers.iter().find(|c| c.group == group).expect("the group is on the product page after a sync");
     assert_eq!(reader.partitions[0].committed, Some(0));
 
-    let (status, error) = api.error(Who::Owner, Method::DELETE, &path, None).await;
-    let deleted: DataProduct = api.ok(Who::Owner, Method::DELETE, &format!("{path}?force=true"), None).await;
+    let (status, error) = api.error(Who::Owner, Method::DELETE, &format!("{path}?revision=1"), None).await;
+    let deleted: DataProduct = api.ok(Who::Owner, Method::DELETE, &format!("{path}?revision=1&force=true"), None).await;
 
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(error.message.contains("consumer groups"), "{}", error.message);
@@ -625,7 +626,7 @@ async fn only_the_owning_team_and_admins_change_a_product() {
             (Method::POST, format!("/api/v1/products/{id}/schema"), json!({"schema": ORDER_V2, "dry_run": true})),
             (Method::POST, format!("/api/v1/products/{id}/deprecate"), json!({"sunset": "2027-06-30", "revision": 2})),
             (Method::POST, format!("/api/v1/products/{id}/retire"), json!({"revision": 3})),
-            (Method::DELETE, format!("/api/v1/products/{id}/topic"), Value::Null),
+            (Method::DELETE, format!("/api/v1/products/{id}/topic?revision=4"), Value::Null),
         ];
         for (method, path, body) in routes {
             let body = (!body.is_null()).then_some(body);
@@ -875,4 +876,86 @@ async fn a_dry_run_create_checks_everything_and_makes_no_topic_schema_or_product
     assert!(api.app.state.registry.versions(&format!("{id}-value")).await.is_err(), "no schema registered");
     assert!(api.app.state.catalog.get_product(&would_be.id).await.unwrap().is_none(), "no product");
     assert!(api.app.state.catalog.product_history(&would_be.id, 10).await.unwrap().is_empty(), "nothing audited");
+}
+
+#[tokio::test]
+async fn an_evolve_or_a_topic_delete_at_a_stale_revision_is_refused_before_anything_happens() {
+    let api = Api::spawn().await;
+    let published = api.published().await;
+    let id = &published.id;
+    let _: DataProduct = api
+        .ok(Who::Owner, Method::PUT, &format!("/api/v1/products/{id}"), Some(serde_json::to_value(&published).unwrap()))
+        .await;
+    let evolve = format!("/api/v1/products/{id}/schema");
+    let topic = format!("/api/v1/products/{id}/topic");
+    let token = api.token(Who::Owner).await.unwrap();
+    let with_if_match = |method: Method, path: &str, tag: &str| {
+        api.app.http.request(method, api.app.url(path)).bearer_auth(&token).header("If-Match", tag)
+    };
+
+    let (stale_body, _) =
+        api.error(Who::Owner, Method::POST, &evolve, Some(json!({"schema": ORDER_V2, "revision": 1}))).await;
+    let stale_header =
+        with_if_match(Method::POST, &evolve, "\"1\"").json(&json!({"schema": ORDER_V2, "revision": 2})).send().await;
+    let (missing, missing_error) =
+        api.error(Who::Owner, Method::POST, &evolve, Some(json!({"schema": ORDER_V2}))).await;
+    let dry: EvolveResponse =
+        api.ok(Who::Owner, Method::POST, &evolve, Some(json!({"schema": ORDER_V2, "dry_run": true}))).await;
+    let (stale_delete, _) = api.error(Who::Owner, Method::DELETE, &format!("{topic}?revision=1"), None).await;
+    let stale_delete_header = with_if_match(Method::DELETE, &format!("{topic}?revision=2"), "1").send().await;
+    let (no_revision_delete, _) = api.error(Who::Owner, Method::DELETE, &topic, None).await;
+
+    assert_eq!(stale_body, StatusCode::CONFLICT);
+    assert_eq!(stale_header.unwrap().status(), StatusCode::CONFLICT, "If-Match wins over the body");
+    assert_eq!(missing, StatusCode::BAD_REQUEST);
+    assert!(missing_error.message.contains("send the revision"), "{}", missing_error.message);
+    assert!(dry.compatible, "a dry run may leave the revision out");
+    assert_eq!(stale_delete, StatusCode::CONFLICT);
+    assert_eq!(stale_delete_header.unwrap().status(), StatusCode::CONFLICT, "If-Match wins over the query");
+    assert_eq!(no_revision_delete, StatusCode::BAD_REQUEST);
+    let subject = format!("{}-value", published.output_port.topic);
+    assert_eq!(api.app.state.registry.versions(&subject).await.unwrap(), [1], "nothing registered");
+    assert!(api.app.state.kafka.topic(&published.output_port.topic).await.unwrap().is_some(), "no topic deleted");
+    let history = api.app.state.catalog.product_history(id, 10).await.unwrap();
+    let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["updated", "published"], "no audit entry for a refused change");
+
+    let deleted = with_if_match(Method::DELETE, &topic, "W/\"2\"").send().await.unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK, "the current revision deletes");
+}
+
+#[tokio::test]
+async fn a_change_racing_in_after_the_revision_check_still_loses_with_a_conflict_and_no_audit_entry() {
+    let faults = std::sync::Mutex::new(None);
+    let app = TestApp::spawn_with_catalog(&[("MESHPORT_DEV_AUTH", "true".into())], |catalog| {
+        let faulty = common::faults::FaultyCatalog::new(catalog);
+        *faults.lock().unwrap() = Some(faulty.clone());
+        faulty
+    })
+    .await;
+    let faults = faults.into_inner().unwrap().unwrap();
+    let api = Api { app };
+    let published = api.published().await;
+    let id = &published.id;
+
+    faults.race_after_read(id);
+    let (evolve_status, evolve_error) = api
+        .error(
+            Who::Owner,
+            Method::POST,
+            &format!("/api/v1/products/{id}/schema"),
+            Some(json!({"schema": ORDER_V2, "revision": 1})),
+        )
+        .await;
+    faults.race_after_read(id);
+    let (delete_status, _) =
+        api.error(Who::Owner, Method::DELETE, &format!("/api/v1/products/{id}/topic?revision=2"), None).await;
+
+    assert_eq!((evolve_status, evolve_error.code), (StatusCode::CONFLICT, ErrorCode::Conflict));
+    assert_eq!(delete_status, StatusCode::CONFLICT);
+    let stored = api.app.state.catalog.get_product(id).await.unwrap().unwrap();
+    assert_eq!((stored.revision, stored.version.as_str()), (3, "1.0.0"), "only the racing changes were stored");
+    let history = api.app.state.catalog.product_history(id, 10).await.unwrap();
+    let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["updated", "updated", "published"], "the losing changes left no audit entry");
 }

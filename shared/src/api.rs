@@ -275,6 +275,10 @@ pub struct EvolveRequest {
     /// On a breaking change, publish a new major version product (`<id>.v<N>`) instead of refusing.
     #[serde(default)]
     pub new_major_version: bool,
+    /// The product's revision the caller read (or send it in `If-Match`); a stale one is refused with a conflict
+    /// before anything is registered. A dry run may leave it out (0).
+    #[serde(default)]
+    pub revision: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

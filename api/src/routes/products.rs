@@ -226,23 +226,36 @@ pub async fn update(
     Body(mut product): Body<DataProduct>,
 ) -> Result<Json<DataProduct>, AppError> {
     let id = parse_id(id)?;
-    if let Some(tag) = headers.get(header::IF_MATCH) {
-        let tag = tag.to_str().unwrap_or_default().trim().trim_start_matches("W/").trim_matches('"');
-        product.revision = tag
-            .parse()
-            .map_err(|_| AppError::BadRequest(format!("If-Match `{tag}` is not a product revision like \"3\"")))?;
+    if let Some(revision) = if_match(&headers)? {
+        product.revision = revision;
     }
     Ok(Json(lifecycle::update(&state, &who, &id, product).await?))
 }
 
-/// `POST /api/v1/products/{id}/schema`: check, and unless a dry run register, a new value schema.
+/// The revision in `If-Match` (`"3"`, `W/"3"` or `3`), which wins over one in the body or query.
+fn if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
+    let Some(tag) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let tag = tag.to_str().unwrap_or_default().trim().trim_start_matches("W/").trim_matches('"');
+    tag.parse()
+        .map(Some)
+        .map_err(|_| AppError::BadRequest(format!("If-Match `{tag}` is not a product revision like \"3\"")))
+}
+
+/// `POST /api/v1/products/{id}/schema`: check, and unless a dry run register, a new value schema. The revision read
+/// comes in `If-Match` or in the body's `revision`.
 pub async fn evolve(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
     Path(id): Path<String>,
-    Body(request): Body<EvolveRequest>,
+    headers: HeaderMap,
+    Body(mut request): Body<EvolveRequest>,
 ) -> Result<Json<EvolveResponse>, AppError> {
     let id = parse_id(id)?;
+    if let Some(revision) = if_match(&headers)? {
+        request.revision = revision;
+    }
     Ok(Json(lifecycle::evolve(&state, &who, &id, request).await?))
 }
 
@@ -303,21 +316,26 @@ pub async fn retire(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Force {
+pub struct DeleteTopicQuery {
+    /// The product's revision the caller read; or send it in `If-Match`.
+    revision: Option<u64>,
+    /// Delete even while consumer groups hold offsets on the topic.
     #[serde(default)]
     force: bool,
 }
 
-/// `DELETE /api/v1/products/{id}/topic?force=true`
+/// `DELETE /api/v1/products/{id}/topic?revision=3&force=true`
 pub async fn delete_topic(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
     Path(id): Path<String>,
-    query: Result<Query<Force>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    query: Result<Query<DeleteTopicQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<DataProduct>, AppError> {
     let id = parse_id(id)?;
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    Ok(Json(lifecycle::delete_topic(&state, &who, &id, query.force).await?))
+    let revision = if_match(&headers)?.or(query.revision).unwrap_or(0);
+    Ok(Json(lifecycle::delete_topic(&state, &who, &id, revision, query.force).await?))
 }
 
 /// `POST /api/v1/sync`: reconcile the mirror now (org admins).

@@ -1,11 +1,15 @@
 //! Helpers shared by the API's integration tests: sample products, unique names, the test services' addresses.
 #![allow(dead_code)]
 
+pub mod faults;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use meshport_api::app::{AppState, Application};
+use meshport_api::catalog::CatalogStore;
 use meshport_api::config::Config;
 use meshport_shared::api::Health;
 use reqwest::StatusCode;
@@ -102,6 +106,14 @@ impl TestApp {
     /// An application with every dependency up and reads open to callers without a token; `vars` override the
     /// configuration.
     pub async fn spawn(vars: &[(&str, String)]) -> Self {
+        Self::spawn_with_catalog(vars, |catalog| catalog).await
+    }
+
+    /// Like [`TestApp::spawn`], with the catalog wrapped by `wrap` (to inject faults).
+    pub async fn spawn_with_catalog(
+        vars: &[(&str, String)],
+        wrap: impl FnOnce(Arc<dyn CatalogStore>) -> Arc<dyn CatalogStore>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut env: HashMap<String, String> = HashMap::from([
             ("MESHPORT_LISTEN".into(), "127.0.0.1:0".into()),
@@ -115,7 +127,8 @@ impl TestApp {
         ]);
         env.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
         let config = Config::from_lookup(|name| env.get(name).cloned()).unwrap();
-        let state = AppState::build(&config).unwrap();
+        let mut state = AppState::build(&config).unwrap();
+        state.catalog = wrap(state.catalog);
         let application = Application::bind(&config, state.clone()).await.unwrap();
         let address = application.address();
         tokio::spawn(application.serve(std::future::pending()));

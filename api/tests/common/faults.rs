@@ -1,0 +1,174 @@
+//! Fault injection for the catalog: a real store (the embedded one) behind a wrapper that fails or lets someone
+//! else's change race in at exactly the step a test names, so every step of a multi-step change can be tested.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use meshport_api::catalog::{CatalogStore, Result, StoreError};
+use meshport_shared::{AuditEntry, DataProduct, DomainName, ProductId, SchemaVersion, TopicFacts, TopicName};
+
+/// Work a test runs at a chosen moment, e.g. creating a topic as if someone else did.
+pub type Hook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
+/// The real catalog, with the faults a test arms. Every `put_product` is counted from 1.
+pub struct FaultyCatalog {
+    inner: Arc<dyn CatalogStore>,
+    plan: Mutex<Plan>,
+}
+
+#[derive(Default)]
+struct Plan {
+    puts: usize,
+    /// Which `put_product` calls fail as if the catalog were down.
+    failing_puts: Vec<usize>,
+    /// Whether `delete_product` fails as if the catalog were down.
+    failing_deletes: bool,
+    /// Hooks run after the numbered `put_product` succeeded.
+    after_puts: Vec<(usize, Hook)>,
+    /// A product that someone else changes right after the next read of it.
+    racing_change: Option<ProductId>,
+}
+
+impl std::fmt::Debug for FaultyCatalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaultyCatalog").field("inner", &self.inner).finish_non_exhaustive()
+    }
+}
+
+fn down() -> StoreError {
+    StoreError::Unavailable("injected fault: the catalog is down".into())
+}
+
+impl FaultyCatalog {
+    pub fn new(inner: Arc<dyn CatalogStore>) -> Arc<Self> {
+        Arc::new(Self { inner, plan: Mutex::default() })
+    }
+
+    fn plan(&self) -> std::sync::MutexGuard<'_, Plan> {
+        self.plan.lock().unwrap()
+    }
+
+    /// The `nth` `put_product` (counted from 1 since the catalog was made) fails.
+    pub fn fail_put(&self, nth: usize) {
+        self.plan().failing_puts.push(nth);
+    }
+
+    /// Every `delete_product` fails from now on.
+    pub fn fail_deletes(&self) {
+        self.plan().failing_deletes = true;
+    }
+
+    /// Runs `hook` right after the `nth` `put_product` succeeded.
+    pub fn after_put(&self, nth: usize, hook: Hook) {
+        self.plan().after_puts.push((nth, hook));
+    }
+
+    /// Right after the next read of `id`, someone else changes it: the reader holds a stale revision from then on.
+    pub fn race_after_read(&self, id: &ProductId) {
+        self.plan().racing_change = Some(id.clone());
+    }
+}
+
+#[async_trait]
+impl CatalogStore for FaultyCatalog {
+    async fn ping(&self) -> Result<()> {
+        self.inner.ping().await
+    }
+
+    async fn get_product(&self, id: &ProductId) -> Result<Option<DataProduct>> {
+        let read = self.inner.get_product(id).await?;
+        let racing = {
+            let mut plan = self.plan();
+            if plan.racing_change.as_ref() == Some(id) { plan.racing_change.take() } else { None }
+        };
+        if let (Some(_), Some(product)) = (racing, &read) {
+            let mut changed = product.clone();
+            changed.description.purpose = format!("{} (changed meanwhile)", product.description.purpose);
+            let entry = meshport_api::audit::entry(
+                "someone-else",
+                id,
+                meshport_shared::AuditAction::Updated,
+                "a change racing in",
+                Some(product),
+                Some(&changed),
+            );
+            self.inner.put_product(changed, Some(product.revision), entry).await?;
+        }
+        Ok(read)
+    }
+
+    async fn list_products(&self) -> Result<Vec<DataProduct>> {
+        self.inner.list_products().await
+    }
+
+    async fn list_domain_products(&self, domain: &DomainName) -> Result<Vec<DataProduct>> {
+        self.inner.list_domain_products(domain).await
+    }
+
+    async fn put_product(&self, product: DataProduct, expected: Option<u64>, audit: AuditEntry) -> Result<DataProduct> {
+        let nth = {
+            let mut plan = self.plan();
+            plan.puts += 1;
+            plan.puts
+        };
+        if self.plan().failing_puts.contains(&nth) {
+            return Err(down());
+        }
+        let stored = self.inner.put_product(product, expected, audit).await?;
+        let hooks: Vec<Hook> = {
+            let mut plan = self.plan();
+            let (due, later) = std::mem::take(&mut plan.after_puts).into_iter().partition(|(n, _)| *n == nth);
+            plan.after_puts = later;
+            due.into_iter().map(|(_, hook)| hook).collect()
+        };
+        for hook in hooks {
+            hook().await;
+        }
+        Ok(stored)
+    }
+
+    async fn delete_product(&self, id: &ProductId, audit: AuditEntry) -> Result<bool> {
+        if self.plan().failing_deletes {
+            return Err(down());
+        }
+        self.inner.delete_product(id, audit).await
+    }
+
+    async fn product_history(&self, id: &ProductId, limit: usize) -> Result<Vec<AuditEntry>> {
+        self.inner.product_history(id, limit).await
+    }
+
+    async fn recent_activity(&self, limit: usize) -> Result<Vec<AuditEntry>> {
+        self.inner.recent_activity(limit).await
+    }
+
+    async fn put_topics(&self, topics: Vec<TopicFacts>) -> Result<()> {
+        self.inner.put_topics(topics).await
+    }
+
+    async fn topic(&self, name: &TopicName) -> Result<Option<TopicFacts>> {
+        self.inner.topic(name).await
+    }
+
+    async fn list_topics(&self) -> Result<Vec<TopicFacts>> {
+        self.inner.list_topics().await
+    }
+
+    async fn put_schema_versions(&self, versions: Vec<SchemaVersion>) -> Result<()> {
+        self.inner.put_schema_versions(versions).await
+    }
+
+    async fn schema_versions(&self, subject: &str) -> Result<Vec<SchemaVersion>> {
+        self.inner.schema_versions(subject).await
+    }
+
+    async fn all_schema_versions(&self) -> Result<Vec<SchemaVersion>> {
+        self.inner.all_schema_versions().await
+    }
+
+    async fn generation(&self) -> Result<u64> {
+        self.inner.generation().await
+    }
+}
