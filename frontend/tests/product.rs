@@ -12,7 +12,9 @@ use leptos::wasm_bindgen::JsCast;
 use leptos::web_sys::{Element, HtmlElement, HtmlSelectElement};
 use meshport_frontend::api;
 use meshport_frontend::routes::product::ProductView;
+use meshport_frontend::routes::product::consume::{ConsumeSnippets, kcat_snippet};
 use meshport_frontend::routes::product::consumers::ConsumerList;
+use meshport_frontend::routes::product::lineage::LineageGraph;
 use meshport_frontend::routes::product::overview::{DescriptionText, ProductHeader};
 use meshport_frontend::routes::product::sample::{SampleError, SampleEvents, SamplePanel};
 use meshport_frontend::routes::product::schema::SchemaTable;
@@ -611,4 +613,115 @@ fn consumers_show_their_committed_offsets_and_lag() {
     assert_eq!(text_of(&root, "consumer-group"), "billing");
     assert_eq!(text_of(&root, "consumer-offsets"), "0: 42, 1: 7");
     assert_eq!(text_of(&root, "consumer-lag"), "3 (some partitions unknown)");
+}
+
+#[wasm_bindgen_test]
+async fn every_snippet_is_filled_with_the_topic_bootstrap_servers_subject_and_registry() {
+    // Arrange
+    let root = container();
+    let consume = detail(detail_json()).consume;
+    let _view = mount_to(root.clone(), move || view! { <ConsumeSnippets product_id="users".to_owned() consume/> });
+    assert_eq!(text_of(&root, "consume-bootstrap"), "kafka-1.acme.example:9092,kafka-2.acme.example:9092");
+    assert_eq!(text_of(&root, "consume-topic"), "membership.users");
+    let tabs = all(&root, "consume-tab");
+    let names: Vec<_> = tabs.iter().filter_map(|tab| tab.text_content()).collect();
+    assert_eq!(names, ["Rust", "Java", "Python", "kcat"]);
+
+    for (i, tab) in tabs.iter().enumerate() {
+        // Act
+        tab.clone().unchecked_into::<HtmlElement>().click();
+        settle().await;
+
+        // Assert
+        assert_eq!(tab.get_attribute("aria-selected").as_deref(), Some("true"), "{}", names[i]);
+        let snippet = text_of(&root, "consume-snippet");
+        assert!(snippet.contains("membership.users"), "{}: the topic", names[i]);
+        assert!(snippet.contains("kafka-1.acme.example:9092,kafka-2.acme.example:9092"), "{}: the servers", names[i]);
+        assert!(snippet.contains("https://registry.acme.example"), "{}: the registry", names[i]);
+        assert_eq!(all(&root, "consume-snippet").len(), 1, "one panel at a time");
+    }
+    assert!(text_of(&root, "consume-snippet").contains("-s value=avro"), "kcat decodes Avro");
+}
+
+#[wasm_bindgen_test]
+async fn the_snippet_tabs_follow_the_arrow_keys() {
+    // Arrange
+    let root = container();
+    let consume = detail(detail_json()).consume;
+    let _view = mount_to(root.clone(), move || view! { <ConsumeSnippets product_id="users".to_owned() consume/> });
+    let tabs = all(&root, "consume-tab");
+    let key = |target: &Element, key: &str| {
+        // web-sys is built without `KeyboardEventInit`; the constructor with its options is plain JavaScript.
+        let event = js_sys::eval(&format!("new KeyboardEvent('keydown', {{ key: '{key}', bubbles: true }})"))
+            .unwrap()
+            .unchecked_into::<web_sys::Event>();
+        target.dispatch_event(&event).unwrap();
+    };
+
+    // Act
+    key(&tabs[0], "ArrowLeft");
+    settle().await;
+
+    // Assert: wraps to the last tab, which takes the focus and the only tab stop.
+    assert_eq!(tabs[3].get_attribute("aria-selected").as_deref(), Some("true"));
+    assert_eq!(tabs[3].get_attribute("tabindex").as_deref(), Some("0"));
+    assert_eq!(tabs[0].get_attribute("tabindex").as_deref(), Some("-1"));
+    assert_eq!(document().active_element().as_ref(), Some(&tabs[3]));
+    key(&tabs[3], "Home");
+    settle().await;
+    assert_eq!(tabs[0].get_attribute("aria-selected").as_deref(), Some("true"));
+    assert!(text_of(&root, "consume-snippet").contains("rdkafka"));
+}
+
+#[wasm_bindgen_test]
+fn kcat_quotes_what_a_shell_would_split() {
+    // Arrange
+    let mut consume = detail(detail_json()).consume;
+    consume.registry_url = "https://user's registry".to_owned();
+
+    // Act
+    let command = kcat_snippet(&consume);
+
+    // Assert
+    assert!(command.contains("-r 'https://user'\\''s registry'"), "{command}");
+    assert!(command.contains("-b kafka-1.acme.example:9092,kafka-2.acme.example:9092 -t membership.users"));
+}
+
+#[wasm_bindgen_test]
+fn lineage_links_inputs_and_downstream_products_and_names_the_consumer_groups() {
+    // Arrange
+    let root = container();
+    let lineage = detail(detail_json()).lineage;
+    let groups = vec!["billing".to_owned()];
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <LineageGraph name="Users".to_owned() lineage groups/> });
+
+    // Assert
+    let input = find(&root, "lineage-input").expect("the input is drawn");
+    assert_eq!(input.get_attribute("href").as_deref(), Some("/products/signups"));
+    assert!(input.text_content().unwrap().contains("Sign-ups"));
+    let downstream = find(&root, "lineage-downstream").expect("the downstream product is drawn");
+    assert_eq!(downstream.get_attribute("href").as_deref(), Some("/products/stocktrades"));
+    assert_eq!(text_of(&root, "lineage-self"), "Users");
+    assert!(text_of(&root, "lineage-group").contains("billing"));
+    assert_eq!(
+        text_of(&root, "lineage-summary"),
+        "Users is made from 1 product and read by 1 product and 1 consumer group."
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_product_nothing_reads_says_so() {
+    // Arrange
+    let root = container();
+
+    // Act
+    let _view = mount_to(root.clone(), || {
+        view! { <LineageGraph name="Users".to_owned() lineage=Default::default() groups=Vec::new()/> }
+    });
+
+    // Assert
+    assert!(find(&root, "lineage-no-inputs").is_some());
+    assert!(find(&root, "lineage-no-readers").is_some());
 }

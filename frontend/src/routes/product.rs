@@ -10,16 +10,20 @@ use meshport_shared::api::ProductDetail;
 use crate::api;
 use crate::components::feedback::{ErrorBanner, Loading};
 
+pub mod consume;
 pub mod consumers;
 pub mod copy;
 pub mod fetch;
+pub mod lineage;
 pub mod overview;
 pub mod sample;
 pub mod schema;
 pub mod topic;
 pub mod versions;
 
+use consume::ConsumeSnippets;
 use consumers::ConsumerList;
+use lineage::LineageGraph;
 use overview::{DescriptionText, ProductFacts, ProductHeader, Warnings};
 use sample::SamplePanel;
 use schema::SchemaTable;
@@ -82,7 +86,7 @@ pub fn Product() -> impl IntoView {
 /// The whole page for one product, from what the API answered.
 #[component]
 pub fn ProductView(detail: ProductDetail) -> impl IntoView {
-    let ProductDetail { product, topic, schema, versions, consumers, warnings, .. } = detail;
+    let ProductDetail { product, topic, schema, versions, consumers, warnings, consume, lineage, .. } = detail;
     let id = product.id.to_string();
     let field_order: Vec<String> =
         schema.as_ref().map(|s| s.fields.iter().map(|f| f.name.clone()).collect()).unwrap_or_default();
@@ -99,6 +103,9 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
     let about = view! { <DescriptionText description=product.description.clone()/> };
     let versions = view! { <SchemaVersions product_id=id.clone() versions/> };
     let sample = view! { <SamplePanel product_id=id.clone() field_order/> };
+    let snippets = view! { <ConsumeSnippets product_id=id.clone() consume/> };
+    let groups = consumers.iter().map(|c| c.group.clone()).collect();
+    let lineage = view! { <LineageGraph name=product.name.clone() lineage groups/> };
     let topic = view! { <TopicSummary topic_name=product.output_port.topic.to_string() topic/> };
     view! {
         <article class="product" data-testid="product-page" data-product-id=id>
@@ -108,7 +115,9 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
                 <div class="product__main">
                     <Section id="product-about" title="About">{about}</Section>
                     <Section id="product-schema" title="Schema">{schema} {versions}</Section>
+                    <Section id="product-consume" title="How to consume">{snippets}</Section>
                     <Section id="product-sample" title="Recent events">{sample}</Section>
+                    <Section id="product-lineage" title="Lineage">{lineage}</Section>
                     <Section id="product-consumers" title="Consumers">
                         <ConsumerList consumers/>
                     </Section>
@@ -241,4 +250,15 @@ fn ScrollTable(
 /// Column titles from string literals.
 fn columns(titles: &[&str]) -> Vec<String> {
     titles.iter().map(|&title| title.to_owned()).collect()
+}
+
+/// One term and its value in a list of facts.
+#[component]
+fn Fact(term: &'static str, #[prop(optional)] testid: Option<&'static str>, children: Children) -> impl IntoView {
+    view! {
+        <div>
+            <dt>{term}</dt>
+            <dd data-testid=testid>{children()}</dd>
+        </div>
+    }
 }

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use meshport_shared::{DataProduct, Description, ProductStatus, Quality, SupportKind};
 
-use super::When;
+use super::{Fact, When};
 use crate::api::encode;
 
 /// The page's heading: the product's name, status and identity, and the lifecycle notice a reader must not miss.
@@ -85,76 +85,49 @@ pub fn ProductHeader(product: DataProduct) -> impl IntoView {
 pub fn ProductFacts(product: DataProduct) -> impl IntoView {
     let DataProduct { domain, owner, quality, sla, tags, support, updated_at, .. } = product;
     let contact = (!owner.contact.is_empty()).then(|| {
-        view! {
-            <div>
-                <dt>"Contact"</dt>
-                <dd data-testid="product-contact"><Address address=owner.contact/></dd>
-            </div>
-        }
+        view! { <Fact term="Contact" testid="product-contact"><Address address=owner.contact/></Fact> }
     });
     let tags = (!tags.is_empty()).then(|| {
         view! {
-            <div class="facts__wide">
-                <dt>"Tags"</dt>
-                <dd>
-                    <ul class="tags" role="list" data-testid="product-tags">
-                        {tags.into_iter().map(|tag| view! { <li class="tag">{tag}</li> }).collect_view()}
-                    </ul>
-                </dd>
-            </div>
+            <Fact term="Tags">
+                <ul class="tags" role="list" data-testid="product-tags">
+                    {tags.into_iter().map(|tag| view! { <li class="tag">{tag}</li> }).collect_view()}
+                </ul>
+            </Fact>
         }
     });
     let support = (!support.is_empty()).then(|| {
+        let channels = support
+            .into_iter()
+            .map(|channel| {
+                view! {
+                    <li>
+                        <span class="facts__label">{support_kind(channel.kind)} ": "</span>
+                        <Address address=channel.address/>
+                    </li>
+                }
+            })
+            .collect_view();
         view! {
-            <div class="facts__wide">
-                <dt>"Support"</dt>
-                <dd>
-                    <ul class="plain-list" role="list" data-testid="product-support">
-                        {support
-                            .into_iter()
-                            .map(|channel| {
-                                view! {
-                                    <li>
-                                        <span class="facts__label">{support_kind(channel.kind)} ": "</span>
-                                        <Address address=channel.address/>
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
-                </dd>
-            </div>
+            <Fact term="Support">
+                <ul class="plain-list" role="list" data-testid="product-support">{channels}</ul>
+            </Fact>
         }
     });
     view! {
         <dl class="facts product-facts" data-testid="product-facts">
-            <div>
-                <dt>"Domain"</dt>
-                <dd data-testid="product-domain">{domain.to_string()}</dd>
-            </div>
-            <div>
-                <dt>"Owning team"</dt>
-                <dd data-testid="product-team">{owner.team.to_string()}</dd>
-            </div>
+            <Fact term="Domain" testid="product-domain">{domain.to_string()}</Fact>
+            <Fact term="Owning team" testid="product-team">{owner.team.to_string()}</Fact>
             {contact}
-            <div>
-                <dt>"Quality"</dt>
-                <dd data-testid="product-quality">
-                    {quality.as_str()}
-                    <span class="facts__hint">{quality_summary(quality)}</span>
-                </dd>
-            </div>
-            <div>
-                <dt>"SLA tier"</dt>
-                <dd data-testid="product-sla">
-                    {sla.as_str()}
-                    <span class="facts__hint">{sla.summary()}</span>
-                </dd>
-            </div>
-            <div>
-                <dt>"Last change"</dt>
-                <dd><When at=updated_at/></dd>
-            </div>
+            <Fact term="Quality" testid="product-quality">
+                {quality.as_str()}
+                <span class="facts__hint">{quality_summary(quality)}</span>
+            </Fact>
+            <Fact term="SLA tier" testid="product-sla">
+                {sla.as_str()}
+                <span class="facts__hint">{sla.summary()}</span>
+            </Fact>
+            <Fact term="Last change"><When at=updated_at/></Fact>
             {tags}
             {support}
         </dl>

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use meshport_shared::{HistoryKind, TopicFacts};
 
-use super::When;
+use super::{Fact, When};
 
 /// The topic's facts, or why there are none yet.
 #[component]
@@ -34,34 +34,13 @@ pub fn TopicSummary(
     view! {
         {gone}
         <dl class="facts product-facts" data-testid="topic-facts">
-            <div>
-                <dt>"Topic"</dt>
-                <dd><code data-testid="topic-name">{name.to_string()}</code></dd>
-            </div>
-            <div>
-                <dt>"History a new consumer can read"</dt>
-                <dd data-testid="topic-history">{history.describe()}</dd>
-            </div>
-            <div>
-                <dt>"Partitions"</dt>
-                <dd data-testid="topic-partitions">{partitions}</dd>
-            </div>
-            <div>
-                <dt>"Replication factor"</dt>
-                <dd>{replication_factor}</dd>
-            </div>
-            <div>
-                <dt>"Cleanup policy"</dt>
-                <dd data-testid="topic-cleanup"><code>{cleanup}</code></dd>
-            </div>
-            <div>
-                <dt>"Retention"</dt>
-                <dd data-testid="topic-retention">{retention(history)} {retention_ms}</dd>
-            </div>
-            <div>
-                <dt>"Last synced"</dt>
-                <dd><When at=synced_at/></dd>
-            </div>
+            <Fact term="Topic"><code data-testid="topic-name">{name.to_string()}</code></Fact>
+            <Fact term="History a new consumer can read" testid="topic-history">{history.describe()}</Fact>
+            <Fact term="Partitions" testid="topic-partitions">{partitions}</Fact>
+            <Fact term="Replication factor">{replication_factor}</Fact>
+            <Fact term="Cleanup policy" testid="topic-cleanup"><code>{cleanup}</code></Fact>
+            <Fact term="Retention" testid="topic-retention">{retention(history)} {retention_ms}</Fact>
+            <Fact term="Last synced"><When at=synced_at/></Fact>
         </dl>
     }
     .into_any()

@@ -1,0 +1,275 @@
+//! "How to consume": the connection facts and ready-to-copy consumer code for Rust, Java, Python and kcat, filled
+//! with the product's bootstrap servers, topic, subjects and registry URL.
+
+use leptos::ev::KeyboardEvent;
+use leptos::prelude::*;
+use meshport_shared::api::ConsumeInfo;
+use meshport_shared::product::SchemaFormat;
+use wasm_bindgen::JsCast;
+
+use super::Fact;
+use super::copy::CopyBlock;
+
+/// The languages offered, in tab order.
+const LANGUAGES: [&str; 4] = ["Rust", "Java", "Python", "kcat"];
+
+/// The facts a client needs, then one tab per language with its snippet and a Copy button. The tabs follow the
+/// WAI-ARIA tabs pattern: arrow keys, Home and End move between them.
+#[component]
+pub fn ConsumeSnippets(product_id: String, consume: ConsumeInfo) -> impl IntoView {
+    let group = format!("your-team.{product_id}");
+    let snippets: Vec<String> = vec![
+        rust_snippet(&consume, &group),
+        java_snippet(&consume, &group),
+        python_snippet(&consume, &group),
+        kcat_snippet(&consume),
+    ];
+    let selected = RwSignal::new(0_usize);
+    let tab_id = move |i: usize| format!("consume-{product_id}-tab-{i}");
+    let tab_ids: Vec<String> = (0..LANGUAGES.len()).map(&tab_id).collect();
+    let panel_id = format!("{}-panel", tab_ids[0]);
+    let tabs = LANGUAGES
+        .iter()
+        .enumerate()
+        .map(|(i, language)| {
+            let ids = tab_ids.clone();
+            let on_key = move |event: KeyboardEvent| {
+                let last = LANGUAGES.len() - 1;
+                let next = match event.key().as_str() {
+                    "ArrowRight" => {
+                        if i == last {
+                            0
+                        } else {
+                            i + 1
+                        }
+                    }
+                    "ArrowLeft" => {
+                        if i == 0 {
+                            last
+                        } else {
+                            i - 1
+                        }
+                    }
+                    "Home" => 0,
+                    "End" => last,
+                    _ => return,
+                };
+                event.prevent_default();
+                selected.set(next);
+                focus(&ids[next]);
+            };
+            view! {
+                <button
+                    type="button"
+                    role="tab"
+                    class="tab"
+                    id=tab_ids[i].clone()
+                    aria-controls=panel_id.clone()
+                    aria-selected=move || (selected.get() == i).to_string()
+                    tabindex=move || if selected.get() == i { "0" } else { "-1" }
+                    data-testid="consume-tab"
+                    on:click=move |_| selected.set(i)
+                    on:keydown=on_key
+                >
+                    {*language}
+                </button>
+            }
+        })
+        .collect_view();
+    let labelled_by = move || tab_ids[selected.get()].clone();
+    let panel = move || {
+        let i = selected.get();
+        view! { <CopyBlock label=format!("{} consumer", LANGUAGES[i]) text=snippets[i].clone() testid="consume-snippet"/> }
+    };
+    let ConsumeInfo { bootstrap_servers, registry_url, topic, value_subject, key_subject, format } = consume;
+    let key_subject = key_subject.map(|subject| {
+        view! { <Fact term="Key subject"><code data-testid="consume-key-subject">{subject.to_string()}</code></Fact> }
+    });
+    view! {
+        <dl class="facts consume__facts" data-testid="consume-facts">
+            <Fact term="Bootstrap servers"><code data-testid="consume-bootstrap">{bootstrap_servers}</code></Fact>
+            <Fact term="Topic"><code data-testid="consume-topic">{topic.to_string()}</code></Fact>
+            <Fact term="Value subject"><code data-testid="consume-value-subject">{value_subject.to_string()}</code></Fact>
+            {key_subject}
+            <Fact term="Schema registry"><code data-testid="consume-registry">{registry_url}</code></Fact>
+            <Fact term="Format">{format.registry_name()}</Fact>
+        </dl>
+        <p class="muted consume__note">
+            "Bring your own credentials: the portal never shows secrets. Name the consumer group after your team."
+        </p>
+        <div class="tabs" role="tablist" aria-label="Consumer code">{tabs}</div>
+        <div class="tab-panel" role="tabpanel" id=panel_id.clone() aria-labelledby=labelled_by>{panel}</div>
+    }
+}
+
+fn focus(id: &str) {
+    if let Some(element) = document().get_element_by_id(id)
+        && let Ok(element) = element.dyn_into::<web_sys::HtmlElement>()
+    {
+        let _ = element.focus();
+    }
+}
+
+/// A double-quoted string literal valid in Rust, Java and Python.
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A shell word: as it is when it is plainly safe, single-quoted otherwise.
+fn shell(text: &str) -> String {
+    let safe = !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "._-:,/@=+".contains(c));
+    if safe { text.to_owned() } else { format!("'{}'", text.replace('\'', "'\\''")) }
+}
+
+/// rdkafka with schema_registry_converter, decoding values in Confluent's wire format.
+pub fn rust_snippet(info: &ConsumeInfo, group: &str) -> String {
+    let (feature, module, decoder, print) = match info.format {
+        SchemaFormat::Avro => {
+            ("avro", "avro::AvroDecoder", "AvroDecoder", "decoder.decode(message.payload()).await?.value")
+        }
+        SchemaFormat::Json => ("json", "json::JsonDecoder", "JsonDecoder", "decoder.decode(message.payload()).await?"),
+        SchemaFormat::Protobuf => {
+            ("proto_decoder", "proto_decoder::ProtoDecoder", "ProtoDecoder", "decoder.decode(message.payload()).await?")
+        }
+    };
+    format!(
+        r#"// Cargo.toml:
+// rdkafka = "0.37"
+// schema_registry_converter = {{ version = "4", features = ["{feature}"] }}
+// tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{{Consumer, StreamConsumer}};
+use rdkafka::Message;
+use schema_registry_converter::async_impl::{module};
+use schema_registry_converter::async_impl::schema_registry::SrSettings;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {{
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", {bootstrap})
+        .set("group.id", {group})
+        .set("auto.offset.reset", "earliest")
+        .create()?;
+    consumer.subscribe(&[{topic}])?;
+    // Values follow subject {subject} in the registry.
+    let decoder = {decoder}::new(SrSettings::new({registry}.to_owned()));
+    loop {{
+        let message = consumer.recv().await?;
+        println!("{{:?}}", {print});
+    }}
+}}
+"#,
+        bootstrap = quoted(&info.bootstrap_servers),
+        group = quoted(group),
+        topic = quoted(info.topic.as_str()),
+        subject = info.value_subject,
+        registry = quoted(&info.registry_url),
+    )
+}
+
+/// The Java client with Confluent's deserializers.
+pub fn java_snippet(info: &ConsumeInfo, group: &str) -> String {
+    let (deserializer, value_type) = match info.format {
+        SchemaFormat::Avro => ("io.confluent.kafka.serializers.KafkaAvroDeserializer", "GenericRecord"),
+        SchemaFormat::Json => ("io.confluent.kafka.serializers.json.KafkaJsonSchemaDeserializer", "Object"),
+        SchemaFormat::Protobuf => ("io.confluent.kafka.serializers.protobuf.KafkaProtobufDeserializer", "Message"),
+    };
+    let (key_deserializer, key_type) = match info.key_subject {
+        Some(_) => (deserializer, value_type),
+        None => ("org.apache.kafka.common.serialization.StringDeserializer", "String"),
+    };
+    format!(
+        r#"// Needs org.apache.kafka:kafka-clients and io.confluent's serializer for {format}.
+Properties props = new Properties();
+props.put("bootstrap.servers", {bootstrap});
+props.put("group.id", {group});
+props.put("auto.offset.reset", "earliest");
+props.put("key.deserializer", "{key_deserializer}");
+props.put("value.deserializer", "{deserializer}");
+props.put("schema.registry.url", {registry});
+
+try (KafkaConsumer<{key_type}, {value_type}> consumer = new KafkaConsumer<>(props)) {{
+    consumer.subscribe(List.of({topic}));
+    while (true) {{
+        for (ConsumerRecord<{key_type}, {value_type}> record : consumer.poll(Duration.ofSeconds(1))) {{
+            System.out.println(record.key() + " -> " + record.value());
+        }}
+    }}
+}}
+"#,
+        format = info.format.registry_name(),
+        bootstrap = quoted(&info.bootstrap_servers),
+        group = quoted(group),
+        registry = quoted(&info.registry_url),
+        topic = quoted(info.topic.as_str()),
+    )
+}
+
+/// confluent-kafka for Python with the registry's deserializer.
+pub fn python_snippet(info: &ConsumeInfo, group: &str) -> String {
+    let (import, make) = match info.format {
+        SchemaFormat::Avro => {
+            ("from confluent_kafka.schema_registry.avro import AvroDeserializer", "AvroDeserializer(registry)")
+        }
+        SchemaFormat::Json => (
+            "from confluent_kafka.schema_registry.json_schema import JSONDeserializer",
+            "JSONDeserializer(None, schema_registry_client=registry)",
+        ),
+        SchemaFormat::Protobuf => (
+            "from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer\n\
+             from your_module_pb2 import YourMessage  # generated by protoc from the registered schema",
+            "ProtobufDeserializer(YourMessage, {\"use.deprecated.format\": False})",
+        ),
+    };
+    format!(
+        r#"# pip install "confluent-kafka[schemaregistry]"
+from confluent_kafka import Consumer
+from confluent_kafka.schema_registry import SchemaRegistryClient
+{import}
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+registry = SchemaRegistryClient({{"url": {registry}}})
+deserialize = {make}
+consumer = Consumer({{
+    "bootstrap.servers": {bootstrap},
+    "group.id": {group},
+    "auto.offset.reset": "earliest",
+}})
+consumer.subscribe([{topic}])
+try:
+    while True:
+        message = consumer.poll(1.0)
+        if message is None or message.error():
+            continue
+        value = deserialize(message.value(), SerializationContext(message.topic(), MessageField.VALUE))
+        print(message.key(), value)
+finally:
+    consumer.close()
+"#,
+        registry = quoted(&info.registry_url),
+        bootstrap = quoted(&info.bootstrap_servers),
+        group = quoted(group),
+        topic = quoted(info.topic.as_str()),
+    )
+}
+
+/// kcat from the start of the topic; it decodes Avro through the registry, other formats arrive as bytes.
+pub fn kcat_snippet(info: &ConsumeInfo) -> String {
+    let base = format!("kcat -C -b {} -t {} -o beginning", shell(&info.bootstrap_servers), shell(info.topic.as_str()));
+    match info.format {
+        SchemaFormat::Avro => {
+            let key = if info.key_subject.is_some() { " -s key=avro" } else { "" };
+            format!(
+                "{base} \\\n  -s value=avro{key} -r {} \\\n  -f 'partition %p, offset %o, key %k: %s\\n'\n",
+                shell(&info.registry_url)
+            )
+        }
+        SchemaFormat::Json | SchemaFormat::Protobuf => format!(
+            "# kcat decodes only Avro through the registry: these values arrive in Confluent's wire format\n\
+             # (a zero byte and the 4-byte schema id of subject {}, then the {} payload).\n\
+             {base} \\\n  -f 'partition %p, offset %o, key %k: %s\\n'\n",
+            info.value_subject,
+            info.format.registry_name()
+        ),
+    }
+}
