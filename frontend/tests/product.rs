@@ -14,6 +14,8 @@ use meshport_frontend::api;
 use meshport_frontend::routes::product::ProductView;
 use meshport_frontend::routes::product::consume::{ConsumeSnippets, kcat_snippet};
 use meshport_frontend::routes::product::consumers::ConsumerList;
+use meshport_frontend::routes::product::embed::EmbedPanel;
+use meshport_frontend::routes::product::history::AuditHistory;
 use meshport_frontend::routes::product::lineage::LineageGraph;
 use meshport_frontend::routes::product::overview::{DescriptionText, ProductHeader};
 use meshport_frontend::routes::product::sample::{SampleError, SampleEvents, SamplePanel};
@@ -22,7 +24,7 @@ use meshport_frontend::routes::product::topic::TopicSummary;
 use meshport_frontend::routes::product::versions::{ChangeList, SchemaVersions};
 use meshport_shared::api::{ProductDetail, Sample, VersionSummary};
 use meshport_shared::schema::SchemaChange;
-use meshport_shared::{ApiError, ErrorCode, TopicFacts};
+use meshport_shared::{ApiError, ErrorCode, ProductStatus, TopicFacts};
 use serde_json::{Value, json};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -356,7 +358,9 @@ fn every_text_a_team_wrote_renders_as_text_on_the_whole_page() {
     assert_eq!(text_of(&root, "product-purpose"), IMG);
     assert_eq!(text_of(&root, "product-contact"), IMG);
     assert_eq!(text_of(&root, "warning"), SCRIPT);
-    assert!(root.query_selector("script, img").unwrap().is_none(), "markup must not become elements");
+    assert!(text_of(&root, "embed-iframe-code").contains("title=\"&lt;script&gt;alert(1)&lt;/script&gt; (Meshport"));
+    let injected = "script, img:not([data-testid='embed-badge-preview'])";
+    assert!(root.query_selector(injected).unwrap().is_none(), "markup must not become elements");
     assert!(
         tagged(&root, "a").iter().all(|a| !a
             .get_attribute("href")
@@ -724,4 +728,114 @@ fn a_product_nothing_reads_says_so() {
     // Assert
     assert!(find(&root, "lineage-no-inputs").is_some());
     assert!(find(&root, "lineage-no-readers").is_some());
+}
+
+/// The embed panel of the fixture's product, with this name and status.
+fn embed_panel(name: &str, status: ProductStatus) -> (HtmlElement, impl Sized) {
+    let root = container();
+    let links = detail(detail_json()).links;
+    let name = name.to_owned();
+    let view = mount_to(root.clone(), move || {
+        view! { <EmbedPanel id="users".to_owned() name=name.clone() status links=links.clone()/> }
+    });
+    (root, view)
+}
+
+#[wasm_bindgen_test]
+fn the_embed_panel_offers_the_card_oembed_and_badges_of_the_product() {
+    // Arrange and act
+    let (root, _view) = embed_panel("Users", ProductStatus::Active);
+
+    // Assert
+    assert_eq!(
+        text_of(&root, "embed-iframe-code"),
+        "<iframe src=\"https://mesh.acme.example/embed/products/users\" width=\"480\" height=\"208\" \
+         title=\"Users (Meshport data product)\" style=\"border:0;max-width:100%\" loading=\"lazy\" \
+         referrerpolicy=\"no-referrer\" sandbox=\"allow-popups allow-popups-to-escape-sandbox\"></iframe>"
+    );
+    assert_eq!(
+        text_of(&root, "embed-oembed-url"),
+        "https://mesh.acme.example/oembed?url=https%3A%2F%2Fmesh.acme.example%2Fproducts%2Fusers&format=json"
+    );
+    let badges = text_of(&root, "embed-badges");
+    for kind in ["status", "quality", "sla"] {
+        let line = format!(
+            "[![{kind}](https://mesh.acme.example/badge/products/users/{kind}.svg)](https://mesh.acme.example/products/users)"
+        );
+        assert!(badges.contains(&line), "{badges}");
+    }
+    let preview = find(&root, "embed-preview").expect("a live preview of the card");
+    assert_eq!(preview.get_attribute("src").as_deref(), Some("https://mesh.acme.example/embed/products/users"));
+    assert_eq!(all(&root, "embed-badge-preview").len(), 3);
+}
+
+#[wasm_bindgen_test]
+async fn the_dark_theme_changes_the_code_and_the_preview() {
+    // Arrange
+    let (root, _view) = embed_panel("Users", ProductStatus::Deprecated);
+    assert!(text_of(&root, "embed-iframe-code").contains("height=\"272\""), "a deprecated card has a banner");
+
+    // Act
+    click(&root, "embed-theme-dark");
+    settle().await;
+
+    // Assert
+    let dark = "https://mesh.acme.example/embed/products/users?theme=dark";
+    assert!(text_of(&root, "embed-iframe-code").contains(&format!("src=\"{dark}\"")));
+    assert_eq!(find(&root, "embed-preview").unwrap().get_attribute("src").as_deref(), Some(dark));
+}
+
+#[wasm_bindgen_test]
+fn a_name_with_markup_is_escaped_in_the_code_people_paste() {
+    // Arrange and act
+    let (root, _view) = embed_panel(IMG, ProductStatus::Active);
+
+    // Assert
+    let code = text_of(&root, "embed-iframe-code");
+    assert!(code.contains("title=\"&quot;&gt;&lt;img src=x onerror=alert(1)&gt; (Meshport data product)\""), "{code}");
+    assert!(root.query_selector("img:not([data-testid='embed-badge-preview'])").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn copy_says_copied_or_selects_the_text_to_copy_by_hand() {
+    // Arrange
+    let (root, _view) = embed_panel("Users", ProductStatus::Active);
+    let block = find(&root, "embed-oembed-url").unwrap().closest(".copy-block").unwrap().unwrap();
+    assert_eq!(text_of(&block, "copy-status"), "");
+    assert_eq!(find(&block, "copy-status").unwrap().get_attribute("role").as_deref(), Some("status"));
+
+    // Act
+    click(&block, "copy-button");
+    for _ in 0..40 {
+        if !text_of(&block, "copy-status").is_empty() {
+            break;
+        }
+        sleep(25).await;
+    }
+
+    // Assert: a headless browser without focus may refuse the clipboard; then the text is selected instead.
+    let status = text_of(&block, "copy-status");
+    let selected = js_sys::eval("String(window.getSelection())").unwrap().as_string().unwrap();
+    match status.as_str() {
+        "Copied" => {}
+        said if said.starts_with("Selected") => assert_eq!(selected, text_of(&block, "embed-oembed-url")),
+        said => panic!("the copy button said {said:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+fn history_lists_who_did_what_and_when() {
+    // Arrange
+    let root = container();
+    let entries = detail(detail_json()).history;
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <AuditHistory entries/> });
+
+    // Assert
+    let entry = find(&root, "history-entry").unwrap();
+    assert_eq!(text_of(&entry, "history-action"), "updated");
+    assert_eq!(text_of(&entry, "history-actor"), "alice");
+    assert_eq!(text_of(&entry, "history-summary"), "description changed");
+    assert!(entry.text_content().unwrap().contains("2026-02-03 04:05 UTC"));
 }

@@ -13,7 +13,9 @@ use crate::components::feedback::{ErrorBanner, Loading};
 pub mod consume;
 pub mod consumers;
 pub mod copy;
+pub mod embed;
 pub mod fetch;
+pub mod history;
 pub mod lineage;
 pub mod overview;
 pub mod sample;
@@ -23,6 +25,8 @@ pub mod versions;
 
 use consume::ConsumeSnippets;
 use consumers::ConsumerList;
+use embed::EmbedPanel;
+use history::AuditHistory;
 use lineage::LineageGraph;
 use overview::{DescriptionText, ProductFacts, ProductHeader, Warnings};
 use sample::SamplePanel;
@@ -86,7 +90,8 @@ pub fn Product() -> impl IntoView {
 /// The whole page for one product, from what the API answered.
 #[component]
 pub fn ProductView(detail: ProductDetail) -> impl IntoView {
-    let ProductDetail { product, topic, schema, versions, consumers, warnings, consume, lineage, .. } = detail;
+    let ProductDetail { product, topic, schema, versions, consumers, links, history, warnings, consume, lineage } =
+        detail;
     let id = product.id.to_string();
     let field_order: Vec<String> =
         schema.as_ref().map(|s| s.fields.iter().map(|f| f.name.clone()).collect()).unwrap_or_default();
@@ -106,6 +111,7 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
     let snippets = view! { <ConsumeSnippets product_id=id.clone() consume/> };
     let groups = consumers.iter().map(|c| c.group.clone()).collect();
     let lineage = view! { <LineageGraph name=product.name.clone() lineage groups/> };
+    let embed = view! { <EmbedPanel id=id.clone() name=product.name.clone() status=product.status links/> };
     let topic = view! { <TopicSummary topic_name=product.output_port.topic.to_string() topic/> };
     view! {
         <article class="product" data-testid="product-page" data-product-id=id>
@@ -120,6 +126,10 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
                     <Section id="product-lineage" title="Lineage">{lineage}</Section>
                     <Section id="product-consumers" title="Consumers">
                         <ConsumerList consumers/>
+                    </Section>
+                    <Section id="product-embed" title="Embed">{embed}</Section>
+                    <Section id="product-history" title="History">
+                        <AuditHistory entries=history/>
                     </Section>
                 </div>
                 <aside class="product__side" aria-label="Facts">
