@@ -1,22 +1,453 @@
-//! Manage your data products.
+//! Manage: the signed-in person's data products and the topics they could publish (`/manage`), and the changes
+//! an owner makes to one product (`/manage/:id`): evolve its schema, deprecate it, retire it.
+//!
+//! The portal decides nothing here: who may change a product is `Identity::can_change`, and every change is the
+//! API's to accept or refuse. Each section shows the API's answer as it is, with its error code, and links the
+//! violations it lists to the fields they concern.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use meshport_shared::api::{Identity, ProductDetail};
+use meshport_shared::{DataProduct, ProductId, ProductStatus, ViolationCode};
 
+use crate::api;
+use crate::components::feedback::{ErrorBanner, Loading};
+use crate::session;
+
+mod deprecate;
+mod evolve;
+mod owned;
+mod publishable;
+mod requests;
+mod retire;
+
+pub use evolve::{CompatibilityAnswer, EvolveRefusal};
+
+/// `/manage`: what the signed-in person's teams own, and what they could publish next.
 #[component]
 pub fn Manage() -> impl IntoView {
     view! {
-        <section aria-labelledby="page-title">
-            <h1 id="page-title">"Manage your data products"</h1>
+        <section class="manage" aria-labelledby="manage-title">
+            <h1 id="manage-title">"Manage your data products"</h1>
+            <p class="lede">
+                "The data products your teams own, with their status, and the topics you could publish as products."
+            </p>
+            {move || match session::identity() {
+                None => view! { <SignInPrompt/> }.into_any(),
+                Some(who) => {
+                    let policy = LocalResource::new(requests::policy);
+                    view! {
+                        <owned::OwnedProducts who=who.clone() policy/>
+                        <publishable::PublishableTopics who policy/>
+                    }
+                        .into_any()
+                }
+            }}
         </section>
     }
 }
 
-/// Manage one product: edit, evolve the schema, deprecate, retire.
+/// `/manage/:id`: one product, changed by its owners and shown read-only to everyone else.
 #[component]
 pub fn ManageProduct() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
     view! {
-        <section aria-labelledby="page-title">
-            <h1 id="page-title">"Manage a data product"</h1>
+        <section class="manage" aria-labelledby="manage-title">
+            {move || {
+                let id = id();
+                // The heading comes from the address, so it is there before the product arrives and does not move.
+                let heading = view! {
+                    <h1 id="manage-title">
+                        "Manage " <code class="manage-title__id" data-testid="manage-title-id">{id.clone()}</code>
+                    </h1>
+                };
+                let body = match (session::identity(), ProductId::parse(id)) {
+                    (None, _) => view! { <SignInPrompt/> }.into_any(),
+                    (Some(_), Err(e)) => view! {
+                        <div class="notice notice--error" role="alert" data-testid="error-state">
+                            <p class="notice__title">"This address names no data product"</p>
+                            <p>{e.to_string()}</p>
+                        </div>
+                    }
+                        .into_any(),
+                    (Some(who), Ok(id)) => view! { <LoadedProduct id who/> }.into_any(),
+                };
+                view! { {heading} {body} }
+            }}
         </section>
+    }
+}
+
+/// Asks the person to sign in, and to come back here afterwards: every action on these pages needs their teams.
+#[component]
+fn SignInPrompt() -> impl IntoView {
+    let here = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/manage".to_owned());
+    let href = format!("/sign-in?next={}", api::encode(&here));
+    view! {
+        <div class="notice" data-testid="sign-in-prompt">
+            <p class="notice__title">"Sign in to manage data products"</p>
+            <p>
+                "Changes need to know who you are and which teams you belong to. "
+                <a href=href data-testid="sign-in-prompt-link">"Sign in"</a>
+                ", and you come back here."
+            </p>
+        </div>
+    }
+}
+
+#[component]
+fn LoadedProduct(id: ProductId, who: Identity) -> impl IntoView {
+    let detail = LocalResource::new(move || {
+        let id = id.clone();
+        async move { requests::product(&id).await }
+    });
+    view! {
+        <ErrorBoundary fallback=move |errors| {
+            view! {
+                <ErrorBanner errors>
+                    <button type="button" class="button" on:click=move |_| detail.refetch()>
+                        "Try again"
+                    </button>
+                </ErrorBanner>
+            }
+        }>
+            <Transition fallback=|| view! { <Loading what="the data product"/> }>
+                {move || {
+                    let who = who.clone();
+                    Suspend::new(async move {
+                        detail.await.map(|detail| view! { <ProductManagement detail who/> })
+                    })
+                }}
+            </Transition>
+        </ErrorBoundary>
+    }
+}
+
+/// One product as its page on Manage shows it: a summary for everyone, and the changes its owners may make. People
+/// outside the owning team see why they cannot change it.
+#[component]
+pub fn ProductManagement(detail: ProductDetail, who: Identity) -> impl IntoView {
+    let managed = Managed::new(detail);
+    let detail = managed.detail;
+    // Memos, so a change that keeps the status (a new revision, a new schema) leaves the forms and what is typed in
+    // them alone.
+    let status = Memo::new(move |_| detail.with(|d| d.product.status));
+    let owner = who.clone();
+    let can_change = Memo::new(move |_| detail.with(|d| owner.can_change(&d.product)));
+    // Each section stays mounted while it applies, so what a person typed and the answers shown survive a change
+    // of status (a new major version deprecates this product; the evolve section must still say where it went).
+    let evolves = Memo::new(move |_| matches!(status.get(), ProductStatus::Active | ProductStatus::Deprecated));
+    let note = move || {
+        let note = match status.get() {
+            ProductStatus::Retired => {
+                "This product is retired: it is out of discovery and kept with its history. Nothing more changes here."
+            }
+            ProductStatus::Draft => {
+                "This product is a draft left by an interrupted create: publish its topic to finish it before \
+                 evolving or deprecating it."
+            }
+            ProductStatus::Active | ProductStatus::Deprecated => return None,
+        };
+        Some(view! { <p class="notice manage-status-note" data-testid="status-note">{note}</p> })
+    };
+    let changes = move || {
+        view! {
+            {note}
+            <Show when=move || evolves.get()>
+                <evolve::EvolveSchema managed/>
+                <deprecate::Deprecate managed/>
+            </Show>
+            <retire::Retire managed/>
+        }
+    };
+    view! {
+        <Summary managed/>
+        {move || managed.reload_error.get().map(|error| view! { <ChangeError error managed fields=&[]/> })}
+        <Show when=move || can_change.get() fallback=move || view! { <ReadOnlyNote managed who=who.clone()/> }>
+            {changes}
+        </Show>
+    }
+}
+
+/// Why this person sees the product read-only.
+#[component]
+fn ReadOnlyNote(managed: Managed, who: Identity) -> impl IntoView {
+    let yours = match who.teams.as_slice() {
+        [] => "you are in no team".to_owned(),
+        [team] => format!("you are in team {team}"),
+        teams => format!("you are in teams {}", teams.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")),
+    };
+    let team = move || managed.detail.with(|d| d.product.owner.team.to_string());
+    view! {
+        <div class="notice manage-read-only" role="note" data-testid="read-only-note">
+            <p class="notice__title">"You can read this product, but not change it"</p>
+            <p>
+                "Only members of its owning team, " <code data-testid="read-only-team">{team}</code>
+                ", and org admins change it; " {yours} ". Ask the owning team for the change you need."
+            </p>
+        </div>
+    }
+}
+
+/// The product at a glance: status (with the sunset of a deprecated product), ownership, and where its data is.
+#[component]
+fn Summary(managed: Managed) -> impl IntoView {
+    let detail = managed.detail;
+    let product = move || detail.with(|d| d.product.clone());
+    let deprecation = move || {
+        let DataProduct { status, deprecation, .. } = product();
+        let deprecation = deprecation.filter(|_| status == ProductStatus::Deprecated)?;
+        let replacement = deprecation.replacement.map(|id| {
+            let href = format!("/products/{}", api::encode(id.as_str()));
+            view! {
+                "; use " <a href=href data-testid="manage-replacement">{id.to_string()}</a> " instead"
+            }
+        });
+        let message = (!deprecation.message.is_empty()).then(|| view! { <br/> {deprecation.message} });
+        Some(view! {
+            <p class="manage-deprecation" data-testid="manage-deprecation">
+                "Deprecated: it may be retired after "
+                <time datetime=deprecation.sunset.clone() data-testid="manage-sunset">{deprecation.sunset.clone()}</time>
+                {replacement}
+                {message}
+            </p>
+        })
+    };
+    let schema = move || {
+        detail.with(|d| match &d.schema {
+            Some(s) => format!("{} version {}", s.subject, s.version),
+            None => format!("{} (no version in the mirror yet)", d.product.output_port.value_subject),
+        })
+    };
+    let current_schema = move || detail.with(|d| d.schema.as_ref().map(|s| s.schema.clone()));
+    let product_page = move || format!("/products/{}", api::encode(product().id.as_str()));
+    view! {
+        <div class="manage-summary" data-testid="manage-summary">
+            <div class="manage-summary__head">
+                <p class="manage-summary__name" data-testid="manage-name">{move || product().name}</p>
+                <span class=move || format!("badge badge--{}", status_of(&product()))>
+                    <span class="visually-hidden">"Status: "</span>
+                    <span data-testid="manage-status">{move || status_of(&product())}</span>
+                </span>
+            </div>
+            {deprecation}
+            <dl class="facts manage-facts">
+                <div>
+                    <dt>"Domain"</dt>
+                    <dd data-testid="manage-domain">{move || product().domain.to_string()}</dd>
+                </div>
+                <div>
+                    <dt>"Owning team"</dt>
+                    <dd data-testid="manage-team">{move || product().owner.team.to_string()}</dd>
+                </div>
+                <div>
+                    <dt>"Version"</dt>
+                    <dd>{move || product().version}</dd>
+                </div>
+                <div>
+                    <dt>"Topic"</dt>
+                    <dd>
+                        <code>{move || product().output_port.topic.to_string()}</code>
+                    </dd>
+                </div>
+                <div>
+                    <dt>"Value schema"</dt>
+                    <dd>
+                        <code data-testid="manage-schema-version">{schema}</code>
+                    </dd>
+                </div>
+                <div>
+                    <dt>"Revision"</dt>
+                    <dd data-testid="manage-revision">{move || product().revision}</dd>
+                </div>
+            </dl>
+            {move || {
+                current_schema()
+                    .map(|text| {
+                        view! {
+                            <details class="manage-current-schema">
+                                <summary>"Current schema"</summary>
+                                <pre data-testid="manage-current-schema">{text}</pre>
+                            </details>
+                        }
+                    })
+            }}
+            <p class="manage-links">
+                <a href=product_page data-testid="manage-product-page">"Open its product page"</a>
+            </p>
+        </div>
+    }
+}
+
+fn status_of(product: &DataProduct) -> &'static str {
+    product.status.as_str()
+}
+
+/// The product being managed, shared by the sections of its page: each change stores what the API answered, and a
+/// stale revision is fixed by reading the product again.
+#[derive(Clone, Copy)]
+struct Managed {
+    detail: RwSignal<ProductDetail>,
+    /// Why reading the product again failed, if it did.
+    reload_error: RwSignal<Option<api::Error>>,
+}
+
+impl Managed {
+    fn new(detail: ProductDetail) -> Self {
+        Self { detail: RwSignal::new(detail), reload_error: RwSignal::new(None) }
+    }
+
+    fn id(&self) -> ProductId {
+        self.detail.with_untracked(|d| d.product.id.clone())
+    }
+
+    /// The revision last read, which every change sends so the API can refuse it if someone changed the product
+    /// meanwhile.
+    fn revision(&self) -> u64 {
+        self.detail.with_untracked(|d| d.product.revision)
+    }
+
+    /// A change succeeded: this is the product as the API stored it.
+    fn stored(&self, product: DataProduct) {
+        self.detail.update(|d| d.product = product);
+    }
+
+    /// Reads the product again (after someone else changed it, or after a change whose answer is not the product).
+    fn reload(&self) {
+        let this = *self;
+        let id = self.id();
+        leptos::task::spawn_local(async move {
+            match requests::product(&id).await {
+                Ok(detail) => {
+                    this.reload_error.set(None);
+                    this.detail.set(detail);
+                }
+                Err(error) => this.reload_error.set(Some(error)),
+            }
+        });
+    }
+}
+
+/// What the API said about one form field: the messages of every violation naming it, if any.
+fn field_message(error: Option<&api::Error>, fields: &[&str]) -> Option<String> {
+    let messages: Vec<&str> =
+        error?.violations().iter().filter(|v| fields.contains(&v.field.as_str())).map(|v| v.message.as_str()).collect();
+    (!messages.is_empty()).then(|| messages.join("; "))
+}
+
+/// A violation's code as the API writes it, e.g. `invalid_date`.
+fn violation_code(code: ViolationCode) -> String {
+    serde_json::to_value(code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// One of the changes an owner can make, as a titled section of the page (`data-testid` is its `name`).
+#[component]
+fn ChangeSection(
+    name: &'static str,
+    title: &'static str,
+    /// Whether the change cannot be undone, which the section's edge shows.
+    #[prop(optional)]
+    danger: bool,
+    children: Children,
+) -> impl IntoView {
+    let heading = format!("{name}-title");
+    let labelled_by = heading.clone();
+    let class = if danger { "manage-section manage-section--danger" } else { "manage-section" };
+    view! {
+        <section class=class aria-labelledby=labelled_by data-testid=name>
+            <h2 id=heading>{title}</h2>
+            {children()}
+        </section>
+    }
+}
+
+/// A labelled form control with an optional hint and what the API said about it. The control (`children`) carries
+/// `id` and `aria-describedby="{id}-hint {id}-error"`, so a screen reader reads both with it.
+#[component]
+fn Field(
+    id: &'static str,
+    #[prop(into)] label: String,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(into)] message: Signal<Option<String>>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="manage-field">
+            <label for=id>{label}</label>
+            {hint.map(|hint| view! { <p class="manage-hint" id=format!("{id}-hint")>{hint}</p> })}
+            {children()}
+            <FieldError id=format!("{id}-error") message/>
+        </div>
+    }
+}
+
+/// A message under a form field, referenced by the field's `aria-describedby`; nothing when there is none.
+#[component]
+fn FieldError(#[prop(into)] id: String, #[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        message.get().map(|message| {
+            view! {
+                <p class="manage-field-error" id=id.clone() data-testid=id.clone()>
+                    {message}
+                </p>
+            }
+        })
+    }
+}
+
+/// A change the API refused or could not make: its code and message, each violation it listed (linked to the form
+/// field it concerns, through `fields`: API field name → control id), and, for a stale revision, a way to reload.
+#[component]
+fn ChangeError(error: api::Error, managed: Managed, fields: &'static [(&'static str, &'static str)]) -> impl IntoView {
+    let conflict = error.code() == "conflict";
+    let violations = error
+        .violations()
+        .iter()
+        .map(|v| {
+            let target = fields.iter().find(|(field, _)| *field == v.field).map(|(_, control)| *control);
+            let place = match target {
+                Some(control) => view! { <a href=format!("#{control}")>{v.field.clone()}</a> }.into_any(),
+                None => view! { <code>{v.field.clone()}</code> }.into_any(),
+            };
+            view! {
+                <li data-testid="violation">
+                    <code class="error-code">{violation_code(v.code)}</code>
+                    " " {place} ": " {v.message.clone()}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="notice notice--error manage-error" role="alert" data-testid="change-error">
+            <p class="notice__title">
+                {if conflict { "Someone else changed this product" } else { "The change was not made" }}
+            </p>
+            <p>
+                <code class="error-code" data-testid="error-code">{error.code().to_owned()}</code>
+                " "
+                <span data-testid="error-message">{error.message()}</span>
+            </p>
+            <ul class="error-list">{violations}</ul>
+            {conflict
+                .then(|| {
+                    view! {
+                        <p>
+                            "It changed since you opened this page. Reload it to see what changed; what you typed \
+                             here stays, so you can check it and try again."
+                        </p>
+                        <div class="notice__actions">
+                            <button
+                                type="button"
+                                class="button"
+                                data-testid="reload-product"
+                                on:click=move |_| managed.reload()
+                            >
+                                "Reload the product"
+                            </button>
+                        </div>
+                    }
+                })}
+        </div>
     }
 }

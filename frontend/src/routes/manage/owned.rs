@@ -1,0 +1,214 @@
+//! The products the signed-in person's teams own (every product, for org admins, with a team filter), each with its
+//! status and the way to its management page and its product page.
+
+use leptos::prelude::*;
+use meshport_shared::api::Identity;
+use meshport_shared::search::{MAX_LIMIT, SearchPage, SearchQuery};
+use meshport_shared::{DataProduct, GovernancePolicy, ProductStatus, TeamName};
+
+use crate::api;
+use crate::components::feedback::{Empty, ErrorBanner, Loading};
+
+#[component]
+pub(super) fn OwnedProducts(who: Identity, policy: LocalResource<api::Result<GovernancePolicy>>) -> impl IntoView {
+    if !who.admin && who.teams.is_empty() {
+        return view! {
+            <section class="manage-block" aria-labelledby="owned-title" data-testid="owned-products">
+                <h2 id="owned-title">"Your products"</h2>
+                <Empty title="You are in no team yet">
+                    "Products belong to teams, so there is nothing for you to manage. Ask your organisation's admins to "
+                    "add you to your team, then sign in again."
+                </Empty>
+            </section>
+        }
+        .into_any();
+    }
+    let admin = who.admin;
+    // Org admins may change every product, so they see all of them and may narrow the list to one team.
+    let team = RwSignal::new(String::new());
+    let query = move || SearchQuery {
+        team: match admin {
+            true => Some(team.get()).filter(|t| !t.is_empty()).into_iter().collect(),
+            false => who.teams.iter().map(ToString::to_string).collect(),
+        },
+        // Owners manage their retired products too (their topics stay until deleted).
+        status: ProductStatus::ALL.to_vec(),
+        limit: Some(MAX_LIMIT),
+        ..SearchQuery::default()
+    };
+    let query = Memo::new(move |_| query());
+    let first = LocalResource::new(move || {
+        let query = query.get();
+        async move { api::search(&query).await }
+    });
+    // Pages after the first, appended by "Show more"; a new filter starts again from the first page.
+    let more = RwSignal::new(Vec::<SearchPage>::new());
+    let filter = admin.then(|| view! { <TeamFilter team policy more/> });
+
+    view! {
+        <section class="manage-block" aria-labelledby="owned-title" data-testid="owned-products">
+            <h2 id="owned-title">{if admin { "All products (you are an org admin)" } else { "Your teams' products" }}</h2>
+            {filter}
+            <div class="manage-list-area">
+                <ErrorBoundary fallback=move |errors| {
+                    view! {
+                        <ErrorBanner errors>
+                            <button type="button" class="button" on:click=move |_| first.refetch()>
+                                "Try again"
+                            </button>
+                        </ErrorBanner>
+                    }
+                }>
+                    <Transition fallback=|| view! { <Loading what="your data products"/> }>
+                        {move || Suspend::new(async move {
+                            first.await.map(|page| view! { <OwnedList first=page more query/> })
+                        })}
+                    </Transition>
+                </ErrorBoundary>
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+/// The org admin's choice of team, from the teams the policy knows.
+#[component]
+fn TeamFilter(
+    team: RwSignal<String>,
+    policy: LocalResource<api::Result<GovernancePolicy>>,
+    more: RwSignal<Vec<SearchPage>>,
+) -> impl IntoView {
+    let options = move || {
+        let mut teams: Vec<TeamName> = policy
+            .get()
+            .and_then(Result::ok)
+            .map(|p| p.domains.into_iter().flat_map(|d| d.teams).collect())
+            .unwrap_or_default();
+        teams.sort();
+        teams.dedup();
+        teams
+            .into_iter()
+            .map(|t| {
+                let name = t.to_string();
+                view! { <option value=name.clone() selected=move || team.with(|s| *s == name)>{t.to_string()}</option> }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="manage-field manage-filter">
+            <label for="owned-team">"Team"</label>
+            <select
+                id="owned-team"
+                data-testid="owned-team-filter"
+                on:change=move |ev| {
+                    more.set(Vec::new());
+                    team.set(event_target_value(&ev));
+                }
+            >
+                <option value="">"All teams"</option>
+                {options}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn OwnedList(first: SearchPage, more: RwSignal<Vec<SearchPage>>, query: Memo<SearchQuery>) -> impl IntoView {
+    if first.items.is_empty() {
+        return view! {
+            <Empty title="No products yet">
+                "Your teams own no data product yet. Publish one of the topics below, or "
+                <a href="/create">"create a new one"</a>
+                "."
+            </Empty>
+        }
+        .into_any();
+    }
+    let total = first.total;
+    let first_cursor = first.next_cursor.clone();
+    let first_items = first.items;
+    let next_cursor = move || more.with(|pages| pages.last().map_or(first_cursor.clone(), |p| p.next_cursor.clone()));
+    let load_more = Action::new_unsync(move |cursor: &String| {
+        let query = SearchQuery { cursor: Some(cursor.clone()), ..query.get_untracked() };
+        async move { api::search(&query).await.map(|page| more.update(|pages| pages.push(page))) }
+    });
+    let count = match total {
+        1 => "1 data product".to_owned(),
+        n => format!("{n} data products"),
+    };
+    let show_more = move || {
+        let cursor = next_cursor()?;
+        Some(view! {
+            <div class="manage-actions">
+                <button
+                    type="button"
+                    class="button"
+                    data-testid="owned-more"
+                    disabled=move || load_more.pending().get()
+                    on:click=move |_| {
+                        load_more.dispatch(cursor.clone());
+                    }
+                >
+                    {move || if load_more.pending().get() { "Loading…" } else { "Show more" }}
+                </button>
+            </div>
+        })
+    };
+    let more_error = move || match load_more.value().get() {
+        Some(Err(error)) => Some(view! {
+            <p class="manage-field-error" role="alert">
+                <code class="error-code">{error.code().to_owned()}</code> " " {error.message()}
+            </p>
+        }),
+        _ => None,
+    };
+    view! {
+        <p class="result-count" data-testid="owned-count">{count}</p>
+        <ul class="manage-rows" role="list">
+            {first_items.into_iter().map(|product| view! { <OwnedRow product/> }).collect_view()}
+            {move || {
+                more.get()
+                    .into_iter()
+                    .flat_map(|page| page.items)
+                    .map(|product| view! { <OwnedRow product/> })
+                    .collect_view()
+            }}
+        </ul>
+        {more_error}
+        {show_more}
+    }
+    .into_any()
+}
+
+#[component]
+fn OwnedRow(product: DataProduct) -> impl IntoView {
+    let DataProduct { id, name, domain, owner, status, deprecation, .. } = product;
+    let manage = format!("/manage/{}", api::encode(id.as_str()));
+    let page = format!("/products/{}", api::encode(id.as_str()));
+    let sunset = deprecation.filter(|_| status == ProductStatus::Deprecated).map(|d| {
+        view! {
+            <span class="manage-row__sunset" data-testid="owned-sunset">
+                "sunset " <time datetime=d.sunset.clone()>{d.sunset.clone()}</time>
+            </span>
+        }
+    });
+    view! {
+        <li class="manage-row" data-testid="owned-product" data-product-id=id.to_string()>
+            <div class="manage-row__main">
+                <a class="manage-row__name" href=manage data-testid="owned-manage-link">{name.clone()}</a>
+                <code class="manage-row__id">{id.to_string()}</code>
+            </div>
+            <div class="manage-row__status">
+                <span class=format!("badge badge--{}", status.as_str())>
+                    <span class="visually-hidden">"Status: "</span>
+                    <span data-testid="owned-status">{status.as_str()}</span>
+                </span>
+                {sunset}
+            </div>
+            <p class="manage-row__owner">{format!("{domain} · {}", owner.team)}</p>
+            <a class="manage-row__view" href=page>
+                "Product page" <span class="visually-hidden">{format!(" of {name}")}</span>
+            </a>
+        </li>
+    }
+}

@@ -1,0 +1,38 @@
+//! The API calls the Manage pages make, typed with the shared request and response shapes.
+
+use meshport_shared::api::{
+    DeprecateRequest, EvolveRequest, EvolveResponse, ProductDetail, PublishableTopic, RetireRequest,
+};
+use meshport_shared::{DataProduct, DomainName, GovernancePolicy, ProductId};
+
+use crate::api::{Result, encode, get, post};
+
+/// `GET /api/v1/products/{id}`: the product with everything the mirror knows about it.
+pub async fn product(id: &ProductId) -> Result<ProductDetail> {
+    get(&format!("/api/v1/products/{}", encode(id.as_str()))).await
+}
+
+/// `GET /api/v1/policy`: which domains the organisation has and which teams belong to each.
+pub async fn policy() -> Result<GovernancePolicy> {
+    get("/api/v1/policy").await
+}
+
+/// `GET /api/v1/domains/{domain}/publishable-topics`: synced topics that are not products yet.
+pub async fn publishable_topics(domain: &DomainName) -> Result<Vec<PublishableTopic>> {
+    get(&format!("/api/v1/domains/{}/publishable-topics", encode(domain.as_str()))).await
+}
+
+/// `POST /api/v1/products/{id}/schema`: checks (`dry_run`) or registers a new value schema.
+pub async fn evolve(id: &ProductId, request: &EvolveRequest) -> Result<EvolveResponse> {
+    post(&format!("/api/v1/products/{}/schema", encode(id.as_str())), request).await
+}
+
+/// `POST /api/v1/products/{id}/deprecate`: the product as stored afterwards.
+pub async fn deprecate(id: &ProductId, request: &DeprecateRequest) -> Result<DataProduct> {
+    post(&format!("/api/v1/products/{}/deprecate", encode(id.as_str())), request).await
+}
+
+/// `POST /api/v1/products/{id}/retire`: the product as stored afterwards.
+pub async fn retire(id: &ProductId, revision: u64) -> Result<DataProduct> {
+    post(&format!("/api/v1/products/{}/retire", encode(id.as_str())), &RetireRequest { revision }).await
+}

@@ -1,0 +1,110 @@
+//! Retiring a product, which the portal cannot undo, so it asks for an explicit confirmation before the call.
+
+use leptos::prelude::*;
+use meshport_shared::ProductStatus;
+
+use super::{ChangeError, ChangeSection, FieldError, Managed, requests};
+
+#[component]
+pub(super) fn Retire(managed: Managed) -> impl IntoView {
+    let confirmed = RwSignal::new(false);
+    // Set when someone asked to retire without confirming; cleared by confirming.
+    let unconfirmed = RwSignal::new(false);
+    let retire = Action::new_unsync(move |revision: &u64| {
+        let (id, revision) = (managed.id(), *revision);
+        async move {
+            let result = requests::retire(&id, revision).await;
+            if let Ok(product) = &result {
+                managed.stored(product.clone());
+            }
+            result
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !confirmed.get_untracked() {
+            unconfirmed.set(true);
+            focus("retire-confirm");
+            return;
+        }
+        retire.dispatch(managed.revision());
+    };
+    let confirm_message = Signal::derive(move || {
+        unconfirmed
+            .get()
+            .then(|| "Tick the box first: retiring takes the product out of discovery for good.".to_owned())
+    });
+    let retired = Memo::new(move |_| managed.detail.with(|d| d.product.status == ProductStatus::Retired));
+    let name = move || managed.detail.with(|d| d.product.name.clone());
+    let id = move || managed.detail.with(|d| d.product.id.to_string());
+
+    let outcome = move || {
+        let result = retire.value().get()?;
+        Some(match result {
+            Ok(_) => view! {
+                <p class="notice manage-success" role="status" data-testid="retire-done">
+                    "Retired: it is out of discovery, and its history stays in the catalog. Its topic stays until "
+                    "you delete it."
+                </p>
+            }
+            .into_any(),
+            Err(error) => view! { <ChangeError error managed fields=&[]/> }.into_any(),
+        })
+    };
+    let form = move || {
+        view! {
+            <form class="manage-form" novalidate on:submit=on_submit data-testid="retire-form">
+                <div class="manage-field manage-field--check">
+                    <input
+                        id="retire-confirm"
+                        type="checkbox"
+                        aria-describedby="retire-confirm-error"
+                        aria-invalid=move || confirm_message.with(Option::is_some).then_some("true")
+                        prop:checked=move || confirmed.get()
+                        on:change=move |ev| {
+                            let checked = event_target_checked(&ev);
+                            confirmed.set(checked);
+                            if checked {
+                                unconfirmed.set(false);
+                            }
+                        }
+                        data-testid="retire-confirm"
+                    />
+                    <label for="retire-confirm">
+                        "Yes, retire " <strong>{name}</strong> " (" <code>{id}</code> ")"
+                    </label>
+                </div>
+                <FieldError id="retire-confirm-error" message=confirm_message/>
+                <div class="manage-actions">
+                    <button
+                        type="submit"
+                        class="button manage-button--danger"
+                        data-testid="retire-submit"
+                        disabled=move || retire.pending().get()
+                    >
+                        {move || if retire.pending().get() { "Retiring…" } else { "Retire this product" }}
+                    </button>
+                </div>
+            </form>
+        }
+    };
+
+    view! {
+        <ChangeSection name="retire" title="Retire" danger=true>
+            <p>
+                "Retiring takes the product out of discovery: nobody new finds it. It stays in the catalog with its "
+                "history, and its topic stays until you delete it. The portal cannot undo it."
+            </p>
+            <Show when=move || !retired.get()>{form}</Show>
+            <div aria-live="polite">{outcome}</div>
+        </ChangeSection>
+    }
+}
+
+/// Moves keyboard focus to the control with `id`, so a person told to fix it is already there.
+fn focus(id: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    if let Some(element) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = element.focus();
+    }
+}
