@@ -8,6 +8,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 MOTO_VERSION="5.2.1"
 TANSU_VERSION="0.6.0"
 CFN_LINT_VERSION="1.51.0"
+OPENAPI_VALIDATOR_VERSION="0.9.0"
 
 # free_port and start_tansu.
 source "$MESHPORT_ROOT/scripts/tansu-start.sh"
@@ -53,6 +54,15 @@ ensure_cfn_lint() {
   python3 -m pip install --quiet --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION"
   hash -r
   command -v cfn-lint >/dev/null 2>&1 || die "cfn-lint is not on PATH after pip install"
+}
+
+# openapi-spec-validator checks the API's OpenAPI document (`meshport openapi`) against the OpenAPI 3.1 schema.
+ensure_openapi_validator() {
+  command -v openapi-spec-validator >/dev/null 2>&1 && return 0
+  log "installing openapi-spec-validator $OPENAPI_VALIDATOR_VERSION (OpenAPI document validator)"
+  python3 -m pip install --quiet --disable-pip-version-check "openapi-spec-validator==$OPENAPI_VALIDATOR_VERSION"
+  hash -r
+  command -v openapi-spec-validator >/dev/null 2>&1 || die "openapi-spec-validator is not on PATH after pip install"
 }
 
 # The processes this run started; stopped by stop_services (scripts set it as their EXIT trap).

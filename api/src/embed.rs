@@ -427,7 +427,7 @@ pub fn card_size(product: &DataProduct, maxwidth: Option<u32>, maxheight: Option
 }
 
 /// An oEmbed `rich` response (oembed.com, section 2.3.4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OEmbed {
     pub version: &'static str,
     #[serde(rename = "type")]

@@ -1,4 +1,5 @@
-//! The `meshport` binary: on AWS Lambda when `AWS_LAMBDA_RUNTIME_API` is set, a local HTTP server otherwise.
+//! The `meshport` binary: on AWS Lambda when `AWS_LAMBDA_RUNTIME_API` is set, a local HTTP server otherwise;
+//! `meshport openapi` prints the API's OpenAPI document instead (scripts/test validates it).
 
 use std::process::ExitCode;
 
@@ -17,6 +18,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if std::env::args().nth(1).as_deref() == Some("openapi") {
+        return print_openapi(&config);
+    }
     let outcome = if on_lambda {
         // The launcher builds the state itself: the secrets it may need can only be read once invoked.
         meshport_api::lambda::run(config).await.map_err(|e| e.to_string())
@@ -34,6 +38,19 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("meshport: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_openapi(config: &Config) -> ExitCode {
+    match serde_json::to_string_pretty(&meshport_api::routes::openapi_document(&config.embed.portal_url)) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("meshport: cannot write the OpenAPI document: {e}");
             ExitCode::FAILURE
         }
     }

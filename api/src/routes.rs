@@ -4,16 +4,20 @@ mod auth;
 mod body;
 mod embed;
 mod health;
+mod openapi;
 mod products;
 mod schemas;
 
 use axum::Json;
 use axum::Router;
+use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{MethodFilter, MethodRouter, any, on};
 use meshport_shared::{ApiError, ErrorCode, Violation};
+
+pub use openapi::document as openapi_document;
 
 use crate::app::AppState;
 use crate::auth::Reader;
@@ -24,41 +28,124 @@ use crate::registry::RegistryError;
 /// Requests larger than this are refused before they are read (`payload_too_large`).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: health, dev sign-in (how a caller gets a token), the OpenAPI document, and the embeds (which answer
+    /// by `MESHPORT_PUBLIC_CARDS` themselves).
+    Open,
+    /// Behind [`Reader`]: a caller without a token gets a 401 unless the organisation opened reads
+    /// (`MESHPORT_PUBLIC_READS`). Changes check more in their handlers: sign-in, and the owning team.
+    Catalog,
+}
+
+/// The HTTP methods the API answers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+impl Verb {
+    fn filter(self) -> MethodFilter {
+        match self {
+            Self::Get => MethodFilter::GET,
+            Self::Post => MethodFilter::POST,
+            Self::Put => MethodFilter::PUT,
+            Self::Delete => MethodFilter::DELETE,
+        }
+    }
+
+    /// The method as OpenAPI names it in a path item.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "get",
+            Self::Post => "post",
+            Self::Put => "put",
+            Self::Delete => "delete",
+        }
+    }
+}
+
+/// One route: its method, its full path (as the OpenAPI document writes it) and who may call it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: Verb,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+fn route<H, T>(method: Verb, path: &'static str, access: Access, handler: H) -> (Route, MethodRouter<AppState>)
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    (Route { method, path, access }, on(method.filter(), handler))
+}
+
+/// Every route the API serves, in one table: the router is built from it, and the OpenAPI document is checked
+/// against it. The dev sign-in routes exist only when the server signs dev tokens.
+fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
+    use Access::{Catalog, Open};
+    use Verb::{Delete, Get, Post, Put};
+    let mut routes = vec![
+        route(Get, "/api/health", Open, health::health),
+        route(Get, "/api/v1/openapi.json", Open, openapi::openapi),
+        route(Get, "/api/v1/policy", Catalog, products::policy),
+        route(Get, "/api/v1/products", Catalog, products::list),
+        route(Post, "/api/v1/products/publish", Catalog, products::publish),
+        route(Post, "/api/v1/products/create", Catalog, products::create),
+        route(Get, "/api/v1/products/{id}", Catalog, products::get),
+        route(Put, "/api/v1/products/{id}", Catalog, products::update),
+        route(Get, "/api/v1/products/{id}/history", Catalog, products::history),
+        route(Post, "/api/v1/products/{id}/schema", Catalog, products::evolve),
+        route(Get, "/api/v1/products/{id}/schema/diff", Catalog, products::diff),
+        route(Post, "/api/v1/products/{id}/deprecate", Catalog, products::deprecate),
+        route(Post, "/api/v1/products/{id}/retire", Catalog, products::retire),
+        route(Delete, "/api/v1/products/{id}/topic", Catalog, products::delete_topic),
+        route(Get, "/api/v1/products/{id}/sample", Catalog, products::sample),
+        route(Get, "/api/v1/domains/{domain}/publishable-topics", Catalog, products::publishable),
+        route(Get, "/api/v1/activity", Catalog, products::activity),
+        route(Post, "/api/v1/schemas/check", Catalog, schemas::check),
+        route(Get, "/api/v1/subjects/{subject}", Catalog, schemas::subject),
+        route(Post, "/api/v1/sync", Catalog, products::sync),
+        route(Get, "/api/v1/me", Catalog, auth::me),
+        route(Get, "/embed/products/{id}", Open, embed::card),
+        route(Get, "/oembed", Open, embed::oembed),
+        route(Get, "/badge/products/{id}/{file}", Open, embed::badge),
+    ];
+    if dev_sign_in {
+        routes.push(route(Get, "/api/v1/dev/users", Open, auth::dev_users));
+        routes.push(route(Post, "/api/v1/dev/token", Open, auth::dev_token));
+    }
+    routes
+}
+
+/// Every route the router serves (with the dev sign-in routes when `dev_sign_in`), for the OpenAPI document and its
+/// tests.
+pub fn served(dev_sign_in: bool) -> Vec<Route> {
+    table(dev_sign_in).into_iter().map(|(route, _)| route).collect()
+}
+
 /// Every route: the JSON API under `/api` (unknown `/api/...` paths answer a JSON `not_found`), and the embed surface
 /// for wikis (`/embed`, `/oembed`, `/badge`).
-///
-/// The catalog's routes, reads included, sit behind [`Reader`]: a caller without a token gets a 401 unless the
-/// organisation opened reads (`MESHPORT_PUBLIC_READS`). Health, dev sign-in (what a caller uses to get a token) and
-/// the embeds (which have `MESHPORT_PUBLIC_CARDS`) are outside it.
 pub fn api_router(state: AppState) -> Router {
-    let catalog = Router::new()
-        .route("/v1/policy", get(products::policy))
-        .route("/v1/products", get(products::list))
-        .route("/v1/products/publish", post(products::publish))
-        .route("/v1/products/create", post(products::create))
-        .route("/v1/products/{id}", get(products::get).put(products::update))
-        .route("/v1/products/{id}/history", get(products::history))
-        .route("/v1/products/{id}/schema", post(products::evolve))
-        .route("/v1/products/{id}/schema/diff", get(products::diff))
-        .route("/v1/products/{id}/deprecate", post(products::deprecate))
-        .route("/v1/products/{id}/retire", post(products::retire))
-        .route("/v1/products/{id}/topic", delete(products::delete_topic))
-        .route("/v1/products/{id}/sample", get(products::sample))
-        .route("/v1/domains/{domain}/publishable-topics", get(products::publishable))
-        .route("/v1/activity", get(products::activity))
-        .route("/v1/schemas/check", post(schemas::check))
-        .route("/v1/subjects/{subject}", get(schemas::subject))
-        .route("/v1/sync", post(products::sync))
-        .merge(auth::me_router())
-        .route_layer(middleware::from_extractor_with_state::<Reader, AppState>(state.clone()));
-    let api = Router::new()
-        .route("/health", get(health::health))
-        .merge(catalog)
-        .merge(auth::dev_router(&state.auth))
-        .fallback(not_found)
+    let reader = middleware::from_extractor_with_state::<Reader, AppState>(state.clone());
+    let mut router = Router::new();
+    for (route, handler) in table(state.auth.dev_mode()) {
+        let handler = match route.access {
+            Access::Catalog => handler.route_layer(reader.clone()),
+            Access::Open => handler,
+        };
+        router = router.route(route.path, handler);
+    }
+    router
+        .route("/api", any(not_found))
+        .route("/api/{*rest}", any(not_found))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state.clone());
-    Router::new().nest("/api", api).merge(embed::router().with_state(state))
+        .with_state(state)
 }
 
 pub async fn not_found() -> AppError {

@@ -22,7 +22,7 @@ use crate::routes::AppError;
 const REGISTRY_CONCURRENCY: usize = 16;
 
 /// What one sync changed in the mirror.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SyncReport {
     pub topics_added: Vec<String>,
     pub topics_changed: Vec<String>,

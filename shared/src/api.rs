@@ -7,6 +7,7 @@ use crate::product::DataProduct;
 
 /// A stable, machine-readable error code; clients branch on it, people read the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadRequest,
@@ -51,6 +52,7 @@ impl ErrorCode {
 
 /// The body of every error response: `{code, message, details}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
@@ -69,6 +71,7 @@ impl std::error::Error for ApiError {}
 
 /// `GET /api/health`: the API is up; each dependency is reported on its own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     /// `ok` when every dependency is up, `degraded` otherwise.
     pub status: HealthStatus,
@@ -77,6 +80,7 @@ pub struct Health {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HealthStatus {
     Ok,
@@ -84,6 +88,7 @@ pub enum HealthStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DependencyHealth {
     pub name: Dependency,
     pub up: bool,
@@ -95,6 +100,7 @@ pub struct DependencyHealth {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Dependency {
     Catalog,
@@ -104,6 +110,7 @@ pub enum Dependency {
 
 /// Who is calling: from a verified token's claims.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Identity {
     /// The token's subject, stable per person.
     pub subject: String,
@@ -124,6 +131,7 @@ impl Identity {
 
 /// `GET /api/v1/products/{id}`: everything the product page shows, read from the catalog mirror.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductDetail {
     pub product: DataProduct,
     /// The topic as last synced; `None` before the first sync saw it.
@@ -148,6 +156,7 @@ pub struct ProductDetail {
 /// The facts a consumer's client configuration needs, for the portal's copy-ready snippets. Never credentials:
 /// each consumer brings their own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsumeInfo {
     /// Kafka bootstrap servers as consumers reach them (`MESHPORT_PUBLIC_KAFKA_BOOTSTRAP`).
     pub bootstrap_servers: String,
@@ -162,6 +171,7 @@ pub struct ConsumeInfo {
 
 /// A product's place in the mesh's lineage: one step upstream and one step downstream.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lineage {
     /// The products named in `inputs`, in that order; an input that no longer exists is left out.
     pub inputs: Vec<ProductRef>,
@@ -171,6 +181,7 @@ pub struct Lineage {
 
 /// Enough of another product to show and link it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductRef {
     pub id: crate::names::ProductId,
     pub name: String,
@@ -184,6 +195,7 @@ impl ProductRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SchemaDetail {
     pub subject: String,
     pub version: i32,
@@ -194,12 +206,14 @@ pub struct SchemaDetail {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionSummary {
     pub version: i32,
     pub id: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductLinks {
     pub portal: String,
     pub embed: String,
@@ -209,6 +223,7 @@ pub struct ProductLinks {
 /// `POST /api/v1/schemas/check`: is this schema text readable, and what fields does it declare? The portal's forms
 /// ask as people type or upload a schema.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SchemaCheckRequest {
     pub format: crate::product::SchemaFormat,
@@ -218,12 +233,14 @@ pub struct SchemaCheckRequest {
 /// The answer to a readable schema: its fields as the product page shows them. Only Avro schemas are read into
 /// fields; a JSON schema is checked to be JSON, a Protobuf file to be non-empty, and both answer no fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SchemaCheck {
     pub fields: Vec<crate::schema::SchemaField>,
 }
 
 /// `GET /api/v1/domains/{domain}/publishable-topics`: topics not yet products.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublishableTopic {
     pub name: crate::names::TopicName,
     pub partitions: i32,
@@ -234,6 +251,7 @@ pub struct PublishableTopic {
 
 /// `POST /api/v1/products/create`: a topic, its schema and the product, in one step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRequest {
     pub product: DataProduct,
@@ -243,6 +261,7 @@ pub struct CreateRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TopicSettings {
     pub partitions: i32,
@@ -266,6 +285,7 @@ fn delete() -> String {
 
 /// `POST /api/v1/products/{id}/schema`: propose a new value schema.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EvolveRequest {
     pub schema: String,
@@ -282,6 +302,7 @@ pub struct EvolveRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvolveResponse {
     pub compatible: bool,
     /// The registry's compatibility level the change was checked at.
@@ -300,6 +321,7 @@ pub struct EvolveResponse {
 
 /// `POST /api/v1/products/{id}/deprecate`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DeprecateRequest {
     pub sunset: String,
@@ -313,6 +335,7 @@ pub struct DeprecateRequest {
 
 /// `POST /api/v1/products/{id}/retire`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RetireRequest {
     pub revision: u64,
@@ -320,12 +343,14 @@ pub struct RetireRequest {
 
 /// `GET /api/v1/activity` and `GET /api/v1/products/{id}/history`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Activity {
     pub items: Vec<crate::mirror::AuditEntry>,
 }
 
 /// `POST /api/v1/dev/token`, only when dev sign-in is on: a token for anyone, as anyone, for local runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DevTokenRequest {
     /// Who to be: letters, digits, `.`, `_`, `-` and `@`.
@@ -338,6 +363,7 @@ pub struct DevTokenRequest {
 
 /// A signed-in session: the bearer token to send as `Authorization: Bearer <token>`, and who it says the caller is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DevToken {
     pub token: String,
     pub identity: Identity,
@@ -347,12 +373,14 @@ pub struct DevToken {
 
 /// `GET /api/v1/dev/users`: the demo people the portal's sign-in picker offers in dev mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DevUserList {
     pub items: Vec<DevUser>,
 }
 
 /// A demo person: what to send to `POST /api/v1/dev/token` (`user`, `teams`, `admin`), and a name to show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DevUser {
     pub user: String,
     pub name: String,
@@ -362,6 +390,7 @@ pub struct DevUser {
 
 /// `GET /api/v1/products/{id}/sample?limit=`: recent events, decoded, personal fields masked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sample {
     pub events: Vec<SampleEvent>,
     /// The product's personal-data fields, shown as `***` wherever they occur.
@@ -369,6 +398,7 @@ pub struct Sample {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SampleEvent {
     pub partition: i32,
     pub offset: i64,

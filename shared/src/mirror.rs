@@ -10,6 +10,7 @@ use crate::product::SchemaFormat;
 
 /// A topic as last seen on the cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TopicFacts {
     pub name: TopicName,
     pub partitions: i32,
@@ -28,6 +29,7 @@ pub struct TopicFacts {
 
 /// How much of a topic's past a new consumer can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HistoryKind {
     /// Every event ever written (`retention.ms = -1`).
@@ -86,6 +88,7 @@ fn plural(n: i64, unit: &str) -> String {
 
 /// One registered version of a subject, as mirrored from the registry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SchemaVersion {
     pub subject: String,
     pub version: i32,
@@ -97,12 +100,14 @@ pub struct SchemaVersion {
 
 /// A consumer group reading a product's topic, and how far it got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Consumer {
     pub group: String,
     pub partitions: Vec<ConsumerPartition>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsumerPartition {
     pub partition: i32,
     pub committed: Option<i64>,
@@ -113,6 +118,7 @@ pub struct ConsumerPartition {
 
 /// What happened to a product, recorded with every change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
     Published,
@@ -144,6 +150,7 @@ impl AuditAction {
 
 /// One entry of the audit log: who did what to which product, when, with the state before and after.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     /// Sortable and unique: the RFC 3339 time followed by a random suffix.
     pub id: String,

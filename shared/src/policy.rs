@@ -9,6 +9,7 @@ use crate::product::{DataProduct, ProductStatus, Quality, SlaTier};
 
 /// What an organisation demands of every data product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GovernancePolicy {
     /// The organisation's domains and the teams that belong to each. Empty means any domain is accepted.
@@ -29,6 +30,7 @@ pub struct GovernancePolicy {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DomainPolicy {
     pub name: DomainName,
@@ -39,6 +41,7 @@ pub struct DomainPolicy {
 
 /// A regular expression topic names must match, with an example shown to people who break it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NamingConvention {
     pub pattern: String,
@@ -47,6 +50,7 @@ pub struct NamingConvention {
 
 /// Product fields that are optional in the data model but may be required by policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequiredField {
     DescriptionUsage,
@@ -92,6 +96,7 @@ pub enum SchemaFact {
 
 /// A stable, machine-readable reason a product breaks the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ViolationCode {
     RequiredFieldMissing,
@@ -127,6 +132,7 @@ pub enum ViolationCode {
 
 /// One broken rule: which field, and a sentence saying how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Violation {
     pub code: ViolationCode,
     pub field: String,

@@ -7,6 +7,7 @@ use crate::names::{DomainName, ProductId, SubjectName, TeamName, TopicName};
 
 /// A data product as the catalog keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DataProduct {
     pub id: ProductId,
@@ -46,6 +47,7 @@ pub struct DataProduct {
 
 /// Who owns a product and how to reach them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Owner {
     pub team: TeamName,
@@ -58,6 +60,7 @@ pub struct Owner {
 
 /// Where a product stands in its life. Only `active` and `deprecated` products are offered for new consumers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProductStatus {
     Draft,
@@ -81,6 +84,7 @@ impl ProductStatus {
 
 /// ODPS's description block: why the product exists, what it cannot be used for, how to use it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Description {
     pub purpose: String,
@@ -92,6 +96,7 @@ pub struct Description {
 
 /// The product's output port: the topic consumers read and the subjects describing its records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OutputPort {
     pub topic: TopicName,
@@ -103,6 +108,7 @@ pub struct OutputPort {
 
 /// The schema languages a registry stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SchemaFormat {
     Avro,
@@ -123,6 +129,7 @@ impl SchemaFormat {
 
 /// How far the data can be trusted, from the source of truth down to raw feeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Quality {
     /// The system of record for this data.
@@ -147,6 +154,7 @@ impl Quality {
 
 /// The service level the owning team commits to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SlaTier {
     /// Around the clock, incidents answered within the hour.
     #[serde(rename = "tier-1")]
@@ -181,6 +189,7 @@ impl SlaTier {
 
 /// A way to get help with a product (ODPS `support`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SupportChannel {
     pub kind: SupportKind,
@@ -188,6 +197,7 @@ pub struct SupportChannel {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SupportKind {
     Chat,
@@ -198,6 +208,7 @@ pub enum SupportKind {
 
 /// Set when a product is deprecated: when it goes away and what to use instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Deprecation {
     /// The day (YYYY-MM-DD) after which the product may be retired.

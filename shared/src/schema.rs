@@ -4,6 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// One field of a schema, with the fields of the record it holds, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SchemaField {
     pub name: String,
     /// The field's dotted path from the top-level record, e.g. `customer.address.street`; the path personal-data
@@ -22,11 +23,13 @@ pub struct SchemaField {
     pub default: Option<serde_json::Value>,
     /// The fields of the record this field holds, also through optional unions, arrays and maps of that record.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub fields: Vec<SchemaField>,
 }
 
 /// What kind of difference between two schema versions a [`SchemaChange`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     FieldAdded,
@@ -82,6 +85,7 @@ impl ChangeKind {
 
 /// One difference between two versions of a schema.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SchemaChange {
     pub kind: ChangeKind,
     /// The dotted path of the field it concerns; empty for the value as a whole.

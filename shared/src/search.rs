@@ -26,6 +26,7 @@ pub const PARAMETERS: [&str; 10] =
 ///
 /// Empty filter lists do not filter, except `status`: retired products are left out unless `status` names `retired`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct SearchQuery {
     /// Free text; every word must match, the last one as a prefix (search as you type). May be empty.
@@ -47,6 +48,7 @@ pub struct SearchQuery {
 
 /// The order of search results. Every order ends with the product id, so it is total and pages are stable.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SortOrder {
     /// Best match first; the default when there is search text.
@@ -309,6 +311,7 @@ fn hex(digit: &u8) -> Option<u8> {
 
 /// One page of search results, with the facet counts of the whole result set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchPage {
     pub items: Vec<DataProduct>,
     /// How many products match, across all pages.
@@ -325,6 +328,7 @@ pub struct SearchPage {
 /// teams and tags are listed most frequent first (at most [`FACET_VALUES_MAX`] of them); quality, SLA and status in
 /// their natural order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Facets {
     pub domain: Vec<FacetCount>,
     pub team: Vec<FacetCount>,
@@ -335,6 +339,7 @@ pub struct Facets {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FacetCount {
     pub value: String,
     pub count: usize,

@@ -1,38 +1,48 @@
 //! Who am I (`GET /api/v1/me`), and, only when dev sign-in is on, the demo sign-in of local runs:
 //! `GET /api/v1/dev/users` (the portal's picker) and `POST /api/v1/dev/token`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use meshport_shared::api::{DevToken, DevTokenRequest, DevUserList, Identity};
 
 use super::AppError;
 use crate::app::AppState;
-use crate::auth::{self, Authenticator, SignedIn};
+use crate::auth::{self, SignedIn};
 
-pub fn me_router() -> Router<AppState> {
-    Router::new().route("/v1/me", get(me))
-}
-
-/// The dev routes exist only when `auth` signs dev tokens; otherwise they are unknown API routes.
-pub fn dev_router(auth: &Authenticator) -> Router<AppState> {
-    let router = Router::new();
-    if !auth.dev_mode() {
-        return router;
-    }
-    router.route("/v1/dev/users", get(dev_users)).route("/v1/dev/token", post(dev_token))
-}
-
-async fn me(SignedIn(identity): SignedIn) -> Json<Identity> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "sign-in",
+    responses((status = 200, description = "The signed-in caller", body = Identity))
+)]
+pub async fn me(SignedIn(identity): SignedIn) -> Json<Identity> {
     Json(identity)
 }
 
-async fn dev_users(State(state): State<AppState>) -> Json<DevUserList> {
+/// Only when dev sign-in is on (`MESHPORT_DEV_AUTH=true`); otherwise the route does not exist.
+#[utoipa::path(
+    get,
+    path = "/api/v1/dev/users",
+    tag = "sign-in",
+    responses((status = 200, description = "The demo people for the portal's sign-in picker", body = DevUserList))
+)]
+pub async fn dev_users(State(state): State<AppState>) -> Json<DevUserList> {
     Json(DevUserList { items: auth::demo_users(&state.policy) })
 }
 
-async fn dev_token(
+/// Only when dev sign-in is on (`MESHPORT_DEV_AUTH=true`); otherwise the route does not exist.
+#[utoipa::path(
+    post,
+    path = "/api/v1/dev/token",
+    tag = "sign-in",
+    request_body = DevTokenRequest,
+    responses(
+        (status = 200, description = "A 12-hour token for whoever was asked for", body = DevToken),
+        (status = 400, description = "`bad_request`: a malformed body or user name", body = meshport_shared::ApiError),
+    )
+)]
+pub async fn dev_token(
     State(state): State<AppState>,
     request: Result<Json<DevTokenRequest>, JsonRejection>,
 ) -> Result<Json<DevToken>, AppError> {

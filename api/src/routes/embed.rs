@@ -17,14 +17,12 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use jiff::Timestamp;
 use jiff::fmt::rfc2822::{DateTimeParser, DateTimePrinter};
 use meshport_shared::{ApiError, DataProduct, ErrorCode, ProductId};
@@ -46,13 +44,6 @@ const NO_STORE: &str = "no-store";
 /// The sign-in card: about this viewer, so no cache may keep it.
 const PRIVATE_NO_STORE: &str = "private, no-store";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/embed/products/{id}", get(card))
-        .route("/oembed", get(oembed))
-        .route("/badge/products/{id}/{file}", get(badge))
-}
-
 /// Stands in for a signed-in member until authentication exists. It has no values: today nobody is signed in.
 #[derive(Debug, Clone)]
 enum Identity {}
@@ -60,7 +51,7 @@ enum Identity {}
 /// Who asks for a card. Authentication will read the session into the `Option`; what a viewer may see and how
 /// answers may be cached are decided here only.
 #[derive(Debug, Clone)]
-struct Viewer(Option<Identity>);
+pub struct Viewer(Option<Identity>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Viewer {
     type Rejection = Infallible;
@@ -82,12 +73,27 @@ impl Viewer {
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct CardQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CardQuery {
+    /// `light` (the default) or `dark`.
     theme: Option<String>,
 }
 
-async fn card(
+#[utoipa::path(
+    get,
+    path = "/embed/products/{id}",
+    tag = "embeds",
+    params(("id" = String, Path, description = "The product's id"), CardQuery),
+    responses(
+        (status = 200, description = "The product's card (or a sign-in card when cards are not public); no script, inline CSS", content_type = "text/html"),
+        (status = 304, description = "The client's copy is current (`If-None-Match` / `If-Modified-Since`)"),
+        (status = 400, description = "A card saying the link is malformed", content_type = "text/html"),
+        (status = 404, description = "A card saying there is no such product", content_type = "text/html"),
+        (status = 503, description = "A card saying the catalog cannot be read right now", content_type = "text/html"),
+    )
+)]
+pub async fn card(
     State(state): State<AppState>,
     viewer: Viewer,
     id: Result<Path<String>, PathRejection>,
@@ -116,7 +122,23 @@ async fn card(
     revalidated(&request, &product, HTML, html, &viewer.cache_control(settings), settings)
 }
 
-async fn badge(
+#[utoipa::path(
+    get,
+    path = "/badge/products/{id}/{file}",
+    tag = "embeds",
+    params(
+        ("id" = String, Path, description = "The product's id"),
+        ("file" = String, Path, description = "`status.svg`, `quality.svg` or `sla.svg`"),
+    ),
+    responses(
+        (status = 200, description = "A shields-style badge (or one asking to sign in when cards are not public)", content_type = "image/svg+xml"),
+        (status = 304, description = "The client's copy is current"),
+        (status = 400, description = "A badge saying the link is malformed", content_type = "image/svg+xml"),
+        (status = 404, description = "A badge saying there is no such product or badge", content_type = "image/svg+xml"),
+        (status = 503, description = "A badge saying the catalog cannot be read right now", content_type = "image/svg+xml"),
+    )
+)]
+pub async fn badge(
     State(state): State<AppState>,
     viewer: Viewer,
     path: Result<Path<(String, String)>, PathRejection>,
@@ -146,17 +168,36 @@ async fn badge(
     revalidated(&request, &product, SVG, svg, &viewer.cache_control(settings), settings)
 }
 
-#[derive(Debug, Deserialize)]
-struct OEmbedQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OEmbedQuery {
+    /// The portal page of a product, `<portal>/products/<id>` (required).
     url: Option<String>,
+    /// `json` (the default); anything else is 501.
     format: Option<String>,
+    /// The widest iframe the consumer can show, in pixels.
     maxwidth: Option<String>,
+    /// The tallest iframe the consumer can show, in pixels.
     maxheight: Option<String>,
     /// Not in the oEmbed spec: lets a consumer ask for the dark card.
     theme: Option<String>,
 }
 
-async fn oembed(
+#[utoipa::path(
+    get,
+    path = "/oembed",
+    tag = "embeds",
+    params(OEmbedQuery),
+    responses(
+        (status = 200, description = "An oEmbed `rich` answer with the card's iframe", body = embed::OEmbed),
+        (status = 400, description = "`bad_request`: no `url`, or a bad size or theme", body = ApiError),
+        (status = 401, description = "`unauthorized`: this organisation's cards are not public", body = ApiError),
+        (status = 404, description = "`not_found`: not a product page of this portal, or no such product", body = ApiError),
+        (status = 501, description = "`bad_request`: a format other than JSON", body = ApiError),
+        (status = 503, description = "`catalog_unavailable`", body = ApiError),
+    )
+)]
+pub async fn oembed(
     State(state): State<AppState>,
     viewer: Viewer,
     query: Result<Query<OEmbedQuery>, QueryRejection>,

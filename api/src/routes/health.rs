@@ -9,6 +9,12 @@ use meshport_shared::api::{Dependency, DependencyHealth, Health, HealthStatus};
 
 use crate::app::AppState;
 
+#[utoipa::path(
+    get,
+    path = "/api/health",
+    tag = "operations",
+    responses((status = 200, description = "Always: the API answers; each dependency says whether it is up", body = Health))
+)]
 pub async fn health(State(state): State<AppState>) -> Json<Health> {
     let (catalog, kafka, registry) = tokio::join!(
         probe(Dependency::Catalog, state.timeout, state.catalog.ping()),

@@ -4,12 +4,17 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
+use meshport_shared::api::Sample;
 use meshport_shared::api::{
     Activity, ConsumeInfo, CreateRequest, DeprecateRequest, EvolveRequest, EvolveResponse, ProductDetail, ProductLinks,
     PublishableTopic, RetireRequest, VersionSummary,
 };
+use meshport_shared::schema::SchemaChange;
+use meshport_shared::search::SortOrder;
 use meshport_shared::search::{SearchPage, SearchQuery};
-use meshport_shared::{DataProduct, DomainName, GovernancePolicy, ProductId, SubjectName};
+use meshport_shared::{
+    ApiError, DataProduct, DomainName, GovernancePolicy, ProductId, ProductStatus, Quality, SlaTier, SubjectName,
+};
 use serde::Deserialize;
 
 use super::AppError;
@@ -30,6 +35,27 @@ fn parse_id(raw: String) -> Result<ProductId, AppError> {
 }
 
 /// `GET /api/v1/products?q=&domain=&team=&quality=&sla=&status=&tag=&sort=&cursor=&limit=`
+#[utoipa::path(
+    get,
+    path = "/api/v1/products",
+    tag = "catalog",
+    params(
+        ("q" = Option<String>, Query, description = "Free text over names, descriptions, tags and schema field names; the last word matches as a prefix"),
+        ("domain" = Option<Vec<String>>, Query, description = "Domains; repeat for any of several"),
+        ("team" = Option<Vec<String>>, Query, description = "Owning teams; repeat for any of several"),
+        ("quality" = Option<Vec<Quality>>, Query, description = "Qualities; repeat for any of several"),
+        ("sla" = Option<Vec<SlaTier>>, Query, description = "SLA tiers; repeat for any of several"),
+        ("status" = Option<Vec<ProductStatus>>, Query, description = "Statuses; retired products are listed only when asked for"),
+        ("tag" = Option<Vec<String>>, Query, description = "Tags; repeat for any of several"),
+        ("sort" = Option<SortOrder>, Query, description = "`relevance` (the default with text), `name` (the default without), `updated` or `domain`"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("limit" = Option<u32>, Query, description = "Results per page, 1 to 100 (default 20)"),
+    ),
+    responses(
+        (status = 200, description = "One page of matching products, with facet counts over all matches", body = SearchPage),
+        (status = 400, description = "`bad_request`: an unknown parameter or value, naming it", body = ApiError),
+    )
+)]
 pub async fn list(State(state): State<AppState>, uri: Uri) -> Result<Json<SearchPage>, AppError> {
     let query = SearchQuery::from_query_string(uri.query().unwrap_or_default())
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -41,6 +67,17 @@ pub async fn list(State(state): State<AppState>, uri: Uri) -> Result<Json<Search
 }
 
 /// `GET /api/v1/products/{id}`: the product with everything the mirror knows about it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}",
+    tag = "catalog",
+    params(("id" = String, Path, description = "The product's id, e.g. `users`")),
+    responses(
+        (status = 200, description = "The product page: the product, its topic, schema, versions, consumers, links, history, how to consume it and its lineage", body = ProductDetail),
+        (status = 400, description = "`bad_request`: not a product id", body = ApiError),
+        (status = 404, description = "`not_found`: no such product", body = ApiError),
+    )
+)]
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ProductDetail>, AppError> {
     let id = parse_id(id)?;
     let Some(product) = state.catalog.get_product(&id).await? else {
@@ -88,9 +125,11 @@ fn links(state: &AppState, id: &ProductId) -> ProductLinks {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Limit {
+    /// How many entries, 1 to 500 (default 50).
     limit: Option<usize>,
 }
 
@@ -103,6 +142,17 @@ fn limit(query: &Limit) -> Result<usize, AppError> {
 }
 
 /// `GET /api/v1/products/{id}/history?limit=`
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}/history",
+    tag = "catalog",
+    params(("id" = String, Path, description = "The product's id, e.g. `users`"), Limit),
+    responses(
+        (status = 200, description = "The product's audit entries, newest first", body = Activity),
+        (status = 400, description = "`bad_request`: a bad id or limit", body = ApiError),
+        (status = 404, description = "`not_found`: no such product", body = ApiError),
+    )
+)]
 pub async fn history(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -118,6 +168,16 @@ pub async fn history(
 }
 
 /// `GET /api/v1/activity?limit=`: recent changes across the mesh.
+#[utoipa::path(
+    get,
+    path = "/api/v1/activity",
+    tag = "catalog",
+    params(Limit),
+    responses(
+        (status = 200, description = "Recent changes across the mesh, newest first", body = Activity),
+        (status = 400, description = "`bad_request`: a bad limit", body = ApiError),
+    )
+)]
 pub async fn activity(
     State(state): State<AppState>,
     query: Result<Query<Limit>, axum::extract::rejection::QueryRejection>,
@@ -128,6 +188,17 @@ pub async fn activity(
 
 /// `GET /api/v1/domains/{domain}/publishable-topics`: the mirror's topics that no product uses yet. Topics belong
 /// to no domain on the cluster, so every unpublished topic is offered to every domain the policy knows.
+#[utoipa::path(
+    get,
+    path = "/api/v1/domains/{domain}/publishable-topics",
+    tag = "catalog",
+    params(("domain" = String, Path, description = "A domain of the policy, e.g. `analytics`")),
+    responses(
+        (status = 200, description = "Synced topics that are not products yet", body = Vec<PublishableTopic>),
+        (status = 400, description = "`bad_request`: not a domain name", body = ApiError),
+        (status = 404, description = "`not_found`: the policy has no such domain", body = ApiError),
+    )
+)]
 pub async fn publishable(
     State(state): State<AppState>,
     Path(domain): Path<String>,
@@ -157,11 +228,22 @@ pub async fn publishable(
 }
 
 /// `GET /api/v1/products/{id}/sample?limit=`: the newest events, decoded, personal fields masked (default 10).
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}/sample",
+    tag = "catalog",
+    params(("id" = String, Path, description = "The product's id, e.g. `users`"), ("limit" = Option<usize>, Query, description = "How many events, 1 to 100 (default 10)")),
+    responses(
+        (status = 200, description = "The newest events, decoded, personal fields masked", body = Sample),
+        (status = 400, description = "`bad_request`: a bad id or limit", body = ApiError),
+        (status = 404, description = "`not_found`: no such product", body = ApiError),
+    )
+)]
 pub async fn sample(
     State(state): State<AppState>,
     Path(id): Path<String>,
     query: Result<Query<Limit>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<meshport_shared::api::Sample>, AppError> {
+) -> Result<Json<Sample>, AppError> {
     let id = parse_id(id)?;
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let limit = match query.limit {
@@ -175,9 +257,11 @@ pub async fn sample(
     Ok(Json(crate::sample::sample(&state, &product, limit).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DryRun {
+    /// Run every check, change nothing and record nothing: 200 with the product that would be stored.
     #[serde(default)]
     dry_run: bool,
 }
@@ -196,6 +280,22 @@ fn written(run: Run, product: DataProduct) -> (StatusCode, Json<DataProduct>) {
 }
 
 /// `POST /api/v1/products/publish?dry_run=`: an existing topic becomes a product.
+#[utoipa::path(
+    post,
+    path = "/api/v1/products/publish",
+    tag = "changes",
+    params(DryRun),
+    request_body = DataProduct,
+    responses(
+        (status = 201, description = "Published: the product as stored", body = DataProduct),
+        (status = 200, description = "A dry run passed: the product as it would be stored; nothing changed", body = DataProduct),
+        (status = 400, description = "`bad_request`: a malformed body", body = ApiError),
+        (status = 403, description = "`forbidden`: not a member of the owning team, nor an admin", body = ApiError),
+        (status = 409, description = "`conflict`: the product exists already", body = ApiError),
+        (status = 413, description = "`payload_too_large`", body = ApiError),
+        (status = 422, description = "`validation_failed`: every broken rule in `details`", body = ApiError),
+    )
+)]
 pub async fn publish(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
@@ -207,6 +307,22 @@ pub async fn publish(
 }
 
 /// `POST /api/v1/products/create?dry_run=`: topic, schema and product in one step.
+#[utoipa::path(
+    post,
+    path = "/api/v1/products/create",
+    tag = "changes",
+    params(DryRun),
+    request_body = CreateRequest,
+    responses(
+        (status = 201, description = "Topic created, schema registered, product active", body = DataProduct),
+        (status = 200, description = "A dry run passed: the product as it would be stored; nothing changed", body = DataProduct),
+        (status = 400, description = "`bad_request`: a malformed body", body = ApiError),
+        (status = 403, description = "`forbidden`: not a member of the owning team, nor an admin", body = ApiError),
+        (status = 409, description = "`conflict`: the product exists, or a step failed after the draft was stored (the message says what is left)", body = ApiError),
+        (status = 413, description = "`payload_too_large`", body = ApiError),
+        (status = 422, description = "`validation_failed`: every broken rule in `details`", body = ApiError),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
@@ -218,6 +334,21 @@ pub async fn create(
 }
 
 /// `PUT /api/v1/products/{id}`: new metadata. The revision read comes in `If-Match` or in the body's `revision`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/products/{id}",
+    tag = "changes",
+    params(("id" = String, Path, description = "The product's id, e.g. `users`"), ("If-Match" = Option<String>, Header, description = "The revision read, e.g. `\"3\"`; wins over the one in the body or query")),
+    request_body = DataProduct,
+    responses(
+        (status = 200, description = "The product as stored, at its next revision", body = DataProduct),
+        (status = 400, description = "`bad_request`: a malformed body or If-Match", body = ApiError),
+        (status = 403, description = "`forbidden`: not a member of the owning team, nor an admin", body = ApiError),
+        (status = 404, description = "`not_found`: no such product", body = ApiError),
+        (status = 409, description = "`conflict`: the product changed since it was read", body = ApiError),
+        (status = 422, description = "`validation_failed`: every broken rule in `details`", body = ApiError),
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
@@ -245,6 +376,21 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
 
 /// `POST /api/v1/products/{id}/schema`: check, and unless a dry run register, a new value schema. The revision read
 /// comes in `If-Match` or in the body's `revision`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/products/{id}/schema",
+    tag = "changes",
+    params(("id" = String, Path, description = "The product's id, e.g. `users`"), ("If-Match" = Option<String>, Header, description = "The revision read, e.g. `\"3\"`; wins over the one in the body or query")),
+    request_body = EvolveRequest,
+    responses(
+        (status = 200, description = "Compatibility, every change in words, and what was registered or made", body = EvolveResponse),
+        (status = 400, description = "`bad_request`: a malformed body, or no revision on a real run", body = ApiError),
+        (status = 403, description = "`forbidden`: not a member of the owning team, nor an admin", body = ApiError),
+        (status = 404, description = "`not_found`: no such product", body = ApiError),
+        (status = 409, description = "`conflict` (a stale revision, or a product that does not evolve) or `incompatible_schema` (each breaking change in `details`)", body = ApiError),
+        (status = 422, description = "`validation_failed`: the schema does not read", body = ApiError),
+    )
+)]
 pub async fn evolve(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
@@ -259,19 +405,33 @@ pub async fn evolve(
     Ok(Json(lifecycle::evolve(&state, &who, &id, request).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DiffQuery {
+    /// The older version.
     from: i32,
+    /// The newer version.
     to: i32,
 }
 
 /// `GET /api/v1/products/{id}/schema/diff?from=1&to=2`: what changed between two mirrored versions.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}/schema/diff",
+    tag = "catalog",
+    params(("id" = String, Path, description = "The product's id, e.g. `users`"), DiffQuery),
+    responses(
+        (status = 200, description = "Every change between the two versions, each marked breaking or not", body = Vec<SchemaChange>),
+        (status = 400, description = "`bad_request`: bad versions, or schemas that cannot be compared", body = ApiError),
+        (status = 404, description = "`not_found`: no such product or version", body = ApiError),
+    )
+)]
 pub async fn diff(
     State(state): State<AppState>,
     Path(id): Path<String>,
     query: Result<Query<DiffQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Vec<meshport_shared::schema::SchemaChange>>, AppError> {
+) -> Result<Json<Vec<SchemaChange>>, AppError> {
     let id = parse_id(id)?;
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let Some(product) = state.catalog.get_product(&id).await? else {
@@ -293,6 +453,21 @@ pub async fn diff(
 }
 
 /// `POST /api/v1/products/{id}/deprecate`
+#[utoipa::path(
+    post,
+    path = "/api/v1/products/{id}/deprecate",
+    tag = "changes",
+    params(("id" = String, Path, description = "The product's id, e.g. `users`")),
+    request_body = DeprecateRequest,
+    responses(
+        (status = 200, description = "The product, deprecated", body = DataProduct),
+        (status = 400, description = "`bad_request`: a malformed body", body = ApiError),
+        (status = 403, description = "`forbidden`: not a member of the owning team, nor an admin", body = ApiError),
+        (status = 404, description = "`not_found`: no such product", body = ApiError),
+        (status = 409, description = "`conflict`: a stale revision, or retired already", body = ApiError),
+        (status = 422, description = "`validation_failed`: a bad sunset or replacement", body = ApiError),
+    )
+)]
 pub async fn deprecate(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
@@ -304,6 +479,20 @@ pub async fn deprecate(
 }
 
 /// `POST /api/v1/products/{id}/retire`
+#[utoipa::path(
+    post,
+    path = "/api/v1/products/{id}/retire",
+    tag = "changes",
+    params(("id" = String, Path, description = "The product's id, e.g. `users`")),
+    request_body = RetireRequest,
+    responses(
+        (status = 200, description = "The product, retired: out of discovery, kept in the catalog", body = DataProduct),
+        (status = 400, description = "`bad_request`: a malformed body", body = ApiError),
+        (status = 403, description = "`forbidden`: not a member of the owning team, nor an admin", body = ApiError),
+        (status = 404, description = "`not_found`: no such product", body = ApiError),
+        (status = 409, description = "`conflict`: a stale revision, or retired already", body = ApiError),
+    )
+)]
 pub async fn retire(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
@@ -314,7 +503,8 @@ pub async fn retire(
     Ok(Json(lifecycle::retire(&state, &who, &id, request.revision).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteTopicQuery {
     /// The product's revision the caller read; or send it in `If-Match`.
@@ -325,6 +515,19 @@ pub struct DeleteTopicQuery {
 }
 
 /// `DELETE /api/v1/products/{id}/topic?revision=3&force=true`
+#[utoipa::path(
+    delete,
+    path = "/api/v1/products/{id}/topic",
+    tag = "changes",
+    params(("id" = String, Path, description = "The product's id, e.g. `users`"), DeleteTopicQuery, ("If-Match" = Option<String>, Header, description = "The revision read, e.g. `\"3\"`; wins over the one in the body or query")),
+    responses(
+        (status = 200, description = "The topic is deleted; the product stays", body = DataProduct),
+        (status = 400, description = "`bad_request`: no revision, or a malformed one", body = ApiError),
+        (status = 403, description = "`forbidden`: not a member of the owning team, nor an admin", body = ApiError),
+        (status = 404, description = "`not_found`: no such product", body = ApiError),
+        (status = 409, description = "`conflict`: a stale revision, or consumer groups still read the topic", body = ApiError),
+    )
+)]
 pub async fn delete_topic(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
@@ -339,6 +542,15 @@ pub async fn delete_topic(
 }
 
 /// `POST /api/v1/sync`: reconcile the mirror now (org admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/sync",
+    tag = "operations",
+    responses(
+        (status = 200, description = "What the sync changed in the mirror", body = SyncReport),
+        (status = 403, description = "`forbidden`: only org admins sync on demand", body = ApiError),
+    )
+)]
 pub async fn sync(State(state): State<AppState>, SignedIn(who): SignedIn) -> Result<Json<SyncReport>, AppError> {
     if !who.admin {
         return Err(AppError::Forbidden("only org admins may run a sync on demand".into()));
@@ -346,6 +558,12 @@ pub async fn sync(State(state): State<AppState>, SignedIn(who): SignedIn) -> Res
     Ok(Json(sync::run_once(&state).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/policy",
+    tag = "catalog",
+    responses((status = 200, description = "The organisation's governance policy", body = GovernancePolicy))
+)]
 pub async fn policy(State(state): State<AppState>) -> Json<GovernancePolicy> {
     Json(state.policy.as_ref().clone())
 }

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use meshport_shared::api::{SchemaCheck, SchemaCheckRequest, SchemaDetail};
-use meshport_shared::{SchemaFormat, SchemaVersion, SubjectName};
+use meshport_shared::{ApiError, SchemaFormat, SchemaVersion, SubjectName};
 
 use super::AppError;
 use super::body::Body;
@@ -12,6 +12,17 @@ use crate::app::AppState;
 
 /// `POST /api/v1/schemas/check`: 200 with the schema's fields when it reads, 422 `invalid_schema` saying why not.
 /// Nothing is registered and the registry is not asked, so it answers even while the registry is down.
+#[utoipa::path(
+    post,
+    path = "/api/v1/schemas/check",
+    tag = "schemas",
+    request_body = SchemaCheckRequest,
+    responses(
+        (status = 200, description = "The schema reads; its fields (Avro only)", body = SchemaCheck),
+        (status = 400, description = "`bad_request`: the body is not `{format, schema}`", body = ApiError),
+        (status = 422, description = "`invalid_schema`: the schema does not read, and why", body = ApiError),
+    )
+)]
 pub async fn check(Body(request): Body<SchemaCheckRequest>) -> Result<Json<SchemaCheck>, AppError> {
     Ok(Json(SchemaCheck { fields: read(request.format, &request.schema).map_err(AppError::InvalidSchema)? }))
 }
@@ -34,6 +45,17 @@ fn read(format: SchemaFormat, schema: &str) -> Result<Vec<meshport_shared::schem
 
 /// `GET /api/v1/subjects/{subject}`: the latest version of a subject in the mirror, so the publish form can show a
 /// topic's schema before it becomes a product.
+#[utoipa::path(
+    get,
+    path = "/api/v1/subjects/{subject}",
+    tag = "schemas",
+    params(("subject" = String, Path, description = "A registry subject, e.g. `clickstream.raw-value`")),
+    responses(
+        (status = 200, description = "The subject's latest mirrored version", body = SchemaDetail),
+        (status = 400, description = "`bad_request`: not a subject name", body = ApiError),
+        (status = 404, description = "`not_found`: the mirror holds no version of the subject", body = ApiError),
+    )
+)]
 pub async fn subject(
     State(state): State<AppState>,
     Path(subject): Path<String>,

@@ -1,0 +1,146 @@
+//! The API's OpenAPI document, served at `GET /api/v1/openapi.json`: generated from the handlers' `#[utoipa::path]`
+//! annotations and the shared types' schemas. Who may call each operation (the bearer scheme) and the errors every
+//! catalog route shares are written from the route table itself, so the document cannot drift from the router; a
+//! test checks that every route served is documented and nothing else.
+
+use std::sync::LazyLock;
+
+use axum::Json;
+use axum::extract::State;
+use utoipa::OpenApi;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Server};
+
+use super::{Access, Verb, auth, embed, health, products, schemas};
+use crate::app::AppState;
+
+#[derive(OpenApi, Debug)]
+#[openapi(
+    info(
+        title = "Meshport API",
+        description = "The data mesh portal's API: search and read data products, publish, create, change and retire \
+            them. Every catalog route needs `Authorization: Bearer <token>` (an OIDC token of the organisation's \
+            identity provider, or a dev token locally), reads included, unless the organisation sets \
+            `MESHPORT_PUBLIC_READS=true`. Every error is `{code, message, details}` with a stable `code`.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        health::health,
+        openapi,
+        products::policy,
+        products::list,
+        products::publish,
+        products::create,
+        products::get,
+        products::update,
+        products::history,
+        products::evolve,
+        products::diff,
+        products::deprecate,
+        products::retire,
+        products::delete_topic,
+        products::sample,
+        products::publishable,
+        products::activity,
+        products::sync,
+        schemas::check,
+        schemas::subject,
+        auth::me,
+        auth::dev_users,
+        auth::dev_token,
+        embed::card,
+        embed::oembed,
+        embed::badge,
+    ),
+    components(schemas(meshport_shared::ApiError, meshport_shared::search::SortOrder)),
+    tags(
+        (name = "catalog", description = "Search and read data products, the mesh's activity and the policy"),
+        (name = "changes", description = "Publish, create, update, evolve, deprecate and retire data products"),
+        (name = "schemas", description = "Checks and previews for the portal's forms"),
+        (name = "sign-in", description = "Who is calling, and dev sign-in for local runs"),
+        (name = "embeds", description = "Cards, oEmbed and badges for wikis, outside the JSON API"),
+        (name = "operations", description = "Health, sync and this document"),
+    )
+)]
+struct ApiDoc;
+
+/// The generated part, built once per process.
+static GENERATED: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
+    let mut document = ApiDoc::openapi();
+    let components = document.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some(
+                    "A JSON Web Token of the organisation's identity provider (RS256 or ES256), or, where dev sign-in \
+                     is on, one from `POST /api/v1/dev/token`",
+                ))
+                .build(),
+        ),
+    );
+    for route in super::served(true) {
+        let Some(operation) = document.paths.paths.get_mut(route.path).and_then(|item| match route.method {
+            Verb::Get => item.get.as_mut(),
+            Verb::Post => item.post.as_mut(),
+            Verb::Put => item.put.as_mut(),
+            Verb::Delete => item.delete.as_mut(),
+        }) else {
+            continue;
+        };
+        match route.access {
+            Access::Catalog => {
+                operation.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+                add(
+                    operation,
+                    "401",
+                    "`unauthorized`: no token (where reads are not public) or one that does not verify",
+                );
+                add(
+                    operation,
+                    "503",
+                    "a dependency is down: `catalog_unavailable`, `kafka_unavailable`, `registry_unavailable` or \
+                     `identity_provider_unavailable`; retry later",
+                );
+            }
+            // An empty requirement: no sign-in needed.
+            Access::Open => operation.security = Some(vec![SecurityRequirement::default()]),
+        }
+        if route.path.starts_with("/api/") {
+            add(operation, "500", "`internal`: something went wrong on the server's side; it has been logged");
+        }
+    }
+    document
+});
+
+/// The OpenAPI document, with the portal's URL (under which the API is served) as its server.
+pub fn document(portal_url: &str) -> utoipa::openapi::OpenApi {
+    let mut document = GENERATED.clone();
+    document.servers = Some(vec![Server::new(portal_url)]);
+    document
+}
+
+/// An error response with the shared error body, unless the operation documents that status itself.
+fn add(operation: &mut Operation, status: &str, description: &str) {
+    operation.responses.responses.entry(status.to_owned()).or_insert_with(|| error_response(description));
+}
+
+/// A response whose body is the API's error shape `{code, message, details}`.
+pub fn error_response(description: &str) -> RefOr<Response> {
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ApiError"))).build();
+    RefOr::T(ResponseBuilder::new().description(description).content("application/json", content).build())
+}
+
+/// `GET /api/v1/openapi.json`: this document.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json"))
+)]
+pub async fn openapi(State(state): State<AppState>) -> Json<utoipa::openapi::OpenApi> {
+    Json(document(&state.embed.portal_url))
+}
