@@ -48,3 +48,18 @@ test('the activity feed lists the newest changes with who made them', async () =
   assert.match(text, /users/);
   await screenshot(page, 'activity');
 });
+
+test('a visitor who is not signed in is asked to, and comes back to the search they opened', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${baseUrl}/?q=users`);
+  const banner = page.getByTestId('error-state');
+  await banner.waitFor({ timeout: 30_000 });
+  assert.match(await banner.innerText(), /Sign in to see this/);
+  assert.equal(await page.getByTestId('error-code').innerText(), 'unauthorized');
+
+  await page.getByTestId('error-sign-in').click();
+  await page.getByTestId('sign-in-as-bob').click();
+  await page.waitForURL(/\/\?q=users$/);
+  await page.locator('[data-testid="product-row"][data-product-id="users"]').waitFor({ timeout: 30_000 });
+  await screenshot(page, 'signed-in-search');
+});

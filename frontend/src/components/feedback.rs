@@ -51,29 +51,29 @@ pub fn ErrorBanner(errors: ArcRwSignal<Errors>, children: Children) -> impl Into
             })
             .collect_view()
     };
-    // A read refused for want of a session: offer the way in, and back here afterwards.
-    let sign_in = {
-        let errors = refused_errors;
-        move || {
-            let refused = errors.with(|errors| {
-                errors.iter().any(|(_, e)| e.downcast_ref::<api::Error>().is_some_and(|e| e.status() == Some(401)))
-            });
-            refused.then(|| {
-                let here = web_sys::window()
-                    .and_then(|w| w.location().pathname().ok().zip(w.location().search().ok()))
-                    .map(|(path, search)| format!("{path}{search}"))
-                    .unwrap_or_else(|| "/".to_owned());
-                view! {
-                    <a class="button" href=format!("/sign-in?next={}", api::encode(&here)) data-testid="error-sign-in">
-                        "Sign in"
-                    </a>
-                }
-            })
-        }
+    // A read refused for want of a session: say so, and offer the way in and back here afterwards.
+    let refused = Memo::new(move |_| {
+        refused_errors.with(|errors| {
+            errors.iter().any(|(_, e)| e.downcast_ref::<api::Error>().is_some_and(|e| e.status() == Some(401)))
+        })
+    });
+    let sign_in = move || {
+        refused.get().then(|| {
+            let here = web_sys::window()
+                .and_then(|w| w.location().pathname().ok().zip(w.location().search().ok()))
+                .map(|(path, search)| format!("{path}{search}"))
+                .unwrap_or_else(|| "/".to_owned());
+            view! {
+                <a class="button" href=format!("/sign-in?next={}", api::encode(&here)) data-testid="error-sign-in">
+                    "Sign in"
+                </a>
+            }
+        })
     };
+    let title = move || if refused.get() { "Sign in to see this" } else { "Something went wrong" };
     view! {
         <div class="notice notice--error" role="alert" data-testid="error-state">
-            <p class="notice__title">"Something went wrong"</p>
+            <p class="notice__title">{title}</p>
             <ul class="error-list">{problems}</ul>
             <div class="notice__actions">{sign_in}{children()}</div>
         </div>
