@@ -4,6 +4,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use meshport_api::kafka::NewTopic;
 use meshport_shared::api::{
@@ -16,6 +17,7 @@ use meshport_shared::{
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use common::faults::{FaultyCatalog, hook};
 use common::{TestApp, product, unique};
 
 const ORDER_V1: &str = r#"{"type":"record","name":"Order","fields":[
@@ -50,6 +52,19 @@ struct Api {
 impl Api {
     async fn spawn() -> Self {
         Self { app: TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into())]).await }
+    }
+
+    /// An API whose catalog fails, or lets a change race in, where the test arms it.
+    async fn with_faults() -> (Self, Arc<FaultyCatalog>) {
+        let faulty = std::sync::Mutex::new(None);
+        let app = TestApp::spawn_with_catalog(&[("MESHPORT_DEV_AUTH", "true".into())], |catalog| {
+            let catalog = FaultyCatalog::new(catalog);
+            *faulty.lock().unwrap() = Some(catalog.clone());
+            catalog
+        })
+        .await;
+        let faulty = faulty.into_inner().unwrap().expect("the catalog was wrapped");
+        (Self { app }, faulty)
     }
 
     async fn token(&self, who: Who) -> Option<String> {
@@ -926,15 +941,7 @@ async fn an_evolve_or_a_topic_delete_at_a_stale_revision_is_refused_before_anyth
 
 #[tokio::test]
 async fn a_change_racing_in_after_the_revision_check_still_loses_with_a_conflict_and_no_audit_entry() {
-    let faults = std::sync::Mutex::new(None);
-    let app = TestApp::spawn_with_catalog(&[("MESHPORT_DEV_AUTH", "true".into())], |catalog| {
-        let faulty = common::faults::FaultyCatalog::new(catalog);
-        *faults.lock().unwrap() = Some(faulty.clone());
-        faulty
-    })
-    .await;
-    let faults = faults.into_inner().unwrap().unwrap();
-    let api = Api { app };
+    let (api, faults) = Api::with_faults().await;
     let published = api.published().await;
     let id = &published.id;
 
@@ -958,4 +965,128 @@ async fn a_change_racing_in_after_the_revision_check_still_loses_with_a_conflict
     let history = api.app.state.catalog.product_history(id, 10).await.unwrap();
     let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["updated", "updated", "published"], "the losing changes left no audit entry");
+}
+
+/// What a create of `id` left: whether its topic exists, its subject's versions, the product, and the product's audit
+/// actions, newest first.
+async fn left_by_create(api: &Api, id: &str) -> (bool, Vec<i32>, Option<DataProduct>, Vec<String>) {
+    let state = &api.app.state;
+    let topic = state.kafka.topic(&TopicName::parse(id).unwrap()).await.unwrap().is_some();
+    let versions = state.registry.versions(&format!("{id}-value")).await.unwrap_or_default();
+    let product = state.catalog.get_product(&id.parse().unwrap()).await.unwrap();
+    let history = state.catalog.product_history(&id.parse().unwrap(), 10).await.unwrap();
+    (topic, versions, product, history.into_iter().map(|e| e.action.as_str().to_owned()).collect())
+}
+
+/// Someone registers `ORDER_V1` on `<id>-value` between a create's checks and its step 3.
+fn registered_meanwhile(api: &Api, id: &str) -> common::faults::Hook {
+    let (registry, subject) = (api.app.state.registry.clone(), format!("{id}-value"));
+    hook(move || async move {
+        registry.register(&subject, ORDER_V1, SchemaFormat::Avro).await.unwrap();
+    })
+}
+
+#[tokio::test]
+async fn a_create_whose_draft_cannot_be_stored_makes_nothing() {
+    let (api, faults) = Api::with_faults().await;
+    let id = unique("no-draft");
+    faults.fail_put(1);
+
+    let (status, error) =
+        api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
+
+    assert_eq!((status, error.code), (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::CatalogUnavailable));
+    let (topic, versions, product, history) = left_by_create(&api, &id).await;
+    assert!(!topic && versions.is_empty() && product.is_none() && history.is_empty(), "{versions:?} {history:?}");
+}
+
+#[tokio::test]
+async fn a_create_whose_topic_cannot_be_made_removes_its_draft_and_leaves_the_topic_it_found_alone() {
+    let (api, faults) = Api::with_faults().await;
+    let id = unique("taken-meanwhile");
+    // Someone else creates the topic between the checks and step 2.
+    let (kafka, topic) = (api.app.state.kafka.clone(), TopicName::parse(&id).unwrap());
+    faults.after_put(
+        1,
+        hook(move || async move {
+            let spec = NewTopic { name: topic, partitions: 1, replication_factor: 1, configs: BTreeMap::new() };
+            kafka.create_topic(&spec).await.unwrap();
+        }),
+    );
+
+    let (status, error) =
+        api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
+
+    assert_eq!((status, error.code), (StatusCode::CONFLICT, ErrorCode::Conflict));
+    let (topic, versions, product, history) = left_by_create(&api, &id).await;
+    assert!(topic, "the topic someone else made is not ours to delete");
+    assert!(versions.is_empty() && product.is_none(), "{versions:?}");
+    assert_eq!(history, ["deleted", "created"], "the draft and its undo are on record");
+}
+
+#[tokio::test]
+async fn a_create_whose_schema_is_refused_removes_its_topic_and_its_draft() {
+    let (api, faults) = Api::with_faults().await;
+    let id = unique("refused-meanwhile");
+    faults.after_put(1, registered_meanwhile(&api, &id));
+
+    let (status, error) =
+        api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_BREAKING))).await;
+
+    assert_eq!((status, error.code), (StatusCode::CONFLICT, ErrorCode::Conflict));
+    let (topic, versions, product, history) = left_by_create(&api, &id).await;
+    assert!(!topic, "the topic the create made is deleted again");
+    assert_eq!(versions, [1], "only the other schema is registered");
+    assert!(product.is_none());
+    assert_eq!(history, ["deleted", "created"]);
+}
+
+#[tokio::test]
+async fn a_create_whose_activation_fails_leaves_a_visible_draft_that_a_publish_finishes() {
+    let (api, faults) = Api::with_faults().await;
+    let id = unique("half-made");
+    faults.fail_put(2);
+
+    let (status, error) =
+        api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
+    let page: ProductDetail = api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{id}"), None).await;
+    let finished: DataProduct = api
+        .ok(Who::Owner, Method::POST, "/api/v1/products/publish", Some(serde_json::to_value(&page.product).unwrap()))
+        .await;
+
+    assert_eq!((status, error.code), (StatusCode::CONFLICT, ErrorCode::Conflict));
+    assert!(error.message.contains("visible as a draft: publish it to finish"), "{}", error.message);
+    assert_eq!(page.product.status, ProductStatus::Draft, "the half-made product is visible, as a draft");
+    assert_eq!(finished.status, ProductStatus::Active);
+    let (topic, versions, _, history) = left_by_create(&api, &id).await;
+    assert!(topic);
+    assert_eq!(versions, [1]);
+    assert_eq!(history, ["published", "created"]);
+}
+
+#[tokio::test]
+async fn a_create_whose_undo_fails_leaves_a_visible_draft_that_the_next_create_takes_over() {
+    let (api, faults) = Api::with_faults().await;
+    let id = unique("stranded");
+    faults.after_put(1, registered_meanwhile(&api, &id));
+    faults.fail_deletes();
+
+    let (status, _) =
+        api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_BREAKING))).await;
+    let (topic, _, stranded, _) = left_by_create(&api, &id).await;
+    faults.heal();
+    let (other_team, _) =
+        api.error(Who::OtherTeam, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
+    let retried: DataProduct =
+        api.ok(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
+
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(!topic, "the topic was undone");
+    assert_eq!(stranded.map(|p| p.status), Some(ProductStatus::Draft), "the draft stays visible, not half-hidden");
+    assert_eq!(other_team, StatusCode::FORBIDDEN, "only its owners take a draft over");
+    assert_eq!((retried.status, retried.revision), (ProductStatus::Active, 3));
+    let (topic, versions, _, history) = left_by_create(&api, &id).await;
+    assert!(topic);
+    assert_eq!(versions, [1], "the same schema again is the same version");
+    assert_eq!(history, ["published", "created", "created"]);
 }

@@ -12,6 +12,14 @@ use meshport_shared::{AuditEntry, DataProduct, DomainName, ProductId, SchemaVers
 /// Work a test runs at a chosen moment, e.g. creating a topic as if someone else did.
 pub type Hook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
 
+/// A hook from an async block: `hook(move || async move { ... })`.
+pub fn hook<F>(work: impl FnOnce() -> F + Send + 'static) -> Hook
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    Box::new(move || Box::pin(work()))
+}
+
 /// The real catalog, with the faults a test arms. Every `put_product` is counted from 1.
 pub struct FaultyCatalog {
     inner: Arc<dyn CatalogStore>,
@@ -63,6 +71,15 @@ impl FaultyCatalog {
     /// Runs `hook` right after the `nth` `put_product` succeeded.
     pub fn after_put(&self, nth: usize, hook: Hook) {
         self.plan().after_puts.push((nth, hook));
+    }
+
+    /// Disarms every fault not yet triggered: the catalog works again.
+    pub fn heal(&self) {
+        let mut plan = self.plan();
+        plan.failing_puts.clear();
+        plan.failing_deletes = false;
+        plan.after_puts.clear();
+        plan.racing_change = None;
     }
 
     /// Right after the next read of `id`, someone else changes it: the reader holds a stale revision from then on.
