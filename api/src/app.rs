@@ -92,10 +92,18 @@ async fn ensure_table_until_ready(store: DynamoStore) {
 /// The whole HTTP surface: the API, and the built portal when a directory is given (local server only; in the
 /// cloud the CDN serves the portal).
 pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
-    let api = routes::api_router(state);
+    let api = routes::api_router(state.clone());
     let router = match static_dir {
-        // Unknown paths are portal routes: hand them index.html and let the client-side router decide.
-        Some(dir) => api.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
+        // Unknown paths are portal routes: hand them index.html and let the client-side router decide. A product's
+        // page gets the oEmbed discovery link too.
+        Some(dir) => {
+            let portal = routes::portal::Portal { state, dir: dir.to_owned() };
+            let product_page = Router::new()
+                .route(routes::portal::PRODUCT_PAGE.path, axum::routing::get(routes::portal::product_page))
+                .with_state(portal);
+            api.merge(product_page)
+                .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))))
+        }
         None => api.fallback(routes::not_found),
     };
     router.layer(TraceLayer::new_for_http())

@@ -122,6 +122,25 @@ impl Theme {
     }
 }
 
+/// The portal's `index.html` with the oEmbed discovery link of product `id` (oembed.com section 4) at the end of its
+/// `<head>`: wiki crawlers do not run the portal's script, so this is how they find the card. `title` is the product's
+/// name, or its id where the name is not for everyone. A page without a `<head>` is left as it is.
+pub fn with_discovery_link(index_html: &str, id: &ProductId, title: &str, settings: &EmbedSettings) -> String {
+    let Some(head_end) = index_html.to_ascii_lowercase().find("</head>") else {
+        return index_html.to_owned();
+    };
+    let endpoint = format!("{}/oembed", settings.portal_url);
+    let page = settings.product_page(id);
+    let href = reqwest::Url::parse_with_params(&endpoint, [("url", page.as_str()), ("format", "json")])
+        .map_or_else(|_| endpoint.clone(), String::from);
+    let link = format!(
+        "<link rel=\"alternate\" type=\"application/json+oembed\" href=\"{}\" title=\"{}\">",
+        escape(&href),
+        escape(&clip(title, NAME_CHARS)),
+    );
+    format!("{}{link}\n{}", &index_html[..head_end], &index_html[head_end..])
+}
+
 /// Escapes text for HTML (text and double- or single-quoted attributes) and for XML (SVG), and drops the
 /// characters XML forbids (control characters other than tab and newlines, U+FFFE, U+FFFF).
 pub fn escape(text: &str) -> Cow<'_, str> {
@@ -971,5 +990,25 @@ mod tests {
             settings().content_security_policy(),
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self' https://wiki.acme.example"
         );
+    }
+
+    #[test]
+    fn the_discovery_link_goes_at_the_end_of_the_head_with_everything_escaped() {
+        let index = "<!DOCTYPE html><html><HEAD><title>Meshport</title></HEAD><body></body></html>";
+        let id = ProductId::parse("users.v2").unwrap();
+        for title in HOSTILE {
+            let page = with_discovery_link(index, &id, title, &settings());
+            let link = page.split("<link ").nth(1).and_then(|rest| rest.split('>').next()).unwrap();
+            assert!(!link.contains('<') && !link.contains("\"><") && !link.contains("'>"), "{link}");
+            assert_eq!(link.matches('"').count(), 8, "every attribute stays inside its quotes: {link}");
+            assert!(page.ends_with("\n</HEAD><body></body></html>"), "{page}");
+        }
+        let page = with_discovery_link(index, &id, "Users", &settings());
+        assert!(page.contains(
+            "<link rel=\"alternate\" type=\"application/json+oembed\" \
+             href=\"https://mesh.acme.example/oembed?url=https%3A%2F%2Fmesh.acme.example%2Fproducts%2Fusers.v2&amp;format=json\" \
+             title=\"Users\">"
+        ), "{page}");
+        assert_eq!(with_discovery_link("<p>no head</p>", &id, "Users", &settings()), "<p>no head</p>");
     }
 }

@@ -5,6 +5,7 @@ mod body;
 mod embed;
 mod health;
 mod openapi;
+pub mod portal;
 mod products;
 mod schemas;
 
@@ -127,6 +128,13 @@ fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
 /// tests.
 pub fn served(dev_sign_in: bool) -> Vec<Route> {
     table(dev_sign_in).into_iter().map(|(route, _)| route).collect()
+}
+
+/// Every route the OpenAPI document describes: those of [`served`] with dev sign-in, and the portal's product page.
+pub fn documented() -> Vec<Route> {
+    let mut routes = served(true);
+    routes.push(portal::PRODUCT_PAGE);
+    routes
 }
 
 /// Every route: the JSON API under `/api` (unknown `/api/...` paths answer a JSON `not_found`), and the embed surface

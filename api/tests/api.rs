@@ -188,6 +188,43 @@ async fn the_local_server_serves_the_portal_and_its_client_side_routes() {
     assert_eq!(error_of(api_miss).await.1.code, ErrorCode::NotFound);
 }
 
+#[tokio::test]
+async fn a_product_page_carries_the_oembed_discovery_link_for_wiki_crawlers() {
+    let portal = tempfile::tempdir().unwrap();
+    write(portal.path(), "index.html", "<!DOCTYPE html><html><head><title>Meshport</title></head><body></body></html>");
+    let static_dir = ("MESHPORT_STATIC_DIR", portal.path().display().to_string());
+    let app = TestApp::spawn(&[static_dir.clone(), ("MESHPORT_PUBLIC_CARDS", "true".into())]).await;
+    let private = TestApp::spawn(&[static_dir, ("MESHPORT_PUBLIC_READS", "false".into())]).await;
+    let mut users = product("users", "membership");
+    users.name = "Users <b>&\"all\"</b>".into();
+    app.seed(users.clone()).await;
+    private.seed(users).await;
+
+    let page = app.get("/products/users").await;
+    let content_type = page.headers()["content-type"].to_str().unwrap().to_owned();
+    let page = page.text().await.unwrap();
+    let private_page = private.get("/products/users").await.text().await.unwrap();
+    let not_an_id = app.get("/products/Not%20An%20Id").await.text().await.unwrap();
+    let home = app.get("/").await.text().await.unwrap();
+
+    let href = "http://127.0.0.1:8080/oembed?url=http%3A%2F%2F127.0.0.1%3A8080%2Fproducts%2Fusers&amp;format=json";
+    let link = format!(
+        "<link rel=\"alternate\" type=\"application/json+oembed\" href=\"{href}\" \
+         title=\"Users &lt;b&gt;&amp;&quot;all&quot;&lt;/b&gt;\">"
+    );
+    assert_eq!(content_type, "text/html; charset=utf-8");
+    assert!(page.contains(&link), "{page}");
+    assert!(page.find(&link) < page.find("</head>"), "the link is in the head: {page}");
+    assert!(private_page.contains("title=\"users\">"), "no name for crawlers where nothing is public: {private_page}");
+    assert!(!not_an_id.contains("json+oembed") && not_an_id.contains("<title>Meshport</title>"), "{not_an_id}");
+    assert!(!home.contains("json+oembed"), "{home}");
+    // The link leads to the card's oEmbed answer.
+    let oembed = app.get(&href.replace("http://127.0.0.1:8080", "").replace("&amp;", "&")).await;
+    assert_eq!(oembed.status(), StatusCode::OK);
+    let oembed: serde_json::Value = oembed.json().await.unwrap();
+    assert_eq!(oembed["type"], "rich");
+}
+
 fn write(dir: &Path, name: &str, content: &str) {
     std::fs::write(dir.join(name), content).unwrap();
 }

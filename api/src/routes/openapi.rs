@@ -12,7 +12,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Server};
 
-use super::{Access, Verb, auth, embed, health, products, schemas};
+use super::{Access, Verb, auth, embed, health, portal, products, schemas};
 use crate::app::AppState;
 
 #[derive(OpenApi, Debug)]
@@ -52,6 +52,7 @@ use crate::app::AppState;
         embed::card,
         embed::oembed,
         embed::badge,
+        portal::product_page,
     ),
     components(schemas(meshport_shared::ApiError, meshport_shared::search::SortOrder)),
     tags(
@@ -61,6 +62,7 @@ use crate::app::AppState;
         (name = "sign-in", description = "Who is calling, and dev sign-in for local runs"),
         (name = "embeds", description = "Cards, oEmbed and badges for wikis, outside the JSON API"),
         (name = "operations", description = "Health, sync and this document"),
+        (name = "portal", description = "The portal's pages, where the local server serves the portal"),
     )
 )]
 struct ApiDoc;
@@ -82,7 +84,7 @@ static GENERATED: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
                 .build(),
         ),
     );
-    for route in super::served(true) {
+    for route in super::documented() {
         let Some(operation) = document.paths.paths.get_mut(route.path).and_then(|item| match route.method {
             Verb::Get => item.get.as_mut(),
             Verb::Post => item.post.as_mut(),

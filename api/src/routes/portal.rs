@@ -1,0 +1,62 @@
+//! The portal's pages as the local server serves them: `index.html` for every client-side route, and on a product's
+//! page (`/products/{id}`) with the oEmbed discovery link in its `<head>`, for wiki crawlers that run no script.
+
+use std::path::PathBuf;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use meshport_shared::ProductId;
+
+use super::{Access, Route, Verb};
+use crate::app::AppState;
+use crate::embed;
+
+/// A product's page in the portal, served only by a local server that serves the portal (`MESHPORT_STATIC_DIR`).
+pub const PRODUCT_PAGE: Route = Route { method: Verb::Get, path: "/products/{id}", access: Access::Open };
+
+/// What a product page needs: the state (for the product's name) and the built portal's directory.
+#[derive(Debug, Clone)]
+pub struct Portal {
+    pub state: AppState,
+    pub dir: PathBuf,
+}
+
+/// `GET /products/{id}`: the portal's `index.html`, with the discovery link when `id` is a product id. The link's
+/// title is the product's name where cards or reads are public, and its id otherwise, so that a crawler without a
+/// sign-in learns nothing the URL does not say.
+#[utoipa::path(
+    get,
+    path = "/products/{id}",
+    tag = "portal",
+    params(("id" = String, Path, description = "The product's id")),
+    responses((status = 200, description = "The portal's page, with the product's oEmbed discovery link", content_type = "text/html"))
+)]
+pub async fn product_page(State(portal): State<Portal>, Path(id): Path<String>) -> Response {
+    let index = match tokio::fs::read_to_string(portal.dir.join("index.html")).await {
+        Ok(index) => index,
+        Err(error) => {
+            tracing::error!(%error, dir = %portal.dir.display(), "cannot read the portal's index.html");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "the portal's index.html cannot be read").into_response();
+        }
+    };
+    let page = match ProductId::parse(id) {
+        Ok(id) => {
+            let settings = portal.state.embed.as_ref();
+            let name = if settings.public_cards || portal.state.auth.public_reads() {
+                portal.state.catalog.get_product(&id).await.ok().flatten().map(|product| product.name)
+            } else {
+                None
+            };
+            embed::with_discovery_link(&index, &id, name.as_deref().unwrap_or(id.as_str()), settings)
+        }
+        // Not a product id: the portal shows its own "not found".
+        Err(_) => index,
+    };
+    let mut response = page.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    // The page carries a product's name, which may change: revalidate rather than keep it.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
