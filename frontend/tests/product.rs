@@ -17,7 +17,7 @@ use meshport_frontend::routes::product::consumers::ConsumerList;
 use meshport_frontend::routes::product::embed::EmbedPanel;
 use meshport_frontend::routes::product::history::AuditHistory;
 use meshport_frontend::routes::product::lineage::LineageGraph;
-use meshport_frontend::routes::product::overview::{DescriptionText, ProductHeader};
+use meshport_frontend::routes::product::overview::{ProductHeader, UsageNotes};
 use meshport_frontend::routes::product::sample::{SampleError, SampleEvents, SamplePanel};
 use meshport_frontend::routes::product::schema::SchemaTable;
 use meshport_frontend::routes::product::topic::TopicSummary;
@@ -214,6 +214,7 @@ fn the_header_shows_the_name_status_and_identity() {
     assert_eq!(text_of(&root, "product-status"), "active");
     assert_eq!(text_of(&root, "product-id"), "users");
     assert_eq!(text_of(&root, "product-version"), "1.2.0");
+    assert_eq!(text_of(&root, "product-purpose"), "Everyone who signed up, with their plan");
     assert!(find(&root, "deprecation").is_none(), "an active product has no lifecycle notice");
 }
 
@@ -324,10 +325,16 @@ fn a_description_with_markup_is_shown_as_text() {
     let mut json = detail_json();
     json["product"]["description"] =
         json!({ "purpose": SCRIPT, "usage": IMG, "limitations": format!("{SCRIPT}{IMG}") });
-    let description = detail(json).product.description;
+    let product = detail(json).product;
+    let description = product.description.clone();
 
     // Act
-    let _view = mount_to(root.clone(), move || view! { <DescriptionText description/> });
+    let _view = mount_to(root.clone(), move || {
+        view! {
+            <ProductHeader product=product.clone()/>
+            <UsageNotes description=description.clone()/>
+        }
+    });
 
     // Assert
     assert_eq!(text_of(&root, "product-purpose"), SCRIPT);

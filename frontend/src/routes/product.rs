@@ -28,7 +28,7 @@ use consumers::ConsumerList;
 use embed::EmbedPanel;
 use history::AuditHistory;
 use lineage::LineageGraph;
-use overview::{DescriptionText, ProductFacts, ProductHeader, Warnings};
+use overview::{ProductFacts, ProductHeader, UsageNotes, Warnings};
 use sample::SamplePanel;
 use schema::SchemaTable;
 use topic::TopicSummary;
@@ -105,7 +105,7 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
         .into_any(),
     };
     let header = view! { <ProductHeader product=product.clone()/> };
-    let about = view! { <DescriptionText description=product.description.clone()/> };
+    let about = view! { <UsageNotes description=product.description.clone()/> };
     let versions = view! { <SchemaVersions product_id=id.clone() versions/> };
     let sample = view! { <SamplePanel product_id=id.clone() field_order/> };
     let snippets = view! { <ConsumeSnippets product_id=id.clone() consume/> };
@@ -118,10 +118,19 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
             {header}
             <Warnings warnings/>
             <div class="product__layout">
+                // The facts come first, so a phone shows who owns the product before the long sections; on a wide
+                // screen they stand in the right-hand column.
+                <aside class="product__side" aria-label="Facts">
+                    <OnThisPage/>
+                    <Section id="product-governance" title="Ownership and trust">
+                        <ProductFacts product/>
+                    </Section>
+                </aside>
                 <div class="product__main">
-                    <Section id="product-about" title="About">{about}</Section>
+                    <Section id="product-using" title="Using it">{about}</Section>
                     <Section id="product-schema" title="Schema">{schema} {versions}</Section>
                     <Section id="product-consume" title="How to consume">{snippets}</Section>
+                    <Section id="product-topic" title="Topic">{topic}</Section>
                     <Section id="product-sample" title="Recent events">{sample}</Section>
                     <Section id="product-lineage" title="Lineage">{lineage}</Section>
                     <Section id="product-consumers" title="Consumers">
@@ -132,14 +141,32 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
                         <AuditHistory entries=history/>
                     </Section>
                 </div>
-                <aside class="product__side" aria-label="Facts">
-                    <Section id="product-governance" title="Ownership and trust">
-                        <ProductFacts product/>
-                    </Section>
-                    <Section id="product-topic" title="Topic">{topic}</Section>
-                </aside>
             </div>
         </article>
+    }
+}
+
+/// Links to the page's sections, in their order: the page is long, and most readers come for one part.
+#[component]
+fn OnThisPage() -> impl IntoView {
+    const SECTIONS: [(&str, &str); 9] = [
+        ("product-using", "Using it"),
+        ("product-schema", "Schema"),
+        ("product-consume", "How to consume"),
+        ("product-topic", "Topic"),
+        ("product-sample", "Recent events"),
+        ("product-lineage", "Lineage"),
+        ("product-consumers", "Consumers"),
+        ("product-embed", "Embed"),
+        ("product-history", "History"),
+    ];
+    let links =
+        SECTIONS.iter().map(|(id, title)| view! { <li><a href=format!("#{id}")>{*title}</a></li> }).collect_view();
+    view! {
+        <nav class="toc" aria-labelledby="toc-title">
+            <p class="toc__title" id="toc-title">"On this page"</p>
+            <ul role="list">{links}</ul>
+        </nav>
     }
 }
 

@@ -20,6 +20,9 @@ pub fn CopyBlock(
     text: String,
     /// The `data-testid` of the text itself.
     testid: &'static str,
+    /// Wrap long lines (markup, URLs) instead of scrolling sideways (code).
+    #[prop(optional)]
+    wrap: bool,
 ) -> impl IntoView {
     let code = NodeRef::<leptos::html::Code>::new();
     let status = RwSignal::new(String::new());
@@ -70,7 +73,7 @@ pub fn CopyBlock(
                 </button>
             </div>
             // Focusable, so that a keyboard can scroll a long line sideways.
-            <pre class="copy-block__text" tabindex="0">
+            <pre class=if wrap { "copy-block__text copy-block__text--wrap" } else { "copy-block__text" } tabindex="0">
                 <code node_ref=code data-testid=testid>{text}</code>
             </pre>
         </div>

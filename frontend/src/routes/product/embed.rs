@@ -30,7 +30,7 @@ pub fn EmbedPanel(id: String, name: String, status: ProductStatus, links: Produc
         let (card_url, title) = (card_url.clone(), title.clone());
         move || {
             let code = iframe_code(&card_url(), height, &title);
-            view! { <CopyBlock label="Card (iframe HTML)".to_owned() text=code testid="embed-iframe-code"/> }
+            view! { <CopyBlock label="Card (iframe HTML)".to_owned() text=code testid="embed-iframe-code" wrap=true/> }
         }
     };
     let origin = origin_of(&links, &id);
@@ -66,7 +66,7 @@ pub fn EmbedPanel(id: String, name: String, status: ProductStatus, links: Produc
             <div class="embed__grid">
                 <div class="embed__codes">
                     {iframe}
-                    <CopyBlock label="oEmbed URL".to_owned() text=oembed testid="embed-oembed-url"/>
+                    <CopyBlock label="oEmbed URL".to_owned() text=oembed testid="embed-oembed-url" wrap=true/>
                     <CopyBlock label="Markdown badges".to_owned() text=badges testid="embed-badges"/>
                 </div>
                 <figure class="embed__preview">

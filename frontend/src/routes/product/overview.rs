@@ -75,6 +75,7 @@ pub fn ProductHeader(product: DataProduct) -> impl IntoView {
                 " · version "
                 <span data-testid="product-version">{product.version}</span>
             </p>
+            <p class="product-head__purpose prose" data-testid="product-purpose">{product.description.purpose}</p>
             {lifecycle}
         </header>
     }
@@ -134,10 +135,14 @@ pub fn ProductFacts(product: DataProduct) -> impl IntoView {
     }
 }
 
-/// Why the product exists, how to use it and what it cannot be used for, each as the team wrote it.
+/// How to use the product and what it cannot be used for, as the team wrote it (the purpose is in the header).
 #[component]
-pub fn DescriptionText(description: Description) -> impl IntoView {
-    let Description { purpose, usage, limitations } = description;
+pub fn UsageNotes(description: Description) -> impl IntoView {
+    let Description { usage, limitations, .. } = description;
+    if usage.trim().is_empty() && limitations.trim().is_empty() {
+        return view! { <p class="muted" data-testid="usage-missing">"The team has not written usage notes yet."</p> }
+            .into_any();
+    }
     let part = |title: &'static str, text: String, testid: &'static str| {
         (!text.trim().is_empty()).then(|| {
             view! {
@@ -147,10 +152,10 @@ pub fn DescriptionText(description: Description) -> impl IntoView {
         })
     };
     view! {
-        <p class="prose prose--lead" data-testid="product-purpose">{purpose}</p>
         {part("How to use it", usage, "product-usage")}
         {part("Limitations", limitations, "product-limitations")}
     }
+    .into_any()
 }
 
 /// What the API wants a reader to know before relying on what the page shows.

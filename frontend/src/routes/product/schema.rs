@@ -82,7 +82,7 @@ pub fn SchemaTable(
                 label="Schema fields"
                 testid="schema-table"
                 class="schema__table"
-                columns=columns(&["Field", "Type", "Presence", "Default", "Description"])
+                columns=columns(&["Field", "Type", "Presence", "Default"])
             >
                 {rows}
             </ScrollTable>
@@ -136,10 +136,11 @@ fn field_row(field: SchemaField, depth: usize, state: TableState) -> AnyView {
         Some(value) => view! { <code data-testid="schema-field-default">{value.to_string()}</code> }.into_any(),
         None => view! { <span class="muted">"none"</span> }.into_any(),
     };
-    let doc = match doc {
-        Some(doc) if !doc.trim().is_empty() => view! { <span data-testid="schema-field-doc">{doc}</span> }.into_any(),
-        _ => view! { <span class="muted">"—"</span> }.into_any(),
-    };
+    // The doc sits under the name, not in a column of its own, so it stays in view on every screen.
+    let doc = doc.filter(|doc| !doc.trim().is_empty()).map(|doc| {
+        let class = if state.has_records { "schema__doc schema__doc--indented" } else { "schema__doc" };
+        view! { <span class=class data-testid="schema-field-doc">{doc}</span> }
+    });
     view! {
         <tr data-testid="schema-field" data-path=path data-depth=depth.min(6).to_string()>
             <th scope="row" class="schema__name">
@@ -149,11 +150,11 @@ fn field_row(field: SchemaField, depth: usize, state: TableState) -> AnyView {
                     <code data-testid="schema-field-name">{name.clone()}</code>
                     {personal.then(|| view! { <span class="tag tag--personal">"personal data"</span> })}
                 </span>
+                {doc}
             </th>
             <td><code data-testid="schema-field-type">{type_name}</code></td>
             <td data-testid="schema-field-presence">{if optional { "optional" } else { "required" }}</td>
             <td>{default}</td>
-            <td class="schema__doc">{doc}</td>
         </tr>
         {nested}
     }

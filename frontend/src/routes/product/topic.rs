@@ -33,7 +33,7 @@ pub fn TopicSummary(
     });
     view! {
         {gone}
-        <dl class="facts product-facts" data-testid="topic-facts">
+        <dl class="facts topic__facts" data-testid="topic-facts">
             <Fact term="Topic"><code data-testid="topic-name">{name.to_string()}</code></Fact>
             <Fact term="History a new consumer can read" testid="topic-history">{history.describe()}</Fact>
             <Fact term="Partitions" testid="topic-partitions">{partitions}</Fact>
