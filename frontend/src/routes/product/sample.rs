@@ -1,5 +1,6 @@
 //! A live look at the product's newest events, read from the topic on request, personal fields masked by the API.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use meshport_shared::api::{Sample, SampleEvent};
 use serde_json::Value;
@@ -99,18 +100,22 @@ pub fn SampleEvents(sample: Sample, #[prop(optional)] field_order: Vec<String>) 
         return view! { <p class="muted" data-testid="sample-empty">"The topic has no events yet."</p> }.into_any();
     }
     let columns = columns(&field_order, &events);
-    let masked_note = (!masked_fields.is_empty()).then(|| {
+    let masked = (!masked_fields.is_empty()).then(|| {
         view! {
-            <p class="sample__note" data-testid="sample-masked-fields">
-                "Personal data, masked by the API: "
+            <span data-testid="sample-masked-fields">
+                " Personal data, masked by the API: "
                 {masked_fields.iter().map(|f| view! { <code>{f.clone()}</code> " " }).collect_view()}
-            </p>
+            </span>
         }
     });
+    let masked_note = view! { <p class="sample__note">"Newest first." {masked}</p> };
     let masks_keys = !masked_fields.is_empty();
-    let titles = ["Partition", "Offset", "Time", "Key"].into_iter().map(str::to_owned).chain(columns.iter().cloned());
-    let titles: Vec<String> = titles.collect();
-    let rows = events.into_iter().map(|event| event_row(event, &columns, &masked_fields, masks_keys)).collect_view();
+    // The event's fields first, where a narrow screen shows them without scrolling; where it came from last.
+    let meta = ["Key", "Time", "Partition", "Offset"].into_iter().map(str::to_owned);
+    let titles: Vec<String> = columns.iter().cloned().chain(meta).collect();
+    // The API answers oldest first; the newest is what a reader came to see.
+    let rows =
+        events.into_iter().rev().map(|event| event_row(event, &columns, &masked_fields, masks_keys)).collect_view();
     view! {
         {masked_note}
         <ScrollTable label="Recent events" testid="sample-table" class="sample__table" columns=titles>
@@ -122,64 +127,77 @@ pub fn SampleEvents(sample: Sample, #[prop(optional)] field_order: Vec<String>) 
 
 fn event_row(event: SampleEvent, columns: &[String], masked_fields: &[String], masks_keys: bool) -> AnyView {
     let SampleEvent { partition, offset, timestamp, key, value, .. } = event;
-    let time = match timestamp {
-        Some(at) => view! { <When at/> }.into_any(),
-        None => view! { <span class="muted">"—"</span> }.into_any(),
-    };
     let key = match key {
-        Some(key) if masks_keys && key == MASK => masked().into_any(),
-        Some(key) => view! { <code>{key}</code> }.into_any(),
-        None => view! { <span class="muted">"none"</span> }.into_any(),
+        Some(key) if masks_keys && key == MASK => Cell::Masked,
+        Some(key) => Cell::Code(key),
+        None => Cell::Muted("none".to_owned()),
     };
+    // One view per shape (and none type-erased per cell): the portal's size grows with every distinct view.
     let span = columns.len().max(1).to_string();
+    let whole =
+        |class: &'static str, text: String| Either::Right(view! { <td colspan=span.clone() class=class>{text}</td> });
     let cells = match value {
         Value::Object(fields) if fields.len() == 1 && fields.contains_key("undecodable") => {
             let why = fields.get("undecodable").map(plain).unwrap_or_default();
-            view! { <td colspan=span class="sample__undecodable">"Could not decode: " {why}</td> }.into_any()
+            whole("sample__undecodable", format!("Could not decode: {why}"))
         }
-        Value::Object(fields) => columns
-            .iter()
-            .map(|column| {
-                let masked_here = masked_fields.contains(column);
-                view! { <td>{cell(fields.get(column), masked_here)}</td> }
-            })
-            .collect_view()
-            .into_any(),
-        Value::Null => view! {
-            <td colspan=span class="muted">"No value: a tombstone, which deletes this key"</td>
-        }
-        .into_any(),
-        other => view! { <td colspan=span><code>{other.to_string()}</code></td> }.into_any(),
+        Value::Object(fields) => Either::Left(
+            columns
+                .iter()
+                .map(|column| {
+                    let masked_here = masked_fields.contains(column);
+                    view! { <td>{Cell::of(fields.get(column), masked_here).view()}</td> }
+                })
+                .collect_view(),
+        ),
+        Value::Null => whole("muted", "No value: a tombstone, which deletes this key".to_owned()),
+        other => whole("sample__json", other.to_string()),
     };
     view! {
-    <tr data-testid="sample-event">
-        <td>{partition}</td>
-        <td>{offset}</td>
-        <td>{time}</td>
-        <td>{key}</td>
-        {cells}
-    </tr>
+        <tr data-testid="sample-event">
+            {cells}
+            <td>{key.view()}</td>
+            // Empty without a timestamp; the stylesheet draws a dash there.
+            <td>{timestamp.map(|at| view! { <When at/> })}</td>
+            <td>{partition}</td>
+            <td>{offset}</td>
+        </tr>
     }
     .into_any()
 }
 
-/// One value of an event, as text: strings bare, everything else as compact JSON.
-fn cell(value: Option<&Value>, masked_here: bool) -> AnyView {
-    match value {
-        Some(Value::String(text)) if masked_here && text == MASK => masked().into_any(),
-        Some(Value::String(text)) => view! { <span>{text.clone()}</span> }.into_any(),
-        Some(Value::Null) => view! { <span class="muted">"null"</span> }.into_any(),
-        Some(other) => view! { <code>{other.to_string()}</code> }.into_any(),
-        None => view! { <span class="muted">"—"</span> }.into_any(),
-    }
+/// What one value of an event shows.
+enum Cell {
+    /// Personal data the API replaced with its mask.
+    Masked,
+    Text(String),
+    /// JSON that is not a string, or a key.
+    Code(String),
+    /// A value that is not there, in words.
+    Muted(String),
 }
 
-fn masked() -> impl IntoView {
-    view! {
-        <span class="masked" data-testid="masked-value" title="Personal data, masked by the API">
-            <span aria-hidden="true">"•••"</span>
-            " masked"
-        </span>
+impl Cell {
+    /// Strings as they are, everything else as compact JSON.
+    fn of(value: Option<&Value>, masked_here: bool) -> Self {
+        match value {
+            Some(Value::String(text)) if masked_here && text == MASK => Self::Masked,
+            Some(Value::String(text)) => Self::Text(text.clone()),
+            Some(Value::Null) => Self::Muted("null".to_owned()),
+            Some(other) => Self::Code(other.to_string()),
+            None => Self::Muted("—".to_owned()),
+        }
+    }
+
+    fn view(self) -> impl IntoView {
+        let (class, text, testid) = match self {
+            Self::Masked => ("masked", "masked".to_owned(), Some("masked-value")),
+            Self::Text(text) => ("", text, None),
+            Self::Code(text) => ("code-text", text, None),
+            Self::Muted(text) => ("muted", text, None),
+        };
+        let title = testid.map(|_| "Personal data, masked by the API");
+        view! { <span class=class data-testid=testid title=title>{text}</span> }
     }
 }
 

@@ -133,8 +133,8 @@ fn field_row(field: SchemaField, depth: usize, state: TableState) -> AnyView {
     let nested =
         (!fields.is_empty()).then_some(move || open.get().then(|| field_rows(fields.clone(), depth + 1, state)));
     let default = match default {
-        Some(value) => view! { <code data-testid="schema-field-default">{value.to_string()}</code> }.into_any(),
-        None => view! { <span class="muted">"none"</span> }.into_any(),
+        Some(value) => ("code-text", value.to_string(), Some("schema-field-default")),
+        None => ("muted", "none".to_owned(), None),
     };
     // The doc sits under the name, not in a column of its own, so it stays in view on every screen.
     let doc = doc.filter(|doc| !doc.trim().is_empty()).map(|doc| {
@@ -154,7 +154,7 @@ fn field_row(field: SchemaField, depth: usize, state: TableState) -> AnyView {
             </th>
             <td><code data-testid="schema-field-type">{type_name}</code></td>
             <td data-testid="schema-field-presence">{if optional { "optional" } else { "required" }}</td>
-            <td>{default}</td>
+            <td><span class=default.0 data-testid=default.2>{default.1}</span></td>
         </tr>
         {nested}
     }
