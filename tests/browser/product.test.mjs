@@ -151,9 +151,16 @@ test('on a phone the page stacks its sections and only its tables scroll sideway
     return getComputedStyle(box).overflowX === 'auto' && box.getBoundingClientRect().right <= window.innerWidth;
   });
   assert.ok(scrolls, 'the schema table scrolls inside its own box');
-  const lineage = await page.getByTestId('lineage-input').innerText();
-  assert.match(lineage, /users/i, 'stocktrades derives from users');
   await screenshot(page, 'product-narrow');
+
+  // Lineage links lead to the input's page, in the portal, and the tab follows.
+  const input = page.getByTestId('lineage-input');
+  assert.equal(await input.getAttribute('data-product-id'), 'users', 'stocktrades derives from users');
+  await input.click();
+  await page.waitForURL(`${baseUrl}/products/users`);
+  await page.getByTestId('product-title').getByText('Users', { exact: true }).waitFor();
+  assert.equal(await page.title(), 'Users');
+  assert.equal(await page.getByTestId('lineage-downstream').getAttribute('data-product-id'), 'stocktrades');
   assert.deepEqual(problems, []);
   await context.close();
 });
