@@ -84,9 +84,8 @@ PY
 }
 
 build_portal() {
-  eval "$(bash scripts/frontend-tools.sh)"
-  log "building the portal (frontend/dist)"
-  (cd frontend && trunk build --release --locked)
+  log "building the portal (frontend/dist: Discover, and Studio under studio/)"
+  bash scripts/build-portal
 }
 
 case "$what" in

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use axum::Router;
 use meshport_shared::GovernancePolicy;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{AuthStartError, Authenticator};
@@ -94,15 +93,15 @@ async fn ensure_table_until_ready(store: DynamoStore) {
 pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
     let api = routes::api_router(state.clone());
     let router = match static_dir {
-        // Unknown paths are portal routes: hand them index.html and let the client-side router decide. A product's
-        // page gets the oEmbed discovery link too.
+        // Unknown paths are portal routes: hand them their bundle's index.html and let its client-side router decide.
+        // A product's page gets the oEmbed discovery link too.
         Some(dir) => {
             let portal = routes::portal::Portal { state, dir: dir.to_owned() };
             let product_page = Router::new()
                 .route(routes::portal::PRODUCT_PAGE.path, axum::routing::get(routes::portal::product_page))
                 .with_state(portal);
-            api.merge(product_page)
-                .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))))
+            let files = Router::new().fallback(routes::portal::files).with_state(dir.to_owned());
+            api.merge(product_page).fallback_service(files)
         }
         None => api.fallback(routes::not_found),
     };

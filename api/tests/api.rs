@@ -189,6 +189,28 @@ async fn the_local_server_serves_the_portal_and_its_client_side_routes() {
 }
 
 #[tokio::test]
+async fn studio_pages_get_the_studio_bundle_and_the_portal_is_sent_gzipped() {
+    let portal = tempfile::tempdir().unwrap();
+    write(portal.path(), "index.html", "<html><body>discover bundle</body></html>");
+    std::fs::create_dir(portal.path().join("studio")).unwrap();
+    write(&portal.path().join("studio"), "index.html", "<html><body>studio bundle</body></html>");
+    write(portal.path(), "app.wasm", &"wasm bytes that repeat ".repeat(200));
+    let app = TestApp::spawn(&[("MESHPORT_STATIC_DIR", portal.path().display().to_string())]).await;
+
+    for path in ["/publish", "/create", "/manage", "/manage/orders.v2"] {
+        assert!(app.get(path).await.text().await.unwrap().contains("studio bundle"), "{path}");
+    }
+    for path in ["/", "/products/orders.v2", "/activity", "/sign-in", "/manage/a/b"] {
+        assert!(app.get(path).await.text().await.unwrap().contains("discover bundle"), "{path}");
+    }
+    let wasm = app.http.get(app.url("/app.wasm")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(wasm.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
+    let plain = app.get("/app.wasm").await;
+    assert!(plain.headers().get("content-encoding").is_none(), "only clients that accept gzip get it");
+    assert_eq!(plain.text().await.unwrap().len(), "wasm bytes that repeat ".len() * 200);
+}
+
+#[tokio::test]
 async fn a_product_page_carries_the_oembed_discovery_link_for_wiki_crawlers() {
     let portal = tempfile::tempdir().unwrap();
     write(portal.path(), "index.html", "<!DOCTYPE html><html><head><title>Meshport</title></head><body></body></html>");

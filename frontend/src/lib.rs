@@ -13,6 +13,7 @@ pub mod components;
 pub mod routes;
 pub mod session;
 
+use components::feedback::Loading;
 use components::layout::{NotFound, SiteHeader};
 use routes::activity::Activity;
 use routes::create::Create;
@@ -22,25 +23,91 @@ use routes::product::Product;
 use routes::publish::Publish;
 use routes::sign_in::SignIn;
 
-/// The whole portal: the site header and the page the URL asks for.
+/// The portal ships as two bundles, so a visit downloads only what its pages need: **Discover** (Explore, product
+/// pages, Activity, Sign in: what every reader uses) and **Studio** (Publish, Create, Manage: what owners use). Both
+/// share this library, the session and the look; moving between them is a full page load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bundle {
+    Discover,
+    Studio,
+}
+
+impl Bundle {
+    /// Which bundle has the page at `path`; `None` when neither has one. The API's static file server and the
+    /// CloudFront function in `infra/template.json` apply the same rule to pick `index.html` or `studio/index.html`.
+    pub fn of(path: &str) -> Option<Self> {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        match segments.as_slice() {
+            [] | ["activity"] | ["sign-in"] | ["products", _] => Some(Self::Discover),
+            ["publish"] | ["create"] | ["manage"] | ["manage", _] => Some(Self::Studio),
+            _ => None,
+        }
+    }
+}
+
+/// The Discover bundle: the site header and the reader's pages.
 #[component]
-pub fn App() -> impl IntoView {
+pub fn Discover() -> impl IntoView {
+    view! {
+        <Shell>
+            <Routes fallback=|| view! { <Elsewhere bundle=Bundle::Discover/> }>
+                <Route path=path!("/") view=Explore/>
+                <Route path=path!("/products/:id") view=Product/>
+                <Route path=path!("/activity") view=Activity/>
+                <Route path=path!("/sign-in") view=SignIn/>
+            </Routes>
+        </Shell>
+    }
+}
+
+/// The Studio bundle: the site header and the owner's pages.
+#[component]
+pub fn Studio() -> impl IntoView {
+    view! {
+        <Shell>
+            <Routes fallback=|| view! { <Elsewhere bundle=Bundle::Studio/> }>
+                <Route path=path!("/publish") view=Publish/>
+                <Route path=path!("/create") view=Create/>
+                <Route path=path!("/manage") view=Manage/>
+                <Route path=path!("/manage/:id") view=ManageProduct/>
+            </Routes>
+        </Shell>
+    }
+}
+
+/// What both bundles share around their pages.
+#[component]
+fn Shell(children: Children) -> impl IntoView {
     view! {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <SiteHeader/>
-            <main id="main" class="page" tabindex="-1">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Explore/>
-                    <Route path=path!("/products/:id") view=Product/>
-                    <Route path=path!("/publish") view=Publish/>
-                    <Route path=path!("/create") view=Create/>
-                    <Route path=path!("/manage") view=Manage/>
-                    <Route path=path!("/manage/:id") view=ManageProduct/>
-                    <Route path=path!("/activity") view=Activity/>
-                    <Route path=path!("/sign-in") view=SignIn/>
-                </Routes>
-            </main>
+            <main id="main" class="page" tabindex="-1">{children()}</main>
         </Router>
+    }
+}
+
+/// An address this bundle has no page for: the other bundle's pages load it with a full navigation; anything else
+/// is not found. The last hop's path stays in `sessionStorage`, so should a server answer a path with the wrong
+/// bundle, the second arrival shows "not found" instead of hopping for ever.
+#[component]
+fn Elsewhere(bundle: Bundle) -> impl IntoView {
+    const HOP: &str = "meshport.bundle-hop";
+    let location = leptos_router::hooks::use_location();
+    let path = location.pathname.get_untracked();
+    let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
+    let hopped_here = storage.as_ref().and_then(|s| s.get_item(HOP).ok().flatten()).is_some_and(|p| p == path);
+    match Bundle::of(&path) {
+        Some(other) if other != bundle && !hopped_here => {
+            if let Some(storage) = &storage {
+                let _ = storage.set_item(HOP, &path);
+            }
+            let target = format!("{path}{}", location.search.get_untracked());
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().replace(&target);
+            }
+            view! { <Loading what="the page"/> }.into_any()
+        }
+        _ => view! { <NotFound/> }.into_any(),
     }
 }

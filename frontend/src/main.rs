@@ -1,5 +1,5 @@
-//! The portal's entry point: mounts the app on the page and nothing else.
+//! The Discover bundle's entry point (Explore, product pages, Activity, Sign in): mounts it and nothing else.
 
 fn main() {
-    leptos::mount::mount_to_body(meshport_frontend::App);
+    leptos::mount::mount_to_body(meshport_frontend::Discover);
 }

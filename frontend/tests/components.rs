@@ -228,3 +228,27 @@ async fn explore_shows_loading_then_an_error_when_the_api_answers_with_something
     assert!(find(&root, "loading-state").is_none());
     assert!(rows(&root).is_empty());
 }
+
+#[wasm_bindgen_test]
+fn every_page_belongs_to_one_bundle_and_other_paths_to_none() {
+    use meshport_frontend::Bundle::{Discover, Studio};
+    let cases = [
+        ("/", Some(Discover)),
+        ("/products/users", Some(Discover)),
+        ("/products/orders.v2/", Some(Discover)),
+        ("/activity", Some(Discover)),
+        ("/sign-in", Some(Discover)),
+        ("/publish", Some(Studio)),
+        ("/create", Some(Studio)),
+        ("/manage", Some(Studio)),
+        ("/manage/users", Some(Studio)),
+        ("/products", None),
+        ("/products/a/b", None),
+        ("/publish/now", None),
+        ("/studio/", None),
+        ("/no/such/page", None),
+    ];
+    for (path, expected) in cases {
+        assert_eq!(meshport_frontend::Bundle::of(path), expected, "{path}");
+    }
+}

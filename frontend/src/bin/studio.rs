@@ -1,0 +1,5 @@
+//! The Studio bundle's entry point (Publish, Create, Manage): mounts it and nothing else.
+
+fn main() {
+    leptos::mount::mount_to_body(meshport_frontend::Studio);
+}

@@ -1,0 +1,28 @@
+// The CloudFront Function that picks a bundle for each portal path in the cloud (infra/template.json) follows the
+// same rule as the portal's Bundle::of and the local server: run the deployed function's code on each case.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+const template = JSON.parse(readFileSync(new URL('../../infra/template.json', import.meta.url)));
+const code = template.Resources.PortalRoutingFunction.Properties.FunctionCode;
+const handler = new Function(`${code}; return handler;`)();
+const route = (uri) => handler({ request: { uri } }).uri;
+
+test('each portal path is answered with its bundle, and files are served as they are', () => {
+  const cases = [
+    ['/', '/index.html'],
+    ['/products/users', '/index.html'],
+    ['/products/orders.v2', '/index.html'],
+    ['/activity', '/index.html'],
+    ['/sign-in', '/index.html'],
+    ['/publish', '/studio/index.html'],
+    ['/create', '/studio/index.html'],
+    ['/manage', '/studio/index.html'],
+    ['/manage/orders.v2', '/studio/index.html'],
+    ['/no/such/page', '/index.html'],
+    ['/style-80e637806bfd3256.css', '/style-80e637806bfd3256.css'],
+    ['/studio/studio-30fbe756a20b88d4_bg.wasm', '/studio/studio-30fbe756a20b88d4_bg.wasm'],
+  ];
+  for (const [uri, expected] of cases) assert.equal(route(uri), expected, uri);
+});
