@@ -329,6 +329,42 @@ impl Managed {
     }
 }
 
+/// A request a section makes when the person asks: whether it is under way, and its latest answer. (Smaller in
+/// the bundle than a Leptos `Action`, whose versioning these one-at-a-time forms do not need.)
+struct Call<O: Send + Sync + 'static> {
+    pending: RwSignal<bool>,
+    answer: RwSignal<Option<O>>,
+}
+
+impl<O: Send + Sync + 'static> Clone for Call<O> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<O: Send + Sync + 'static> Copy for Call<O> {}
+
+impl<O: Send + Sync + 'static> Call<O> {
+    fn new() -> Self {
+        Self { pending: RwSignal::new(false), answer: RwSignal::new(None) }
+    }
+
+    /// Sends `request`; its answer replaces the previous one when it arrives.
+    fn start(self, request: impl Future<Output = O> + 'static) {
+        self.pending.set(true);
+        leptos::task::spawn_local(async move {
+            let answer = request.await;
+            self.answer.set(Some(answer));
+            self.pending.set(false);
+        });
+    }
+}
+
+/// The error of a call's latest answer, if it was one.
+fn failure<T>(answer: &Option<api::Result<T>>) -> Option<api::Error> {
+    answer.as_ref().and_then(|answer| answer.as_ref().err().cloned())
+}
+
 /// What the API said about one form field: the messages of every violation naming it, if any.
 fn field_message(error: Option<&api::Error>, fields: &[&str]) -> Option<String> {
     let messages: Vec<&str> =

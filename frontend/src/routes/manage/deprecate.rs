@@ -5,7 +5,7 @@ use meshport_shared::api::DeprecateRequest;
 use meshport_shared::search::SearchQuery;
 use meshport_shared::{DataProduct, ProductId, ProductStatus};
 
-use super::{ChangeError, ChangeSection, Field, Managed, field_message, requests};
+use super::{Call, ChangeError, ChangeSection, Field, Managed, failure, field_message, requests};
 use crate::api;
 
 /// Links the API's violations of a deprecation to the controls they concern.
@@ -30,16 +30,7 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
     // A replacement that is not even a product id never reaches the API.
     let replacement_error = RwSignal::new(None::<String>);
 
-    let deprecate = Action::new_unsync(move |request: &DeprecateRequest| {
-        let (id, request) = (managed.id(), request.clone());
-        async move {
-            let result = requests::deprecate(&id, &request).await;
-            if let Ok(product) = &result {
-                managed.stored(product.clone());
-            }
-            result
-        }
-    });
+    let deprecate = Call::<api::Result<DataProduct>>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let replacement = match replacement.get_untracked().trim() {
@@ -53,11 +44,19 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
             },
         };
         replacement_error.set(None);
-        deprecate.dispatch(DeprecateRequest {
+        let request = DeprecateRequest {
             sunset: sunset.get_untracked(),
             replacement,
             message: message.get_untracked(),
             revision: managed.revision(),
+        };
+        let id = managed.id();
+        deprecate.start(async move {
+            let result = requests::deprecate(&id, &request).await;
+            if let Ok(product) = &result {
+                managed.stored(product.clone());
+            }
+            result
         });
     };
 
@@ -81,7 +80,7 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
             .collect_view()
     };
 
-    let api_error = move || deprecate.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()));
+    let api_error = move || deprecate.answer.with(failure);
     let sunset_message =
         Signal::derive(move || field_message(api_error().as_ref(), &["deprecation", "deprecation.sunset"]));
     let replacement_message = Signal::derive(move || {
@@ -92,7 +91,7 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
 
     let deprecated = Memo::new(move |_| managed.detail.with(|d| d.product.status == ProductStatus::Deprecated));
     let outcome = move || {
-        let result = deprecate.value().get()?;
+        let result = deprecate.answer.get()?;
         Some(match result {
             Ok(product) => {
                 let sunset = product.deprecation.map(|d| d.sunset).unwrap_or_default();
@@ -167,9 +166,9 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
                         type="submit"
                         class="button"
                         data-testid="deprecate-submit"
-                        disabled=move || deprecate.pending().get()
+                        disabled=move || deprecate.pending.get()
                     >
-                        {move || match (deprecate.pending().get(), deprecated.get()) {
+                        {move || match (deprecate.pending.get(), deprecated.get()) {
                             (true, _) => "Saving…",
                             (false, true) => "Update the deprecation",
                             (false, false) => "Deprecate this product",

@@ -7,7 +7,7 @@ use meshport_shared::SchemaFormat;
 use meshport_shared::api::{EvolveRequest, EvolveResponse};
 use meshport_shared::schema::SchemaChange;
 
-use super::{ChangeError, ChangeSection, Field, Managed, field_message, requests, violation_code};
+use super::{Call, ChangeError, ChangeSection, Field, Managed, failure, field_message, requests, violation_code};
 use crate::api;
 
 /// Schemas are text of a few kilobytes; a file far larger is the wrong file.
@@ -26,36 +26,33 @@ pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
     // The schema last sent to be registered, so a refused one can be published as a new major version as it was.
     let submitted = RwSignal::new(String::new());
 
-    let check = Action::new_unsync(move |schema: &String| {
-        let revision = managed.detail.with_untracked(|d| d.product.revision);
-        let request = EvolveRequest { schema: schema.clone(), dry_run: true, new_major_version: false, revision };
-        let (id, schema) = (managed.id(), schema.clone());
-        async move { (schema, requests::evolve(&id, &request).await) }
-    });
-    let submit = Action::new_unsync(move |(schema, new_major_version): &(String, bool)| {
-        let revision = managed.detail.with_untracked(|d| d.product.revision);
-        let request =
-            EvolveRequest { schema: schema.clone(), dry_run: false, new_major_version: *new_major_version, revision };
+    let check = Call::<(String, api::Result<EvolveResponse>)>::new();
+    let submit = Call::<api::Result<EvolveResponse>>::new();
+    // The dry run and the real one alike send the schema with the revision read.
+    let send = move |schema: String, dry_run: bool, new_major_version: bool| {
+        let request = EvolveRequest { schema, dry_run, new_major_version, revision: managed.revision() };
         let id = managed.id();
-        async move {
-            let result = requests::evolve(&id, &request).await;
+        async move { requests::evolve(&id, &request).await }
+    };
+    let register = move |new_major_version: bool| {
+        let schema = if new_major_version { submitted.get_untracked() } else { text.get_untracked() };
+        submitted.set(schema.clone());
+        let sent = send(schema, false, new_major_version);
+        submit.start(async move {
+            let result = sent.await;
             if result.is_ok() {
                 // The answer is not the product: read it again for its new version, revision and status.
                 managed.reload();
             }
             result
-        }
-    });
-    let register = move |new_major_version: bool| {
-        let schema = if new_major_version { submitted.get_untracked() } else { text.get_untracked() };
-        submitted.set(schema.clone());
-        submit.dispatch((schema, new_major_version));
+        });
     };
-
     let on_check = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submit.value().set(None);
-        check.dispatch(text.get_untracked());
+        submit.answer.set(None);
+        let schema = text.get_untracked();
+        let sent = send(schema.clone(), true, false);
+        check.start(async move { (schema, sent.await) });
     };
     let on_file = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
@@ -79,17 +76,17 @@ pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
     // upload's.
     let schema_message = Signal::derive(move || {
         upload_error.get().or_else(|| {
-            let checked = check.value().with(|v| v.as_ref().and_then(|(_, r)| r.as_ref().err().cloned()));
-            let submitted = submit.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()));
+            let checked = check.answer.with(|v| v.as_ref().and_then(|(_, r)| r.as_ref().err().cloned()));
+            let submitted = submit.answer.with(failure);
             field_message(submitted.as_ref().or(checked.as_ref()), &["schema"])
         })
     });
 
     let answer = move || {
-        if check.pending().get() {
+        if check.pending.get() {
             return view! { <p class="notice notice--loading" role="status">"Checking compatibility…"</p> }.into_any();
         }
-        let Some((schema, result)) = check.value().get() else { return ().into_any() };
+        let Some((schema, result)) = check.answer.get() else { return ().into_any() };
         match result {
             Err(error) => view! { <ChangeError error managed fields=FIELDS/> }.into_any(),
             Ok(answer) => {
@@ -109,10 +106,10 @@ pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
                                 type="button"
                                 class="button"
                                 data-testid="evolve-submit"
-                                disabled=move || submit.pending().get()
+                                disabled=move || submit.pending.get()
                                 on:click=move |_| register(false)
                             >
-                                {move || if submit.pending().get() { "Registering…" } else { "Register this version" }}
+                                {move || if submit.pending.get() { "Registering…" } else { "Register this version" }}
                             </button>
                         </div>
                     }
@@ -128,12 +125,12 @@ pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
     };
 
     let outcome = move || {
-        let result = submit.value().get()?;
+        let result = submit.answer.get()?;
         Some(match result {
             Ok(response) => view! { <Evolved response/> }.into_any(),
             Err(error) if error.code() == "incompatible_schema" => {
                 let on_major = Callback::new(move |()| register(true));
-                view! { <EvolveRefusal error on_major pending=submit.pending()/> }.into_any()
+                view! { <EvolveRefusal error on_major pending=submit.pending/> }.into_any()
             }
             Err(error) => view! { <ChangeError error managed fields=FIELDS/> }.into_any(),
         })
@@ -181,7 +178,7 @@ pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
                         type="submit"
                         class="button"
                         data-testid="evolve-check"
-                        disabled=move || check.pending().get()
+                        disabled=move || check.pending.get()
                     >
                         "Check compatibility"
                     </button>
@@ -208,10 +205,11 @@ fn format_name(format: SchemaFormat) -> &'static str {
 /// A dry run's answer: compatible or not at the registry's level, and every change in words, breaking ones marked.
 #[component]
 pub fn CompatibilityAnswer(answer: EvolveResponse) -> impl IntoView {
-    let EvolveResponse { compatible, level, mut changes, registry_messages, .. } = answer;
-    // Breaking changes first: they are what the person has to act on. The sort is stable, so each group keeps the
-    // API's order (the schema's field order).
-    changes.sort_by_key(|c| !c.breaking);
+    let EvolveResponse { compatible, level, changes, registry_messages, .. } = answer;
+    // Breaking changes first: they are what the person has to act on. Each group keeps the API's order (the
+    // schema's field order).
+    let (mut changes, safe): (Vec<SchemaChange>, Vec<SchemaChange>) = changes.into_iter().partition(|c| c.breaking);
+    changes.extend(safe);
     let breaking = changes.iter().filter(|c| c.breaking).count();
     let verdict = match (compatible, breaking) {
         (true, _) => format!("Compatible at the registry's level {level}"),

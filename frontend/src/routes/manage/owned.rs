@@ -6,6 +6,7 @@ use meshport_shared::api::Identity;
 use meshport_shared::search::{MAX_LIMIT, SearchPage, SearchQuery};
 use meshport_shared::{DataProduct, GovernancePolicy, ProductStatus, TeamName};
 
+use super::Call;
 use crate::api;
 use crate::components::feedback::{Empty, ErrorBanner, Loading};
 
@@ -79,13 +80,13 @@ fn TeamFilter(
     more: RwSignal<Vec<SearchPage>>,
 ) -> impl IntoView {
     let options = move || {
-        let mut teams: Vec<TeamName> = policy
-            .get()
-            .and_then(Result::ok)
-            .map(|p| p.domains.into_iter().flat_map(|d| d.teams).collect())
-            .unwrap_or_default();
-        teams.sort();
-        teams.dedup();
+        let mut teams: Vec<TeamName> = Vec::new();
+        // In the policy's order, each team once (a team may serve several domains).
+        for team in policy.get().and_then(Result::ok).into_iter().flat_map(|p| p.domains).flat_map(|d| d.teams) {
+            if !teams.contains(&team) {
+                teams.push(team);
+            }
+        }
         teams
             .into_iter()
             .map(|t| {
@@ -128,10 +129,7 @@ fn OwnedList(first: SearchPage, more: RwSignal<Vec<SearchPage>>, query: Memo<Sea
     let first_cursor = first.next_cursor.clone();
     let first_items = first.items;
     let next_cursor = move || more.with(|pages| pages.last().map_or(first_cursor.clone(), |p| p.next_cursor.clone()));
-    let load_more = Action::new_unsync(move |cursor: &String| {
-        let query = SearchQuery { cursor: Some(cursor.clone()), ..query.get_untracked() };
-        async move { api::search(&query).await.map(|page| more.update(|pages| pages.push(page))) }
-    });
+    let load_more = Call::<api::Result<()>>::new();
     let count = match total {
         1 => "1 data product".to_owned(),
         n => format!("{n} data products"),
@@ -144,17 +142,20 @@ fn OwnedList(first: SearchPage, more: RwSignal<Vec<SearchPage>>, query: Memo<Sea
                     type="button"
                     class="button"
                     data-testid="owned-more"
-                    disabled=move || load_more.pending().get()
+                    disabled=move || load_more.pending.get()
                     on:click=move |_| {
-                        load_more.dispatch(cursor.clone());
+                        let query = SearchQuery { cursor: Some(cursor.clone()), ..query.get_untracked() };
+                        load_more.start(async move {
+                            api::search(&query).await.map(|page| more.update(|pages| pages.push(page)))
+                        });
                     }
                 >
-                    {move || if load_more.pending().get() { "Loading…" } else { "Show more" }}
+                    {move || if load_more.pending.get() { "Loading…" } else { "Show more" }}
                 </button>
             </div>
         })
     };
-    let more_error = move || match load_more.value().get() {
+    let more_error = move || match load_more.answer.get() {
         Some(Err(error)) => Some(view! {
             <p class="manage-field-error" role="alert">
                 <code class="error-code">{error.code().to_owned()}</code> " " {error.message()}

@@ -36,7 +36,6 @@ pub(super) fn PublishableTopics(who: Identity, policy: LocalResource<api::Result
                     }
                 }
             }
-            topics.sort_by(|a, b| a.name.cmp(&b.name));
             Ok::<_, api::Error>(Offer { domains, topics })
         }
     });

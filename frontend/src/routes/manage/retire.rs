@@ -1,25 +1,17 @@
 //! Retiring a product, which the portal cannot undo, so it asks for an explicit confirmation before the call.
 
 use leptos::prelude::*;
-use meshport_shared::ProductStatus;
+use meshport_shared::{DataProduct, ProductStatus};
 
-use super::{ChangeError, ChangeSection, FieldError, Managed, requests};
+use super::{Call, ChangeError, ChangeSection, FieldError, Managed, requests};
+use crate::api;
 
 #[component]
 pub(super) fn Retire(managed: Managed) -> impl IntoView {
     let confirmed = RwSignal::new(false);
     // Set when someone asked to retire without confirming; cleared by confirming.
     let unconfirmed = RwSignal::new(false);
-    let retire = Action::new_unsync(move |revision: &u64| {
-        let (id, revision) = (managed.id(), *revision);
-        async move {
-            let result = requests::retire(&id, revision).await;
-            if let Ok(product) = &result {
-                managed.stored(product.clone());
-            }
-            result
-        }
-    });
+    let retire = Call::<api::Result<DataProduct>>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if !confirmed.get_untracked() {
@@ -27,7 +19,14 @@ pub(super) fn Retire(managed: Managed) -> impl IntoView {
             focus("retire-confirm");
             return;
         }
-        retire.dispatch(managed.revision());
+        let (id, revision) = (managed.id(), managed.revision());
+        retire.start(async move {
+            let result = requests::retire(&id, revision).await;
+            if let Ok(product) = &result {
+                managed.stored(product.clone());
+            }
+            result
+        });
     };
     let confirm_message = Signal::derive(move || {
         unconfirmed
@@ -39,7 +38,7 @@ pub(super) fn Retire(managed: Managed) -> impl IntoView {
     let id = move || managed.detail.with(|d| d.product.id.to_string());
 
     let outcome = move || {
-        let result = retire.value().get()?;
+        let result = retire.answer.get()?;
         Some(match result {
             Ok(_) => view! {
                 <p class="notice manage-success" role="status" data-testid="retire-done">
@@ -80,9 +79,9 @@ pub(super) fn Retire(managed: Managed) -> impl IntoView {
                         type="submit"
                         class="button manage-button--danger"
                         data-testid="retire-submit"
-                        disabled=move || retire.pending().get()
+                        disabled=move || retire.pending.get()
                     >
-                        {move || if retire.pending().get() { "Retiring…" } else { "Retire this product" }}
+                        {move || if retire.pending.get() { "Retiring…" } else { "Retire this product" }}
                     </button>
                 </div>
             </form>
