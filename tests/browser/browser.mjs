@@ -34,7 +34,10 @@ export async function signIn(context, { user, teams = [], admin = false }) {
   });
   if (!response.ok) throw new Error(`dev sign-in failed: ${response.status} ${await response.text()}`);
   const session = await response.json();
-  await context.addInitScript((text) => localStorage.setItem('meshport.session', text), JSON.stringify(session));
+  // Sandboxed frames (the card preview) have no localStorage: leave them be.
+  await context.addInitScript((text) => {
+    try { localStorage.setItem('meshport.session', text); } catch { /* a sandboxed frame */ }
+  }, JSON.stringify(session));
   return session;
 }
 
@@ -74,4 +77,11 @@ export async function createProduct({ id, domain = 'analytics', team = 'edge', o
   });
   if (!response.ok) throw new Error(`create ${id} failed: ${response.status} ${await response.text()}`);
   return response.json();
+}
+
+// The elements of the page's content (`#main`) that reach past the right edge of the screen: none at 360 px wide.
+export function overflowing(page) {
+  return page.evaluate(() => [...document.querySelectorAll('#main *')]
+    .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+    .map((e) => `${e.tagName.toLowerCase()}.${e.className}`));
 }

@@ -63,3 +63,18 @@ test('a visitor who is not signed in is asked to, and comes back to the search t
   await page.locator('[data-testid="product-row"][data-product-id="users"]').waitFor({ timeout: 30_000 });
   await screenshot(page, 'signed-in-search');
 });
+
+test('on a 360 px wide phone the header wraps and no page scrolls sideways', async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  await signIn(context, { user: 'erin-with-a-long-name', teams: ['insights', 'edge'] });
+  const page = await context.newPage();
+  for (const path of ['/', '/activity', '/products/users', '/manage', '/publish', '/create']) {
+    await page.goto(baseUrl + path);
+    await page.getByTestId('signed-in').waitFor({ timeout: 30_000 });
+    await page.waitForLoadState('networkidle');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the screen`);
+  }
+  await page.goto(baseUrl + '/');
+  await screenshot(page, 'explore-phone');
+});

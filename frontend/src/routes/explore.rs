@@ -286,7 +286,7 @@ fn Filters(searcher: Searcher, facets: Facets, query: SearchQuery) -> impl IntoV
         })
         .collect_view();
     view! {
-        <details class="filters" open=true data-testid="filters">
+        <details class="filters" open=wide_screen() data-testid="filters">
             <summary class="filters__summary">"Filters"</summary>
             {groups}
             {any.then(|| view! {
@@ -337,6 +337,12 @@ fn FacetGroup(
             <ul role="list">{choices}</ul>
         </fieldset>
     }
+}
+
+/// Beside the results the filters are open; on a phone, where they would push the results off the screen, they
+/// start closed.
+fn wide_screen() -> bool {
+    web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|w| w.as_f64()).is_none_or(|w| w >= 768.0)
 }
 
 /// The values of one filter the query holds, as the facet lists them.
