@@ -37,19 +37,34 @@ pub fn entry(
 /// change is already safely in the catalog.
 pub async fn publish(kafka: &KafkaAdmin, entry: &AuditEntry) {
     let Ok(topic) = TopicName::parse(AUDIT_TOPIC) else { return };
-    let Ok(value) = serde_json::to_vec(entry) else { return };
+    if let Err(e) = publish_to(kafka, &topic, entry).await {
+        tracing::warn!(entry = %entry.id, error = %e, "audit event not published to {AUDIT_TOPIC}");
+    }
+}
+
+/// Produces `entry` to `topic`, keyed by product, creating the topic when the broker does not know it. A topic just
+/// created takes a moment to reach the producer's metadata, so producing is retried a few times, briefly.
+pub async fn publish_to(kafka: &KafkaAdmin, topic: &TopicName, entry: &AuditEntry) -> Result<(), KafkaError> {
+    const NEW_TOPIC_PAUSES_MS: [u64; 6] = [50, 100, 200, 400, 800, 1600];
+    let value = serde_json::to_vec(entry)
+        .map_err(|e| KafkaError::Unsupported { operation: "serializing an audit entry", reason: e.to_string() })?;
     let key = entry.product.as_str().as_bytes();
-    let mut result = kafka.produce(&topic, Some(key), &value).await;
+    let mut result = kafka.produce(topic, Some(key), &value).await;
     if let Err(KafkaError::UnknownTopic(_)) = result {
         let spec = NewTopic { name: topic.clone(), partitions: 1, replication_factor: 1, configs: Default::default() };
         match kafka.create_topic(&spec).await {
-            Ok(()) | Err(KafkaError::TopicExists(_)) => result = kafka.produce(&topic, Some(key), &value).await,
-            Err(e) => result = Err(e),
+            Ok(()) | Err(KafkaError::TopicExists(_)) => {}
+            Err(e) => return Err(e),
+        }
+        for pause in NEW_TOPIC_PAUSES_MS {
+            result = kafka.produce(topic, Some(key), &value).await;
+            if !matches!(result, Err(KafkaError::UnknownTopic(_))) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
         }
     }
-    if let Err(e) = result {
-        tracing::warn!(entry = %entry.id, error = %e, "audit event not published to {AUDIT_TOPIC}");
-    }
+    result.map(|_| ())
 }
 
 #[cfg(test)]

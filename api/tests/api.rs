@@ -7,7 +7,7 @@ use std::path::Path;
 
 use meshport_shared::api::{Dependency, Health, HealthStatus, ProductDetail};
 use meshport_shared::search::SearchPage;
-use meshport_shared::{ApiError, ErrorCode, GovernancePolicy};
+use meshport_shared::{ApiError, ErrorCode, GovernancePolicy, TopicName};
 use reqwest::StatusCode;
 
 use common::{TestApp, product};
@@ -302,4 +302,35 @@ async fn the_demo_mesh_is_seeded_and_keeps_producing_avro_events_in_the_confluen
     let apache_avro::types::Value::Record(fields) = event else { panic!("not a record: {event:?}") };
     let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names, ["side", "quantity", "symbol", "price", "account", "userid"]);
+}
+
+#[tokio::test]
+async fn an_audit_entry_reaches_its_topic_even_when_the_topic_is_created_for_it() {
+    use rdkafka::Message;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+
+    let app = TestApp::spawn(&[]).await;
+    let topic = TopicName::parse(common::unique("audit")).unwrap();
+    let entry = common::audit(&product(&common::unique("audited"), "analytics"));
+
+    meshport_api::audit::publish_to(&app.state.kafka, &topic, &entry).await.expect("published to a new topic");
+
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", common::kafka_bootstrap())
+        .set("group.id", common::unique("audit-reader"))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic.as_str()]).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let (key, value) = loop {
+        assert!(std::time::Instant::now() < deadline, "no audit event within 20 s");
+        if let Some(Ok(message)) = consumer.poll(std::time::Duration::from_millis(200)) {
+            break (message.key().unwrap().to_vec(), message.payload().unwrap().to_vec());
+        }
+    };
+    assert_eq!(key, entry.product.as_str().as_bytes(), "keyed by product, so one product's events stay in order");
+    let read: meshport_shared::AuditEntry = serde_json::from_slice(&value).unwrap();
+    assert_eq!(read, entry);
 }
