@@ -295,6 +295,29 @@ impl KafkaAdmin {
         .await
     }
 
+    /// The high watermark (the offset the next record will get) of each partition of `topic`, as `(partition,
+    /// offset)`; partitions the broker does not answer for are left out.
+    pub async fn high_watermarks(&self, topic: &TopicName, partitions: i32) -> Result<Vec<(i32, i64)>, KafkaError> {
+        const OPERATION: &str = "reading high watermarks";
+        let topic = topic.as_str().to_owned();
+        self.blocking(OPERATION, move |inner| {
+            let deadline = Instant::now() + inner.timeout;
+            let consumer: BaseConsumer<QuietContext> = inner
+                .consumer_config
+                .clone()
+                .set("group.id", "meshport-watermarks")
+                .create_with_context(QuietContext)
+                .map_err(|e| classify(OPERATION, &topic, &e))?;
+            Ok((0..partitions)
+                .filter_map(|partition| {
+                    let (_, high) = consumer.fetch_watermarks(&topic, partition, remaining(deadline)).ok()?;
+                    Some((partition, high))
+                })
+                .collect())
+        })
+        .await
+    }
+
     /// Every committed offset of `group` on the given topics (name, partition count), in one OffsetFetch, as
     /// `(topic, partition, offset)`; partitions without a commit are left out.
     pub async fn group_offsets(

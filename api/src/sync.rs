@@ -129,13 +129,23 @@ async fn consumers_by_topic(
         .filter_map(|t| TopicName::parse(t.name.clone()).ok().map(|name| (name, t.partitions)))
         .collect();
     let mut by_topic: BTreeMap<String, Vec<Consumer>> = BTreeMap::new();
+    // High watermarks, asked once per topic that has a consumer, for the lag.
+    let mut watermarks: BTreeMap<String, BTreeMap<i32, i64>> = BTreeMap::new();
     for group in state.kafka.consumer_groups().await? {
         let mut partitions: BTreeMap<String, Vec<ConsumerPartition>> = BTreeMap::new();
         for (topic, partition, offset) in state.kafka.group_offsets(&group, &topics).await? {
+            if !watermarks.contains_key(&topic)
+                && let Some((name, count)) = topics.iter().find(|(name, _)| name.as_str() == topic)
+            {
+                // Without watermarks the lag is unknown, not zero: the offsets are still worth showing.
+                let highs = state.kafka.high_watermarks(name, *count).await.unwrap_or_default();
+                watermarks.insert(topic.clone(), highs.into_iter().collect());
+            }
+            let high = watermarks.get(&topic).and_then(|highs| highs.get(&partition)).copied();
             partitions.entry(topic).or_default().push(ConsumerPartition {
                 partition,
                 committed: Some(offset),
-                lag: None,
+                lag: lag(offset, high),
             });
         }
         for (topic, mut partitions) in partitions {
@@ -144,6 +154,13 @@ async fn consumers_by_topic(
         }
     }
     Ok(by_topic)
+}
+
+/// How many records a group has yet to read on a partition: the high watermark minus its committed offset. A
+/// watermark below the commit means the broker's watermark cannot be trusted (tansu's in-memory storage reports such
+/// values), so the lag is unknown rather than negative.
+pub fn lag(committed: i64, high_watermark: Option<i64>) -> Option<i64> {
+    high_watermark.filter(|high| *high >= committed && committed >= 0).map(|high| high - committed)
 }
 
 /// Topics of Kafka's, the registry's or ours, which are never data products.
@@ -238,4 +255,23 @@ where
         results[i] = Some(value?);
     }
     Ok(results.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lag;
+
+    #[test]
+    fn lag_is_what_is_left_to_read_and_unknown_when_the_watermark_cannot_be_trusted() {
+        let cases = [
+            (10, Some(25), Some(15)),
+            (25, Some(25), Some(0)),
+            (30, Some(25), None),
+            (10, None, None),
+            (-1, Some(25), None),
+        ];
+        for (committed, high, expected) in cases {
+            assert_eq!(lag(committed, high), expected, "committed {committed}, high watermark {high:?}");
+        }
+    }
 }
