@@ -3,3 +3,4 @@
 pub mod feedback;
 pub mod layout;
 pub mod product_card;
+pub mod product_form;

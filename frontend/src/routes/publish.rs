@@ -1,12 +1,125 @@
-//! Publish a topic.
+//! Publish: a topic the person's team already writes becomes a data product. The metadata is checked on every
+//! change with the organisation's policy (the API's own `validate`), every problem next to its field; the API's
+//! answer (a 422 lists every violation) shows the same way; a published product opens its page.
 
+mod topic;
+
+use leptos::html;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use meshport_shared::api::{Identity, PublishableTopic};
+use meshport_shared::{DataProduct, GovernancePolicy};
+
+pub use topic::{SchemaPreview, TopicPicker, publishable_topics, subject};
+
+use crate::api;
+use crate::components::product_form::{
+    ApiCheck, ApiCheckStatus, ForTeamMembers, OwnershipFields, ProblemSummary, ProductFields, ProductFormState,
+    SubmitFailure, focus, live_text,
+};
+
+/// `POST /api/v1/products/publish`: the product as stored, now active.
+pub fn publish(product: DataProduct) -> impl Future<Output = api::Result<DataProduct>> {
+    post_publish("/api/v1/products/publish", product)
+}
+
+/// `POST /api/v1/products/publish?dry_run=true`: every check a publish runs, without storing anything.
+pub fn check_publish(product: DataProduct) -> impl Future<Output = api::Result<DataProduct>> {
+    post_publish("/api/v1/products/publish?dry_run=true", product)
+}
+
+// One request function for both, so the bundle holds one request future for them rather than two.
+async fn post_publish(path: &'static str, product: DataProduct) -> api::Result<DataProduct> {
+    api::post(path, &product).await
+}
 
 #[component]
 pub fn Publish() -> impl IntoView {
     view! {
-        <section aria-labelledby="page-title">
+        <section class="form-page" aria-labelledby="page-title">
             <h1 id="page-title">"Publish a topic"</h1>
+            <p class="lede">
+                "Turn a topic your team already writes into a data product: others find it, see who owns it and "
+                "know what to expect of it."
+            </p>
+            <ForTeamMembers here="/publish" action="publish a topic" form=|policy, who| view! { <PublishForm policy who/> }.into_any()/>
         </section>
+    }
+}
+
+#[component]
+fn PublishForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
+    let state = ProductFormState::new(policy, who);
+    let chosen = RwSignal::new(None::<PublishableTopic>);
+    let submitting = RwSignal::new(false);
+    let failure = RwSignal::new(None::<api::Error>);
+    let summary = NodeRef::<html::Div>::new();
+    let navigate = use_navigate();
+    let check = ApiCheck::new(state, move || state.product().ok(), check_publish);
+
+    let show_summary = move || {
+        request_animation_frame(move || {
+            if let Some(summary) = summary.get_untracked() {
+                let _ = summary.focus();
+            }
+        })
+    };
+    let check_now = move |_| match untrack(|| state.parsed()) {
+        Some(product) => check.run(state, check_publish(product)),
+        None => {
+            state.reveal_all();
+            show_summary();
+        }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if submitting.get_untracked() {
+            return;
+        }
+        state.reveal_all();
+        failure.set(None);
+        let Ok(product) = untrack(|| state.product()) else {
+            show_summary();
+            return;
+        };
+        submitting.set(true);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match publish(product).await {
+                Ok(published) => {
+                    navigate(&format!("/products/{}", api::encode(published.id.as_str())), Default::default())
+                }
+                Err(error) => {
+                    submitting.set(false);
+                    if error.violations().is_empty() {
+                        failure.set(Some(error));
+                        request_animation_frame(|| focus("submit-error"));
+                    } else {
+                        state.set_server_problems(error.violations());
+                        show_summary();
+                    }
+                }
+            }
+        });
+    };
+    view! {
+        <form class="product-form" novalidate=true on:submit=submit data-testid="publish-form" aria-busy=move || submitting.get().to_string()>
+            <ProblemSummary state title="Fix these problems before publishing" node_ref=summary/>
+            <OwnershipFields state/>
+            <TopicPicker state chosen/>
+            <SchemaPreview state chosen/>
+            <ProductFields state/>
+            <SubmitFailure title="The topic was not published" failure=failure.read_only()/>
+            <ApiCheckStatus check ready="ready to publish"/>
+            <div class="form-actions">
+                <button type="submit" class="button" disabled=move || submitting.get() data-testid="publish-submit">
+                    {live_text(move || if submitting.get() { "Publishing…" } else { "Publish" }.to_owned())}
+                </button>
+                <button type="button" class="button button--quiet" on:click=check_now data-testid="publish-check">
+                    "Check with the API"
+                </button>
+            </div>
+        </form>
     }
 }

@@ -1,0 +1,260 @@
+//! The new product's value schema: pasted, or uploaded as an Avro `.avsc` file; read as JSON at once, and checked by
+//! the API (`POST /api/v1/schemas/check`) shortly after typing stops, which also lists its fields.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos::wasm_bindgen::JsCast;
+use meshport_shared::SchemaFormat;
+use meshport_shared::api::{SchemaCheck, SchemaCheckRequest};
+use meshport_shared::schema::SchemaField;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::api;
+use crate::components::product_form::{
+    FieldError, Problem, ProductFormState, SchemaFieldList, described_by, field_id, field_paths, hint_id, invalid,
+    live, watch,
+};
+
+/// How long typing must pause before the API is asked.
+const CHECK_DELAY: Duration = Duration::from_millis(400);
+/// Uploads larger than this (in KiB) cannot be a schema the API accepts (its request bodies are capped at 256 KiB).
+const MAX_FILE_KIB: u64 = 200;
+
+/// `POST /api/v1/schemas/check`: the schema's fields, or 422 `invalid_schema` saying why it cannot be read.
+pub async fn check_schema(format: SchemaFormat, schema: &str) -> api::Result<SchemaCheck> {
+    api::post("/api/v1/schemas/check", &SchemaCheckRequest { format, schema: schema.to_owned() }).await
+}
+
+/// What the API said about the schema text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Not asked: nothing to ask about, or the text is not even JSON.
+    NotAsked,
+    Checking,
+    Readable(Vec<SchemaField>),
+    Unreadable(String),
+    /// The API could not be asked (down, or a reason of its own): creating checks the schema all the same.
+    Unavailable(api::Error),
+}
+
+/// The schema as typed, what is wrong with it locally, and the API's verdict.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaDraft {
+    pub text: RwSignal<String>,
+    /// The name of the file the text came from, if it was uploaded.
+    pub file: RwSignal<Option<String>>,
+    file_problem: RwSignal<Option<String>>,
+    json_problem: Memo<Option<String>>,
+    verdict: RwSignal<Verdict>,
+    asked: StoredValue<u64>,
+}
+
+impl Default for SchemaDraft {
+    fn default() -> Self {
+        let text = RwSignal::new(String::new());
+        let json_problem = Memo::new(move |_| {
+            text.with(|t| {
+                if t.trim().is_empty() {
+                    return None;
+                }
+                serde_json::from_str::<serde::de::IgnoredAny>(t)
+                    .err()
+                    .map(|e| format!("the schema is not valid JSON: {e}"))
+            })
+        });
+        Self {
+            text,
+            file: RwSignal::new(None),
+            file_problem: RwSignal::new(None),
+            json_problem,
+            verdict: RwSignal::new(Verdict::NotAsked),
+            asked: StoredValue::new(0),
+        }
+    }
+}
+
+impl SchemaDraft {
+    /// Every problem with the schema, as the field `schema` (the API's name for it).
+    pub fn problems(&self) -> Vec<Problem> {
+        let field = "schema";
+        if let Some(problem) = self.file_problem.get() {
+            return vec![Problem::new(field, problem)];
+        }
+        if self.text.with(|t| t.trim().is_empty()) {
+            return vec![Problem::new(field, "paste or upload the value schema")];
+        }
+        if let Some(problem) = self.json_problem.get() {
+            return vec![Problem::new(field, problem)];
+        }
+        match self.verdict.get() {
+            Verdict::Unreadable(reason) => vec![Problem::new(field, reason)],
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        self.verdict.get()
+    }
+}
+
+/// The schema field: a text area to paste into, a file input for an `.avsc`, the problems, and the fields the API
+/// read from it.
+#[component]
+pub fn SchemaInput(state: ProductFormState, schema: SchemaDraft) -> impl IntoView {
+    let field = "schema";
+    state.also_check(Signal::derive(move || schema.problems()));
+    // Ask the API once typing pauses, and only about text that is JSON at all; an answer to older text is dropped.
+    watch(move || {
+        let text = schema.text.get();
+        let readable_json = !text.trim().is_empty() && schema.json_problem.get().is_none();
+        schema.asked.update_value(|n| *n += 1);
+        let asked = schema.asked.get_value();
+        if !readable_json {
+            schema.verdict.set(Verdict::NotAsked);
+            state.set_schema(meshport_shared::SchemaFact::Unknown, Vec::new());
+            return;
+        }
+        set_timeout(
+            move || {
+                if schema.asked.get_value() != asked {
+                    return;
+                }
+                schema.verdict.set(Verdict::Checking);
+                spawn_local(async move {
+                    let verdict = match check_schema(SchemaFormat::Avro, &text).await {
+                        Ok(check) => Verdict::Readable(check.fields),
+                        Err(error) if error.code() == "invalid_schema" => Verdict::Unreadable(error.message()),
+                        Err(error) => Verdict::Unavailable(error),
+                    };
+                    if schema.asked.get_value() == asked {
+                        if let Verdict::Readable(fields) = &verdict {
+                            state.set_schema(meshport_shared::SchemaFact::Unknown, field_paths(fields));
+                        }
+                        schema.verdict.set(verdict);
+                    }
+                });
+            },
+            CHECK_DELAY,
+        );
+    });
+    let edited = move |text: String| {
+        schema.file_problem.set(None);
+        schema.text.set(text);
+        state.changed(field);
+    };
+    let upload = move |ev: leptos::ev::Event| {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        let name = file.name();
+        state.touch(field);
+        // Whole KiB, rounded up: formatting floats would cost the bundle more than the rounding is worth.
+        let kib = (file.size() as u64).div_ceil(1024);
+        if kib > MAX_FILE_KIB {
+            schema.file.set(Some(name.clone()));
+            schema
+                .file_problem
+                .set(Some(format!("`{name}` is {kib} KiB: a schema file must be under {MAX_FILE_KIB} KiB")));
+            return;
+        }
+        spawn_local(async move {
+            match JsFuture::from(file.text()).await.ok().and_then(|text| text.as_string()) {
+                Some(text) => {
+                    edited(text);
+                    schema.file.set(Some(name));
+                }
+                None => {
+                    schema.file.set(Some(name.clone()));
+                    schema.file_problem.set(Some(format!("`{name}` could not be read as text")));
+                }
+            }
+        });
+    };
+    let status = live(move || match schema.verdict() {
+        Verdict::Checking => {
+            view! { <p class="schema-status" data-testid="schema-checking">"Checking the schema…"</p> }.into_any()
+        }
+        Verdict::Readable(fields) if schema.problems().is_empty() => {
+            let count = match fields.len() {
+                1 => "1 field".to_owned(),
+                n => format!("{n} fields"),
+            };
+            view! {
+                <p class="schema-status schema-status--ok" data-testid="schema-ok">
+                    {format!("Valid Avro with {count}.")}
+                </p>
+                <SchemaFieldList fields/>
+            }
+            .into_any()
+        }
+        Verdict::Unavailable(error) => view! {
+            <p class="schema-status" data-testid="schema-unchecked">
+                "The API could not check the schema now (" <code>{error.code().to_owned()}</code>
+                "): creating the product checks it all the same."
+            </p>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    });
+    view! {
+        <fieldset class="form-section">
+            <legend class="form-section__title">"Value schema (Avro)"</legend>
+            <div class="field">
+                <label class="field__label" for=field_id(field)>
+                    "Schema" <span class="field__required">" (required)"</span>
+                </label>
+                <p class="field__hint" id=hint_id(field)>
+                    "Paste the Avro schema of the topic's values (an .avsc document), or upload it below. It is \
+                     registered as the topic's "
+                    <code>"-value"</code>
+                    " subject."
+                </p>
+                <textarea
+                    id=field_id(field)
+                    class="field__control field__control--code"
+                    rows=12
+                    spellcheck="false"
+                    autocapitalize="none"
+                    required=true
+                    prop:value=move || schema.text.get()
+                    aria-invalid=invalid(state, field)
+                    aria-describedby=described_by(field, true)
+                    data-testid="field-schema"
+                    on:input:target=move |ev| {
+                        schema.file.set(None);
+                        edited(ev.target().value());
+                    }
+                    on:paste=move |_| state.touch(field)
+                    on:blur=move |_| state.touch(field)
+                ></textarea>
+                <FieldError state field/>
+            </div>
+            <div class="field">
+                <label class="field__label" for="schema-file">"Or upload an .avsc file"</label>
+                <input
+                    type="file"
+                    id="schema-file"
+                    class="field__file"
+                    accept=".avsc,.json,application/json"
+                    data-testid="schema-file"
+                    on:change=upload
+                />
+                {live(move || {
+                    schema
+                        .file
+                        .get()
+                        .map(|name| {
+                            view! { <p class="field__hint" data-testid="schema-file-name">"From " <code>{name}</code></p> }
+                        })
+                        .into_any()
+                })}
+            </div>
+            <div role="status" class="schema-verdict">{status}</div>
+        </fieldset>
+    }
+}
