@@ -164,17 +164,19 @@ fn CreateForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
                     disabled=move || phase.with(|p| p.running() || matches!(p, Phase::Done(_)))
                     data-testid="create-submit"
                 >
-                    {live_text(move || {
-                        match phase.get() {
-                        Phase::Checking | Phase::Creating => "Creating…",
-                        Phase::Done(_) => "Created",
-                        _ => "Create the data product",
-                    }
-                        .to_owned()
-                    })}
+                    {live_text(move || submit_label(&phase.get()).to_owned())}
                 </button>
             </div>
         </form>
+    }
+}
+
+/// What the submit button says in each phase.
+fn submit_label(phase: &Phase) -> &'static str {
+    match phase {
+        Phase::Checking | Phase::Creating => "Creating…",
+        Phase::Done(_) => "Created",
+        _ => "Create the data product",
     }
 }
 
