@@ -273,7 +273,7 @@ fn someone_outside_the_owning_team_sees_the_product_read_only_and_why() {
     assert!(text.contains("not change it"), "{text}");
     assert_eq!(text_of(&note, "read-only-team"), "accounts");
     assert!(text.contains("you are in team edge"), "{text}");
-    for section in ["evolve", "deprecate", "retire"] {
+    for section in ["edit", "evolve", "deprecate", "retire"] {
         assert!(find(&root, section).is_none(), "{section} is not offered to a non-owner");
     }
     assert_eq!(text_of(&root, "manage-name"), "Users", "the product itself is still shown");
@@ -293,7 +293,7 @@ async fn an_owner_is_offered_every_change_and_an_org_admin_too() {
         // Assert: properties are set once the reactive system has run.
         leptos::task::tick().await;
         assert!(find(&root, "read-only-note").is_none());
-        for section in ["evolve", "deprecate", "retire"] {
+        for section in ["edit", "evolve", "deprecate", "retire"] {
             assert!(find(&root, section).is_some(), "{section} is offered");
         }
         let schema: web_sys::HtmlTextAreaElement = find(&root, "evolve-schema").unwrap().unchecked_into();
@@ -334,7 +334,7 @@ fn a_retired_product_offers_no_more_changes() {
 
     // Assert
     assert!(text_of(&root, "status-note").contains("retired"));
-    for form in ["evolve", "deprecate", "retire-form"] {
+    for form in ["edit", "evolve", "deprecate", "retire-form"] {
         assert!(find(&root, form).is_none(), "{form} is not offered for a retired product");
     }
 }

@@ -1,4 +1,4 @@
-// Manage: an owner's products and publishable topics; evolving a schema (a breaking change refused, or published as a
+// Manage: an owner's products and publishable topics; editing the metadata (and a stale edit); evolving a schema (a breaking change refused, or published as a
 // new major version), deprecating, a stale change, and retiring by keyboard on a phone-sized screen.
 //
 // Journeys that change a product use one created for the test, so the demo products other journeys rely on stay as
@@ -141,11 +141,74 @@ test('a breaking change published as a new major version makes <id>.v2 and depre
   assert.deepEqual(errors, []);
 });
 
+test('an owner edits the metadata with the shared form, and it is stored', async () => {
+  const { id } = await accountsProduct('manage-edit');
+  const { page, errors } = await alicePage();
+  await page.goto(`${baseUrl}/manage/${id}`);
+  const form = page.getByTestId('edit-form');
+  await form.waitFor({ timeout: 30_000 });
+  const revision = await page.getByTestId('manage-revision').innerText();
+
+  // The form starts from the stored product; a field broken by the policy is named before anything is sent.
+  const name = form.getByTestId('field-name');
+  assert.equal(await name.inputValue(), `Test product ${id}`);
+  await name.fill('');
+  await form.getByTestId('edit-submit').click();
+  await page.getByTestId('problem-summary').waitFor();
+  assert.equal(await name.getAttribute('aria-invalid'), 'true');
+
+  await name.fill('Members, renamed');
+  await form.getByTestId('field-description.purpose').fill('Every member, as the accounts team keeps them.');
+  await form.getByTestId('edit-submit').click();
+  await page.getByTestId('edit-done').waitFor();
+  assert.equal(await page.getByTestId('manage-name').innerText(), 'Members, renamed');
+  assert.notEqual(await page.getByTestId('manage-revision').innerText(), revision);
+
+  // Stored: a fresh page reads it back into the form.
+  await page.reload();
+  await page.getByTestId('edit-form').waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId('field-name').inputValue(), 'Members, renamed');
+  assert.equal(await page.getByTestId('field-description.purpose').inputValue(),
+    'Every member, as the accounts team keeps them.');
+  assert.deepEqual(errors, []);
+});
+
+test('an edit made on a stale read is refused as a conflict, and reloading shows the other change', async () => {
+  const { id, product } = await accountsProduct('manage-edit-stale');
+  const { page, errors, session } = await alicePage();
+  await page.goto(`${baseUrl}/manage/${id}`);
+  await page.getByTestId('edit-form').waitFor({ timeout: 30_000 });
+
+  // Someone else renames it after the page read it.
+  const meanwhile = await api(session, 'PUT', `/api/v1/products/${id}`, { ...product, name: 'Renamed elsewhere' });
+  assert.equal(meanwhile.status, 200);
+
+  await page.getByTestId('field-name').fill('Renamed here');
+  await page.getByTestId('edit-submit').click();
+  const conflict = page.getByTestId('change-error');
+  await conflict.waitFor();
+  assert.equal(await conflict.getByTestId('error-code').innerText(), 'conflict');
+
+  await conflict.getByTestId('reload-product').click();
+  await page.locator('[data-testid="manage-name"]', { hasText: 'Renamed elsewhere' }).waitFor();
+  assert.equal(await page.getByTestId('field-name').inputValue(), 'Renamed elsewhere', 'the form shows their change');
+  await page.getByTestId('field-name').fill('Renamed here');
+  await page.getByTestId('edit-submit').click();
+  await page.getByTestId('edit-done').waitFor();
+  assert.equal(await page.getByTestId('manage-name').innerText(), 'Renamed here');
+  assert.deepEqual(errors, []);
+});
+
 test('an owner deprecates a product with a sunset date and a replacement, and its status says so', async () => {
   const { id } = await accountsProduct('manage-deprecate');
   const { page, errors } = await alicePage();
   await page.goto(`${baseUrl}/manage/${id}`);
   await page.getByTestId('deprecate-form').waitFor({ timeout: 30_000 });
+  // The page's contents lead to the section without leaving the page.
+  await page.getByRole('navigation', { name: 'Changes to this product' }).getByRole('link', { name: 'Deprecate' })
+    .click();
+  await page.waitForURL(/#deprecate-title$/);
+  assert.ok(await page.getByTestId('deprecate-sunset').isVisible());
 
   await page.getByTestId('deprecate-sunset').fill('2031-03-31');
   const replacement = page.getByTestId('deprecate-replacement');

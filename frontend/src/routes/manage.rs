@@ -12,9 +12,11 @@ use meshport_shared::{DataProduct, ProductId, ProductStatus, ViolationCode};
 
 use crate::api;
 use crate::components::feedback::{ErrorBanner, Loading};
+use crate::components::product_form::{fetch_policy, focus};
 use crate::session;
 
 mod deprecate;
+mod edit;
 mod evolve;
 mod owned;
 mod publishable;
@@ -35,7 +37,7 @@ pub fn Manage() -> impl IntoView {
             {move || match session::identity() {
                 None => view! { <SignInPrompt/> }.into_any(),
                 Some(who) => {
-                    let policy = LocalResource::new(requests::policy);
+                    let policy = LocalResource::new(fetch_policy);
                     view! {
                         <owned::OwnedProducts who=who.clone() policy/>
                         <publishable::PublishableTopics who policy/>
@@ -134,6 +136,7 @@ pub fn ProductManagement(detail: ProductDetail, who: Identity) -> impl IntoView 
     // them alone.
     let status = Memo::new(move |_| detail.with(|d| d.product.status));
     let owner = who.clone();
+    let editor = StoredValue::new(who.clone());
     let can_change = Memo::new(move |_| detail.with(|d| owner.can_change(&d.product)));
     // Each section stays mounted while it applies, so what a person typed and the answers shown survive a change
     // of status (a new major version deprecates this product; the evolve section must still say where it went).
@@ -155,6 +158,15 @@ pub fn ProductManagement(detail: ProductDetail, who: Identity) -> impl IntoView 
         view! {
             {note}
             <Show when=move || evolves.get()>
+                <nav class="manage-contents" aria-label="Changes to this product">
+                    <ul role="list">
+                        <li><a href="#edit-title">"Edit the metadata"</a></li>
+                        <li><a href="#evolve-title">"Evolve the schema"</a></li>
+                        <li><a href="#deprecate-title">"Deprecate"</a></li>
+                        <li><a href="#retire-title">"Retire"</a></li>
+                    </ul>
+                </nav>
+                <edit::EditMetadata managed who=editor.get_value()/>
                 <evolve::EvolveSchema managed/>
                 <deprecate::Deprecate managed/>
             </Show>
@@ -409,9 +421,11 @@ fn Field(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <div class="manage-field">
-            <label for=id>{label}</label>
-            {hint.map(|hint| view! { <p class="manage-hint" id=format!("{id}-hint")>{hint}</p> })}
+        <div class="field">
+            <label class="field__label" for=id>
+                {label}
+            </label>
+            {hint.map(|hint| view! { <p class="field__hint" id=format!("{id}-hint")>{hint}</p> })}
             {children()}
             <FieldError id=format!("{id}-error") message/>
         </div>
@@ -424,7 +438,7 @@ fn FieldError(#[prop(into)] id: String, #[prop(into)] message: Signal<Option<Str
     move || {
         message.get().map(|message| {
             view! {
-                <p class="manage-field-error" id=id.clone() data-testid=id.clone()>
+                <p class="field__error-message" id=id.clone() data-testid=id.clone()>
                     {message}
                 </p>
             }
@@ -443,7 +457,19 @@ fn ChangeError(error: api::Error, managed: Managed, fields: &'static [(&'static 
         .map(|v| {
             let target = fields.iter().find(|(field, _)| *field == v.field).map(|(_, control)| *control);
             let place = match target {
-                Some(control) => view! { <a href=format!("#{control}")>{v.field.clone()}</a> }.into_any(),
+                Some(control) => view! {
+                    <a
+                        href=format!("#{control}")
+                        on:click=move |ev| {
+                            // The router would only scroll to it; a person fixing the field wants to be in it.
+                            ev.prevent_default();
+                            focus(control);
+                        }
+                    >
+                        {v.field.clone()}
+                    </a>
+                }
+                .into_any(),
                 None => view! { <code>{v.field.clone()}</code> }.into_any(),
             };
             view! {
@@ -469,8 +495,8 @@ fn ChangeError(error: api::Error, managed: Managed, fields: &'static [(&'static 
                 .then(|| {
                     view! {
                         <p>
-                            "It changed since you opened this page. Reload it to see what changed; what you typed \
-                             here stays, so you can check it and try again."
+                            "It changed since you opened this page. Reload it to see what changed, then make your \
+                             change again if it still applies."
                         </p>
                         <div class="notice__actions">
                             <button

@@ -122,6 +122,7 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
                     <input
                         id="deprecate-sunset"
                         type="date"
+                        class="field__control manage-date"
                         min=today()
                         aria-describedby="deprecate-sunset-hint deprecate-sunset-error"
                         aria-invalid=invalid(sunset_message)
@@ -139,6 +140,7 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
                     <input
                         id="deprecate-replacement"
                         type="text"
+                        class="field__control"
                         list="deprecate-replacement-options"
                         autocomplete="off"
                         spellcheck="false"
@@ -153,6 +155,7 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
                 <Field id="deprecate-message" label="Message to consumers (optional)" message=message_message>
                     <textarea
                         id="deprecate-message"
+                        class="field__control"
                         rows="3"
                         aria-describedby="deprecate-message-error"
                         aria-invalid=invalid(message_message)

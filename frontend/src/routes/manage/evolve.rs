@@ -152,7 +152,7 @@ pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
                 >
                     <textarea
                         id="evolve-schema"
-                        class="manage-schema"
+                        class="field__control field__control--code manage-schema"
                         rows="14"
                         spellcheck="false"
                         autocomplete="off"
@@ -163,11 +163,12 @@ pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
                         data-testid="evolve-schema"
                     ></textarea>
                 </Field>
-                <div class="manage-field">
-                    <label for="evolve-file">"Or upload a schema file"</label>
+                <div class="field">
+                    <label class="field__label" for="evolve-file">"Or upload a schema file"</label>
                     <input
                         id="evolve-file"
                         type="file"
+                        class="field__file"
                         accept=".avsc,.json,.proto,application/json"
                         on:change=on_file
                         data-testid="evolve-file"

@@ -96,9 +96,10 @@ fn TeamFilter(
             .collect_view()
     };
     view! {
-        <div class="manage-field manage-filter">
-            <label for="owned-team">"Team"</label>
+        <div class="field manage-filter">
+            <label class="field__label" for="owned-team">"Team"</label>
             <select
+                class="field__control"
                 id="owned-team"
                 data-testid="owned-team-filter"
                 on:change=move |ev| {
@@ -157,7 +158,7 @@ fn OwnedList(first: SearchPage, more: RwSignal<Vec<SearchPage>>, query: Memo<Sea
     };
     let more_error = move || match load_more.answer.get() {
         Some(Err(error)) => Some(view! {
-            <p class="manage-field-error" role="alert">
+            <p class="field__error-message" role="alert">
                 <code class="error-code">{error.code().to_owned()}</code> " " {error.message()}
             </p>
         }),

@@ -3,23 +3,23 @@
 use meshport_shared::api::{
     DeprecateRequest, EvolveRequest, EvolveResponse, ProductDetail, PublishableTopic, RetireRequest,
 };
-use meshport_shared::{DataProduct, DomainName, GovernancePolicy, ProductId};
+use meshport_shared::{DataProduct, DomainName, ProductId};
 
-use crate::api::{Result, encode, get, post};
+use crate::api::{Result, encode, get, post, put};
 
 /// `GET /api/v1/products/{id}`: the product with everything the mirror knows about it.
 pub async fn product(id: &ProductId) -> Result<ProductDetail> {
     get(&format!("/api/v1/products/{}", encode(id.as_str()))).await
 }
 
-/// `GET /api/v1/policy`: which domains the organisation has and which teams belong to each.
-pub async fn policy() -> Result<GovernancePolicy> {
-    get("/api/v1/policy").await
-}
-
 /// `GET /api/v1/domains/{domain}/publishable-topics`: synced topics that are not products yet.
 pub async fn publishable_topics(domain: &DomainName) -> Result<Vec<PublishableTopic>> {
     get(&format!("/api/v1/domains/{}/publishable-topics", encode(domain.as_str()))).await
+}
+
+/// `PUT /api/v1/products/{id}`: new metadata, with the revision read in the body; the product as stored.
+pub async fn update(id: &ProductId, product: &DataProduct) -> Result<DataProduct> {
+    put(&format!("/api/v1/products/{}", encode(id.as_str())), product).await
 }
 
 /// `POST /api/v1/products/{id}/schema`: checks (`dry_run`) or registers a new value schema.

@@ -5,6 +5,7 @@ use meshport_shared::{DataProduct, ProductStatus};
 
 use super::{Call, ChangeError, ChangeSection, FieldError, Managed, requests};
 use crate::api;
+use crate::components::product_form::focus;
 
 #[component]
 pub(super) fn Retire(managed: Managed) -> impl IntoView {
@@ -53,7 +54,7 @@ pub(super) fn Retire(managed: Managed) -> impl IntoView {
     let form = move || {
         view! {
             <form class="manage-form" novalidate on:submit=on_submit data-testid="retire-form">
-                <div class="manage-field manage-field--check">
+                <div class="manage-check">
                     <input
                         id="retire-confirm"
                         type="checkbox"
@@ -97,13 +98,5 @@ pub(super) fn Retire(managed: Managed) -> impl IntoView {
             <Show when=move || !retired.get()>{form}</Show>
             <div aria-live="polite">{outcome}</div>
         </ChangeSection>
-    }
-}
-
-/// Moves keyboard focus to the control with `id`, so a person told to fix it is already there.
-fn focus(id: &str) {
-    use leptos::wasm_bindgen::JsCast;
-    if let Some(element) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = element.focus();
     }
 }
