@@ -4,6 +4,10 @@
 //! The portal decides nothing here: who may change a product is `Identity::can_change`, and every change is the
 //! API's to accept or refuse. Each section shows the API's answer as it is, with its error code, and links the
 //! violations it lists to the fields they concern.
+//!
+//! Reactive parts go through the product form's `live` and `live_text`, and answers are fetched into signals with
+//! its `fetched`, rather than resources under `Suspense`: one closure type for every live part keeps Leptos'
+//! rendering code in the Studio bundle once.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -11,8 +15,8 @@ use meshport_shared::api::{Identity, ProductDetail};
 use meshport_shared::{DataProduct, ProductId, ProductStatus, ViolationCode};
 
 use crate::api;
-use crate::components::feedback::{ErrorBanner, Loading};
-use crate::components::product_form::{fetch_policy, focus};
+use crate::components::feedback::Loading;
+use crate::components::product_form::{fetched, focus, live, live_text, load_failed};
 use crate::session;
 
 mod deprecate;
@@ -34,17 +38,14 @@ pub fn Manage() -> impl IntoView {
             <p class="lede">
                 "The data products your teams own, with their status, and the topics you could publish as products."
             </p>
-            {move || match session::identity() {
+            {live(move || match session::identity() {
                 None => view! { <SignInPrompt/> }.into_any(),
-                Some(who) => {
-                    let policy = LocalResource::new(fetch_policy);
-                    view! {
-                        <owned::OwnedProducts who=who.clone() policy/>
-                        <publishable::PublishableTopics who policy/>
-                    }
-                        .into_any()
+                Some(who) => view! {
+                    <owned::OwnedProducts who=who.clone()/>
+                    <publishable::PublishableTopics who/>
                 }
-            }}
+                .into_any(),
+            })}
         </section>
     }
 }
@@ -56,7 +57,7 @@ pub fn ManageProduct() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     view! {
         <section class="manage" aria-labelledby="manage-title">
-            {move || {
+            {live(move || {
                 let id = id();
                 // The heading comes from the address, so it is there before the product arrives and does not move.
                 let heading = view! {
@@ -75,8 +76,8 @@ pub fn ManageProduct() -> impl IntoView {
                         .into_any(),
                     (Some(who), Ok(id)) => view! { <LoadedProduct id who/> }.into_any(),
                 };
-                view! { {heading} {body} }
-            }}
+                view! { {heading} {body} }.into_any()
+            })}
         </section>
     }
 }
@@ -100,30 +101,13 @@ fn SignInPrompt() -> impl IntoView {
 
 #[component]
 fn LoadedProduct(id: ProductId, who: Identity) -> impl IntoView {
-    let detail = LocalResource::new(move || {
-        let id = id.clone();
-        async move { requests::product(&id).await }
-    });
-    view! {
-        <ErrorBoundary fallback=move |errors| {
-            view! {
-                <ErrorBanner errors>
-                    <button type="button" class="button" on:click=move |_| detail.refetch()>
-                        "Try again"
-                    </button>
-                </ErrorBanner>
-            }
-        }>
-            <Transition fallback=|| view! { <Loading what="the data product"/> }>
-                {move || {
-                    let who = who.clone();
-                    Suspend::new(async move {
-                        detail.await.map(|detail| view! { <ProductManagement detail who/> })
-                    })
-                }}
-            </Transition>
-        </ErrorBoundary>
-    }
+    let retries = RwSignal::new(0_u32);
+    let detail = fetched(move || (retries.get(), id.clone()), |(_, id)| requests::product(id));
+    live(move || match detail.get() {
+        None => view! { <Loading what="the data product"/> }.into_any(),
+        Some(Err(error)) => load_failed("The data product", &error, move || retries.update(|n| *n += 1)),
+        Some(Ok(detail)) => view! { <ProductManagement detail who=who.clone()/> }.into_any(),
+    })
 }
 
 /// One product as its page on Manage shows it: a summary for everyone, and the changes its owners may make. People
@@ -141,23 +125,29 @@ pub fn ProductManagement(detail: ProductDetail, who: Identity) -> impl IntoView 
     // Each section stays mounted while it applies, so what a person typed and the answers shown survive a change
     // of status (a new major version deprecates this product; the evolve section must still say where it went).
     let evolves = Memo::new(move |_| matches!(status.get(), ProductStatus::Active | ProductStatus::Deprecated));
-    let note = move || {
-        let note = match status.get() {
-            ProductStatus::Retired => {
-                "This product is retired: it is out of discovery and kept with its history. Nothing more changes here."
+    let body = live(move || {
+        if !can_change.get() {
+            return view! { <ReadOnlyNote managed who=who.clone()/> }.into_any();
+        }
+        let note = live(move || {
+            let note = match status.get() {
+                ProductStatus::Retired => {
+                    "This product is retired: it is out of discovery and kept with its history. Nothing more \
+                     changes here."
+                }
+                ProductStatus::Draft => {
+                    "This product is a draft left by an interrupted create: publish its topic to finish it before \
+                     evolving or deprecating it."
+                }
+                ProductStatus::Active | ProductStatus::Deprecated => return ().into_any(),
+            };
+            view! { <p class="notice manage-status-note" data-testid="status-note">{note}</p> }.into_any()
+        });
+        let sections = live(move || {
+            if !evolves.get() {
+                return ().into_any();
             }
-            ProductStatus::Draft => {
-                "This product is a draft left by an interrupted create: publish its topic to finish it before \
-                 evolving or deprecating it."
-            }
-            ProductStatus::Active | ProductStatus::Deprecated => return None,
-        };
-        Some(view! { <p class="notice manage-status-note" data-testid="status-note">{note}</p> })
-    };
-    let changes = move || {
-        view! {
-            {note}
-            <Show when=move || evolves.get()>
+            view! {
                 <nav class="manage-contents" aria-label="Changes to this product">
                     <ul role="list">
                         <li><a href="#edit-title">"Edit the metadata"</a></li>
@@ -169,16 +159,23 @@ pub fn ProductManagement(detail: ProductDetail, who: Identity) -> impl IntoView 
                 <edit::EditMetadata managed who=editor.get_value()/>
                 <evolve::EvolveSchema managed/>
                 <deprecate::Deprecate managed/>
-            </Show>
+            }
+            .into_any()
+        });
+        view! {
+            {note}
+            {sections}
             <retire::Retire managed/>
         }
-    };
+        .into_any()
+    });
     view! {
         <Summary managed/>
-        {move || managed.reload_error.get().map(|error| view! { <ChangeError error managed fields=&[]/> })}
-        <Show when=move || can_change.get() fallback=move || view! { <ReadOnlyNote managed who=who.clone()/> }>
-            {changes}
-        </Show>
+        {live(move || match managed.reload_error.get() {
+            Some(error) => view! { <ChangeError error managed fields=&[]/> }.into_any(),
+            None => ().into_any(),
+        })}
+        {body}
     }
 }
 
@@ -190,7 +187,7 @@ fn ReadOnlyNote(managed: Managed, who: Identity) -> impl IntoView {
         [team] => format!("you are in team {team}"),
         teams => format!("you are in teams {}", teams.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")),
     };
-    let team = move || managed.detail.with(|d| d.product.owner.team.to_string());
+    let team = live_text(move || managed.detail.with(|d| d.product.owner.team.to_string()));
     view! {
         <div class="notice manage-read-only" role="note" data-testid="read-only-note">
             <p class="notice__title">"You can read this product, but not change it"</p>
@@ -203,97 +200,91 @@ fn ReadOnlyNote(managed: Managed, who: Identity) -> impl IntoView {
 }
 
 /// The product at a glance: status (with the sunset of a deprecated product), ownership, and where its data is.
+/// It is drawn again as a whole when the product changes, which is rare and cheap.
 #[component]
 fn Summary(managed: Managed) -> impl IntoView {
-    let detail = managed.detail;
-    let product = move || detail.with(|d| d.product.clone());
-    let deprecation = move || {
-        let DataProduct { status, deprecation, .. } = product();
-        let deprecation = deprecation.filter(|_| status == ProductStatus::Deprecated)?;
-        let replacement = deprecation.replacement.map(|id| {
-            let href = format!("/products/{}", api::encode(id.as_str()));
+    let summary = live(move || {
+        let ProductDetail { product, schema, .. } = managed.detail.get();
+        let DataProduct { id, name, domain, owner, status, version, output_port, revision, deprecation, .. } = product;
+        let deprecation = deprecation.filter(|_| status == ProductStatus::Deprecated).map(|deprecation| {
+            let replacement = deprecation.replacement.map(|id| {
+                let href = format!("/products/{}", api::encode(id.as_str()));
+                view! { "; use " <a href=href data-testid="manage-replacement">{id.to_string()}</a> " instead" }
+            });
+            let message = (!deprecation.message.is_empty()).then(|| view! { <br/> {deprecation.message} });
             view! {
-                "; use " <a href=href data-testid="manage-replacement">{id.to_string()}</a> " instead"
+                <p class="manage-deprecation" data-testid="manage-deprecation">
+                    "Deprecated: it may be retired after "
+                    <time datetime=deprecation.sunset.clone() data-testid="manage-sunset">{deprecation.sunset.clone()}</time>
+                    {replacement}
+                    {message}
+                </p>
             }
         });
-        let message = (!deprecation.message.is_empty()).then(|| view! { <br/> {deprecation.message} });
-        Some(view! {
-            <p class="manage-deprecation" data-testid="manage-deprecation">
-                "Deprecated: it may be retired after "
-                <time datetime=deprecation.sunset.clone() data-testid="manage-sunset">{deprecation.sunset.clone()}</time>
-                {replacement}
-                {message}
-            </p>
-        })
-    };
-    let schema = move || {
-        detail.with(|d| match &d.schema {
+        let schema_version = match &schema {
             Some(s) => format!("{} version {}", s.subject, s.version),
-            None => format!("{} (no version in the mirror yet)", d.product.output_port.value_subject),
-        })
-    };
-    let current_schema = move || detail.with(|d| d.schema.as_ref().map(|s| s.schema.clone()));
-    let product_page = move || format!("/products/{}", api::encode(product().id.as_str()));
-    view! {
-        <div class="manage-summary" data-testid="manage-summary">
+            None => format!("{} (no version in the mirror yet)", output_port.value_subject),
+        };
+        let current_schema = schema.map(|s| {
+            view! {
+                <details class="manage-current-schema">
+                    <summary>"Current schema"</summary>
+                    <pre data-testid="manage-current-schema">{s.schema}</pre>
+                </details>
+            }
+        });
+        let product_page = format!("/products/{}", api::encode(id.as_str()));
+        view! {
             <div class="manage-summary__head">
-                <p class="manage-summary__name" data-testid="manage-name">{move || product().name}</p>
-                <span class=move || format!("badge badge--{}", status_of(&product()))>
+                <p class="manage-summary__name" data-testid="manage-name">{name}</p>
+                <span class=format!("badge badge--{}", status.as_str())>
                     <span class="visually-hidden">"Status: "</span>
-                    <span data-testid="manage-status">{move || status_of(&product())}</span>
+                    <span data-testid="manage-status">{status.as_str()}</span>
                 </span>
             </div>
             {deprecation}
             <dl class="facts manage-facts">
                 <div>
                     <dt>"Domain"</dt>
-                    <dd data-testid="manage-domain">{move || product().domain.to_string()}</dd>
+                    <dd data-testid="manage-domain">{domain.to_string()}</dd>
                 </div>
                 <div>
                     <dt>"Owning team"</dt>
-                    <dd data-testid="manage-team">{move || product().owner.team.to_string()}</dd>
+                    <dd data-testid="manage-team">{owner.team.to_string()}</dd>
                 </div>
                 <div>
                     <dt>"Version"</dt>
-                    <dd>{move || product().version}</dd>
+                    <dd>{version}</dd>
                 </div>
                 <div>
                     <dt>"Topic"</dt>
                     <dd>
-                        <code>{move || product().output_port.topic.to_string()}</code>
+                        <code>{output_port.topic.to_string()}</code>
                     </dd>
                 </div>
                 <div>
                     <dt>"Value schema"</dt>
                     <dd>
-                        <code data-testid="manage-schema-version">{schema}</code>
+                        <code data-testid="manage-schema-version">{schema_version}</code>
                     </dd>
                 </div>
                 <div>
                     <dt>"Revision"</dt>
-                    <dd data-testid="manage-revision">{move || product().revision}</dd>
+                    <dd data-testid="manage-revision">{revision}</dd>
                 </div>
             </dl>
-            {move || {
-                current_schema()
-                    .map(|text| {
-                        view! {
-                            <details class="manage-current-schema">
-                                <summary>"Current schema"</summary>
-                                <pre data-testid="manage-current-schema">{text}</pre>
-                            </details>
-                        }
-                    })
-            }}
+            {current_schema}
             <p class="manage-links">
                 <a href=product_page data-testid="manage-product-page">"Open its product page"</a>
             </p>
+        }
+        .into_any()
+    });
+    view! {
+        <div class="manage-summary" data-testid="manage-summary">
+            {summary}
         </div>
     }
-}
-
-fn status_of(product: &DataProduct) -> &'static str {
-    product.status.as_str()
 }
 
 /// The product being managed, shared by the sections of its page: each change stores what the API answered, and a
@@ -330,7 +321,7 @@ impl Managed {
         let this = *self;
         let id = self.id();
         leptos::task::spawn_local(async move {
-            match requests::product(&id).await {
+            match requests::product(id).await {
                 Ok(detail) => {
                     this.reload_error.set(None);
                     this.detail.set(detail);
@@ -435,15 +426,15 @@ fn Field(
 /// A message under a form field, referenced by the field's `aria-describedby`; nothing when there is none.
 #[component]
 fn FieldError(#[prop(into)] id: String, #[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
-    move || {
-        message.get().map(|message| {
-            view! {
-                <p class="field__error-message" id=id.clone() data-testid=id.clone()>
-                    {message}
-                </p>
-            }
-        })
-    }
+    live(move || match message.get() {
+        Some(message) => view! {
+            <p class="field__error-message" id=id.clone() data-testid=id.clone()>
+                {message}
+            </p>
+        }
+        .into_any(),
+        None => ().into_any(),
+    })
 }
 
 /// A change the API refused or could not make: its code and message, each violation it listed (linked to the form

@@ -2,11 +2,12 @@
 
 use leptos::prelude::*;
 use meshport_shared::api::DeprecateRequest;
-use meshport_shared::search::SearchQuery;
+use meshport_shared::search::{SearchPage, SearchQuery};
 use meshport_shared::{DataProduct, ProductId, ProductStatus};
 
 use super::{Call, ChangeError, ChangeSection, Field, Managed, failure, field_message, requests};
 use crate::api;
+use crate::components::product_form::{fetched, live, live_text};
 
 /// Links the API's violations of a deprecation to the controls they concern.
 const FIELDS: &[(&str, &str)] = &[
@@ -61,16 +62,8 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
     };
 
     // Products to suggest as the replacement: the catalog's active products matching what is typed, this one aside.
-    let suggestions = LocalResource::new(move || {
-        let query = SearchQuery {
-            q: replacement.get(),
-            status: vec![ProductStatus::Active],
-            limit: Some(SUGGESTIONS),
-            ..SearchQuery::default()
-        };
-        async move { api::search(&query).await }
-    });
-    let options = move || {
+    let suggestions = fetched(move || replacement.get(), suggest);
+    let options = live(move || {
         let this = managed.id();
         let items = suggestions.get().and_then(Result::ok).map(|page| page.items).unwrap_or_default();
         items
@@ -78,7 +71,8 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
             .filter(|p| p.id != this)
             .map(|DataProduct { id, name, .. }| view! { <option value=id.to_string()>{name}</option> })
             .collect_view()
-    };
+            .into_any()
+    });
 
     let api_error = move || deprecate.answer.with(failure);
     let sunset_message =
@@ -90,21 +84,19 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
     let invalid = |message: Signal<Option<String>>| move || message.with(Option::is_some).then_some("true");
 
     let deprecated = Memo::new(move |_| managed.detail.with(|d| d.product.status == ProductStatus::Deprecated));
-    let outcome = move || {
-        let result = deprecate.answer.get()?;
-        Some(match result {
-            Ok(product) => {
-                let sunset = product.deprecation.map(|d| d.sunset).unwrap_or_default();
-                view! {
-                    <p class="notice manage-success" role="status" data-testid="deprecate-done">
-                        "Deprecated: consumers now see that it may be retired after " {sunset} "."
-                    </p>
-                }
-                .into_any()
+    let outcome = live(move || match deprecate.answer.get() {
+        None => ().into_any(),
+        Some(Ok(product)) => {
+            let sunset = product.deprecation.map(|d| d.sunset).unwrap_or_default();
+            view! {
+                <p class="notice manage-success" role="status" data-testid="deprecate-done">
+                    "Deprecated: consumers now see that it may be retired after " {sunset} "."
+                </p>
             }
-            Err(error) => view! { <ChangeError error managed fields=FIELDS/> }.into_any(),
-        })
-    };
+            .into_any()
+        }
+        Some(Err(error)) => view! { <ChangeError error managed fields=FIELDS/> }.into_any(),
+    });
 
     view! {
         <ChangeSection name="deprecate" title="Deprecate">
@@ -171,17 +163,27 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
                         data-testid="deprecate-submit"
                         disabled=move || deprecate.pending.get()
                     >
-                        {move || match (deprecate.pending.get(), deprecated.get()) {
-                            (true, _) => "Saving…",
-                            (false, true) => "Update the deprecation",
-                            (false, false) => "Deprecate this product",
-                        }}
+                        {live_text(move || {
+                            match (deprecate.pending.get(), deprecated.get()) {
+                                (true, _) => "Saving…",
+                                (false, true) => "Update the deprecation",
+                                (false, false) => "Deprecate this product",
+                            }
+                            .to_owned()
+                        })}
                     </button>
                 </div>
             </form>
             <div aria-live="polite">{outcome}</div>
         </ChangeSection>
     }
+}
+
+/// The catalog's active products matching `q`, to suggest as the replacement.
+fn suggest(q: String) -> impl Future<Output = api::Result<SearchPage>> {
+    let query =
+        SearchQuery { q, status: vec![ProductStatus::Active], limit: Some(SUGGESTIONS), ..SearchQuery::default() };
+    async move { api::search(&query).await }
 }
 
 /// Today as `YYYY-MM-DD` in the person's time zone: the earliest sunset the date picker offers.

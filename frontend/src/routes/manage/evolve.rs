@@ -9,6 +9,7 @@ use meshport_shared::schema::SchemaChange;
 
 use super::{Call, ChangeError, ChangeSection, Field, Managed, failure, field_message, requests, violation_code};
 use crate::api;
+use crate::components::product_form::{live, live_text};
 
 /// Schemas are text of a few kilobytes; a file far larger is the wrong file.
 const MAX_SCHEMA_FILE_BYTES: f64 = 1_000_000.0;
@@ -82,7 +83,7 @@ pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
         })
     });
 
-    let answer = move || {
+    let answer = live(move || {
         if check.pending.get() {
             return view! { <p class="notice notice--loading" role="status">"Checking compatibility…"</p> }.into_any();
         }
@@ -90,9 +91,8 @@ pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
         match result {
             Err(error) => view! { <ChangeError error managed fields=FIELDS/> }.into_any(),
             Ok(answer) => {
-                let fresh = move || text.with(|t| *t == schema);
-                let action = move || {
-                    if !fresh() {
+                let action = live(move || {
+                    if text.with(|t| *t != schema) {
                         return view! {
                             <p class="manage-stale" data-testid="answer-stale">
                                 "You changed the schema since this check: check it again before registering it."
@@ -109,12 +109,14 @@ pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
                                 disabled=move || submit.pending.get()
                                 on:click=move |_| register(false)
                             >
-                                {move || if submit.pending.get() { "Registering…" } else { "Register this version" }}
+                                {live_text(move || {
+                                    if submit.pending.get() { "Registering…" } else { "Register this version" }.to_owned()
+                                })}
                             </button>
                         </div>
                     }
                     .into_any()
-                };
+                });
                 view! {
                     <CompatibilityAnswer answer/>
                     {action}
@@ -122,19 +124,17 @@ pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
                 .into_any()
             }
         }
-    };
+    });
 
-    let outcome = move || {
-        let result = submit.answer.get()?;
-        Some(match result {
-            Ok(response) => view! { <Evolved response/> }.into_any(),
-            Err(error) if error.code() == "incompatible_schema" => {
-                let on_major = Callback::new(move |()| register(true));
-                view! { <EvolveRefusal error on_major pending=submit.pending/> }.into_any()
-            }
-            Err(error) => view! { <ChangeError error managed fields=FIELDS/> }.into_any(),
-        })
-    };
+    let outcome = live(move || match submit.answer.get() {
+        None => ().into_any(),
+        Some(Ok(response)) => view! { <Evolved response/> }.into_any(),
+        Some(Err(error)) if error.code() == "incompatible_schema" => {
+            let on_major = Callback::new(move |()| register(true));
+            view! { <EvolveRefusal error on_major pending=submit.pending/> }.into_any()
+        }
+        Some(Err(error)) => view! { <ChangeError error managed fields=FIELDS/> }.into_any(),
+    });
 
     view! {
         <ChangeSection name="evolve" title="Evolve the schema">
@@ -330,7 +330,9 @@ pub fn EvolveRefusal(
                     disabled=move || pending.get()
                     on:click=move |_| on_major.run(())
                 >
-                    {move || if pending.get() { "Publishing…" } else { "Publish as a new major version" }}
+                    {live_text(move || {
+                        if pending.get() { "Publishing…" } else { "Publish as a new major version" }.to_owned()
+                    })}
                 </button>
             </div>
         </div>

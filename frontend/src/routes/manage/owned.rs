@@ -4,14 +4,15 @@
 use leptos::prelude::*;
 use meshport_shared::api::Identity;
 use meshport_shared::search::{MAX_LIMIT, SearchPage, SearchQuery};
-use meshport_shared::{DataProduct, GovernancePolicy, ProductStatus, TeamName};
+use meshport_shared::{DataProduct, ProductStatus, TeamName};
 
 use super::Call;
 use crate::api;
-use crate::components::feedback::{Empty, ErrorBanner, Loading};
+use crate::components::feedback::{Empty, Loading};
+use crate::components::product_form::{fetch_policy, fetched, live, live_text, load_failed};
 
 #[component]
-pub(super) fn OwnedProducts(who: Identity, policy: LocalResource<api::Result<GovernancePolicy>>) -> impl IntoView {
+pub(super) fn OwnedProducts(who: Identity) -> impl IntoView {
     if !who.admin && who.teams.is_empty() {
         return view! {
             <section class="manage-block" aria-labelledby="owned-title" data-testid="owned-products">
@@ -38,35 +39,22 @@ pub(super) fn OwnedProducts(who: Identity, policy: LocalResource<api::Result<Gov
         ..SearchQuery::default()
     };
     let query = Memo::new(move |_| query());
-    let first = LocalResource::new(move || {
-        let query = query.get();
-        async move { api::search(&query).await }
-    });
+    let retries = RwSignal::new(0_u32);
+    let first = fetched(move || (retries.get(), query.get()), |(_, query)| search(query));
     // Pages after the first, appended by "Show more"; a new filter starts again from the first page.
     let more = RwSignal::new(Vec::<SearchPage>::new());
-    let filter = admin.then(|| view! { <TeamFilter team policy more/> });
+    let filter = admin.then(|| view! { <TeamFilter team more/> });
+    let list = live(move || match first.get() {
+        None => view! { <Loading what="your data products"/> }.into_any(),
+        Some(Err(error)) => load_failed("Your data products", &error, move || retries.update(|n| *n += 1)),
+        Some(Ok(page)) => view! { <OwnedList first=page more query/> }.into_any(),
+    });
 
     view! {
         <section class="manage-block" aria-labelledby="owned-title" data-testid="owned-products">
             <h2 id="owned-title">{if admin { "All products (you are an org admin)" } else { "Your teams' products" }}</h2>
             {filter}
-            <div class="manage-list-area">
-                <ErrorBoundary fallback=move |errors| {
-                    view! {
-                        <ErrorBanner errors>
-                            <button type="button" class="button" on:click=move |_| first.refetch()>
-                                "Try again"
-                            </button>
-                        </ErrorBanner>
-                    }
-                }>
-                    <Transition fallback=|| view! { <Loading what="your data products"/> }>
-                        {move || Suspend::new(async move {
-                            first.await.map(|page| view! { <OwnedList first=page more query/> })
-                        })}
-                    </Transition>
-                </ErrorBoundary>
-            </div>
+            <div class="manage-list-area">{list}</div>
         </section>
     }
     .into_any()
@@ -74,12 +62,9 @@ pub(super) fn OwnedProducts(who: Identity, policy: LocalResource<api::Result<Gov
 
 /// The org admin's choice of team, from the teams the policy knows.
 #[component]
-fn TeamFilter(
-    team: RwSignal<String>,
-    policy: LocalResource<api::Result<GovernancePolicy>>,
-    more: RwSignal<Vec<SearchPage>>,
-) -> impl IntoView {
-    let options = move || {
+fn TeamFilter(team: RwSignal<String>, more: RwSignal<Vec<SearchPage>>) -> impl IntoView {
+    let policy = fetched(|| (), |()| fetch_policy());
+    let options = live(move || {
         let mut teams: Vec<TeamName> = Vec::new();
         // In the policy's order, each team once (a team may serve several domains).
         for team in policy.get().and_then(Result::ok).into_iter().flat_map(|p| p.domains).flat_map(|d| d.teams) {
@@ -94,7 +79,8 @@ fn TeamFilter(
                 view! { <option value=name.clone() selected=move || team.with(|s| *s == name)>{t.to_string()}</option> }
             })
             .collect_view()
-    };
+            .into_any()
+    });
     view! {
         <div class="field manage-filter">
             <label class="field__label" for="owned-team">"Team"</label>
@@ -135,9 +121,9 @@ fn OwnedList(first: SearchPage, more: RwSignal<Vec<SearchPage>>, query: Memo<Sea
         1 => "1 data product".to_owned(),
         n => format!("{n} data products"),
     };
-    let show_more = move || {
-        let cursor = next_cursor()?;
-        Some(view! {
+    let show_more = live(move || {
+        let Some(cursor) = next_cursor() else { return ().into_any() };
+        view! {
             <div class="manage-actions">
                 <button
                     type="button"
@@ -145,41 +131,47 @@ fn OwnedList(first: SearchPage, more: RwSignal<Vec<SearchPage>>, query: Memo<Sea
                     data-testid="owned-more"
                     disabled=move || load_more.pending.get()
                     on:click=move |_| {
-                        let query = SearchQuery { cursor: Some(cursor.clone()), ..query.get_untracked() };
-                        load_more.start(async move {
-                            api::search(&query).await.map(|page| more.update(|pages| pages.push(page)))
-                        });
+                        let page = search(SearchQuery { cursor: Some(cursor.clone()), ..query.get_untracked() });
+                        load_more.start(async move { page.await.map(|page| more.update(|pages| pages.push(page))) });
                     }
                 >
-                    {move || if load_more.pending.get() { "Loading…" } else { "Show more" }}
+                    {live_text(move || if load_more.pending.get() { "Loading…" } else { "Show more" }.to_owned())}
                 </button>
             </div>
-        })
-    };
-    let more_error = move || match load_more.answer.get() {
-        Some(Err(error)) => Some(view! {
+        }
+        .into_any()
+    });
+    let more_error = live(move || match load_more.answer.get() {
+        Some(Err(error)) => view! {
             <p class="field__error-message" role="alert">
                 <code class="error-code">{error.code().to_owned()}</code> " " {error.message()}
             </p>
-        }),
-        _ => None,
-    };
+        }
+        .into_any(),
+        _ => ().into_any(),
+    });
     view! {
         <p class="result-count" data-testid="owned-count">{count}</p>
         <ul class="manage-rows" role="list">
             {first_items.into_iter().map(|product| view! { <OwnedRow product/> }).collect_view()}
-            {move || {
+            {live(move || {
                 more.get()
                     .into_iter()
                     .flat_map(|page| page.items)
                     .map(|product| view! { <OwnedRow product/> })
                     .collect_view()
-            }}
+                    .into_any()
+            })}
         </ul>
         {more_error}
         {show_more}
     }
     .into_any()
+}
+
+/// One page of search results; the query is owned, so one request future serves every call.
+async fn search(query: SearchQuery) -> api::Result<SearchPage> {
+    api::search(&query).await
 }
 
 #[component]

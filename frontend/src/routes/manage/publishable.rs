@@ -1,12 +1,13 @@
 //! The topics the signed-in person's domains could publish as data products, each linking to Publish.
 
 use leptos::prelude::*;
+use meshport_shared::DomainName;
 use meshport_shared::api::{Identity, PublishableTopic};
-use meshport_shared::{DomainName, GovernancePolicy};
 
 use super::requests;
 use crate::api;
-use crate::components::feedback::{Empty, ErrorBanner, Loading};
+use crate::components::feedback::{Empty, Loading};
+use crate::components::product_form::{fetch_policy, fetched, live, load_failed};
 
 /// The person's domains and the topics offered to them, each topic once.
 #[derive(Clone)]
@@ -16,50 +17,41 @@ struct Offer {
 }
 
 #[component]
-pub(super) fn PublishableTopics(who: Identity, policy: LocalResource<api::Result<GovernancePolicy>>) -> impl IntoView {
-    let offer = LocalResource::new(move || {
-        let who = who.clone();
-        async move {
-            let policy = policy.await?;
-            // Domains whose teams include one of the person's (every domain, for org admins).
-            let domains: Vec<DomainName> = policy
-                .domains
-                .into_iter()
-                .filter(|d| who.admin || d.teams.iter().any(|t| who.teams.contains(t)))
-                .map(|d| d.name)
-                .collect();
-            let mut topics: Vec<PublishableTopic> = Vec::new();
-            for domain in &domains {
-                for topic in requests::publishable_topics(domain).await? {
-                    if !topics.iter().any(|t| t.name == topic.name) {
-                        topics.push(topic);
-                    }
-                }
-            }
-            Ok::<_, api::Error>(Offer { domains, topics })
-        }
+pub(super) fn PublishableTopics(who: Identity) -> impl IntoView {
+    let retries = RwSignal::new(0_u32);
+    let offer = fetched(move || (retries.get(), who.clone()), |(_, who)| offer(who));
+    let list = live(move || match offer.get() {
+        None => view! { <Loading what="publishable topics"/> }.into_any(),
+        Some(Err(error)) => load_failed("Publishable topics", &error, move || retries.update(|n| *n += 1)),
+        Some(Ok(offer)) => view! { <TopicList offer/> }.into_any(),
     });
     view! {
         <section class="manage-block" aria-labelledby="publishable-title" data-testid="publishable-topics">
             <h2 id="publishable-title">"Topics you could publish"</h2>
             <p>"Topics on the cluster that are not data products yet. Publishing one makes it discoverable."</p>
-            <div class="manage-list-area">
-                <ErrorBoundary fallback=move |errors| {
-                    view! {
-                        <ErrorBanner errors>
-                            <button type="button" class="button" on:click=move |_| offer.refetch()>
-                                "Try again"
-                            </button>
-                        </ErrorBanner>
-                    }
-                }>
-                    <Transition fallback=|| view! { <Loading what="publishable topics"/> }>
-                        {move || Suspend::new(async move { offer.await.map(|offer| view! { <TopicList offer/> }) })}
-                    </Transition>
-                </ErrorBoundary>
-            </div>
+            <div class="manage-list-area">{list}</div>
         </section>
     }
+}
+
+/// The person's domains (every domain, for org admins) and the topics offered to them, each once.
+async fn offer(who: Identity) -> api::Result<Offer> {
+    let policy = fetch_policy().await?;
+    let domains: Vec<DomainName> = policy
+        .domains
+        .into_iter()
+        .filter(|d| who.admin || d.teams.iter().any(|t| who.teams.contains(t)))
+        .map(|d| d.name)
+        .collect();
+    let mut topics: Vec<PublishableTopic> = Vec::new();
+    for domain in &domains {
+        for topic in requests::publishable_topics(domain).await? {
+            if !topics.iter().any(|t| t.name == topic.name) {
+                topics.push(topic);
+            }
+        }
+    }
+    Ok(Offer { domains, topics })
 }
 
 #[component]

@@ -8,7 +8,7 @@ use meshport_shared::{DataProduct, DomainName, ProductId};
 use crate::api::{Result, encode, get, post, put};
 
 /// `GET /api/v1/products/{id}`: the product with everything the mirror knows about it.
-pub async fn product(id: &ProductId) -> Result<ProductDetail> {
+pub async fn product(id: ProductId) -> Result<ProductDetail> {
     get(&format!("/api/v1/products/{}", encode(id.as_str()))).await
 }
 

@@ -5,7 +5,7 @@ use meshport_shared::{DataProduct, ProductStatus};
 
 use super::{Call, ChangeError, ChangeSection, FieldError, Managed, requests};
 use crate::api;
-use crate::components::product_form::focus;
+use crate::components::product_form::{focus, live, live_text};
 
 #[component]
 pub(super) fn Retire(managed: Managed) -> impl IntoView {
@@ -35,23 +35,25 @@ pub(super) fn Retire(managed: Managed) -> impl IntoView {
             .then(|| "Tick the box first: retiring takes the product out of discovery for good.".to_owned())
     });
     let retired = Memo::new(move |_| managed.detail.with(|d| d.product.status == ProductStatus::Retired));
-    let name = move || managed.detail.with(|d| d.product.name.clone());
-    let id = move || managed.detail.with(|d| d.product.id.to_string());
 
-    let outcome = move || {
-        let result = retire.answer.get()?;
-        Some(match result {
-            Ok(_) => view! {
-                <p class="notice manage-success" role="status" data-testid="retire-done">
-                    "Retired: it is out of discovery, and its history stays in the catalog. Its topic stays until "
-                    "you delete it."
-                </p>
-            }
-            .into_any(),
-            Err(error) => view! { <ChangeError error managed fields=&[]/> }.into_any(),
-        })
-    };
-    let form = move || {
+    let outcome = live(move || match retire.answer.get() {
+        None => ().into_any(),
+        Some(Ok(_)) => view! {
+            <p class="notice manage-success" role="status" data-testid="retire-done">
+                "Retired: it is out of discovery, and its history stays in the catalog. Its topic stays until you "
+                "delete it."
+            </p>
+        }
+        .into_any(),
+        Some(Err(error)) => view! { <ChangeError error managed fields=&[]/> }.into_any(),
+    });
+    // Shown until the product is retired.
+    let form = live(move || {
+        if retired.get() {
+            return ().into_any();
+        }
+        let name = live_text(move || managed.detail.with(|d| d.product.name.clone()));
+        let id = live_text(move || managed.detail.with(|d| d.product.id.to_string()));
         view! {
             <form class="manage-form" novalidate on:submit=on_submit data-testid="retire-form">
                 <div class="manage-check">
@@ -82,12 +84,15 @@ pub(super) fn Retire(managed: Managed) -> impl IntoView {
                         data-testid="retire-submit"
                         disabled=move || retire.pending.get()
                     >
-                        {move || if retire.pending.get() { "Retiring…" } else { "Retire this product" }}
+                        {live_text(move || {
+                            if retire.pending.get() { "Retiring…" } else { "Retire this product" }.to_owned()
+                        })}
                     </button>
                 </div>
             </form>
         }
-    };
+        .into_any()
+    });
 
     view! {
         <ChangeSection name="retire" title="Retire" danger=true>
@@ -95,7 +100,7 @@ pub(super) fn Retire(managed: Managed) -> impl IntoView {
                 "Retiring takes the product out of discovery: nobody new finds it. It stays in the catalog with its "
                 "history, and its topic stays until you delete it. The portal cannot undo it."
             </p>
-            <Show when=move || !retired.get()>{form}</Show>
+            {form}
             <div aria-live="polite">{outcome}</div>
         </ChangeSection>
     }
