@@ -96,16 +96,28 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
         // Unknown paths are portal routes: hand them their bundle's index.html and let its client-side router decide.
         // A product's page gets the oEmbed discovery link too.
         Some(dir) => {
-            let portal = routes::portal::Portal { state, dir: dir.to_owned() };
-            let product_page = Router::new()
-                .route(routes::portal::PRODUCT_PAGE.path, axum::routing::get(routes::portal::product_page))
-                .with_state(portal);
+            let product_page = product_page(state, routes::portal::PortalIndex::Dir(dir.to_owned()));
             let files = Router::new().fallback(routes::portal::files).with_state(dir.to_owned());
             api.merge(product_page).fallback_service(files)
         }
-        None => api.fallback(routes::not_found),
+        // In the cloud the CDN serves the portal and sends product pages here, for the oEmbed discovery link.
+        None => match state.embed.portal_index_url.clone() {
+            Some(url) => {
+                let index = routes::portal::PortalIndex::url(url, state.timeout);
+                api.merge(product_page(state, index)).fallback(routes::not_found)
+            }
+            None => api.fallback(routes::not_found),
+        },
     };
     router.layer(TraceLayer::new_for_http())
+}
+
+/// `GET /products/{id}`: the portal's page with the product's oEmbed discovery link.
+fn product_page(state: AppState, index: routes::portal::PortalIndex) -> Router {
+    let portal = routes::portal::Portal { state, index };
+    Router::new()
+        .route(routes::portal::PRODUCT_PAGE.path, axum::routing::get(routes::portal::product_page))
+        .with_state(portal)
 }
 
 /// The local server: bound, not yet serving, so callers (tests) can learn the port first.

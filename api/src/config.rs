@@ -63,6 +63,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("MESHPORT_PUBLIC_CARDS", "false", "whether product cards, badges and oEmbed answer without sign-in"),
     (
+        "MESHPORT_PORTAL_INDEX_URL",
+        "(none)",
+        "the portal's index.html on the CDN; the API then answers /products/{id} with it and the oEmbed link",
+    ),
+    (
         "MESHPORT_PUBLIC_READS",
         "false",
         "whether the catalog's read routes answer without sign-in; otherwise every reader signs in",
@@ -290,6 +295,9 @@ impl Config {
             )
             .map_err(|m| error("MESHPORT_EMBED_FRAME_ANCESTORS", m))?,
             public_cards: flag("MESHPORT_PUBLIC_CARDS", get("MESHPORT_PUBLIC_CARDS").as_deref())?,
+            portal_index_url: get("MESHPORT_PORTAL_INDEX_URL")
+                .map(|raw| parse_index_url(&raw).map_err(|m| error("MESHPORT_PORTAL_INDEX_URL", m)))
+                .transpose()?,
         };
 
         Ok(Self {
@@ -366,6 +374,18 @@ fn is_http_url(url: &str) -> bool {
 
 /// The portal's base URL as cards link it: http(s) with a host, no credentials, query or fragment, and no trailing
 /// slash.
+/// An `http(s)` URL without credentials: it is fetched, and may show up in logs.
+fn parse_index_url(raw: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(raw.trim()).map_err(|e| format!("`{raw}` is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{raw}` must be an http(s) URL, like https://mesh.acme.example/index.html"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not carry credentials".into());
+    }
+    Ok(url.to_string())
+}
+
 fn parse_portal_url(raw: &str) -> Result<String, String> {
     let url = reqwest::Url::parse(raw).map_err(|e| format!("`{raw}` is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
@@ -496,6 +516,8 @@ mod tests {
         check(&[("MESHPORT_EMBED_FRAME_ANCESTORS", "'self', *")], Err("MESHPORT_EMBED_FRAME_ANCESTORS"));
         check(&[("MESHPORT_PUBLIC_CARDS", "sometimes")], Err("MESHPORT_PUBLIC_CARDS"));
         check(&[("MESHPORT_PUBLIC_READS", "sometimes")], Err("MESHPORT_PUBLIC_READS"));
+        check(&[("MESHPORT_PORTAL_INDEX_URL", "ftp://cdn.example/index.html")], Err("MESHPORT_PORTAL_INDEX_URL"));
+        check(&[("MESHPORT_PORTAL_INDEX_URL", "https://u:p@cdn.example/")], Err("must not carry credentials"));
         check(&[("MESHPORT_POLICY_FILE", "/nonexistent/policy.json")], Err("MESHPORT_POLICY_FILE: cannot read"));
         check(&[("MESHPORT_CATALOG", "dynamodb")], Err("AWS_ACCESS_KEY_ID: is required"));
     }

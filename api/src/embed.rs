@@ -52,6 +52,9 @@ pub struct EmbedSettings {
     pub frame_ancestors: String,
     /// Whether cards, badges and oEmbed answer without sign-in.
     pub public_cards: bool,
+    /// Where the portal's `index.html` is served (the CDN in the cloud), for an API without the portal's files to
+    /// answer product pages with the oEmbed discovery link.
+    pub portal_index_url: Option<String>,
 }
 
 impl EmbedSettings {
@@ -665,6 +668,7 @@ mod tests {
 
     fn settings() -> EmbedSettings {
         EmbedSettings {
+            portal_index_url: None,
             portal_url: "https://mesh.acme.example".into(),
             frame_ancestors: "'self' https://wiki.acme.example".into(),
             public_cards: true,

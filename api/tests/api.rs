@@ -334,3 +334,49 @@ async fn an_audit_entry_reaches_its_topic_even_when_the_topic_is_created_for_it(
     let read: meshport_shared::AuditEntry = serde_json::from_slice(&value).unwrap();
     assert_eq!(read, entry);
 }
+
+#[tokio::test]
+async fn without_the_portal_files_a_product_page_comes_from_the_cdn_with_the_discovery_link() {
+    // Arrange: a stand-in CDN serving the portal's index.html, as CloudFront does in the cloud.
+    let cdn = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let cdn_address = cdn.local_addr().unwrap();
+    let pages = axum::Router::new().route(
+        "/index.html",
+        axum::routing::get(|| async {
+            "<!DOCTYPE html><html><head><title>Meshport</title></head><body>cdn</body></html>"
+        }),
+    );
+    tokio::spawn(async move { axum::serve(cdn, pages).await.unwrap() });
+    let app = TestApp::spawn(&[
+        ("MESHPORT_STATIC_DIR", "/nonexistent".into()),
+        ("MESHPORT_PORTAL_INDEX_URL", format!("http://{cdn_address}/index.html")),
+        ("MESHPORT_PUBLIC_CARDS", "true".into()),
+    ])
+    .await;
+    app.seed(product("orders.v2", "execution")).await;
+
+    // Act
+    let page = app.get("/products/orders.v2").await;
+    let elsewhere = app.get("/publish").await;
+
+    // Assert
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("cdn"), "{html}");
+    assert!(html.contains("application/json+oembed") && html.contains("orders.v2"), "{html}");
+    assert_eq!(error_of(elsewhere).await.1.code, ErrorCode::NotFound, "only product pages come to the API");
+}
+
+#[tokio::test]
+async fn a_product_page_says_to_try_again_when_the_cdn_cannot_be_reached() {
+    let app = TestApp::spawn(&[
+        ("MESHPORT_STATIC_DIR", "/nonexistent".into()),
+        ("MESHPORT_PORTAL_INDEX_URL", format!("http://127.0.0.1:{}/index.html", common::closed_port())),
+    ])
+    .await;
+
+    let page = app.get("/products/users").await;
+
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.text().await.unwrap().contains("try again"));
+}

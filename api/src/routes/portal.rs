@@ -4,6 +4,8 @@
 //! script.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -20,11 +22,63 @@ use crate::embed;
 /// A product's page in the portal, served only by a local server that serves the portal (`MESHPORT_STATIC_DIR`).
 pub const PRODUCT_PAGE: Route = Route { method: Verb::Get, path: "/products/{id}", access: Access::Open };
 
-/// What a product page needs: the state (for the product's name) and the built portal's directory.
+/// What a product page needs: the state (for the product's name) and where the portal's `index.html` comes from.
 #[derive(Debug, Clone)]
 pub struct Portal {
     pub state: AppState,
-    pub dir: PathBuf,
+    pub index: PortalIndex,
+}
+
+/// Where the portal's `index.html` comes from: the built portal's directory (local server), or the CDN that serves
+/// it (the cloud, where the API has no portal files), fetched and kept for a minute.
+#[derive(Debug, Clone)]
+pub enum PortalIndex {
+    Dir(PathBuf),
+    Url { url: String, http: reqwest::Client, kept: Arc<Mutex<Option<(Instant, String)>>> },
+}
+
+impl PortalIndex {
+    /// How long a fetched `index.html` is used before it is fetched again (a new deployment shows within it).
+    const KEEP: Duration = Duration::from_secs(60);
+
+    pub fn url(url: String, timeout: Duration) -> Self {
+        let http = reqwest::Client::builder().timeout(timeout).build().unwrap_or_default();
+        Self::Url { url, http, kept: Arc::default() }
+    }
+
+    async fn read(&self) -> Result<String, String> {
+        match self {
+            Self::Dir(dir) => tokio::fs::read_to_string(dir.join("index.html"))
+                .await
+                .map_err(|e| format!("cannot read {}: {e}", dir.join("index.html").display())),
+            Self::Url { url, http, kept } => {
+                let previous = kept.lock().map(|k| k.clone()).unwrap_or_default();
+                if let Some((at, page)) = &previous
+                    && at.elapsed() < Self::KEEP
+                {
+                    return Ok(page.clone());
+                }
+                match fetch(http, url).await {
+                    Ok(page) => {
+                        if let Ok(mut kept) = kept.lock() {
+                            *kept = Some((Instant::now(), page.clone()));
+                        }
+                        Ok(page)
+                    }
+                    // An older copy beats no page while the CDN cannot be reached.
+                    Err(e) => previous.map(|(_, page)| page).ok_or(e),
+                }
+            }
+        }
+    }
+}
+
+async fn fetch(http: &reqwest::Client, url: &str) -> Result<String, String> {
+    let response = http.get(url).send().await.map_err(|e| format!("cannot fetch {url}: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("{url} answered {}", response.status()));
+    }
+    response.text().await.map_err(|e| format!("cannot read {url}: {e}"))
 }
 
 /// `GET /products/{id}`: the portal's `index.html`, with the discovery link when `id` is a product id. The link's
@@ -38,11 +92,15 @@ pub struct Portal {
     responses((status = 200, description = "The portal's page, with the product's oEmbed discovery link", content_type = "text/html"))
 )]
 pub async fn product_page(State(portal): State<Portal>, Path(id): Path<String>) -> Response {
-    let index = match tokio::fs::read_to_string(portal.dir.join("index.html")).await {
+    let index = match portal.index.read().await {
         Ok(index) => index,
         Err(error) => {
-            tracing::error!(%error, dir = %portal.dir.display(), "cannot read the portal's index.html");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "the portal's index.html cannot be read").into_response();
+            tracing::error!(%error, "cannot read the portal's index.html");
+            let mut response =
+                (StatusCode::SERVICE_UNAVAILABLE, "The portal cannot be loaded right now: try again in a minute.")
+                    .into_response();
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            return response;
         }
     };
     let page = match ProductId::parse(id) {
