@@ -98,3 +98,17 @@ test('publishing asks to sign in first, and explains when the person has no team
   await lonely.goto(`${baseUrl}/publish`);
   assert.match(await lonely.getByTestId('no-team').innerText({ timeout: 30_000 }), /belong to no team/);
 });
+
+test('a link naming a topic opens the form with that topic chosen', async () => {
+  const context = await browser.newContext();
+  await signIn(context, { user: 'carol', teams: ['edge'] });
+  const page = await context.newPage();
+
+  await page.goto(`${baseUrl}/publish?topic=inventory.snapshots`);
+
+  const option = page.locator('[data-testid="topic-option"][data-topic="inventory.snapshots"]');
+  await option.waitFor({ timeout: 30_000 });
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="topic-option"][data-topic="inventory.snapshots"]')?.checked === true);
+  await page.getByTestId('schema-missing').waitFor();
+});

@@ -37,6 +37,19 @@ pub fn TopicPicker(state: ProductFormState, chosen: RwSignal<Option<PublishableT
         state.touch("output_port.value_subject");
         chosen.set(Some(topic));
     };
+    // A link from Manage names the topic (`/publish?topic=...`): pick it once the list has it, unless the person
+    // already chose one.
+    let wanted = StoredValue::new(leptos_router::hooks::use_query_map().with_untracked(|query| query.get("topic")));
+    Effect::new(move |_| {
+        let Some(name) = wanted.get_value() else { return };
+        if let Some(Ok(list)) = topics.get()
+            && chosen.get_untracked().is_none()
+            && let Some(topic) = list.into_iter().find(|topic| topic.name.as_str() == name)
+        {
+            wanted.set_value(None);
+            pick(topic);
+        }
+    });
     let list = live(move || match topics.get() {
         None => view! { <Loading what="publishable topics"/> }.into_any(),
         Some(answer) => match answer {
