@@ -9,17 +9,10 @@
 //!
 //! cargo runs the runner in `frontend/`, where it finds `webdriver.json` with Chromium's path and flags.
 
-use std::cell::RefCell;
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
-use std::time::Duration;
-
 use leptos::error::Errors;
 use leptos::mount::mount_to;
 use leptos::prelude::*;
-use leptos::wasm_bindgen::JsCast;
-use leptos::web_sys::{Element, HtmlElement};
+use leptos::web_sys::Element;
 use leptos_router::components::Router;
 use meshport_frontend::api;
 use meshport_frontend::components::feedback::ErrorBanner;
@@ -27,6 +20,10 @@ use meshport_frontend::components::product_card::{ProductCard, ProductList};
 use meshport_frontend::routes::explore::Explore;
 use meshport_shared::{ApiError, DataProduct, ErrorCode};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+mod common;
+
+use common::{container, eventually, find, text_of};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -47,22 +44,6 @@ fn product(id: &str, name: &str) -> DataProduct {
     .expect("the test product is valid")
 }
 
-/// A fresh container in the page, so tests never see each other's output.
-fn container() -> HtmlElement {
-    let document = document();
-    let div: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&div).unwrap();
-    div
-}
-
-fn find(root: &Element, test_id: &str) -> Option<Element> {
-    root.query_selector(&format!("[data-testid='{test_id}']")).unwrap()
-}
-
-fn text_of(root: &Element, test_id: &str) -> String {
-    find(root, test_id).unwrap_or_else(|| panic!("no [data-testid='{test_id}']")).text_content().unwrap_or_default()
-}
-
 /// Every product row under `root`, in document order.
 fn rows(root: &Element) -> Vec<Element> {
     let all = root.get_elements_by_tag_name("*");
@@ -70,55 +51,6 @@ fn rows(root: &Element) -> Vec<Element> {
         .filter_map(|i| all.item(i))
         .filter(|element| element.get_attribute("data-testid").as_deref() == Some("product-row"))
         .collect()
-}
-
-/// Resolves once `duration` has passed, so fetches and the reactive system can make progress meanwhile.
-async fn sleep(duration: Duration) {
-    let slept = Rc::new(RefCell::new(Sleep::default()));
-    let wake = slept.clone();
-    set_timeout(
-        move || {
-            let mut state = wake.borrow_mut();
-            state.done = true;
-            if let Some(waker) = state.waker.take() {
-                waker.wake();
-            }
-        },
-        duration,
-    );
-    SleepFuture(slept).await;
-}
-
-#[derive(Default)]
-struct Sleep {
-    done: bool,
-    waker: Option<Waker>,
-}
-
-struct SleepFuture(Rc<RefCell<Sleep>>);
-
-impl Future for SleepFuture {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut state = self.0.borrow_mut();
-        if state.done {
-            return Poll::Ready(());
-        }
-        state.waker = Some(cx.waker().clone());
-        Poll::Pending
-    }
-}
-
-/// Waits up to five seconds for an element with `test_id` to appear under `root`.
-async fn eventually(root: &Element, test_id: &str) -> Element {
-    for _ in 0..100 {
-        if let Some(found) = find(root, test_id) {
-            return found;
-        }
-        sleep(Duration::from_millis(50)).await;
-    }
-    panic!("[data-testid='{test_id}'] did not appear within 5 seconds");
 }
 
 #[wasm_bindgen_test]

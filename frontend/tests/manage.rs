@@ -16,7 +16,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
-use leptos::web_sys::{Element, HtmlElement};
 use meshport_frontend::api;
 use meshport_frontend::routes::manage::{CompatibilityAnswer, EvolveRefusal, Manage, ProductManagement};
 use meshport_frontend::session;
@@ -24,6 +23,10 @@ use meshport_shared::api::{EvolveResponse, Identity, ProductDetail};
 use meshport_shared::{ApiError, ErrorCode};
 use serde_json::json;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+mod common;
+
+use common::{all, click, container, eventually, find, text_of};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -91,55 +94,6 @@ fn answer(compatible: bool) -> EvolveResponse {
 }
 
 /// A fresh container in the page, so tests never see each other's output.
-fn container() -> HtmlElement {
-    let div: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    document().body().unwrap().append_child(&div).unwrap();
-    div
-}
-
-fn find(root: &Element, test_id: &str) -> Option<Element> {
-    root.query_selector(&format!("[data-testid='{test_id}']")).unwrap()
-}
-
-fn text_of(root: &Element, test_id: &str) -> String {
-    find(root, test_id).unwrap_or_else(|| panic!("no [data-testid='{test_id}']")).text_content().unwrap_or_default()
-}
-
-/// Every element with `test_id` under `root`, in document order.
-fn all(root: &Element, test_id: &str) -> Vec<Element> {
-    let elements = root.get_elements_by_tag_name("*");
-    (0..elements.length())
-        .filter_map(|i| elements.item(i))
-        .filter(|element| element.get_attribute("data-testid").as_deref() == Some(test_id))
-        .collect()
-}
-
-fn click(root: &Element, test_id: &str) {
-    find(root, test_id)
-        .unwrap_or_else(|| panic!("no [data-testid='{test_id}']"))
-        .unchecked_into::<HtmlElement>()
-        .click();
-}
-
-/// Resolves after `ms` milliseconds, letting fetches and the reactive system make progress meanwhile.
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
-/// Waits up to five seconds for an element with `test_id` to appear under `root`.
-async fn eventually(root: &Element, test_id: &str) -> Element {
-    for _ in 0..100 {
-        if let Some(found) = find(root, test_id) {
-            return found;
-        }
-        sleep(50).await;
-    }
-    panic!("[data-testid='{test_id}'] did not appear within 5 seconds");
-}
-
 #[wasm_bindgen_test]
 fn the_compatibility_answer_names_each_breaking_change_in_words() {
     // Arrange

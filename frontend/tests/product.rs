@@ -28,6 +28,10 @@ use meshport_shared::{ApiError, ErrorCode, ProductStatus, TopicFacts};
 use serde_json::{Value, json};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
+mod common;
+
+use common::{all, click, container, eventually, find, sleep, text_of};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 const SCRIPT: &str = "<script>alert(1)</script>";
@@ -123,30 +127,10 @@ fn detail(json: Value) -> ProductDetail {
 }
 
 /// A fresh container in the page, so tests never see each other's output.
-fn container() -> HtmlElement {
-    let document = document();
-    let div: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&div).unwrap();
-    div
-}
-
-fn find(root: &Element, test_id: &str) -> Option<Element> {
-    root.query_selector(&format!("[data-testid='{test_id}']")).unwrap()
-}
-
-fn text_of(root: &Element, test_id: &str) -> String {
-    find(root, test_id).unwrap_or_else(|| panic!("no [data-testid='{test_id}']")).text_content().unwrap_or_default()
-}
-
 /// Every element with this tag name under `root`, in document order (`*` for all).
 fn tagged(root: &Element, tag: &str) -> Vec<Element> {
     let found = root.get_elements_by_tag_name(tag);
     (0..found.length()).filter_map(|i| found.item(i)).collect()
-}
-
-/// Every element with this `data-testid` under `root`, in document order.
-fn all(root: &Element, test_id: &str) -> Vec<Element> {
-    tagged(root, "*").into_iter().filter(|e| e.get_attribute("data-testid").as_deref() == Some(test_id)).collect()
 }
 
 /// The dotted paths of the schema rows on screen, in order.
@@ -168,32 +152,6 @@ fn toggle_of(root: &Element, path: &str) -> HtmlElement {
 /// Lets the reactive system apply what a click changed.
 async fn settle() {
     leptos::task::tick().await;
-}
-
-/// Resolves after `ms` milliseconds, so requests and the reactive system can make progress meanwhile.
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
-/// Waits up to five seconds for an element with `test_id` to appear under `root`.
-async fn eventually(root: &Element, test_id: &str) -> Element {
-    for _ in 0..100 {
-        if let Some(found) = find(root, test_id) {
-            return found;
-        }
-        sleep(50).await;
-    }
-    panic!("[data-testid='{test_id}'] did not appear within 5 seconds");
-}
-
-fn click(root: &Element, test_id: &str) {
-    find(root, test_id)
-        .unwrap_or_else(|| panic!("no [data-testid='{test_id}']"))
-        .unchecked_into::<HtmlElement>()
-        .click();
 }
 
 fn versions(numbers: &[i32]) -> Vec<VersionSummary> {
