@@ -84,7 +84,7 @@ PY
 }
 
 build_portal() {
-  log "building the portal (frontend/dist: Discover, and Studio under studio/)"
+  log "building the portal (frontend/dist: Discover; Studio under studio/, Manage under studio/manage/)"
   bash scripts/build-portal
 }
 

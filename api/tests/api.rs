@@ -189,16 +189,20 @@ async fn the_local_server_serves_the_portal_and_its_client_side_routes() {
 }
 
 #[tokio::test]
-async fn studio_pages_get_the_studio_bundle_and_the_portal_is_sent_gzipped() {
+async fn owners_pages_get_their_bundles_and_the_portal_is_sent_gzipped() {
     let portal = tempfile::tempdir().unwrap();
     write(portal.path(), "index.html", "<html><body>discover bundle</body></html>");
-    std::fs::create_dir(portal.path().join("studio")).unwrap();
+    std::fs::create_dir_all(portal.path().join("studio/manage")).unwrap();
     write(&portal.path().join("studio"), "index.html", "<html><body>studio bundle</body></html>");
+    write(&portal.path().join("studio/manage"), "index.html", "<html><body>manage bundle</body></html>");
     write(portal.path(), "app.wasm", &"wasm bytes that repeat ".repeat(200));
     let app = TestApp::spawn(&[("MESHPORT_STATIC_DIR", portal.path().display().to_string())]).await;
 
-    for path in ["/publish", "/create", "/manage", "/manage/orders.v2"] {
+    for path in ["/publish", "/create"] {
         assert!(app.get(path).await.text().await.unwrap().contains("studio bundle"), "{path}");
+    }
+    for path in ["/manage", "/manage/orders.v2"] {
+        assert!(app.get(path).await.text().await.unwrap().contains("manage bundle"), "{path}");
     }
     for path in ["/", "/products/orders.v2", "/activity", "/sign-in", "/manage/a/b"] {
         assert!(app.get(path).await.text().await.unwrap().contains("discover bundle"), "{path}");

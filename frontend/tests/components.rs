@@ -163,7 +163,7 @@ async fn explore_shows_loading_then_an_error_when_the_api_answers_with_something
 
 #[wasm_bindgen_test]
 fn every_page_belongs_to_one_bundle_and_other_paths_to_none() {
-    use meshport_frontend::Bundle::{Discover, Studio};
+    use meshport_frontend::Bundle::{Discover, Manage, Studio};
     let cases = [
         ("/", Some(Discover)),
         ("/products/users", Some(Discover)),
@@ -172,12 +172,15 @@ fn every_page_belongs_to_one_bundle_and_other_paths_to_none() {
         ("/sign-in", Some(Discover)),
         ("/publish", Some(Studio)),
         ("/create", Some(Studio)),
-        ("/manage", Some(Studio)),
-        ("/manage/users", Some(Studio)),
+        ("/manage", Some(Manage)),
+        ("/manage/users", Some(Manage)),
+        ("/manage/orders.v2", Some(Manage)),
         ("/products", None),
         ("/products/a/b", None),
         ("/publish/now", None),
         ("/studio/", None),
+        ("/studio/manage/", None),
+        ("/manage/a/b", None),
         ("/no/such/page", None),
     ];
     for (path, expected) in cases {

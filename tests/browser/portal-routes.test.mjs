@@ -18,11 +18,13 @@ test('each portal path is answered with its bundle, and files are served as they
     ['/sign-in', '/index.html'],
     ['/publish', '/studio/index.html'],
     ['/create', '/studio/index.html'],
-    ['/manage', '/studio/index.html'],
-    ['/manage/orders.v2', '/studio/index.html'],
+    ['/manage', '/studio/manage/index.html'],
+    ['/manage/orders.v2', '/studio/manage/index.html'],
+    ['/manage/a/b', '/index.html'],
     ['/no/such/page', '/index.html'],
     ['/style-80e637806bfd3256.css', '/style-80e637806bfd3256.css'],
     ['/studio/studio-30fbe756a20b88d4_bg.wasm', '/studio/studio-30fbe756a20b88d4_bg.wasm'],
+    ['/studio/manage/manage-4b1c0de0a2f3e9d1.js', '/studio/manage/manage-4b1c0de0a2f3e9d1.js'],
   ];
   for (const [uri, expected] of cases) assert.equal(route(uri), expected, uri);
 });

@@ -1,5 +1,6 @@
 //! The portal as the local server serves it: its files gzipped; for a client-side route, the `index.html` of the
-//! bundle that has the page (Studio's pages get `studio/index.html`, every other path Discover's `index.html`); on
+//! bundle that has the page (Publish and Create get Studio's `studio/index.html`, Manage's pages
+//! `studio/manage/index.html`, every other path Discover's `index.html`); on
 //! a product's page (`/products/{id}`) with the oEmbed discovery link in its `<head>`, for wiki crawlers that run no
 //! script.
 
@@ -124,19 +125,24 @@ pub async fn product_page(State(portal): State<Portal>, Path(id): Path<String>) 
     response
 }
 
-/// Whether `path` is a page of the Studio bundle (Publish, Create, Manage). The same rule as the portal's
-/// `Bundle::of` (frontend/src/lib.rs) and the CloudFront function in infra/template.json.
-pub fn is_studio_page(path: &str) -> bool {
+/// The `index.html` of the bundle that has the page at `path`, when it is not Discover's: `studio/index.html` for
+/// Publish and Create, `studio/manage/index.html` for Manage's pages. The same rule as the portal's `Bundle::of`
+/// (frontend/src/lib.rs) and the CloudFront function in infra/template.json.
+pub fn owner_bundle_index(path: &str) -> Option<&'static str> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    matches!(segments.as_slice(), ["publish"] | ["create"] | ["manage"] | ["manage", _])
+    match segments.as_slice() {
+        ["publish"] | ["create"] => Some("studio/index.html"),
+        ["manage"] | ["manage", _] => Some("studio/manage/index.html"),
+        _ => None,
+    }
 }
 
 /// Every other path: a file of the built portal, or a client-side route answered with its bundle's `index.html`.
 /// Gzipped when the browser accepts it, as the CDN does in the cloud: the wasm shrinks to about a third.
 pub async fn files(State(dir): State<PathBuf>, request: Request) -> Response {
     let compress = CompressionLayer::new();
-    let answer = if is_studio_page(request.uri().path()) {
-        tower::Layer::layer(&compress, ServeFile::new(dir.join("studio").join("index.html"))).oneshot(request).await
+    let answer = if let Some(index) = owner_bundle_index(request.uri().path()) {
+        tower::Layer::layer(&compress, ServeFile::new(dir.join(index))).oneshot(request).await
     } else {
         let files = ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")));
         tower::Layer::layer(&compress, files).oneshot(request).await
@@ -149,15 +155,26 @@ pub async fn files(State(dir): State<PathBuf>, request: Request) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::is_studio_page;
+    use super::owner_bundle_index;
 
     #[test]
-    fn studio_pages_are_publish_create_and_manage() {
-        for path in ["/publish", "/create/", "/manage", "/manage/orders.v2"] {
-            assert!(is_studio_page(path), "{path}");
-        }
-        for path in ["/", "/products/users", "/activity", "/sign-in", "/manage/a/b", "/publish/now", "/studio/x.js"] {
-            assert!(!is_studio_page(path), "{path}");
+    fn publish_and_create_are_studio_pages_and_manage_has_its_own_bundle() {
+        let cases = [
+            ("/publish", Some("studio/index.html")),
+            ("/create/", Some("studio/index.html")),
+            ("/manage", Some("studio/manage/index.html")),
+            ("/manage/orders.v2", Some("studio/manage/index.html")),
+            ("/", None),
+            ("/products/users", None),
+            ("/activity", None),
+            ("/sign-in", None),
+            ("/manage/a/b", None),
+            ("/publish/now", None),
+            ("/studio/x.js", None),
+            ("/studio/manage/", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(owner_bundle_index(path), expected, "{path}");
         }
     }
 }

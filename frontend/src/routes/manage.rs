@@ -7,7 +7,7 @@
 //!
 //! Reactive parts go through the product form's `live` and `live_text`, and answers are fetched into signals with
 //! its `fetched`, rather than resources under `Suspense`: one closure type for every live part keeps Leptos'
-//! rendering code in the Studio bundle once.
+//! rendering code in the Manage bundle once.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
