@@ -32,7 +32,7 @@ use axum::http::request::Parts;
 use jsonwebtoken::errors::{Error as JwtError, ErrorKind};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use meshport_shared::api::{DevToken, DevUser, Identity};
+use meshport_shared::api::{DevToken, DevUser, Identity, SignInOptions};
 use meshport_shared::{DataProduct, GovernancePolicy, TeamName};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -40,6 +40,8 @@ use serde_json::{Map, Value};
 use crate::app::AppState;
 use crate::config::ConfigError;
 use crate::routes::AppError;
+
+mod discovery;
 
 /// The consent `MESHPORT_DEV_AUTH_ON_LAMBDA` must spell out before dev sign-in runs on Lambda.
 pub const DEV_AUTH_ON_LAMBDA_CONSENT: &str = "i-understand-this-is-insecure";
@@ -87,6 +89,17 @@ pub struct OidcSettings {
     /// Must be one of the tokens' `aud`.
     pub audience: String,
     pub jwks_url: String,
+    /// The portal's client at the provider (`MESHPORT_OIDC_CLIENT_ID`, `MESHPORT_OIDC_SCOPE`); `None` when people
+    /// bring their own tokens instead of signing in through the portal.
+    pub portal: Option<PortalClient>,
+}
+
+/// The portal as a public OIDC client: it signs people in with the authorization code flow and PKCE, and sends
+/// their ID token to the API. An ID token's audience is the client, so the client id must be the audience.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalClient {
+    pub client_id: String,
+    pub scope: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +129,8 @@ impl AuthSettings {
             (Some(issuer), Some(audience), Some(jwks_url)) => {
                 check_http_url("MESHPORT_OIDC_ISSUER", &issuer)?;
                 check_http_url("MESHPORT_OIDC_JWKS_URL", &jwks_url)?;
-                Some(OidcSettings { issuer, audience, jwks_url })
+                let portal = portal_client(&get, &audience)?;
+                Some(OidcSettings { issuer, audience, jwks_url, portal })
             }
             (issuer, audience, jwks_url) => {
                 let missing = [
@@ -132,6 +146,14 @@ impl AuthSettings {
                 ));
             }
         };
+
+        if oidc.is_none() && get("MESHPORT_OIDC_CLIENT_ID").is_some() {
+            return Err(config_error(
+                "MESHPORT_OIDC_CLIENT_ID",
+                "needs the identity provider: set MESHPORT_OIDC_ISSUER, MESHPORT_OIDC_AUDIENCE and \
+                 MESHPORT_OIDC_JWKS_URL too",
+            ));
+        }
 
         let dev = crate::config::flag("MESHPORT_DEV_AUTH", get("MESHPORT_DEV_AUTH").as_deref())?;
         let dev = if dev {
@@ -185,6 +207,30 @@ impl AuthSettings {
             public_reads: crate::config::flag("MESHPORT_PUBLIC_READS", get("MESHPORT_PUBLIC_READS").as_deref())?,
         })
     }
+}
+
+/// The portal's client, from `MESHPORT_OIDC_CLIENT_ID` and `MESHPORT_OIDC_SCOPE` (default `openid profile`).
+fn portal_client(get: &dyn Fn(&str) -> Option<String>, audience: &str) -> Result<Option<PortalClient>, ConfigError> {
+    let Some(client_id) = get("MESHPORT_OIDC_CLIENT_ID") else {
+        return Ok(None);
+    };
+    if client_id != audience {
+        return Err(config_error(
+            "MESHPORT_OIDC_CLIENT_ID",
+            format!(
+                "must equal MESHPORT_OIDC_AUDIENCE (`{audience}`): the portal signs people in with ID tokens, whose \
+                 audience is the client `{client_id}`, so the API would refuse every one of them"
+            ),
+        ));
+    }
+    let scope = get("MESHPORT_OIDC_SCOPE").unwrap_or_else(|| "openid profile".into());
+    if !scope.split_whitespace().any(|s| s == "openid") {
+        return Err(config_error(
+            "MESHPORT_OIDC_SCOPE",
+            format!("must include `openid` (an ID token is only issued for it), got `{scope}`"),
+        ));
+    }
+    Ok(Some(PortalClient { client_id, scope: scope.split_whitespace().collect::<Vec<_>>().join(" ") }))
 }
 
 fn config_error(variable: &'static str, message: impl Into<String>) -> ConfigError {
@@ -267,6 +313,19 @@ impl Authenticator {
     /// Whether this server signs tokens for demo users.
     pub fn dev_mode(&self) -> bool {
         self.inner.dev.is_some()
+    }
+
+    /// How people sign in here, for the portal's sign-in page: the organisation's provider's endpoints are read
+    /// from its discovery document (and kept), so this is the one sign-in answer that may wait on the provider.
+    pub async fn sign_in_options(&self) -> Result<SignInOptions, AppError> {
+        let organisation = match &self.inner.oidc {
+            Some(provider) => match &provider.settings.portal {
+                Some(client) => Some(provider.organisation_sign_in(client).await?),
+                None => None,
+            },
+            None => None,
+        };
+        Ok(SignInOptions { dev: self.dev_mode(), organisation })
     }
 
     /// Signs a dev token for `identity`, valid for [`DEV_TOKEN_LIFETIME`]; `None` when dev sign-in is off.
@@ -576,6 +635,8 @@ struct Provider {
     cache: RwLock<KeyCache>,
     /// Held while fetching, so that concurrent requests wait for one fetch instead of each making their own.
     fetching: tokio::sync::Mutex<()>,
+    /// The portal's sign-in endpoints, held while they are read for the same reason.
+    discovery: tokio::sync::Mutex<discovery::DiscoveryCache>,
 }
 
 #[derive(Default)]
@@ -601,7 +662,13 @@ impl Provider {
             .user_agent(concat!("meshport-api/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| AuthStartError(crate::error_chain(&e)))?;
-        Ok(Self { settings, http, cache: RwLock::default(), fetching: tokio::sync::Mutex::new(()) })
+        Ok(Self {
+            settings,
+            http,
+            cache: RwLock::default(),
+            fetching: tokio::sync::Mutex::new(()),
+            discovery: tokio::sync::Mutex::default(),
+        })
     }
 
     async fn verify(&self, token: &str, header: &Header, claims: &ClaimMapping) -> Result<Identity, AppError> {
@@ -819,6 +886,26 @@ mod tests {
             created_at: "2026-11-22T00:00:00Z".into(),
             updated_at: "2026-11-22T00:00:00Z".into(),
         }
+    }
+
+    #[test]
+    fn the_portal_client_must_be_the_audience_and_ask_for_openid() {
+        let with = |extra: &[(&'static str, &'static str)]| -> Vec<(&'static str, &'static str)> {
+            OIDC.iter().chain(extra).copied().collect()
+        };
+        let portal = settings(&with(&[("MESHPORT_OIDC_CLIENT_ID", "meshport")]), false).unwrap().oidc.unwrap().portal;
+        assert_eq!(portal, Some(PortalClient { client_id: "meshport".into(), scope: "openid profile".into() }));
+        let scoped = with(&[("MESHPORT_OIDC_CLIENT_ID", "meshport"), ("MESHPORT_OIDC_SCOPE", " openid  groups ")]);
+        assert_eq!(settings(&scoped, false).unwrap().oidc.unwrap().portal.unwrap().scope, "openid groups");
+        assert_eq!(settings(&OIDC, false).unwrap().oidc.unwrap().portal, None);
+
+        check(&with(&[("MESHPORT_OIDC_CLIENT_ID", "portal")]), false, Err("must equal MESHPORT_OIDC_AUDIENCE"));
+        check(
+            &with(&[("MESHPORT_OIDC_CLIENT_ID", "meshport"), ("MESHPORT_OIDC_SCOPE", "profile groups")]),
+            false,
+            Err("must include `openid`"),
+        );
+        check(&[("MESHPORT_OIDC_CLIENT_ID", "meshport")], false, Err("needs the identity provider"));
     }
 
     #[test]

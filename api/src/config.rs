@@ -85,6 +85,12 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "claim listing a person's groups (or a dotted path such as `realm_access.roles`)",
     ),
     ("MESHPORT_OIDC_NAME_CLAIM", "name", "claim with a person's display name"),
+    (
+        "MESHPORT_OIDC_CLIENT_ID",
+        "(none)",
+        "the portal's client id at the provider (public, PKCE): the portal then signs people in there",
+    ),
+    ("MESHPORT_OIDC_SCOPE", "openid profile", "scopes the portal asks for (add the one that brings groups, if any)"),
     ("MESHPORT_ADMIN_GROUP", "meshport-admins", "group whose members are org admins (may change every product)"),
     ("MESHPORT_DEV_AUTH", "false", "dev sign-in: the API signs tokens for demo users (local runs; insecure)"),
     (

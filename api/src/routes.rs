@@ -113,6 +113,7 @@ fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
         route(Get, "/api/v1/subjects/{subject}", Catalog, schemas::subject),
         route(Post, "/api/v1/sync", Catalog, products::sync),
         route(Get, "/api/v1/me", Catalog, auth::me),
+        route(Get, "/api/v1/sign-in", Open, auth::sign_in_options),
         route(Get, "/embed/products/{id}", Open, embed::card),
         route(Get, "/oembed", Open, embed::oembed),
         route(Get, "/badge/products/{id}/{file}", Open, embed::badge),

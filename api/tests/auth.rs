@@ -10,7 +10,7 @@ use axum::routing::get;
 use common::TestApp;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use meshport_api::auth::{Caller, require_change};
-use meshport_shared::api::{DevToken, DevUserList, Identity};
+use meshport_shared::api::{DevToken, DevUserList, Identity, OrganisationSignIn, SignInOptions};
 use meshport_shared::{ApiError, ErrorCode, TeamName};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -448,4 +448,123 @@ async fn a_key_set_endpoint_answering_an_error_makes_sign_in_unavailable() {
         refused(me(&app, &token).await, StatusCode::SERVICE_UNAVAILABLE, ErrorCode::IdentityProviderUnavailable).await;
 
     assert!(message.contains("answered 502 Bad Gateway"), "{message}");
+}
+
+/// An identity provider's discovery document at its own address, counting how often it is read.
+struct Discovery {
+    issuer: String,
+    reads: Arc<AtomicUsize>,
+}
+
+impl Discovery {
+    async fn spawn(names_itself: bool) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let reads = Arc::new(AtomicUsize::new(0));
+        let (count, named) =
+            (reads.clone(), if names_itself { issuer.clone() } else { "https://elsewhere.example".into() });
+        let base = issuer.clone();
+        let router = axum::Router::new().route(
+            "/.well-known/openid-configuration",
+            get(move || async move {
+                count.fetch_add(1, Ordering::SeqCst);
+                Json(json!({
+                    "issuer": named,
+                    "authorization_endpoint": format!("{base}/auth"),
+                    "token_endpoint": format!("{base}/token"),
+                    "jwks_uri": format!("{base}/jwks"),
+                }))
+            }),
+        );
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Self { issuer, reads }
+    }
+
+    async fn app(&self, client_id: Option<&str>) -> TestApp {
+        let mut vars = vec![
+            ("MESHPORT_OIDC_ISSUER", self.issuer.clone()),
+            ("MESHPORT_OIDC_AUDIENCE", "meshport-portal".into()),
+            ("MESHPORT_OIDC_JWKS_URL", format!("{}/jwks", self.issuer)),
+            ("MESHPORT_OIDC_SCOPE", "openid profile groups".into()),
+        ];
+        if let Some(client_id) = client_id {
+            vars.push(("MESHPORT_OIDC_CLIENT_ID", client_id.into()));
+        }
+        TestApp::spawn(&vars).await
+    }
+}
+
+async fn sign_in_options(app: &TestApp) -> reqwest::Response {
+    app.http.get(app.url("/api/v1/sign-in")).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn sign_in_options_offer_the_demo_people_in_dev_mode_only() {
+    let options: SignInOptions = sign_in_options(&dev_app().await).await.json().await.unwrap();
+
+    assert_eq!(options, SignInOptions { dev: true, organisation: None });
+}
+
+#[tokio::test]
+async fn sign_in_options_send_people_to_the_providers_discovered_endpoints_read_once() {
+    let provider = Discovery::spawn(true).await;
+    let app = provider.app(Some("meshport-portal")).await;
+
+    let first: SignInOptions = sign_in_options(&app).await.json().await.unwrap();
+    let second: SignInOptions = sign_in_options(&app).await.json().await.unwrap();
+
+    let expected = OrganisationSignIn {
+        issuer: provider.issuer.clone(),
+        client_id: "meshport-portal".into(),
+        scope: "openid profile groups".into(),
+        authorization_endpoint: format!("{}/auth", provider.issuer),
+        token_endpoint: format!("{}/token", provider.issuer),
+    };
+    assert_eq!(first, SignInOptions { dev: false, organisation: Some(expected) });
+    assert_eq!(second, first);
+    assert_eq!(provider.reads.load(Ordering::SeqCst), 1, "the endpoints are kept, not read per page");
+}
+
+#[tokio::test]
+async fn without_a_portal_client_the_provider_is_not_offered_nor_asked() {
+    let provider = Discovery::spawn(true).await;
+    let app = provider.app(None).await;
+
+    let options: SignInOptions = sign_in_options(&app).await.json().await.unwrap();
+
+    assert_eq!(options, SignInOptions { dev: false, organisation: None });
+    assert_eq!(provider.reads.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_discovery_document_of_another_issuer_or_no_provider_at_all_is_unavailable_not_a_500() {
+    let impostor = Discovery::spawn(false).await;
+    let message = refused(
+        sign_in_options(&impostor.app(Some("meshport-portal")).await).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::IdentityProviderUnavailable,
+    )
+    .await;
+    assert!(message.contains("names the issuer `https://elsewhere.example`"), "{message}");
+
+    let gone = Discovery::spawn(true).await;
+    let app = gone.app(Some("meshport-portal")).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let closed = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let unreachable = TestApp::spawn(&[
+        ("MESHPORT_OIDC_ISSUER", closed.clone()),
+        ("MESHPORT_OIDC_AUDIENCE", "meshport-portal".into()),
+        ("MESHPORT_OIDC_JWKS_URL", format!("{closed}/jwks")),
+        ("MESHPORT_OIDC_CLIENT_ID", "meshport-portal".into()),
+    ])
+    .await;
+    let message = refused(
+        sign_in_options(&unreachable).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::IdentityProviderUnavailable,
+    )
+    .await;
+    assert!(message.contains("cannot reach"), "{message}");
+    assert_eq!(sign_in_options(&app).await.status(), StatusCode::OK, "another server's provider is unaffected");
 }

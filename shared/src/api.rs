@@ -371,6 +371,31 @@ pub struct DevToken {
     pub expires_at: String,
 }
 
+/// `GET /api/v1/sign-in`: how people sign in to this Meshport, so the portal's sign-in page offers exactly that.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignInOptions {
+    /// Dev sign-in is on: the demo people of `GET /api/v1/dev/users`, each a click away.
+    pub dev: bool,
+    /// The organisation's identity provider, when the portal may send people there to sign in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<OrganisationSignIn>,
+}
+
+/// Sign-in at the organisation's identity provider (OpenID Connect authorization code flow with PKCE, the portal
+/// being a public client): where to send people, and where to exchange the code for their ID token, which the
+/// portal then sends to the API as its bearer token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrganisationSignIn {
+    pub issuer: String,
+    pub client_id: String,
+    /// Space-separated, always with `openid`.
+    pub scope: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+}
+
 /// `GET /api/v1/dev/users`: the demo people the portal's sign-in picker offers in dev mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,10 +1,11 @@
-//! Who am I (`GET /api/v1/me`), and, only when dev sign-in is on, the demo sign-in of local runs:
+//! Who am I (`GET /api/v1/me`), how to sign in (`GET /api/v1/sign-in`), and, only when dev sign-in is on, the demo
+//! sign-in of local runs:
 //! `GET /api/v1/dev/users` (the portal's picker) and `POST /api/v1/dev/token`.
 
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use meshport_shared::api::{DevToken, DevTokenRequest, DevUserList, Identity};
+use meshport_shared::api::{DevToken, DevTokenRequest, DevUserList, Identity, SignInOptions};
 
 use super::AppError;
 use crate::app::AppState;
@@ -18,6 +19,21 @@ use crate::auth::{self, SignedIn};
 )]
 pub async fn me(SignedIn(identity): SignedIn) -> Json<Identity> {
     Json(identity)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/sign-in",
+    tag = "sign-in",
+    responses(
+        (status = 200, description = "How people sign in here: dev sign-in, and the organisation's identity \
+            provider when the portal is its client (`MESHPORT_OIDC_CLIENT_ID`)", body = SignInOptions),
+        (status = 503, description = "`identity_provider_unavailable`: the provider's discovery document cannot be \
+            read and no earlier copy is kept", body = meshport_shared::ApiError),
+    )
+)]
+pub async fn sign_in_options(State(state): State<AppState>) -> Result<Json<SignInOptions>, AppError> {
+    Ok(Json(state.auth.sign_in_options().await?))
 }
 
 /// Only when dev sign-in is on (`MESHPORT_DEV_AUTH=true`); otherwise the route does not exist.

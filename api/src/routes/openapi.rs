@@ -47,6 +47,7 @@ use crate::app::AppState;
         schemas::check,
         schemas::subject,
         auth::me,
+        auth::sign_in_options,
         auth::dev_users,
         auth::dev_token,
         embed::card,

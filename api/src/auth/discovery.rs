@@ -1,0 +1,96 @@
+//! Where the portal sends people to sign in: the identity provider's authorization and token endpoints, read from its
+//! discovery document (`<issuer>/.well-known/openid-configuration`), so an operator names the issuer and nothing more.
+//!
+//! The endpoints are kept as long as the keys ([`KEYS_MAX_AGE`]); while the provider cannot be reached, an older copy
+//! still answers, and without one the sign-in page gets `identity_provider_unavailable`.
+
+use std::time::Instant;
+
+use meshport_shared::api::OrganisationSignIn;
+use serde::Deserialize;
+
+use super::{KEYS_MAX_AGE, PortalClient, Provider};
+use crate::routes::AppError;
+
+/// The discovery document's endpoints, as last read.
+#[derive(Default)]
+pub(super) struct DiscoveryCache {
+    endpoints: Option<(Instant, Endpoints)>,
+}
+
+#[derive(Debug, Clone)]
+struct Endpoints {
+    authorization: String,
+    token: String,
+}
+
+/// The part of the discovery document the portal needs.
+#[derive(Deserialize)]
+struct Document {
+    issuer: String,
+    authorization_endpoint: String,
+    token_endpoint: String,
+}
+
+impl Provider {
+    /// The portal's sign-in at this provider, discovering its endpoints when they are not fresh.
+    pub(super) async fn organisation_sign_in(&self, client: &PortalClient) -> Result<OrganisationSignIn, AppError> {
+        let mut cache = self.discovery.lock().await;
+        let endpoints = match cache.endpoints.clone() {
+            Some((at, endpoints)) if at.elapsed() < KEYS_MAX_AGE => endpoints,
+            stale => match self.discover().await {
+                Ok(endpoints) => {
+                    cache.endpoints = Some((Instant::now(), endpoints.clone()));
+                    endpoints
+                }
+                Err(reason) => {
+                    tracing::warn!(error = %reason, "cannot read the identity provider's discovery document");
+                    match stale {
+                        Some((_, endpoints)) => endpoints,
+                        None => {
+                            return Err(AppError::IdentityProviderUnavailable(format!(
+                                "cannot offer sign-in right now: the identity provider's discovery document cannot \
+                                 be read ({reason}); try again shortly"
+                            )));
+                        }
+                    }
+                }
+            },
+        };
+        Ok(OrganisationSignIn {
+            issuer: self.settings.issuer.clone(),
+            client_id: client.client_id.clone(),
+            scope: client.scope.clone(),
+            authorization_endpoint: endpoints.authorization,
+            token_endpoint: endpoints.token,
+        })
+    }
+
+    async fn discover(&self) -> Result<Endpoints, String> {
+        let issuer = &self.settings.issuer;
+        let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
+        let response =
+            self.http.get(&url).send().await.map_err(|e| format!("cannot reach {url}: {}", crate::error_chain(&e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("{url} answered {status}"));
+        }
+        let document: Document = response
+            .json()
+            .await
+            .map_err(|e| format!("{url} is not an OpenID Connect discovery document: {}", crate::error_chain(&e)))?;
+        // OpenID Connect Discovery 1.0, section 4.3: the document must name the very issuer it was fetched for.
+        if document.issuer != *issuer {
+            return Err(format!("{url} names the issuer `{}`, not `{issuer}`", document.issuer));
+        }
+        for (name, endpoint) in
+            [("authorization_endpoint", &document.authorization_endpoint), ("token_endpoint", &document.token_endpoint)]
+        {
+            match reqwest::Url::parse(endpoint) {
+                Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {}
+                _ => return Err(format!("{url} gives `{endpoint}` as its {name}, which is not an http(s) URL")),
+            }
+        }
+        Ok(Endpoints { authorization: document.authorization_endpoint, token: document.token_endpoint })
+    }
+}
