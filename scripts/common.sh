@@ -77,7 +77,8 @@ stop_services() {
 # wait_for_http URL NAME LOG [SECONDS]: polls until URL answers, or fails showing the end of LOG.
 wait_for_http() {
   local url=$1 name=$2 logfile=$3 limit=${4:-30} waited=0
-  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+  # Each try is bounded, so a server that accepts connections before it answers cannot stall the wait.
+  until curl -fsS --max-time 2 -o /dev/null "$url" 2>/dev/null; do
     sleep 0.2; waited=$((waited + 1))
     if [ "$waited" -ge $((limit * 5)) ]; then
       tail -n 30 "$logfile" >&2 || true

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use meshport_shared::api::{Activity, DevToken, DevTokenRequest, DevUserList, Identity};
+use meshport_shared::api::{Activity, DevToken, DevTokenRequest, DevUserList, Identity, SignInOptions};
 use meshport_shared::search::{SearchPage, SearchQuery};
 use meshport_shared::{ApiError, Violation};
 use serde::Serialize;
@@ -22,6 +22,9 @@ pub enum Error {
     Network(String),
     /// The answer is not what the API documents, e.g. a proxy's HTML error page or an unknown field.
     UnexpectedResponse { status: u16, reason: String },
+    /// Sign-in at the organisation's identity provider failed: its own error code (`access_denied`,
+    /// `invalid_grant`) or one of the portal's (`sign_in_not_started_here`, `sign_in_nonce_mismatch`).
+    SignIn { code: String, message: String },
 }
 
 impl Error {
@@ -31,6 +34,7 @@ impl Error {
             Self::Api { error, .. } => error.code.as_str(),
             Self::Network(_) => "network_unreachable",
             Self::UnexpectedResponse { .. } => "unexpected_response",
+            Self::SignIn { code, .. } => code,
         }
     }
 
@@ -38,7 +42,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Api { status, .. } | Self::UnexpectedResponse { status, .. } => Some(*status),
-            Self::Network(_) => None,
+            Self::Network(_) | Self::SignIn { .. } => None,
         }
     }
 
@@ -60,6 +64,7 @@ impl Error {
             Self::UnexpectedResponse { status, reason } => {
                 format!("the Meshport API sent an answer the portal does not understand (HTTP {status}: {reason})")
             }
+            Self::SignIn { message, .. } => message.clone(),
         }
     }
 }
@@ -101,6 +106,11 @@ pub async fn me_with(token: &str) -> Result<Identity> {
         .build()
         .map_err(|e| Error::Network(e.to_string()))?;
     fetch(request).await
+}
+
+/// `GET /api/v1/sign-in`: how people sign in here (dev mode, the organisation's identity provider).
+pub async fn sign_in_options() -> Result<SignInOptions> {
+    get("/api/v1/sign-in").await
 }
 
 /// `GET /api/v1/dev/users`: the demo people offered for sign-in when the API runs in dev mode.

@@ -78,3 +78,55 @@ test('on a 360 px wide phone the header wraps and no page scrolls sideways', asy
   await page.goto(baseUrl + '/');
   await screenshot(page, 'explore-phone');
 });
+
+// The organisation's identity provider: a real OpenID Connect provider (tests/browser/idp.mjs) that the stack made
+// the portal a client of. Its sign-in form takes any password.
+async function signInAtTheProvider(page, login) {
+  await page.locator('input[name="login"]').waitFor({ timeout: 30_000 });
+  assert.ok(page.url().startsWith(process.env.MESHPORT_IDP_URL), `at the provider, not ${page.url()}`);
+  await page.fill('input[name="login"]', login);
+  await page.fill('input[name="password"]', 'any password will do');
+  await page.click('button[type="submit"]');
+}
+
+test('a person signs in at the organisation\'s identity provider and comes back signed in with their teams', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  await page.goto(`${baseUrl}/sign-in?next=${encodeURIComponent('/activity')}`);
+  await page.getByTestId('sign-in-organisation').click();
+  await signInAtTheProvider(page, 'carol');
+  await page.waitForURL(`${baseUrl}/activity`, { timeout: 30_000 });
+
+  assert.equal(await page.getByTestId('signed-in-name').innerText(), 'Carol Example');
+  assert.equal(await page.getByTestId('signed-in-teams').innerText(), 'accounts, insights');
+  const session = JSON.parse(await page.evaluate(() => localStorage.getItem('meshport.session')));
+  const claims = JSON.parse(Buffer.from(session.token.split('.')[1], 'base64url'));
+  assert.equal(claims.iss, process.env.MESHPORT_IDP_URL, 'the API accepts the provider\'s own ID token');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('meshport.sign-in')), null, 'the PKCE record is gone');
+  // The address with the provider's code is not in the history: back leaves the portal's sign-in behind.
+  await page.goBack();
+  assert.ok(!page.url().includes('code='), page.url());
+  await screenshot(page, 'signed-in-at-the-provider');
+  assert.deepEqual(errors, []);
+});
+
+test('a sign-in cancelled at the provider, or an answer replayed, is refused with a clear code', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByTestId('sign-in-organisation').click();
+  await page.locator('input[name="login"]').waitFor({ timeout: 30_000 });
+  await page.getByText('[ Cancel ]').click();
+  await page.waitForURL(/\/sign-in\?/);
+  assert.equal(await page.getByTestId('error-code').innerText(), 'access_denied');
+  await page.getByTestId('sign-in-organisation').waitFor();
+  await screenshot(page, 'sign-in-cancelled');
+
+  // An answer this tab did not ask for (a link someone sent, or the same answer again) signs nobody in.
+  await page.goto(`${baseUrl}/sign-in?code=stolen&state=not-ours`);
+  assert.equal(await page.getByTestId('error-code').innerText(), 'sign_in_not_started_here');
+  assert.equal(await page.evaluate(() => localStorage.getItem('meshport.session')), null);
+});

@@ -1,13 +1,15 @@
-//! Sign in: as one of the demo people when the API runs in dev mode, or with an access token from the
-//! organisation's identity provider.
+//! Sign in: at the organisation's identity provider when the portal is its client, as one of the demo people when
+//! the API runs in dev mode, or else with a token from the identity provider pasted in.
 //!
 //! After signing in the person goes back to where they were (`?next=/products/users`); only paths on this site are
 //! followed, so a crafted link cannot send them elsewhere.
 
+mod organisation;
+
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use meshport_shared::api::{DevTokenRequest, DevUser};
+use meshport_shared::api::{DevTokenRequest, DevUser, OrganisationSignIn};
 
 use crate::api;
 use crate::components::feedback::Loading;
@@ -15,21 +17,40 @@ use crate::session::{self, Session};
 
 #[component]
 pub fn SignIn() -> impl IntoView {
-    let next = StoredValue::new(use_query_map().with_untracked(|query| safe_next(query.get("next").as_deref())));
-    let users = LocalResource::new(api::dev_users);
+    let query = use_query_map();
+    let next = StoredValue::new(query.with_untracked(|query| safe_next(query.get("next").as_deref())));
+    let answer = query.with_untracked(|query| organisation::Answer::from_query(|name| query.get(name)));
     let failure = RwSignal::new(None::<api::Error>);
     let navigate = StoredValue::new_local(use_navigate());
-    let done = move |session: Session| {
+    let go_to = move |session: Session, path: &str| {
         session::sign_in(session);
-        navigate.with_value(|navigate| navigate(&next.get_value(), NavigateOptions::default()));
+        // Replace: the provider's answer in this address must not be reached again with the back button.
+        navigate.with_value(|navigate| navigate(path, NavigateOptions { replace: true, ..Default::default() }));
     };
+    let done = move |session: Session| go_to(session, &next.get_value());
+    // Back from the identity provider: finish that sign-in before offering any other.
+    let finishing = RwSignal::new(answer.is_some());
+    if let Some(answer) = answer {
+        leptos::task::spawn_local(async move {
+            match organisation::finish(answer).await {
+                Ok((session, path)) => go_to(session, &safe_next(Some(&path))),
+                Err(error) => failure.set(Some(error)),
+            }
+            finishing.set(false);
+        });
+    }
+    let options = LocalResource::new(|| async {
+        let options = api::sign_in_options().await?;
+        let people = if options.dev { api::dev_users().await?.items } else { Vec::new() };
+        Ok::<_, api::Error>((options.organisation, people))
+    });
 
     view! {
         <section class="sign-in" aria-labelledby="page-title">
             <h1 id="page-title">"Sign in"</h1>
             {move || session::identity().map(|who| view! {
                 <p class="notice" data-testid="already-signed-in">
-                    "You are signed in as " <strong>{who.name}</strong> ". Choose someone else below, or "
+                    "You are signed in as " <strong>{who.name}</strong> ". Sign in as someone else below, or "
                     <button type="button" class="link-button" on:click=|_| session::sign_out()>"sign out"</button>
                     "."
                 </p>
@@ -41,16 +62,53 @@ pub fn SignIn() -> impl IntoView {
                     {error.message()}
                 </p>
             })}
-            <Transition fallback=|| view! { <Loading what="sign-in options"/> }>
-                {move || Suspend::new(async move {
-                    match users.await {
-                        Ok(list) => view! { <DemoPeople people=list.items failure done/> }.into_any(),
-                        // Dev mode is off: this organisation signs people in through its identity provider.
-                        Err(_) => view! { <TokenForm failure done/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Show when=move || !finishing.get() fallback=|| view! { <Loading what="your sign-in"/> }>
+                <Transition fallback=|| view! { <Loading what="sign-in options"/> }>
+                    {move || Suspend::new(async move {
+                        match options.await {
+                            Ok((Some(provider), people)) => view! {
+                                <Organisation provider failure next=next.get_value()/>
+                                {(!people.is_empty()).then(|| view! { <DemoPeople people failure done/> })}
+                            }
+                            .into_any(),
+                            Ok((None, people)) if !people.is_empty() => {
+                                view! { <DemoPeople people failure done/> }.into_any()
+                            }
+                            Ok(_) => view! { <TokenForm failure done/> }.into_any(),
+                            Err(error) => {
+                                failure.set(Some(error));
+                                view! { <TokenForm failure done/> }.into_any()
+                            }
+                        }
+                    })}
+                </Transition>
+            </Show>
         </section>
+    }
+}
+
+/// The way most people sign in: at the organisation's identity provider, and back.
+#[component]
+fn Organisation(provider: OrganisationSignIn, failure: RwSignal<Option<api::Error>>, next: String) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let on_click = move |_| {
+        let (provider, next) = (provider.clone(), next.clone());
+        busy.set(true);
+        failure.set(None);
+        leptos::task::spawn_local(async move {
+            // On success the browser is already on its way to the provider.
+            if let Err(error) = organisation::begin(&provider, &next).await {
+                failure.set(Some(error));
+                busy.set(false);
+            }
+        });
+    };
+    view! {
+        <p class="lede">"Sign in with your organisation's account; you come back here afterwards."</p>
+        <button type="button" class="button" disabled=move || busy.get() data-testid="sign-in-organisation"
+            on:click=on_click>
+            "Sign in with your organisation"
+        </button>
     }
 }
 
@@ -153,15 +211,20 @@ fn TokenForm(failure: RwSignal<Option<api::Error>>, done: impl Fn(Session) + Cop
     }
 }
 
-/// The `exp` claim of a JWT, as RFC 3339; `None` when the token is not a readable JWT.
-fn expiry(token: &str) -> Option<String> {
+/// The claims of a JWT, read without checking its signature (the API checks it); `None` when it is not a JWT.
+fn claims(token: &str) -> Option<serde_json::Value> {
     let payload = token.split('.').nth(1)?;
     let mut base64 = payload.replace('-', "+").replace('_', "/");
     while base64.len() % 4 != 0 {
         base64.push('=');
     }
     let json = web_sys::window()?.atob(&base64).ok()?;
-    let exp = serde_json::from_str::<serde_json::Value>(&json).ok()?.get("exp")?.as_f64()?;
+    serde_json::from_str(&json).ok()
+}
+
+/// The `exp` claim of a JWT, as RFC 3339; `None` when the token is not a readable JWT.
+fn expiry(token: &str) -> Option<String> {
+    let exp = claims(token)?.get("exp")?.as_f64()?;
     js_sys::Date::new(&(exp * 1000.0).into()).to_iso_string().as_string()
 }
 
