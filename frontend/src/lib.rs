@@ -10,6 +10,7 @@ use leptos_router::path;
 
 pub mod api;
 pub mod components;
+pub mod drafts;
 pub mod routes;
 pub mod session;
 
@@ -118,7 +119,10 @@ fn Elsewhere(bundle: Bundle) -> impl IntoView {
             if let Some(storage) = &storage {
                 let _ = storage.set_item(HOP, &path);
             }
-            let target = format!("{path}{}", location.search.get_untracked());
+            // The router's `search` comes without its `?`. (The browser's own address may still be the previous
+            // page's while the router renders this one, so it cannot stand in.)
+            let search = location.search.get_untracked();
+            let target = if search.is_empty() { path } else { format!("{path}?{search}") };
             if let Some(window) = web_sys::window() {
                 let _ = window.location().replace(&target);
             }

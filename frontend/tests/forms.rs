@@ -53,8 +53,10 @@ fn clicks() -> DataProduct {
     .expect("the test product is valid")
 }
 
-/// A fresh container in the page, so tests never see each other's output.
+/// A fresh container in the page, so tests never see each other's output; and an empty `sessionStorage`, so no
+/// test gets a form draft another one kept (`meshport_frontend::drafts`).
 fn container() -> HtmlElement {
+    window().session_storage().unwrap().unwrap().clear().unwrap();
     let div: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&div).unwrap();
     div
@@ -157,7 +159,7 @@ async fn a_violation_shows_next_to_its_field_and_clears_when_fixed() {
 #[wasm_bindgen_test]
 async fn a_field_keeps_quiet_until_it_is_visited_or_submitted() {
     // Arrange: a new product, its name and purpose still empty.
-    let (root, state) = form_for(|| ProductFormState::new(policy(), member_of("edge"))).await;
+    let (root, state) = form_for(|| ProductFormState::new(policy(), member_of("edge"), "test.new")).await;
     assert_eq!(text(&root, "error-name"), "", "nobody typed anything yet");
 
     // Act
@@ -246,7 +248,7 @@ async fn an_uploaded_avsc_that_is_not_json_is_reported_next_to_the_schema_field(
     // Arrange
     let root = container();
     let _view = mount_to(root.clone(), || {
-        let state = ProductFormState::new(policy(), member_of("edge"));
+        let state = ProductFormState::new(policy(), member_of("edge"), "test.new");
         let schema = SchemaDraft::default();
         view! { <SchemaInput state schema/> }
     });
@@ -276,7 +278,7 @@ async fn a_pasted_schema_that_is_json_has_no_local_problem() {
     // Arrange
     let root = container();
     let _view = mount_to(root.clone(), || {
-        let state = ProductFormState::new(policy(), member_of("edge"));
+        let state = ProductFormState::new(policy(), member_of("edge"), "test.new");
         state.reveal_all();
         let schema = SchemaDraft::default();
         view! { <SchemaInput state schema/> }
@@ -293,4 +295,76 @@ async fn a_pasted_schema_that_is_json_has_no_local_problem() {
     assert_eq!(text(&root, "error-schema"), "");
     until("the API was asked", || root.query_selector("[data-testid='schema-unchecked']").unwrap().is_some()).await;
     assert_eq!(text(&root, "error-schema"), "");
+}
+
+#[wasm_bindgen_test]
+async fn what_was_typed_comes_back_when_the_form_returns_until_it_is_saved() {
+    // Arrange: a new product's form, typed into, then gone (as when an expired sign-in swaps it for the prompt).
+    let root = container();
+    let mount = |root: &HtmlElement, start: fn() -> ProductFormState| {
+        let form = RwSignal::new(None::<ProductFormState>);
+        let handle = mount_to(root.clone(), move || {
+            let state = start();
+            form.set(Some(state));
+            view! {
+                <ProblemSummary state title="Fix these" node_ref=NodeRef::new()/>
+                <ProductForm state/>
+            }
+        });
+        (handle, form)
+    };
+    let fresh = || ProductFormState::new(policy(), member_of("edge"), "test.kept");
+    let (first, _) = mount(&root, fresh);
+    leptos::task::tick().await;
+    assert!(by_test_id(&root, "draft-restored").has_attribute("hidden"), "nothing was kept yet");
+    type_into(&root, "field-name", "Kept clicks");
+    type_into(&root, "field-tags", "web, kept");
+    leptos::task::tick().await;
+    drop(first);
+
+    // Act
+    let again = container_keeping_storage();
+    let (_second, form) = mount(&again, fresh);
+    leptos::task::tick().await;
+
+    // Assert: the typed fields are back, and the form says why.
+    let name: HtmlInputElement = by_test_id(&again, "field-name").unchecked_into();
+    assert_eq!(name.value(), "Kept clicks");
+    assert_eq!(form.get_untracked().unwrap().read_untracked(|d| d.tags.clone()), "web, kept");
+    assert!(!by_test_id(&again, "draft-restored").has_attribute("hidden"));
+
+    // Once saved, nothing comes back.
+    form.get_untracked().unwrap().forget_draft();
+    let last = container_keeping_storage();
+    let _third = mount(&last, fresh);
+    leptos::task::tick().await;
+    assert_eq!(by_test_id(&last, "field-name").unchecked_into::<HtmlInputElement>().value(), "");
+    assert!(by_test_id(&last, "draft-restored").has_attribute("hidden"));
+}
+
+#[wasm_bindgen_test]
+async fn an_edit_kept_for_one_revision_does_not_come_back_on_a_newer_one() {
+    // Arrange: an edit typed against revision 4.
+    let (root, _) = form_for(editing_clicks).await;
+    type_into(&root, "field-name", "Edited at revision 4");
+    leptos::task::tick().await;
+
+    // Act: the product moved on (someone saved it) before the form came back.
+    let again = container_keeping_storage();
+    let _view = mount_to(again.clone(), || {
+        let product = DataProduct { revision: 5, ..clicks() };
+        let state = ProductFormState::edit(product, policy(), member_of("edge"));
+        view! { <ProductForm state/> }
+    });
+    leptos::task::tick().await;
+
+    // Assert: the stored product's name, not an edit of an older version.
+    assert_eq!(by_test_id(&again, "field-name").unchecked_into::<HtmlInputElement>().value(), "Clicks");
+}
+
+/// A fresh container that leaves `sessionStorage` as it is, for the form that comes back.
+fn container_keeping_storage() -> HtmlElement {
+    let div: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&div).unwrap();
+    div
 }

@@ -112,3 +112,48 @@ test('a link naming a topic opens the form with that topic chosen', async () => 
     document.querySelector('[data-testid="topic-option"][data-topic="inventory.snapshots"]')?.checked === true);
   await page.getByTestId('schema-missing').waitFor();
 });
+
+test('a sign-in that expires in the middle of the form loses nothing: signed in again, the typed fields are back', async () => {
+  const context = await browser.newContext();
+  // A session that expires seconds from now, put in place for the first page only (a sign-in later replaces it).
+  const response = await fetch(`${baseUrl}/api/v1/dev/token`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user: 'bob', teams: ['edge'] }),
+  });
+  const expiresAt = Date.now() + 6_000;
+  const session = { ...(await response.json()), expires_at: new Date(expiresAt).toISOString() };
+  await context.addInitScript((text) => {
+    if (!sessionStorage.getItem('test.seeded')) {
+      localStorage.setItem('meshport.session', text);
+      sessionStorage.setItem('test.seeded', 'yes');
+    }
+  }, JSON.stringify(session));
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  // inventory.snapshots: the first journey here publishes clickstream.raw, and this one only types.
+  await page.goto(`${baseUrl}/publish`);
+  await page.locator('[data-testid="topic-option"][data-topic="inventory.snapshots"]').check({ timeout: 30_000 });
+  await page.getByTestId('field-name').fill('Clicks typed before the sign-in expired');
+  await page.getByTestId('field-description.purpose').fill('Every click on the web shop.');
+  await page.getByTestId('field-owner.contact').fill('edge@acme.example');
+  // The next call to the API (asking it to check the form) finds the session expired: the form makes way for the
+  // sign-in prompt.
+  await page.waitForTimeout(Math.max(0, expiresAt - Date.now() + 500));
+  await page.getByTestId('publish-check').click();
+  await page.getByTestId('sign-in-prompt').waitFor({ timeout: 30_000 });
+
+  await page.getByTestId('sign-in-prompt').getByRole('link', { name: 'Sign in' }).click();
+  await page.getByTestId('sign-in-as-bob').click();
+  await page.waitForURL(`${baseUrl}/publish`);
+
+  await page.getByTestId('draft-restored').waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId('field-name').inputValue(), 'Clicks typed before the sign-in expired');
+  assert.equal(await page.getByTestId('field-description.purpose').inputValue(), 'Every click on the web shop.');
+  assert.equal(await page.getByTestId('field-owner.contact').inputValue(), 'edge@acme.example');
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="topic-option"][data-topic="inventory.snapshots"]')?.checked === true);
+  await screenshot(page, 'publish-draft-restored');
+  assert.deepEqual(errors, []);
+});

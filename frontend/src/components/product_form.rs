@@ -2,7 +2,8 @@
 //! with the organisation's policy (`meshport_shared::validate`, the API's own check), every problem shown next to
 //! its field and linked to it (`aria-describedby`, `aria-invalid`).
 //!
-//! Publish and Create start it blank; Manage starts it from a stored product and reads the edit back:
+//! Publish and Create start it blank; Manage starts it from a stored product and reads the edit back. Whatever is
+//! typed is kept in the tab until it is saved (`crate::drafts`), so the form comes back as it was left:
 //!
 //! ```ignore
 //! let state = ProductFormState::edit(detail.product, policy, identity);
@@ -88,6 +89,9 @@ pub async fn fetch_policy() -> api::Result<GovernancePolicy> {
 #[derive(Clone, Copy)]
 pub struct ProductFormState {
     draft: RwSignal<Draft>,
+    /// Where the draft is kept until it is saved (`crate::drafts`), and whether it came back from there.
+    kept_as: StoredValue<String>,
+    restored: RwSignal<bool>,
     base: StoredValue<Option<DataProduct>>,
     policy: StoredValue<GovernancePolicy>,
     identity: StoredValue<Identity>,
@@ -109,21 +113,32 @@ impl std::fmt::Debug for ProductFormState {
 }
 
 impl ProductFormState {
-    /// A form for a new product, starting from the person's first domain and team.
-    pub fn new(policy: GovernancePolicy, identity: Identity) -> Self {
-        Self::build(Draft::blank(&policy, &identity), None, policy, identity)
+    /// A form for a new product, starting from the person's first domain and team, or from what was typed into
+    /// the form named `kept_as` before (`crate::drafts`).
+    pub fn new(policy: GovernancePolicy, identity: Identity, kept_as: &str) -> Self {
+        Self::build(Draft::blank(&policy, &identity), None, policy, identity, kept_as.to_owned())
     }
 
     /// A form editing `product`: its id and value subject stay; status, revision, timestamps and deprecation
-    /// are carried over untouched into `product()`.
+    /// are carried over untouched into `product()`. What was typed into it before comes back while the product is
+    /// still at the revision it was typed against.
     pub fn edit(product: DataProduct, policy: GovernancePolicy, identity: Identity) -> Self {
-        Self::build(Draft::from_product(&product), Some(product), policy, identity)
+        let kept_as = format!("meshport.draft.edit.{}@{}", product.id, product.revision);
+        Self::build(Draft::from_product(&product), Some(product), policy, identity, kept_as)
     }
 
-    fn build(draft: Draft, base: Option<DataProduct>, policy: GovernancePolicy, identity: Identity) -> Self {
+    fn build(
+        draft: Draft,
+        base: Option<DataProduct>,
+        policy: GovernancePolicy,
+        identity: Identity,
+        kept_as: String,
+    ) -> Self {
         let is_new = base.is_none();
         let required = StoredValue::new(required_fields(&policy));
-        let draft = RwSignal::new(draft);
+        let (draft, restored) = crate::drafts::keep(kept_as.clone(), draft);
+        // A kept id that is not the topic's was typed by hand: it must not follow the topic when that is picked.
+        let id_follows_topic = is_new && draft.with_untracked(|d| d.topic.is_empty() || d.id == d.topic.to_lowercase());
         let base = StoredValue::new(base);
         let policy = StoredValue::new(policy);
         let schema = RwSignal::new(SchemaFact::Unknown);
@@ -133,6 +148,8 @@ impl ProductFormState {
         });
         Self {
             draft,
+            kept_as: StoredValue::new(kept_as),
+            restored: RwSignal::new(restored),
             base,
             policy,
             identity: StoredValue::new(identity),
@@ -144,8 +161,25 @@ impl ProductFormState {
             server: RwSignal::new(Vec::new()),
             touched: RwSignal::new(Vec::new()),
             revealed: RwSignal::new(false),
-            id_follows_topic: RwSignal::new(is_new),
+            id_follows_topic: RwSignal::new(id_follows_topic),
         }
+    }
+
+    /// Whether what was typed before came back (`crate::drafts`), reactively: the form says so.
+    pub fn restored(&self) -> bool {
+        self.restored.get()
+    }
+
+    /// A page's own kept parts (a schema, topic settings) came back too.
+    pub fn also_restored(&self, restored: bool) {
+        if restored {
+            self.restored.set(true);
+        }
+    }
+
+    /// The API accepted the product: nothing typed needs keeping any more.
+    pub fn forget_draft(&self) {
+        crate::drafts::forget(&self.kept_as.get_value());
     }
 
     /// Whether this is a new product (its id may still be chosen) rather than an edit.

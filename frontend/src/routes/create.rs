@@ -72,11 +72,16 @@ pub fn Create() -> impl IntoView {
     }
 }
 
+/// Where the Create form keeps what was typed until the product is created (`crate::drafts`).
+const KEPT_AS: &str = "meshport.draft.create";
+
 #[component]
 fn CreateForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
-    let state = ProductFormState::new(policy, who);
-    let topic = TopicDraft::default();
-    let schema = SchemaDraft::default();
+    // What was typed here before (an expired sign-in, a reload) comes back until the product is created.
+    let state = ProductFormState::new(policy, who, KEPT_AS);
+    let (topic, topic_restored) = TopicDraft::kept(KEPT_AS);
+    let (schema, schema_restored) = SchemaDraft::kept(&format!("{KEPT_AS}.schema"));
+    state.also_restored(topic_restored || schema_restored);
     // What a submit would send, once the form passes its own checks: the API checks it too, before any submit.
     let request = move || {
         let product = state.product().ok()?;
@@ -130,6 +135,9 @@ fn CreateForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
             phase.set(Phase::Creating);
             match create(request.clone()).await {
                 Ok(product) => {
+                    state.forget_draft();
+                    TopicDraft::forget(KEPT_AS);
+                    crate::drafts::forget(&format!("{KEPT_AS}.schema"));
                     phase.set(Phase::Done(Box::new(product)));
                     request_animation_frame(|| focus("create-result"));
                 }

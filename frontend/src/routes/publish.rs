@@ -50,7 +50,8 @@ pub fn Publish() -> impl IntoView {
 
 #[component]
 fn PublishForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
-    let state = ProductFormState::new(policy, who);
+    // What was typed here before (an expired sign-in, a reload) comes back until the topic is published.
+    let state = ProductFormState::new(policy, who, "meshport.draft.publish");
     let chosen = RwSignal::new(None::<PublishableTopic>);
     let submitting = RwSignal::new(false);
     let failure = RwSignal::new(None::<api::Error>);
@@ -88,6 +89,7 @@ fn PublishForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
         spawn_local(async move {
             match publish(product).await {
                 Ok(published) => {
+                    state.forget_draft();
                     navigate(&format!("/products/{}", api::encode(published.id.as_str())), Default::default())
                 }
                 Err(error) => {

@@ -34,9 +34,11 @@ pub fn SignIn() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match organisation::finish(answer).await {
                 Ok((session, path)) => go_to(session, &safe_next(Some(&path))),
-                Err(error) => failure.set(Some(error)),
+                Err(error) => {
+                    failure.set(Some(error));
+                    finishing.set(false);
+                }
             }
-            finishing.set(false);
         });
     }
     let options = LocalResource::new(|| async {
@@ -146,10 +148,13 @@ fn DemoPeople(
                 failure.set(None);
                 leptos::task::spawn_local(async move {
                     match api::dev_token(&request).await {
+                        // Signed in, the page goes: nothing of it may be touched after `done`.
                         Ok(token) => done(token.into()),
-                        Err(error) => failure.set(Some(error)),
+                        Err(error) => {
+                            failure.set(Some(error));
+                            busy.set(false);
+                        }
                     }
-                    busy.set(false);
                 });
             };
             view! {
@@ -187,13 +192,16 @@ fn TokenForm(failure: RwSignal<Option<api::Error>>, done: impl Fn(Session) + Cop
         failure.set(None);
         leptos::task::spawn_local(async move {
             match api::me_with(&token).await {
+                // Signed in, the page goes: nothing of it may be touched after `done`.
                 Ok(identity) => {
                     let expires_at = expiry(&token).unwrap_or_else(in_one_hour);
                     done(Session { token, identity, expires_at });
                 }
-                Err(error) => failure.set(Some(error)),
+                Err(error) => {
+                    failure.set(Some(error));
+                    busy.set(false);
+                }
             }
-            busy.set(false);
         });
     };
     view! {

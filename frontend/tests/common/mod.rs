@@ -6,8 +6,10 @@ use leptos::prelude::{document, window};
 use leptos::wasm_bindgen::JsCast;
 use leptos::web_sys::{Element, HtmlElement};
 
-/// A fresh container in the page, so tests never see each other's output.
+/// A fresh container in the page, so tests never see each other's output; and an empty `sessionStorage`, so no
+/// test gets a form draft another one kept (`meshport_frontend::drafts`).
 pub fn container() -> HtmlElement {
+    window().session_storage().unwrap().unwrap().clear().unwrap();
     let document = document();
     let div: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&div).unwrap();

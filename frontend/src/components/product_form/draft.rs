@@ -8,6 +8,7 @@ use meshport_shared::{
     Quality, SchemaFact, SchemaFormat, SlaTier, SubjectName, SupportChannel, SupportKind, TeamName, TopicName,
     Violation, ViolationCode, validate,
 };
+use serde::{Deserialize, Serialize};
 
 /// One problem with what was entered: the field it concerns (by the path the API's violations use, e.g.
 /// `owner.contact`) and a sentence saying how to fix it.
@@ -32,7 +33,7 @@ impl From<&Violation> for Problem {
 }
 
 /// One support channel row; `key` keeps rows apart while they are edited, added and removed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupportRow {
     pub key: u32,
     pub kind: SupportKind,
@@ -40,8 +41,8 @@ pub struct SupportRow {
 }
 
 /// Every field of the form as typed, before it parses into a `DataProduct`. Lists are kept as people type them:
-/// tags comma-separated, members one per line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// tags comma-separated, members one per line. Serializable, so a form's draft can be kept (`crate::drafts`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
     pub id: String,
     pub name: String,

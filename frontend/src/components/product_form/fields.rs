@@ -236,6 +236,10 @@ pub fn ProblemSummary(
     });
     let shown = move || state.revealed() && !state.problems().is_empty();
     view! {
+        // What was typed before came back (`crate::drafts`): say so, or people wonder where it came from.
+        <p class="notice" role="status" data-testid="draft-restored" hidden=move || !state.restored()>
+            "What you typed here before is back, kept in this tab until it is saved."
+        </p>
         <div
             class="summary"
             tabindex="-1"

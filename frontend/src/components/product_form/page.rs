@@ -31,7 +31,8 @@ where
         answer.set(None);
         spawn_local(async move {
             let result = request.await;
-            if asked.get_value() == this {
+            // `try_`: the page may be gone by the time the answer comes.
+            if asked.try_get_value() == Some(this) {
                 answer.set(Some(result));
             }
         });
@@ -217,7 +218,8 @@ impl ApiCheck {
             let asked = check.forget();
             set_timeout(
                 move || {
-                    if check.asked.get_value() == asked {
+                    // `try_`: the form may be gone by then (an expired sign-in swaps it for a prompt).
+                    if check.asked.try_get_value() == Some(asked) {
                         check.run(state, dry_run(request));
                     }
                 },
@@ -241,7 +243,8 @@ impl ApiCheck {
         check.status.set(CheckStatus::Checking);
         spawn_local(async move {
             let answer = dry_run.await;
-            if check.asked.get_value() != asked {
+            // A newer question was asked meanwhile, or the form is gone (an expired sign-in swaps it for a prompt).
+            if check.asked.try_get_value() != Some(asked) {
                 return;
             }
             let status = match answer {

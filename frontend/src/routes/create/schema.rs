@@ -53,7 +53,18 @@ pub struct SchemaDraft {
 
 impl Default for SchemaDraft {
     fn default() -> Self {
-        let text = RwSignal::new(String::new());
+        Self::with_text(RwSignal::new(String::new()))
+    }
+}
+
+impl SchemaDraft {
+    /// The schema as typed before under `kept_as` on this tab (`crate::drafts`), or blank; and whether it came back.
+    pub fn kept(kept_as: &str) -> (Self, bool) {
+        let (text, restored) = crate::drafts::keep(kept_as.to_owned(), String::new());
+        (Self::with_text(text), restored)
+    }
+
+    fn with_text(text: RwSignal<String>) -> Self {
         let json_problem = Memo::new(move |_| {
             text.with(|t| {
                 if t.trim().is_empty() {
@@ -118,7 +129,8 @@ pub fn SchemaInput(state: ProductFormState, schema: SchemaDraft) -> impl IntoVie
         }
         set_timeout(
             move || {
-                if schema.asked.get_value() != asked {
+                // `try_`: the form may be gone by then (an expired sign-in swaps it for a prompt).
+                if schema.asked.try_get_value() != Some(asked) {
                     return;
                 }
                 schema.verdict.set(Verdict::Checking);
@@ -128,7 +140,7 @@ pub fn SchemaInput(state: ProductFormState, schema: SchemaDraft) -> impl IntoVie
                         Err(error) if error.code() == "invalid_schema" => Verdict::Unreadable(error.message()),
                         Err(error) => Verdict::Unavailable(error),
                     };
-                    if schema.asked.get_value() == asked {
+                    if schema.asked.try_get_value() == Some(asked) {
                         if let Verdict::Readable(fields) = &verdict {
                             state.set_schema(meshport_shared::SchemaFact::Unknown, field_paths(fields));
                         }

@@ -3,15 +3,17 @@
 
 use leptos::prelude::*;
 use meshport_shared::api::TopicSettings;
+use serde::{Deserialize, Serialize};
 
 use crate::components::product_form::{
     FieldError, Problem, ProductFormState, described_by, field_id, hint_id, invalid,
 };
+use crate::drafts::keep;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// How long the topic keeps events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Retention {
     /// Every event ever written (`retention.ms = -1`).
     FullHistory,
@@ -22,7 +24,7 @@ pub enum Retention {
 }
 
 /// How old events go: deleted after the retention, or compacted to the latest event per key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Cleanup {
     Delete,
     Compact,
@@ -46,18 +48,24 @@ pub struct TopicDraft {
     pub cleanup: RwSignal<Cleanup>,
 }
 
-impl Default for TopicDraft {
-    fn default() -> Self {
-        Self {
-            partitions: RwSignal::new("3".to_owned()),
-            retention: RwSignal::new(Retention::Days),
-            days: RwSignal::new("7".to_owned()),
-            cleanup: RwSignal::new(Cleanup::Delete),
+impl TopicDraft {
+    /// The settings as typed before on this tab (`crate::drafts`, keys starting `kept_as`), or the defaults: 3
+    /// partitions, a week of events, deleted after; and whether any came back.
+    pub fn kept(kept_as: &str) -> (Self, bool) {
+        let (partitions, a) = keep(format!("{kept_as}.partitions"), "3".to_owned());
+        let (retention, b) = keep(format!("{kept_as}.retention"), Retention::Days);
+        let (days, c) = keep(format!("{kept_as}.days"), "7".to_owned());
+        let (cleanup, d) = keep(format!("{kept_as}.cleanup"), Cleanup::Delete);
+        (Self { partitions, retention, days, cleanup }, a || b || c || d)
+    }
+
+    /// The settings were used: nothing typed needs keeping any more.
+    pub fn forget(kept_as: &str) {
+        for part in ["partitions", "retention", "days", "cleanup"] {
+            crate::drafts::forget(&format!("{kept_as}.{part}"));
         }
     }
-}
 
-impl TopicDraft {
     /// What cannot be read as settings at all; the ranges the API allows are its to say (a dry run asks it).
     pub fn problems(&self) -> Vec<Problem> {
         let mut problems = Vec::new();

@@ -96,6 +96,7 @@ fn EditForm(
             saving.set(false);
             match answer {
                 Ok(stored) => {
+                    state.forget_draft();
                     saved.set(true);
                     managed.stored(stored);
                 }

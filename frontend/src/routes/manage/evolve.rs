@@ -22,7 +22,10 @@ pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
     let (current, format) = managed.detail.with_untracked(|d| {
         (d.schema.as_ref().map(|s| s.schema.clone()).unwrap_or_default(), d.product.output_port.schema_format)
     });
-    let text = RwSignal::new(current);
+    // A schema typed here before (an expired sign-in, a reload) comes back while the product is at this revision.
+    let kept_as = format!("meshport.draft.evolve.{}@{}", managed.id(), managed.revision());
+    let (text, _) = crate::drafts::keep(kept_as.clone(), current);
+    let kept_as = StoredValue::new(kept_as);
     let upload_error = RwSignal::new(None::<String>);
     // The schema last sent to be registered, so a refused one can be published as a new major version as it was.
     let submitted = RwSignal::new(String::new());
@@ -42,6 +45,7 @@ pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
         submit.start(async move {
             let result = sent.await;
             if result.is_ok() {
+                crate::drafts::forget(&kept_as.get_value());
                 // The answer is not the product: read it again for its new version, revision and status.
                 managed.reload();
             }

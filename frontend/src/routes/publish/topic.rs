@@ -37,9 +37,13 @@ pub fn TopicPicker(state: ProductFormState, chosen: RwSignal<Option<PublishableT
         state.touch("output_port.value_subject");
         chosen.set(Some(topic));
     };
-    // A link from Manage names the topic (`/publish?topic=...`): pick it once the list has it, unless the person
-    // already chose one.
-    let wanted = StoredValue::new(leptos_router::hooks::use_query_map().with_untracked(|query| query.get("topic")));
+    // A link from Manage names the topic (`/publish?topic=...`), or a kept draft had one: pick it once the list has
+    // it, unless the person already chose one.
+    let wanted = StoredValue::new(
+        leptos_router::hooks::use_query_map()
+            .with_untracked(|query| query.get("topic"))
+            .or_else(|| state.read_untracked(|d| (!d.topic.is_empty()).then(|| d.topic.clone()))),
+    );
     Effect::new(move |_| {
         let Some(name) = wanted.get_value() else { return };
         if let Some(Ok(list)) = topics.get()
