@@ -27,10 +27,13 @@ pub struct TopicFacts {
     pub consumers: Vec<Consumer>,
 }
 
-/// How much of a topic's past a new consumer can read.
+/// How much of a topic's past a new consumer can read. On the wire `{"kind": "window", "retention_ms": 3600000}`:
+/// an internally tagged enum, read through a flat struct ([`HistoryKindWire`]) because serde's own code for tagged
+/// enums buffers the whole object first, which costs the portal's wasm several kilobytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(try_from = "HistoryKindWire", into = "HistoryKindWire")]
 pub enum HistoryKind {
     /// Every event ever written (`retention.ms = -1`).
     FullHistory,
@@ -42,6 +45,53 @@ pub enum HistoryKind {
     CompactedWindow { retention_ms: i64 },
     /// The topic sets no retention of its own: the broker's default applies.
     BrokerDefault,
+}
+
+/// [`HistoryKind`] as it travels: the tag, and the retention of the kinds that have one.
+#[derive(Serialize, Deserialize)]
+struct HistoryKindWire {
+    kind: HistoryKindName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retention_ms: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum HistoryKindName {
+    FullHistory,
+    Window,
+    Compacted,
+    CompactedWindow,
+    BrokerDefault,
+}
+
+impl TryFrom<HistoryKindWire> for HistoryKind {
+    type Error = &'static str;
+
+    fn try_from(wire: HistoryKindWire) -> Result<Self, Self::Error> {
+        use HistoryKindName as Name;
+        Ok(match (wire.kind, wire.retention_ms) {
+            (Name::FullHistory, _) => Self::FullHistory,
+            (Name::Compacted, _) => Self::Compacted,
+            (Name::BrokerDefault, _) => Self::BrokerDefault,
+            (Name::Window, Some(retention_ms)) => Self::Window { retention_ms },
+            (Name::CompactedWindow, Some(retention_ms)) => Self::CompactedWindow { retention_ms },
+            (Name::Window | Name::CompactedWindow, None) => return Err("missing field `retention_ms`"),
+        })
+    }
+}
+
+impl From<HistoryKind> for HistoryKindWire {
+    fn from(kind: HistoryKind) -> Self {
+        let (kind, retention_ms) = match kind {
+            HistoryKind::FullHistory => (HistoryKindName::FullHistory, None),
+            HistoryKind::Window { retention_ms } => (HistoryKindName::Window, Some(retention_ms)),
+            HistoryKind::Compacted => (HistoryKindName::Compacted, None),
+            HistoryKind::CompactedWindow { retention_ms } => (HistoryKindName::CompactedWindow, Some(retention_ms)),
+            HistoryKind::BrokerDefault => (HistoryKindName::BrokerDefault, None),
+        };
+        Self { kind, retention_ms }
+    }
 }
 
 impl HistoryKind {
@@ -168,6 +218,24 @@ pub struct AuditEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_kinds_travel_as_a_tag_with_the_retention_of_the_kinds_that_have_one() {
+        let cases = [
+            (HistoryKind::FullHistory, r#"{"kind":"full_history"}"#),
+            (HistoryKind::Window { retention_ms: 3_600_000 }, r#"{"kind":"window","retention_ms":3600000}"#),
+            (HistoryKind::Compacted, r#"{"kind":"compacted"}"#),
+            (HistoryKind::CompactedWindow { retention_ms: 5 }, r#"{"kind":"compacted_window","retention_ms":5}"#),
+            (HistoryKind::BrokerDefault, r#"{"kind":"broker_default"}"#),
+        ];
+        for (kind, json) in cases {
+            assert_eq!(serde_json::to_string(&kind).unwrap(), json);
+            assert_eq!(serde_json::from_str::<HistoryKind>(json).unwrap(), kind, "{json}");
+        }
+        let missing = serde_json::from_str::<HistoryKind>(r#"{"kind":"window"}"#).unwrap_err();
+        assert!(missing.to_string().contains("missing field `retention_ms`"), "{missing}");
+        assert!(serde_json::from_str::<HistoryKind>(r#"{"kind":"forever"}"#).is_err());
+    }
 
     fn check(configs: &[(&str, &str)], expected: HistoryKind, words: &str) {
         let configs = configs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
