@@ -5,7 +5,7 @@
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use meshport_shared::api::{Activity, DevToken, DevTokenRequest, DevUserList, Identity, SignInOptions};
+use meshport_shared::api::{Activity, DevToken, DevTokenRequest, DevUserList, Identity, ProductDetail, SignInOptions};
 use meshport_shared::search::{SearchPage, SearchQuery};
 use meshport_shared::{ApiError, Violation};
 use serde::Serialize;
@@ -86,6 +86,11 @@ pub async fn search(query: &SearchQuery) -> Result<SearchPage> {
 /// `GET /api/v1/products`: the first page of the catalog (search with no query).
 pub async fn list_products() -> Result<SearchPage> {
     get("/api/v1/products").await
+}
+
+/// `GET /api/v1/products/{id}`: the product with everything the mirror knows about it (the product page and Manage).
+pub async fn product(id: impl AsRef<str>) -> Result<ProductDetail> {
+    get(&format!("/api/v1/products/{}", encode(id.as_ref()))).await
 }
 
 /// `GET /api/v1/activity?limit=`: recent changes across the mesh, newest first.

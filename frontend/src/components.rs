@@ -4,3 +4,4 @@ pub mod feedback;
 pub mod layout;
 pub mod product_card;
 pub mod product_form;
+pub mod status_badge;

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use meshport_shared::DataProduct;
 
+use super::status_badge::StatusBadge;
 use crate::components::feedback::Empty;
 
 /// The catalog as a list of cards, or an empty state when there is nothing in it yet.
@@ -42,10 +43,7 @@ pub fn ProductCard(product: DataProduct) -> impl IntoView {
                 <h2 class="product-card__name">
                     <a href=format!("/products/{id}") data-testid="product-name">{name}</a>
                 </h2>
-                <span class=format!("badge badge--{}", status.as_str())>
-                    <span class="visually-hidden">"Status: "</span>
-                    <span data-testid="product-status">{status.as_str()}</span>
-                </span>
+                <StatusBadge status test_id="product-status"/>
             </div>
             <p class="product-card__id"><code data-testid="product-id">{id.to_string()}</code></p>
             <p class="product-card__purpose" data-testid="product-purpose">{description.purpose}</p>

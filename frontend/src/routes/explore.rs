@@ -151,7 +151,7 @@ fn SearchBox(searcher: Searcher) -> impl IntoView {
             <div class="search__row">
                 <input
                     id="search-text"
-                    class="search__input"
+                    class="control search__input"
                     type="search"
                     name="q"
                     autocomplete="off"
@@ -259,7 +259,7 @@ fn SortChoice(searcher: Searcher, query: SearchQuery) -> impl IntoView {
     view! {
         <label class="sort">
             <span>"Sort by"</span>
-            <select data-testid="sort" on:change=on_change>{options}</select>
+            <select class="control" data-testid="sort" on:change=on_change>{options}</select>
         </label>
     }
 }

@@ -17,6 +17,7 @@ use meshport_shared::{DataProduct, ProductId, ProductStatus, ViolationCode};
 use crate::api;
 use crate::components::feedback::Loading;
 use crate::components::product_form::{fetched, focus, live, live_text, load_failed};
+use crate::components::status_badge::StatusBadge;
 use crate::session;
 
 mod deprecate;
@@ -102,7 +103,7 @@ fn SignInPrompt() -> impl IntoView {
 #[component]
 fn LoadedProduct(id: ProductId, who: Identity) -> impl IntoView {
     let retries = RwSignal::new(0_u32);
-    let detail = fetched(move || (retries.get(), id.clone()), |(_, id)| requests::product(id));
+    let detail = fetched(move || (retries.get(), id.clone()), |(_, id)| api::product(id));
     live(move || match detail.get() {
         None => view! { <Loading what="the data product"/> }.into_any(),
         Some(Err(error)) => load_failed("The data product", &error, move || retries.update(|n| *n += 1)),
@@ -237,10 +238,7 @@ fn Summary(managed: Managed) -> impl IntoView {
         view! {
             <div class="manage-summary__head">
                 <p class="manage-summary__name" data-testid="manage-name">{name}</p>
-                <span class=format!("badge badge--{}", status.as_str())>
-                    <span class="visually-hidden">"Status: "</span>
-                    <span data-testid="manage-status">{status.as_str()}</span>
-                </span>
+                <StatusBadge status test_id="manage-status"/>
             </div>
             {deprecation}
             <dl class="facts manage-facts">
@@ -321,7 +319,7 @@ impl Managed {
         let this = *self;
         let id = self.id();
         leptos::task::spawn_local(async move {
-            match requests::product(id).await {
+            match api::product(id).await {
                 Ok(detail) => {
                     this.reload_error.set(None);
                     this.detail.set(detail);

@@ -41,10 +41,7 @@ const PORTAL_TITLE: &str = "Meshport";
 pub fn Product() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let detail = LocalResource::new(move || {
-        let id = id();
-        async move { fetch::product(&id).await }
-    });
+    let detail = LocalResource::new(move || api::product(id()));
     // The tab is named after the product, so a reader with many tabs open finds it again.
     Effect::new(move |_| {
         let title = detail.with(|loaded| match loaded {
@@ -253,7 +250,7 @@ where
     view! {
         <label class="field">
             <span class="field__label">{label}</span>
-            <select data-testid=testid on:change=pick>{options}</select>
+            <select class="control" data-testid=testid on:change=pick>{options}</select>
         </label>
     }
 }

@@ -211,7 +211,7 @@ fn TokenForm(failure: RwSignal<Option<api::Error>>, done: impl Fn(Session) + Cop
         </p>
         <form class="token-form" on:submit=on_submit>
             <label for="access-token">"Access token"</label>
-            <input id="access-token" type="password" autocomplete="off" spellcheck="false" required=true
+            <input id="access-token" class="control" type="password" autocomplete="off" spellcheck="false" required=true
                 data-testid="access-token" prop:value=move || token.get()
                 on:input=move |event| token.set(event_target_value(&event))/>
             <button type="submit" class="button" disabled=move || busy.get()>"Sign in"</button>

@@ -10,6 +10,7 @@ use super::Call;
 use crate::api;
 use crate::components::feedback::{Empty, Loading};
 use crate::components::product_form::{fetch_policy, fetched, live, live_text, load_failed};
+use crate::components::status_badge::StatusBadge;
 
 #[component]
 pub(super) fn OwnedProducts(who: Identity) -> impl IntoView {
@@ -193,10 +194,7 @@ fn OwnedRow(product: DataProduct) -> impl IntoView {
                 <code class="manage-row__id">{id.to_string()}</code>
             </div>
             <div class="manage-row__status">
-                <span class=format!("badge badge--{}", status.as_str())>
-                    <span class="visually-hidden">"Status: "</span>
-                    <span data-testid="owned-status">{status.as_str()}</span>
-                </span>
+                <StatusBadge status test_id="owned-status"/>
                 {sunset}
             </div>
             <p class="manage-row__owner">{format!("{domain} · {}", owner.team)}</p>

@@ -1,16 +1,9 @@
 //! The API calls the Manage pages make, typed with the shared request and response shapes.
 
-use meshport_shared::api::{
-    DeprecateRequest, EvolveRequest, EvolveResponse, ProductDetail, PublishableTopic, RetireRequest,
-};
+use meshport_shared::api::{DeprecateRequest, EvolveRequest, EvolveResponse, PublishableTopic, RetireRequest};
 use meshport_shared::{DataProduct, DomainName, ProductId};
 
 use crate::api::{Result, encode, get, post, put};
-
-/// `GET /api/v1/products/{id}`: the product with everything the mirror knows about it.
-pub async fn product(id: ProductId) -> Result<ProductDetail> {
-    get(&format!("/api/v1/products/{}", encode(id.as_str()))).await
-}
 
 /// `GET /api/v1/domains/{domain}/publishable-topics`: synced topics that are not products yet.
 pub async fn publishable_topics(domain: &DomainName) -> Result<Vec<PublishableTopic>> {

@@ -1,14 +1,9 @@
 //! The product page's typed fetchers, on the portal's one API client.
 
-use meshport_shared::api::{ProductDetail, Sample};
+use meshport_shared::api::Sample;
 use meshport_shared::schema::SchemaChange;
 
 use crate::api::{Result, encode, get};
-
-/// `GET /api/v1/products/{id}`: everything the page shows, from the catalog mirror.
-pub async fn product(id: &str) -> Result<ProductDetail> {
-    get(&format!("/api/v1/products/{}", encode(id))).await
-}
 
 /// `GET /api/v1/products/{id}/schema/diff?from=&to=`: every change between two versions of the value schema.
 pub async fn schema_diff(id: &str, from: i32, to: i32) -> Result<Vec<SchemaChange>> {

@@ -6,6 +6,7 @@ use meshport_shared::{DataProduct, Description, ProductStatus, Quality, SupportK
 
 use super::{Fact, When};
 use crate::api::encode;
+use crate::components::status_badge::StatusBadge;
 
 /// The page's heading: the product's name, status and identity, and the lifecycle notice a reader must not miss.
 #[component]
@@ -65,10 +66,7 @@ pub fn ProductHeader(product: DataProduct) -> impl IntoView {
             </p>
             <div class="product-head__title">
                 <h1 id="page-title" data-testid="product-title">{product.name}</h1>
-                <span class=format!("badge badge--{}", status.as_str())>
-                    <span class="visually-hidden">"Status: "</span>
-                    <span data-testid="product-status">{status.as_str()}</span>
-                </span>
+                <StatusBadge status test_id="product-status"/>
             </div>
             <p class="product-head__id">
                 <code data-testid="product-id">{product.id.to_string()}</code>
