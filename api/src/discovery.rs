@@ -65,6 +65,48 @@ impl Discovery {
         .await
     }
 
+    /// For each of `product`'s inputs that is derived from `product` itself, however indirectly, its position and
+    /// the chain of products from `product` down to it: naming such an input would close a cycle.
+    pub async fn cycles(
+        &self,
+        catalog: &dyn CatalogStore,
+        product: &DataProduct,
+    ) -> Result<Vec<(usize, Vec<ProductId>)>, StoreError> {
+        if product.inputs.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.with_current(catalog, |loaded| {
+            // Breadth first down the stored graph from `product`, remembering how each product was reached.
+            let mut reached_from: HashMap<&ProductId, &ProductId> = HashMap::new();
+            let mut queue = std::collections::VecDeque::from([&product.id]);
+            while let Some(id) = queue.pop_front() {
+                for next in loaded.downstream.get(id).into_iter().flatten() {
+                    if next.id != product.id && !reached_from.contains_key(&next.id) {
+                        reached_from.insert(&next.id, id);
+                        queue.push_back(&next.id);
+                    }
+                }
+            }
+            product
+                .inputs
+                .iter()
+                .enumerate()
+                .filter(|(_, input)| reached_from.contains_key(input))
+                .map(|(i, input)| {
+                    let mut chain = vec![input.clone()];
+                    let mut at = input;
+                    while let Some(&from) = reached_from.get(at) {
+                        chain.push(from.clone());
+                        at = from;
+                    }
+                    chain.reverse();
+                    (i, chain)
+                })
+                .collect()
+        })
+        .await
+    }
+
     /// Runs `read` on the index of the catalog's current generation, rebuilding it first if the catalog moved.
     async fn with_current<T>(
         &self,

@@ -80,21 +80,31 @@ async fn claims(state: &AppState, product: &DataProduct) -> Result<Vec<Violation
     Ok(violations)
 }
 
-/// Violations for inputs that name no product (`inputs[i]`), checked against the discovery index (current as of the
-/// catalog's generation) rather than one read per input. Naming itself is the policy's `circular_lineage`.
+/// Violations for inputs that name no product, or one derived from this product (which would close a cycle in the
+/// lineage), as `inputs[i]`; checked against the discovery index (current as of the catalog's generation) rather
+/// than one read per input. Naming itself is the policy's own `circular_lineage`.
 async fn unknown_inputs(state: &AppState, product: &DataProduct) -> Result<Vec<Violation>, AppError> {
     if product.inputs.is_empty() {
         return Ok(Vec::new());
     }
     let unknown = state.discovery.unknown(state.catalog.as_ref(), &product.inputs).await?;
-    Ok(unknown
+    let mut violations: Vec<Violation> = unknown
         .into_iter()
         .filter(|&i| product.inputs[i] != product.id)
         .map(|i| {
             let message = format!("no data product `{}` to derive this one from", product.inputs[i]);
             violation(ViolationCode::UnknownProduct, &format!("inputs[{i}]"), message)
         })
-        .collect())
+        .collect();
+    for (i, chain) in state.discovery.cycles(state.catalog.as_ref(), product).await? {
+        let path = chain.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(" -> ");
+        let message = format!(
+            "`{}` is derived from this product ({path}), so deriving this product from it would make a cycle",
+            product.inputs[i]
+        );
+        violations.push(violation(ViolationCode::CircularLineage, &format!("inputs[{i}]"), message));
+    }
+    Ok(violations)
 }
 
 /// Refuses a change decided on a stale read, before any side effect: `sent` is the revision the caller read (0 when

@@ -1097,3 +1097,42 @@ async fn a_create_whose_undo_fails_leaves_a_visible_draft_that_the_next_create_t
     assert_eq!(versions, [1], "the same schema again is the same version");
     assert_eq!(history, ["published", "created", "created"]);
 }
+
+#[tokio::test]
+async fn an_input_derived_from_the_product_itself_is_refused_as_a_cycle() {
+    // Arrange: source -> middle -> last, each derived from the one before.
+    let api = Api::spawn().await;
+    let source = api.published().await;
+    let mut chain = vec![source.clone()];
+    for name in ["middle", "last"] {
+        let topic = api.topic_with_schema(name).await;
+        let mut derived = product(topic.as_str(), "execution");
+        derived.inputs = vec![chain.last().unwrap().id.clone()];
+        let derived: DataProduct = api
+            .ok(Who::Owner, Method::POST, "/api/v1/products/publish", Some(serde_json::to_value(&derived).unwrap()))
+            .await;
+        chain.push(derived);
+    }
+    let last = chain.last().unwrap().clone();
+
+    // Act: derive the source from the last product, closing the loop.
+    let mut looped = source.clone();
+    looped.inputs = vec![last.id.clone()];
+    let (status, error) = api
+        .error(
+            Who::Owner,
+            Method::PUT,
+            &format!("/api/v1/products/{}", source.id),
+            Some(serde_json::to_value(&looped).unwrap()),
+        )
+        .await;
+
+    // Assert: refused with the way round the loop; the source is unchanged.
+    assert_eq!((status, error.code), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed));
+    assert_eq!(codes(&error), [(ViolationCode::CircularLineage, "inputs[0]")]);
+    let path = format!("`{}` -> `{}` -> `{}`", source.id, chain[1].id, last.id);
+    assert!(error.details[0].message.contains(&path), "{:?}", error.details);
+    let page: ProductDetail =
+        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", source.id), None).await;
+    assert!(page.lineage.inputs.is_empty());
+}

@@ -124,7 +124,7 @@ pub enum ViolationCode {
     BreakingChange,
     /// A replacement or input product that does not exist.
     UnknownProduct,
-    /// A product that names itself among its inputs.
+    /// A product that names itself among its inputs, or one derived from it (a cycle in the lineage).
     CircularLineage,
     /// The same input named twice.
     DuplicateInput,
