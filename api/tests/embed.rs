@@ -3,6 +3,7 @@
 
 mod common;
 
+use meshport_shared::api::ProductDetail;
 use meshport_shared::{DataProduct, Deprecation, ProductId, ProductStatus, Quality, SchemaFormat, SlaTier};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
@@ -470,5 +471,23 @@ async fn hostile_text_is_escaped_on_cards_in_oembed_and_badges() {
         assert!(light.contains(&format!("sunset <span data-testid=\"sunset\">{escaped}</span>")), "{light}");
         assert!(iframe.contains(&format!("title=\"{escaped} (Meshport data product)\"")), "{iframe}");
         assert_eq!(oembed["title"], hostile, "oEmbed's title is plain text, for consumers to escape");
+    }
+}
+
+#[tokio::test]
+async fn the_product_page_proposes_the_card_size_oembed_answers() {
+    let embeds =
+        Embeds::spawn(&[("MESHPORT_PUBLIC_CARDS", "true".into()), ("MESHPORT_PUBLIC_READS", "true".into())]).await;
+    embeds.seed_with_schema(product("users", "membership")).await;
+    let orders = ProductId::parse("orders").unwrap();
+    embeds.app.seed(DataProduct { id: orders, ..deprecated(ProductStatus::Deprecated) }).await;
+
+    for id in ["users", "orders"] {
+        let detail: ProductDetail = embeds.app.get(&format!("/api/v1/products/{id}")).await.json().await.unwrap();
+        let url = format!("https://mesh.acme.example/products/{id}");
+        let oembed: Value = embeds.oembed(&[("url", url.as_str()), ("format", "json")]).await.json().await.unwrap();
+
+        let proposed = (u64::from(detail.links.card_width), u64::from(detail.links.card_height));
+        assert_eq!(proposed, (oembed["width"].as_u64().unwrap(), oembed["height"].as_u64().unwrap()), "{id}");
     }
 }

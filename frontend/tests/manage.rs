@@ -58,7 +58,8 @@ fn detail(status: &str, deprecation: serde_json::Value) -> ProductDetail {
         },
         "versions": [{ "version": 1, "id": 1 }],
         "consumers": [],
-        "links": { "portal": "/products/users", "embed": "/embed/products/users", "badge": "/badge/products/users/status.svg" },
+        "links": { "portal": "/products/users", "embed": "/embed/products/users", "badge": "/badge/products/users/status.svg",
+                   "card_width": 480, "card_height": 208 },
         "history": [],
         "warnings": [],
         "consume": {

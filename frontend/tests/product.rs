@@ -22,9 +22,9 @@ use meshport_frontend::routes::product::sample::{SampleError, SampleEvents, Samp
 use meshport_frontend::routes::product::schema::SchemaTable;
 use meshport_frontend::routes::product::topic::TopicSummary;
 use meshport_frontend::routes::product::versions::{ChangeList, SchemaVersions};
-use meshport_shared::api::{ProductDetail, Sample, VersionSummary};
+use meshport_shared::api::{ProductDetail, ProductLinks, Sample, VersionSummary};
 use meshport_shared::schema::SchemaChange;
-use meshport_shared::{ApiError, ErrorCode, ProductStatus, TopicFacts};
+use meshport_shared::{ApiError, ErrorCode, TopicFacts};
 use serde_json::{Value, json};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -101,7 +101,9 @@ fn detail_json() -> Value {
         "links": {
             "portal": "https://mesh.acme.example/products/users",
             "embed": "https://mesh.acme.example/embed/products/users",
-            "badge": "https://mesh.acme.example/badge/products/users/status.svg"
+            "badge": "https://mesh.acme.example/badge/products/users/status.svg",
+            "card_width": 480,
+            "card_height": 208
         },
         "history": [
             { "id": "2026-02-03T04:05:06Z-a", "at": "2026-02-03T04:05:06Z", "actor": "alice", "product": "users",
@@ -696,13 +698,13 @@ fn a_product_nothing_reads_says_so() {
     assert!(find(&root, "lineage-no-readers").is_some());
 }
 
-/// The embed panel of the fixture's product, with this name and status.
-fn embed_panel(name: &str, status: ProductStatus) -> (HtmlElement, impl Sized) {
+/// The embed panel of the fixture's product, with this name and the card height the API proposed.
+fn embed_panel(name: &str, card_height: u32) -> (HtmlElement, impl Sized) {
     let root = container();
-    let links = detail(detail_json()).links;
+    let links = ProductLinks { card_height, ..detail(detail_json()).links };
     let name = name.to_owned();
     let view = mount_to(root.clone(), move || {
-        view! { <EmbedPanel id="users".to_owned() name=name.clone() status links=links.clone()/> }
+        view! { <EmbedPanel id="users".to_owned() name=name.clone() links=links.clone()/> }
     });
     (root, view)
 }
@@ -710,7 +712,7 @@ fn embed_panel(name: &str, status: ProductStatus) -> (HtmlElement, impl Sized) {
 #[wasm_bindgen_test]
 fn the_embed_panel_offers_the_card_oembed_and_badges_of_the_product() {
     // Arrange and act
-    let (root, _view) = embed_panel("Users", ProductStatus::Active);
+    let (root, _view) = embed_panel("Users", 208);
 
     // Assert
     assert_eq!(
@@ -738,8 +740,9 @@ fn the_embed_panel_offers_the_card_oembed_and_badges_of_the_product() {
 #[wasm_bindgen_test]
 async fn the_dark_theme_changes_the_code_and_the_preview() {
     // Arrange
-    let (root, _view) = embed_panel("Users", ProductStatus::Deprecated);
-    assert!(text_of(&root, "embed-iframe-code").contains("height=\"272\""), "a deprecated card has a banner");
+    // A deprecated product's card carries a banner: the API proposes it taller, and the code follows.
+    let (root, _view) = embed_panel("Users", 272);
+    assert!(text_of(&root, "embed-iframe-code").contains("width=\"480\" height=\"272\""));
 
     // Act
     click(&root, "embed-theme-dark");
@@ -754,7 +757,7 @@ async fn the_dark_theme_changes_the_code_and_the_preview() {
 #[wasm_bindgen_test]
 fn a_name_with_markup_is_escaped_in_the_code_people_paste() {
     // Arrange and act
-    let (root, _view) = embed_panel(IMG, ProductStatus::Active);
+    let (root, _view) = embed_panel(IMG, 208);
 
     // Assert
     let code = text_of(&root, "embed-iframe-code");
@@ -765,7 +768,7 @@ fn a_name_with_markup_is_escaped_in_the_code_people_paste() {
 #[wasm_bindgen_test]
 async fn copy_says_copied_or_selects_the_text_to_copy_by_hand() {
     // Arrange
-    let (root, _view) = embed_panel("Users", ProductStatus::Active);
+    let (root, _view) = embed_panel("Users", 208);
     let block = find(&root, "embed-oembed-url").unwrap().closest(".copy-block").unwrap().unwrap();
     assert_eq!(text_of(&block, "copy-status"), "");
     assert_eq!(find(&block, "copy-status").unwrap().get_attribute("role").as_deref(), Some("status"));

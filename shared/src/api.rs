@@ -214,10 +214,14 @@ pub struct VersionSummary {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// Where the product is on the web, and the size its card proposes to embedders (oEmbed's `width` and `height`:
+/// taller for a deprecated or retired product, whose card carries a banner).
 pub struct ProductLinks {
     pub portal: String,
     pub embed: String,
     pub badge: String,
+    pub card_width: u32,
+    pub card_height: u32,
 }
 
 /// `POST /api/v1/schemas/check`: is this schema text readable, and what fields does it declare? The portal's forms

@@ -103,7 +103,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
         warnings.push(format!("no version of `{subject}` is in the mirror yet"));
     }
     let consumers = topic.as_ref().map(|t| t.consumers.clone()).unwrap_or_default();
-    let links = links(&state, &id);
+    let links = links(&state, &product);
     let versions = versions.iter().map(|v| VersionSummary { version: v.version, id: v.id }).collect();
     let consume = ConsumeInfo {
         bootstrap_servers: state.public.kafka_bootstrap.clone(),
@@ -116,12 +116,16 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
     Ok(Json(ProductDetail { product, topic, schema, versions, consumers, links, history, warnings, consume, lineage }))
 }
 
-fn links(state: &AppState, id: &ProductId) -> ProductLinks {
+fn links(state: &AppState, product: &DataProduct) -> ProductLinks {
     let base = state.embed.portal_url.trim_end_matches('/');
+    let id = &product.id;
+    let (card_width, card_height) = crate::embed::card_size(product, None, None);
     ProductLinks {
         portal: format!("{base}/products/{id}"),
         embed: format!("{base}/embed/products/{id}"),
         badge: format!("{base}/badge/products/{id}/status.svg"),
+        card_width,
+        card_height,
     }
 }
 

@@ -108,7 +108,7 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
     let snippets = view! { <ConsumeSnippets product_id=id.clone() consume/> };
     let groups = consumers.iter().map(|c| c.group.clone()).collect();
     let lineage = view! { <LineageGraph name=product.name.clone() lineage groups/> };
-    let embed = view! { <EmbedPanel id=id.clone() name=product.name.clone() status=product.status links/> };
+    let embed = view! { <EmbedPanel id=id.clone() name=product.name.clone() links/> };
     let topic = view! { <TopicSummary topic_name=product.output_port.topic.to_string() topic/> };
     view! {
         <article class="product" data-testid="product-page" data-product-id=id>

@@ -2,34 +2,26 @@
 //! oEmbed URL, markdown badges), each with a Copy button, and a live preview of the card.
 
 use leptos::prelude::*;
-use meshport_shared::ProductStatus;
 use meshport_shared::api::ProductLinks;
 
 use super::copy::CopyBlock;
 use crate::api::encode;
 
-/// The card's size as oEmbed proposes it (`CARD_WIDTH`, `CARD_HEIGHT` and `BANNER_HEIGHT` in `api/src/embed.rs`):
-/// a deprecated or retired product's card carries a banner and is taller.
-const CARD_WIDTH: u32 = 480;
-const CARD_HEIGHT: u32 = 208;
-const BANNER_HEIGHT: u32 = 64;
 const BADGES: [&str; 3] = ["status", "quality", "sla"];
 
 /// What a reader copies into a wiki, and the card as it will look there.
 #[component]
-pub fn EmbedPanel(id: String, name: String, status: ProductStatus, links: ProductLinks) -> impl IntoView {
+pub fn EmbedPanel(id: String, name: String, links: ProductLinks) -> impl IntoView {
     let dark = RwSignal::new(false);
-    let height = match status {
-        ProductStatus::Deprecated | ProductStatus::Retired => CARD_HEIGHT + BANNER_HEIGHT,
-        ProductStatus::Draft | ProductStatus::Active => CARD_HEIGHT,
-    };
+    // The size the API proposes, as its oEmbed answer does: the card's size is the API's to say.
+    let (width, height) = (links.card_width, links.card_height);
     let embed = links.embed.clone();
     let card_url = move || if dark.get() { format!("{embed}?theme=dark") } else { embed.clone() };
     let title = format!("{name} (Meshport data product)");
     let iframe = {
         let (card_url, title) = (card_url.clone(), title.clone());
         move || {
-            let code = iframe_code(&card_url(), height, &title);
+            let code = iframe_code(&card_url(), (width, height), &title);
             view! { <CopyBlock label="Card (iframe HTML)".to_owned() text=code testid="embed-iframe-code" wrap=true/> }
         }
     };
@@ -75,7 +67,7 @@ pub fn EmbedPanel(id: String, name: String, status: ProductStatus, links: Produc
                         src=card_url
                         referrerpolicy="no-referrer"
                         sandbox="allow-popups allow-popups-to-escape-sandbox"
-                        width=CARD_WIDTH
+                        width=width
                         height=height
                         title=title
                         data-testid="embed-preview"
@@ -88,9 +80,9 @@ pub fn EmbedPanel(id: String, name: String, status: ProductStatus, links: Produc
 }
 
 /// The iframe a page embeds, as oEmbed answers it: sandboxed without scripts, lazy, no referrer.
-pub fn iframe_code(card_url: &str, height: u32, title: &str) -> String {
+pub fn iframe_code(card_url: &str, (width, height): (u32, u32), title: &str) -> String {
     format!(
-        "<iframe src=\"{}\" width=\"{CARD_WIDTH}\" height=\"{height}\" title=\"{}\" style=\"border:0;max-width:100%\" \
+        "<iframe src=\"{}\" width=\"{width}\" height=\"{height}\" title=\"{}\" style=\"border:0;max-width:100%\" \
          loading=\"lazy\" referrerpolicy=\"no-referrer\" sandbox=\"allow-popups allow-popups-to-escape-sandbox\"></iframe>",
         attribute(card_url),
         attribute(title)
