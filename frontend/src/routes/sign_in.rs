@@ -25,9 +25,10 @@ pub fn SignIn() -> impl IntoView {
     let go_to = move |session: Session, path: &str| {
         session::sign_in(session);
         // Replace: the provider's answer in this address must not be reached again with the back button.
-        navigate.with_value(|navigate| navigate(path, NavigateOptions { replace: true, ..Default::default() }));
+        // `try_`: the page may be gone by the time a sign-in completes (the person clicked elsewhere meanwhile).
+        navigate.try_with_value(|navigate| navigate(path, NavigateOptions { replace: true, ..Default::default() }));
     };
-    let done = move |session: Session| go_to(session, &next.get_value());
+    let done = move |session: Session| go_to(session, &next.try_get_value().unwrap_or_else(|| "/".to_owned()));
     // Back from the identity provider: finish that sign-in before offering any other.
     let finishing = RwSignal::new(answer.is_some());
     if let Some(answer) = answer {
@@ -93,6 +94,10 @@ pub fn SignIn() -> impl IntoView {
 #[component]
 fn Organisation(provider: OrganisationSignIn, failure: RwSignal<Option<api::Error>>, next: String) -> impl IntoView {
     let busy = RwSignal::new(false);
+    // Back from the provider without signing in, the browser may show this page from its cache as it was left,
+    // button disabled: enable it again.
+    let shown = window_event_listener(leptos::ev::pageshow, move |_| busy.set(false));
+    on_cleanup(move || shown.remove());
     let on_click = move |_| {
         let (provider, next) = (provider.clone(), next.clone());
         busy.set(true);
@@ -115,10 +120,46 @@ fn Organisation(provider: OrganisationSignIn, failure: RwSignal<Option<api::Erro
 }
 
 /// Where to go after signing in: a path on this site, never another origin.
+/// Browsers drop tabs and line breaks from an address and read `\\` as `/`, so `/\t/evil.example` would leave the
+/// site: a path with any of them, or with spaces, is not followed either.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
+            path.to_owned()
+        }
         _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    use super::safe_next;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn only_paths_on_this_site_are_followed_after_signing_in() {
+        for (next, expected) in [
+            (Some("/products/users?tab=schema#fields"), "/products/users?tab=schema#fields"),
+            (Some("/manage/orders.v2"), "/manage/orders.v2"),
+            (None, "/"),
+            (Some(""), "/"),
+            (Some("https://evil.example/"), "/"),
+            (Some("//evil.example/"), "/"),
+            (Some("/\\evil.example/"), "/"),
+            (Some("/\t/evil.example"), "/"),
+            (Some("/\n/evil.example"), "/"),
+            (Some("/ /evil.example"), "/"),
+            (Some("javascript:alert(1)"), "/"),
+        ] {
+            assert_eq!(safe_next(next), expected, "{next:?}");
+        }
     }
 }
 
