@@ -2,13 +2,22 @@
 //! a sign-in expires in the middle of a form (the page then asks to sign in again, which leaves it), on a reload, or
 //! after a slip of the back button. Kept per tab and for the tab's life only: a draft is not meant to outlive it.
 //!
-//! A form keeps a value with [`keep`] under a key naming the form (and, for a change to a stored product, its id and
-//! the revision the form started from, so a draft never lands on a newer version of the product), and calls
-//! [`forget`] once the API accepted it.
+//! A form keeps a value with [`keep`] under a [`key`] naming the person and the form (and, for an edit of a stored
+//! product, its id and the revision the form started from, so a draft never lands on a newer version of it), and
+//! calls [`forget`] once the API accepted it. Signing out forgets every draft ([`forget_all`]); a sign-in that
+//! merely expired keeps them, for the same person to find after signing in again.
 
 use leptos::prelude::*;
+use meshport_shared::api::Identity;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+const PREFIX: &str = "meshport.draft.";
+
+/// The key of `person`'s draft of `form`: someone else signing in on the same tab never gets it.
+pub fn key(person: &Identity, form: &str) -> String {
+    format!("{PREFIX}{}.{form}", person.subject)
+}
 
 /// A signal holding what the form at `key` had when it was last left, or `initial` when there is nothing kept; and
 /// whether something was restored. Every change is kept from then on; going back to `initial` keeps nothing.
@@ -42,6 +51,16 @@ where
 /// Drops what was kept at `key`: the API has it now.
 pub fn forget(key: &str) {
     if let Some(storage) = storage() {
+        let _ = storage.remove_item(key);
+    }
+}
+
+/// Drops every draft of this tab: the person signed out.
+pub fn forget_all() {
+    let Some(storage) = storage() else { return };
+    let count = storage.length().unwrap_or(0);
+    let keys: Vec<String> = (0..count).filter_map(|i| storage.key(i).ok().flatten()).collect();
+    for key in keys.iter().filter(|key| key.starts_with(PREFIX)) {
         let _ = storage.remove_item(key);
     }
 }

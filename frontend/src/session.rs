@@ -68,19 +68,25 @@ pub fn sign_in(session: Session) {
     current().set(Some(session));
 }
 
-/// Signs out, or forgets a session the API no longer accepts.
+/// Signs out: forgets the session and every form draft of this tab (the next person here must not find them).
 pub fn sign_out() {
+    forget();
+    crate::drafts::forget_all();
+}
+
+/// The API answered 401: the token expired or was revoked. The drafts stay, for the person to find after signing in
+/// again.
+pub fn expired() {
+    if current().with_untracked(Option::is_some) {
+        forget();
+    }
+}
+
+fn forget() {
     if let Some(storage) = storage() {
         let _ = storage.remove_item(STORAGE_KEY);
     }
     current().set(None);
-}
-
-/// The API answered 401: the token expired or was revoked.
-pub fn expired() {
-    if current().with_untracked(Option::is_some) {
-        sign_out();
-    }
 }
 
 fn load() -> Option<Session> {

@@ -334,7 +334,7 @@ async fn what_was_typed_comes_back_when_the_form_returns_until_it_is_saved() {
     assert!(!by_test_id(&again, "draft-restored").has_attribute("hidden"));
 
     // Once saved, nothing comes back.
-    form.get_untracked().unwrap().forget_draft();
+    meshport_frontend::drafts::forget(&form.get_untracked().unwrap().draft_key());
     let last = container_keeping_storage();
     let _third = mount(&last, fresh);
     leptos::task::tick().await;
@@ -367,4 +367,49 @@ fn container_keeping_storage() -> HtmlElement {
     let div: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&div).unwrap();
     div
+}
+
+#[wasm_bindgen_test]
+async fn a_draft_is_its_authors_only_and_signing_out_forgets_it() {
+    // Arrange: Bob types into a new product's form, which is then gone.
+    let root = container();
+    let first = mount_to(root.clone(), || {
+        let state = bobs_form();
+        view! { <ProductForm state/> }
+    });
+    leptos::task::tick().await;
+    type_into(&root, "field-name", "Bob's clicks");
+    leptos::task::tick().await;
+    drop(first);
+
+    // Act and assert: Carol, signed in on the same tab, starts blank; Bob gets his back until he signs out.
+    let (carol, _view) = mounted_form(carols_form);
+    leptos::task::tick().await;
+    assert_eq!(by_test_id(&carol, "field-name").unchecked_into::<HtmlInputElement>().value(), "");
+    let (bob, _view) = mounted_form(bobs_form);
+    leptos::task::tick().await;
+    assert_eq!(by_test_id(&bob, "field-name").unchecked_into::<HtmlInputElement>().value(), "Bob's clicks");
+    meshport_frontend::session::sign_out();
+    let (after, _view) = mounted_form(bobs_form);
+    leptos::task::tick().await;
+    assert_eq!(by_test_id(&after, "field-name").unchecked_into::<HtmlInputElement>().value(), "");
+}
+
+fn bobs_form() -> ProductFormState {
+    ProductFormState::new(policy(), member_of("edge"), "publish")
+}
+
+fn carols_form() -> ProductFormState {
+    let carol = Identity { subject: "carol".to_owned(), ..member_of("edge") };
+    ProductFormState::new(policy(), carol, "publish")
+}
+
+/// The form `start` makes, in a fresh container that leaves `sessionStorage` as it is.
+fn mounted_form(start: fn() -> ProductFormState) -> (HtmlElement, impl Sized) {
+    let root = container_keeping_storage();
+    let view = mount_to(root.clone(), move || {
+        let state = start();
+        view! { <ProductForm state/> }
+    });
+    (root, view)
 }

@@ -113,17 +113,18 @@ impl std::fmt::Debug for ProductFormState {
 }
 
 impl ProductFormState {
-    /// A form for a new product, starting from the person's first domain and team, or from what was typed into
-    /// the form named `kept_as` before (`crate::drafts`).
-    pub fn new(policy: GovernancePolicy, identity: Identity, kept_as: &str) -> Self {
-        Self::build(Draft::blank(&policy, &identity), None, policy, identity, kept_as.to_owned())
+    /// A form for a new product, starting from the person's first domain and team, or from what they typed into
+    /// the page's `form` (`publish`, `create`) before (`crate::drafts`).
+    pub fn new(policy: GovernancePolicy, identity: Identity, form: &str) -> Self {
+        let kept_as = crate::drafts::key(&identity, form);
+        Self::build(Draft::blank(&policy, &identity), None, policy, identity, kept_as)
     }
 
     /// A form editing `product`: its id and value subject stay; status, revision, timestamps and deprecation
     /// are carried over untouched into `product()`. What was typed into it before comes back while the product is
     /// still at the revision it was typed against.
     pub fn edit(product: DataProduct, policy: GovernancePolicy, identity: Identity) -> Self {
-        let kept_as = format!("meshport.draft.edit.{}@{}", product.id, product.revision);
+        let kept_as = crate::drafts::key(&identity, &format!("edit.{}@{}", product.id, product.revision));
         Self::build(Draft::from_product(&product), Some(product), policy, identity, kept_as)
     }
 
@@ -177,9 +178,10 @@ impl ProductFormState {
         }
     }
 
-    /// The API accepted the product: nothing typed needs keeping any more.
-    pub fn forget_draft(&self) {
-        crate::drafts::forget(&self.kept_as.get_value());
+    /// Where the draft is kept: a page takes it before sending, to `crate::drafts::forget` it once the API accepted
+    /// the product (by then the form may be gone).
+    pub fn draft_key(&self) -> String {
+        self.kept_as.get_value()
     }
 
     /// Whether this is a new product (its id may still be chosen) rather than an edit.

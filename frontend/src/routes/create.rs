@@ -72,15 +72,13 @@ pub fn Create() -> impl IntoView {
     }
 }
 
-/// Where the Create form keeps what was typed until the product is created (`crate::drafts`).
-const KEPT_AS: &str = "meshport.draft.create";
-
 #[component]
 fn CreateForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
     // What was typed here before (an expired sign-in, a reload) comes back until the product is created.
-    let state = ProductFormState::new(policy, who, KEPT_AS);
-    let (topic, topic_restored) = TopicDraft::kept(KEPT_AS);
-    let (schema, schema_restored) = SchemaDraft::kept(&format!("{KEPT_AS}.schema"));
+    let state = ProductFormState::new(policy, who, "create");
+    let kept_as = state.draft_key();
+    let (topic, topic_restored) = TopicDraft::kept(&kept_as);
+    let (schema, schema_restored) = SchemaDraft::kept(&format!("{kept_as}.schema"));
     state.also_restored(topic_restored || schema_restored);
     // What a submit would send, once the form passes its own checks: the API checks it too, before any submit.
     let request = move || {
@@ -128,6 +126,7 @@ fn CreateForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
         };
         let request = CreateRequest { product, topic: settings, schema: schema.text.get_untracked() };
         phase.set(Phase::Checking);
+        let kept_as = kept_as.clone();
         spawn_local(async move {
             if let Err(error) = check_create(request.clone()).await {
                 return refused(error, request.product.id);
@@ -135,9 +134,9 @@ fn CreateForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
             phase.set(Phase::Creating);
             match create(request.clone()).await {
                 Ok(product) => {
-                    state.forget_draft();
-                    TopicDraft::forget(KEPT_AS);
-                    crate::drafts::forget(&format!("{KEPT_AS}.schema"));
+                    crate::drafts::forget(&kept_as);
+                    TopicDraft::forget(&kept_as);
+                    crate::drafts::forget(&format!("{kept_as}.schema"));
                     phase.set(Phase::Done(Box::new(product)));
                     request_animation_frame(|| focus("create-result"));
                 }

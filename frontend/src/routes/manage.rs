@@ -158,7 +158,7 @@ pub fn ProductManagement(detail: ProductDetail, who: Identity) -> impl IntoView 
                     </ul>
                 </nav>
                 <edit::EditMetadata managed who=editor.get_value()/>
-                <evolve::EvolveSchema managed/>
+                <evolve::EvolveSchema managed who=editor.get_value()/>
                 <deprecate::Deprecate managed/>
             }
             .into_any()

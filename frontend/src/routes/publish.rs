@@ -51,7 +51,7 @@ pub fn Publish() -> impl IntoView {
 #[component]
 fn PublishForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
     // What was typed here before (an expired sign-in, a reload) comes back until the topic is published.
-    let state = ProductFormState::new(policy, who, "meshport.draft.publish");
+    let state = ProductFormState::new(policy, who, "publish");
     let chosen = RwSignal::new(None::<PublishableTopic>);
     let submitting = RwSignal::new(false);
     let failure = RwSignal::new(None::<api::Error>);
@@ -86,10 +86,11 @@ fn PublishForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
         };
         submitting.set(true);
         let navigate = navigate.clone();
+        let kept_as = state.draft_key();
         spawn_local(async move {
             match publish(product).await {
                 Ok(published) => {
-                    state.forget_draft();
+                    crate::drafts::forget(&kept_as);
                     navigate(&format!("/products/{}", api::encode(published.id.as_str())), Default::default())
                 }
                 Err(error) => {

@@ -91,12 +91,13 @@ fn EditForm(
         let edited = DataProduct { revision: managed.revision(), ..edited };
         let id = managed.id();
         saving.set(true);
+        let kept_as = state.draft_key();
         spawn_local(async move {
             let answer = requests::update(&id, &edited).await;
             saving.set(false);
             match answer {
                 Ok(stored) => {
-                    state.forget_draft();
+                    crate::drafts::forget(&kept_as);
                     saved.set(true);
                     managed.stored(stored);
                 }

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use meshport_shared::SchemaFormat;
-use meshport_shared::api::{EvolveRequest, EvolveResponse};
+use meshport_shared::api::{EvolveRequest, EvolveResponse, Identity};
 use meshport_shared::schema::SchemaChange;
 
 use super::{Call, ChangeError, ChangeSection, Field, Managed, failure, field_message, requests, violation_code};
@@ -18,12 +18,13 @@ const MAX_SCHEMA_FILE_BYTES: f64 = 1_000_000.0;
 const FIELDS: &[(&str, &str)] = &[("schema", "evolve-schema")];
 
 #[component]
-pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
+pub(super) fn EvolveSchema(managed: Managed, who: Identity) -> impl IntoView {
     let (current, format) = managed.detail.with_untracked(|d| {
         (d.schema.as_ref().map(|s| s.schema.clone()).unwrap_or_default(), d.product.output_port.schema_format)
     });
-    // A schema typed here before (an expired sign-in, a reload) comes back while the product is at this revision.
-    let kept_as = format!("meshport.draft.evolve.{}@{}", managed.id(), managed.revision());
+    // A schema typed here before (an expired sign-in, a reload) comes back, whatever changed on the product since:
+    // it is checked against the current schema before it can be registered.
+    let kept_as = crate::drafts::key(&who, &format!("evolve.{}", managed.id()));
     let (text, _) = crate::drafts::keep(kept_as.clone(), current);
     let kept_as = StoredValue::new(kept_as);
     let upload_error = RwSignal::new(None::<String>);
@@ -42,10 +43,11 @@ pub(super) fn EvolveSchema(managed: Managed) -> impl IntoView {
         let schema = if new_major_version { submitted.get_untracked() } else { text.get_untracked() };
         submitted.set(schema.clone());
         let sent = send(schema, false, new_major_version);
+        let kept_as = kept_as.get_value();
         submit.start(async move {
             let result = sent.await;
             if result.is_ok() {
-                crate::drafts::forget(&kept_as.get_value());
+                crate::drafts::forget(&kept_as);
                 // The answer is not the product: read it again for its new version, revision and status.
                 managed.reload();
             }
