@@ -539,13 +539,17 @@ async fn without_a_portal_client_the_provider_is_not_offered_nor_asked() {
 #[tokio::test]
 async fn a_discovery_document_of_another_issuer_or_no_provider_at_all_is_unavailable_not_a_500() {
     let impostor = Discovery::spawn(false).await;
-    let message = refused(
-        sign_in_options(&impostor.app(Some("meshport-portal")).await).await,
-        StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::IdentityProviderUnavailable,
-    )
-    .await;
+    let app = impostor.app(Some("meshport-portal")).await;
+    let message =
+        refused(sign_in_options(&app).await, StatusCode::SERVICE_UNAVAILABLE, ErrorCode::IdentityProviderUnavailable)
+            .await;
     assert!(message.contains("names the issuer `https://elsewhere.example`"), "{message}");
+    // Right after a failure the provider is left alone: the next visitor gets the same answer at once.
+    let again =
+        refused(sign_in_options(&app).await, StatusCode::SERVICE_UNAVAILABLE, ErrorCode::IdentityProviderUnavailable)
+            .await;
+    assert_eq!(again, message);
+    assert_eq!(impostor.reads.load(Ordering::SeqCst), 1);
 
     let gone = Discovery::spawn(true).await;
     let app = gone.app(Some("meshport-portal")).await;

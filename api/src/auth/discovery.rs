@@ -2,20 +2,22 @@
 //! discovery document (`<issuer>/.well-known/openid-configuration`), so an operator names the issuer and nothing more.
 //!
 //! The endpoints are kept as long as the keys ([`KEYS_MAX_AGE`]); while the provider cannot be reached, an older copy
-//! still answers, and without one the sign-in page gets `identity_provider_unavailable`.
+//! still answers, and without one the sign-in page gets `identity_provider_unavailable`. After a failed read, the
+//! provider is left alone for [`FETCH_FAILURE_BACKOFF`], so visitors do not queue up behind one timeout each.
 
 use std::time::Instant;
 
 use meshport_shared::api::OrganisationSignIn;
 use serde::Deserialize;
 
-use super::{KEYS_MAX_AGE, PortalClient, Provider};
+use super::{FETCH_FAILURE_BACKOFF, KEYS_MAX_AGE, PortalClient, Provider};
 use crate::routes::AppError;
 
 /// The discovery document's endpoints, as last read.
 #[derive(Default)]
 pub(super) struct DiscoveryCache {
     endpoints: Option<(Instant, Endpoints)>,
+    failure: Option<(Instant, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,34 +38,34 @@ impl Provider {
     /// The portal's sign-in at this provider, discovering its endpoints when they are not fresh.
     pub(super) async fn organisation_sign_in(&self, client: &PortalClient) -> Result<OrganisationSignIn, AppError> {
         let mut cache = self.discovery.lock().await;
-        let endpoints = match cache.endpoints.clone() {
-            Some((at, endpoints)) if at.elapsed() < KEYS_MAX_AGE => endpoints,
-            stale => match self.discover().await {
-                Ok(endpoints) => {
-                    cache.endpoints = Some((Instant::now(), endpoints.clone()));
-                    endpoints
-                }
-                Err(reason) => {
-                    tracing::warn!(error = %reason, "cannot read the identity provider's discovery document");
-                    match stale {
-                        Some((_, endpoints)) => endpoints,
-                        None => {
-                            return Err(AppError::IdentityProviderUnavailable(format!(
-                                "cannot offer sign-in right now: the identity provider's discovery document cannot \
-                                 be read ({reason}); try again shortly"
-                            )));
-                        }
-                    }
-                }
-            },
+        let stale = match cache.endpoints.clone() {
+            Some((at, endpoints)) if at.elapsed() < KEYS_MAX_AGE => return Ok(sign_in(self, client, endpoints)),
+            stale => stale.map(|(_, endpoints)| endpoints),
         };
-        Ok(OrganisationSignIn {
-            issuer: self.settings.issuer.clone(),
-            client_id: client.client_id.clone(),
-            scope: client.scope.clone(),
-            authorization_endpoint: endpoints.authorization,
-            token_endpoint: endpoints.token,
-        })
+        let failed_lately = cache.failure.clone().filter(|(at, _)| at.elapsed() < FETCH_FAILURE_BACKOFF);
+        let outcome = match &failed_lately {
+            Some((_, reason)) => Err(reason.clone()),
+            None => self.discover().await,
+        };
+        let endpoints = match outcome {
+            Ok(endpoints) => {
+                *cache = DiscoveryCache { endpoints: Some((Instant::now(), endpoints.clone())), failure: None };
+                endpoints
+            }
+            Err(reason) => {
+                if failed_lately.is_none() {
+                    tracing::warn!(error = %reason, "cannot read the identity provider's discovery document");
+                    cache.failure = Some((Instant::now(), reason.clone()));
+                }
+                stale.ok_or_else(|| {
+                    AppError::IdentityProviderUnavailable(format!(
+                        "cannot offer sign-in right now: the identity provider's discovery document cannot be read \
+                         ({reason}); try again shortly"
+                    ))
+                })?
+            }
+        };
+        Ok(sign_in(self, client, endpoints))
     }
 
     async fn discover(&self) -> Result<Endpoints, String> {
@@ -92,5 +94,15 @@ impl Provider {
             }
         }
         Ok(Endpoints { authorization: document.authorization_endpoint, token: document.token_endpoint })
+    }
+}
+
+fn sign_in(provider: &Provider, client: &PortalClient, endpoints: Endpoints) -> OrganisationSignIn {
+    OrganisationSignIn {
+        issuer: provider.settings.issuer.clone(),
+        client_id: client.client_id.clone(),
+        scope: client.scope.clone(),
+        authorization_endpoint: endpoints.authorization,
+        token_endpoint: endpoints.token,
     }
 }
