@@ -56,13 +56,17 @@ log "deploying stack $stack ($region)"
 bucket=$(output PortalBucketName)
 distribution=$(output DistributionId)
 log "uploading the portal to s3://$bucket"
-# trunk names every asset by its content hash, so assets are cached for good; index.html is revalidated each time.
+# trunk names every asset by its content hash, so assets are cached for good. Each bundle's index.html (Discover's,
+# Studio's in studio/, Manage's in studio/manage/) names the assets of its build, so it is revalidated each time:
+# a cached one would name files the next deploy deletes.
 aws s3 sync frontend/dist "s3://$bucket/" --region "$region" --delete --only-show-errors \
-  --exclude index.html --exclude '*.wasm' --cache-control "public, max-age=31536000, immutable"
+  --exclude '*index.html' --exclude '*.wasm' --cache-control "public, max-age=31536000, immutable"
 aws s3 sync frontend/dist "s3://$bucket/" --region "$region" --delete --only-show-errors \
   --exclude '*' --include '*.wasm' --content-type application/wasm --cache-control "public, max-age=31536000, immutable"
-aws s3 cp frontend/dist/index.html "s3://$bucket/index.html" --region "$region" --only-show-errors \
-  --content-type "text/html; charset=utf-8" --cache-control "no-cache"
+for page in index.html studio/index.html studio/manage/index.html; do
+  aws s3 cp "frontend/dist/$page" "s3://$bucket/$page" --region "$region" --only-show-errors \
+    --content-type "text/html; charset=utf-8" --cache-control "no-cache"
+done
 aws cloudfront create-invalidation --distribution-id "$distribution" --paths '/*' --output text \
   --query 'Invalidation.Id' >/dev/null
 log "Meshport of $stack: $(output PortalUrl)"
