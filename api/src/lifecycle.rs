@@ -460,12 +460,7 @@ pub async fn update(
     require_change(who, &stored)?;
     // Handing a product to another team needs the right to change it there too.
     require_change(who, &product)?;
-    if product.revision != stored.revision {
-        return Err(AppError::Conflict(format!(
-            "product `{id}` changed since you read it (you sent revision {}, it is at {}): reload and try again",
-            product.revision, stored.revision
-        )));
-    }
+    require_revision(id, product.revision, &stored)?;
     let mut violations = Vec::new();
     if &product.id != id {
         violations.push(violation(ViolationCode::Immutable, "id", "a product's id never changes"));

@@ -397,6 +397,20 @@ async fn an_update_at_a_stale_revision_is_refused_and_the_current_one_wins() {
 }
 
 #[tokio::test]
+async fn an_update_without_the_revision_read_is_a_bad_request_that_says_what_to_send() {
+    let api = Api::spawn().await;
+    let published = api.published().await;
+    let path = format!("/api/v1/products/{}", published.id);
+    let mut body = serde_json::to_value(&published).unwrap();
+    body.as_object_mut().unwrap().remove("revision");
+
+    let (status, error) = api.error(Who::Owner, Method::PUT, &path, Some(body)).await;
+
+    assert_eq!((status, error.code), (StatusCode::BAD_REQUEST, ErrorCode::BadRequest));
+    assert!(error.message.contains("send the revision"), "{}", error.message);
+}
+
+#[tokio::test]
 async fn an_update_takes_the_revision_from_if_match_and_never_changes_the_topic() {
     let api = Api::spawn().await;
     let published = api.published().await;

@@ -346,7 +346,7 @@ pub async fn create(
     request_body = DataProduct,
     responses(
         (status = 200, description = "The product as stored, at its next revision", body = DataProduct),
-        (status = 400, description = "`bad_request`: a malformed body or If-Match", body = ApiError),
+        (status = 400, description = "`bad_request`: a malformed body or If-Match, or no revision read", body = ApiError),
         (status = 403, description = "`forbidden`: not a member of the owning team, nor an admin", body = ApiError),
         (status = 404, description = "`not_found`: no such product", body = ApiError),
         (status = 409, description = "`conflict`: the product changed since it was read", body = ApiError),
