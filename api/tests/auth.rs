@@ -472,6 +472,7 @@ impl Discovery {
                     "issuer": named,
                     "authorization_endpoint": format!("{base}/auth"),
                     "token_endpoint": format!("{base}/token"),
+                    "end_session_endpoint": format!("{base}/logout"),
                     "jwks_uri": format!("{base}/jwks"),
                 }))
             }),
@@ -519,6 +520,7 @@ async fn sign_in_options_send_people_to_the_providers_discovered_endpoints_read_
         scope: "openid profile groups".into(),
         authorization_endpoint: format!("{}/auth", provider.issuer),
         token_endpoint: format!("{}/token", provider.issuer),
+        end_session_endpoint: Some(format!("{}/logout", provider.issuer)),
     };
     assert_eq!(first, SignInOptions { dev: false, organisation: Some(expected) });
     assert_eq!(second, first);

@@ -17,11 +17,21 @@ pub struct Session {
     pub identity: Identity,
     /// RFC 3339.
     pub expires_at: String,
+    /// Signed in at the organisation's identity provider: signing out of the portal ends that session too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<ProviderSession>,
+}
+
+/// How to end a sign-in at the organisation's identity provider (OpenID Connect RP-initiated logout).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderSession {
+    pub end_session_endpoint: String,
+    pub client_id: String,
 }
 
 impl From<DevToken> for Session {
     fn from(token: DevToken) -> Self {
-        Self { token: token.token, identity: token.identity, expires_at: token.expires_at }
+        Self { token: token.token, identity: token.identity, expires_at: token.expires_at, provider: None }
     }
 }
 
@@ -68,10 +78,27 @@ pub fn sign_in(session: Session) {
     current().set(Some(session));
 }
 
-/// Signs out: forgets the session and every form draft of this tab (the next person here must not find them).
+/// Signs out: forgets the session and every form draft of this tab (the next person here must not find them). A
+/// sign-in at the organisation's identity provider is ended there too: the browser goes to the provider, which
+/// sends it back to the portal's start page; otherwise "Sign in with your organisation" would sign the same person
+/// straight back in.
 pub fn sign_out() {
+    let provider = current().with_untracked(|s| s.as_ref().and_then(|s| s.provider.clone()));
     forget();
     crate::drafts::forget_all();
+    if let Some(provider) = provider
+        && let Some(window) = web_sys::window()
+        && let Ok(origin) = window.location().origin()
+    {
+        let separator = if provider.end_session_endpoint.contains('?') { '&' } else { '?' };
+        let url = format!(
+            "{}{separator}client_id={}&post_logout_redirect_uri={}",
+            provider.end_session_endpoint,
+            crate::api::encode(&provider.client_id),
+            crate::api::encode(&format!("{origin}/")),
+        );
+        let _ = window.location().assign(&url);
+    }
 }
 
 /// The API answered 401: the token expired or was revoked. The drafts stay, for the person to find after signing in

@@ -398,6 +398,10 @@ pub struct OrganisationSignIn {
     pub scope: String,
     pub authorization_endpoint: String,
     pub token_endpoint: String,
+    /// Where signing out of the portal also ends the provider's session (RP-initiated logout), when it has one: the
+    /// next person at this browser must not be signed in as the last one without a word.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_session_endpoint: Option<String>,
 }
 
 /// `GET /api/v1/dev/users`: the demo people the portal's sign-in picker offers in dev mode.

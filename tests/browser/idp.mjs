@@ -65,6 +65,8 @@ export async function startIdp({ port = 0, redirectUri, clientId = 'meshport-por
       grant_types: ['authorization_code'],
       response_types: ['code'],
       redirect_uris: redirectUris,
+      // Signing out of the portal ends the session here too, and comes back to the portal's start page.
+      post_logout_redirect_uris: [...new Set(redirectUris.map((uri) => `${new URL(uri).origin}/`))],
     }],
     jwks: { keys: [signingKey] },
     // No offline_access: the portal gets no refresh token and signs in again when the ID token expires.

@@ -130,3 +130,24 @@ test('a sign-in cancelled at the provider, or an answer replayed, is refused wit
   assert.equal(await page.getByTestId('error-code').innerText(), 'sign_in_not_started_here');
   assert.equal(await page.evaluate(() => localStorage.getItem('meshport.session')), null);
 });
+
+test('signing out after signing in at the provider ends the provider\'s session too, so nobody is signed back in silently', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByTestId('sign-in-organisation').click();
+  await signInAtTheProvider(page, 'dana');
+  await page.getByTestId('signed-in').waitFor({ timeout: 30_000 });
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  // The provider asks to confirm, then sends the browser back to the portal's start page.
+  await page.getByRole('button', { name: /sign me out/i }).click({ timeout: 30_000 });
+  await page.waitForURL(`${baseUrl}/`, { timeout: 30_000 });
+  await page.getByTestId('sign-in-link').waitFor();
+
+  // Signing in again asks for a person at the provider instead of bringing Dana straight back.
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByTestId('sign-in-organisation').click();
+  await page.locator('input[name="login"]').waitFor({ timeout: 30_000 });
+  await screenshot(page, 'provider-sign-in-after-sign-out');
+});

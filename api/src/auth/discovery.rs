@@ -24,6 +24,7 @@ pub(super) struct DiscoveryCache {
 struct Endpoints {
     authorization: String,
     token: String,
+    end_session: Option<String>,
 }
 
 /// The part of the discovery document the portal needs.
@@ -32,6 +33,8 @@ struct Document {
     issuer: String,
     authorization_endpoint: String,
     token_endpoint: String,
+    #[serde(default)]
+    end_session_endpoint: Option<String>,
 }
 
 impl Provider {
@@ -85,15 +88,22 @@ impl Provider {
         if document.issuer != *issuer {
             return Err(format!("{url} names the issuer `{}`, not `{issuer}`", document.issuer));
         }
-        for (name, endpoint) in
-            [("authorization_endpoint", &document.authorization_endpoint), ("token_endpoint", &document.token_endpoint)]
-        {
+        let endpoints = [
+            ("authorization_endpoint", Some(&document.authorization_endpoint)),
+            ("token_endpoint", Some(&document.token_endpoint)),
+            ("end_session_endpoint", document.end_session_endpoint.as_ref()),
+        ];
+        for (name, endpoint) in endpoints.into_iter().filter_map(|(name, endpoint)| Some((name, endpoint?))) {
             match reqwest::Url::parse(endpoint) {
                 Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {}
                 _ => return Err(format!("{url} gives `{endpoint}` as its {name}, which is not an http(s) URL")),
             }
         }
-        Ok(Endpoints { authorization: document.authorization_endpoint, token: document.token_endpoint })
+        Ok(Endpoints {
+            authorization: document.authorization_endpoint,
+            token: document.token_endpoint,
+            end_session: document.end_session_endpoint,
+        })
     }
 }
 
@@ -104,5 +114,6 @@ fn sign_in(provider: &Provider, client: &PortalClient, endpoints: Endpoints) -> 
         scope: client.scope.clone(),
         authorization_endpoint: endpoints.authorization,
         token_endpoint: endpoints.token,
+        end_session_endpoint: endpoints.end_session,
     }
 }

@@ -236,7 +236,7 @@ fn TokenForm(failure: RwSignal<Option<api::Error>>, done: impl Fn(Session) + Cop
                 // Signed in, the page goes: nothing of it may be touched after `done`.
                 Ok(identity) => {
                     let expires_at = expiry(&token).unwrap_or_else(in_one_hour);
-                    done(Session { token, identity, expires_at });
+                    done(Session { token, identity, expires_at, provider: None });
                 }
                 Err(error) => {
                     failure.set(Some(error));

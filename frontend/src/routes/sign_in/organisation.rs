@@ -14,7 +14,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::api::{self, Error};
-use crate::session::Session;
+use crate::session::{ProviderSession, Session};
 
 const PENDING: &str = "meshport.sign-in";
 
@@ -28,6 +28,8 @@ struct Pending {
     redirect_uri: String,
     client_id: String,
     token_endpoint: String,
+    #[serde(default)]
+    end_session_endpoint: Option<String>,
 }
 
 /// The provider's answer, from the query of `/sign-in`.
@@ -71,6 +73,7 @@ pub async fn begin(provider: &OrganisationSignIn, next: &str) -> Result<(), Erro
         redirect_uri: format!("{origin}/sign-in"),
         client_id: provider.client_id.clone(),
         token_endpoint: provider.token_endpoint.clone(),
+        end_session_endpoint: provider.end_session_endpoint.clone(),
     };
     let record = serde_json::to_string(&pending).map_err(|e| failed("sign_in_unsupported", &e.to_string()))?;
     session_storage()
@@ -165,7 +168,10 @@ pub async fn finish(answer: Answer) -> Result<(Session, String), Error> {
     }
     let identity = api::me_with(&id_token).await?;
     let expires_at = super::expiry(&id_token).unwrap_or_else(super::in_one_hour);
-    Ok((Session { token: id_token, identity, expires_at }, pending.next))
+    let provider = pending
+        .end_session_endpoint
+        .map(|end_session_endpoint| ProviderSession { end_session_endpoint, client_id: pending.client_id });
+    Ok((Session { token: id_token, identity, expires_at, provider }, pending.next))
 }
 
 fn failed(code: &str, message: &str) -> Error {
