@@ -198,13 +198,13 @@ async fn owners_pages_get_their_bundles_and_the_portal_is_sent_gzipped() {
     write(portal.path(), "app.wasm", &"wasm bytes that repeat ".repeat(200));
     let app = TestApp::spawn(&[("MESHPORT_STATIC_DIR", portal.path().display().to_string())]).await;
 
-    for path in ["/publish", "/create"] {
+    for path in ["/publish", "/create", "/sign-in"] {
         assert!(app.get(path).await.text().await.unwrap().contains("studio bundle"), "{path}");
     }
     for path in ["/manage", "/manage/orders.v2"] {
         assert!(app.get(path).await.text().await.unwrap().contains("manage bundle"), "{path}");
     }
-    for path in ["/", "/products/orders.v2", "/activity", "/sign-in", "/manage/a/b"] {
+    for path in ["/", "/products/orders.v2", "/activity", "/manage/a/b"] {
         assert!(app.get(path).await.text().await.unwrap().contains("discover bundle"), "{path}");
     }
     let wasm = app.http.get(app.url("/app.wasm")).header("accept-encoding", "gzip").send().await.unwrap();

@@ -25,8 +25,9 @@ use routes::publish::Publish;
 use routes::sign_in::SignIn;
 
 /// The portal ships as three bundles, so a visit downloads only what its pages need: **Discover** (Explore, product
-/// pages, Activity, Sign in: what every reader uses), **Studio** (Publish, Create: what a team uses to add a data
-/// product) and **Manage** (Manage: what owners use to look after theirs). All share this library, the session and
+/// pages, Activity: what every reader uses), **Studio** (Publish, Create: what a team uses to add a data product;
+/// and Sign in, visited now and then, whose identity provider code every reader would otherwise download) and
+/// **Manage** (Manage: what owners use to look after theirs). All share this library, the session and
 /// the look; moving between them is a full page load. One bundle for everything would be about 540 KB gzipped, two
 /// (owners' pages together) put the owners' one over the portal's 350 KB target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,8 +44,8 @@ impl Bundle {
     pub fn of(path: &str) -> Option<Self> {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         match segments.as_slice() {
-            [] | ["activity"] | ["sign-in"] | ["products", _] => Some(Self::Discover),
-            ["publish"] | ["create"] => Some(Self::Studio),
+            [] | ["activity"] | ["products", _] => Some(Self::Discover),
+            ["publish"] | ["create"] | ["sign-in"] => Some(Self::Studio),
             ["manage"] | ["manage", _] => Some(Self::Manage),
             _ => None,
         }
@@ -55,25 +56,25 @@ impl Bundle {
 #[component]
 pub fn Discover() -> impl IntoView {
     view! {
-        <Shell>
+        <Shell bundle=Bundle::Discover>
             <Routes fallback=|| view! { <Elsewhere bundle=Bundle::Discover/> }>
                 <Route path=path!("/") view=Explore/>
                 <Route path=path!("/products/:id") view=Product/>
                 <Route path=path!("/activity") view=Activity/>
-                <Route path=path!("/sign-in") view=SignIn/>
             </Routes>
         </Shell>
     }
 }
 
-/// The Studio bundle: the site header and the pages that add a data product.
+/// The Studio bundle: the site header, the pages that add a data product, and Sign in.
 #[component]
 pub fn Studio() -> impl IntoView {
     view! {
-        <Shell>
+        <Shell bundle=Bundle::Studio>
             <Routes fallback=|| view! { <Elsewhere bundle=Bundle::Studio/> }>
                 <Route path=path!("/publish") view=Publish/>
                 <Route path=path!("/create") view=Create/>
+                <Route path=path!("/sign-in") view=SignIn/>
             </Routes>
         </Shell>
     }
@@ -83,7 +84,7 @@ pub fn Studio() -> impl IntoView {
 #[component]
 pub fn ManagePages() -> impl IntoView {
     view! {
-        <Shell>
+        <Shell bundle=Bundle::Manage>
             <Routes fallback=|| view! { <Elsewhere bundle=Bundle::Manage/> }>
                 <Route path=path!("/manage") view=Manage/>
                 <Route path=path!("/manage/:id") view=ManageProduct/>
@@ -92,9 +93,21 @@ pub fn ManagePages() -> impl IntoView {
     }
 }
 
+/// Where the last hop between bundles went (`Elsewhere`), until a bundle that has that page shows it.
+const HOP: &str = "meshport.bundle-hop";
+
 /// What every bundle has around its pages.
 #[component]
-fn Shell(children: Children) -> impl IntoView {
+fn Shell(bundle: Bundle, children: Children) -> impl IntoView {
+    // Arrived at one of this bundle's own pages: any hop here succeeded, so a later one to the same page (after the
+    // back button, say) is not mistaken for a loop.
+    if let Some(window) = web_sys::window()
+        && let Ok(path) = window.location().pathname()
+        && Bundle::of(&path) == Some(bundle)
+        && let Ok(Some(storage)) = window.session_storage()
+    {
+        let _ = storage.remove_item(HOP);
+    }
     view! {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
@@ -105,11 +118,10 @@ fn Shell(children: Children) -> impl IntoView {
 }
 
 /// An address this bundle has no page for: another bundle's pages load it with a full navigation; anything else
-/// is not found. The last hop's path stays in `sessionStorage`, so should a server answer a path with the wrong
-/// bundle, the second arrival shows "not found" instead of hopping for ever.
+/// is not found. The hop's path stays in `sessionStorage` until a bundle that has the page shows it, so should a
+/// server answer a path with the wrong bundle, the second arrival shows "not found" instead of hopping for ever.
 #[component]
 fn Elsewhere(bundle: Bundle) -> impl IntoView {
-    const HOP: &str = "meshport.bundle-hop";
     let location = leptos_router::hooks::use_location();
     let path = location.pathname.get_untracked();
     let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());

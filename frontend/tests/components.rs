@@ -169,7 +169,7 @@ fn every_page_belongs_to_one_bundle_and_other_paths_to_none() {
         ("/products/users", Some(Discover)),
         ("/products/orders.v2/", Some(Discover)),
         ("/activity", Some(Discover)),
-        ("/sign-in", Some(Discover)),
+        ("/sign-in", Some(Studio)),
         ("/publish", Some(Studio)),
         ("/create", Some(Studio)),
         ("/manage", Some(Manage)),

@@ -15,7 +15,7 @@ test('each portal path is answered with its bundle, and files are served as they
     ['/products/users', '/index.html'],
     ['/products/orders.v2', '/index.html'],
     ['/activity', '/index.html'],
-    ['/sign-in', '/index.html'],
+    ['/sign-in', '/studio/index.html'],
     ['/publish', '/studio/index.html'],
     ['/create', '/studio/index.html'],
     ['/manage', '/studio/manage/index.html'],

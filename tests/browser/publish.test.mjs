@@ -157,3 +157,15 @@ test('a sign-in that expires in the middle of the form loses nothing: signed in 
   await screenshot(page, 'publish-draft-restored');
   assert.deepEqual(errors, []);
 });
+
+test("going to another bundle's page, away, and there again lands on the page every time", async () => {
+  const context = await browser.newContext();
+  await signIn(context, { user: 'bob', teams: ['edge'] });
+  const page = await context.newPage();
+  for (let visit = 1; visit <= 2; visit += 1) {
+    await page.goto(`${baseUrl}/`);
+    await page.locator('[data-testid="product-row"]').first().waitFor({ timeout: 30_000 });
+    await page.getByRole('navigation').getByRole('link', { name: 'Publish', exact: true }).click();
+    await page.getByTestId('publish-form').waitFor({ timeout: 30_000 });
+  }
+});

@@ -1,5 +1,5 @@
 //! The portal as the local server serves it: its files gzipped; for a client-side route, the `index.html` of the
-//! bundle that has the page (Publish and Create get Studio's `studio/index.html`, Manage's pages
+//! bundle that has the page (Publish, Create and Sign in get Studio's `studio/index.html`, Manage's pages
 //! `studio/manage/index.html`, every other path Discover's `index.html`); on
 //! a product's page (`/products/{id}`) with the oEmbed discovery link in its `<head>`, for wiki crawlers that run no
 //! script.
@@ -126,12 +126,12 @@ pub async fn product_page(State(portal): State<Portal>, Path(id): Path<String>) 
 }
 
 /// The `index.html` of the bundle that has the page at `path`, when it is not Discover's: `studio/index.html` for
-/// Publish and Create, `studio/manage/index.html` for Manage's pages. The same rule as the portal's `Bundle::of`
+/// Publish, Create and Sign in, `studio/manage/index.html` for Manage's pages. The same rule as the portal's `Bundle::of`
 /// (frontend/src/lib.rs) and the CloudFront function in infra/template.json.
 pub fn owner_bundle_index(path: &str) -> Option<&'static str> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match segments.as_slice() {
-        ["publish"] | ["create"] => Some("studio/index.html"),
+        ["publish"] | ["create"] | ["sign-in"] => Some("studio/index.html"),
         ["manage"] | ["manage", _] => Some("studio/manage/index.html"),
         _ => None,
     }
@@ -158,7 +158,7 @@ mod tests {
     use super::owner_bundle_index;
 
     #[test]
-    fn publish_and_create_are_studio_pages_and_manage_has_its_own_bundle() {
+    fn publish_create_and_sign_in_are_studio_pages_and_manage_has_its_own_bundle() {
         let cases = [
             ("/publish", Some("studio/index.html")),
             ("/create/", Some("studio/index.html")),
@@ -167,7 +167,7 @@ mod tests {
             ("/", None),
             ("/products/users", None),
             ("/activity", None),
-            ("/sign-in", None),
+            ("/sign-in", Some("studio/index.html")),
             ("/manage/a/b", None),
             ("/publish/now", None),
             ("/studio/x.js", None),
