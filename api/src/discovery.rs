@@ -35,6 +35,15 @@ struct Loaded {
     downstream: HashMap<ProductId, Vec<ProductRef>>,
 }
 
+/// What is wrong with a product's inputs ([`Discovery::input_problems`]).
+#[derive(Debug, Default)]
+pub struct InputProblems {
+    /// Positions of inputs that name no product.
+    pub unknown: Vec<usize>,
+    /// Positions of inputs derived from the product itself, each with the chain from the product down to it.
+    pub cycles: Vec<(usize, Vec<ProductId>)>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoveryError {
     #[error(transparent)]
@@ -57,23 +66,16 @@ impl Discovery {
         .await
     }
 
-    /// Which of `ids` name no product in the catalog, by position.
-    pub async fn unknown(&self, catalog: &dyn CatalogStore, ids: &[ProductId]) -> Result<Vec<usize>, StoreError> {
-        self.with_current(catalog, |loaded| {
-            ids.iter().enumerate().filter(|(_, id)| !loaded.refs.contains_key(*id)).map(|(i, _)| i).collect()
-        })
-        .await
-    }
-
-    /// For each of `product`'s inputs that is derived from `product` itself, however indirectly, its position and
-    /// the chain of products from `product` down to it: naming such an input would close a cycle.
-    pub async fn cycles(
+    /// What is wrong with `product`'s inputs, from one read of the index: which name no product (by position), and
+    /// which are derived from `product` itself, however indirectly (by position, with the chain of products from
+    /// `product` down to it), so that naming them would close a cycle.
+    pub async fn input_problems(
         &self,
         catalog: &dyn CatalogStore,
         product: &DataProduct,
-    ) -> Result<Vec<(usize, Vec<ProductId>)>, StoreError> {
+    ) -> Result<InputProblems, StoreError> {
         if product.inputs.is_empty() {
-            return Ok(Vec::new());
+            return Ok(InputProblems::default());
         }
         self.with_current(catalog, |loaded| {
             // Breadth first down the stored graph from `product`, remembering how each product was reached.
@@ -87,12 +89,11 @@ impl Discovery {
                     }
                 }
             }
-            product
-                .inputs
-                .iter()
-                .enumerate()
-                .filter(|(_, input)| reached_from.contains_key(input))
-                .map(|(i, input)| {
+            let mut problems = InputProblems::default();
+            for (i, input) in product.inputs.iter().enumerate() {
+                if !loaded.refs.contains_key(input) {
+                    problems.unknown.push(i);
+                } else if reached_from.contains_key(input) {
                     let mut chain = vec![input.clone()];
                     let mut at = input;
                     while let Some(&from) = reached_from.get(at) {
@@ -100,9 +101,10 @@ impl Discovery {
                         at = from;
                     }
                     chain.reverse();
-                    (i, chain)
-                })
-                .collect()
+                    problems.cycles.push((i, chain));
+                }
+            }
+            problems
         })
         .await
     }

@@ -83,12 +83,10 @@ async fn claims(state: &AppState, product: &DataProduct) -> Result<Vec<Violation
 /// Violations for inputs that name no product, or one derived from this product (which would close a cycle in the
 /// lineage), as `inputs[i]`; checked against the discovery index (current as of the catalog's generation) rather
 /// than one read per input. Naming itself is the policy's own `circular_lineage`.
-async fn unknown_inputs(state: &AppState, product: &DataProduct) -> Result<Vec<Violation>, AppError> {
-    if product.inputs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let unknown = state.discovery.unknown(state.catalog.as_ref(), &product.inputs).await?;
-    let mut violations: Vec<Violation> = unknown
+async fn input_violations(state: &AppState, product: &DataProduct) -> Result<Vec<Violation>, AppError> {
+    let problems = state.discovery.input_problems(state.catalog.as_ref(), product).await?;
+    let mut violations: Vec<Violation> = problems
+        .unknown
         .into_iter()
         .filter(|&i| product.inputs[i] != product.id)
         .map(|i| {
@@ -96,7 +94,7 @@ async fn unknown_inputs(state: &AppState, product: &DataProduct) -> Result<Vec<V
             violation(ViolationCode::UnknownProduct, &format!("inputs[{i}]"), message)
         })
         .collect();
-    for (i, chain) in state.discovery.cycles(state.catalog.as_ref(), product).await? {
+    for (i, chain) in problems.cycles {
         let path = chain.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(" -> ");
         let message = format!(
             "`{}` is derived from this product ({path}), so deriving this product from it would make a cycle",
@@ -219,7 +217,7 @@ pub async fn publish(
     let topic = state.kafka.topic(&product.output_port.topic).await?;
     let fact = schema_fact(state, &product.output_port.value_subject).await?;
     let mut violations = validate(&product, &state.policy, fact);
-    violations.extend(unknown_inputs(state, &product).await?);
+    violations.extend(input_violations(state, &product).await?);
     violations.extend(claims(state, &product).await?);
     if topic.is_none() {
         violations.insert(
@@ -309,7 +307,7 @@ pub async fn create(
     require_change(who, &product)?;
     let mut violations = validate(&product, &state.policy, SchemaFact::Unknown);
     violations.extend(topic_settings_violations(&settings));
-    violations.extend(unknown_inputs(state, &product).await?);
+    violations.extend(input_violations(state, &product).await?);
     violations.extend(claims(state, &product).await?);
     let default_subject = SubjectName::value_of(&product.output_port.topic);
     if product.output_port.value_subject != default_subject {
@@ -490,7 +488,7 @@ pub async fn update(
         SchemaFact::Registered
     };
     violations.extend(validate(&product, &state.policy, fact));
-    violations.extend(unknown_inputs(state, &product).await?);
+    violations.extend(input_violations(state, &product).await?);
     if !violations.is_empty() {
         return Err(AppError::Validation(violations));
     }
