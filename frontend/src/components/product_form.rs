@@ -42,10 +42,11 @@ pub use draft::{
     Checked, Draft, Problem, SupportRow, domains_for, error_id, field_id, hint_id, label, required_fields, teams_for,
 };
 pub use fields::{
-    FieldError, OwnershipFields, ProblemSummary, ProductFields, ProductForm, described_by, focus, invalid, with_code,
+    FieldError, OwnershipFields, ProblemSummary, ProductFields, ProductForm, described_by, focus, focus_summary,
+    invalid, with_code,
 };
 pub use page::{ApiCheck, ApiCheckStatus, CheckStatus, ForTeamMembers, SubmitFailure, fetched, load_failed};
-pub use schema::{SchemaFieldList, field_paths};
+pub use schema::{SchemaFieldList, chosen_file, field_paths, schema_file_text};
 
 use crate::api;
 

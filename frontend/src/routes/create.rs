@@ -17,7 +17,7 @@ pub use topic::{Cleanup, Retention, TopicDraft, TopicFields};
 use crate::api;
 use crate::components::product_form::{
     ApiCheck, ApiCheckStatus, ForTeamMembers, ProblemSummary, ProductForm, ProductFormState, SubmitFailure, focus,
-    live, live_text,
+    focus_summary, live, live_text,
 };
 
 /// `POST /api/v1/products/create`: the product as stored, active, with its topic and schema.
@@ -89,13 +89,7 @@ fn CreateForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
     let phase = RwSignal::new(Phase::Editing);
     let failure = RwSignal::new(None::<api::Error>);
     let summary = NodeRef::<html::Div>::new();
-    let show_summary = move || {
-        request_animation_frame(move || {
-            if let Some(summary) = summary.get_untracked() {
-                let _ = summary.focus();
-            }
-        })
-    };
+    let show_summary = move || focus_summary(summary);
     // A refusal with violations goes next to the fields; anything else, with what it left behind, below the form.
     let refused = move |error: api::Error, id: ProductId| {
         if error.violations().is_empty() {

@@ -16,7 +16,7 @@ pub use topic::{SchemaPreview, TopicPicker, publishable_topics, subject};
 use crate::api;
 use crate::components::product_form::{
     ApiCheck, ApiCheckStatus, ForTeamMembers, OwnershipFields, ProblemSummary, ProductFields, ProductFormState,
-    SubmitFailure, focus, live_text,
+    SubmitFailure, focus, focus_summary, live_text,
 };
 
 /// `POST /api/v1/products/publish`: the product as stored, now active.
@@ -59,13 +59,7 @@ fn PublishForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
     let navigate = use_navigate();
     let check = ApiCheck::new(state, move || state.product().ok(), check_publish);
 
-    let show_summary = move || {
-        request_animation_frame(move || {
-            if let Some(summary) = summary.get_untracked() {
-                let _ = summary.focus();
-            }
-        })
-    };
+    let show_summary = move || focus_summary(summary);
     let check_now = move |_| match untrack(|| state.parsed()) {
         Some(product) => check.run(state, check_publish(product)),
         None => {

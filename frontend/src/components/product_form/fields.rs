@@ -253,6 +253,16 @@ pub fn ProblemSummary(
     }
 }
 
+/// Focuses the problem summary once this render has shown it, so keyboard and screen reader users land on the list
+/// after a refused submit.
+pub fn focus_summary(summary: NodeRef<html::Div>) {
+    request_animation_frame(move || {
+        if let Some(summary) = summary.get_untracked() {
+            let _ = summary.focus();
+        }
+    });
+}
+
 /// Focuses the element with `id`, scrolling it into view.
 pub fn focus(id: &str) {
     if let Some(element) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {

@@ -5,22 +5,18 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos::wasm_bindgen::JsCast;
 use meshport_shared::SchemaFormat;
 use meshport_shared::api::{SchemaCheck, SchemaCheckRequest};
 use meshport_shared::schema::SchemaField;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::api;
 use crate::components::product_form::{
-    FieldError, Problem, ProductFormState, SchemaFieldList, described_by, field_id, field_paths, hint_id, invalid,
-    live, watch,
+    FieldError, Problem, ProductFormState, SchemaFieldList, chosen_file, described_by, field_id, field_paths, hint_id,
+    invalid, live, schema_file_text, watch,
 };
 
 /// How long typing must pause before the API is asked.
 const CHECK_DELAY: Duration = Duration::from_millis(400);
-/// Uploads larger than this (in KiB) cannot be a schema the API accepts (its request bodies are capped at 256 KiB).
-const MAX_FILE_KIB: u64 = 200;
 
 /// `POST /api/v1/schemas/check`: the schema's fields, or 422 `invalid_schema` saying why it cannot be read.
 pub async fn check_schema(format: SchemaFormat, schema: &str) -> api::Result<SchemaCheck> {
@@ -157,33 +153,14 @@ pub fn SchemaInput(state: ProductFormState, schema: SchemaDraft) -> impl IntoVie
         state.changed(field);
     };
     let upload = move |ev: leptos::ev::Event| {
-        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|files| files.get(0)) else {
-            return;
-        };
-        let name = file.name();
+        let Some(file) = chosen_file(&ev) else { return };
         state.touch(field);
-        // Whole KiB, rounded up: formatting floats would cost the bundle more than the rounding is worth.
-        let kib = (file.size() as u64).div_ceil(1024);
-        if kib > MAX_FILE_KIB {
-            schema.file.set(Some(name.clone()));
-            schema
-                .file_problem
-                .set(Some(format!("`{name}` is {kib} KiB: a schema file must be under {MAX_FILE_KIB} KiB")));
-            return;
-        }
         spawn_local(async move {
-            match JsFuture::from(file.text()).await.ok().and_then(|text| text.as_string()) {
-                Some(text) => {
-                    edited(text);
-                    schema.file.set(Some(name));
-                }
-                None => {
-                    schema.file.set(Some(name.clone()));
-                    schema.file_problem.set(Some(format!("`{name}` could not be read as text")));
-                }
+            let text = schema_file_text(&file).await;
+            schema.file.set(Some(file.name()));
+            match text {
+                Ok(text) => edited(text),
+                Err(problem) => schema.file_problem.set(Some(problem)),
             }
         });
     };

@@ -10,7 +10,7 @@ use super::{ChangeError, ChangeSection, Managed, requests};
 use crate::api;
 use crate::components::feedback::Loading;
 use crate::components::product_form::{
-    ProblemSummary, ProductForm, ProductFormState, fetch_policy, fetched, live, load_failed,
+    ProblemSummary, ProductForm, ProductFormState, fetch_policy, fetched, focus_summary, live, load_failed,
 };
 
 #[component]
@@ -67,13 +67,7 @@ fn EditForm(
     failure: RwSignal<Option<api::Error>>,
 ) -> impl IntoView {
     let summary = NodeRef::<html::Div>::new();
-    let show_summary = move || {
-        request_animation_frame(move || {
-            if let Some(summary) = summary.get_untracked() {
-                let _ = summary.focus();
-            }
-        })
-    };
+    let show_summary = move || focus_summary(summary);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if saving.get_untracked() {

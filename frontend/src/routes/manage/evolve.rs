@@ -9,10 +9,7 @@ use meshport_shared::schema::SchemaChange;
 
 use super::{Call, ChangeError, ChangeSection, Field, Managed, failure, field_message, requests, violation_code};
 use crate::api;
-use crate::components::product_form::{live, live_text};
-
-/// Schemas are text of a few kilobytes; a file far larger is the wrong file.
-const MAX_SCHEMA_FILE_BYTES: f64 = 1_000_000.0;
+use crate::components::product_form::{chosen_file, live, live_text, schema_file_text};
 
 /// Links the API's violations of an evolve to the controls they concern.
 const FIELDS: &[(&str, &str)] = &[("schema", "evolve-schema")];
@@ -62,19 +59,14 @@ pub(super) fn EvolveSchema(managed: Managed, who: Identity) -> impl IntoView {
         check.start(async move { (schema, sent.await) });
     };
     let on_file = move |ev: leptos::ev::Event| {
-        let input: web_sys::HtmlInputElement = event_target(&ev);
-        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
-        if file.size() > MAX_SCHEMA_FILE_BYTES {
-            upload_error.set(Some(format!("`{}` is larger than 1 MB: choose the schema's .avsc file", file.name())));
-            return;
-        }
+        let Some(file) = chosen_file(&ev) else { return };
         leptos::task::spawn_local(async move {
-            match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+            match schema_file_text(&file).await {
                 Ok(content) => {
                     upload_error.set(None);
-                    text.set(content.as_string().unwrap_or_default());
+                    text.set(content);
                 }
-                Err(_) => upload_error.set(Some(format!("`{}` could not be read: choose it again", file.name()))),
+                Err(problem) => upload_error.set(Some(problem)),
             }
         });
     };
