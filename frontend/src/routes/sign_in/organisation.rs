@@ -112,8 +112,7 @@ pub async fn finish(answer: Answer) -> Result<(Session, String), Error> {
             )
         })?;
     let code = answer.outcome.map_err(|(error, description)| {
-        let code =
-            if error.chars().all(|c| c.is_ascii_lowercase() || c == '_') { error } else { "sign_in_failed".into() };
+        let code = provider_code(Some(error));
         let message = match description.trim() {
             "" => "the identity provider did not sign you in".to_owned(),
             text => format!("the identity provider did not sign you in: {text}"),
@@ -152,9 +151,7 @@ pub async fn finish(answer: Answer) -> Result<(Session, String), Error> {
         Tokens { error, error_description, .. } => {
             let description = error_description.unwrap_or_else(|| format!("HTTP {status}"));
             return Err(failed(
-                &error
-                    .filter(|e| e.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
-                    .unwrap_or("sign_in_failed".into()),
+                &provider_code(error),
                 &format!("the identity provider refused the sign-in: {description}"),
             ));
         }
@@ -172,6 +169,14 @@ pub async fn finish(answer: Answer) -> Result<(Session, String), Error> {
         .end_session_endpoint
         .map(|end_session_endpoint| ProviderSession { end_session_endpoint, client_id: pending.client_id });
     Ok((Session { token: id_token, identity, expires_at, provider }, pending.next))
+}
+
+/// The provider's OAuth error code (`access_denied`, `invalid_grant`) to show, when it is one; anything else it sent
+/// is not shown as a code.
+fn provider_code(error: Option<String>) -> String {
+    error
+        .filter(|e| !e.is_empty() && e.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .unwrap_or_else(|| "sign_in_failed".to_owned())
 }
 
 fn failed(code: &str, message: &str) -> Error {
