@@ -6,15 +6,19 @@ MESHPORT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/meshport/target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 MOTO_VERSION="5.2.1"
-TANSU_VERSION="0.6.0"
 CFN_LINT_VERSION="1.51.0"
 OPENAPI_VALIDATOR_VERSION="0.9.0"
 
-# free_port and start_tansu.
-source "$MESHPORT_ROOT/scripts/tansu-start.sh"
-
 log() { printf '\033[1;34m[meshport]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[meshport] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Prints a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# ensure_kafka and start_kafka: Apache Kafka from Maven Central.
+source "$MESHPORT_ROOT/scripts/kafka.sh"
 
 # Debian packages, installed only when missing.
 ensure_apt() {
@@ -25,12 +29,6 @@ ensure_apt() {
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -o DPkg::Lock::Timeout=300 -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
-}
-
-ensure_tansu() {
-  if command -v tansu >/dev/null 2>&1; then return 0; fi
-  log "installing tansu $TANSU_VERSION (Kafka-API broker; takes a while the first time)"
-  cargo install tansu --version "$TANSU_VERSION" --locked --features dynostore --quiet
 }
 
 ensure_moto() {
@@ -65,13 +63,17 @@ ensure_openapi_validator() {
   command -v openapi-spec-validator >/dev/null 2>&1 || die "openapi-spec-validator is not on PATH after pip install"
 }
 
-# The processes this run started; stopped by stop_services (scripts set it as their EXIT trap).
+# The processes this run started and the directories they keep their data in; each start_* helper registers its own.
+# stop_services stops and removes them (scripts set it as their EXIT trap).
 SERVICE_PIDS=()
+SERVICE_DIRS=()
 stop_services() {
   local pid
   for pid in "${SERVICE_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${SERVICE_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ ${#SERVICE_DIRS[@]} -eq 0 ] || rm -rf "${SERVICE_DIRS[@]}"
   SERVICE_PIDS=()
+  SERVICE_DIRS=()
 }
 
 # wait_for_http URL NAME LOG [SECONDS]: polls until URL answers, or fails showing the end of LOG.
@@ -110,6 +112,21 @@ start_api() {
   env MESHPORT_LISTEN="127.0.0.1:$port" "$@" "$CARGO_TARGET_DIR/$profile/meshport" >"$logfile" 2>&1 &
   SERVICE_PIDS+=($!)
   wait_for_http "http://127.0.0.1:$port/api/health" "meshport API" "$logfile"
+}
+
+# start_test_services WORK: what the Rust tests and benchmarks run against: a Kafka broker (secured, plus the plain
+# listener for tests that do not test authorization) and a moto_server, on free ports, announced to the tests through
+# MESHPORT_TEST_* variables.
+start_test_services() {
+  local work=$1 kafka_port moto_port
+  kafka_port=$(free_port)
+  start_kafka "$kafka_port" "$work/kafka.log" plain
+  moto_port=$(free_port)
+  start_moto "$moto_port" "$work/moto.log"
+  export MESHPORT_TEST_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PLAIN_PORT"
+  export MESHPORT_TEST_KAFKA_SASL_BOOTSTRAP="127.0.0.1:$kafka_port"
+  export MESHPORT_TEST_KAFKA_CONFIG="$KAFKA_MESHPORT_CONFIG"
+  export MESHPORT_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$moto_port"
 }
 
 # wait_for_products URL COUNT LOG: polls the product list until the catalog holds at least COUNT products. Reads may

@@ -1,11 +1,11 @@
 //! The catalog API's figures, printed (no assertions: targets are read by people, not enforced by timing tests).
-//! Run with `scripts/bench`, which starts tansu and moto and sets MESHPORT_TEST_KAFKA_BOOTSTRAP and
+//! Run with `scripts/bench`, which starts Kafka and moto and sets MESHPORT_TEST_KAFKA_BOOTSTRAP and
 //! MESHPORT_TEST_DYNAMODB_ENDPOINT.
 //!
 //! - search and get over local HTTP with 10,000 products in the embedded catalog;
 //! - search over the DynamoDB catalog (moto): cold (index build) and warm;
 //! - 100 products read through the mirror vs. live from broker + registry per request (the seed's way);
-//! - sync of 1,000 topics and subjects against tansu and the project's registry;
+//! - sync of 1,000 topics and subjects against Kafka and the project's registry;
 //! - the server as its own process with 10,000 and 100,000 products: start to first served request, resident memory
 //!   before and after the index is built, and search over local HTTP.
 

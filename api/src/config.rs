@@ -128,6 +128,9 @@ pub struct Config {
 pub struct PublicEndpoints {
     pub kafka_bootstrap: String,
     pub registry_url: String,
+    /// How clients authenticate, read from the API's own `security.protocol` and `sasl.mechanism` (never its
+    /// credentials): consumers of a secured cluster need the same settings with their own principal.
+    pub kafka_security: Option<meshport_shared::api::ConsumeSecurity>,
 }
 
 impl std::fmt::Debug for Config {
@@ -263,6 +266,7 @@ impl Config {
                 // The API's own URL may carry basic-auth credentials: consumers see it without them.
                 None => without_credentials(&registry_url),
             },
+            kafka_security: client_security(&kafka_config),
         };
 
         let static_dir = get("MESHPORT_STATIC_DIR").unwrap_or_else(|| "frontend/dist".into()).into();
@@ -326,6 +330,20 @@ impl Config {
 }
 
 /// A yes/no setting: absent means no.
+/// The client settings a consumer of the same cluster needs, from the API's own librdkafka properties: the protocol
+/// and the SASL mechanism, never a username or secret. `None` for a plaintext cluster.
+fn client_security(properties: &[(String, String)]) -> Option<meshport_shared::api::ConsumeSecurity> {
+    // The last setting wins, as it does for librdkafka; `sasl.mechanisms` is its older spelling.
+    let last =
+        |keys: &[&str]| properties.iter().rev().find(|(k, _)| keys.contains(&k.as_str())).map(|(_, v)| v.clone());
+    let protocol = last(&["security.protocol"]).map(|p| p.to_ascii_uppercase())?;
+    if protocol == "PLAINTEXT" {
+        return None;
+    }
+    let sasl_mechanism = protocol.starts_with("SASL").then(|| last(&["sasl.mechanism", "sasl.mechanisms"])).flatten();
+    Some(meshport_shared::api::ConsumeSecurity { protocol, sasl_mechanism })
+}
+
 pub(crate) fn flag(variable: &'static str, value: Option<&str>) -> Result<bool, ConfigError> {
     match value {
         None | Some("false" | "0" | "no") => Ok(false),
@@ -566,5 +584,26 @@ mod tests {
         std::fs::write(&path, r#"{"allowed_qualities": [], "allowed_slas": ["tier-1"], "schema_required": true, "owner_must_belong_to_domain": false}"#).unwrap();
         let path = path.to_str().unwrap();
         check(&[("MESHPORT_POLICY_FILE", path)], Err("allowed_qualities must name at least one quality"));
+    }
+
+    #[test]
+    fn consumers_are_told_the_clusters_protocol_and_mechanism_but_no_credential() {
+        let properties: Vec<(String, String)> = [
+            ("security.protocol", "sasl_plaintext"),
+            ("sasl.mechanism", "SCRAM-SHA-512"),
+            ("sasl.username", "meshport"),
+            ("sasl.password", "hunter2"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+
+        let security = client_security(&properties).unwrap();
+
+        assert_eq!(security.protocol, "SASL_PLAINTEXT");
+        assert_eq!(security.sasl_mechanism.as_deref(), Some("SCRAM-SHA-512"));
+        assert!(!format!("{security:?}").contains("hunter2"));
+        assert_eq!(client_security(&[]), None);
+        assert_eq!(client_security(&[("security.protocol".into(), "plaintext".into())]), None);
     }
 }

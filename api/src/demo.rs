@@ -1,6 +1,7 @@
 //! The demo mesh for local runs: the seed prototype's world of three domains and their products (`users`,
-//! `pageviews`, `stocktrades`), a few topics not yet published (one without a schema), and a generator that keeps
-//! producing realistic Avro events in Confluent's wire format.
+//! `pageviews`, `stocktrades` derived from `users`, and `signups`, deprecated in favour of `users`), a few topics not
+//! yet published (one without a schema), a generator that keeps producing realistic Avro events in Confluent's wire
+//! format, and consumer groups that commit offsets behind the newest events, so product pages show real lag.
 //!
 //! Seeding is idempotent and never overwrites a product someone edited; it waits for Kafka and the registry to come
 //! up, so the server can start before them.
@@ -11,8 +12,8 @@ use std::time::Duration;
 use apache_avro::Schema;
 use apache_avro::types::Value;
 use meshport_shared::{
-    DataProduct, Description, DomainName, OutputPort, Owner, ProductId, ProductStatus, Quality, SchemaFormat, SlaTier,
-    SubjectName, SupportChannel, SupportKind, TeamName, TopicName,
+    DataProduct, Deprecation, Description, DomainName, OutputPort, Owner, ProductId, ProductStatus, Quality,
+    SchemaFormat, SlaTier, SubjectName, SupportChannel, SupportKind, TeamName, TopicName,
 };
 
 use crate::app::AppState;
@@ -21,6 +22,17 @@ use crate::kafka::{KafkaError, NewTopic};
 
 /// How often the generator produces one event per demo product.
 const EVENT_INTERVAL: Duration = Duration::from_millis(1000);
+
+/// Demo consumer groups: the group, the product topic it reads, and how many events per partition it stays behind
+/// the newest (it commits every [`COMMIT_EVERY`] generator ticks, so its lag also grows between commits).
+const CONSUMER_GROUPS: &[(&str, &str, i64)] = &[
+    ("fraud-detection", "stocktrades", 0),
+    ("positions-report", "stocktrades", 25),
+    ("audience-insights", "pageviews", 3),
+    ("crm-sync", "users", 1),
+    ("legacy-signups-export", "signups", 40),
+];
+const COMMIT_EVERY: u32 = 5;
 
 pub(crate) const USERS_SCHEMA: &str = r#"{
   "type": "record", "name": "User", "namespace": "com.acme.membership",
@@ -84,9 +96,11 @@ struct Seed {
     personal_fields: &'static [&'static str],
     /// The demo products this one is derived from.
     inputs: &'static [&'static str],
+    /// The product that replaces this deprecated one.
+    replaced_by: Option<&'static str>,
 }
 
-fn seeds() -> [Seed; 3] {
+fn seeds() -> [Seed; 4] {
     [
         Seed {
             id: "users",
@@ -104,6 +118,7 @@ fn seeds() -> [Seed; 3] {
             tags: &["users", "members", "pii"],
             personal_fields: &["email"],
             inputs: &[],
+            replaced_by: None,
         },
         Seed {
             id: "pageviews",
@@ -121,6 +136,7 @@ fn seeds() -> [Seed; 3] {
             tags: &["web", "clickstream"],
             personal_fields: &[],
             inputs: &[],
+            replaced_by: None,
         },
         Seed {
             id: "stocktrades",
@@ -139,6 +155,25 @@ fn seeds() -> [Seed; 3] {
             personal_fields: &["account"],
             // Trades are enriched with the customer's membership data: the demo's lineage edge.
             inputs: &["users"],
+            replaced_by: None,
+        },
+        Seed {
+            id: "signups",
+            name: "Sign-ups (legacy)",
+            domain: "membership",
+            team: "accounts",
+            schema: USERS_SCHEMA,
+            partitions: 1,
+            configs: &[("cleanup.policy", "delete"), ("retention.ms", "2592000000")],
+            quality: Quality::Curated,
+            sla: SlaTier::Tier3,
+            purpose: "New members as they signed up, from the old registration service.",
+            usage: "Read `users` instead: it has every member, not only new ones, and their current profile.",
+            limitations: "Deprecated: no new consumers; the old registration service stops writing at the sunset.",
+            tags: &["users", "legacy", "pii"],
+            personal_fields: &["email"],
+            inputs: &[],
+            replaced_by: Some("users"),
         },
     ]
 }
@@ -179,6 +214,20 @@ pub async fn run(state: AppState) {
     }
     tracing::info!(products = streams.len(), "demo mesh seeded; generating events");
     generate(&state, streams).await;
+}
+
+/// Commits each demo consumer group's offsets a little behind the newest events, as a real consumer that keeps up
+/// (or does not) would.
+async fn consume(state: &AppState) -> Result<(), KafkaError> {
+    for (group, topic, behind) in CONSUMER_GROUPS {
+        let Ok(topic) = TopicName::parse(*topic) else { continue };
+        let Some(info) = state.kafka.topic(&topic).await? else { continue };
+        let ends = state.kafka.high_watermarks(&topic, info.partitions).await?;
+        let offsets: Vec<(i32, i64)> =
+            ends.into_iter().map(|(partition, end)| (partition, (end - behind).max(0))).collect();
+        state.kafka.commit_offsets(group, &topic, &offsets).await?;
+    }
+    Ok(())
 }
 
 /// A product's topic, its parsed schema and the registry id that frames each record.
@@ -259,7 +308,7 @@ fn product_of(seed: &Seed) -> Result<DataProduct, SeedError> {
             members: vec![format!("lead@{team}.acme.example")],
             team,
         },
-        status: ProductStatus::Active,
+        status: if seed.replaced_by.is_some() { ProductStatus::Deprecated } else { ProductStatus::Active },
         description: Description {
             purpose: seed.purpose.to_owned(),
             limitations: seed.limitations.to_owned(),
@@ -277,7 +326,18 @@ fn product_of(seed: &Seed) -> Result<DataProduct, SeedError> {
         support: vec![SupportChannel { kind: SupportKind::Chat, address: format!("#{}-data", seed.team) }],
         personal_fields: seed.personal_fields.iter().map(|f| (*f).to_owned()).collect(),
         inputs: seed.inputs.iter().map(|id| ProductId::parse(*id)).collect::<Result<_, _>>().map_err(broken)?,
-        deprecation: None,
+        deprecation: match seed.replaced_by {
+            Some(replacement) => Some(Deprecation {
+                sunset: jiff::Zoned::now()
+                    .date()
+                    .checked_add(jiff::Span::new().days(60))
+                    .map_err(|e| SeedError::Broken(e.to_string()))?
+                    .to_string(),
+                replacement: Some(ProductId::parse(replacement).map_err(broken)?),
+                message: format!("replaced by `{replacement}`, which has every member and their current profile"),
+            }),
+            None => None,
+        },
         revision: 0,
         created_at: now.clone(),
         updated_at: now,
@@ -288,8 +348,15 @@ async fn generate(state: &AppState, streams: Vec<Stream>) {
     let mut random = Random::seeded();
     let mut interval = tokio::time::interval(EVENT_INTERVAL);
     let mut failing = false;
+    let mut ticks: u32 = 0;
     loop {
         interval.tick().await;
+        ticks = ticks.wrapping_add(1);
+        if ticks.is_multiple_of(COMMIT_EVERY)
+            && let Err(e) = consume(state).await
+        {
+            tracing::debug!(error = %e, "demo consumer groups did not commit this time");
+        }
         for stream in &streams {
             let (key, record) = event(&stream.topic, &mut random);
             let framed = match frame(&stream.schema, stream.schema_id, record) {
@@ -325,7 +392,7 @@ fn event(topic: &TopicName, random: &mut Random) -> (String, Value) {
     let user = format!("User_{}", random.below(100));
     let string = |s: &str| Value::String(s.to_owned());
     let fields = match topic.as_str() {
-        "users" => {
+        "users" | "signups" => {
             let gender = random.below(3);
             let symbol = ["FEMALE", "MALE", "OTHER"][gender as usize];
             vec![

@@ -9,11 +9,12 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use meshport_shared::TopicName;
-use rdkafka::admin::{AdminClient, AdminOptions, ConfigResource, ResourceSpecifier, TopicReplication};
+use meshport_kafka_ext::{AdminError, ConfigChange};
+use meshport_shared::{ConfigSource, TopicName};
+use rdkafka::admin::{AdminClient, AdminOptions, ConfigResource, NewPartitions, ResourceSpecifier, TopicReplication};
 use rdkafka::client::ClientContext;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
@@ -37,6 +38,9 @@ pub enum KafkaError {
     /// The broker lacks the API the operation needs (some Kafka-compatible brokers implement only part of it).
     #[error("the Kafka broker does not support {operation}: {reason}")]
     Unsupported { operation: &'static str, reason: String },
+    /// The cluster's authorizer refused our principal the operation: its ACLs lack a right Meshport needs.
+    #[error("Kafka refused Meshport's principal: {0}")]
+    NotAuthorized(String),
     /// Kafka or librdkafka refused a setting: a client property, or a topic's partitions, replication or configs.
     #[error("Kafka refused the configuration: {0}")]
     InvalidConfig(String),
@@ -50,9 +54,10 @@ pub struct TopicInfo {
     pub name: String,
     pub partitions: i32,
     pub replication_factor: i32,
-    /// The topic's configuration as DescribeConfigs reports it, sensitive entries left out: Kafka includes every
-    /// default, tansu only what was set at creation. Empty when the broker cannot describe configs.
+    /// The topic's configuration as DescribeConfigs reports it, defaults included, sensitive entries left out.
     pub configs: BTreeMap<String, String>,
+    /// Where each of `configs` comes from, where the broker says.
+    pub config_sources: BTreeMap<String, ConfigSource>,
     /// Kafka's own bookkeeping topics (`__consumer_offsets`, `__transaction_state`).
     pub internal: bool,
 }
@@ -99,6 +104,8 @@ struct Inner {
     bootstrap_servers: String,
     /// Only the names of the extra properties: their values may be credentials.
     extra_keys: Vec<String>,
+    /// The client context every client of this admin shares.
+    context: QuietContext,
 }
 
 impl fmt::Debug for KafkaAdmin {
@@ -147,9 +154,10 @@ impl KafkaAdmin {
             .set("message.timeout.ms", &timeout_ms)
             .set("topic.metadata.propagation.max.ms", (timeout.as_millis() / 2).clamp(1, i32::MAX as u128).to_string());
 
-        let admin = config.create_with_context(QuietContext).map_err(|e| refused_property(&e, extra_config))?;
+        let context = QuietContext::default();
+        let admin = config.create_with_context(context.clone()).map_err(|e| refused_property(&e, extra_config))?;
         let producer =
-            producer_config.create_with_context(QuietContext).map_err(|e| refused_property(&e, extra_config))?;
+            producer_config.create_with_context(context.clone()).map_err(|e| refused_property(&e, extra_config))?;
 
         Ok(Self {
             inner: Arc::new(Inner {
@@ -159,6 +167,7 @@ impl KafkaAdmin {
                 timeout,
                 bootstrap_servers: bootstrap_servers.to_owned(),
                 extra_keys: extra_config.iter().map(|(key, _)| key.clone()).collect(),
+                context,
             }),
         })
     }
@@ -193,8 +202,8 @@ impl KafkaAdmin {
     pub async fn create_topic(&self, spec: &NewTopic) -> Result<(), KafkaError> {
         const OPERATION: &str = "creating topics";
         let name = spec.name.as_str();
-        // Kafka refuses these itself, but not every Kafka-compatible broker does (tansu creates a topic with no
-        // partitions), and a topic nobody can write to is never what was meant.
+        // Kafka refuses these itself, but not every Kafka-compatible broker does, and a topic nobody can write to is
+        // never what was meant.
         if spec.partitions == 0 || spec.partitions < -1 {
             return Err(KafkaError::InvalidConfig(format!(
                 "`{name}`: partitions must be at least 1, or -1 for the broker's default, not {}",
@@ -239,6 +248,52 @@ impl KafkaAdmin {
         topic_outcome(OPERATION, name, results)
     }
 
+    /// Changes some of a topic's configs and leaves the rest as they are (IncrementalAlterConfigs: never the legacy
+    /// AlterConfigs, which replaces a topic's whole configuration). `None` removes the topic's own value, so the
+    /// cluster's default applies again.
+    pub async fn alter_topic_configs(
+        &self,
+        topic: &TopicName,
+        changes: &[(String, Option<String>)],
+    ) -> Result<(), KafkaError> {
+        const OPERATION: &str = "changing topic configs";
+        let topic = topic.as_str().to_owned();
+        let changes = changes.to_vec();
+        self.blocking(OPERATION, move |inner| {
+            let changes: Vec<ConfigChange<'_>> = changes
+                .iter()
+                .map(|(key, value)| match value {
+                    Some(value) => ConfigChange::Set(key, value),
+                    None => ConfigChange::Delete(key),
+                })
+                .collect();
+            meshport_kafka_ext::incremental_alter_topic_configs(inner.admin.inner(), &topic, &changes, inner.timeout)
+                .map_err(|e| classify_admin(OPERATION, &topic, &e))
+        })
+        .await
+    }
+
+    /// Grows a topic to `partitions` partitions (CreatePartitions). Kafka can only add partitions: fewer than the topic
+    /// has is refused as an invalid config.
+    pub async fn add_partitions(&self, topic: &TopicName, partitions: i32) -> Result<(), KafkaError> {
+        const OPERATION: &str = "adding partitions";
+        let name = topic.as_str();
+        let Ok(count) = usize::try_from(partitions) else {
+            return Err(KafkaError::InvalidConfig(format!("`{name}`: {partitions} is not a partition count")));
+        };
+        let request = NewPartitions::new(name, count);
+        let results = self
+            .bounded(OPERATION, async {
+                self.inner
+                    .admin
+                    .create_partitions([&request], &self.admin_options())
+                    .await
+                    .map_err(|e| classify(OPERATION, name, &e))
+            })
+            .await?;
+        topic_outcome(OPERATION, name, results)
+    }
+
     /// The names of every consumer group the cluster knows, sorted.
     pub async fn consumer_groups(&self) -> Result<Vec<String>, KafkaError> {
         const OPERATION: &str = "listing consumer groups";
@@ -264,7 +319,7 @@ impl KafkaAdmin {
             let mut config = inner.consumer_config.clone();
             config.set("group.id", &group);
             let consumer: BaseConsumer<QuietContext> =
-                config.create_with_context(QuietContext).map_err(|e| classify(OPERATION, &group, &e))?;
+                config.create_with_context(inner.context.clone()).map_err(|e| classify(OPERATION, &group, &e))?;
 
             // The consumer opts out of auto-creation (`allow.auto.create.topics`), so naming the topic is safe on any
             // broker from Kafka 0.11 on, and cheaper than listing them all.
@@ -295,6 +350,33 @@ impl KafkaAdmin {
         .await
     }
 
+    /// Commits `group`'s offsets on `topic` as `(partition, offset)`, the way a consumer of the group would (without
+    /// joining it). The demo mesh's consumer groups use it.
+    pub async fn commit_offsets(
+        &self,
+        group: &str,
+        topic: &TopicName,
+        offsets: &[(i32, i64)],
+    ) -> Result<(), KafkaError> {
+        const OPERATION: &str = "committing offsets";
+        let group = group.to_owned();
+        let topic = topic.as_str().to_owned();
+        let offsets = offsets.to_vec();
+        self.blocking(OPERATION, move |inner| {
+            let mut config = inner.consumer_config.clone();
+            config.set("group.id", &group);
+            let consumer: BaseConsumer<QuietContext> =
+                config.create_with_context(inner.context.clone()).map_err(|e| classify(OPERATION, &group, &e))?;
+            let mut list = TopicPartitionList::with_capacity(offsets.len());
+            for (partition, offset) in offsets {
+                list.add_partition_offset(&topic, partition, Offset::Offset(offset))
+                    .map_err(|e| classify(OPERATION, &topic, &e))?;
+            }
+            consumer.commit(&list, rdkafka::consumer::CommitMode::Sync).map_err(|e| classify(OPERATION, &group, &e))
+        })
+        .await
+    }
+
     /// The high watermark (the offset the next record will get) of each partition of `topic`, as `(partition,
     /// offset)`; partitions the broker does not answer for are left out.
     pub async fn high_watermarks(&self, topic: &TopicName, partitions: i32) -> Result<Vec<(i32, i64)>, KafkaError> {
@@ -306,7 +388,7 @@ impl KafkaAdmin {
                 .consumer_config
                 .clone()
                 .set("group.id", "meshport-watermarks")
-                .create_with_context(QuietContext)
+                .create_with_context(inner.context.clone())
                 .map_err(|e| classify(OPERATION, &topic, &e))?;
             Ok((0..partitions)
                 .filter_map(|partition| {
@@ -335,7 +417,7 @@ impl KafkaAdmin {
             let mut config = inner.consumer_config.clone();
             config.set("group.id", &group);
             let consumer: BaseConsumer<QuietContext> =
-                config.create_with_context(QuietContext).map_err(|e| classify(OPERATION, &group, &e))?;
+                config.create_with_context(inner.context.clone()).map_err(|e| classify(OPERATION, &group, &e))?;
             let committed =
                 consumer.committed_offsets(wanted, inner.timeout).map_err(|e| classify(OPERATION, &group, &e))?;
             Ok(committed
@@ -365,7 +447,7 @@ impl KafkaAdmin {
                 .set("enable.partition.eof", "true")
                 .set("auto.offset.reset", "earliest");
             let consumer: BaseConsumer<QuietContext> =
-                config.create_with_context(QuietContext).map_err(|e| classify(OPERATION, &topic, &e))?;
+                config.create_with_context(inner.context.clone()).map_err(|e| classify(OPERATION, &topic, &e))?;
             let metadata = consumer
                 .fetch_metadata(Some(&topic), remaining(deadline))
                 .map_err(|e| classify(OPERATION, &topic, &e))?;
@@ -461,27 +543,18 @@ impl KafkaAdmin {
                     .map_err(|e| classify(OPERATION, "", &e))
             })
             .await;
-        let results = match described {
-            Ok(results) => results,
-            // Topics without their configs are still worth showing; a broker that lacks DescribeConfigs altogether
-            // (some Kafka-compatible brokers) leaves them empty.
-            Err(KafkaError::Unsupported { reason, .. }) => {
-                tracing::debug!(%reason, "the Kafka broker cannot describe topic configs");
-                return Ok(());
-            }
-            Err(e) => return Err(e),
-        };
-        let mut by_name: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-        for result in results {
-            // A topic deleted between the two requests, or one the broker will not describe, keeps empty configs.
+        let mut by_name: BTreeMap<String, TopicConfigs> = BTreeMap::new();
+        for result in described? {
+            // A topic deleted between the two requests keeps empty configs.
             let Ok(resource) = result else { continue };
             if let Some((name, configs)) = resource_configs(resource) {
                 by_name.insert(name, configs);
             }
         }
         for topic in topics {
-            if let Some(configs) = by_name.remove(&topic.name) {
+            if let Some((configs, sources)) = by_name.remove(&topic.name) {
                 topic.configs = configs;
+                topic.config_sources = sources;
             }
         }
         Ok(())
@@ -513,9 +586,24 @@ impl KafkaAdmin {
         call: impl Future<Output = Result<T, KafkaError>>,
     ) -> Result<T, KafkaError> {
         let limit = self.inner.timeout + Duration::from_secs(1);
-        tokio::time::timeout(limit, call)
+        let outcome = tokio::time::timeout(limit, call)
             .await
-            .unwrap_or_else(|_| Err(KafkaError::Unavailable(format!("{operation} took longer than {limit:?}"))))
+            .unwrap_or_else(|_| Err(KafkaError::Unavailable(format!("{operation} took longer than {limit:?}"))));
+        match outcome {
+            Ok(value) => {
+                self.inner.context.forget_authentication_failure();
+                Ok(value)
+            }
+            // librdkafka reports rejected credentials only to the context; the caller would otherwise see a
+            // timeout that looks like an outage.
+            Err(KafkaError::Unavailable(message)) => match self.inner.context.authentication_failure() {
+                Some(reason) => {
+                    Err(KafkaError::Unavailable(format!("{message}; the cluster refused our credentials: {reason}")))
+                }
+                None => Err(KafkaError::Unavailable(message)),
+            },
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -536,22 +624,36 @@ fn topic_infos(metadata: &Metadata) -> Vec<TopicInfo> {
             partitions: topic.partitions().len() as i32,
             replication_factor: topic.partitions().iter().map(|p| p.replicas().len() as i32).max().unwrap_or(0),
             configs: BTreeMap::new(),
+            config_sources: BTreeMap::new(),
             internal: is_internal(topic.name()),
         })
         .collect()
 }
 
-fn resource_configs(resource: ConfigResource) -> Option<(String, BTreeMap<String, String>)> {
+/// A topic's config values and where each comes from.
+type TopicConfigs = (BTreeMap<String, String>, BTreeMap<String, ConfigSource>);
+
+fn resource_configs(resource: ConfigResource) -> Option<(String, TopicConfigs)> {
+    use rdkafka::admin::ConfigSource as Source;
     let rdkafka::admin::OwnedResourceSpecifier::Topic(name) = resource.specifier else {
         return None;
     };
-    let configs = resource
-        .entries
-        .into_iter()
-        .filter(|entry| !entry.is_sensitive)
-        .filter_map(|entry| Some((entry.name, entry.value?)))
-        .collect();
-    Some((name, configs))
+    let mut configs = BTreeMap::new();
+    let mut sources = BTreeMap::new();
+    for entry in resource.entries.into_iter().filter(|entry| !entry.is_sensitive) {
+        let Some(value) = entry.value else { continue };
+        let source = match entry.source {
+            Source::DynamicTopic => Some(ConfigSource::Topic),
+            Source::DynamicBroker | Source::DynamicDefaultBroker | Source::StaticBroker => Some(ConfigSource::Broker),
+            Source::Default => Some(ConfigSource::Default),
+            Source::Unknown => None,
+        };
+        if let Some(source) = source {
+            sources.insert(entry.name.clone(), source);
+        }
+        configs.insert(entry.name, value);
+    }
+    Some((name, (configs, sources)))
 }
 
 /// The outcome for the one topic a CreateTopics or DeleteTopics request was about.
@@ -580,6 +682,11 @@ fn classify(operation: &'static str, subject: &str, error: &RdKafkaError) -> Kaf
     }
 }
 
+/// Maps an error of the admin calls rdkafka lacks (`meshport_kafka_ext`) to ours.
+fn classify_admin(operation: &'static str, subject: &str, error: &AdminError) -> KafkaError {
+    classify_code(operation, subject, error.code, &error.to_string())
+}
+
 fn classify_code(operation: &'static str, subject: &str, code: RDKafkaErrorCode, detail: &str) -> KafkaError {
     use RDKafkaErrorCode as Code;
     match code {
@@ -588,7 +695,15 @@ fn classify_code(operation: &'static str, subject: &str, code: RDKafkaErrorCode,
         Code::UnsupportedVersion | Code::UnsupportedFeature | Code::NotImplemented => {
             KafkaError::Unsupported { operation, reason: detail.to_owned() }
         }
+        Code::TopicAuthorizationFailed
+        | Code::GroupAuthorizationFailed
+        | Code::ClusterAuthorizationFailed
+        | Code::TransactionalIdAuthorizationFailed => {
+            KafkaError::NotAuthorized(format!("{operation}: {}", with_subject(subject, detail)))
+        }
         Code::InvalidConfig
+        | Code::InvalidArgument
+        | Code::InvalidRequest
         | Code::InvalidPartitions
         | Code::InvalidReplicationFactor
         | Code::InvalidReplicaAssignment
@@ -639,9 +754,29 @@ fn refused_property(error: &RdKafkaError, extra_config: &[(String, String)]) -> 
 }
 
 /// Sends librdkafka's own logging to `tracing`, mostly at debug level: a cluster that is down already reaches the
-/// caller as `KafkaError::Unavailable`, and repeating it on every reconnect attempt would drown the log.
-#[derive(Debug, Clone, Copy)]
-struct QuietContext;
+/// caller as `KafkaError::Unavailable`, and repeating it on every reconnect attempt would drown the log. It also keeps
+/// the last authentication failure (librdkafka's message, which names the mechanism, never the secret), so an
+/// outage caused by rejected credentials says so.
+#[derive(Debug, Clone, Default)]
+struct QuietContext {
+    authentication: Arc<Mutex<Option<(Instant, String)>>>,
+}
+
+impl QuietContext {
+    /// How long a rejection explains later failures: a few reconnect attempts' worth.
+    const REMEMBERED: Duration = Duration::from_secs(60);
+
+    fn authentication_failure(&self) -> Option<String> {
+        let failure = self.authentication.lock().ok()?;
+        failure.as_ref().filter(|(at, _)| at.elapsed() < Self::REMEMBERED).map(|(_, reason)| reason.clone())
+    }
+
+    fn forget_authentication_failure(&self) {
+        if let Ok(mut failure) = self.authentication.lock() {
+            *failure = None;
+        }
+    }
+}
 
 impl ClientContext for QuietContext {
     fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
@@ -654,6 +789,13 @@ impl ClientContext for QuietContext {
     }
 
     fn error(&self, error: RdKafkaError, reason: &str) {
+        if matches!(
+            error.rdkafka_error_code(),
+            Some(RDKafkaErrorCode::Authentication | RDKafkaErrorCode::SaslAuthenticationFailed)
+        ) && let Ok(mut failure) = self.authentication.lock()
+        {
+            *failure = Some((Instant::now(), reason.to_owned()));
+        }
         match error.rdkafka_error_code() {
             Some(
                 RDKafkaErrorCode::BrokerTransportFailure | RDKafkaErrorCode::AllBrokersDown | RDKafkaErrorCode::Resolve,

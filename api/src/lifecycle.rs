@@ -6,10 +6,12 @@
 use std::collections::BTreeMap;
 
 use meshport_shared::api::Identity;
-use meshport_shared::api::{CreateRequest, DeprecateRequest, EvolveRequest, EvolveResponse, TopicSettings};
+use meshport_shared::api::{
+    CreateRequest, DeprecateRequest, EvolveRequest, EvolveResponse, TopicChangeRequest, TopicSettings,
+};
 use meshport_shared::{
-    AuditAction, DataProduct, Deprecation, HistoryKind, ProductId, ProductStatus, SchemaFact, SchemaFormat,
-    SchemaVersion, SubjectName, TopicFacts, TopicName, Violation, ViolationCode, validate,
+    AuditAction, ConfigSource, DataProduct, Deprecation, HistoryKind, ProductId, ProductStatus, SchemaFact,
+    SchemaFormat, SchemaVersion, SubjectName, TopicFacts, TopicLimits, TopicName, Violation, ViolationCode, validate,
 };
 
 use crate::app::AppState;
@@ -157,15 +159,21 @@ async fn mirror(state: &AppState, topic: Option<&TopicInfo>, subject: &SubjectNa
     if let Some(info) = topic
         && let Ok(name) = TopicName::parse(info.name.clone())
     {
+        // Who consumes the topic is the sync's to say; a write keeps what it last saw.
+        let consumers = match state.catalog.topic(&name).await {
+            Ok(Some(known)) => known.consumers,
+            _ => Vec::new(),
+        };
         let facts = TopicFacts {
             name,
             partitions: info.partitions,
             replication_factor: info.replication_factor,
             history: HistoryKind::from_configs(&info.configs),
             configs: info.configs.clone(),
+            config_sources: info.config_sources.clone(),
             present: true,
             synced_at: now(),
-            consumers: Vec::new(),
+            consumers,
         };
         if let Err(e) = state.catalog.put_topics(vec![facts]).await {
             tracing::warn!(error = %e, "topic not mirrored; the next sync will");
@@ -250,36 +258,19 @@ pub async fn publish(
     Ok(stored)
 }
 
-fn topic_settings_violations(settings: &TopicSettings) -> Vec<Violation> {
+fn topic_settings_violations(settings: &TopicSettings, limits: &TopicLimits) -> Vec<Violation> {
     let mut violations = Vec::new();
-    let field = |name: &str| format!("topic.{name}");
-    if !(1..=10_000).contains(&settings.partitions) {
-        violations.push(violation(
-            ViolationCode::InvalidTopicSettings,
-            &field("partitions"),
-            "use 1 to 10000 partitions",
-        ));
-    }
+    violations.extend(limits.partitions("topic.partitions", settings.partitions));
     if !(1..=10).contains(&settings.replication_factor) {
         violations.push(violation(
             ViolationCode::InvalidTopicSettings,
-            &field("replication_factor"),
+            "topic.replication_factor",
             "use a replication factor from 1 to 10",
         ));
     }
-    if !matches!(settings.cleanup_policy.as_str(), "delete" | "compact" | "compact,delete" | "delete,compact") {
-        violations.push(violation(
-            ViolationCode::InvalidTopicSettings,
-            &field("cleanup_policy"),
-            format!("`{}` is not a cleanup policy: use delete, compact or compact,delete", settings.cleanup_policy),
-        ));
-    }
-    if settings.retention_ms.is_some_and(|ms| ms < -1 || ms == 0) {
-        violations.push(violation(
-            ViolationCode::InvalidTopicSettings,
-            &field("retention_ms"),
-            "use -1 (keep everything) or a positive number of milliseconds",
-        ));
+    violations.extend(limits.cleanup_policy("topic.cleanup_policy", &settings.cleanup_policy));
+    if let Some(ms) = settings.retention_ms {
+        violations.extend(limits.retention("topic.retention_ms", ms));
     }
     violations
 }
@@ -306,7 +297,7 @@ pub async fn create(
     let CreateRequest { mut product, topic: settings, schema } = request;
     require_change(who, &product)?;
     let mut violations = validate(&product, &state.policy, SchemaFact::Unknown);
-    violations.extend(topic_settings_violations(&settings));
+    violations.extend(topic_settings_violations(&settings, &state.policy.topics));
     violations.extend(input_violations(state, &product).await?);
     violations.extend(claims(state, &product).await?);
     let default_subject = SubjectName::value_of(&product.output_port.topic);
@@ -753,6 +744,131 @@ pub async fn delete_topic(
     commit(state, who, product, Some(&stored), AuditAction::TopicDeleted, summary).await
 }
 
+/// Changes a product topic's settings within the policy's topic limits: more partitions (CreatePartitions; Kafka
+/// cannot take any away), retention and cleanup policy (IncrementalAlterConfigs, so every other config keeps its
+/// value). The mirror gets the topic as the cluster then describes it, its history kind recomputed. When one step
+/// succeeds and a later one fails, what did change is still committed and audited before the error is returned.
+pub async fn change_topic(
+    state: &AppState,
+    who: &Identity,
+    id: &ProductId,
+    request: TopicChangeRequest,
+) -> Result<DataProduct, AppError> {
+    let stored = existing(state, id).await?;
+    require_change(who, &stored)?;
+    require_revision(id, request.revision, &stored)?;
+    if stored.status == ProductStatus::Retired {
+        return Err(AppError::Conflict(format!("product `{id}` is retired: its topic is no longer managed here")));
+    }
+    let topic = stored.output_port.topic.clone();
+    let Some(current) = state.kafka.topic(&topic).await? else {
+        return Err(AppError::Validation(vec![violation(
+            ViolationCode::TopicMissing,
+            "output_port.topic",
+            format!("topic `{topic}` does not exist on the cluster"),
+        )]));
+    };
+
+    let limits = &state.policy.topics;
+    let mut violations = Vec::new();
+    let partitions = request.partitions.filter(|&p| p != current.partitions);
+    if let Some(wanted) = partitions {
+        if wanted < current.partitions {
+            violations.push(violation(
+                ViolationCode::InvalidTopicSettings,
+                "partitions",
+                format!(
+                    "topic `{topic}` has {} partitions and Kafka cannot take partitions away: create a new major \
+                     version with fewer",
+                    current.partitions
+                ),
+            ));
+        } else {
+            violations.extend(limits.partitions("partitions", wanted));
+        }
+    }
+    let mut configs: Vec<(String, Option<String>)> = Vec::new();
+    if let Some(ms) = request.retention_ms {
+        violations.extend(limits.retention("retention_ms", ms));
+        configs.push(("retention.ms".to_owned(), Some(ms.to_string())));
+    }
+    if let Some(policy) = &request.cleanup_policy {
+        violations.extend(limits.cleanup_policy("cleanup_policy", policy));
+        configs.push(("cleanup.policy".to_owned(), Some(policy.clone())));
+    }
+    // A value the topic already has on its own is no change.
+    configs.retain(|(key, value)| {
+        current.configs.get(key) != value.as_ref() || current.config_sources.get(key) != Some(&ConfigSource::Topic)
+    });
+    if !violations.is_empty() {
+        return Err(AppError::Validation(violations));
+    }
+    if partitions.is_none() && configs.is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "nothing to change: topic `{topic}` already has these settings (send partitions, retention_ms or cleanup_policy)"
+        )));
+    }
+
+    let mut done = Vec::new();
+    let mut failure = None;
+    if !configs.is_empty() {
+        match state.kafka.alter_topic_configs(&topic, &configs).await {
+            Ok(()) => done.extend(configs.iter().map(|(key, value)| {
+                let before = current.configs.get(key).map_or("(unset)", String::as_str);
+                format!("{key} {before} -> {}", value.as_deref().unwrap_or("(default)"))
+            })),
+            Err(e) => failure = Some(e),
+        }
+    }
+    if failure.is_none()
+        && let Some(wanted) = partitions
+    {
+        match state.kafka.add_partitions(&topic, wanted).await {
+            Ok(()) => done.push(format!("partitions {} -> {wanted}", current.partitions)),
+            Err(e) => failure = Some(e),
+        }
+    }
+    if done.is_empty() {
+        return Err(failure.map_or_else(|| AppError::BadRequest("nothing changed".into()), AppError::from));
+    }
+
+    let changed = settled_topic(state, &topic, &configs, partitions).await;
+    let mut product = stored.clone();
+    product.updated_at = now();
+    let mut summary = format!("changed topic `{topic}`: {}", done.join(", "));
+    if let Some(e) = &failure {
+        summary.push_str(&format!("; then failed: {e}"));
+    }
+    let stored = commit(state, who, product, Some(&stored), AuditAction::TopicChanged, summary).await?;
+    mirror(state, changed.as_ref(), &stored.output_port.value_subject).await;
+    match failure {
+        Some(e) => Err(e.into()),
+        None => Ok(stored),
+    }
+}
+
+/// The topic as the cluster describes it once the change shows: a broker applies a committed change shortly after
+/// it answers, so this asks a few times (bounded) before settling for what it sees.
+async fn settled_topic(
+    state: &AppState,
+    topic: &TopicName,
+    configs: &[(String, Option<String>)],
+    partitions: Option<i32>,
+) -> Option<TopicInfo> {
+    let mut seen = None;
+    for _ in 0..20 {
+        seen = state.kafka.topic(topic).await.ok().flatten();
+        let Some(info) = &seen else { break };
+        let configs_show =
+            configs.iter().all(|(key, value)| value.is_none() || info.configs.get(key) == value.as_ref());
+        if configs_show && partitions.is_none_or(|p| info.partitions == p) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    seen
+}
+
 /// Consumer groups with committed offsets on `topic`.
 pub async fn active_consumers(state: &AppState, topic: &TopicName) -> Result<Vec<String>, AppError> {
     let mut active = Vec::new();
@@ -790,7 +906,8 @@ mod tests {
             retention_ms: Some(0),
             cleanup_policy: "keep".into(),
         };
-        let fields: Vec<String> = topic_settings_violations(&bad).into_iter().map(|v| v.field).collect();
+        let fields: Vec<String> =
+            topic_settings_violations(&bad, &TopicLimits::default()).into_iter().map(|v| v.field).collect();
         assert_eq!(
             fields,
             ["topic.partitions", "topic.replication_factor", "topic.cleanup_policy", "topic.retention_ms"]
@@ -801,6 +918,6 @@ mod tests {
             retention_ms: Some(-1),
             cleanup_policy: "compact".into(),
         };
-        assert!(topic_settings_violations(&good).is_empty());
+        assert!(topic_settings_violations(&good, &TopicLimits::default()).is_empty());
     }
 }

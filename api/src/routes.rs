@@ -46,6 +46,7 @@ pub enum Verb {
     Get,
     Post,
     Put,
+    Patch,
     Delete,
 }
 
@@ -55,6 +56,7 @@ impl Verb {
             Self::Get => MethodFilter::GET,
             Self::Post => MethodFilter::POST,
             Self::Put => MethodFilter::PUT,
+            Self::Patch => MethodFilter::PATCH,
             Self::Delete => MethodFilter::DELETE,
         }
     }
@@ -65,6 +67,7 @@ impl Verb {
             Self::Get => "get",
             Self::Post => "post",
             Self::Put => "put",
+            Self::Patch => "patch",
             Self::Delete => "delete",
         }
     }
@@ -90,7 +93,7 @@ where
 /// against it. The dev sign-in routes exist only when the server signs dev tokens.
 fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
     use Access::{Catalog, Open};
-    use Verb::{Delete, Get, Post, Put};
+    use Verb::{Delete, Get, Patch, Post, Put};
     let mut routes = vec![
         route(Get, "/api/health", Open, health::health),
         route(Get, "/api/v1/openapi.json", Open, openapi::openapi),
@@ -105,6 +108,7 @@ fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
         route(Get, "/api/v1/products/{id}/schema/diff", Catalog, products::diff),
         route(Post, "/api/v1/products/{id}/deprecate", Catalog, products::deprecate),
         route(Post, "/api/v1/products/{id}/retire", Catalog, products::retire),
+        route(Patch, "/api/v1/products/{id}/topic", Catalog, products::change_topic),
         route(Delete, "/api/v1/products/{id}/topic", Catalog, products::delete_topic),
         route(Get, "/api/v1/products/{id}/sample", Catalog, products::sample),
         route(Get, "/api/v1/domains/{domain}/publishable-topics", Catalog, products::publishable),

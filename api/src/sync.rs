@@ -141,11 +141,12 @@ async fn consumers_by_topic(
                 let highs = state.kafka.high_watermarks(name, *count).await.unwrap_or_default();
                 watermarks.insert(topic.clone(), highs.into_iter().collect());
             }
-            let high = watermarks.get(&topic).and_then(|highs| highs.get(&partition)).copied();
+            let end = watermarks.get(&topic).and_then(|highs| highs.get(&partition)).copied();
             partitions.entry(topic).or_default().push(ConsumerPartition {
                 partition,
                 committed: Some(offset),
-                lag: lag(offset, high),
+                end_offset: end,
+                lag: lag(offset, end),
             });
         }
         for (topic, mut partitions) in partitions {
@@ -156,11 +157,11 @@ async fn consumers_by_topic(
     Ok(by_topic)
 }
 
-/// How many records a group has yet to read on a partition: the high watermark minus its committed offset. A
-/// watermark below the commit means the broker's watermark cannot be trusted (tansu's in-memory storage reports such
-/// values), so the lag is unknown rather than negative.
-pub fn lag(committed: i64, high_watermark: Option<i64>) -> Option<i64> {
-    high_watermark.filter(|high| *high >= committed && committed >= 0).map(|high| high - committed)
+/// How many records a group has yet to read on a partition: the log end offset minus its committed offset. A commit
+/// past the end (a group may commit any offset, and a recreated topic starts again from zero) has nothing left to
+/// read, so the lag is never negative; without an end offset it is unknown.
+pub fn lag(committed: i64, end_offset: Option<i64>) -> Option<i64> {
+    end_offset.map(|end| (end - committed.max(0)).max(0))
 }
 
 /// Topics of Kafka's, the registry's or ours, which are never data products.
@@ -175,6 +176,7 @@ fn facts_of(info: &TopicInfo, now: &str) -> Result<TopicFacts, meshport_shared::
         replication_factor: info.replication_factor,
         history: HistoryKind::from_configs(&info.configs),
         configs: info.configs.clone(),
+        config_sources: info.config_sources.clone(),
         present: true,
         synced_at: now.to_owned(),
         consumers: Vec::new(),
@@ -187,6 +189,7 @@ fn same_topic(a: &TopicFacts, b: &TopicFacts) -> bool {
         && a.partitions == b.partitions
         && a.replication_factor == b.replication_factor
         && a.configs == b.configs
+        && a.config_sources == b.config_sources
 }
 
 /// Every registered version the mirror does not hold yet, fetched with bounded concurrency.
@@ -262,16 +265,16 @@ mod tests {
     use super::lag;
 
     #[test]
-    fn lag_is_what_is_left_to_read_and_unknown_when_the_watermark_cannot_be_trusted() {
+    fn lag_is_what_is_left_to_read_never_negative_and_unknown_without_an_end_offset() {
         let cases = [
             (10, Some(25), Some(15)),
             (25, Some(25), Some(0)),
-            (30, Some(25), None),
+            (30, Some(25), Some(0)),
             (10, None, None),
-            (-1, Some(25), None),
+            (0, Some(25), Some(25)),
         ];
-        for (committed, high, expected) in cases {
-            assert_eq!(lag(committed, high), expected, "committed {committed}, high watermark {high:?}");
+        for (committed, end, expected) in cases {
+            assert_eq!(lag(committed, end), expected, "committed {committed}, end offset {end:?}");
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The API over HTTP: each test builds its own application on a random port, against the real tansu broker, the
+//! The API over HTTP: each test builds its own application on a random port, against a real Kafka broker, the
 //! project's schema registry and a catalog of its own.
 
 mod common;
@@ -32,6 +32,43 @@ async fn health_reports_every_dependency_up_with_its_latency() {
     assert_eq!(health.status, HealthStatus::Ok, "{health:?}");
     assert_eq!(health.dependencies.len(), 3);
     assert!(health.dependencies.iter().all(|d| d.up && d.latency_ms >= 0.0 && d.error.is_none()), "{health:?}");
+}
+
+#[tokio::test]
+async fn the_api_reaches_a_secured_cluster_as_meshports_principal() {
+    let app = TestApp::spawn(&[
+        ("MESHPORT_KAFKA_BOOTSTRAP", common::kafka_sasl_bootstrap()),
+        ("MESHPORT_KAFKA_CONFIG", common::kafka_config()),
+    ])
+    .await;
+
+    let health = app.health().await;
+
+    assert!(up(&health, Dependency::Kafka), "{health:?}");
+}
+
+#[tokio::test]
+async fn health_says_the_cluster_refused_our_credentials_and_never_shows_them() {
+    let app = TestApp::spawn(&[
+        ("MESHPORT_KAFKA_BOOTSTRAP", common::kafka_sasl_bootstrap()),
+        (
+            "MESHPORT_KAFKA_CONFIG",
+            "security.protocol=SASL_PLAINTEXT;sasl.mechanism=SCRAM-SHA-512;sasl.username=meshport;\
+             sasl.password=not-the-password"
+                .into(),
+        ),
+    ])
+    .await;
+    let started = std::time::Instant::now();
+
+    let health = app.health().await;
+
+    let kafka = health.dependencies.iter().find(|d| d.name == Dependency::Kafka).unwrap();
+    let error = kafka.error.as_deref().unwrap_or_default();
+    assert!(!kafka.up, "{health:?}");
+    assert!(error.contains("refused our credentials"), "{error}");
+    assert!(!error.contains("not-the-password"), "{error}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
 }
 
 #[tokio::test]
@@ -266,12 +303,16 @@ async fn the_demo_mesh_is_seeded_and_keeps_producing_avro_events_in_the_confluen
     let mut seeded = 0;
     for _ in 0..100 {
         seeded = app.products().await.json::<SearchPage>().await.unwrap().items.len();
-        if seeded == 3 {
+        if seeded == 4 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(seeded, 3, "users, pageviews and stocktrades are seeded");
+    assert_eq!(seeded, 4, "users, pageviews, stocktrades and signups are seeded");
+    let signups: ProductDetail = app.product("signups").await.json().await.unwrap();
+    assert_eq!(signups.product.status, meshport_shared::ProductStatus::Deprecated);
+    let replacement = signups.product.deprecation.as_ref().and_then(|d| d.replacement.as_ref());
+    assert_eq!(replacement.map(|id| id.as_str()), Some("users"), "the deprecated product names its successor");
     let users: ProductDetail = app.product("users").await.json().await.unwrap();
     let downstream: Vec<&str> = users.lineage.downstream.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(downstream, ["stocktrades"], "the demo's lineage edge: trades are enriched with users");
@@ -306,6 +347,19 @@ async fn the_demo_mesh_is_seeded_and_keeps_producing_avro_events_in_the_confluen
     let apache_avro::types::Value::Record(fields) = event else { panic!("not a record: {event:?}") };
     let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names, ["side", "quantity", "symbol", "price", "account", "userid"]);
+
+    // The demo's consumer groups commit behind the newest events, so a sync shows them with their lag.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let reporting = loop {
+        meshport_api::sync::run_once(&app.state).await.unwrap();
+        let trades: ProductDetail = app.product("stocktrades").await.json().await.unwrap();
+        if let Some(group) = trades.consumers.into_iter().find(|c| c.group == "positions-report") {
+            break group;
+        }
+        assert!(std::time::Instant::now() < deadline, "no demo consumer group on stocktrades within 20 s");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    assert!(reporting.partitions.iter().all(|p| p.lag.is_some() && p.end_offset.is_some()), "{reporting:?}");
 }
 
 #[tokio::test]

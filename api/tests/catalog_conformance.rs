@@ -232,6 +232,7 @@ fn topic(name: &str, partitions: i32) -> TopicFacts {
         partitions,
         replication_factor: 1,
         configs: [("cleanup.policy".to_owned(), "compact".to_owned())].into(),
+        config_sources: [("cleanup.policy".to_owned(), meshport_shared::ConfigSource::Topic)].into(),
         history: HistoryKind::Compacted,
         present: true,
         synced_at: "2026-11-22T00:00:00Z".into(),

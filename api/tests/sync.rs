@@ -1,4 +1,4 @@
-//! Mirror sync against the real tansu broker and the project's registry: what it adds, changes and flags, and that
+//! Mirror sync against a real Kafka broker and the project's registry: what it adds, changes and flags, and that
 //! a second run changes nothing.
 
 mod common;
@@ -84,14 +84,21 @@ async fn a_topic_that_vanished_is_kept_flagged_and_its_product_is_reported() {
 }
 
 #[tokio::test]
-async fn a_topic_recreated_with_other_partitions_is_reported_changed() {
-    // tansu cannot alter configs or add partitions, so a change is made the way it allows: delete and recreate.
+async fn a_topic_changed_on_the_cluster_is_reported_changed_with_its_new_history() {
     let app = TestApp::spawn(&[]).await;
     let topic = TopicName::parse(unique("trades")).unwrap();
     create_topic(&app, &topic, 1, &[("retention.ms", "-1")]).await;
     run_once(&app.state).await.unwrap();
-    app.state.kafka.delete_topic(&topic).await.unwrap();
-    create_topic(&app, &topic, 4, &[("retention.ms", "86400000")]).await;
+    app.state.kafka.alter_topic_configs(&topic, &[("retention.ms".into(), Some("86400000".into()))]).await.unwrap();
+    app.state.kafka.add_partitions(&topic, 4).await.unwrap();
+    // The broker applies a change shortly after it answers.
+    for _ in 0..50 {
+        let seen = app.state.kafka.topic(&topic).await.unwrap().unwrap();
+        if seen.partitions == 4 && seen.configs.get("retention.ms").is_some_and(|ms| ms == "86400000") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 
     let report = run_once(&app.state).await.unwrap();
 

@@ -167,6 +167,20 @@ pub struct ConsumeInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_subject: Option<crate::names::SubjectName>,
     pub format: crate::product::SchemaFormat,
+    /// How clients authenticate to the cluster, when it is secured; each consumer brings its own principal and secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security: Option<ConsumeSecurity>,
+}
+
+/// A secured cluster's client settings, never a credential: e.g. `SASL_SSL` with `SCRAM-SHA-512`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsumeSecurity {
+    /// `security.protocol`: `SASL_PLAINTEXT`, `SASL_SSL` or `SSL`.
+    pub protocol: String,
+    /// `sasl.mechanism`, e.g. `SCRAM-SHA-512`, where the protocol uses SASL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sasl_mechanism: Option<String>,
 }
 
 /// A product's place in the mesh's lineage: one step upstream and one step downstream.
@@ -277,6 +291,26 @@ pub struct TopicSettings {
     /// `delete`, `compact` or `compact,delete`.
     #[serde(default = "delete")]
     pub cleanup_policy: String,
+}
+
+/// A change to a product topic's settings by its owners: more partitions, another retention or cleanup policy.
+/// What is absent stays as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TopicChangeRequest {
+    /// The product's revision this change was decided on.
+    #[serde(default)]
+    pub revision: u64,
+    /// The new partition count: more than the topic has (Kafka cannot take partitions away).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<i32>,
+    /// `-1` keeps every event; otherwise milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_ms: Option<i64>,
+    /// `delete`, `compact` or `compact,delete`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleanup_policy: Option<String>,
 }
 
 fn one() -> i32 {

@@ -13,9 +13,9 @@ pub mod schema;
 pub mod search;
 
 pub use api::{ApiError, ErrorCode};
-pub use mirror::{AuditAction, AuditEntry, HistoryKind, SchemaVersion, TopicFacts};
+pub use mirror::{AuditAction, AuditEntry, ConfigSource, HistoryKind, SchemaVersion, TopicFacts};
 pub use names::{DomainName, NameError, ProductId, SubjectName, TeamName, TopicName};
-pub use policy::{GovernancePolicy, SchemaFact, Violation, ViolationCode, validate};
+pub use policy::{GovernancePolicy, SchemaFact, TopicLimits, Violation, ViolationCode, validate};
 pub use product::{
     DataProduct, Deprecation, Description, OutputPort, Owner, ProductStatus, Quality, SchemaFormat, SlaTier,
     SupportChannel, SupportKind,

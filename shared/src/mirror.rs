@@ -15,8 +15,12 @@ pub struct TopicFacts {
     pub name: TopicName,
     pub partitions: i32,
     pub replication_factor: i32,
-    /// The topic configs the broker reported (those set on the topic; broker defaults may be absent).
+    /// The topic's configuration as the cluster applies it: the topic's own values and the defaults it inherits.
     pub configs: BTreeMap<String, String>,
+    /// Where each of `configs` comes from. Empty for topics mirrored before sources were recorded, or from a broker
+    /// that does not say.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub config_sources: BTreeMap<String, ConfigSource>,
     pub history: HistoryKind,
     /// False when the last sync did not find the topic on the cluster any more.
     pub present: bool,
@@ -25,6 +29,30 @@ pub struct TopicFacts {
     /// Consumer groups with committed offsets on the topic, as of `synced_at`.
     #[serde(default)]
     pub consumers: Vec<Consumer>,
+}
+
+/// Where a topic's config value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConfigSource {
+    /// Set on the topic itself.
+    Topic,
+    /// Inherited from the cluster's broker configuration, set by its operators.
+    Broker,
+    /// Kafka's own default.
+    Default,
+}
+
+impl ConfigSource {
+    /// The source in words, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Topic => "set on the topic",
+            Self::Broker => "broker setting",
+            Self::Default => "Kafka default",
+        }
+    }
 }
 
 /// How much of a topic's past a new consumer can read. On the wire `{"kind": "window", "retention_ms": 3600000}`:
@@ -116,7 +144,7 @@ impl HistoryKind {
             Self::Window { retention_ms } => format!("last {}", duration(retention_ms)),
             Self::Compacted => "latest per key (compacted)".into(),
             Self::CompactedWindow { retention_ms } => format!("latest per key, for {}", duration(retention_ms)),
-            Self::BrokerDefault => "broker default retention".into(),
+            Self::BrokerDefault => "retention not reported by the broker".into(),
         }
     }
 }
@@ -161,7 +189,10 @@ pub struct Consumer {
 pub struct ConsumerPartition {
     pub partition: i32,
     pub committed: Option<i64>,
-    /// Events not yet read, where the broker reports a reliable end offset.
+    /// The partition's log end offset (the offset the next event will get), when the sync could read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_offset: Option<i64>,
+    /// Events not yet read: the log end offset minus the committed offset (never below zero).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag: Option<i64>,
 }
@@ -179,6 +210,8 @@ pub enum AuditAction {
     Retired,
     Deleted,
     TopicDeleted,
+    /// The topic's partitions, retention or cleanup policy changed.
+    TopicChanged,
     Synced,
 }
 
@@ -193,6 +226,7 @@ impl AuditAction {
             Self::Retired => "retired",
             Self::Deleted => "deleted",
             Self::TopicDeleted => "topic_deleted",
+            Self::TopicChanged => "topic_changed",
             Self::Synced => "synced",
         }
     }
@@ -259,7 +293,7 @@ mod tests {
             HistoryKind::CompactedWindow { retention_ms: 86_400_000 },
             "latest per key, for 1 day",
         );
-        check(&[], HistoryKind::BrokerDefault, "broker default retention");
-        check(&[("retention.ms", "soon")], HistoryKind::BrokerDefault, "broker default retention");
+        check(&[], HistoryKind::BrokerDefault, "retention not reported by the broker");
+        check(&[("retention.ms", "soon")], HistoryKind::BrokerDefault, "retention not reported by the broker");
     }
 }

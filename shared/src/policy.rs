@@ -27,6 +27,90 @@ pub struct GovernancePolicy {
     pub schema_required: bool,
     /// Whether the owning team must be one of the product domain's teams.
     pub owner_must_belong_to_domain: bool,
+    /// Limits on product topics: what owners may create and change.
+    #[serde(default)]
+    pub topics: TopicLimits,
+}
+
+/// The policy's `topics` section: the limits within which owners create topics and change their partitions,
+/// retention and cleanup policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, default)]
+pub struct TopicLimits {
+    /// The most partitions a product topic may have.
+    pub max_partitions: i32,
+    /// The shortest retention owners may set, in milliseconds.
+    pub min_retention_ms: i64,
+    /// The longest retention owners may set, in milliseconds; absent means no limit, keeping everything (`-1`)
+    /// included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_retention_ms: Option<i64>,
+}
+
+impl Default for TopicLimits {
+    fn default() -> Self {
+        Self { max_partitions: 100, min_retention_ms: 3_600_000, max_retention_ms: None }
+    }
+}
+
+/// The cleanup policies a product topic may have.
+pub const CLEANUP_POLICIES: [&str; 3] = ["delete", "compact", "compact,delete"];
+
+impl TopicLimits {
+    /// Violations of a topic's partitions against the limits (`field` names them in the answer).
+    pub fn partitions(&self, field: &str, partitions: i32) -> Option<Violation> {
+        (!(1..=self.max_partitions).contains(&partitions)).then(|| {
+            Violation::new(
+                ViolationCode::InvalidTopicSettings,
+                field,
+                format!("use 1 to {} partitions (the organisation's limit)", self.max_partitions),
+            )
+        })
+    }
+
+    /// Violations of a retention against the limits: `-1` keeps everything, otherwise milliseconds.
+    pub fn retention(&self, field: &str, retention_ms: i64) -> Option<Violation> {
+        let too_long = match self.max_retention_ms {
+            Some(max) => retention_ms == -1 || retention_ms > max,
+            None => false,
+        };
+        let message = if retention_ms < -1 || retention_ms == 0 {
+            "use -1 (keep everything) or a positive number of milliseconds".to_owned()
+        } else if retention_ms != -1 && retention_ms < self.min_retention_ms {
+            format!("keep events at least {} ms (the organisation's limit)", self.min_retention_ms)
+        } else if too_long {
+            format!("keep events at most {} ms (the organisation's limit)", self.max_retention_ms.unwrap_or_default())
+        } else {
+            return None;
+        };
+        Some(Violation::new(ViolationCode::InvalidTopicSettings, field, message))
+    }
+
+    /// A violation when `policy` is not one of [`CLEANUP_POLICIES`] (`delete,compact` is read as `compact,delete`).
+    pub fn cleanup_policy(&self, field: &str, policy: &str) -> Option<Violation> {
+        let known = CLEANUP_POLICIES.contains(&policy) || policy == "delete,compact";
+        (!known).then(|| {
+            Violation::new(
+                ViolationCode::InvalidTopicSettings,
+                field,
+                format!("`{policy}` is not a cleanup policy: use delete, compact or compact,delete"),
+            )
+        })
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.max_partitions < 1 {
+            return Err("topics.max_partitions must be at least 1".into());
+        }
+        if self.min_retention_ms < 1 {
+            return Err("topics.min_retention_ms must be at least 1".into());
+        }
+        if self.max_retention_ms.is_some_and(|max| max < self.min_retention_ms) {
+            return Err("topics.max_retention_ms must not be below topics.min_retention_ms".into());
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,7 +250,7 @@ impl GovernancePolicy {
         if self.allowed_slas.is_empty() {
             return Err("allowed_slas must name at least one SLA tier".into());
         }
-        Ok(())
+        self.topics.check()
     }
 
     pub fn domain(&self, name: &DomainName) -> Option<&DomainPolicy> {
@@ -380,6 +464,7 @@ mod tests {
             topic_naming: Some(NamingConvention { pattern: "^[a-z][a-z0-9_.-]*$".into(), example: "users".into() }),
             schema_required: true,
             owner_must_belong_to_domain: true,
+            topics: TopicLimits::default(),
         }
     }
 
@@ -538,5 +623,30 @@ mod tests {
         broken.topic_naming = Some(NamingConvention { pattern: "([".into(), example: String::new() });
         assert!(broken.check().unwrap_err().contains("not a valid regex"));
         assert_eq!(policy().check(), Ok(()));
+    }
+
+    #[test]
+    fn topic_limits_bound_partitions_and_retention() {
+        let limits = TopicLimits { max_partitions: 12, min_retention_ms: 60_000, max_retention_ms: Some(86_400_000) };
+        assert_eq!(limits.partitions("p", 12), None);
+        assert!(limits.partitions("p", 13).unwrap().message.contains("1 to 12"));
+        assert!(limits.partitions("p", 0).is_some());
+        assert_eq!(limits.retention("r", 60_000), None);
+        assert!(limits.retention("r", 59_999).unwrap().message.contains("at least 60000 ms"));
+        assert!(limits.retention("r", 86_400_001).unwrap().message.contains("at most 86400000 ms"));
+        assert!(limits.retention("r", -1).is_some(), "keeping everything exceeds a maximum");
+        assert!(limits.retention("r", 0).unwrap().message.contains("positive"));
+        assert_eq!(TopicLimits::default().retention("r", -1), None);
+        assert_eq!(limits.cleanup_policy("c", "compact,delete"), None);
+        assert!(limits.cleanup_policy("c", "keep").is_some());
+    }
+
+    #[test]
+    fn a_policy_with_impossible_topic_limits_is_refused() {
+        let mut broken = policy();
+        broken.topics.max_retention_ms = Some(1);
+        assert!(broken.check().unwrap_err().contains("max_retention_ms"));
+        broken.topics = TopicLimits { max_partitions: 0, ..TopicLimits::default() };
+        assert!(broken.check().unwrap_err().contains("max_partitions"));
     }
 }

@@ -39,6 +39,7 @@ use crate::app::AppState;
         products::diff,
         products::deprecate,
         products::retire,
+        products::change_topic,
         products::delete_topic,
         products::sample,
         products::publishable,
@@ -90,6 +91,7 @@ static GENERATED: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
             Verb::Get => item.get.as_mut(),
             Verb::Post => item.post.as_mut(),
             Verb::Put => item.put.as_mut(),
+            Verb::Patch => item.patch.as_mut(),
             Verb::Delete => item.delete.as_mut(),
         }) else {
             continue;

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use meshport_shared::api::Sample;
 use meshport_shared::api::{
     Activity, ConsumeInfo, CreateRequest, DeprecateRequest, EvolveRequest, EvolveResponse, ProductDetail, ProductLinks,
-    PublishableTopic, RetireRequest, VersionSummary,
+    PublishableTopic, RetireRequest, TopicChangeRequest, VersionSummary,
 };
 use meshport_shared::schema::SchemaChange;
 use meshport_shared::search::SortOrder;
@@ -112,6 +112,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
         value_subject: product.output_port.value_subject.clone(),
         key_subject: product.output_port.key_subject.clone(),
         format: product.output_port.schema_format,
+        security: state.public.kafka_security.clone(),
     };
     Ok(Json(ProductDetail { product, topic, schema, versions, consumers, links, history, warnings, consume, lineage }))
 }
@@ -505,6 +506,38 @@ pub async fn retire(
 ) -> Result<Json<DataProduct>, AppError> {
     let id = parse_id(id)?;
     Ok(Json(lifecycle::retire(&state, &who, &id, request.revision).await?))
+}
+
+/// `PATCH /api/v1/products/{id}/topic`: more partitions, another retention or cleanup policy, within the policy's
+/// topic limits. The revision read comes in `If-Match` or in the body's `revision`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/products/{id}/topic",
+    tag = "changes",
+    params(("id" = String, Path, description = "The product's id, e.g. `users`"), ("If-Match" = Option<String>, Header, description = "The revision read, e.g. `\"3\"`; wins over the one in the body")),
+    request_body = TopicChangeRequest,
+    responses(
+        (status = 200, description = "The topic is changed; the product (its revision advanced) is returned", body = DataProduct),
+        (status = 400, description = "`bad_request`: a malformed body, no revision, or nothing to change", body = ApiError),
+        (status = 403, description = "`forbidden`: not a member of the owning team, nor an admin", body = ApiError),
+        (status = 404, description = "`not_found`: no such product", body = ApiError),
+        (status = 409, description = "`conflict`: a stale revision, or a retired product", body = ApiError),
+        (status = 422, description = "`validation_failed`: fewer partitions than the topic has, or a setting beyond the policy's topic limits (each in `details`)", body = ApiError),
+        (status = 503, description = "`kafka_unavailable`: the cluster cannot be reached", body = ApiError),
+    )
+)]
+pub async fn change_topic(
+    State(state): State<AppState>,
+    SignedIn(who): SignedIn,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Body(mut request): Body<TopicChangeRequest>,
+) -> Result<Json<DataProduct>, AppError> {
+    let id = parse_id(id)?;
+    if let Some(revision) = if_match(&headers)? {
+        request.revision = revision;
+    }
+    Ok(Json(lifecycle::change_topic(&state, &who, &id, request).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -42,8 +42,19 @@ pub fn dynamodb_endpoint() -> String {
     service("MESHPORT_TEST_DYNAMODB_ENDPOINT", "a moto_server")
 }
 
+/// The broker's plain listener, where anonymous callers are super users: for tests that do not test authorization.
 pub fn kafka_bootstrap() -> String {
-    service("MESHPORT_TEST_KAFKA_BOOTSTRAP", "a tansu broker")
+    service("MESHPORT_TEST_KAFKA_BOOTSTRAP", "a Kafka broker")
+}
+
+/// The broker's secured listener (SASL/SCRAM, ACLs on), as production clusters run.
+pub fn kafka_sasl_bootstrap() -> String {
+    service("MESHPORT_TEST_KAFKA_SASL_BOOTSTRAP", "a Kafka broker with a SASL listener")
+}
+
+/// Meshport's principal on the secured listener, in `MESHPORT_KAFKA_CONFIG`'s format.
+pub fn kafka_config() -> String {
+    service("MESHPORT_TEST_KAFKA_CONFIG", "Meshport's SASL settings for the test broker")
 }
 
 /// A valid product of the demo organisation's policy.

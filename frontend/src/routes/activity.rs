@@ -70,6 +70,7 @@ fn describe(action: AuditAction) -> &'static str {
         AuditAction::Retired => "Retired",
         AuditAction::Deleted => "Deleted",
         AuditAction::TopicDeleted => "Topic deleted",
+        AuditAction::TopicChanged => "Topic changed",
         AuditAction::Synced => "Synced",
     }
 }

@@ -81,7 +81,7 @@ pub fn ConsumeSnippets(product_id: String, consume: ConsumeInfo) -> impl IntoVie
         let i = selected.get();
         view! { <CopyBlock label=format!("{} consumer", LANGUAGES[i]) text=snippets[i].clone() testid="consume-snippet"/> }
     };
-    let ConsumeInfo { bootstrap_servers, registry_url, topic, value_subject, key_subject, format } = consume;
+    let ConsumeInfo { bootstrap_servers, registry_url, topic, value_subject, key_subject, format, .. } = consume;
     let key_subject = key_subject.map(|subject| {
         view! { <Fact term="Key subject"><code data-testid="consume-key-subject">{subject.to_string()}</code></Fact> }
     });

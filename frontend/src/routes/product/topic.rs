@@ -1,7 +1,7 @@
 //! The product's topic as the cluster last reported it: partitions, and how much history a new consumer finds.
 
 use leptos::prelude::*;
-use meshport_shared::{HistoryKind, TopicFacts};
+use meshport_shared::{ConfigSource, HistoryKind, TopicFacts};
 
 use super::{Fact, When};
 
@@ -20,10 +20,20 @@ pub fn TopicSummary(
         }
         .into_any();
     };
-    let TopicFacts { name, partitions, replication_factor, configs, history, present, synced_at, .. } = topic;
-    let cleanup = configs.get("cleanup.policy").cloned().unwrap_or_else(|| "delete (broker default)".to_owned());
+    let TopicFacts {
+        name, partitions, replication_factor, configs, config_sources, history, present, synced_at, ..
+    } = topic;
+    // Where a value comes from, in words: set on the topic, or inherited from the cluster.
+    let source = |key: &str| {
+        config_sources.get(key).map(|source: &ConfigSource| {
+            view! { <span class="facts__hint" data-testid=format!("source-{key}")>{source.describe()}</span> }
+        })
+    };
+    let cleanup = configs.get("cleanup.policy").cloned().unwrap_or_else(|| "not reported".to_owned());
+    let cleanup_source = source("cleanup.policy");
     let retention_ms =
         configs.get("retention.ms").map(|ms| view! { <span class="facts__hint">"retention.ms = " {ms.clone()}</span> });
+    let retention_source = source("retention.ms");
     let gone = (!present).then(|| {
         view! {
             <p class="topic__gone" role="note" data-testid="topic-gone">
@@ -38,8 +48,10 @@ pub fn TopicSummary(
             <Fact term="History a new consumer can read" testid="topic-history">{history.describe()}</Fact>
             <Fact term="Partitions" testid="topic-partitions">{partitions}</Fact>
             <Fact term="Replication factor">{replication_factor}</Fact>
-            <Fact term="Cleanup policy" testid="topic-cleanup"><code>{cleanup}</code></Fact>
-            <Fact term="Retention" testid="topic-retention">{retention(history)} {retention_ms}</Fact>
+            <Fact term="Cleanup policy" testid="topic-cleanup"><code>{cleanup}</code> {cleanup_source}</Fact>
+            <Fact term="Retention" testid="topic-retention">
+                {retention(history)} {retention_ms} {retention_source}
+            </Fact>
             <Fact term="Last synced"><When at=synced_at/></Fact>
         </dl>
     }
@@ -54,6 +66,6 @@ fn retention(history: HistoryKind) -> String {
             HistoryKind::Window { retention_ms }.describe()
         }
         HistoryKind::Compacted => "no time limit: the latest event per key is kept".to_owned(),
-        HistoryKind::BrokerDefault => "the broker's default".to_owned(),
+        HistoryKind::BrokerDefault => "not reported by the broker".to_owned(),
     }
 }
