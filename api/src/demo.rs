@@ -238,6 +238,14 @@ struct Stream {
 }
 
 async fn seed(state: &AppState) -> Result<Vec<Stream>, SeedError> {
+    // The topics that are not products yet go first: once the products show, the whole mesh is there.
+    for (name, schema, partitions) in UNPUBLISHED {
+        let topic = topic_name(name)?;
+        create_topic(state, &topic, *partitions, &[]).await?;
+        if let Some(schema) = schema {
+            state.registry.register(SubjectName::value_of(&topic).as_str(), schema, SchemaFormat::Avro).await?;
+        }
+    }
     let mut streams = Vec::new();
     for seed in seeds() {
         let product = product_of(&seed)?;
@@ -260,13 +268,6 @@ async fn seed(state: &AppState) -> Result<Vec<Stream>, SeedError> {
         }
         let schema_id = u32::try_from(schema_id).map_err(|_| SeedError::Broken(format!("schema id {schema_id}")))?;
         streams.push(Stream { topic, schema, schema_id });
-    }
-    for (name, schema, partitions) in UNPUBLISHED {
-        let topic = topic_name(name)?;
-        create_topic(state, &topic, *partitions, &[]).await?;
-        if let Some(schema) = schema {
-            state.registry.register(SubjectName::value_of(&topic).as_str(), schema, SchemaFormat::Avro).await?;
-        }
     }
     Ok(streams)
 }

@@ -199,6 +199,7 @@ impl KafkaAdmin {
         Ok(topics.pop())
     }
 
+    /// Creates a topic; it is in the cluster's metadata when this returns (within the timeout).
     pub async fn create_topic(&self, spec: &NewTopic) -> Result<(), KafkaError> {
         const OPERATION: &str = "creating topics";
         let name = spec.name.as_str();
@@ -230,11 +231,15 @@ impl KafkaAdmin {
                     .map_err(|e| classify(OPERATION, name, &e))
             })
             .await?;
-        topic_outcome(OPERATION, name, results)
+        topic_outcome(OPERATION, name, results)?;
+        self.settle(&spec.name, true).await;
+        Ok(())
     }
 
+    /// Deletes a topic; it is gone from the cluster's metadata when this returns (within the timeout).
     pub async fn delete_topic(&self, name: &TopicName) -> Result<(), KafkaError> {
         const OPERATION: &str = "deleting topics";
+        let topic = name;
         let name = name.as_str();
         let results = self
             .bounded(OPERATION, async {
@@ -245,7 +250,24 @@ impl KafkaAdmin {
                     .map_err(|e| classify(OPERATION, name, &e))
             })
             .await?;
-        topic_outcome(OPERATION, name, results)
+        topic_outcome(OPERATION, name, results)?;
+        self.settle(topic, false).await;
+        Ok(())
+    }
+
+    /// Waits (at most the timeout) until the brokers' metadata shows the topic `present` or not: Kafka answers
+    /// CreateTopics and DeleteTopics once the controller has decided, and the brokers learn of it a moment later.
+    /// Whoever created or deleted a topic expects the next look to see it so.
+    async fn settle(&self, topic: &TopicName, present: bool) {
+        let deadline = Instant::now() + self.inner.timeout;
+        while Instant::now() < deadline {
+            match self.metadata("waiting for a topic change to show").await {
+                Ok(topics) if topics.iter().any(|t| t.name == topic.as_str()) == present => return,
+                Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(_) => return,
+            }
+        }
+        tracing::debug!(%topic, present, "the topic change did not show in the metadata within the timeout");
     }
 
     /// Changes some of a topic's configs and leaves the rest as they are (IncrementalAlterConfigs: never the legacy
