@@ -17,8 +17,23 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# Java 17 or later and Maven, for the JVM services (apt, only when missing).
+ensure_java_and_maven() {
+  local java_major=""
+  if command -v java >/dev/null 2>&1; then
+    java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+  fi
+  if [ -z "$java_major" ] || [ "${java_major%%.*}" -lt 17 ]; then
+    ensure_apt openjdk-17-jre-headless
+  fi
+  command -v mvn >/dev/null 2>&1 || ensure_apt maven
+}
+
 # ensure_kafka and start_kafka: Apache Kafka from Maven Central.
 source "$MESHPORT_ROOT/scripts/kafka.sh"
+# ensure_apicurio and start_apicurio: Apicurio Registry from Maven Central, a second schema registry for the registry
+# client's conformance tests.
+source "$MESHPORT_ROOT/scripts/apicurio.sh"
 
 # Debian packages, installed only when missing.
 ensure_apt() {

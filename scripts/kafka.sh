@@ -27,14 +27,7 @@ KAFKA_DEMO_PRINCIPALS=(svc-accounts svc-edge svc-trading svc-fraud svc-reporting
 KAFKA_MESHPORT_CONFIG="security.protocol=SASL_PLAINTEXT;sasl.mechanism=SCRAM-SHA-512;sasl.username=meshport;sasl.password=$KAFKA_MESHPORT_PASSWORD"
 
 ensure_kafka() {
-  local java_major=""
-  if command -v java >/dev/null 2>&1; then
-    java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
-  fi
-  if [ -z "$java_major" ] || [ "${java_major%%.*}" -lt 17 ]; then
-    ensure_apt openjdk-17-jre-headless
-  fi
-  command -v mvn >/dev/null 2>&1 || ensure_apt maven
+  ensure_java_and_maven
   [ -f "$KAFKA_LIB/.complete" ] && return 0
   log "resolving Apache Kafka $KAFKA_VERSION from Maven Central into $KAFKA_LIB (about a minute, once)"
   local staging="$KAFKA_LIB.partial"

@@ -253,6 +253,9 @@ struct Verdict {
     is_compatible: bool,
     #[serde(default)]
     messages: Option<Vec<String>>,
+    /// Apicurio's Confluent API explains in one string here rather than in `messages`.
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -286,7 +289,11 @@ impl RegistryClient {
     /// A cheap liveness call: `GET /`, or `GET /subjects` on registries that do not serve `/`.
     pub async fn ping(&self) -> Result<(), RegistryError> {
         match self.call::<serde_json::Value>(Method::GET, &[], &[], None::<&()>, Target::default()).await {
-            Err(RegistryError::Rejected { status: 404, .. }) => self.subjects().await.map(drop),
+            // Some registries answer the root with nothing, others (Apicurio's Confluent API) with an HTML page: the
+            // subject list is the question every Confluent-compatible registry answers.
+            Err(RegistryError::Rejected { status: 404, .. } | RegistryError::InvalidResponse(_)) => {
+                self.subjects().await.map(drop)
+            }
             other => other.map(drop),
         }
     }
@@ -353,7 +360,7 @@ impl RegistryClient {
         match self.call::<Verdict>(Method::POST, &path, &[("verbose", "true")], Some(&body), target).await {
             Ok(verdict) => Ok(Compatibility {
                 is_compatible: verdict.is_compatible,
-                messages: verdict.messages.unwrap_or_default(),
+                messages: verdict.messages.unwrap_or_else(|| verdict.reason.into_iter().collect()),
             }),
             // Confluent answers `true` here itself; some compatible registries answer "not found" instead.
             Err(RegistryError::SubjectNotFound(_) | RegistryError::VersionNotFound { .. }) => {

@@ -1,7 +1,8 @@
-//! The schema registry client against the project's dev registry, against recorded Confluent responses, and
-//! against no registry at all.
+//! The schema registry client against live registries (the project's dev registry, and Apicurio Registry when one
+//! runs), against recorded Confluent responses, and against no registry at all.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,17 +21,14 @@ use serde_json::{Value, json};
 const TIMEOUT: Duration = Duration::from_secs(5);
 const USER: &str = "registry-key";
 const PASSWORD: &str = "s3cr3t-registry-password";
+/// An id no registry of a test run has given out.
+const UNKNOWN_ID: i32 = 2_000_000_000;
 
 async fn serve(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await });
     format!("http://{address}")
-}
-
-/// A client of a fresh, empty dev registry.
-async fn dev_registry() -> RegistryClient {
-    RegistryClient::new(&serve(meshport_registry::router()).await, None, TIMEOUT).unwrap()
 }
 
 fn user_v1() -> String {
@@ -45,176 +43,344 @@ fn user_with_email(default: Option<&str>) -> String {
     json!({ "type": "record", "name": "User", "fields": [{ "name": "id", "type": "long" }, email] }).to_string()
 }
 
-// (a) Against the project's dev registry.
+// (a) Against live registries: every test body runs against each registry there is.
+
+/// Which registry a conformance test talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `meshport-registry`, fresh and empty for each test.
+    Dev,
+    /// Apicurio Registry 2.4.2's Confluent API (`scripts/apicurio.sh`), one for the whole run: tests keep to subjects
+    /// of their own, and leave the global level as they found it (BACKWARD).
+    Apicurio,
+}
+
+/// A live registry and a client of it.
+struct Registry {
+    kind: Kind,
+    client: RegistryClient,
+    /// Put before every subject a test names, so tests sharing a registry never meet.
+    prefix: String,
+}
+
+impl Registry {
+    fn subject(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    /// `subjects` less other tests' (a shared registry holds theirs too), sorted: registries list in their own
+    /// order (meshport-registry sorted, Apicurio in registration order), and the client keeps it.
+    fn own(&self, mut subjects: Vec<String>) -> Vec<String> {
+        subjects.retain(|subject| subject.starts_with(&self.prefix));
+        subjects.sort();
+        subjects
+    }
+}
+
+/// The registries to run against: a fresh dev registry always, and the Apicurio Registry that
+/// `MESHPORT_TEST_APICURIO_URL` names (its Confluent API, e.g. `http://127.0.0.1:8080/apis/ccompat/v7`), as
+/// `start_apicurio` in scripts/apicurio.sh starts it.
+async fn registries() -> Vec<Registry> {
+    let dev = RegistryClient::new(&serve(meshport_registry::router()).await, None, TIMEOUT).unwrap();
+    let mut registries = vec![Registry { kind: Kind::Dev, client: dev, prefix: String::new() }];
+    if let Some(url) = std::env::var("MESHPORT_TEST_APICURIO_URL").ok().filter(|url| !url.is_empty()) {
+        let client = RegistryClient::new(&url, None, TIMEOUT).unwrap();
+        let prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        registries.push(Registry { kind: Kind::Apicurio, client, prefix });
+    }
+    registries
+}
+
+/// Runs `body` against each registry in turn; a failure names the registry it happened against.
+async fn on_each_registry<F, Fut>(body: F)
+where
+    F: Fn(Registry) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    for registry in registries().await {
+        let kind = registry.kind;
+        if let Err(error) = tokio::spawn(body(registry)).await {
+            let panic = error.into_panic();
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("(no message)");
+            panic!("against {kind:?}: {message}");
+        }
+    }
+}
 
 #[tokio::test]
 async fn a_registered_schema_reads_back_by_id_and_as_the_latest_version() {
-    let client = dev_registry().await;
+    on_each_registry(|r| async move {
+        let subject = r.subject("users-value");
 
-    let id = client.register("users-value", &user_v1(), SchemaFormat::Avro).await.unwrap();
-    let by_id = client.schema_by_id(id).await.unwrap();
-    let latest = client.version("users-value", VersionRef::Latest).await.unwrap();
+        let id = r.client.register(&subject, &user_v1(), SchemaFormat::Avro).await.unwrap();
+        let by_id = r.client.schema_by_id(id).await.unwrap();
+        let latest = r.client.version(&subject, VersionRef::Latest).await.unwrap();
 
-    assert_eq!(by_id, RegisteredSchema { id, format: SchemaFormat::Avro, schema: user_v1(), references: vec![] });
-    assert_eq!(
-        latest,
-        SubjectVersion {
-            subject: "users-value".into(),
-            version: 1,
-            id,
-            format: SchemaFormat::Avro,
-            schema: user_v1(),
-            references: vec![]
-        }
-    );
+        assert_eq!(by_id, RegisteredSchema { id, format: SchemaFormat::Avro, schema: user_v1(), references: vec![] });
+        assert_eq!(
+            latest,
+            SubjectVersion {
+                subject,
+                version: 1,
+                id,
+                format: SchemaFormat::Avro,
+                schema: user_v1(),
+                references: vec![]
+            }
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn registering_the_same_schema_again_returns_the_same_id() {
-    let client = dev_registry().await;
+    on_each_registry(|r| async move {
+        let subject = r.subject("users-value");
 
-    let first = client.register("users-value", &user_v1(), SchemaFormat::Avro).await.unwrap();
-    let second = client.register("users-value", &user_v1(), SchemaFormat::Avro).await.unwrap();
+        let first = r.client.register(&subject, &user_v1(), SchemaFormat::Avro).await.unwrap();
+        let second = r.client.register(&subject, &user_v1(), SchemaFormat::Avro).await.unwrap();
 
-    assert_eq!(first, second);
-    assert_eq!(client.versions("users-value").await.unwrap(), vec![1]);
+        assert_eq!(first, second);
+        assert_eq!(r.client.versions(&subject).await.unwrap(), vec![1]);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn subjects_and_their_versions_are_listed() {
-    let client = dev_registry().await;
-    client.register("users-value", &user_v1(), SchemaFormat::Avro).await.unwrap();
-    client.register("users-value", &user_with_email(Some("")), SchemaFormat::Avro).await.unwrap();
-    client.register("names-value", r#""string""#, SchemaFormat::Avro).await.unwrap();
+    on_each_registry(|r| async move {
+        let (users, names) = (r.subject("users-value"), r.subject("names-value"));
+        r.client.register(&users, &user_v1(), SchemaFormat::Avro).await.unwrap();
+        r.client.register(&users, &user_with_email(Some("")), SchemaFormat::Avro).await.unwrap();
+        r.client.register(&names, r#""string""#, SchemaFormat::Avro).await.unwrap();
 
-    assert_eq!(client.subjects().await.unwrap(), vec!["names-value", "users-value"]);
-    assert_eq!(client.versions("users-value").await.unwrap(), vec![1, 2]);
-    assert_eq!(client.version("users-value", VersionRef::Number(1)).await.unwrap().schema, user_v1());
+        assert_eq!(r.own(r.client.subjects().await.unwrap()), vec![names, users.clone()]);
+        assert_eq!(r.client.versions(&users).await.unwrap(), vec![1, 2]);
+        assert_eq!(r.client.version(&users, VersionRef::Number(1)).await.unwrap().schema, user_v1());
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_json_schema_comes_back_in_the_json_format() {
-    let client = dev_registry().await;
-    let schema = json!({ "type": "object" }).to_string();
+    on_each_registry(|r| async move {
+        let subject = r.subject("users-json");
+        // With `properties`: Apicurio 2.4.2 ignores `schemaType` and tells the format from the content, and refuses a
+        // bare `{"type": "object"}` as of no known type (42201).
+        let schema = json!({ "type": "object", "properties": { "id": { "type": "integer" } } }).to_string();
 
-    let id = client.register("users-json", &schema, SchemaFormat::Json).await.unwrap();
+        let id = r.client.register(&subject, &schema, SchemaFormat::Json).await.unwrap();
 
-    assert_eq!(client.schema_by_id(id).await.unwrap().format, SchemaFormat::Json);
-    assert_eq!(client.version("users-json", VersionRef::Latest).await.unwrap().format, SchemaFormat::Json);
+        assert_eq!(r.client.schema_by_id(id).await.unwrap().format, SchemaFormat::Json);
+        assert_eq!(r.client.version(&subject, VersionRef::Latest).await.unwrap().format, SchemaFormat::Json);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn subject_names_with_slashes_spaces_and_percent_signs_are_url_encoded() {
-    let client = dev_registry().await;
-    let subject = "team/a b:orders%2F-value?x#y";
+    on_each_registry(|r| async move {
+        let subject = r.subject("team/a b:orders%2F-value?x#y");
 
-    client.register(subject, r#""string""#, SchemaFormat::Avro).await.unwrap();
+        r.client.register(&subject, r#""string""#, SchemaFormat::Avro).await.unwrap();
 
-    assert_eq!(client.subjects().await.unwrap(), vec![subject]);
-    assert_eq!(client.version(subject, VersionRef::Latest).await.unwrap().subject, subject);
+        assert_eq!(r.own(r.client.subjects().await.unwrap()), vec![subject.clone()]);
+        assert_eq!(r.client.version(&subject, VersionRef::Latest).await.unwrap().subject, subject);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn an_unknown_subject_version_or_id_is_reported_as_not_found() {
-    let client = dev_registry().await;
-    client.register("users-value", &user_v1(), SchemaFormat::Avro).await.unwrap();
+    on_each_registry(|r| async move {
+        let (users, nobody) = (r.subject("users-value"), r.subject("nobody-value"));
+        r.client.register(&users, &user_v1(), SchemaFormat::Avro).await.unwrap();
 
-    let subject = client.versions("nobody-value").await.unwrap_err();
-    let version = client.version("users-value", VersionRef::Number(9)).await.unwrap_err();
-    let id = client.schema_by_id(999).await.unwrap_err();
+        let subject = r.client.versions(&nobody).await.unwrap_err();
+        let version = r.client.version(&users, VersionRef::Number(9)).await.unwrap_err();
+        let id = r.client.schema_by_id(UNKNOWN_ID).await.unwrap_err();
 
-    assert_eq!(subject, RegistryError::SubjectNotFound("nobody-value".into()));
-    assert_eq!(version, RegistryError::VersionNotFound { subject: "users-value".into(), version: "9".into() });
-    assert_eq!(id, RegistryError::SchemaNotFound("with id 999".into()));
+        assert_eq!(subject, RegistryError::SubjectNotFound(nobody));
+        assert_eq!(version, RegistryError::VersionNotFound { subject: users, version: "9".into() });
+        assert_eq!(id, RegistryError::SchemaNotFound(format!("with id {UNKNOWN_ID}")));
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn an_incompatible_schema_is_refused_with_the_registrys_explanation() {
-    let client = dev_registry().await;
-    client.register("users-value", &user_v1(), SchemaFormat::Avro).await.unwrap();
+    on_each_registry(|r| async move {
+        let subject = r.subject("users-value");
+        r.client.register(&subject, &user_v1(), SchemaFormat::Avro).await.unwrap();
 
-    let error = client.register("users-value", &user_with_email(None), SchemaFormat::Avro).await.unwrap_err();
+        let error = r.client.register(&subject, &user_with_email(None), SchemaFormat::Avro).await.unwrap_err();
 
-    let RegistryError::Incompatible(message) = &error else { panic!("expected Incompatible, got {error:?}") };
-    assert!(message.contains("The field 'email' in the new schema has no default value"), "{message}");
+        let RegistryError::Incompatible(message) = &error else { panic!("expected Incompatible, got {error:?}") };
+        // Each registry words it its own way; both name the field.
+        let explanation = match r.kind {
+            Kind::Dev => "The field 'email' in the new schema has no default value",
+            Kind::Apicurio => "list of diff types: [email at /fields/1]",
+        };
+        assert!(message.contains(explanation), "{message}");
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn an_invalid_schema_is_reported_as_invalid() {
-    let client = dev_registry().await;
+    on_each_registry(|r| async move {
+        let error = r.client.register(&r.subject("users-value"), r#"{"type": "record"}"#, SchemaFormat::Avro).await;
 
-    let error = client.register("users-value", r#"{"type": "record"}"#, SchemaFormat::Avro).await.unwrap_err();
-
-    assert!(matches!(&error, RegistryError::InvalidSchema(m) if m.starts_with("Invalid schema")), "{error:?}");
+        let error = error.unwrap_err();
+        let RegistryError::InvalidSchema(message) = &error else { panic!("expected InvalidSchema, got {error:?}") };
+        // Apicurio first tells the format from the content, and a record without a name is no format it knows.
+        let explanation = match r.kind {
+            Kind::Dev => "Invalid schema",
+            Kind::Apicurio => "Failed to discover artifact type from content",
+        };
+        assert!(message.starts_with(explanation), "{message}");
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn any_other_refusal_keeps_the_status_code_and_message() {
-    let client = dev_registry().await;
-    client.register("users-value", &user_v1(), SchemaFormat::Avro).await.unwrap();
+    on_each_registry(|r| async move {
+        let subject = r.subject("users-value");
+        r.client.register(&subject, &user_v1(), SchemaFormat::Avro).await.unwrap();
 
-    let error = client.version("users-value", VersionRef::Number(0)).await.unwrap_err();
+        let error = r.client.version(&subject, VersionRef::Number(0)).await.unwrap_err();
 
-    let RegistryError::Rejected { status: 422, code: 42202, message } = &error else { panic!("got {error:?}") };
-    assert!(message.contains("'0' is not a valid version id"), "{message}");
+        match r.kind {
+            Kind::Dev => {
+                let RegistryError::Rejected { status: 422, code: 42202, message } = &error else {
+                    panic!("got {error:?}")
+                };
+                assert!(message.contains("'0' is not a valid version id"), "{message}");
+            }
+            // Apicurio answers that version 0 does not exist (40402) where Confluent answers that it cannot exist
+            // (42202); the client reports each as given.
+            Kind::Apicurio => {
+                assert_eq!(error, RegistryError::VersionNotFound { subject, version: "0".into() });
+            }
+        }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_compatibility_check_explains_each_incompatibility() {
-    let client = dev_registry().await;
-    client.register("users-value", &user_v1(), SchemaFormat::Avro).await.unwrap();
+    on_each_registry(|r| async move {
+        let subject = r.subject("users-value");
+        r.client.register(&subject, &user_v1(), SchemaFormat::Avro).await.unwrap();
 
-    let refused = client.check_compatibility("users-value", &user_with_email(None), SchemaFormat::Avro).await.unwrap();
-    let accepted =
-        client.check_compatibility("users-value", &user_with_email(Some("")), SchemaFormat::Avro).await.unwrap();
+        let refused = r.client.check_compatibility(&subject, &user_with_email(None), SchemaFormat::Avro).await.unwrap();
+        let accepted =
+            r.client.check_compatibility(&subject, &user_with_email(Some("")), SchemaFormat::Avro).await.unwrap();
 
-    assert!(!refused.is_compatible);
-    assert!(refused.messages[0].contains("READER_FIELD_MISSING_DEFAULT_VALUE"), "{:?}", refused.messages);
-    assert!(refused.messages.contains(&"{oldSchemaVersion: 1}".to_owned()), "{:?}", refused.messages);
-    assert_eq!(accepted, Compatibility { is_compatible: true, messages: vec![] });
+        assert!(!refused.is_compatible);
+        match r.kind {
+            Kind::Dev => {
+                assert!(refused.messages[0].contains("READER_FIELD_MISSING_DEFAULT_VALUE"), "{:?}", refused.messages);
+                assert!(refused.messages.contains(&"{oldSchemaVersion: 1}".to_owned()), "{:?}", refused.messages);
+            }
+            // Apicurio's verbose answer explains in `reason` (one string), which the client reads as the message.
+            Kind::Apicurio => assert!(!refused.messages.is_empty() && !refused.messages[0].is_empty(), "{refused:?}"),
+        }
+        assert_eq!(accepted, Compatibility { is_compatible: true, messages: vec![] });
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn any_schema_is_compatible_with_a_subject_that_has_no_versions() {
-    let client = dev_registry().await;
+    on_each_registry(|r| async move {
+        let verdict = r.client.check_compatibility(&r.subject("new-value"), &user_v1(), SchemaFormat::Avro).await;
 
-    let verdict = client.check_compatibility("new-value", &user_v1(), SchemaFormat::Avro).await.unwrap();
-
-    assert_eq!(verdict, Compatibility { is_compatible: true, messages: vec![] });
+        assert_eq!(verdict.unwrap(), Compatibility { is_compatible: true, messages: vec![] });
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_subject_without_its_own_level_follows_the_global_one_until_it_gets_one() {
-    let client = dev_registry().await;
+    on_each_registry(|r| async move {
+        let subject = r.subject("users-value");
 
-    let initial_global = client.compatibility_level(None).await.unwrap();
-    client.set_compatibility_level(None, CompatibilityLevel::Full).await.unwrap();
-    let inherited = client.compatibility_level(Some("users-value")).await.unwrap();
-    client.set_compatibility_level(Some("users-value"), CompatibilityLevel::ForwardTransitive).await.unwrap();
-    let own = client.compatibility_level(Some("users-value")).await.unwrap();
+        let initial_global = r.client.compatibility_level(None).await.unwrap();
+        r.client.set_compatibility_level(None, CompatibilityLevel::Full).await.unwrap();
+        let inherited = r.client.compatibility_level(Some(&subject)).await.unwrap();
+        r.client.set_compatibility_level(Some(&subject), CompatibilityLevel::ForwardTransitive).await.unwrap();
+        let own = r.client.compatibility_level(Some(&subject)).await.unwrap();
+        let global = r.client.compatibility_level(None).await.unwrap();
+        // Leaves a shared registry's global level as the other tests expect it.
+        r.client.set_compatibility_level(None, CompatibilityLevel::Backward).await.unwrap();
 
-    assert_eq!(initial_global, CompatibilityLevel::Backward);
-    assert_eq!(inherited, CompatibilityLevel::Full);
-    assert_eq!(own, CompatibilityLevel::ForwardTransitive);
-    assert_eq!(client.compatibility_level(None).await.unwrap(), CompatibilityLevel::Full);
+        assert_eq!(initial_global, CompatibilityLevel::Backward);
+        assert_eq!(inherited, CompatibilityLevel::Full);
+        assert_eq!(own, CompatibilityLevel::ForwardTransitive);
+        assert_eq!(global, CompatibilityLevel::Full);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_registered_subject_without_its_own_level_follows_the_global_one() {
+    on_each_registry(|r| async move {
+        let subject = r.subject("users-value");
+        r.client.register(&subject, &user_v1(), SchemaFormat::Avro).await.unwrap();
+
+        // Read between two reads of the global level, which another test sets for a moment.
+        let before = r.client.compatibility_level(None).await.unwrap();
+        let level = r.client.compatibility_level(Some(&subject)).await.unwrap();
+        let after = r.client.compatibility_level(None).await.unwrap();
+
+        match r.kind {
+            Kind::Dev => {
+                assert!([before, after].contains(&level), "{level} while the global level was {before}, {after}")
+            }
+            // A gap between Apicurio and the client: Apicurio ignores `defaultToGlobal` and answers NONE for a
+            // subject with versions but no level of its own, though it enforces the global level (BACKWARD here) on
+            // it; the client cannot tell that NONE from a subject's own NONE.
+            Kind::Apicurio => assert_eq!(level, CompatibilityLevel::None, "global {before}, {after}"),
+        }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_subject_level_changes_what_registration_accepts() {
-    let client = dev_registry().await;
-    client.register("users-value", &user_v1(), SchemaFormat::Avro).await.unwrap();
-    client.set_compatibility_level(Some("users-value"), CompatibilityLevel::None).await.unwrap();
+    on_each_registry(|r| async move {
+        let subject = r.subject("users-value");
+        r.client.register(&subject, &user_v1(), SchemaFormat::Avro).await.unwrap();
+        r.client.set_compatibility_level(Some(&subject), CompatibilityLevel::None).await.unwrap();
 
-    let id = client.register("users-value", &user_with_email(None), SchemaFormat::Avro).await;
+        let id = r.client.register(&subject, &user_with_email(None), SchemaFormat::Avro).await;
 
-    assert!(id.is_ok(), "{id:?}");
+        match r.kind {
+            Kind::Dev => assert!(id.is_ok(), "{id:?}"),
+            // A gap between Apicurio and Confluent's API: Apicurio reports the subject's NONE but still enforces the
+            // global level (BACKWARD) on it, so a subject cannot opt out of the global level through NONE.
+            Kind::Apicurio => assert!(matches!(id, Err(RegistryError::Incompatible(_))), "{id:?}"),
+        }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn ping_succeeds_when_the_registry_is_up() {
-    let client = dev_registry().await;
+    on_each_registry(|r| async move {
+        let ping = r.client.ping().await;
 
-    client.ping().await.unwrap();
+        // The root of Apicurio's Confluent API answers with its HTML documentation; the client then asks for the
+        // subject list, which every Confluent-compatible registry answers.
+        ping.unwrap();
+    })
+    .await;
 }
 
 // (b) Against recorded responses of Confluent's API.
