@@ -107,9 +107,20 @@ PROPERTIES
   [ ! -f "$dir/data/meta.properties" ] || return 0
   # The format tool prints the salted credentials it writes; they stay in the data directory, out of the log.
   (kafka_java kafka.tools.StorageTool format --config "$dir/server.properties" \
-    --cluster-id "$(python3 -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')" \
+    --cluster-id "$(kafka_cluster_id)" \
     "${scram[@]}") >"$dir/format.log" 2>&1 \
     || { grep -v Scram "$dir/format.log" | tail -n 20 >&2; die "formatting Kafka's storage failed (in $dir)"; }
+}
+
+# A random cluster id as Kafka writes them (a UUID in URL-safe base64), never starting with `-`, which the storage
+# tool would read as an option (Kafka's own generator avoids it the same way).
+kafka_cluster_id() {
+  python3 -c 'import base64, uuid
+while True:
+    text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not text.startswith("-"):
+        print(text)
+        break'
 }
 
 start_kafka() {
