@@ -111,7 +111,7 @@ async fn seed(state: &AppState, count: usize) -> Duration {
     for n in 0..count {
         let product = product(n);
         let entry = meshport_api::audit::entry("bench", &product.id, AuditAction::Published, "seeded", None, None);
-        state.catalog.put_product(product, None, entry).await.expect("a stored product");
+        state.mesh.catalog.put_product(product, None, entry).await.expect("a stored product");
     }
     started.elapsed()
 }
@@ -204,7 +204,7 @@ async fn search_over_dynamodb(count: usize) {
     ];
     let (_, state) = spawn(&vars).await;
     // Wait for the background table creation.
-    while state.catalog.ping().await.is_err() {
+    while state.mesh.catalog.ping().await.is_err() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let seeded = seed(&state, count).await;
@@ -250,8 +250,8 @@ async fn topics_and_subjects(state: &AppState, prefix: &str, count: usize) -> Ve
     for n in 0..count {
         let name = TopicName::parse(format!("{prefix}.t{n}")).expect("a topic name");
         let spec = NewTopic { name: name.clone(), partitions: 1, replication_factor: 1, configs: BTreeMap::new() };
-        state.kafka.create_topic(&spec).await.expect("a topic");
-        state.registry.register(&format!("{name}-value"), SCHEMA, SchemaFormat::Avro).await.expect("a schema");
+        state.mesh.kafka.create_topic(&spec).await.expect("a topic");
+        state.mesh.registry.register(&format!("{name}-value"), SCHEMA, SchemaFormat::Avro).await.expect("a schema");
         names.push(name);
     }
     names
@@ -266,9 +266,9 @@ async fn mirror_vs_live(count: usize, run: &str) {
         product.output_port.value_subject = SubjectName::value_of(topic);
         product.output_port.topic = topic.clone();
         let entry = meshport_api::audit::entry("bench", &product.id, AuditAction::Published, "seeded", None, None);
-        state.catalog.put_product(product, None, entry).await.expect("a product");
+        state.mesh.catalog.put_product(product, None, entry).await.expect("a product");
     }
-    meshport_api::sync::run_once(&state).await.expect("a sync");
+    meshport_api::sync::run_once(&state.mesh).await.expect("a sync");
     let http = reqwest::Client::new();
     let urls: Vec<String> =
         topics.iter().map(|t| format!("{base}/api/v1/products/{}", t.as_str().replace('.', "-"))).collect();
@@ -279,8 +279,8 @@ async fn mirror_vs_live(count: usize, run: &str) {
     let started = Instant::now();
     for topic in &topics {
         // The seed's way: ask the cluster and the registry on every read.
-        state.kafka.topic(topic).await.expect("the topic");
-        state.registry.version(&format!("{topic}-value"), VersionRef::Latest).await.expect("the schema");
+        state.mesh.kafka.topic(topic).await.expect("the topic");
+        state.mesh.registry.version(&format!("{topic}-value"), VersionRef::Latest).await.expect("the schema");
     }
     let live = started.elapsed();
     println!(
@@ -296,14 +296,14 @@ async fn sync_at_scale(count: usize, run: &str) {
     let created = Instant::now();
     topics_and_subjects(&state, &prefix, count).await;
     println!("sync setup: {count} topics and subjects created in {:.1} s", created.elapsed().as_secs_f64());
-    let report = meshport_api::sync::run_once(&state).await.expect("a sync");
+    let report = meshport_api::sync::run_once(&state.mesh).await.expect("a sync");
     println!(
         "sync of {count} new topics and subjects: {:.0} ms ({} topics added, {} schema versions added)",
         report.duration_ms,
         report.topics_added.len(),
         report.schema_versions_added.len()
     );
-    let again = meshport_api::sync::run_once(&state).await.expect("a sync");
+    let again = meshport_api::sync::run_once(&state.mesh).await.expect("a sync");
     println!("sync again with nothing changed: {:.0} ms", again.duration_ms);
 }
 

@@ -43,9 +43,9 @@ async fn run() {
     let config = Config::from_lookup(|name| env.get(name).cloned()).expect("a configuration");
     let state = AppState::build(&config).expect("the application state");
     let users = users();
-    state.registry.register("users-value", USERS_SCHEMA, SchemaFormat::Avro).await.expect("the schema registered");
+    state.mesh.registry.register("users-value", USERS_SCHEMA, SchemaFormat::Avro).await.expect("the schema registered");
     let audit = meshport_api::audit::entry("bench", &users.id, AuditAction::Created, "bench seed", None, Some(&users));
-    state.catalog.put_product(users.clone(), None, audit).await.expect("the product stored");
+    state.mesh.catalog.put_product(users.clone(), None, audit).await.expect("the product stored");
 
     let mut renders = Vec::with_capacity(RENDERS);
     for i in 0..RENDERS {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use meshport_shared::GovernancePolicy;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{AuthStartError, Authenticator};
@@ -14,17 +13,15 @@ use crate::catalog::{CatalogStore, DynamoStore, EmbeddedStore};
 use crate::config::{CatalogConfig, Config, PublicEndpoints};
 use crate::embed::EmbedSettings;
 use crate::kafka::{KafkaAdmin, KafkaError};
+use crate::mesh::Mesh;
 use crate::registry::{RegistryClient, RegistryError};
 use crate::routes;
 
-/// What every handler can reach. Cheap to clone: everything inside is shared.
+/// What every handler can reach: the mesh the domain acts on, and what only the HTTP side needs. Cheap to clone:
+/// everything inside is shared.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub catalog: Arc<dyn CatalogStore>,
-    pub kafka: KafkaAdmin,
-    pub registry: RegistryClient,
-    pub policy: Arc<GovernancePolicy>,
-    pub discovery: Arc<crate::discovery::Discovery>,
+    pub mesh: Mesh,
     pub timeout: Duration,
     pub embed: Arc<EmbedSettings>,
     pub auth: Authenticator,
@@ -63,11 +60,7 @@ impl AppState {
         let registry =
             RegistryClient::new(&config.registry_url, config.registry_auth.clone(), config.dependency_timeout)?;
         Ok(Self {
-            catalog,
-            kafka,
-            registry,
-            policy: Arc::new(config.policy.clone()),
-            discovery: Arc::default(),
+            mesh: Mesh { catalog, kafka, registry, policy: Arc::new(config.policy.clone()), discovery: Arc::default() },
             timeout: config.dependency_timeout,
             embed: Arc::new(config.embed.clone()),
             auth: Authenticator::new(&config.auth, config.dependency_timeout)?,

@@ -1,16 +1,17 @@
 //! Who is calling: the identity in a request's `Authorization: Bearer <jwt>`, verified against the organisation's
 //! identity provider (OIDC), or, in dev mode, a token this process signed for a demo user.
 //!
-//! Handlers take [`Caller`] (anonymous allowed), [`Reader`] (anonymous only where `MESHPORT_PUBLIC_READS` opens
-//! reads; the router puts every catalog route behind it) or [`SignedIn`], and check a change with [`require_change`].
+//! Handlers take `routes::extract`'s `Caller` (anonymous allowed), `Reader` (anonymous only where
+//! `MESHPORT_PUBLIC_READS` opens reads; the router puts every catalog route behind it) or `SignedIn`, which ask
+//! [`Authenticator::identify`]; a change is checked with [`require_change`].
 //!
-//! How failures answer:
+//! How failures answer (`routes` maps them):
 //! - no token where one is needed, or a token that is malformed, tampered with, expired, not yet valid, from another
-//!   issuer or for another audience: `AppError::Unauthorized` (401 `unauthorized`) with the reason. A token that
+//!   issuer or for another audience: `Error::Unauthorized` (401 `unauthorized`) with the reason. A token that
 //!   does not verify is refused even where anonymous reading is allowed, so a client never silently loses its
 //!   identity.
-//! - a verified identity that may not change a product: `AppError::Forbidden` (403 `forbidden`).
-//! - the provider's key set (JWKS) cannot be fetched: `AppError::IdentityProviderUnavailable` (503
+//! - a verified identity that may not change a product: `Error::Forbidden` (403 `forbidden`).
+//! - the provider's key set (JWKS) cannot be fetched: `Error::IdentityProviderUnavailable` (503
 //!   `identity_provider_unavailable`). The token may well be good; answering 401 would make the portal throw away a
 //!   valid sign-in, so this is treated like any other dependency that is down: the request may be retried and the
 //!   server recovers by itself.
@@ -25,10 +26,6 @@ use std::fmt;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
-use axum::http::header::AUTHORIZATION;
-use axum::http::request::Parts;
 use jsonwebtoken::errors::{Error as JwtError, ErrorKind};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -37,9 +34,8 @@ use meshport_shared::{DataProduct, GovernancePolicy, TeamName};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::app::AppState;
 use crate::config::ConfigError;
-use crate::routes::AppError;
+use crate::error::Error;
 
 mod discovery;
 
@@ -317,7 +313,7 @@ impl Authenticator {
 
     /// How people sign in here, for the portal's sign-in page: the organisation's provider's endpoints are read
     /// from its discovery document (and kept), so this is the one sign-in answer that may wait on the provider.
-    pub async fn sign_in_options(&self) -> Result<SignInOptions, AppError> {
+    pub async fn sign_in_options(&self) -> Result<SignInOptions, Error> {
         let organisation = match &self.inner.oidc {
             Some(provider) => match &provider.settings.portal {
                 Some(client) => Some(provider.organisation_sign_in(client).await?),
@@ -355,65 +351,65 @@ impl Authenticator {
         Some(DevToken { token, identity: identity.clone(), expires_at })
     }
 
-    /// The caller of a request: `None` without an `Authorization` header, an error for one that does not verify.
-    pub async fn identify(&self, headers: &HeaderMap) -> Result<Option<Identity>, AppError> {
-        let Some(value) = headers.get(AUTHORIZATION) else {
+    /// The caller of a request from its `Authorization` header (`Some(Err)` when the value is not text): `None`
+    /// without one, an error for one that does not verify.
+    pub async fn identify(&self, authorization: Option<Result<&str, ()>>) -> Result<Option<Identity>, Error> {
+        let Some(value) = authorization else {
             return Ok(None);
         };
         let token = value
-            .to_str()
             .ok()
             .and_then(|value| value.trim().split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim())
             .filter(|token| !token.is_empty())
-            .ok_or_else(|| AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
+            .ok_or_else(|| Error::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
         self.verify(token).await.map(Some)
     }
 
     /// Verifies one token and reads the identity it carries.
-    pub async fn verify(&self, token: &str) -> Result<Identity, AppError> {
+    pub async fn verify(&self, token: &str) -> Result<Identity, Error> {
         if !self.sign_in_configured() {
-            return Err(AppError::Unauthorized(format!("cannot check the bearer token: {NOT_CONFIGURED}")));
+            return Err(Error::Unauthorized(format!("cannot check the bearer token: {NOT_CONFIGURED}")));
         }
         let header = jsonwebtoken::decode_header(token).map_err(|e| rejected(&e, None))?;
         match header.alg {
             Algorithm::HS256 => match &self.inner.dev {
                 Some(dev) => dev.verify(token),
-                None => Err(AppError::Unauthorized(
+                None => Err(Error::Unauthorized(
                     "the sign-in token is signed with HS256, which only dev sign-in uses, and dev sign-in is off here"
                         .into(),
                 )),
             },
             Algorithm::RS256 | Algorithm::ES256 => match &self.inner.oidc {
                 Some(provider) => provider.verify(token, &header, &self.inner.claims).await,
-                None => Err(AppError::Unauthorized(
+                None => Err(Error::Unauthorized(
                     "the sign-in token comes from an identity provider, but this server only has dev sign-in: \
                      sign in with a demo user"
                         .into(),
                 )),
             },
-            other => Err(AppError::Unauthorized(format!(
+            other => Err(Error::Unauthorized(format!(
                 "the sign-in token is signed with {other:?}; only RS256 and ES256 (and HS256 for dev sign-in) are accepted"
             ))),
         }
     }
 
-    /// The 401 for a request that needs a signed-in caller and has none.
-    fn sign_in_required(&self) -> AppError {
+    /// The refusal for a request that needs a signed-in caller and has none.
+    pub fn sign_in_required(&self) -> Error {
         if self.sign_in_configured() {
-            AppError::Unauthorized("sign in first: send your token as `Authorization: Bearer <token>`".into())
+            Error::Unauthorized("sign in first: send your token as `Authorization: Bearer <token>`".into())
         } else {
-            AppError::Unauthorized(NOT_CONFIGURED.into())
+            Error::Unauthorized(NOT_CONFIGURED.into())
         }
     }
 
-    /// The 401 for a read by a caller without a token while reads are private.
-    fn reads_need_sign_in(&self) -> AppError {
+    /// The refusal for a read by a caller without a token while reads are private.
+    pub fn reads_need_sign_in(&self) -> Error {
         if self.sign_in_configured() {
             self.sign_in_required()
         } else {
-            AppError::Unauthorized(
+            Error::Unauthorized(
                 "reads need sign-in on this server (MESHPORT_PUBLIC_READS is off), but no sign-in is configured: set \
                  MESHPORT_OIDC_ISSUER, MESHPORT_OIDC_AUDIENCE and MESHPORT_OIDC_JWKS_URL (or MESHPORT_DEV_AUTH=true for \
                  a local run), or open reads with MESHPORT_PUBLIC_READS=true"
@@ -424,64 +420,14 @@ impl Authenticator {
 }
 
 /// Only members of the owning team, or org admins, change a product.
-pub fn require_change(identity: &Identity, product: &DataProduct) -> Result<(), AppError> {
+pub fn require_change(identity: &Identity, product: &DataProduct) -> Result<(), Error> {
     if identity.can_change(product) {
         return Ok(());
     }
-    Err(AppError::Forbidden(format!(
+    Err(Error::Forbidden(format!(
         "only members of team `{}` or org admins may change `{}`",
         product.owner.team, product.id
     )))
-}
-
-/// Whoever calls, signed in or not. A token that does not verify is still a 401.
-#[derive(Debug, Clone)]
-pub struct Caller(pub Option<Identity>);
-
-/// A caller allowed to read the catalog: anyone signed in, and anyone at all where reads are public.
-#[derive(Debug, Clone)]
-pub struct Reader(pub Option<Identity>);
-
-/// A caller with a verified identity; anonymous requests get a 401 saying how to sign in.
-#[derive(Debug, Clone)]
-pub struct SignedIn(pub Identity);
-
-/// The verified caller, kept in the request's extensions so several extractors verify the token once.
-#[derive(Clone)]
-struct Verified(Option<Identity>);
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if let Some(Verified(identity)) = parts.extensions.get::<Verified>() {
-            return Ok(Self(identity.clone()));
-        }
-        let identity = state.auth.identify(&parts.headers).await?;
-        parts.extensions.insert(Verified(identity.clone()));
-        Ok(Self(identity))
-    }
-}
-
-impl FromRequestParts<AppState> for Reader {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Caller(identity) = Caller::from_request_parts(parts, state).await?;
-        if identity.is_none() && !state.auth.public_reads() {
-            return Err(state.auth.reads_need_sign_in());
-        }
-        Ok(Self(identity))
-    }
-}
-
-impl FromRequestParts<AppState> for SignedIn {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Caller(identity) = Caller::from_request_parts(parts, state).await?;
-        identity.map(Self).ok_or_else(|| state.auth.sign_in_required())
-    }
 }
 
 /// The demo people of dev mode: one per team of the policy's domains, and an org admin.
@@ -531,7 +477,7 @@ struct DevKeys {
 }
 
 impl DevKeys {
-    fn verify(&self, token: &str) -> Result<Identity, AppError> {
+    fn verify(&self, token: &str) -> Result<Identity, Error> {
         let validation = validation(Algorithm::HS256, DEV_ISSUER, DEV_AUDIENCE);
         let claims = jsonwebtoken::decode::<DevClaims>(token, &self.decoding, &validation)
             .map_err(|e| rejected(&e, Some((DEV_ISSUER, DEV_AUDIENCE))))?
@@ -551,7 +497,7 @@ fn validation(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation 
 }
 
 /// Why a token was refused, in words; never the token itself.
-fn rejected(error: &JwtError, expected: Option<(&str, &str)>) -> AppError {
+fn rejected(error: &JwtError, expected: Option<(&str, &str)>) -> Error {
     let reason = match error.kind() {
         ErrorKind::InvalidSignature => "its signature does not match: it was altered or signed by someone else".into(),
         ErrorKind::ExpiredSignature => "it has expired: sign in again".into(),
@@ -572,7 +518,7 @@ fn rejected(error: &JwtError, expected: Option<(&str, &str)>) -> AppError {
         }
         _ => "it cannot be verified".into(),
     };
-    AppError::Unauthorized(format!("the sign-in token was refused: {reason}"))
+    Error::Unauthorized(format!("the sign-in token was refused: {reason}"))
 }
 
 /// How claims become an identity.
@@ -584,12 +530,12 @@ struct ClaimMapping {
 }
 
 impl ClaimMapping {
-    fn identity(&self, claims: &Map<String, Value>) -> Result<Identity, AppError> {
+    fn identity(&self, claims: &Map<String, Value>) -> Result<Identity, Error> {
         let subject = claims
             .get("sub")
             .and_then(Value::as_str)
             .filter(|sub| !sub.trim().is_empty())
-            .ok_or_else(|| AppError::Unauthorized("the sign-in token was refused: its `sub` is empty".into()))?;
+            .ok_or_else(|| Error::Unauthorized("the sign-in token was refused: its `sub` is empty".into()))?;
         let name = claim(claims, &self.name_claim).and_then(Value::as_str).filter(|name| !name.trim().is_empty());
         let groups: Vec<&str> = match claim(claims, &self.groups_claim) {
             Some(Value::Array(groups)) => groups.iter().filter_map(Value::as_str).collect(),
@@ -671,11 +617,11 @@ impl Provider {
         })
     }
 
-    async fn verify(&self, token: &str, header: &Header, claims: &ClaimMapping) -> Result<Identity, AppError> {
+    async fn verify(&self, token: &str, header: &Header, claims: &ClaimMapping) -> Result<Identity, Error> {
         let validation = validation(header.alg, &self.settings.issuer, &self.settings.audience);
         let expected = Some((self.settings.issuer.as_str(), self.settings.audience.as_str()));
         let candidates = self.keys_for(header.kid.as_deref(), header.alg).await?;
-        let mut outcome = Err(AppError::Unauthorized("the sign-in token was refused: no key verifies it".into()));
+        let mut outcome = Err(Error::Unauthorized("the sign-in token was refused: no key verifies it".into()));
         // With a key id there is one candidate; without one, each key of the algorithm is tried.
         for key in &candidates {
             match jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation) {
@@ -687,7 +633,7 @@ impl Provider {
     }
 
     /// The keys that may have signed a token naming `kid` with `algorithm`, fetching the set when needed.
-    async fn keys_for(&self, kid: Option<&str>, algorithm: Algorithm) -> Result<Vec<ProviderKey>, AppError> {
+    async fn keys_for(&self, kid: Option<&str>, algorithm: Algorithm) -> Result<Vec<ProviderKey>, Error> {
         {
             let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
             let candidates = matching(&cache.keys, kid, algorithm);
@@ -745,9 +691,9 @@ impl Provider {
         }
     }
 
-    fn unknown_key(&self, kid: Option<&str>, algorithm: Algorithm) -> AppError {
+    fn unknown_key(&self, kid: Option<&str>, algorithm: Algorithm) -> Error {
         let issuer = &self.settings.issuer;
-        AppError::Unauthorized(match kid {
+        Error::Unauthorized(match kid {
             Some(kid) => format!(
                 "the sign-in token was refused: it names key `{}`, which the identity provider `{issuer}` does not \
                  publish for {algorithm:?}",
@@ -816,8 +762,8 @@ fn is_fresh(fetched_at: Option<Instant>) -> bool {
     fetched_at.is_some_and(|at| at.elapsed() < KEYS_MAX_AGE)
 }
 
-fn unavailable(reason: &str) -> AppError {
-    AppError::IdentityProviderUnavailable(format!(
+fn unavailable(reason: &str) -> Error {
+    Error::IdentityProviderUnavailable(format!(
         "cannot check sign-in right now: the identity provider's keys cannot be fetched ({reason}); try again shortly"
     ))
 }
@@ -1052,7 +998,7 @@ mod tests {
     fn only_the_owning_team_or_an_admin_may_change_a_product() {
         let product = product_of("trading");
         let forbidden = |identity: &Identity| match require_change(identity, &product) {
-            Err(AppError::Forbidden(message)) => message,
+            Err(Error::Forbidden(message)) => message,
             other => panic!("expected forbidden, got {other:?}"),
         };
         assert_eq!(

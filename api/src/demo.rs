@@ -16,9 +16,9 @@ use meshport_shared::{
     SchemaFormat, SlaTier, SubjectName, SupportChannel, SupportKind, TeamName, TopicName,
 };
 
-use crate::app::AppState;
 use crate::catalog::StoreError;
 use crate::kafka::{KafkaError, NewTopic};
+use crate::mesh::Mesh;
 
 /// How often the generator produces one event per demo product.
 const EVENT_INTERVAL: Duration = Duration::from_millis(1000);
@@ -36,7 +36,7 @@ const COMMIT_EVERY: u32 = 5;
 
 pub(crate) const USERS_SCHEMA: &str = r#"{
   "type": "record", "name": "User", "namespace": "com.acme.membership",
-  "doc": "A registered member, keyed by user id; the latest record per key is the member's current state.",
+  "doc": "A registered member, keyed by user id; the latest record per key is the member's current mesh.",
   "fields": [
     {"name": "userid", "type": "string", "doc": "Stable user id, e.g. User_42."},
     {"name": "registertime", "type": {"type": "long", "logicalType": "timestamp-millis"}, "doc": "When the user signed up."},
@@ -195,10 +195,10 @@ enum SeedError {
 }
 
 /// Seeds the demo mesh (retrying until Kafka, the registry and the catalog answer), then generates events forever.
-pub async fn run(state: AppState) {
+pub async fn run(mesh: Mesh) {
     let mut delay = Duration::from_millis(500);
     let streams = loop {
-        match seed(&state).await {
+        match seed(&mesh).await {
             Ok(streams) => break streams,
             Err(SeedError::Broken(e)) => return tracing::error!("demo mesh not seeded: {e}"),
             Err(e) => {
@@ -209,23 +209,23 @@ pub async fn run(state: AppState) {
         }
     };
     // Mirror the seeded topics and schemas now rather than at the next scheduled sync.
-    if let Err(e) = crate::sync::run_once(&state).await {
+    if let Err(e) = crate::sync::run_once(&mesh).await {
         tracing::warn!(error = %e, "demo mesh seeded, but not synced yet");
     }
     tracing::info!(products = streams.len(), "demo mesh seeded; generating events");
-    generate(&state, streams).await;
+    generate(&mesh, streams).await;
 }
 
 /// Commits each demo consumer group's offsets a little behind the newest events, as a real consumer that keeps up
 /// (or does not) would.
-async fn consume(state: &AppState) -> Result<(), KafkaError> {
+async fn consume(mesh: &Mesh) -> Result<(), KafkaError> {
     for (group, topic, behind) in CONSUMER_GROUPS {
         let Ok(topic) = TopicName::parse(*topic) else { continue };
-        let Some(info) = state.kafka.topic(&topic).await? else { continue };
-        let ends = state.kafka.high_watermarks(&topic, info.partitions).await?;
+        let Some(info) = mesh.kafka.topic(&topic).await? else { continue };
+        let ends = mesh.kafka.high_watermarks(&topic, info.partitions).await?;
         let offsets: Vec<(i32, i64)> =
             ends.into_iter().map(|(partition, end)| (partition, (end - behind).max(0))).collect();
-        state.kafka.commit_offsets(group, &topic, &offsets).await?;
+        mesh.kafka.commit_offsets(group, &topic, &offsets).await?;
     }
     Ok(())
 }
@@ -237,22 +237,22 @@ struct Stream {
     schema_id: u32,
 }
 
-async fn seed(state: &AppState) -> Result<Vec<Stream>, SeedError> {
+async fn seed(mesh: &Mesh) -> Result<Vec<Stream>, SeedError> {
     // The topics that are not products yet go first: once the products show, the whole mesh is there.
     for (name, schema, partitions) in UNPUBLISHED {
         let topic = topic_name(name)?;
-        create_topic(state, &topic, *partitions, &[]).await?;
+        create_topic(mesh, &topic, *partitions, &[]).await?;
         if let Some(schema) = schema {
-            state.registry.register(SubjectName::value_of(&topic).as_str(), schema, SchemaFormat::Avro).await?;
+            mesh.registry.register(SubjectName::value_of(&topic).as_str(), schema, SchemaFormat::Avro).await?;
         }
     }
     let mut streams = Vec::new();
     for seed in seeds() {
         let product = product_of(&seed)?;
         let topic = product.output_port.topic.clone();
-        create_topic(state, &topic, seed.partitions, seed.configs).await?;
+        create_topic(mesh, &topic, seed.partitions, seed.configs).await?;
         let subject = product.output_port.value_subject.as_str();
-        let schema_id = state.registry.register(subject, seed.schema, SchemaFormat::Avro).await?;
+        let schema_id = mesh.registry.register(subject, seed.schema, SchemaFormat::Avro).await?;
         let schema = Schema::parse_str(seed.schema).map_err(|e| SeedError::Broken(e.to_string()))?;
         let audit = crate::audit::entry(
             "meshport-demo",
@@ -262,7 +262,7 @@ async fn seed(state: &AppState) -> Result<Vec<Stream>, SeedError> {
             None,
             Some(&product),
         );
-        match state.catalog.put_product(product, None, audit).await {
+        match mesh.catalog.put_product(product, None, audit).await {
             Ok(_) | Err(StoreError::Conflict { .. }) => {}
             Err(e) => return Err(e.into()),
         }
@@ -273,7 +273,7 @@ async fn seed(state: &AppState) -> Result<Vec<Stream>, SeedError> {
 }
 
 async fn create_topic(
-    state: &AppState,
+    mesh: &Mesh,
     topic: &TopicName,
     partitions: i32,
     configs: &[(&str, &str)],
@@ -284,7 +284,7 @@ async fn create_topic(
         replication_factor: 1,
         configs: configs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>(),
     };
-    match state.kafka.create_topic(&spec).await {
+    match mesh.kafka.create_topic(&spec).await {
         Ok(()) | Err(KafkaError::TopicExists(_)) => Ok(()),
         Err(e) => Err(e.into()),
     }
@@ -345,7 +345,7 @@ fn product_of(seed: &Seed) -> Result<DataProduct, SeedError> {
     })
 }
 
-async fn generate(state: &AppState, streams: Vec<Stream>) {
+async fn generate(mesh: &Mesh, streams: Vec<Stream>) {
     let mut random = Random::seeded();
     let mut interval = tokio::time::interval(EVENT_INTERVAL);
     let mut failing = false;
@@ -354,7 +354,7 @@ async fn generate(state: &AppState, streams: Vec<Stream>) {
         interval.tick().await;
         ticks = ticks.wrapping_add(1);
         if ticks.is_multiple_of(COMMIT_EVERY)
-            && let Err(e) = consume(state).await
+            && let Err(e) = consume(mesh).await
         {
             tracing::debug!(error = %e, "demo consumer groups did not commit this time");
         }
@@ -364,7 +364,7 @@ async fn generate(state: &AppState, streams: Vec<Stream>) {
                 Ok(framed) => framed,
                 Err(e) => return tracing::error!(topic = %stream.topic, "demo event does not fit its schema: {e}"),
             };
-            match state.kafka.produce(&stream.topic, Some(key.as_bytes()), &framed).await {
+            match mesh.kafka.produce(&stream.topic, Some(key.as_bytes()), &framed).await {
                 Ok(_) if failing => {
                     failing = false;
                     tracing::info!("demo events flowing again");

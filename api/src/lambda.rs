@@ -16,7 +16,7 @@ use tower::ServiceExt;
 
 use crate::app::{self, AppState};
 use crate::config::{Config, ConfigError};
-use crate::routes::AppError;
+use crate::error::Error;
 use crate::secrets::{self, SecretArns, SecretsExtension};
 
 /// (variable, default, meaning) of the variable read here, in the style of `config::VARIABLES`.
@@ -50,7 +50,7 @@ pub enum InvocationError {
     #[error("cannot start: {0}")]
     Start(String),
     #[error("mirror sync failed: {0}")]
-    Sync(#[from] AppError),
+    Sync(#[from] Error),
 }
 
 impl From<InvocationError> for Diagnostic {
@@ -94,7 +94,7 @@ pub async fn run(config: Config) -> Result<(), lambda_http::Error> {
                     let source = event.payload.get("detail-type").and_then(|v| v.as_str()).unwrap_or("direct");
                     tracing::info!(request_id = %event.context.request_id, source, "mirror sync starting");
                     let state = environment.state().await?;
-                    let report = crate::sync::run_once(&state).await?;
+                    let report = crate::sync::run_once(&state.mesh).await?;
                     tracing::info!(?report, "mirror sync done");
                     Ok::<_, InvocationError>(report)
                 }

@@ -14,13 +14,13 @@ use meshport_shared::{
     SchemaFormat, SchemaVersion, SubjectName, TopicFacts, TopicLimits, TopicName, Violation, ViolationCode, validate,
 };
 
-use crate::app::AppState;
 use crate::audit;
 use crate::auth::require_change;
 use crate::catalog::StoreError;
+use crate::error::{Error, Result};
 use crate::kafka::{KafkaError, NewTopic, TopicInfo};
+use crate::mesh::Mesh;
 use crate::registry::{RegistryError, VersionRef};
-use crate::routes::AppError;
 
 /// Whether a write is carried out, or only checked: a dry run runs every check a real call runs (authorization,
 /// policy, topic and subject, claims) and answers what would be stored, but changes nothing and records nothing.
@@ -41,8 +41,8 @@ fn violation(code: ViolationCode, field: &str, message: impl Into<String>) -> Vi
     Violation::new(code, field, message)
 }
 
-async fn schema_fact(state: &AppState, subject: &SubjectName) -> Result<SchemaFact, AppError> {
-    match state.registry.versions(subject.as_str()).await {
+async fn schema_fact(mesh: &Mesh, subject: &SubjectName) -> Result<SchemaFact> {
+    match mesh.registry.versions(subject.as_str()).await {
         Ok(versions) if !versions.is_empty() => Ok(SchemaFact::Registered),
         Ok(_) | Err(RegistryError::SubjectNotFound(_)) => Ok(SchemaFact::Missing),
         Err(e) => Err(e.into()),
@@ -51,7 +51,7 @@ async fn schema_fact(state: &AppState, subject: &SubjectName) -> Result<SchemaFa
 
 /// Violations for a topic or subject that belongs to another product, or a topic of Kafka's or ours: one topic and one
 /// subject make one product, so nobody can claim (and then delete, or read unmasked) another team's data.
-async fn claims(state: &AppState, product: &DataProduct) -> Result<Vec<Violation>, AppError> {
+async fn claims(mesh: &Mesh, product: &DataProduct) -> Result<Vec<Violation>> {
     let mut violations = Vec::new();
     if crate::sync::is_system_topic(product.output_port.topic.as_str()) {
         violations.push(violation(
@@ -60,7 +60,7 @@ async fn claims(state: &AppState, product: &DataProduct) -> Result<Vec<Violation
             format!("topic `{}` is a system topic and cannot be a data product", product.output_port.topic),
         ));
     }
-    for other in state.catalog.list_products().await?.into_iter().filter(|p| p.id != product.id) {
+    for other in mesh.catalog.list_products().await?.into_iter().filter(|p| p.id != product.id) {
         if other.output_port.topic == product.output_port.topic {
             violations.push(violation(
                 ViolationCode::TopicExists,
@@ -85,8 +85,8 @@ async fn claims(state: &AppState, product: &DataProduct) -> Result<Vec<Violation
 /// Violations for inputs that name no product, or one derived from this product (which would close a cycle in the
 /// lineage), as `inputs[i]`; checked against the discovery index (current as of the catalog's generation) rather
 /// than one read per input. Naming itself is the policy's own `circular_lineage`.
-async fn input_violations(state: &AppState, product: &DataProduct) -> Result<Vec<Violation>, AppError> {
-    let problems = state.discovery.input_problems(state.catalog.as_ref(), product).await?;
+async fn input_violations(mesh: &Mesh, product: &DataProduct) -> Result<Vec<Violation>> {
+    let problems = mesh.discovery.input_problems(mesh.catalog.as_ref(), product).await?;
     let mut violations: Vec<Violation> = problems
         .unknown
         .into_iter()
@@ -110,16 +110,16 @@ async fn input_violations(state: &AppState, product: &DataProduct) -> Result<Vec
 /// Refuses a change decided on a stale read, before any side effect: `sent` is the revision the caller read (0 when
 /// it sent none). The final catalog write is conditional on the same revision, so a change racing in after this check
 /// still loses with a conflict.
-fn require_revision(id: &ProductId, sent: u64, stored: &DataProduct) -> Result<(), AppError> {
+fn require_revision(id: &ProductId, sent: u64, stored: &DataProduct) -> Result<()> {
     if sent == 0 {
-        return Err(AppError::BadRequest(format!(
+        return Err(Error::MissingRevision(format!(
             "send the revision of `{id}` you read (it is at {}), as `revision` or in If-Match, so that a change made \
              meanwhile is not overwritten",
             stored.revision
         )));
     }
     if sent != stored.revision {
-        return Err(AppError::Conflict(format!(
+        return Err(Error::Stale(format!(
             "product `{id}` changed since you read it (you sent revision {sent}, it is at {}): reload and try again",
             stored.revision
         )));
@@ -127,40 +127,40 @@ fn require_revision(id: &ProductId, sent: u64, stored: &DataProduct) -> Result<(
     Ok(())
 }
 
-async fn existing(state: &AppState, id: &ProductId) -> Result<DataProduct, AppError> {
-    state.catalog.get_product(id).await?.ok_or_else(|| AppError::NotFound(format!("no data product `{id}`")))
+async fn existing(mesh: &Mesh, id: &ProductId) -> Result<DataProduct> {
+    mesh.catalog.get_product(id).await?.ok_or_else(|| Error::NotFound(format!("no data product `{id}`")))
 }
 
 /// Stores a change with its audit entry, then tells other systems about it (best effort).
 async fn commit(
-    state: &AppState,
+    mesh: &Mesh,
     who: &Identity,
     product: DataProduct,
     before: Option<&DataProduct>,
     action: AuditAction,
     summary: String,
-) -> Result<DataProduct, AppError> {
+) -> Result<DataProduct> {
     let expected = before.map(|b| b.revision);
     let entry = audit::entry(&who.subject, &product.id, action, summary, before, Some(&product));
-    let stored = state.catalog.put_product(product, expected, entry.clone()).await.map_err(|e| match e {
-        StoreError::Conflict { id, actual, .. } => AppError::Conflict(format!(
+    let stored = mesh.catalog.put_product(product, expected, entry.clone()).await.map_err(|e| match e {
+        StoreError::Conflict { id, actual, .. } => Error::Stale(format!(
             "product `{id}` changed since you read it (it is at revision {}): reload and try again",
             actual.map_or_else(|| "none".to_owned(), |r| r.to_string())
         )),
         other => other.into(),
     })?;
-    audit::publish(&state.kafka, &entry).await;
+    audit::publish(&mesh.kafka, &entry).await;
     Ok(stored)
 }
 
 /// Copies a topic and a subject's versions into the mirror, so reads see what a write just did before the next
 /// sync. Failures are logged: the next sync repairs the mirror.
-async fn mirror(state: &AppState, topic: Option<&TopicInfo>, subject: &SubjectName) {
+async fn mirror(mesh: &Mesh, topic: Option<&TopicInfo>, subject: &SubjectName) {
     if let Some(info) = topic
         && let Ok(name) = TopicName::parse(info.name.clone())
     {
         // Who consumes the topic is the sync's to say; a write keeps what it last saw.
-        let consumers = match state.catalog.topic(&name).await {
+        let consumers = match mesh.catalog.topic(&name).await {
             Ok(Some(known)) => known.consumers,
             _ => Vec::new(),
         };
@@ -175,13 +175,13 @@ async fn mirror(state: &AppState, topic: Option<&TopicInfo>, subject: &SubjectNa
             synced_at: now(),
             consumers,
         };
-        if let Err(e) = state.catalog.put_topics(vec![facts]).await {
+        if let Err(e) = mesh.catalog.put_topics(vec![facts]).await {
             tracing::warn!(error = %e, "topic not mirrored; the next sync will");
         }
     }
     let mut versions = Vec::new();
-    for number in state.registry.versions(subject.as_str()).await.unwrap_or_default() {
-        if let Ok(v) = state.registry.version(subject.as_str(), VersionRef::Number(number)).await {
+    for number in mesh.registry.versions(subject.as_str()).await.unwrap_or_default() {
+        if let Ok(v) = mesh.registry.version(subject.as_str(), VersionRef::Number(number)).await {
             versions.push(SchemaVersion {
                 subject: v.subject,
                 version: v.version,
@@ -192,7 +192,7 @@ async fn mirror(state: &AppState, topic: Option<&TopicInfo>, subject: &SubjectNa
         }
     }
     if !versions.is_empty()
-        && let Err(e) = state.catalog.put_schema_versions(versions).await
+        && let Err(e) = mesh.catalog.put_schema_versions(versions).await
     {
         tracing::warn!(error = %e, "schema versions not mirrored; the next sync will");
     }
@@ -200,33 +200,28 @@ async fn mirror(state: &AppState, topic: Option<&TopicInfo>, subject: &SubjectNa
 
 /// Turns an existing topic into a product. The topic must exist and every policy rule hold; all violations are
 /// returned at once. A draft left by an interrupted create can be published this way too.
-pub async fn publish(
-    state: &AppState,
-    who: &Identity,
-    mut product: DataProduct,
-    run: Run,
-) -> Result<DataProduct, AppError> {
+pub async fn publish(mesh: &Mesh, who: &Identity, mut product: DataProduct, run: Run) -> Result<DataProduct> {
     require_change(who, &product)?;
-    let draft = match state.catalog.get_product(&product.id).await? {
+    let draft = match mesh.catalog.get_product(&product.id).await? {
         Some(stored) if stored.status == ProductStatus::Draft => {
             // Finishing a draft is a change to it: its owners' right, and the draft's own topic.
             require_change(who, &stored)?;
             if stored.output_port.topic != product.output_port.topic {
-                return Err(AppError::Conflict(format!(
+                return Err(Error::Conflict(format!(
                     "draft `{}` holds topic `{}`: publish it with that topic",
                     stored.id, stored.output_port.topic
                 )));
             }
             Some(stored)
         }
-        Some(_) => return Err(AppError::Conflict(format!("data product `{}` exists already", product.id))),
+        Some(_) => return Err(Error::Conflict(format!("data product `{}` exists already", product.id))),
         None => None,
     };
-    let topic = state.kafka.topic(&product.output_port.topic).await?;
-    let fact = schema_fact(state, &product.output_port.value_subject).await?;
-    let mut violations = validate(&product, &state.policy, fact);
-    violations.extend(input_violations(state, &product).await?);
-    violations.extend(claims(state, &product).await?);
+    let topic = mesh.kafka.topic(&product.output_port.topic).await?;
+    let fact = schema_fact(mesh, &product.output_port.value_subject).await?;
+    let mut violations = validate(&product, &mesh.policy, fact);
+    violations.extend(input_violations(mesh, &product).await?);
+    violations.extend(claims(mesh, &product).await?);
     if topic.is_none() {
         violations.insert(
             0,
@@ -241,7 +236,7 @@ pub async fn publish(
         );
     }
     if !violations.is_empty() {
-        return Err(AppError::Validation(violations));
+        return Err(Error::Violations(violations));
     }
     let at = now();
     product.status = ProductStatus::Active;
@@ -253,8 +248,8 @@ pub async fn publish(
         return Ok(product);
     }
     let summary = format!("published topic `{}` as a data product", product.output_port.topic);
-    let stored = commit(state, who, product, draft.as_ref(), AuditAction::Published, summary).await?;
-    mirror(state, topic.as_ref(), &stored.output_port.value_subject).await;
+    let stored = commit(mesh, who, product, draft.as_ref(), AuditAction::Published, summary).await?;
+    mirror(mesh, topic.as_ref(), &stored.output_port.value_subject).await;
     Ok(stored)
 }
 
@@ -288,18 +283,13 @@ fn topic_configs(settings: &TopicSettings) -> BTreeMap<String, String> {
 /// draft; if only the final activation fails, the draft stays visible, holding topic and schema, for a publish to
 /// finish. A draft whose topic is gone (its undo could not remove it) is taken over by the next create of its
 /// owners.
-pub async fn create(
-    state: &AppState,
-    who: &Identity,
-    request: CreateRequest,
-    run: Run,
-) -> Result<DataProduct, AppError> {
+pub async fn create(mesh: &Mesh, who: &Identity, request: CreateRequest, run: Run) -> Result<DataProduct> {
     let CreateRequest { mut product, topic: settings, schema } = request;
     require_change(who, &product)?;
-    let mut violations = validate(&product, &state.policy, SchemaFact::Unknown);
-    violations.extend(topic_settings_violations(&settings, &state.policy.topics));
-    violations.extend(input_violations(state, &product).await?);
-    violations.extend(claims(state, &product).await?);
+    let mut violations = validate(&product, &mesh.policy, SchemaFact::Unknown);
+    violations.extend(topic_settings_violations(&settings, &mesh.policy.topics));
+    violations.extend(input_violations(mesh, &product).await?);
+    violations.extend(claims(mesh, &product).await?);
     let default_subject = SubjectName::value_of(&product.output_port.topic);
     if product.output_port.value_subject != default_subject {
         violations.push(violation(
@@ -319,10 +309,10 @@ pub async fn create(
             format!("the schema is not valid Avro: {e}"),
         ));
     } else {
-        violations.extend(subject_violations(state, &product.output_port.value_subject, &schema, &product).await?);
+        violations.extend(subject_violations(mesh, &product.output_port.value_subject, &schema, &product).await?);
     }
     let topic_name = product.output_port.topic.clone();
-    if state.kafka.topic(&topic_name).await?.is_some() {
+    if mesh.kafka.topic(&topic_name).await?.is_some() {
         violations.push(violation(
             ViolationCode::TopicExists,
             "output_port.topic",
@@ -330,15 +320,15 @@ pub async fn create(
         ));
     }
     if !violations.is_empty() {
-        return Err(AppError::Validation(violations));
+        return Err(Error::Violations(violations));
     }
-    let previous = match state.catalog.get_product(&product.id).await? {
+    let previous = match mesh.catalog.get_product(&product.id).await? {
         // A draft whose create failed halfway: its owners may start again (its topic is gone, checked above).
         Some(draft) if draft.status == ProductStatus::Draft => {
             require_change(who, &draft)?;
             Some(draft)
         }
-        Some(_) => return Err(AppError::Conflict(format!("data product `{}` exists already", product.id))),
+        Some(_) => return Err(Error::Conflict(format!("data product `{}` exists already", product.id))),
         None => None,
     };
 
@@ -356,7 +346,7 @@ pub async fn create(
     // Step 1: the draft, visible from now on.
     product.status = ProductStatus::Draft;
     let draft = commit(
-        state,
+        mesh,
         who,
         product,
         previous.as_ref(),
@@ -372,18 +362,18 @@ pub async fn create(
         replication_factor: settings.replication_factor,
         configs: topic_configs(&settings),
     };
-    if let Err(e) = state.kafka.create_topic(&spec).await {
-        undo_draft(state, who, &draft, format!("create failed: topic not created: {e}")).await;
+    if let Err(e) = mesh.kafka.create_topic(&spec).await {
+        undo_draft(mesh, who, &draft, format!("create failed: topic not created: {e}")).await;
         return Err(e.into());
     }
 
     // Step 3: the schema.
     let subject = draft.output_port.value_subject.clone();
-    if let Err(e) = state.registry.register(subject.as_str(), &schema, draft.output_port.schema_format).await {
-        if let Err(undo) = state.kafka.delete_topic(&topic_name).await {
+    if let Err(e) = mesh.registry.register(subject.as_str(), &schema, draft.output_port.schema_format).await {
+        if let Err(undo) = mesh.kafka.delete_topic(&topic_name).await {
             tracing::error!(topic = %topic_name, error = %undo, "topic of a failed create not removed");
         }
-        undo_draft(state, who, &draft, format!("create failed: schema not registered: {e}")).await;
+        undo_draft(mesh, who, &draft, format!("create failed: schema not registered: {e}")).await;
         return Err(e.into());
     }
 
@@ -393,31 +383,31 @@ pub async fn create(
     active.updated_at = now();
     let summary =
         format!("created topic `{topic_name}` ({} partitions) and registered `{subject}`", settings.partitions);
-    let stored = commit(state, who, active, Some(&draft), AuditAction::Published, summary).await.map_err(|e| {
-        AppError::Conflict(format!(
+    let stored = commit(mesh, who, active, Some(&draft), AuditAction::Published, summary).await.map_err(|e| {
+        Error::Conflict(format!(
             "topic `{topic_name}` and schema `{subject}` were created, but the product could not be activated ({e}); it is visible as a draft: publish it to finish"
         ))
     })?;
-    let topic = state.kafka.topic(&topic_name).await.ok().flatten();
-    mirror(state, topic.as_ref(), &subject).await;
+    let topic = mesh.kafka.topic(&topic_name).await.ok().flatten();
+    mirror(mesh, topic.as_ref(), &subject).await;
     Ok(stored)
 }
 
 /// A create registers its schema on a subject that may hold versions already (an earlier topic of that name left
 /// them): the schema must then be compatible with them, or the create would fail halfway.
 async fn subject_violations(
-    state: &AppState,
+    mesh: &Mesh,
     subject: &SubjectName,
     schema: &str,
     product: &DataProduct,
-) -> Result<Vec<Violation>, AppError> {
-    match state.registry.versions(subject.as_str()).await {
+) -> Result<Vec<Violation>> {
+    match mesh.registry.versions(subject.as_str()).await {
         Ok(versions) if !versions.is_empty() => {}
         Ok(_) | Err(RegistryError::SubjectNotFound(_)) => return Ok(Vec::new()),
         Err(e) => return Err(e.into()),
     }
     let verdict =
-        state.registry.check_compatibility(subject.as_str(), schema, product.output_port.schema_format).await?;
+        mesh.registry.check_compatibility(subject.as_str(), schema, product.output_port.schema_format).await?;
     if verdict.is_compatible {
         return Ok(Vec::new());
     }
@@ -430,22 +420,17 @@ async fn subject_violations(
 }
 
 /// Removes the draft of a create that failed, recording why.
-async fn undo_draft(state: &AppState, who: &Identity, draft: &DataProduct, reason: String) {
+async fn undo_draft(mesh: &Mesh, who: &Identity, draft: &DataProduct, reason: String) {
     let entry = audit::entry(&who.subject, &draft.id, AuditAction::Deleted, reason, Some(draft), None);
-    if let Err(e) = state.catalog.delete_product(&draft.id, entry).await {
+    if let Err(e) = mesh.catalog.delete_product(&draft.id, entry).await {
         tracing::error!(product = %draft.id, error = %e, "draft of a failed create not removed");
     }
 }
 
 /// Changes a product's metadata. The id and the topic are fixed, and status changes go through deprecate and
 /// retire; `revision` is the one the caller read.
-pub async fn update(
-    state: &AppState,
-    who: &Identity,
-    id: &ProductId,
-    mut product: DataProduct,
-) -> Result<DataProduct, AppError> {
-    let stored = existing(state, id).await?;
+pub async fn update(mesh: &Mesh, who: &Identity, id: &ProductId, mut product: DataProduct) -> Result<DataProduct> {
+    let stored = existing(mesh, id).await?;
     require_change(who, &stored)?;
     // Handing a product to another team needs the right to change it there too.
     require_change(who, &product)?;
@@ -473,38 +458,33 @@ pub async fn update(
     }
     product.status = stored.status;
     product.deprecation = stored.deprecation.clone();
-    let fact = if state.catalog.schema_versions(product.output_port.value_subject.as_str()).await?.is_empty() {
+    let fact = if mesh.catalog.schema_versions(product.output_port.value_subject.as_str()).await?.is_empty() {
         SchemaFact::Unknown
     } else {
         SchemaFact::Registered
     };
-    violations.extend(validate(&product, &state.policy, fact));
-    violations.extend(input_violations(state, &product).await?);
+    violations.extend(validate(&product, &mesh.policy, fact));
+    violations.extend(input_violations(mesh, &product).await?);
     if !violations.is_empty() {
-        return Err(AppError::Validation(violations));
+        return Err(Error::Violations(violations));
     }
     product.created_at = stored.created_at.clone();
     product.updated_at = now();
-    commit(state, who, product, Some(&stored), AuditAction::Updated, "updated metadata".into()).await
+    commit(mesh, who, product, Some(&stored), AuditAction::Updated, "updated metadata".into()).await
 }
 
 /// Checks a proposed schema against the latest version at the subject's compatibility level, and registers it if
 /// compatible. A breaking change is refused with each break in words, or, when asked, becomes a new major version
 /// product linked to this one, which is deprecated in its favour.
-pub async fn evolve(
-    state: &AppState,
-    who: &Identity,
-    id: &ProductId,
-    request: EvolveRequest,
-) -> Result<EvolveResponse, AppError> {
-    let stored = existing(state, id).await?;
+pub async fn evolve(mesh: &Mesh, who: &Identity, id: &ProductId, request: EvolveRequest) -> Result<EvolveResponse> {
+    let stored = existing(mesh, id).await?;
     require_change(who, &stored)?;
     // A dry run changes nothing, so it may leave the revision out; when given, a stale one is refused all the same.
     if !(request.dry_run && request.revision == 0) {
         require_revision(id, request.revision, &stored)?;
     }
     if matches!(stored.status, ProductStatus::Retired | ProductStatus::Draft) {
-        return Err(AppError::Conflict(format!(
+        return Err(Error::Conflict(format!(
             "product `{id}` is {}: only active or deprecated products evolve",
             stored.status.as_str()
         )));
@@ -514,24 +494,24 @@ pub async fn evolve(
     if format == SchemaFormat::Avro
         && let Err(e) = crate::schema::fields(&request.schema)
     {
-        return Err(AppError::Validation(vec![violation(
+        return Err(Error::Violations(vec![violation(
             ViolationCode::RequiredFieldMissing,
             "schema",
             format!("the schema is not valid Avro: {e}"),
         )]));
     }
-    let level = state.registry.compatibility_level(Some(subject.as_str())).await?;
-    let latest = match state.registry.version(subject.as_str(), VersionRef::Latest).await {
+    let level = mesh.registry.compatibility_level(Some(subject.as_str())).await?;
+    let latest = match mesh.registry.version(subject.as_str(), VersionRef::Latest).await {
         Ok(latest) => Some(latest),
         Err(RegistryError::SubjectNotFound(_) | RegistryError::VersionNotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
     let changes = match (&latest, format) {
         (Some(latest), SchemaFormat::Avro) => crate::schema::changes(&latest.schema, &request.schema, level)
-            .map_err(|e| AppError::BadRequest(format!("cannot compare with version {}: {e}", latest.version)))?,
+            .map_err(|e| Error::Invalid(format!("cannot compare with version {}: {e}", latest.version)))?,
         _ => Vec::new(),
     };
-    let verdict = state.registry.check_compatibility(subject.as_str(), &request.schema, format).await?;
+    let verdict = mesh.registry.check_compatibility(subject.as_str(), &request.schema, format).await?;
     let mut response = EvolveResponse {
         compatible: verdict.is_compatible,
         level: level.to_string(),
@@ -558,22 +538,22 @@ pub async fn evolve(
                     .map(|m| violation(ViolationCode::BreakingChange, "schema", m.clone()))
                     .collect();
             }
-            return Err(AppError::Incompatible { level: response.level, changes: breaks });
+            return Err(Error::Incompatible { level: response.level, changes: breaks });
         }
-        let successor = new_major_version(state, who, &stored, &request.schema).await?;
+        let successor = new_major_version(mesh, who, &stored, &request.schema).await?;
         response.new_product = Some(successor.id);
         return Ok(response);
     }
 
-    state.registry.register(subject.as_str(), &request.schema, format).await?;
-    let registered = state.registry.version(subject.as_str(), VersionRef::Latest).await?;
+    mesh.registry.register(subject.as_str(), &request.schema, format).await?;
+    let registered = mesh.registry.version(subject.as_str(), VersionRef::Latest).await?;
     response.registered_version = Some(registered.version);
     let mut evolved = stored.clone();
     evolved.version = bump_minor(&stored.version);
     evolved.updated_at = now();
     let summary = format!("registered schema version {} of `{subject}`", registered.version);
-    commit(state, who, evolved, Some(&stored), AuditAction::SchemaEvolved, summary).await?;
-    mirror(state, None, &subject).await;
+    commit(mesh, who, evolved, Some(&stored), AuditAction::SchemaEvolved, summary).await?;
+    mirror(mesh, None, &subject).await;
     Ok(response)
 }
 
@@ -598,17 +578,12 @@ fn successor_name(name: &str, major: u32) -> String {
     format!("{base}.v{major}")
 }
 
-async fn new_major_version(
-    state: &AppState,
-    who: &Identity,
-    old: &DataProduct,
-    schema: &str,
-) -> Result<DataProduct, AppError> {
+async fn new_major_version(mesh: &Mesh, who: &Identity, old: &DataProduct, schema: &str) -> Result<DataProduct> {
     let major = major_of(&old.version) + 1;
-    let parse = |e: meshport_shared::NameError| AppError::BadRequest(e.to_string());
+    let parse = |e: meshport_shared::NameError| Error::Invalid(e.to_string());
     let id = ProductId::parse(successor_name(old.id.as_str(), major)).map_err(parse)?;
     let topic = TopicName::parse(successor_name(old.output_port.topic.as_str(), major)).map_err(parse)?;
-    let current = state.kafka.topic(&old.output_port.topic).await?;
+    let current = mesh.kafka.topic(&old.output_port.topic).await?;
     let configs = current.as_ref().map(|t| t.configs.clone()).unwrap_or_default();
     let settings = TopicSettings {
         partitions: current.as_ref().map_or(1, |t| t.partitions),
@@ -623,7 +598,7 @@ async fn new_major_version(
     product.output_port.topic = topic;
     product.revision = 0;
     let request = CreateRequest { product, topic: settings, schema: schema.to_owned() };
-    let successor = create(state, who, request, Run::Apply).await?;
+    let successor = create(mesh, who, request, Run::Apply).await?;
 
     let sunset = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(MAJOR_VERSION_SUNSET_DAYS));
     let sunset = sunset.map(|d| d.to_string()).unwrap_or_default();
@@ -633,27 +608,19 @@ async fn new_major_version(
         message: format!("replaced by `{id}` after a breaking schema change"),
         revision: old.revision,
     };
-    deprecate(state, who, &old.id, request).await?;
+    deprecate(mesh, who, &old.id, request).await?;
     Ok(successor)
 }
 
 /// Marks a product deprecated: a sunset date, what to use instead, and a message for its consumers.
-pub async fn deprecate(
-    state: &AppState,
-    who: &Identity,
-    id: &ProductId,
-    request: DeprecateRequest,
-) -> Result<DataProduct, AppError> {
-    let stored = existing(state, id).await?;
+pub async fn deprecate(mesh: &Mesh, who: &Identity, id: &ProductId, request: DeprecateRequest) -> Result<DataProduct> {
+    let stored = existing(mesh, id).await?;
     require_change(who, &stored)?;
     if stored.status == ProductStatus::Retired {
-        return Err(AppError::Conflict(format!("product `{id}` is retired already")));
+        return Err(Error::Conflict(format!("product `{id}` is retired already")));
     }
+    require_revision(id, request.revision, &stored)?;
     let mut product = stored.clone();
-    product.revision = request.revision;
-    if request.revision != stored.revision {
-        return Err(AppError::Conflict(format!("product `{id}` changed since you read it: reload and try again")));
-    }
     let mut violations = Vec::new();
     if let Some(replacement) = &request.replacement {
         if replacement == id {
@@ -662,7 +629,7 @@ pub async fn deprecate(
                 "deprecation.replacement",
                 "a product cannot replace itself",
             ));
-        } else if state.catalog.get_product(replacement).await?.is_none() {
+        } else if mesh.catalog.get_product(replacement).await?.is_none() {
             violations.push(violation(
                 ViolationCode::UnknownProduct,
                 "deprecation.replacement",
@@ -676,63 +643,60 @@ pub async fn deprecate(
         replacement: request.replacement.clone(),
         message: request.message,
     });
-    product.revision = stored.revision;
-    violations.extend(validate(&product, &state.policy, SchemaFact::Unknown));
+    violations.extend(validate(&product, &mesh.policy, SchemaFact::Unknown));
     if !violations.is_empty() {
-        return Err(AppError::Validation(violations));
+        return Err(Error::Violations(violations));
     }
     product.updated_at = now();
     let summary = match &request.replacement {
         Some(replacement) => format!("deprecated until {}; use `{replacement}` instead", request.sunset),
         None => format!("deprecated until {}", request.sunset),
     };
-    commit(state, who, product, Some(&stored), AuditAction::Deprecated, summary).await
+    commit(mesh, who, product, Some(&stored), AuditAction::Deprecated, summary).await
 }
 
 /// Retires a product: gone from discovery, kept in the catalog and its history. The topic stays until deleted.
-pub async fn retire(state: &AppState, who: &Identity, id: &ProductId, revision: u64) -> Result<DataProduct, AppError> {
-    let stored = existing(state, id).await?;
+pub async fn retire(mesh: &Mesh, who: &Identity, id: &ProductId, revision: u64) -> Result<DataProduct> {
+    let stored = existing(mesh, id).await?;
     require_change(who, &stored)?;
-    if revision != stored.revision {
-        return Err(AppError::Conflict(format!("product `{id}` changed since you read it: reload and try again")));
-    }
+    require_revision(id, revision, &stored)?;
     if stored.status == ProductStatus::Retired {
-        return Err(AppError::Conflict(format!("product `{id}` is retired already")));
+        return Err(Error::Conflict(format!("product `{id}` is retired already")));
     }
     let mut product = stored.clone();
     product.status = ProductStatus::Retired;
     product.updated_at = now();
-    commit(state, who, product, Some(&stored), AuditAction::Retired, "retired".into()).await
+    commit(mesh, who, product, Some(&stored), AuditAction::Retired, "retired".into()).await
 }
 
 /// Deletes a product's topic, refused while consumer groups hold offsets on it unless `force`d. The product stays
 /// (retire it first to take it out of discovery).
 pub async fn delete_topic(
-    state: &AppState,
+    mesh: &Mesh,
     who: &Identity,
     id: &ProductId,
     revision: u64,
     force: bool,
-) -> Result<DataProduct, AppError> {
-    let stored = existing(state, id).await?;
+) -> Result<DataProduct> {
+    let stored = existing(mesh, id).await?;
     require_change(who, &stored)?;
     require_revision(id, revision, &stored)?;
     let topic = stored.output_port.topic.clone();
-    let consumers = active_consumers(state, &topic).await?;
+    let consumers = active_consumers(mesh, &topic).await?;
     if !consumers.is_empty() && !force {
-        return Err(AppError::Conflict(format!(
+        return Err(Error::Conflict(format!(
             "topic `{topic}` still has consumer groups: {}; ask them to move, or delete with force",
             consumers.join(", ")
         )));
     }
-    match state.kafka.delete_topic(&topic).await {
+    match mesh.kafka.delete_topic(&topic).await {
         Ok(()) | Err(KafkaError::UnknownTopic(_)) => {}
         Err(e) => return Err(e.into()),
     }
-    if let Some(mut facts) = state.catalog.topic(&topic).await? {
+    if let Some(mut facts) = mesh.catalog.topic(&topic).await? {
         facts.present = false;
         facts.synced_at = now();
-        state.catalog.put_topics(vec![facts]).await?;
+        mesh.catalog.put_topics(vec![facts]).await?;
     }
     let mut product = stored.clone();
     product.updated_at = now();
@@ -741,7 +705,7 @@ pub async fn delete_topic(
     } else {
         format!("deleted topic `{topic}` despite consumer groups {}", consumers.join(", "))
     };
-    commit(state, who, product, Some(&stored), AuditAction::TopicDeleted, summary).await
+    commit(mesh, who, product, Some(&stored), AuditAction::TopicDeleted, summary).await
 }
 
 /// Changes a product topic's settings within the policy's topic limits: more partitions (CreatePartitions; Kafka
@@ -749,27 +713,27 @@ pub async fn delete_topic(
 /// value). The mirror gets the topic as the cluster then describes it, its history kind recomputed. When one step
 /// succeeds and a later one fails, what did change is still committed and audited before the error is returned.
 pub async fn change_topic(
-    state: &AppState,
+    mesh: &Mesh,
     who: &Identity,
     id: &ProductId,
     request: TopicChangeRequest,
-) -> Result<DataProduct, AppError> {
-    let stored = existing(state, id).await?;
+) -> Result<DataProduct> {
+    let stored = existing(mesh, id).await?;
     require_change(who, &stored)?;
     require_revision(id, request.revision, &stored)?;
     if stored.status == ProductStatus::Retired {
-        return Err(AppError::Conflict(format!("product `{id}` is retired: its topic is no longer managed here")));
+        return Err(Error::Conflict(format!("product `{id}` is retired: its topic is no longer managed here")));
     }
     let topic = stored.output_port.topic.clone();
-    let Some(current) = state.kafka.topic(&topic).await? else {
-        return Err(AppError::Validation(vec![violation(
+    let Some(current) = mesh.kafka.topic(&topic).await? else {
+        return Err(Error::Violations(vec![violation(
             ViolationCode::TopicMissing,
             "output_port.topic",
             format!("topic `{topic}` does not exist on the cluster"),
         )]));
     };
 
-    let limits = &state.policy.topics;
+    let limits = &mesh.policy.topics;
     let mut violations = Vec::new();
     let partitions = request.partitions.filter(|&p| p != current.partitions);
     if let Some(wanted) = partitions {
@@ -801,10 +765,10 @@ pub async fn change_topic(
         current.configs.get(key) != value.as_ref() || current.config_sources.get(key) != Some(&ConfigSource::Topic)
     });
     if !violations.is_empty() {
-        return Err(AppError::Validation(violations));
+        return Err(Error::Violations(violations));
     }
     if partitions.is_none() && configs.is_empty() {
-        return Err(AppError::BadRequest(format!(
+        return Err(Error::Invalid(format!(
             "nothing to change: topic `{topic}` already has these settings (send partitions, retention_ms or cleanup_policy)"
         )));
     }
@@ -812,7 +776,7 @@ pub async fn change_topic(
     let mut done = Vec::new();
     let mut failure = None;
     if !configs.is_empty() {
-        match state.kafka.alter_topic_configs(&topic, &configs).await {
+        match mesh.kafka.alter_topic_configs(&topic, &configs).await {
             Ok(()) => done.extend(configs.iter().map(|(key, value)| {
                 let before = current.configs.get(key).map_or("(unset)", String::as_str);
                 format!("{key} {before} -> {}", value.as_deref().unwrap_or("(default)"))
@@ -823,24 +787,24 @@ pub async fn change_topic(
     if failure.is_none()
         && let Some(wanted) = partitions
     {
-        match state.kafka.add_partitions(&topic, wanted).await {
+        match mesh.kafka.add_partitions(&topic, wanted).await {
             Ok(()) => done.push(format!("partitions {} -> {wanted}", current.partitions)),
             Err(e) => failure = Some(e),
         }
     }
     if done.is_empty() {
-        return Err(failure.map_or_else(|| AppError::BadRequest("nothing changed".into()), AppError::from));
+        return Err(failure.map_or_else(|| Error::Invalid("nothing changed".into()), Error::from));
     }
 
-    let changed = settled_topic(state, &topic, &configs, partitions).await;
+    let changed = settled_topic(mesh, &topic, &configs, partitions).await;
     let mut product = stored.clone();
     product.updated_at = now();
     let mut summary = format!("changed topic `{topic}`: {}", done.join(", "));
     if let Some(e) = &failure {
         summary.push_str(&format!("; then failed: {e}"));
     }
-    let stored = commit(state, who, product, Some(&stored), AuditAction::TopicChanged, summary).await?;
-    mirror(state, changed.as_ref(), &stored.output_port.value_subject).await;
+    let stored = commit(mesh, who, product, Some(&stored), AuditAction::TopicChanged, summary).await?;
+    mirror(mesh, changed.as_ref(), &stored.output_port.value_subject).await;
     match failure {
         Some(e) => Err(e.into()),
         None => Ok(stored),
@@ -850,14 +814,14 @@ pub async fn change_topic(
 /// The topic as the cluster describes it once the change shows: a broker applies a committed change shortly after
 /// it answers, so this asks a few times (bounded) before settling for what it sees.
 async fn settled_topic(
-    state: &AppState,
+    mesh: &Mesh,
     topic: &TopicName,
     configs: &[(String, Option<String>)],
     partitions: Option<i32>,
 ) -> Option<TopicInfo> {
     let mut seen = None;
     for _ in 0..20 {
-        seen = state.kafka.topic(topic).await.ok().flatten();
+        seen = mesh.kafka.topic(topic).await.ok().flatten();
         let Some(info) = &seen else { break };
         let configs_show =
             configs.iter().all(|(key, value)| value.is_none() || info.configs.get(key) == value.as_ref());
@@ -870,10 +834,10 @@ async fn settled_topic(
 }
 
 /// Consumer groups with committed offsets on `topic`.
-pub async fn active_consumers(state: &AppState, topic: &TopicName) -> Result<Vec<String>, AppError> {
+pub async fn active_consumers(mesh: &Mesh, topic: &TopicName) -> Result<Vec<String>> {
     let mut active = Vec::new();
-    for group in state.kafka.consumer_groups().await? {
-        let offsets = state.kafka.committed_offsets(&group, topic).await?;
+    for group in mesh.kafka.consumer_groups().await? {
+        let offsets = mesh.kafka.committed_offsets(&group, topic).await?;
         if offsets.iter().any(|o| o.offset.is_some()) {
             active.push(group);
         }

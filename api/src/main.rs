@@ -58,10 +58,10 @@ fn print_openapi(config: &Config) -> ExitCode {
 
 async fn serve_locally(config: &Config, state: AppState) -> Result<(), String> {
     if config.demo {
-        tokio::spawn(meshport_api::demo::run(state.clone()));
+        tokio::spawn(meshport_api::demo::run(state.mesh.clone()));
     }
     if let Some(interval) = config.sync_interval {
-        tokio::spawn(meshport_api::sync::every(state.clone(), interval));
+        tokio::spawn(meshport_api::sync::every(state.mesh.clone(), interval));
     }
     let application = Application::bind(config, state).await.map_err(|e| e.to_string())?;
     tracing::info!(portal = config.static_dir.is_some(), "meshport listening on http://{}", application.address());

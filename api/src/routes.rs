@@ -1,8 +1,8 @@
 //! The HTTP surface: one router, and the one place that turns errors into status codes and `{code, message, details}`.
 
 mod auth;
-mod body;
 mod embed;
+pub mod extract;
 mod health;
 mod openapi;
 pub mod portal;
@@ -21,10 +21,11 @@ use meshport_shared::{ApiError, ErrorCode, Violation};
 pub use openapi::document as openapi_document;
 
 use crate::app::AppState;
-use crate::auth::Reader;
 use crate::catalog::StoreError;
+use crate::error::Error;
 use crate::kafka::KafkaError;
 use crate::registry::RegistryError;
+use extract::Reader;
 
 /// Requests larger than this are refused before they are read (`payload_too_large`).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -201,6 +202,26 @@ pub enum AppError {
     /// The identity provider's signing keys cannot be fetched, so no token can be checked.
     #[error("{0}")]
     IdentityProviderUnavailable(String),
+}
+
+/// The domain's errors as the API answers them: the one place where a domain outcome picks its status.
+impl From<Error> for AppError {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::NotFound(message) => Self::NotFound(message),
+            Error::Invalid(message) | Error::MissingRevision(message) => Self::BadRequest(message),
+            Error::Stale(message) | Error::Conflict(message) => Self::Conflict(message),
+            Error::Unauthorized(message) => Self::Unauthorized(message),
+            Error::Forbidden(message) => Self::Forbidden(message),
+            Error::Violations(violations) => Self::Validation(violations),
+            Error::InvalidSchema(message) => Self::InvalidSchema(message),
+            Error::Incompatible { level, changes } => Self::Incompatible { level, changes },
+            Error::IdentityProviderUnavailable(message) => Self::IdentityProviderUnavailable(message),
+            Error::Store(e) => Self::Store(e),
+            Error::Kafka(e) => Self::Kafka(e),
+            Error::Registry(e) => Self::Registry(e),
+        }
+    }
 }
 
 impl AppError {

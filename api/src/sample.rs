@@ -7,21 +7,21 @@ use meshport_shared::DataProduct;
 use meshport_shared::api::{Sample, SampleEvent};
 use serde_json::Value;
 
-use crate::app::AppState;
+use crate::error::Error;
 use crate::kafka::SampledRecord;
-use crate::routes::AppError;
+use crate::mesh::Mesh;
 
 /// What a masked value is replaced with.
 pub const MASK: &str = "***";
 
-pub async fn sample(state: &AppState, product: &DataProduct, limit: usize) -> Result<Sample, AppError> {
-    let records = state.kafka.sample(&product.output_port.topic, limit).await?;
+pub async fn sample(mesh: &Mesh, product: &DataProduct, limit: usize) -> Result<Sample, Error> {
+    let records = mesh.kafka.sample(&product.output_port.topic, limit).await?;
     // The newest `limit` across partitions.
     let records = &records[records.len().saturating_sub(limit)..];
     let mut schemas: HashMap<i32, Result<apache_avro::Schema, String>> = HashMap::new();
     let mut events = Vec::with_capacity(records.len());
     for record in records {
-        let (schema_id, mut value) = decode(state, &mut schemas, record).await;
+        let (schema_id, mut value) = decode(mesh, &mut schemas, record).await;
         for path in &product.personal_fields {
             mask(&mut value, &path.split('.').collect::<Vec<_>>());
         }
@@ -45,7 +45,7 @@ pub async fn sample(state: &AppState, product: &DataProduct, limit: usize) -> Re
 }
 
 async fn decode(
-    state: &AppState,
+    mesh: &Mesh,
     schemas: &mut HashMap<i32, Result<apache_avro::Schema, String>>,
     record: &SampledRecord,
 ) -> (Option<i32>, Value) {
@@ -56,7 +56,7 @@ async fn decode(
     };
     let id = i32::from_be_bytes([*a, *b, *c, *d]);
     if let std::collections::hash_map::Entry::Vacant(slot) = schemas.entry(id) {
-        let schema = match state.registry.schema_by_id(id).await {
+        let schema = match mesh.registry.schema_by_id(id).await {
             Ok(registered) => apache_avro::Schema::parse_str(&registered.schema).map_err(|e| e.to_string()),
             Err(e) => Err(format!("schema {id} unavailable: {e}")),
         };

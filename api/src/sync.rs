@@ -13,10 +13,10 @@ use meshport_shared::{HistoryKind, ProductId, SchemaVersion, TopicFacts, TopicNa
 use serde::Serialize;
 use tokio::task::JoinSet;
 
-use crate::app::AppState;
+use crate::error::Error;
 use crate::kafka::TopicInfo;
+use crate::mesh::Mesh;
 use crate::registry::{RegistryClient, RegistryError, VersionRef};
-use crate::routes::AppError;
 
 /// How many registry requests sync keeps in flight.
 const REGISTRY_CONCURRENCY: usize = 16;
@@ -46,15 +46,15 @@ impl SyncReport {
     }
 }
 
-pub async fn run_once(state: &AppState) -> Result<SyncReport, AppError> {
+pub async fn run_once(mesh: &Mesh) -> Result<SyncReport, Error> {
     let started = Instant::now();
     let now = jiff::Timestamp::now().to_string();
     let mut report = SyncReport::default();
 
-    let cluster = state.kafka.topics().await?;
-    let consumers = consumers_by_topic(state, &cluster).await?;
+    let cluster = mesh.kafka.topics().await?;
+    let consumers = consumers_by_topic(mesh, &cluster).await?;
     let mirrored: BTreeMap<String, TopicFacts> =
-        state.catalog.list_topics().await?.into_iter().map(|t| (t.name.to_string(), t)).collect();
+        mesh.catalog.list_topics().await?.into_iter().map(|t| (t.name.to_string(), t)).collect();
     let mut writes = Vec::new();
     let mut seen = BTreeSet::new();
     for info in cluster.iter().filter(|t| !is_system_topic(&t.name)) {
@@ -76,15 +76,15 @@ pub async fn run_once(state: &AppState) -> Result<SyncReport, AppError> {
         }
     }
     if !writes.is_empty() {
-        state.catalog.put_topics(writes).await?;
+        mesh.catalog.put_topics(writes).await?;
     }
 
     let heads: Vec<(String, i32)> =
-        state.catalog.all_schema_versions().await?.into_iter().map(|v| (v.subject, v.version)).collect();
-    let missing = missing_versions(&state.registry, &heads).await?;
+        mesh.catalog.all_schema_versions().await?.into_iter().map(|v| (v.subject, v.version)).collect();
+    let missing = missing_versions(&mesh.registry, &heads).await?;
     report.schema_versions_added = missing.iter().map(|v| format!("{} v{}", v.subject, v.version)).collect();
     if !missing.is_empty() {
-        state.catalog.put_schema_versions(missing).await?;
+        mesh.catalog.put_schema_versions(missing).await?;
     }
 
     let vanished: BTreeSet<&str> = mirrored
@@ -93,7 +93,7 @@ pub async fn run_once(state: &AppState) -> Result<SyncReport, AppError> {
         .map(|t| t.name.as_str())
         .chain(report.topics_vanished.iter().map(String::as_str))
         .collect();
-    report.products_without_topic = state
+    report.products_without_topic = mesh
         .catalog
         .list_products()
         .await?
@@ -106,11 +106,11 @@ pub async fn run_once(state: &AppState) -> Result<SyncReport, AppError> {
 }
 
 /// Runs sync every `interval` until the process ends (the local server's schedule).
-pub async fn every(state: AppState, interval: Duration) {
+pub async fn every(mesh: Mesh, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     loop {
         ticker.tick().await;
-        match run_once(&state).await {
+        match run_once(&mesh).await {
             Ok(report) if report.changed_anything() => tracing::info!(?report, "mirror synced"),
             Ok(_) => tracing::debug!("mirror sync: nothing changed"),
             Err(e) => tracing::warn!(error = %e, "mirror sync failed; retrying at the next tick"),
@@ -119,10 +119,7 @@ pub async fn every(state: AppState, interval: Duration) {
 }
 
 /// Every consumer group's committed offsets, by topic: one OffsetFetch per group for all topics at once.
-async fn consumers_by_topic(
-    state: &AppState,
-    cluster: &[TopicInfo],
-) -> Result<BTreeMap<String, Vec<Consumer>>, AppError> {
+async fn consumers_by_topic(mesh: &Mesh, cluster: &[TopicInfo]) -> Result<BTreeMap<String, Vec<Consumer>>, Error> {
     let topics: Vec<(TopicName, i32)> = cluster
         .iter()
         .filter(|t| !is_system_topic(&t.name))
@@ -131,14 +128,14 @@ async fn consumers_by_topic(
     let mut by_topic: BTreeMap<String, Vec<Consumer>> = BTreeMap::new();
     // High watermarks, asked once per topic that has a consumer, for the lag.
     let mut watermarks: BTreeMap<String, BTreeMap<i32, i64>> = BTreeMap::new();
-    for group in state.kafka.consumer_groups().await? {
+    for group in mesh.kafka.consumer_groups().await? {
         let mut partitions: BTreeMap<String, Vec<ConsumerPartition>> = BTreeMap::new();
-        for (topic, partition, offset) in state.kafka.group_offsets(&group, &topics).await? {
+        for (topic, partition, offset) in mesh.kafka.group_offsets(&group, &topics).await? {
             if !watermarks.contains_key(&topic)
                 && let Some((name, count)) = topics.iter().find(|(name, _)| name.as_str() == topic)
             {
                 // Without watermarks the lag is unknown, not zero: the offsets are still worth showing.
-                let highs = state.kafka.high_watermarks(name, *count).await.unwrap_or_default();
+                let highs = mesh.kafka.high_watermarks(name, *count).await.unwrap_or_default();
                 watermarks.insert(topic.clone(), highs.into_iter().collect());
             }
             let end = watermarks.get(&topic).and_then(|highs| highs.get(&partition)).copied();

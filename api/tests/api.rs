@@ -147,7 +147,7 @@ async fn the_policy_is_served_for_the_portal_to_validate_with() {
 
     let policy: GovernancePolicy = app.get("/api/v1/policy").await.json().await.unwrap();
 
-    assert_eq!(&policy, app.state.policy.as_ref());
+    assert_eq!(&policy, app.state.mesh.policy.as_ref());
 }
 
 #[tokio::test]
@@ -298,7 +298,7 @@ async fn the_demo_mesh_is_seeded_and_keeps_producing_avro_events_in_the_confluen
     use rdkafka::consumer::{BaseConsumer, Consumer};
 
     let app = TestApp::spawn(&[]).await;
-    tokio::spawn(meshport_api::demo::run(app.state.clone()));
+    tokio::spawn(meshport_api::demo::run(app.state.mesh.clone()));
 
     let mut seeded = 0;
     for _ in 0..100 {
@@ -316,32 +316,43 @@ async fn the_demo_mesh_is_seeded_and_keeps_producing_avro_events_in_the_confluen
     let users: ProductDetail = app.product("users").await.json().await.unwrap();
     let downstream: Vec<&str> = users.lineage.downstream.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(downstream, ["stocktrades"], "the demo's lineage edge: trades are enriched with users");
-    let subjects = app.state.registry.subjects().await.unwrap();
+    let subjects = app.state.mesh.registry.subjects().await.unwrap();
     assert!(subjects.contains(&"clickstream.raw-value".to_owned()), "{subjects:?}");
     assert!(!subjects.contains(&"inventory.snapshots-value".to_owned()), "one unpublished topic has no schema");
 
-    // Read events as any consumer would: from the beginning, decoding with the registered schema.
+    // Read events as any consumer would: from the beginning of every partition, decoding with the registered schema.
+    // Assigned rather than subscribed: joining a group is not what this test is about, and on a fresh, busy broker
+    // the first group join can take longer than the events do.
     let consumer: BaseConsumer = rdkafka::ClientConfig::new()
         .set("bootstrap.servers", common::kafka_bootstrap())
         .set("group.id", common::unique("demo-reader"))
-        .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
         .create()
         .unwrap();
-    consumer.subscribe(&["stocktrades"]).unwrap();
+    let mut partitions = rdkafka::TopicPartitionList::new();
+    for partition in 0..3 {
+        partitions.add_partition_offset("stocktrades", partition, rdkafka::Offset::Beginning).unwrap();
+    }
+    consumer.assign(&partitions).unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let payload = loop {
-        assert!(std::time::Instant::now() < deadline, "no stocktrades event within 20 s");
-        if let Some(Ok(message)) = consumer.poll(std::time::Duration::from_millis(200))
+        if std::time::Instant::now() > deadline {
+            let topic = TopicName::parse("stocktrades").unwrap();
+            let ends = app.state.mesh.kafka.high_watermarks(&topic, 3).await;
+            panic!("no stocktrades event read within 20 s; the partitions end at {ends:?}");
+        }
+        // Never block the test's runtime: the demo's generator runs on it.
+        if let Some(Ok(message)) = consumer.poll(std::time::Duration::ZERO)
             && let Some(payload) = message.payload()
         {
             break payload.to_vec();
         }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
 
     assert_eq!(payload[0], 0, "Confluent magic byte");
     let id = i32::from_be_bytes(payload[1..5].try_into().unwrap());
-    let registered = app.state.registry.schema_by_id(id).await.unwrap();
+    let registered = app.state.mesh.registry.schema_by_id(id).await.unwrap();
     let schema = apache_avro::Schema::parse_str(&registered.schema).unwrap();
     let event = apache_avro::from_avro_datum(&schema, &mut &payload[5..], None).unwrap();
     let apache_avro::types::Value::Record(fields) = event else { panic!("not a record: {event:?}") };
@@ -351,7 +362,7 @@ async fn the_demo_mesh_is_seeded_and_keeps_producing_avro_events_in_the_confluen
     // The demo's consumer groups commit behind the newest events, so a sync shows them with their lag.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let reporting = loop {
-        meshport_api::sync::run_once(&app.state).await.unwrap();
+        meshport_api::sync::run_once(&app.state.mesh).await.unwrap();
         let trades: ProductDetail = app.product("stocktrades").await.json().await.unwrap();
         if let Some(group) = trades.consumers.into_iter().find(|c| c.group == "positions-report") {
             break group;
@@ -371,16 +382,18 @@ async fn an_audit_entry_reaches_its_topic_even_when_the_topic_is_created_for_it(
     let topic = TopicName::parse(common::unique("audit")).unwrap();
     let entry = common::audit(&product(&common::unique("audited"), "analytics"));
 
-    meshport_api::audit::publish_to(&app.state.kafka, &topic, &entry).await.expect("published to a new topic");
+    meshport_api::audit::publish_to(&app.state.mesh.kafka, &topic, &entry).await.expect("published to a new topic");
 
     let consumer: BaseConsumer = rdkafka::ClientConfig::new()
         .set("bootstrap.servers", common::kafka_bootstrap())
         .set("group.id", common::unique("audit-reader"))
-        .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
         .create()
         .unwrap();
-    consumer.subscribe(&[topic.as_str()]).unwrap();
+    // The audit topic has one partition; read it from the start without joining a group.
+    let mut partitions = rdkafka::TopicPartitionList::new();
+    partitions.add_partition_offset(topic.as_str(), 0, rdkafka::Offset::Beginning).unwrap();
+    consumer.assign(&partitions).unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let (key, value) = loop {
         assert!(std::time::Instant::now() < deadline, "no audit event within 20 s");

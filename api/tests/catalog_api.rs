@@ -117,8 +117,8 @@ impl Api {
             replication_factor: 1,
             configs: BTreeMap::from([("retention.ms".to_owned(), "-1".to_owned())]),
         };
-        self.app.state.kafka.create_topic(&spec).await.unwrap();
-        self.app.state.registry.register(&format!("{topic}-value"), ORDER_V1, SchemaFormat::Avro).await.unwrap();
+        self.app.state.mesh.kafka.create_topic(&spec).await.unwrap();
+        self.app.state.mesh.registry.register(&format!("{topic}-value"), ORDER_V1, SchemaFormat::Avro).await.unwrap();
         topic
     }
 
@@ -290,7 +290,7 @@ async fn a_topic_without_a_schema_cannot_be_published_while_the_policy_requires_
     let api = Api::spawn().await;
     let topic = TopicName::parse(unique("raw")).unwrap();
     let spec = NewTopic { name: topic.clone(), partitions: 1, replication_factor: 1, configs: BTreeMap::new() };
-    api.app.state.kafka.create_topic(&spec).await.unwrap();
+    api.app.state.mesh.kafka.create_topic(&spec).await.unwrap();
 
     let body = serde_json::to_value(product(topic.as_str(), "execution")).unwrap();
     let (_, error) = api.error(Who::Owner, Method::POST, "/api/v1/products/publish", Some(body)).await;
@@ -303,7 +303,7 @@ async fn publishable_topics_are_the_synced_topics_no_product_uses() {
     let api = Api::spawn().await;
     let free = api.topic_with_schema("free").await;
     let taken = api.published().await;
-    meshport_api::sync::run_once(&api.app.state).await.unwrap();
+    meshport_api::sync::run_once(&api.app.state.mesh).await.unwrap();
 
     let topics: Vec<PublishableTopic> =
         api.ok(Who::Anonymous, Method::GET, "/api/v1/domains/execution/publishable-topics", None).await;
@@ -324,9 +324,9 @@ async fn creating_makes_topic_schema_and_an_active_product_in_one_step() {
         api.ok(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
 
     assert_eq!(created.status, ProductStatus::Active);
-    let topic = api.app.state.kafka.topic(&created.output_port.topic).await.unwrap().unwrap();
+    let topic = api.app.state.mesh.kafka.topic(&created.output_port.topic).await.unwrap().unwrap();
     assert_eq!(topic.partitions, 3);
-    assert_eq!(api.app.state.registry.versions(&format!("{id}-value")).await.unwrap(), [1]);
+    assert_eq!(api.app.state.mesh.registry.versions(&format!("{id}-value")).await.unwrap(), [1]);
     let history: Activity = api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{id}/history"), None).await;
     let actions: Vec<&str> = history.items.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["published", "created"]);
@@ -343,15 +343,15 @@ async fn a_create_with_an_invalid_schema_is_refused_before_anything_is_made() {
 
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(codes(&error), [(ViolationCode::RequiredFieldMissing, "schema")]);
-    assert!(api.app.state.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none());
-    assert!(api.app.state.catalog.get_product(&id.parse().unwrap()).await.unwrap().is_none());
+    assert!(api.app.state.mesh.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none());
+    assert!(api.app.state.mesh.catalog.get_product(&id.parse().unwrap()).await.unwrap().is_none());
 }
 
 #[tokio::test]
 async fn a_create_on_a_subject_whose_versions_the_schema_breaks_is_refused_before_anything_is_made() {
     let api = Api::spawn().await;
     let id = unique("clash");
-    api.app.state.registry.register(&format!("{id}-value"), ORDER_V1, SchemaFormat::Avro).await.unwrap();
+    api.app.state.mesh.registry.register(&format!("{id}-value"), ORDER_V1, SchemaFormat::Avro).await.unwrap();
 
     let (status, error) =
         api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_BREAKING))).await;
@@ -359,8 +359,8 @@ async fn a_create_on_a_subject_whose_versions_the_schema_breaks_is_refused_befor
     assert_eq!((status, error.code), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed));
     assert_eq!(codes(&error), [(ViolationCode::BreakingChange, "schema")]);
     assert!(error.details[0].message.contains(&format!("`{id}-value` holds versions")), "{}", error.details[0].message);
-    assert!(api.app.state.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none(), "no topic");
-    assert!(api.app.state.catalog.product_history(&id.parse().unwrap(), 10).await.unwrap().is_empty(), "no audit");
+    assert!(api.app.state.mesh.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none(), "no topic");
+    assert!(api.app.state.mesh.catalog.product_history(&id.parse().unwrap(), 10).await.unwrap().is_empty(), "no audit");
 }
 
 #[tokio::test]
@@ -374,7 +374,7 @@ async fn a_create_with_kafka_down_fails_cleanly_and_leaves_nothing_behind() {
         api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
 
     assert_eq!((status, error.code), (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::KafkaUnavailable));
-    assert!(api.app.state.catalog.get_product(&id.parse().unwrap()).await.unwrap().is_none());
+    assert!(api.app.state.mesh.catalog.get_product(&id.parse().unwrap()).await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -479,7 +479,10 @@ async fn a_breaking_schema_change_is_refused_with_each_break_in_words() {
     assert_eq!((status, error.code), (StatusCode::CONFLICT, ErrorCode::IncompatibleSchema));
     assert_eq!(codes(&error), [(ViolationCode::BreakingChange, "channel")]);
     assert!(error.details[0].message.contains("default"), "{}", error.details[0].message);
-    assert_eq!(api.app.state.registry.versions(&format!("{}-value", published.output_port.topic)).await.unwrap(), [1]);
+    assert_eq!(
+        api.app.state.mesh.registry.versions(&format!("{}-value", published.output_port.topic)).await.unwrap(),
+        [1]
+    );
 }
 
 #[tokio::test]
@@ -563,14 +566,20 @@ async fn a_topic_with_consumers_is_deleted_only_when_forced() {
     let mut partition = 0;
     for n in 0..3 {
         let event = format!("event {n}");
-        (partition, _) =
-            api.app.state.kafka.produce(&published.output_port.topic, Some(b"key"), event.as_bytes()).await.unwrap();
+        (partition, _) = api
+            .app
+            .state
+            .mesh
+            .kafka
+            .produce(&published.output_port.topic, Some(b"key"), event.as_bytes())
+            .await
+            .unwrap();
     }
     let mut offsets = rdkafka::TopicPartitionList::new();
     offsets.add_partition_offset(published.output_port.topic.as_str(), partition, rdkafka::Offset::Offset(1)).unwrap();
     consumer.commit(&offsets, CommitMode::Sync).unwrap();
     let path = format!("/api/v1/products/{}/topic", published.id);
-    meshport_api::sync::run_once(&api.app.state).await.unwrap();
+    meshport_api::sync::run_once(&api.app.state.mesh).await.unwrap();
     let before: ProductDetail =
         api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", published.id), None).await;
     let reader =
@@ -587,7 +596,7 @@ async fn a_topic_with_consumers_is_deleted_only_when_forced() {
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(error.message.contains("consumer groups"), "{}", error.message);
     assert_eq!(deleted.revision, 2);
-    assert!(api.app.state.kafka.topic(&published.output_port.topic).await.unwrap().is_none());
+    assert!(api.app.state.mesh.kafka.topic(&published.output_port.topic).await.unwrap().is_none());
     let detail: ProductDetail =
         api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", published.id), None).await;
     assert!(detail.warnings.iter().any(|w| w.contains("not found on the cluster")), "{:?}", detail.warnings);
@@ -622,7 +631,7 @@ async fn owners_change_partitions_retention_and_cleanup_and_the_change_is_mirror
     assert!(entry.summary.contains("partitions 2 -> 4"), "{}", entry.summary);
     assert!(entry.summary.contains("retention.ms -1 -> 86400000"), "{}", entry.summary);
     assert_eq!(entry.actor, "dev:carol");
-    let cluster = api.app.state.kafka.topic(&published.output_port.topic).await.unwrap().unwrap();
+    let cluster = api.app.state.mesh.kafka.topic(&published.output_port.topic).await.unwrap().unwrap();
     assert_eq!(cluster.configs.get("cleanup.policy").map(String::as_str), Some("compact,delete"));
 }
 
@@ -664,7 +673,7 @@ async fn a_topic_change_beyond_the_policy_or_taking_partitions_away_is_refused_w
     assert!(nothing.message.contains("nothing to change"), "{}", nothing.message);
     assert_eq!(stale_status, StatusCode::CONFLICT);
     assert_eq!(missing_status, StatusCode::BAD_REQUEST);
-    let cluster = api.app.state.kafka.topic(&published.output_port.topic).await.unwrap().unwrap();
+    let cluster = api.app.state.mesh.kafka.topic(&published.output_port.topic).await.unwrap().unwrap();
     assert_eq!(cluster.partitions, 2, "nothing reached the cluster");
     assert_eq!(cluster.configs.get("retention.ms").map(String::as_str), Some("-1"));
 }
@@ -827,7 +836,7 @@ async fn a_sample_shows_the_newest_events_decoded_with_personal_fields_masked() 
         .await;
     let subject = format!("{}-value", published.output_port.topic);
     let registered =
-        api.app.state.registry.version(&subject, meshport_api::registry::VersionRef::Latest).await.unwrap();
+        api.app.state.mesh.registry.version(&subject, meshport_api::registry::VersionRef::Latest).await.unwrap();
     let schema = apache_avro::Schema::parse_str(ORDER_V1).unwrap();
     for cents in 0..15_i64 {
         let record = Avro::Record(vec![
@@ -835,9 +844,9 @@ async fn a_sample_shows_the_newest_events_decoded_with_personal_fields_masked() 
             ("cents".into(), Avro::Long(cents)),
         ]);
         let framed = meshport_api::demo::frame(&schema, registered.id as u32, record).unwrap();
-        api.app.state.kafka.produce(&published.output_port.topic, Some(b"k"), &framed).await.unwrap();
+        api.app.state.mesh.kafka.produce(&published.output_port.topic, Some(b"k"), &framed).await.unwrap();
     }
-    api.app.state.kafka.produce(&published.output_port.topic, None, b"plain text").await.unwrap();
+    api.app.state.mesh.kafka.produce(&published.output_port.topic, None, b"plain text").await.unwrap();
 
     let sample: meshport_shared::api::Sample =
         api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}/sample?limit=5", published.id), None).await;
@@ -934,7 +943,7 @@ async fn a_schema_is_checked_into_fields_or_refused_saying_what_is_wrong() {
 async fn a_subjects_latest_mirrored_version_is_served_for_previews() {
     let api = Api::spawn().await;
     let topic = api.topic_with_schema("preview").await;
-    meshport_api::sync::run_once(&api.app.state).await.unwrap();
+    meshport_api::sync::run_once(&api.app.state.mesh).await.unwrap();
 
     let detail: SchemaDetail =
         api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/subjects/{topic}-value"), None).await;
@@ -968,8 +977,8 @@ async fn a_dry_run_publish_checks_everything_and_changes_nothing() {
     assert_eq!((would_be.status, would_be.revision), (ProductStatus::Active, 1));
     assert_eq!(dry_error, real_error, "the same violations as a real call");
     assert_eq!((anonymous, other_team), (StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN));
-    assert!(api.app.state.catalog.get_product(&would_be.id).await.unwrap().is_none(), "nothing stored");
-    assert!(api.app.state.catalog.product_history(&would_be.id, 10).await.unwrap().is_empty(), "nothing audited");
+    assert!(api.app.state.mesh.catalog.get_product(&would_be.id).await.unwrap().is_none(), "nothing stored");
+    assert!(api.app.state.mesh.catalog.product_history(&would_be.id, 10).await.unwrap().is_empty(), "nothing audited");
 }
 
 #[tokio::test]
@@ -990,10 +999,10 @@ async fn a_dry_run_create_checks_everything_and_makes_no_topic_schema_or_product
     assert_eq!(dry_error, real_error, "the same violations as a real call");
     assert!(codes(&dry_error).contains(&(ViolationCode::TopicExists, "output_port.topic")), "{dry_error:?}");
     assert!(codes(&dry_error).contains(&(ViolationCode::RequiredFieldMissing, "schema")), "{dry_error:?}");
-    assert!(api.app.state.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none(), "no topic");
-    assert!(api.app.state.registry.versions(&format!("{id}-value")).await.is_err(), "no schema registered");
-    assert!(api.app.state.catalog.get_product(&would_be.id).await.unwrap().is_none(), "no product");
-    assert!(api.app.state.catalog.product_history(&would_be.id, 10).await.unwrap().is_empty(), "nothing audited");
+    assert!(api.app.state.mesh.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none(), "no topic");
+    assert!(api.app.state.mesh.registry.versions(&format!("{id}-value")).await.is_err(), "no schema registered");
+    assert!(api.app.state.mesh.catalog.get_product(&would_be.id).await.unwrap().is_none(), "no product");
+    assert!(api.app.state.mesh.catalog.product_history(&would_be.id, 10).await.unwrap().is_empty(), "nothing audited");
 }
 
 #[tokio::test]
@@ -1032,9 +1041,9 @@ async fn an_evolve_or_a_topic_delete_at_a_stale_revision_is_refused_before_anyth
     assert_eq!(stale_delete_header.unwrap().status(), StatusCode::CONFLICT, "If-Match wins over the query");
     assert_eq!(no_revision_delete, StatusCode::BAD_REQUEST);
     let subject = format!("{}-value", published.output_port.topic);
-    assert_eq!(api.app.state.registry.versions(&subject).await.unwrap(), [1], "nothing registered");
-    assert!(api.app.state.kafka.topic(&published.output_port.topic).await.unwrap().is_some(), "no topic deleted");
-    let history = api.app.state.catalog.product_history(id, 10).await.unwrap();
+    assert_eq!(api.app.state.mesh.registry.versions(&subject).await.unwrap(), [1], "nothing registered");
+    assert!(api.app.state.mesh.kafka.topic(&published.output_port.topic).await.unwrap().is_some(), "no topic deleted");
+    let history = api.app.state.mesh.catalog.product_history(id, 10).await.unwrap();
     let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["updated", "published"], "no audit entry for a refused change");
 
@@ -1063,9 +1072,9 @@ async fn a_change_racing_in_after_the_revision_check_still_loses_with_a_conflict
 
     assert_eq!((evolve_status, evolve_error.code), (StatusCode::CONFLICT, ErrorCode::Conflict));
     assert_eq!(delete_status, StatusCode::CONFLICT);
-    let stored = api.app.state.catalog.get_product(id).await.unwrap().unwrap();
+    let stored = api.app.state.mesh.catalog.get_product(id).await.unwrap().unwrap();
     assert_eq!((stored.revision, stored.version.as_str()), (3, "1.0.0"), "only the racing changes were stored");
-    let history = api.app.state.catalog.product_history(id, 10).await.unwrap();
+    let history = api.app.state.mesh.catalog.product_history(id, 10).await.unwrap();
     let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["updated", "updated", "published"], "the losing changes left no audit entry");
 }
@@ -1074,16 +1083,16 @@ async fn a_change_racing_in_after_the_revision_check_still_loses_with_a_conflict
 /// actions, newest first.
 async fn left_by_create(api: &Api, id: &str) -> (bool, Vec<i32>, Option<DataProduct>, Vec<String>) {
     let state = &api.app.state;
-    let topic = state.kafka.topic(&TopicName::parse(id).unwrap()).await.unwrap().is_some();
-    let versions = state.registry.versions(&format!("{id}-value")).await.unwrap_or_default();
-    let product = state.catalog.get_product(&id.parse().unwrap()).await.unwrap();
-    let history = state.catalog.product_history(&id.parse().unwrap(), 10).await.unwrap();
+    let topic = state.mesh.kafka.topic(&TopicName::parse(id).unwrap()).await.unwrap().is_some();
+    let versions = state.mesh.registry.versions(&format!("{id}-value")).await.unwrap_or_default();
+    let product = state.mesh.catalog.get_product(&id.parse().unwrap()).await.unwrap();
+    let history = state.mesh.catalog.product_history(&id.parse().unwrap(), 10).await.unwrap();
     (topic, versions, product, history.into_iter().map(|e| e.action.as_str().to_owned()).collect())
 }
 
 /// Someone registers `ORDER_V1` on `<id>-value` between a create's checks and its step 3.
 fn registered_meanwhile(api: &Api, id: &str) -> common::faults::Hook {
-    let (registry, subject) = (api.app.state.registry.clone(), format!("{id}-value"));
+    let (registry, subject) = (api.app.state.mesh.registry.clone(), format!("{id}-value"));
     hook(move || async move {
         registry.register(&subject, ORDER_V1, SchemaFormat::Avro).await.unwrap();
     })
@@ -1108,7 +1117,7 @@ async fn a_create_whose_topic_cannot_be_made_removes_its_draft_and_leaves_the_to
     let (api, faults) = Api::with_faults().await;
     let id = unique("taken-meanwhile");
     // Someone else creates the topic between the checks and step 2.
-    let (kafka, topic) = (api.app.state.kafka.clone(), TopicName::parse(&id).unwrap());
+    let (kafka, topic) = (api.app.state.mesh.kafka.clone(), TopicName::parse(&id).unwrap());
     faults.after_put(
         1,
         hook(move || async move {

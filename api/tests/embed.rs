@@ -52,7 +52,7 @@ impl Embeds {
     /// Stores `product` with the users schema registered under its value subject.
     async fn seed_with_schema(&self, product: DataProduct) -> DataProduct {
         let subject = product.output_port.value_subject.as_str().to_owned();
-        self.app.state.registry.register(&subject, USERS_SCHEMA, SchemaFormat::Avro).await.unwrap();
+        self.app.state.mesh.registry.register(&subject, USERS_SCHEMA, SchemaFormat::Avro).await.unwrap();
         self.app.seed(product).await
     }
 
@@ -289,7 +289,7 @@ async fn cards_and_badges_revalidate_with_etag_and_last_modified() {
         r#"{"name": "registertime", "type": "long"}"#,
         r#"{"name": "registertime", "type": "long"}, {"name": "locale", "type": "string", "default": "en"}"#,
     );
-    embeds.app.state.registry.register("users-value", &wider, SchemaFormat::Avro).await.unwrap();
+    embeds.app.state.mesh.registry.register("users-value", &wider, SchemaFormat::Avro).await.unwrap();
     let changed = embeds.card_with("users", &[(header::IF_NONE_MATCH, &etag)]).await;
     assert_eq!(changed.status(), StatusCode::OK);
     assert_ne!(header(changed.headers(), header::ETAG), etag);

@@ -11,7 +11,7 @@ use meshport_shared::api::OrganisationSignIn;
 use serde::Deserialize;
 
 use super::{FETCH_FAILURE_BACKOFF, KEYS_MAX_AGE, PortalClient, Provider};
-use crate::routes::AppError;
+use crate::error::Error;
 
 /// The discovery document's endpoints, as last read.
 #[derive(Default)]
@@ -39,7 +39,7 @@ struct Document {
 
 impl Provider {
     /// The portal's sign-in at this provider, discovering its endpoints when they are not fresh.
-    pub(super) async fn organisation_sign_in(&self, client: &PortalClient) -> Result<OrganisationSignIn, AppError> {
+    pub(super) async fn organisation_sign_in(&self, client: &PortalClient) -> Result<OrganisationSignIn, Error> {
         let mut cache = self.discovery.lock().await;
         let stale = match cache.endpoints.clone() {
             Some((at, endpoints)) if at.elapsed() < KEYS_MAX_AGE => return Ok(sign_in(self, client, endpoints)),
@@ -61,7 +61,7 @@ impl Provider {
                     cache.failure = Some((Instant::now(), reason.clone()));
                 }
                 stale.ok_or_else(|| {
-                    AppError::IdentityProviderUnavailable(format!(
+                    Error::IdentityProviderUnavailable(format!(
                         "cannot offer sign-in right now: the identity provider's discovery document cannot be read \
                          ({reason}); try again shortly"
                     ))

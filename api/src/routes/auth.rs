@@ -8,8 +8,9 @@ use axum::extract::rejection::JsonRejection;
 use meshport_shared::api::{DevToken, DevTokenRequest, DevUserList, Identity, SignInOptions};
 
 use super::AppError;
+use super::extract::SignedIn;
 use crate::app::AppState;
-use crate::auth::{self, SignedIn};
+use crate::auth;
 
 #[utoipa::path(
     get,
@@ -44,7 +45,7 @@ pub async fn sign_in_options(State(state): State<AppState>) -> Result<Json<SignI
     responses((status = 200, description = "The demo people for the portal's sign-in picker", body = DevUserList))
 )]
 pub async fn dev_users(State(state): State<AppState>) -> Json<DevUserList> {
-    Json(DevUserList { items: auth::demo_users(&state.policy) })
+    Json(DevUserList { items: auth::demo_users(&state.mesh.policy) })
 }
 
 /// Only when dev sign-in is on (`MESHPORT_DEV_AUTH=true`); otherwise the route does not exist.

@@ -231,8 +231,12 @@ pub async fn oembed(
         let message = "sign in to Meshport to embed its data products: this organisation's cards are not public";
         return Ok(api_error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message.to_owned()));
     }
-    let product =
-        state.catalog.get_product(&id).await?.ok_or_else(|| AppError::NotFound(format!("no data product `{id}`")))?;
+    let product = state
+        .mesh
+        .catalog
+        .get_product(&id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no data product `{id}`")))?;
     let mut response = Json(embed::oembed(&product, theme, maxwidth, maxheight, settings)).into_response();
     let headers = response.headers_mut();
     insert(headers, header::CACHE_CONTROL, &viewer.cache_control(settings));
@@ -268,7 +272,7 @@ fn parse_id(path: Result<Path<String>, PathRejection>) -> Result<ProductId, Stri
 
 /// The product, `None` when no product has this id, `Err` (logged here) when the catalog cannot say.
 async fn read_product(state: &AppState, id: &ProductId) -> Result<Option<DataProduct>, ()> {
-    state.catalog.get_product(id).await.map_err(|error| match error {
+    state.mesh.catalog.get_product(id).await.map_err(|error| match error {
         StoreError::Corrupt(_) => tracing::error!(%error, product = %id, "cannot read a product for its card"),
         _ => tracing::warn!(%error, product = %id, "cannot read a product for its card"),
     })
@@ -278,7 +282,7 @@ async fn read_product(state: &AppState, id: &ProductId) -> Result<Option<DataPro
 /// does not have it, or the schema cannot be read. A card shows `—` then rather than failing.
 async fn schema_field_count(state: &AppState, product: &DataProduct) -> Option<usize> {
     let subject = product.output_port.value_subject.as_str();
-    let lookup = state.registry.version(subject, VersionRef::Latest);
+    let lookup = state.mesh.registry.version(subject, VersionRef::Latest);
     let version = match tokio::time::timeout(SCHEMA_LOOKUP_BUDGET.min(state.timeout), lookup).await {
         Ok(Ok(version)) => version,
         Ok(Err(error)) => {

@@ -17,9 +17,9 @@ use crate::app::AppState;
 )]
 pub async fn health(State(state): State<AppState>) -> Json<Health> {
     let (catalog, kafka, registry) = tokio::join!(
-        probe(Dependency::Catalog, state.timeout, state.catalog.ping()),
-        probe(Dependency::Kafka, state.timeout, state.kafka.ping()),
-        probe(Dependency::Registry, state.timeout, state.registry.ping()),
+        probe(Dependency::Catalog, state.timeout, state.mesh.catalog.ping()),
+        probe(Dependency::Kafka, state.timeout, state.mesh.kafka.ping()),
+        probe(Dependency::Registry, state.timeout, state.mesh.registry.ping()),
     );
     let dependencies = vec![catalog, kafka, registry];
     let status = if dependencies.iter().all(|d| d.up) { HealthStatus::Ok } else { HealthStatus::Degraded };

@@ -108,7 +108,7 @@ pub async fn product_page(State(portal): State<Portal>, Path(id): Path<String>) 
         Ok(id) => {
             let settings = portal.state.embed.as_ref();
             let name = if settings.public_cards || portal.state.auth.public_reads() {
-                portal.state.catalog.get_product(&id).await.ok().flatten().map(|product| product.name)
+                portal.state.mesh.catalog.get_product(&id).await.ok().flatten().map(|product| product.name)
             } else {
                 None
             };

@@ -18,9 +18,9 @@ use meshport_shared::{
 use serde::Deserialize;
 
 use super::AppError;
-use super::body::Body;
+use super::extract::Body;
+use super::extract::SignedIn;
 use crate::app::AppState;
-use crate::auth::SignedIn;
 use crate::discovery::DiscoveryError;
 use crate::lifecycle::Run;
 use crate::registry::CompatibilityLevel;
@@ -59,7 +59,7 @@ fn parse_id(raw: String) -> Result<ProductId, AppError> {
 pub async fn list(State(state): State<AppState>, uri: Uri) -> Result<Json<SearchPage>, AppError> {
     let query = SearchQuery::from_query_string(uri.query().unwrap_or_default())
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let page = state.discovery.search(state.catalog.as_ref(), &query).await.map_err(|e| match e {
+    let page = state.mesh.discovery.search(state.mesh.catalog.as_ref(), &query).await.map_err(|e| match e {
         DiscoveryError::Store(e) => AppError::Store(e),
         DiscoveryError::Search(e) => AppError::BadRequest(e.to_string()),
     })?;
@@ -80,15 +80,15 @@ pub async fn list(State(state): State<AppState>, uri: Uri) -> Result<Json<Search
 )]
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ProductDetail>, AppError> {
     let id = parse_id(id)?;
-    let Some(product) = state.catalog.get_product(&id).await? else {
+    let Some(product) = state.mesh.catalog.get_product(&id).await? else {
         return Err(AppError::NotFound(format!("no data product `{id}`")));
     };
     let subject = product.output_port.value_subject.as_str().to_owned();
     let (topic, versions, history, lineage) = tokio::try_join!(
-        state.catalog.topic(&product.output_port.topic),
-        state.catalog.schema_versions(&subject),
-        state.catalog.product_history(&id, HISTORY_ON_PAGE),
-        state.discovery.lineage(state.catalog.as_ref(), &product),
+        state.mesh.catalog.topic(&product.output_port.topic),
+        state.mesh.catalog.schema_versions(&subject),
+        state.mesh.catalog.product_history(&id, HISTORY_ON_PAGE),
+        state.mesh.discovery.lineage(state.mesh.catalog.as_ref(), &product),
     )?;
     let mut warnings = Vec::new();
     match &topic {
@@ -165,8 +165,8 @@ pub async fn history(
 ) -> Result<Json<Activity>, AppError> {
     let id = parse_id(id)?;
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    let items = state.catalog.product_history(&id, limit(&query)?).await?;
-    if items.is_empty() && state.catalog.get_product(&id).await?.is_none() {
+    let items = state.mesh.catalog.product_history(&id, limit(&query)?).await?;
+    if items.is_empty() && state.mesh.catalog.get_product(&id).await?.is_none() {
         return Err(AppError::NotFound(format!("no data product `{id}`")));
     }
     Ok(Json(Activity { items }))
@@ -188,7 +188,7 @@ pub async fn activity(
     query: Result<Query<Limit>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Activity>, AppError> {
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    Ok(Json(Activity { items: state.catalog.recent_activity(limit(&query)?).await? }))
+    Ok(Json(Activity { items: state.mesh.catalog.recent_activity(limit(&query)?).await? }))
 }
 
 /// `GET /api/v1/domains/{domain}/publishable-topics`: the mirror's topics that no product uses yet. Topics belong
@@ -209,13 +209,13 @@ pub async fn publishable(
     Path(domain): Path<String>,
 ) -> Result<Json<Vec<PublishableTopic>>, AppError> {
     let domain = DomainName::parse(domain).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    if !state.policy.domains.is_empty() && state.policy.domain(&domain).is_none() {
+    if !state.mesh.policy.domains.is_empty() && state.mesh.policy.domain(&domain).is_none() {
         return Err(AppError::NotFound(format!("no domain `{domain}` in the organisation's policy")));
     }
     let (topics, products, versions) = tokio::try_join!(
-        state.catalog.list_topics(),
-        state.catalog.list_products(),
-        state.catalog.all_schema_versions()
+        state.mesh.catalog.list_topics(),
+        state.mesh.catalog.list_products(),
+        state.mesh.catalog.all_schema_versions()
     )?;
     let published: std::collections::HashSet<&str> = products.iter().map(|p| p.output_port.topic.as_str()).collect();
     let subjects: std::collections::HashSet<&str> = versions.iter().map(|v| v.subject.as_str()).collect();
@@ -256,10 +256,10 @@ pub async fn sample(
         Some(n @ 1..=100) => n,
         Some(n) => return Err(AppError::BadRequest(format!("limit {n} is out of range: use 1 to 100"))),
     };
-    let Some(product) = state.catalog.get_product(&id).await? else {
+    let Some(product) = state.mesh.catalog.get_product(&id).await? else {
         return Err(AppError::NotFound(format!("no data product `{id}`")));
     };
-    Ok(Json(crate::sample::sample(&state, &product, limit).await?))
+    Ok(Json(crate::sample::sample(&state.mesh, &product, limit).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -308,7 +308,7 @@ pub async fn publish(
     Body(product): Body<DataProduct>,
 ) -> Result<(StatusCode, Json<DataProduct>), AppError> {
     let run = DryRun::run(query)?;
-    Ok(written(run, lifecycle::publish(&state, &who, product, run).await?))
+    Ok(written(run, lifecycle::publish(&state.mesh, &who, product, run).await?))
 }
 
 /// `POST /api/v1/products/create?dry_run=`: topic, schema and product in one step.
@@ -335,7 +335,7 @@ pub async fn create(
     Body(request): Body<CreateRequest>,
 ) -> Result<(StatusCode, Json<DataProduct>), AppError> {
     let run = DryRun::run(query)?;
-    Ok(written(run, lifecycle::create(&state, &who, request, run).await?))
+    Ok(written(run, lifecycle::create(&state.mesh, &who, request, run).await?))
 }
 
 /// `PUT /api/v1/products/{id}`: new metadata. The revision read comes in `If-Match` or in the body's `revision`.
@@ -365,7 +365,7 @@ pub async fn update(
     if let Some(revision) = if_match(&headers)? {
         product.revision = revision;
     }
-    Ok(Json(lifecycle::update(&state, &who, &id, product).await?))
+    Ok(Json(lifecycle::update(&state.mesh, &who, &id, product).await?))
 }
 
 /// The revision in `If-Match` (`"3"`, `W/"3"` or `3`), which wins over one in the body or query.
@@ -407,7 +407,7 @@ pub async fn evolve(
     if let Some(revision) = if_match(&headers)? {
         request.revision = revision;
     }
-    Ok(Json(lifecycle::evolve(&state, &who, &id, request).await?))
+    Ok(Json(lifecycle::evolve(&state.mesh, &who, &id, request).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -439,11 +439,11 @@ pub async fn diff(
 ) -> Result<Json<Vec<SchemaChange>>, AppError> {
     let id = parse_id(id)?;
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    let Some(product) = state.catalog.get_product(&id).await? else {
+    let Some(product) = state.mesh.catalog.get_product(&id).await? else {
         return Err(AppError::NotFound(format!("no data product `{id}`")));
     };
     let subject = product.output_port.value_subject.as_str();
-    let versions = state.catalog.schema_versions(subject).await?;
+    let versions = state.mesh.catalog.schema_versions(subject).await?;
     let find = |n: i32| {
         versions
             .iter()
@@ -451,7 +451,7 @@ pub async fn diff(
             .ok_or_else(|| AppError::NotFound(format!("`{subject}` has no version {n} in the mirror")))
     };
     let (from, to) = (find(query.from)?, find(query.to)?);
-    let level = state.registry.compatibility_level(Some(subject)).await.unwrap_or(CompatibilityLevel::Backward);
+    let level = state.mesh.registry.compatibility_level(Some(subject)).await.unwrap_or(CompatibilityLevel::Backward);
     let changes = crate::schema::changes(&from.schema, &to.schema, level)
         .map_err(|e| AppError::BadRequest(format!("cannot compare these versions: {e}")))?;
     Ok(Json(changes))
@@ -480,7 +480,7 @@ pub async fn deprecate(
     Body(request): Body<DeprecateRequest>,
 ) -> Result<Json<DataProduct>, AppError> {
     let id = parse_id(id)?;
-    Ok(Json(lifecycle::deprecate(&state, &who, &id, request).await?))
+    Ok(Json(lifecycle::deprecate(&state.mesh, &who, &id, request).await?))
 }
 
 /// `POST /api/v1/products/{id}/retire`
@@ -505,7 +505,7 @@ pub async fn retire(
     Body(request): Body<RetireRequest>,
 ) -> Result<Json<DataProduct>, AppError> {
     let id = parse_id(id)?;
-    Ok(Json(lifecycle::retire(&state, &who, &id, request.revision).await?))
+    Ok(Json(lifecycle::retire(&state.mesh, &who, &id, request.revision).await?))
 }
 
 /// `PATCH /api/v1/products/{id}/topic`: more partitions, another retention or cleanup policy, within the policy's
@@ -537,7 +537,7 @@ pub async fn change_topic(
     if let Some(revision) = if_match(&headers)? {
         request.revision = revision;
     }
-    Ok(Json(lifecycle::change_topic(&state, &who, &id, request).await?))
+    Ok(Json(lifecycle::change_topic(&state.mesh, &who, &id, request).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -575,7 +575,7 @@ pub async fn delete_topic(
     let id = parse_id(id)?;
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let revision = if_match(&headers)?.or(query.revision).unwrap_or(0);
-    Ok(Json(lifecycle::delete_topic(&state, &who, &id, revision, query.force).await?))
+    Ok(Json(lifecycle::delete_topic(&state.mesh, &who, &id, revision, query.force).await?))
 }
 
 /// `POST /api/v1/sync`: reconcile the mirror now (org admins).
@@ -592,7 +592,7 @@ pub async fn sync(State(state): State<AppState>, SignedIn(who): SignedIn) -> Res
     if !who.admin {
         return Err(AppError::Forbidden("only org admins may run a sync on demand".into()));
     }
-    Ok(Json(sync::run_once(&state).await?))
+    Ok(Json(sync::run_once(&state.mesh).await?))
 }
 
 #[utoipa::path(
@@ -602,5 +602,5 @@ pub async fn sync(State(state): State<AppState>, SignedIn(who): SignedIn) -> Res
     responses((status = 200, description = "The organisation's governance policy", body = GovernancePolicy))
 )]
 pub async fn policy(State(state): State<AppState>) -> Json<GovernancePolicy> {
-    Json(state.policy.as_ref().clone())
+    Json(state.mesh.policy.as_ref().clone())
 }

@@ -7,7 +7,7 @@ use meshport_shared::api::{SchemaCheck, SchemaCheckRequest, SchemaDetail};
 use meshport_shared::{ApiError, SchemaFormat, SchemaVersion, SubjectName};
 
 use super::AppError;
-use super::body::Body;
+use super::extract::Body;
 use crate::app::AppState;
 
 /// `POST /api/v1/schemas/check`: 200 with the schema's fields when it reads, 422 `invalid_schema` saying why not.
@@ -61,7 +61,7 @@ pub async fn subject(
     Path(subject): Path<String>,
 ) -> Result<Json<SchemaDetail>, AppError> {
     let subject = SubjectName::parse(subject).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let versions = state.catalog.schema_versions(subject.as_str()).await?;
+    let versions = state.mesh.catalog.schema_versions(subject.as_str()).await?;
     let latest = versions
         .last()
         .ok_or_else(|| AppError::NotFound(format!("no version of subject `{subject}` is in the mirror")))?;

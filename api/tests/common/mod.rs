@@ -139,7 +139,7 @@ impl TestApp {
         env.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
         let config = Config::from_lookup(|name| env.get(name).cloned()).unwrap();
         let mut state = AppState::build(&config).unwrap();
-        state.catalog = wrap(state.catalog);
+        state.mesh.catalog = wrap(state.mesh.catalog);
         let application = Application::bind(&config, state.clone()).await.unwrap();
         let address = application.address();
         tokio::spawn(application.serve(std::future::pending()));
@@ -170,6 +170,6 @@ impl TestApp {
 
     pub async fn seed(&self, product: DataProduct) -> DataProduct {
         let audit = audit(&product);
-        self.state.catalog.put_product(product, None, audit).await.unwrap()
+        self.state.mesh.catalog.put_product(product, None, audit).await.unwrap()
     }
 }

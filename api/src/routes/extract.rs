@@ -1,0 +1,95 @@
+//! What handlers take from a request, every rejection in our error shape: the caller ([`Caller`], [`Reader`],
+//! [`SignedIn`], verified once per request by `auth`) and a JSON [`Body`] (unknown fields, wrong types and malformed
+//! JSON answer `bad_request` naming the problem, oversized bodies `payload_too_large`).
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use meshport_shared::api::Identity;
+use serde::de::DeserializeOwned;
+
+use super::AppError;
+use crate::app::AppState;
+
+#[derive(Debug)]
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(reject(rejection)),
+        }
+    }
+}
+
+fn reject(rejection: JsonRejection) -> AppError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return AppError::PayloadTooLarge(format!("the body is larger than {} KiB", super::MAX_BODY_BYTES / 1024));
+    }
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            AppError::BadRequest("send the body as JSON with `Content-Type: application/json`".into())
+        }
+        JsonRejection::JsonDataError(e) => AppError::BadRequest(format!("the body does not fit: {}", e.body_text())),
+        JsonRejection::JsonSyntaxError(e) => {
+            AppError::BadRequest(format!("the body is not valid JSON: {}", e.body_text()))
+        }
+        other => AppError::BadRequest(other.body_text()),
+    }
+}
+
+/// Whoever calls, signed in or not. A token that does not verify is still a 401.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Option<Identity>);
+
+/// A caller allowed to read the catalog: anyone signed in, and anyone at all where reads are public.
+#[derive(Debug, Clone)]
+pub struct Reader(pub Option<Identity>);
+
+/// A caller with a verified identity; anonymous requests get a 401 saying how to sign in.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub Identity);
+
+/// The verified caller, kept in the request's extensions so several extractors verify the token once.
+#[derive(Clone)]
+struct Verified(Option<Identity>);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(Verified(identity)) = parts.extensions.get::<Verified>() {
+            return Ok(Self(identity.clone()));
+        }
+        let authorization = parts.headers.get(AUTHORIZATION).map(|value| value.to_str().map_err(drop));
+        let identity = state.auth.identify(authorization).await?;
+        parts.extensions.insert(Verified(identity.clone()));
+        Ok(Self(identity))
+    }
+}
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Caller(identity) = Caller::from_request_parts(parts, state).await?;
+        if identity.is_none() && !state.auth.public_reads() {
+            return Err(state.auth.reads_need_sign_in().into());
+        }
+        Ok(Self(identity))
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Caller(identity) = Caller::from_request_parts(parts, state).await?;
+        identity.map(Self).ok_or_else(|| state.auth.sign_in_required().into())
+    }
+}
