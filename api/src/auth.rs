@@ -34,13 +34,11 @@ use meshport_shared::{DataProduct, GovernancePolicy, TeamName};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::config::ConfigError;
+pub use crate::config::auth::{AuthSettings, DEV_AUTH_ON_LAMBDA_CONSENT, DevAuthSettings, OidcSettings, PortalClient};
 use crate::error::Error;
 
 mod discovery;
 
-/// The consent `MESHPORT_DEV_AUTH_ON_LAMBDA` must spell out before dev sign-in runs on Lambda.
-pub const DEV_AUTH_ON_LAMBDA_CONSENT: &str = "i-understand-this-is-insecure";
 /// The `iss` and `aud` of dev tokens: never an identity provider's, so the two kinds of token cannot be confused.
 pub const DEV_ISSUER: &str = "meshport-dev";
 pub const DEV_AUDIENCE: &str = "meshport-dev";
@@ -54,191 +52,10 @@ pub const UNKNOWN_KEY_REFETCH_INTERVAL: Duration = Duration::from_secs(30);
 pub const KEYS_MAX_AGE: Duration = Duration::from_secs(60 * 60);
 /// After a failed fetch, requests answer with that failure for this long instead of each waiting on the provider.
 const FETCH_FAILURE_BACKOFF: Duration = Duration::from_secs(2);
-const MIN_DEV_SECRET_LEN: usize = 32;
 
 const NOT_CONFIGURED: &str = "sign-in is not configured on this server, so it only answers reads: set \
      MESHPORT_OIDC_ISSUER, MESHPORT_OIDC_AUDIENCE and MESHPORT_OIDC_JWKS_URL to use the organisation's identity \
      provider (or MESHPORT_DEV_AUTH=true for a local run)";
-
-/// How callers sign in, from `MESHPORT_OIDC_*`, `MESHPORT_ADMIN_GROUP` and `MESHPORT_DEV_AUTH*`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthSettings {
-    /// The organisation's identity provider; `None` when only dev sign-in (or nobody) is accepted.
-    pub oidc: Option<OidcSettings>,
-    /// The claim listing the person's groups: a claim name, or a dotted path into nested claims
-    /// (`realm_access.roles`).
-    pub groups_claim: String,
-    /// The claim with the person's display name; the subject stands in when a token has none.
-    pub name_claim: String,
-    /// Members of this group are org admins.
-    pub admin_group: String,
-    /// Dev sign-in: the API signs tokens for anyone who asks. `None` unless explicitly enabled.
-    pub dev: Option<DevAuthSettings>,
-    /// Whether the catalog answers reads without sign-in (`MESHPORT_PUBLIC_READS`); off, every reader signs in.
-    pub public_reads: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OidcSettings {
-    /// Must equal the tokens' `iss` exactly.
-    pub issuer: String,
-    /// Must be one of the tokens' `aud`.
-    pub audience: String,
-    pub jwks_url: String,
-    /// The portal's client at the provider (`MESHPORT_OIDC_CLIENT_ID`, `MESHPORT_OIDC_SCOPE`); `None` when people
-    /// bring their own tokens instead of signing in through the portal.
-    pub portal: Option<PortalClient>,
-}
-
-/// The portal as a public OIDC client: it signs people in with the authorization code flow and PKCE, and sends
-/// their ID token to the API. An ID token's audience is the client, so the client id must be the audience.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PortalClient {
-    pub client_id: String,
-    pub scope: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DevAuthSettings {
-    /// `MESHPORT_DEV_AUTH_SECRET`, so several processes accept each other's tokens; a random one per process
-    /// otherwise.
-    secret: Option<Secret>,
-}
-
-/// A secret that never shows in logs: `Debug` redacts it.
-#[derive(Clone, PartialEq, Eq)]
-struct Secret(String);
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl AuthSettings {
-    /// Reads the sign-in settings. `on_lambda` refuses dev sign-in unless the operator consents in writing.
-    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>, on_lambda: bool) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-
-        let oidc = match (get("MESHPORT_OIDC_ISSUER"), get("MESHPORT_OIDC_AUDIENCE"), get("MESHPORT_OIDC_JWKS_URL")) {
-            (None, None, None) => None,
-            (Some(issuer), Some(audience), Some(jwks_url)) => {
-                check_http_url("MESHPORT_OIDC_ISSUER", &issuer)?;
-                check_http_url("MESHPORT_OIDC_JWKS_URL", &jwks_url)?;
-                let portal = portal_client(&get, &audience)?;
-                Some(OidcSettings { issuer, audience, jwks_url, portal })
-            }
-            (issuer, audience, jwks_url) => {
-                let missing = [
-                    ("MESHPORT_OIDC_ISSUER", issuer.is_none()),
-                    ("MESHPORT_OIDC_AUDIENCE", audience.is_none()),
-                    ("MESHPORT_OIDC_JWKS_URL", jwks_url.is_none()),
-                ];
-                let variable = missing.iter().find(|(_, missing)| *missing).map_or("MESHPORT_OIDC_ISSUER", |(v, _)| v);
-                return Err(config_error(
-                    variable,
-                    "is required: set all three of MESHPORT_OIDC_ISSUER, MESHPORT_OIDC_AUDIENCE and \
-                     MESHPORT_OIDC_JWKS_URL, or none",
-                ));
-            }
-        };
-
-        if oidc.is_none() && get("MESHPORT_OIDC_CLIENT_ID").is_some() {
-            return Err(config_error(
-                "MESHPORT_OIDC_CLIENT_ID",
-                "needs the identity provider: set MESHPORT_OIDC_ISSUER, MESHPORT_OIDC_AUDIENCE and \
-                 MESHPORT_OIDC_JWKS_URL too",
-            ));
-        }
-
-        let dev = crate::config::flag("MESHPORT_DEV_AUTH", get("MESHPORT_DEV_AUTH").as_deref())?;
-        let dev = if dev {
-            let secret = match get("MESHPORT_DEV_AUTH_SECRET") {
-                // The value is a secret: never echo it.
-                Some(secret) if secret.len() < MIN_DEV_SECRET_LEN => {
-                    return Err(config_error(
-                        "MESHPORT_DEV_AUTH_SECRET",
-                        format!("must be at least {MIN_DEV_SECRET_LEN} characters"),
-                    ));
-                }
-                secret => secret.map(Secret),
-            };
-            if on_lambda {
-                match get("MESHPORT_DEV_AUTH_ON_LAMBDA").as_deref() {
-                    Some(DEV_AUTH_ON_LAMBDA_CONSENT) => {}
-                    None => {
-                        return Err(config_error(
-                            "MESHPORT_DEV_AUTH",
-                            format!(
-                                "is refused on AWS Lambda: dev sign-in lets anyone act as anyone; set \
-                                 MESHPORT_DEV_AUTH_ON_LAMBDA={DEV_AUTH_ON_LAMBDA_CONSENT} to run it there anyway"
-                            ),
-                        ));
-                    }
-                    Some(_) => {
-                        return Err(config_error(
-                            "MESHPORT_DEV_AUTH_ON_LAMBDA",
-                            format!("must be exactly `{DEV_AUTH_ON_LAMBDA_CONSENT}` to allow dev sign-in on Lambda"),
-                        ));
-                    }
-                }
-                if secret.is_none() {
-                    return Err(config_error(
-                        "MESHPORT_DEV_AUTH_SECRET",
-                        "is required for dev sign-in on Lambda, where every instance must accept the others' tokens",
-                    ));
-                }
-            }
-            Some(DevAuthSettings { secret })
-        } else {
-            None
-        };
-
-        Ok(Self {
-            oidc,
-            groups_claim: get("MESHPORT_OIDC_GROUPS_CLAIM").unwrap_or_else(|| "groups".into()),
-            name_claim: get("MESHPORT_OIDC_NAME_CLAIM").unwrap_or_else(|| "name".into()),
-            admin_group: get("MESHPORT_ADMIN_GROUP").unwrap_or_else(|| "meshport-admins".into()),
-            dev,
-            public_reads: crate::config::flag("MESHPORT_PUBLIC_READS", get("MESHPORT_PUBLIC_READS").as_deref())?,
-        })
-    }
-}
-
-/// The portal's client, from `MESHPORT_OIDC_CLIENT_ID` and `MESHPORT_OIDC_SCOPE` (default `openid profile`).
-fn portal_client(get: &dyn Fn(&str) -> Option<String>, audience: &str) -> Result<Option<PortalClient>, ConfigError> {
-    let Some(client_id) = get("MESHPORT_OIDC_CLIENT_ID") else {
-        return Ok(None);
-    };
-    if client_id != audience {
-        return Err(config_error(
-            "MESHPORT_OIDC_CLIENT_ID",
-            format!(
-                "must equal MESHPORT_OIDC_AUDIENCE (`{audience}`): the portal signs people in with ID tokens, whose \
-                 audience is the client `{client_id}`, so the API would refuse every one of them"
-            ),
-        ));
-    }
-    let scope = get("MESHPORT_OIDC_SCOPE").unwrap_or_else(|| "openid profile".into());
-    if !scope.split_whitespace().any(|s| s == "openid") {
-        return Err(config_error(
-            "MESHPORT_OIDC_SCOPE",
-            format!("must include `openid` (an ID token is only issued for it), got `{scope}`"),
-        ));
-    }
-    Ok(Some(PortalClient { client_id, scope: scope.split_whitespace().collect::<Vec<_>>().join(" ") }))
-}
-
-fn config_error(variable: &'static str, message: impl Into<String>) -> ConfigError {
-    ConfigError { variable, message: message.into() }
-}
-
-fn check_http_url(variable: &'static str, raw: &str) -> Result<(), ConfigError> {
-    match reqwest::Url::parse(raw) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
-        _ => Err(config_error(variable, format!("`{raw}` is not an http(s) URL"))),
-    }
-}
 
 /// Verifies bearer tokens and, in dev mode, signs them. Cheap to clone: everything inside is shared.
 #[derive(Clone)]
@@ -278,8 +95,8 @@ impl Authenticator {
             Some(oidc) => Some(Provider::new(oidc.clone(), timeout)?),
         };
         let dev = settings.dev.as_ref().map(|dev| {
-            let secret = match &dev.secret {
-                Some(secret) => secret.0.clone(),
+            let secret = match dev.secret() {
+                Some(secret) => secret.to_owned(),
                 // Two v4 UUIDs: 244 bits from the operating system's generator.
                 None => format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
             };
@@ -776,6 +593,7 @@ mod tests {
     };
 
     use super::*;
+    use crate::config::ConfigError;
 
     fn settings(vars: &[(&str, &str)], on_lambda: bool) -> Result<AuthSettings, ConfigError> {
         let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned());

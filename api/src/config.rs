@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use meshport_shared::GovernancePolicy;
 
-use crate::auth::AuthSettings;
 use crate::catalog::dynamo::DynamoSettings;
 use crate::embed::EmbedSettings;
+
+pub mod auth;
+use auth::AuthSettings;
 
 /// (variable, default, meaning): the documentation of every setting.
 pub const VARIABLES: &[(&str, &str, &str)] = &[

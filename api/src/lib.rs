@@ -19,6 +19,7 @@ pub mod sample;
 pub mod schema;
 pub mod search;
 pub mod secrets;
+pub mod state;
 pub mod sync;
 
 /// An error and its causes on one line (each cause once), for messages about a dependency's failure.

@@ -20,11 +20,11 @@ use meshport_shared::{ApiError, ErrorCode, Violation};
 
 pub use openapi::document as openapi_document;
 
-use crate::app::AppState;
 use crate::catalog::StoreError;
 use crate::error::Error;
 use crate::kafka::KafkaError;
 use crate::registry::RegistryError;
+use crate::state::AppState;
 use extract::Reader;
 
 /// Requests larger than this are refused before they are read (`payload_too_large`).

@@ -9,8 +9,8 @@ use meshport_shared::api::{DevToken, DevTokenRequest, DevUserList, Identity, Sig
 
 use super::AppError;
 use super::extract::SignedIn;
-use crate::app::AppState;
 use crate::auth;
+use crate::state::AppState;
 
 #[utoipa::path(
     get,

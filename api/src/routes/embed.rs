@@ -29,10 +29,10 @@ use meshport_shared::{ApiError, DataProduct, ErrorCode, ProductId};
 use serde::Deserialize;
 
 use super::AppError;
-use crate::app::AppState;
 use crate::catalog::StoreError;
 use crate::embed::{self, BadgeColour, BadgeKind, EmbedSettings, Notice, Theme};
 use crate::registry::VersionRef;
+use crate::state::AppState;
 
 /// How long a card waits for the registry before it shows the field count as unknown: a card is glanced at, and
 /// the count is the least of what it says.

@@ -11,7 +11,7 @@ use meshport_shared::api::Identity;
 use serde::de::DeserializeOwned;
 
 use super::AppError;
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Debug)]
 pub struct Body<T>(pub T);

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use meshport_shared::api::{Dependency, DependencyHealth, Health, HealthStatus};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[utoipa::path(
     get,

@@ -13,7 +13,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Server};
 
 use super::{Access, Verb, auth, embed, health, portal, products, schemas};
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(OpenApi, Debug)]
 #[openapi(

@@ -17,8 +17,8 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
 use super::{Access, Route, Verb};
-use crate::app::AppState;
 use crate::embed;
+use crate::state::AppState;
 
 /// A product's page in the portal, served only by a local server that serves the portal (`MESHPORT_STATIC_DIR`).
 pub const PRODUCT_PAGE: Route = Route { method: Verb::Get, path: "/products/{id}", access: Access::Open };

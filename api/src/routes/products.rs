@@ -20,10 +20,10 @@ use serde::Deserialize;
 use super::AppError;
 use super::extract::Body;
 use super::extract::SignedIn;
-use crate::app::AppState;
 use crate::discovery::DiscoveryError;
 use crate::lifecycle::Run;
 use crate::registry::CompatibilityLevel;
+use crate::state::AppState;
 use crate::sync::SyncReport;
 use crate::{lifecycle, sync};
 

@@ -8,7 +8,7 @@ use meshport_shared::{ApiError, SchemaFormat, SchemaVersion, SubjectName};
 
 use super::AppError;
 use super::extract::Body;
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// `POST /api/v1/schemas/check`: 200 with the schema's fields when it reads, 422 `invalid_schema` saying why not.
 /// Nothing is registered and the registry is not asked, so it answers even while the registry is down.
