@@ -1,12 +1,14 @@
 //! What handlers take from a request, every rejection in our error shape: the caller ([`Caller`], [`Reader`],
-//! [`SignedIn`], verified once per request by `auth`) and a JSON [`Body`] (unknown fields, wrong types and malformed
-//! JSON answer `bad_request` naming the problem, oversized bodies `payload_too_large`).
+//! [`SignedIn`], verified once per request by `auth`), the product a path names ([`ProductPath`]), query parameters
+//! ([`Params`]) and a JSON [`Body`] (unknown fields, wrong types and malformed JSON answer `bad_request` naming the
+//! problem, oversized bodies `payload_too_large`).
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use meshport_shared::ProductId;
 use meshport_shared::api::Identity;
 use serde::de::DeserializeOwned;
 
@@ -91,5 +93,41 @@ impl FromRequestParts<AppState> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Caller(identity) = Caller::from_request_parts(parts, state).await?;
         identity.map(Self).ok_or_else(|| state.auth.sign_in_required().into())
+    }
+}
+
+/// The product a path names (`/api/v1/products/{id}/...`), parsed: a malformed id is `bad_request` saying why.
+#[derive(Debug, Clone)]
+pub struct ProductPath(pub ProductId);
+
+impl<S: Send + Sync> FromRequestParts<S> for ProductPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // The product's id is the route's first path parameter (`{id}`); some routes have more.
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        let raw = params
+            .into_iter()
+            .find(|(name, _)| name == "id")
+            .map(|(_, value)| value)
+            .ok_or_else(|| AppError::NotFound("no product in this path".into()))?;
+        ProductId::parse(raw).map(Self).map_err(|e| AppError::BadRequest(e.to_string()))
+    }
+}
+
+/// A request's query parameters as `T`: unknown parameters, missing ones and wrong types are `bad_request` naming
+/// the problem.
+#[derive(Debug, Clone)]
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(params) =
+            Query::<T>::from_request_parts(parts, state).await.map_err(|e| AppError::BadRequest(e.body_text()))?;
+        Ok(Self(params))
     }
 }

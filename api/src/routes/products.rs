@@ -2,7 +2,7 @@
 //! evolve, deprecate and retire them; delete their topics; the governance policy; sync on demand.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use meshport_shared::api::Sample;
 use meshport_shared::api::{
@@ -13,13 +13,13 @@ use meshport_shared::schema::SchemaChange;
 use meshport_shared::search::SortOrder;
 use meshport_shared::search::{SearchPage, SearchQuery};
 use meshport_shared::{
-    ApiError, DataProduct, DomainName, GovernancePolicy, ProductId, ProductStatus, Quality, SlaTier, SubjectName,
+    ApiError, DataProduct, DomainName, GovernancePolicy, ProductStatus, Quality, SlaTier, SubjectName,
 };
 use serde::Deserialize;
 
 use super::AppError;
-use super::extract::Body;
 use super::extract::SignedIn;
+use super::extract::{Body, Params, ProductPath};
 use crate::discovery::DiscoveryError;
 use crate::lifecycle::Run;
 use crate::registry::CompatibilityLevel;
@@ -29,10 +29,6 @@ use crate::{lifecycle, sync};
 
 /// How many audit entries the product page shows.
 const HISTORY_ON_PAGE: usize = 20;
-
-fn parse_id(raw: String) -> Result<ProductId, AppError> {
-    ProductId::parse(raw).map_err(|e| AppError::BadRequest(e.to_string()))
-}
 
 /// `GET /api/v1/products?q=&domain=&team=&quality=&sla=&status=&tag=&sort=&cursor=&limit=`
 #[utoipa::path(
@@ -78,8 +74,7 @@ pub async fn list(State(state): State<AppState>, uri: Uri) -> Result<Json<Search
         (status = 404, description = "`not_found`: no such product", body = ApiError),
     )
 )]
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ProductDetail>, AppError> {
-    let id = parse_id(id)?;
+pub async fn get(State(state): State<AppState>, ProductPath(id): ProductPath) -> Result<Json<ProductDetail>, AppError> {
     let Some(product) = state.mesh.catalog.get_product(&id).await? else {
         return Err(AppError::NotFound(format!("no data product `{id}`")));
     };
@@ -160,11 +155,9 @@ fn limit(query: &Limit) -> Result<usize, AppError> {
 )]
 pub async fn history(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    query: Result<Query<Limit>, axum::extract::rejection::QueryRejection>,
+    ProductPath(id): ProductPath,
+    Params(query): Params<Limit>,
 ) -> Result<Json<Activity>, AppError> {
-    let id = parse_id(id)?;
-    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let items = state.mesh.catalog.product_history(&id, limit(&query)?).await?;
     if items.is_empty() && state.mesh.catalog.get_product(&id).await?.is_none() {
         return Err(AppError::NotFound(format!("no data product `{id}`")));
@@ -183,11 +176,7 @@ pub async fn history(
         (status = 400, description = "`bad_request`: a bad limit", body = ApiError),
     )
 )]
-pub async fn activity(
-    State(state): State<AppState>,
-    query: Result<Query<Limit>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Activity>, AppError> {
-    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+pub async fn activity(State(state): State<AppState>, Params(query): Params<Limit>) -> Result<Json<Activity>, AppError> {
     Ok(Json(Activity { items: state.mesh.catalog.recent_activity(limit(&query)?).await? }))
 }
 
@@ -246,11 +235,9 @@ pub async fn publishable(
 )]
 pub async fn sample(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    query: Result<Query<Limit>, axum::extract::rejection::QueryRejection>,
+    ProductPath(id): ProductPath,
+    Params(query): Params<Limit>,
 ) -> Result<Json<Sample>, AppError> {
-    let id = parse_id(id)?;
-    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let limit = match query.limit {
         None => 10,
         Some(n @ 1..=100) => n,
@@ -272,9 +259,8 @@ pub struct DryRun {
 }
 
 impl DryRun {
-    fn run(query: Result<Query<Self>, axum::extract::rejection::QueryRejection>) -> Result<Run, AppError> {
-        let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
-        Ok(if query.dry_run { Run::DryRun } else { Run::Apply })
+    fn run(&self) -> Run {
+        if self.dry_run { Run::DryRun } else { Run::Apply }
     }
 }
 
@@ -304,10 +290,10 @@ fn written(run: Run, product: DataProduct) -> (StatusCode, Json<DataProduct>) {
 pub async fn publish(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
-    query: Result<Query<DryRun>, axum::extract::rejection::QueryRejection>,
+    Params(query): Params<DryRun>,
     Body(product): Body<DataProduct>,
 ) -> Result<(StatusCode, Json<DataProduct>), AppError> {
-    let run = DryRun::run(query)?;
+    let run = query.run();
     Ok(written(run, lifecycle::publish(&state.mesh, &who, product, run).await?))
 }
 
@@ -331,10 +317,10 @@ pub async fn publish(
 pub async fn create(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
-    query: Result<Query<DryRun>, axum::extract::rejection::QueryRejection>,
+    Params(query): Params<DryRun>,
     Body(request): Body<CreateRequest>,
 ) -> Result<(StatusCode, Json<DataProduct>), AppError> {
-    let run = DryRun::run(query)?;
+    let run = query.run();
     Ok(written(run, lifecycle::create(&state.mesh, &who, request, run).await?))
 }
 
@@ -357,11 +343,10 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
-    Path(id): Path<String>,
+    ProductPath(id): ProductPath,
     headers: HeaderMap,
     Body(mut product): Body<DataProduct>,
 ) -> Result<Json<DataProduct>, AppError> {
-    let id = parse_id(id)?;
     if let Some(revision) = if_match(&headers)? {
         product.revision = revision;
     }
@@ -399,11 +384,10 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
 pub async fn evolve(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
-    Path(id): Path<String>,
+    ProductPath(id): ProductPath,
     headers: HeaderMap,
     Body(mut request): Body<EvolveRequest>,
 ) -> Result<Json<EvolveResponse>, AppError> {
-    let id = parse_id(id)?;
     if let Some(revision) = if_match(&headers)? {
         request.revision = revision;
     }
@@ -434,11 +418,9 @@ pub struct DiffQuery {
 )]
 pub async fn diff(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    query: Result<Query<DiffQuery>, axum::extract::rejection::QueryRejection>,
+    ProductPath(id): ProductPath,
+    Params(query): Params<DiffQuery>,
 ) -> Result<Json<Vec<SchemaChange>>, AppError> {
-    let id = parse_id(id)?;
-    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let Some(product) = state.mesh.catalog.get_product(&id).await? else {
         return Err(AppError::NotFound(format!("no data product `{id}`")));
     };
@@ -476,10 +458,9 @@ pub async fn diff(
 pub async fn deprecate(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
-    Path(id): Path<String>,
+    ProductPath(id): ProductPath,
     Body(request): Body<DeprecateRequest>,
 ) -> Result<Json<DataProduct>, AppError> {
-    let id = parse_id(id)?;
     Ok(Json(lifecycle::deprecate(&state.mesh, &who, &id, request).await?))
 }
 
@@ -501,10 +482,9 @@ pub async fn deprecate(
 pub async fn retire(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
-    Path(id): Path<String>,
+    ProductPath(id): ProductPath,
     Body(request): Body<RetireRequest>,
 ) -> Result<Json<DataProduct>, AppError> {
-    let id = parse_id(id)?;
     Ok(Json(lifecycle::retire(&state.mesh, &who, &id, request.revision).await?))
 }
 
@@ -529,11 +509,10 @@ pub async fn retire(
 pub async fn change_topic(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
-    Path(id): Path<String>,
+    ProductPath(id): ProductPath,
     headers: HeaderMap,
     Body(mut request): Body<TopicChangeRequest>,
 ) -> Result<Json<DataProduct>, AppError> {
-    let id = parse_id(id)?;
     if let Some(revision) = if_match(&headers)? {
         request.revision = revision;
     }
@@ -568,12 +547,10 @@ pub struct DeleteTopicQuery {
 pub async fn delete_topic(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
-    Path(id): Path<String>,
+    ProductPath(id): ProductPath,
     headers: HeaderMap,
-    query: Result<Query<DeleteTopicQuery>, axum::extract::rejection::QueryRejection>,
+    Params(query): Params<DeleteTopicQuery>,
 ) -> Result<Json<DataProduct>, AppError> {
-    let id = parse_id(id)?;
-    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let revision = if_match(&headers)?.or(query.revision).unwrap_or(0);
     Ok(Json(lifecycle::delete_topic(&state.mesh, &who, &id, revision, query.force).await?))
 }
