@@ -16,10 +16,8 @@ use meshport_api::app::{AppState, Application};
 use meshport_api::config::Config;
 use meshport_api::kafka::NewTopic;
 use meshport_api::registry::VersionRef;
-use meshport_shared::{
-    AuditAction, DataProduct, Description, DomainName, OutputPort, Owner, ProductId, ProductStatus, Quality,
-    SchemaFormat, SlaTier, SubjectName, TeamName, TopicName,
-};
+use meshport_shared::testing;
+use meshport_shared::{AuditAction, DataProduct, ProductId, Quality, SchemaFormat, SlaTier, SubjectName, TopicName};
 
 const WORDS: &[&str] = &[
     "orders",
@@ -71,39 +69,15 @@ fn product(n: usize) -> DataProduct {
     let (domain, team) = DOMAINS[n % DOMAINS.len()];
     let word = WORDS[n % WORDS.len()];
     let other = WORDS[(n / WORDS.len()) % WORDS.len()];
-    let topic = TopicName::parse(format!("{word}.{other}.{n}")).expect("a topic name");
-    DataProduct {
-        id: ProductId::parse(format!("{word}-{other}-{n}")).expect("an id"),
-        name: format!("{word} {other} {n}"),
-        version: "1.0.0".into(),
-        domain: DomainName::parse(domain).expect("a domain"),
-        owner: Owner {
-            team: TeamName::parse(team).expect("a team"),
-            contact: format!("{team}@acme.example"),
-            members: vec![],
-        },
-        status: ProductStatus::Active,
-        description: Description {
-            purpose: format!("Every {word} event joined with {other}, as the {team} team publishes it."),
-            ..Description::default()
-        },
-        tags: vec![word.into(), other.into()],
-        output_port: OutputPort {
-            value_subject: SubjectName::value_of(&topic),
-            topic,
-            key_subject: None,
-            schema_format: SchemaFormat::Avro,
-        },
-        quality: [Quality::Authoritative, Quality::Curated, Quality::Raw][n % 3],
-        sla: [SlaTier::Tier1, SlaTier::Tier2, SlaTier::Tier3][n % 3],
-        support: vec![],
-        personal_fields: vec![],
-        inputs: vec![],
-        deprecation: None,
-        revision: 0,
-        created_at: "2026-11-22T00:00:00Z".into(),
-        updated_at: "2026-11-22T00:00:00Z".into(),
-    }
+    testing::product(&format!("{word}-{other}-{n}"))
+        .topic(&format!("{word}.{other}.{n}"))
+        .name(&format!("{word} {other} {n}"))
+        .domain(domain, team)
+        .purpose(&format!("Every {word} event joined with {other}, as the {team} team publishes it."))
+        .tags(&[word, other])
+        .quality([Quality::Authoritative, Quality::Curated, Quality::Raw][n % 3])
+        .sla([SlaTier::Tier1, SlaTier::Tier2, SlaTier::Tier3][n % 3])
+        .build()
 }
 
 async fn seed(state: &AppState, count: usize) -> Duration {

@@ -8,10 +8,8 @@ use std::time::{Duration, Instant};
 use meshport_api::app::{AppState, Application};
 use meshport_api::config::Config;
 use meshport_api::embed::{self, Theme};
-use meshport_shared::{
-    AuditAction, DataProduct, Description, DomainName, OutputPort, Owner, ProductId, ProductStatus, Quality,
-    SchemaFormat, SlaTier, SubjectName, TeamName, TopicName,
-};
+use meshport_shared::testing;
+use meshport_shared::{AuditAction, DataProduct, Quality, SchemaFormat, SlaTier};
 
 const RENDERS: usize = 10_000;
 const REQUESTS: usize = 1_000;
@@ -88,38 +86,13 @@ fn report(what: &str, samples: &mut [Duration]) {
 }
 
 fn users() -> DataProduct {
-    let topic = TopicName::parse("users").expect("a topic name");
-    DataProduct {
-        id: ProductId::parse("users").expect("a product id"),
-        name: "Users".into(),
-        version: "1.0.0".into(),
-        domain: DomainName::parse("membership").expect("a domain"),
-        owner: Owner {
-            team: TeamName::parse("accounts").expect("a team"),
-            contact: "accounts@acme.example".into(),
-            members: vec![],
-        },
-        status: ProductStatus::Active,
-        description: Description {
-            purpose: "Every registered member and their current profile; the system of record for who our users are."
-                .into(),
-            ..Description::default()
-        },
-        tags: vec!["users".into()],
-        output_port: OutputPort {
-            value_subject: SubjectName::value_of(&topic),
-            topic,
-            key_subject: None,
-            schema_format: SchemaFormat::Avro,
-        },
-        quality: Quality::Authoritative,
-        sla: SlaTier::Tier1,
-        support: vec![],
-        personal_fields: vec!["email".into()],
-        inputs: vec![],
-        deprecation: None,
-        revision: 0,
-        created_at: "2026-11-22T00:00:00Z".into(),
-        updated_at: "2026-11-22T00:00:00Z".into(),
-    }
+    testing::product("users")
+        .domain("membership", "accounts")
+        .name("Users")
+        .purpose("Every registered member and their current profile; the system of record for who our users are.")
+        .quality(Quality::Authoritative)
+        .sla(SlaTier::Tier1)
+        .tags(&["users"])
+        .personal_fields(&["email"])
+        .build()
 }

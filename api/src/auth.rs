@@ -342,11 +342,6 @@ pub(super) fn teams_and_admin(groups: &[&str], admin_group: &str) -> (Vec<TeamNa
 
 #[cfg(test)]
 mod tests {
-    use meshport_shared::{
-        Description, DomainName, OutputPort, Owner, ProductId, ProductStatus, Quality, SchemaFormat, SlaTier,
-        SubjectName, TopicName,
-    };
-
     use super::*;
     use crate::config::ConfigError;
 
@@ -379,32 +374,7 @@ mod tests {
     }
 
     fn product_of(owner: &str) -> DataProduct {
-        let topic = TopicName::parse("orders").unwrap();
-        DataProduct {
-            id: ProductId::parse("orders").unwrap(),
-            name: "Orders".into(),
-            version: "1.0.0".into(),
-            domain: DomainName::parse("execution").unwrap(),
-            owner: Owner { team: team(owner), contact: "t@acme.example".into(), members: vec![] },
-            status: ProductStatus::Active,
-            description: Description::default(),
-            tags: vec![],
-            output_port: OutputPort {
-                value_subject: SubjectName::value_of(&topic),
-                topic,
-                key_subject: None,
-                schema_format: SchemaFormat::Avro,
-            },
-            quality: Quality::Curated,
-            sla: SlaTier::Tier2,
-            support: vec![],
-            personal_fields: vec![],
-            inputs: vec![],
-            deprecation: None,
-            revision: 0,
-            created_at: "2026-11-22T00:00:00Z".into(),
-            updated_at: "2026-11-22T00:00:00Z".into(),
-        }
+        meshport_shared::testing::product("orders").domain("execution", owner).name("Orders").build()
     }
 
     #[test]

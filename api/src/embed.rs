@@ -156,9 +156,7 @@ pub use text::*;
 
 #[cfg(test)]
 mod tests {
-    use meshport_shared::{
-        Deprecation, Description, DomainName, OutputPort, Owner, SchemaFormat, SubjectName, TeamName, TopicName,
-    };
+    use meshport_shared::{DomainName, TeamName, testing};
 
     use super::*;
 
@@ -180,53 +178,30 @@ mod tests {
         }
     }
 
+    /// A product whose every private detail is marked, so a test can see it never reaches a card.
     fn product(id: &str) -> DataProduct {
-        let topic = TopicName::parse(id).unwrap();
-        DataProduct {
-            id: ProductId::parse(id).unwrap(),
-            name: "Users".into(),
-            version: "1.0.0".into(),
-            domain: DomainName::parse("membership").unwrap(),
-            owner: Owner {
-                team: TeamName::parse("accounts").unwrap(),
-                contact: "accounts-private@acme.example".into(),
-                members: vec!["alice.secret@acme.example".into()],
-            },
-            status: ProductStatus::Active,
-            description: Description {
-                purpose: "Every registered member.".into(),
-                limitations: "LIMITATIONS-NOT-SHOWN".into(),
-                usage: "USAGE-NOT-SHOWN".into(),
-            },
-            tags: vec!["TAG-NOT-SHOWN".into()],
-            output_port: OutputPort {
-                value_subject: SubjectName::value_of(&topic),
-                topic,
-                key_subject: None,
-                schema_format: SchemaFormat::Avro,
-            },
-            quality: Quality::Authoritative,
-            sla: SlaTier::Tier1,
-            support: vec![],
-            personal_fields: vec!["PERSONAL-FIELD-NOT-SHOWN".into()],
-            inputs: vec![],
-            deprecation: None,
-            revision: 3,
-            created_at: "2026-11-01T00:00:00Z".into(),
-            updated_at: "2026-11-22T10:30:00Z".into(),
-        }
+        let mut product = testing::product(id)
+            .domain("membership", "accounts")
+            .name("Users")
+            .purpose("Every registered member.")
+            .quality(Quality::Authoritative)
+            .sla(SlaTier::Tier1)
+            .tags(&["TAG-NOT-SHOWN"])
+            .personal_fields(&["PERSONAL-FIELD-NOT-SHOWN"])
+            .members(&["alice.secret@acme.example"])
+            .build();
+        product.owner.contact = "accounts-private@acme.example".into();
+        product.description.limitations = "LIMITATIONS-NOT-SHOWN".into();
+        product.description.usage = "USAGE-NOT-SHOWN".into();
+        product.revision = 3;
+        product.created_at = "2026-11-01T00:00:00Z".into();
+        product.updated_at = "2026-11-22T10:30:00Z".into();
+        product
     }
 
     fn deprecated(id: &str, status: ProductStatus) -> DataProduct {
-        DataProduct {
-            status,
-            deprecation: Some(Deprecation {
-                sunset: "2027-03-01".into(),
-                replacement: Some(ProductId::parse("users.v2").unwrap()),
-                message: "Moved to the v2 schema.".into(),
-            }),
-            ..product(id)
-        }
+        let deprecation = testing::product(id).deprecated("2027-03-01", Some("users.v2"), "Moved to the v2 schema.");
+        DataProduct { status, deprecation: deprecation.build().deprecation, ..product(id) }
     }
 
     /// Fails when a piece of `hostile` that would be markup (a tag, an attribute break, a control character)

@@ -11,6 +11,8 @@ pub mod policy;
 pub mod product;
 pub mod schema;
 pub mod search;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use api::{ApiError, ErrorCode};
 pub use mirror::{AuditAction, AuditEntry, ConfigSource, HistoryKind, SchemaVersion, TopicFacts};

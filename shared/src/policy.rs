@@ -448,8 +448,8 @@ fn is_date(date: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::{ProductId, SubjectName, TopicName};
-    use crate::product::{Deprecation, Description, OutputPort, Owner, SchemaFormat};
+    use crate::names::{ProductId, TopicName};
+    use crate::product::Deprecation;
 
     fn policy() -> GovernancePolicy {
         GovernancePolicy {
@@ -469,36 +469,17 @@ mod tests {
     }
 
     fn product() -> DataProduct {
-        let topic = TopicName::parse("users").unwrap();
-        DataProduct {
-            id: ProductId::parse("users").unwrap(),
-            name: "Users".into(),
-            version: "1.0.0".into(),
-            domain: DomainName::parse("membership").unwrap(),
-            owner: Owner {
-                team: TeamName::parse("accounts").unwrap(),
-                contact: "accounts@acme.example".into(),
-                members: vec![],
-            },
-            status: ProductStatus::Active,
-            description: Description { purpose: "Every registered user".into(), ..Description::default() },
-            tags: vec!["users".into()],
-            output_port: OutputPort {
-                value_subject: SubjectName::value_of(&topic),
-                topic,
-                key_subject: None,
-                schema_format: SchemaFormat::Avro,
-            },
-            quality: Quality::Authoritative,
-            sla: SlaTier::Tier1,
-            support: vec![],
-            personal_fields: vec![],
-            inputs: vec![],
-            deprecation: None,
-            revision: 0,
-            created_at: String::new(),
-            updated_at: String::new(),
-        }
+        let mut product = crate::testing::product("users")
+            .domain("membership", "accounts")
+            .name("Users")
+            .purpose("Every registered user")
+            .tags(&["users"])
+            .quality(Quality::Authoritative)
+            .sla(SlaTier::Tier1)
+            .build();
+        product.created_at = String::new();
+        product.updated_at = String::new();
+        product
     }
 
     fn check(change: impl FnOnce(&mut DataProduct), schema: SchemaFact, expected: &[(ViolationCode, &str)]) {

@@ -14,10 +14,7 @@ use meshport_api::config::Config;
 use meshport_shared::api::Health;
 use reqwest::StatusCode;
 
-use meshport_shared::{
-    AuditAction, AuditEntry, DataProduct, Description, DomainName, OutputPort, Owner, ProductId, ProductStatus,
-    Quality, SchemaFormat, SlaTier, SubjectName, TeamName, TopicName,
-};
+use meshport_shared::{AuditAction, AuditEntry, DataProduct};
 
 /// A name no other test in this run uses: tests share one broker and one moto server.
 pub fn unique(prefix: &str) -> String {
@@ -57,39 +54,14 @@ pub fn kafka_config() -> String {
     service("MESHPORT_TEST_KAFKA_CONFIG", "Meshport's SASL settings for the test broker")
 }
 
-/// A valid product of the demo organisation's policy.
+/// A valid product of the demo organisation's policy, owned by the domain's demo team.
 pub fn product(id: &str, domain: &str) -> DataProduct {
     let team = match domain {
         "membership" => "accounts",
         "analytics" => "edge",
         _ => "trading",
     };
-    let topic = TopicName::parse(id).unwrap();
-    DataProduct {
-        id: ProductId::parse(id).unwrap(),
-        name: format!("{id} product"),
-        version: "1.0.0".into(),
-        domain: DomainName::parse(domain).unwrap(),
-        owner: Owner { team: TeamName::parse(team).unwrap(), contact: format!("{team}@acme.example"), members: vec![] },
-        status: ProductStatus::Active,
-        description: Description { purpose: format!("Every {id} event"), ..Description::default() },
-        tags: vec![domain.to_owned()],
-        output_port: OutputPort {
-            value_subject: SubjectName::value_of(&topic),
-            topic,
-            key_subject: None,
-            schema_format: SchemaFormat::Avro,
-        },
-        quality: Quality::Curated,
-        sla: SlaTier::Tier2,
-        support: vec![],
-        personal_fields: vec![],
-        inputs: vec![],
-        deprecation: None,
-        revision: 0,
-        created_at: "2026-11-22T00:00:00Z".into(),
-        updated_at: "2026-11-22T00:00:00Z".into(),
-    }
+    meshport_shared::testing::product(id).domain(domain, team).build()
 }
 
 /// An audit entry for a test's change to `product`.
