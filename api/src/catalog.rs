@@ -1,5 +1,5 @@
 //! The catalog mirror: where data products live between requests. One trait, two backends: an embedded redb file
-//! for local runs and DynamoDB in the cloud. Both pass the same conformance suite (`api/tests/catalog_conformance.rs`).
+//! for local runs and DynamoDB in the cloud. Both pass the same conformance suite (`api/tests/api/catalog_conformance.rs`).
 //!
 //! Only this module and its children know table and attribute names.
 

@@ -2,7 +2,7 @@
 //! (moto_server, whose endpoint `scripts/test` exports as MESHPORT_TEST_DYNAMODB_ENDPOINT). Each test gets its own
 //! file or table, so tests never see each other's products.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Mirror sync against a real Kafka broker and the project's registry: what it adds, changes and flags, and that
 //! a second run changes nothing.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -3,7 +3,7 @@
 //! answering invocations under a small Lambda Runtime API emulator, its secrets read from a fake Parameters and
 //! Secrets extension.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;

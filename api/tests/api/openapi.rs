@@ -1,7 +1,7 @@
 //! The OpenAPI document the API serves: every route the router serves is in it and nothing else, with who may call
 //! it, its query parameters and its error shape. (scripts/test also validates it with openapi-spec-validator.)
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -1,7 +1,7 @@
 //! Cards, oEmbed and badges over HTTP: each test runs its own application (own catalog, own in-process registry)
 //! and reads the embed surface as a wiki, an oEmbed consumer or a Markdown renderer would.
 
-mod common;
+use crate::common;
 
 use meshport_shared::api::ProductDetail;
 use meshport_shared::{DataProduct, Deprecation, ProductId, ProductStatus, Quality, SchemaFormat, SlaTier};

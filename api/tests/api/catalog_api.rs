@@ -1,7 +1,7 @@
 //! The catalog API end to end: publish, create, update, evolve, deprecate, retire, delete a topic and search, over
 //! HTTP against a real Kafka broker, the project's registry and the embedded catalog, signed in with dev tokens.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The API over HTTP: each test builds its own application on a random port, against a real Kafka broker, the
 //! project's schema registry and a catalog of its own.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! Sign-in: dev tokens, tokens of an identity provider (served by an in-test JWKS endpoint), and who may change what.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,12 +19,12 @@ use serde_json::{Value, json};
 const DEV_SECRET: &str = "test-dev-secret-shared-by-these-tests";
 const ISSUER: &str = "https://login.acme.example/";
 const AUDIENCE: &str = "meshport";
-const JWKS: &str = include_str!("fixtures/auth/jwks.json");
-const JWKS_ROTATED: &str = include_str!("fixtures/auth/jwks-rotated.json");
-const RSA_KEY: &[u8] = include_bytes!("fixtures/auth/rsa-private.pem");
-const RSA_ROTATED_KEY: &[u8] = include_bytes!("fixtures/auth/rsa-rotated-private.pem");
-const EC_KEY: &[u8] = include_bytes!("fixtures/auth/ec-private.pem");
-const RSA_PUBLIC_KEY: &[u8] = include_bytes!("fixtures/auth/rsa-public.pem");
+const JWKS: &str = include_str!("../fixtures/auth/jwks.json");
+const JWKS_ROTATED: &str = include_str!("../fixtures/auth/jwks-rotated.json");
+const RSA_KEY: &[u8] = include_bytes!("../fixtures/auth/rsa-private.pem");
+const RSA_ROTATED_KEY: &[u8] = include_bytes!("../fixtures/auth/rsa-rotated-private.pem");
+const EC_KEY: &[u8] = include_bytes!("../fixtures/auth/ec-private.pem");
+const RSA_PUBLIC_KEY: &[u8] = include_bytes!("../fixtures/auth/rsa-public.pem");
 
 fn now() -> i64 {
     i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap()

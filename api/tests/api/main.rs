@@ -1,0 +1,15 @@
+//! The API's integration tests, one binary: each module one area, against real services (`scripts/test` starts
+//! Kafka, moto_server and Apicurio Registry and names them in `MESHPORT_TEST_*` variables); `common` holds the test
+//! application and the helpers they share.
+
+mod auth;
+mod catalog_api;
+mod catalog_conformance;
+mod common;
+mod deployment;
+mod embed;
+mod kafka_admin;
+mod openapi;
+mod registry_client;
+mod server;
+mod sync;
