@@ -32,11 +32,8 @@ readonly cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
 cd "$repo_root"
 export PATH="$tools_dir/node_modules/.bin:$cargo_bin:$PATH"
 
-say() { printf 'frontend-tools: %s\n' "$*" >&2; }
-fail() {
-    say "$*"
-    exit 1
-}
+# log and die: the scripts' one way to say what is happening and to fail (both on stderr).
+source "$repo_root/scripts/common.sh"
 
 # Prints the first line of `tool --version`, or nothing when the tool is missing or broken.
 version_of() {
@@ -50,35 +47,35 @@ install_crate() {
 }
 
 wasm_bindgen_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
-[[ -n "$wasm_bindgen_version" ]] || fail "Cargo.lock has no wasm-bindgen package: build the workspace once to lock it"
+[[ -n "$wasm_bindgen_version" ]] || die "Cargo.lock has no wasm-bindgen package: build the workspace once to lock it"
 readonly wasm_bindgen_version
 
 trunk_pin="$(sed -n 's/^wasm_bindgen *= *"\(.*\)"/\1/p' frontend/Trunk.toml)"
 [[ "$trunk_pin" == "$wasm_bindgen_version" ]] ||
-    fail "frontend/Trunk.toml pins wasm_bindgen = \"$trunk_pin\" but Cargo.lock has $wasm_bindgen_version:" \
+    die "frontend/Trunk.toml pins wasm_bindgen = \"$trunk_pin\" but Cargo.lock has $wasm_bindgen_version:" \
         "set it to \"$wasm_bindgen_version\""
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-    say "adding the wasm32-unknown-unknown target"
+    log "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown >&2
 fi
 
 if [[ "$(version_of trunk)" != "trunk $TRUNK_VERSION" ]]; then
-    say "installing trunk $TRUNK_VERSION (takes several minutes)"
+    log "installing trunk $TRUNK_VERSION (takes several minutes)"
     install_crate trunk --version "$TRUNK_VERSION" --locked
 fi
 
 # `wasm-bindgen --version` prints `wasm-bindgen 0.2.130` or `wasm-bindgen 0.2.130 (<commit>)`.
 if [[ "$(version_of wasm-bindgen)" != "wasm-bindgen $wasm_bindgen_version"* ]] ||
     [[ "$(version_of wasm-bindgen-test-runner)" != *" $wasm_bindgen_version"* ]]; then
-    say "installing wasm-bindgen-cli $wasm_bindgen_version"
+    log "installing wasm-bindgen-cli $wasm_bindgen_version"
     # Not --locked: the CLI's own lockfile may need a newer rustc than the pinned toolchain.
     install_crate wasm-bindgen-cli --version "=$wasm_bindgen_version" --force
 fi
 
 if [[ "$(version_of "$tools_dir/node_modules/.bin/wasm-opt")" != "wasm-opt version $BINARYEN_VERSION "* ]]; then
-    command -v npm >/dev/null || fail "npm is missing: install it with \`apt-get install -y nodejs npm\`"
-    say "installing wasm-opt from binaryen@$BINARYEN_VERSION into $tools_dir"
+    command -v npm >/dev/null || die "npm is missing: install it with \`apt-get install -y nodejs npm\`"
+    log "installing wasm-opt from binaryen@$BINARYEN_VERSION into $tools_dir"
     mkdir -p "$tools_dir"
     cp frontend/tools/package.json frontend/tools/package-lock.json "$tools_dir/"
     # `npm ci` installs exactly what the lockfile names and checks each package's integrity hash.
@@ -86,7 +83,7 @@ if [[ "$(version_of "$tools_dir/node_modules/.bin/wasm-opt")" != "wasm-opt versi
 fi
 
 for tool in trunk wasm-bindgen wasm-bindgen-test-runner wasm-opt; do
-    command -v "$tool" >/dev/null || fail "$tool is still not on PATH after installing it"
+    command -v "$tool" >/dev/null || die "$tool is still not on PATH after installing it"
 done
 
 # trunk asks crates.io for a newer trunk on every run unless told not to; Trunk.toml's `offline = true` does not.
