@@ -7,7 +7,7 @@ use std::fmt;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use meshport_shared::api::{Activity, DevToken, DevTokenRequest, DevUserList, Identity, ProductDetail, SignInOptions};
 use meshport_shared::search::{SearchPage, SearchQuery};
-use meshport_shared::{ApiError, Violation};
+use meshport_shared::{ApiError, ErrorCode, Violation};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -55,15 +55,60 @@ impl Error {
         }
     }
 
+    /// What went wrong, in words for people. The API's own sentence where it speaks to them about what they asked
+    /// (a rule the product breaks, a name taken, a team that may not change it); the portal's where the API's text is
+    /// written for programs or operators (how to send a token, which server variable is unset, a broker's address).
+    /// The code stays next to it for support, and `Display` keeps the original text for logs.
     pub fn message(&self) -> String {
         match self {
+            Self::Api { error, .. } => match error.code {
+                ErrorCode::BadRequest
+                | ErrorCode::ValidationFailed
+                | ErrorCode::NotFound
+                | ErrorCode::Conflict
+                | ErrorCode::PayloadTooLarge
+                | ErrorCode::Forbidden
+                | ErrorCode::IncompatibleSchema
+                | ErrorCode::InvalidSchema => error.message.clone(),
+                ErrorCode::Unauthorized => {
+                    "you are not signed in, or your sign-in has expired: sign in, then try again".to_owned()
+                }
+                ErrorCode::IdentityProviderUnavailable => {
+                    "sign-ins cannot be checked right now because your organisation's sign-in service does not \
+                     answer: try again in a minute"
+                        .to_owned()
+                }
+                ErrorCode::CatalogUnavailable => {
+                    "Meshport's catalog cannot be read right now: try again in a minute".to_owned()
+                }
+                ErrorCode::KafkaUnavailable => {
+                    "the Kafka cluster cannot be reached right now: try again in a minute".to_owned()
+                }
+                ErrorCode::RegistryUnavailable => {
+                    "the schema registry cannot be reached right now: try again in a minute".to_owned()
+                }
+                ErrorCode::Internal => {
+                    "something went wrong in Meshport and it has been logged: try again in a minute; if it keeps \
+                     happening, tell whoever runs Meshport here"
+                        .to_owned()
+                }
+            },
+            Self::Network(_) => "Meshport cannot be reached: check your connection, then try again".to_owned(),
+            Self::UnexpectedResponse { .. } => {
+                "Meshport sent an answer this page does not understand: reload the page; if it keeps happening, tell \
+                 whoever runs Meshport here"
+                    .to_owned()
+            }
+            Self::SignIn { message, .. } => message.clone(),
+        }
+    }
+
+    /// The failure as the API or the browser put it, for logs and support rather than for people.
+    fn detail(&self) -> String {
+        match self {
             Self::Api { error, .. } => error.message.clone(),
-            Self::Network(cause) => {
-                format!("the Meshport API could not be reached ({cause}): check your connection and try again")
-            }
-            Self::UnexpectedResponse { status, reason } => {
-                format!("the Meshport API sent an answer the portal does not understand (HTTP {status}: {reason})")
-            }
+            Self::Network(cause) => format!("the Meshport API could not be reached ({cause})"),
+            Self::UnexpectedResponse { status, reason } => format!("HTTP {status}: {reason}"),
             Self::SignIn { message, .. } => message.clone(),
         }
     }
@@ -71,7 +116,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code(), self.message())
+        write!(f, "{}: {}", self.code(), self.detail())
     }
 }
 
@@ -195,4 +240,9 @@ async fn error_from(response: Response) -> Error {
             Error::UnexpectedResponse { status, reason }
         }
     }
+}
+
+/// `PATCH path` with a JSON body: a partial change, e.g. a product topic's settings.
+pub async fn patch<B: Serialize + ?Sized, T: DeserializeOwned>(path: &str, body: &B) -> Result<T> {
+    send(authorized(Request::patch(path)).json(body).map_err(|e| Error::Network(e.to_string()))?).await
 }

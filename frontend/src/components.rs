@@ -4,4 +4,5 @@ pub mod feedback;
 pub mod layout;
 pub mod product_card;
 pub mod product_form;
+pub mod sign_in;
 pub mod status_badge;

@@ -18,12 +18,14 @@ use meshport_frontend::api;
 use meshport_frontend::components::feedback::ErrorBanner;
 use meshport_frontend::components::product_card::{ProductCard, ProductList};
 use meshport_frontend::routes::explore::Explore;
+use meshport_frontend::session;
+use meshport_shared::search::SearchPage;
 use meshport_shared::{ApiError, DataProduct, ErrorCode};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 mod common;
 
-use common::{container, eventually, find, text_of};
+use common::{click, container, eventually, find, text_of};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -118,14 +120,14 @@ fn an_empty_catalog_says_so_instead_of_showing_nothing() {
 }
 
 #[wasm_bindgen_test]
-fn an_api_error_is_shown_with_its_code_and_message() {
+fn an_api_error_is_shown_in_words_for_people_with_its_code_for_support() {
     // Arrange
     let root = container();
     let failure = api::Error::Api {
         status: 503,
         error: ApiError {
             code: ErrorCode::CatalogUnavailable,
-            message: "the catalog is not reachable: try again in a minute".to_owned(),
+            message: "DynamoDB GetItem on table meshport-catalog timed out after 3 s".to_owned(),
             details: Vec::new(),
         },
     };
@@ -141,7 +143,143 @@ fn an_api_error_is_shown_with_its_code_and_message() {
     let banner = find(&root, "error-state").expect("the banner is rendered");
     assert_eq!(banner.get_attribute("role").as_deref(), Some("alert"));
     assert_eq!(text_of(&banner, "error-code"), "catalog_unavailable");
-    assert_eq!(text_of(&banner, "error-message"), "the catalog is not reachable: try again in a minute");
+    assert_eq!(text_of(&banner, "error-message"), "Meshport's catalog cannot be read right now: try again in a minute");
+    assert!(!banner.text_content().unwrap().contains("DynamoDB"), "the API's text for operators is not shown");
+}
+
+#[wasm_bindgen_test]
+fn people_read_the_apis_words_only_where_they_are_written_for_them() {
+    // (code, the API's message, whether people see it as it is)
+    let cases = [
+        (ErrorCode::Unauthorized, "sign in first: send your token as `Authorization: Bearer <token>`", false),
+        (ErrorCode::Unauthorized, "reads need sign-in on this server (MESHPORT_PUBLIC_READS is off)", false),
+        (ErrorCode::Unauthorized, "the sign-in token was refused: its `exp` claim is malformed", false),
+        (ErrorCode::IdentityProviderUnavailable, "GET https://idp.example/jwks: connection refused", false),
+        (ErrorCode::KafkaUnavailable, "describe topics took longer than 3s", false),
+        (ErrorCode::RegistryUnavailable, "cannot build an HTTP client: invalid certificate", false),
+        (ErrorCode::Internal, "something went wrong on our side; it has been logged", false),
+        (ErrorCode::Forbidden, "only members of team `accounts` or org admins may change `users`", true),
+        (ErrorCode::ValidationFailed, "the product breaks 2 governance rule(s)", true),
+        (ErrorCode::Conflict, "data product `users` already exists", true),
+        (ErrorCode::NotFound, "no data product `users`", true),
+        (ErrorCode::BadRequest, "unknown sort `size`: use relevance, name or updated", true),
+    ];
+    for (code, message, as_is) in cases {
+        let error =
+            api::Error::Api { status: 400, error: ApiError { code, message: message.to_owned(), details: Vec::new() } };
+        let shown = error.message();
+        if as_is {
+            assert_eq!(shown, message, "{code:?}");
+        } else {
+            assert!(!shown.contains(message), "{code:?} shows the API's text: {shown}");
+            assert!(!shown.contains("Bearer") && !shown.contains("MESHPORT_"), "{code:?}: {shown}");
+        }
+    }
+    let offline = api::Error::Network("TypeError: Failed to fetch".to_owned());
+    assert!(!offline.message().contains("TypeError"), "{}", offline.message());
+}
+
+/// Stands in for the API while it lives: `answers` maps `"METHOD /path"` (with ` signed-in` when the request carries
+/// a bearer token) to `{status, body}`; any other request goes to the test runner's own server, as without it.
+struct FakeApi;
+
+impl FakeApi {
+    fn answering(answers: serde_json::Value) -> Self {
+        let script = format!(
+            r#"(() => {{
+                const answers = {answers};
+                window.realFetch = window.realFetch || window.fetch;
+                window.fetch = (input, init) => {{
+                    const request = new Request(input, init);
+                    const signedIn = request.headers.has('authorization') ? ' signed-in' : '';
+                    const answer = answers[`${{request.method}} ${{new URL(request.url).pathname}}${{signedIn}}`];
+                    if (!answer) return window.realFetch(input, init);
+                    const headers = {{ 'content-type': 'application/json' }};
+                    return Promise.resolve(new Response(JSON.stringify(answer.body), {{ status: answer.status, headers }}));
+                }};
+            }})()"#
+        );
+        js_sys::eval(&script).expect("the fake API is installed");
+        Self
+    }
+}
+
+impl Drop for FakeApi {
+    fn drop(&mut self) {
+        let _ = js_sys::eval("if (window.realFetch) window.fetch = window.realFetch");
+    }
+}
+
+/// The API's answer to a read when nobody is signed in, in its own words for programs.
+fn refused() -> serde_json::Value {
+    serde_json::json!({
+        "status": 401,
+        "body": { "code": "unauthorized", "message": "sign in first: send your token as `Authorization: Bearer <token>`" }
+    })
+}
+
+#[wasm_bindgen_test]
+async fn a_visitor_not_signed_in_is_offered_the_demo_people_and_then_sees_the_products() {
+    // Arrange: reads need sign-in, and dev sign-in is on.
+    session::sign_out();
+    let root = container();
+    let page =
+        SearchPage { items: vec![product("users", "Users")], total: 1, next_cursor: None, facets: Default::default() };
+    let identity = serde_json::json!({ "subject": "alice", "name": "Alice", "teams": ["accounts"], "admin": false });
+    let _api = FakeApi::answering(serde_json::json!({
+        "GET /api/v1/products": refused(),
+        "GET /api/v1/dev/users": { "status": 200, "body": { "items": [
+            { "user": "alice", "name": "Alice", "teams": ["accounts"], "admin": false }
+        ] } },
+        "POST /api/v1/dev/token": { "status": 200, "body": {
+            "token": "a.dev.token", "identity": identity, "expires_at": "2999-01-01T00:00:00Z"
+        } },
+        "GET /api/v1/products signed-in": { "status": 200, "body": page },
+    }));
+
+    // Act
+    let _view = mount_to(root.clone(), || view! { <Router><Explore/></Router> });
+
+    // Assert: a calm prompt with the demo people, not an error, and none of the API's words for programs.
+    let prompt = eventually(&root, "sign-in-prompt").await;
+    assert!(prompt.text_content().unwrap().contains("Sign in to see the data products"));
+    assert!(prompt.get_attribute("role").is_none(), "the prompt is not an alert");
+    eventually(&prompt, "sign-in-as-alice").await;
+    assert!(find(&root, "error-state").is_none(), "no error banner");
+    let text = root.text_content().unwrap();
+    assert!(!text.contains("Bearer") && !text.contains("Authorization"), "{text}");
+
+    // Act: one click signs in, and the page reads again.
+    click(&root, "sign-in-as-alice");
+
+    // Assert
+    eventually(&root, "product-row").await;
+    assert!(find(&root, "sign-in-prompt").is_none());
+    assert_eq!(session::identity().map(|who| who.name).as_deref(), Some("Alice"));
+    session::sign_out();
+}
+
+#[wasm_bindgen_test]
+async fn without_dev_sign_in_the_prompt_links_to_the_sign_in_page_and_back_here() {
+    // Arrange: reads need sign-in, and dev sign-in is off, so the demo people's route does not exist.
+    session::sign_out();
+    let root = container();
+    let _api = FakeApi::answering(serde_json::json!({
+        "GET /api/v1/products": refused(),
+        "GET /api/v1/dev/users": { "status": 404, "body": { "code": "not_found", "message": "no such API route" } },
+    }));
+
+    // Act
+    let _view = mount_to(root.clone(), || view! { <Router><Explore/></Router> });
+
+    // Assert
+    let link = eventually(&root, "sign-in-prompt-link").await;
+    let here = window().location().pathname().unwrap();
+    let href = link.get_attribute("href").unwrap();
+    assert!(href.starts_with(&format!("/sign-in?next={}", api::encode(&here))), "{href}");
+    assert!(find(&root, "demo-people").is_none());
+    assert!(find(&root, "error-state").is_none(), "no error banner");
+    assert!(!root.text_content().unwrap().contains("Bearer"));
 }
 
 #[wasm_bindgen_test]

@@ -26,7 +26,7 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 mod common;
 
-use common::{all, click, container, eventually, find, text_of};
+use common::{all, click, container, eventually, find, sleep, text_of};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -228,7 +228,7 @@ fn someone_outside_the_owning_team_sees_the_product_read_only_and_why() {
     assert!(text.contains("not change it"), "{text}");
     assert_eq!(text_of(&note, "read-only-team"), "accounts");
     assert!(text.contains("you are in team edge"), "{text}");
-    for section in ["edit", "evolve", "deprecate", "retire"] {
+    for section in ["edit", "evolve", "topic-settings", "deprecate", "retire"] {
         assert!(find(&root, section).is_none(), "{section} is not offered to a non-owner");
     }
     assert_eq!(text_of(&root, "manage-name"), "Users", "the product itself is still shown");
@@ -248,9 +248,10 @@ async fn an_owner_is_offered_every_change_and_an_org_admin_too() {
         // Assert: properties are set once the reactive system has run.
         leptos::task::tick().await;
         assert!(find(&root, "read-only-note").is_none());
-        for section in ["edit", "evolve", "deprecate", "retire"] {
+        for section in ["edit", "evolve", "topic-settings", "deprecate", "retire"] {
             assert!(find(&root, section).is_some(), "{section} is offered");
         }
+        assert!(find(&root, "topic-settings-unsynced").is_some(), "a topic not synced yet has no settings to change");
         let schema: web_sys::HtmlTextAreaElement = find(&root, "evolve-schema").unwrap().unchecked_into();
         assert!(schema.value().contains("\"name\":\"User\""), "the new schema starts as the current one");
     }
@@ -289,7 +290,7 @@ fn a_retired_product_offers_no_more_changes() {
 
     // Assert
     assert!(text_of(&root, "status-note").contains("retired"));
-    for form in ["edit", "evolve", "deprecate", "retire-form"] {
+    for form in ["edit", "evolve", "topic-settings", "deprecate", "retire-form"] {
         assert!(find(&root, form).is_none(), "{form} is not offered for a retired product");
     }
 }
@@ -309,4 +310,280 @@ fn manage_asks_to_sign_in_when_nobody_is_signed_in() {
     let href = link.get_attribute("href").unwrap_or_default();
     assert!(href.starts_with("/sign-in?next="), "{href}");
     assert!(find(&root, "owned-products").is_none());
+}
+
+/// `detail` with the topic as the mirror read it: 3 partitions, 7 days' retention set on the topic, and the cluster's
+/// default cleanup policy.
+fn detail_with_topic(partitions: i32, revision: u64) -> ProductDetail {
+    let mut detail = serde_json::to_value(detail("active", serde_json::Value::Null)).unwrap();
+    detail["product"]["revision"] = json!(revision);
+    detail["topic"] = json!({
+        "name": "users",
+        "partitions": partitions,
+        "replication_factor": 1,
+        "configs": { "cleanup.policy": "delete", "retention.ms": "604800000" },
+        "config_sources": { "cleanup.policy": "default", "retention.ms": "topic" },
+        "history": { "kind": "window", "retention_ms": 604_800_000 },
+        "present": true,
+        "synced_at": "2026-02-03T04:05:06Z"
+    });
+    serde_json::from_value(detail).expect("the test product page is valid")
+}
+
+/// The organisation's policy, with topics limited to 12 partitions and 1 hour to 30 days of retention.
+fn policy_answer() -> serde_json::Value {
+    json!({ "status": 200, "body": {
+        "allowed_qualities": ["authoritative", "curated", "raw"],
+        "allowed_slas": ["tier-1", "tier-2", "tier-3"],
+        "schema_required": true,
+        "owner_must_belong_to_domain": false,
+        "topics": { "max_partitions": 12, "min_retention_ms": 3_600_000, "max_retention_ms": 2_592_000_000_i64 }
+    } })
+}
+
+/// Stands in for the API while it lives: `answers` maps `"METHOD /path"` to `{status, body}`; any other request goes
+/// to the test runner's own server, as without it. It records what it answered, with each request's body.
+struct FakeApi;
+
+impl FakeApi {
+    fn answering(answers: serde_json::Value) -> Self {
+        let script = format!(
+            r#"(() => {{
+                const answers = {answers};
+                window.sentToFakeApi = [];
+                window.realFetch = window.realFetch || window.fetch;
+                window.fetch = async (input, init) => {{
+                    const request = input instanceof Request ? input : new Request(input, init);
+                    const key = `${{request.method}} ${{new URL(request.url).pathname}}`;
+                    const answer = answers[key];
+                    if (!answer) return window.realFetch(input, init);
+                    window.sentToFakeApi.push({{ key, body: await request.clone().text() }});
+                    const headers = {{ 'content-type': 'application/json' }};
+                    return new Response(JSON.stringify(answer.body), {{ status: answer.status, headers }});
+                }};
+            }})()"#
+        );
+        js_sys::eval(&script).expect("the fake API is installed");
+        Self
+    }
+
+    /// The JSON bodies of the requests sent to `key`, e.g. `"PATCH /api/v1/products/users/topic"`, in order.
+    fn sent(&self, key: &str) -> Vec<serde_json::Value> {
+        let sent = js_sys::eval("JSON.stringify(window.sentToFakeApi)").unwrap().as_string().unwrap();
+        serde_json::from_str::<Vec<serde_json::Value>>(&sent)
+            .unwrap()
+            .into_iter()
+            .filter(|request| request["key"] == key)
+            .map(|request| serde_json::from_str(request["body"].as_str().unwrap_or_default()).unwrap_or_default())
+            .collect()
+    }
+}
+
+impl Drop for FakeApi {
+    fn drop(&mut self) {
+        let _ = js_sys::eval("if (window.realFetch) window.fetch = window.realFetch");
+    }
+}
+
+const CHANGE_TOPIC: &str = "PATCH /api/v1/products/users/topic";
+
+/// Sets a control's value as a person does, with the event the portal listens to (`input` or `change`).
+fn set(root: &web_sys::Element, test_id: &str, value: &str, event: &str) {
+    let control = find(root, test_id).unwrap_or_else(|| panic!("no [data-testid='{test_id}']"));
+    let set = js_sys::Function::new_with_args(
+        "control, value, event",
+        "control.value = value; control.dispatchEvent(new Event(event, { bubbles: true }));",
+    );
+    set.call3(&wasm_bindgen::JsValue::NULL, &control, &value.into(), &event.into()).unwrap();
+}
+
+/// Mounts the Manage page of `users` with its topic, for an owner, once the policy has come.
+async fn topic_settings(detail: ProductDetail) -> (web_sys::HtmlElement, impl Sized) {
+    let root = container();
+    let view = mount_to(
+        root.clone(),
+        move || view! { <ProductManagement detail=detail.clone() who=person(&["accounts"], false)/> },
+    );
+    eventually(&root, "topic-settings-form").await;
+    leptos::task::tick().await;
+    (root, view)
+}
+
+#[wasm_bindgen_test]
+async fn the_topic_settings_start_from_the_topic_and_say_where_each_value_comes_from() {
+    // Arrange
+    let _api = FakeApi::answering(json!({ "GET /api/v1/policy": policy_answer() }));
+
+    // Act
+    let (root, _view) = topic_settings(detail_with_topic(3, 4)).await;
+
+    // Assert
+    let partitions: web_sys::HtmlInputElement = find(&root, "topic-settings-partitions").unwrap().unchecked_into();
+    assert_eq!(partitions.value(), "3");
+    assert_eq!(partitions.min(), "3", "the browser is told fewer is not possible");
+    let retention: web_sys::HtmlSelectElement = find(&root, "topic-settings-retention").unwrap().unchecked_into();
+    assert_eq!(retention.value(), "604800000", "7 days is one of the choices");
+    let hints = find(&root, "topic-settings").unwrap().text_content().unwrap_or_default();
+    assert!(hints.contains("Now 7 days (set on the topic)"), "{hints}");
+    assert!(hints.contains("Now delete (Kafka default)"), "{hints}");
+    assert!(hints.contains("Now 3; up to 12 allowed. Kafka adds partitions but never removes them"), "{hints}");
+    assert!(hints.contains("At least 1 hour"), "the policy's limit is said: {hints}");
+    let cleanup: web_sys::HtmlSelectElement = find(&root, "topic-settings-cleanup").unwrap().unchecked_into();
+    assert_eq!(cleanup.value(), "delete");
+}
+
+#[wasm_bindgen_test]
+async fn the_topic_settings_check_the_policy_limits_as_the_owner_types_and_refuse_fewer_partitions() {
+    // Arrange
+    let api = FakeApi::answering(
+        json!({ "GET /api/v1/policy": policy_answer(), CHANGE_TOPIC: { "status": 500, "body": {} } }),
+    );
+    let (root, _view) = topic_settings(detail_with_topic(3, 4)).await;
+
+    // Act: fewer partitions than the topic has.
+    set(&root, "topic-settings-partitions", "2", "input");
+    leptos::task::tick().await;
+
+    // Assert
+    let message = text_of(&root, "topic-settings-partitions-error");
+    assert!(message.contains("Kafka cannot take partitions away"), "{message}");
+    let control = find(&root, "topic-settings-partitions").unwrap();
+    assert_eq!(control.get_attribute("aria-invalid").as_deref(), Some("true"));
+
+    // Act: more than the policy allows.
+    set(&root, "topic-settings-partitions", "13", "input");
+    leptos::task::tick().await;
+
+    // Assert: the policy's own words.
+    assert!(text_of(&root, "topic-settings-partitions-error").contains("use 1 to 12 partitions"));
+
+    // Act: a retention beyond the policy's, then one below it.
+    set(&root, "topic-settings-retention", "-1", "change");
+    leptos::task::tick().await;
+    assert!(text_of(&root, "topic-settings-retention-error").contains("at most 2592000000 ms"));
+    let amount: web_sys::HtmlInputElement = find(&root, "topic-settings-retention-amount").unwrap().unchecked_into();
+    assert!(amount.hidden(), "a number is typed only for a retention in hours or days");
+    set(&root, "topic-settings-retention", "days", "change");
+    leptos::task::tick().await;
+    assert!(!amount.hidden());
+    set(&root, "topic-settings-retention-amount", "31", "input");
+    leptos::task::tick().await;
+    assert!(text_of(&root, "topic-settings-retention-error").contains("at most"), "31 days is over 30");
+    set(&root, "topic-settings-retention-amount", "0", "input");
+    leptos::task::tick().await;
+    assert!(text_of(&root, "topic-settings-retention-error").contains("whole number"));
+
+    // Act: submit anyway.
+    click(&root, "topic-settings-submit");
+    sleep(100).await;
+
+    // Assert: nothing sent, and the person is taken to the first field to fix.
+    assert!(api.sent(CHANGE_TOPIC).is_empty(), "a change the policy refuses is not sent");
+    assert_eq!(document().active_element().map(|e| e.id()).as_deref(), Some("topic-settings-partitions"));
+
+    // Act: fix both.
+    set(&root, "topic-settings-partitions", "12", "input");
+    set(&root, "topic-settings-retention-amount", "36", "input");
+    set(&root, "topic-settings-retention", "hours", "change");
+    leptos::task::tick().await;
+
+    // Assert
+    assert!(find(&root, "topic-settings-partitions-error").is_none());
+    assert!(find(&root, "topic-settings-retention-error").is_none());
+
+    // Act: now it is sent, the retention in milliseconds.
+    click(&root, "topic-settings-submit");
+    eventually(&root, "change-error").await;
+
+    // Assert
+    assert_eq!(
+        api.sent(CHANGE_TOPIC),
+        vec![json!({ "revision": 4, "partitions": 12, "retention_ms": 36 * 3_600_000_i64 })]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn changing_the_topic_sends_only_what_changed_with_the_revision_and_shows_the_new_settings() {
+    // Arrange
+    let mut stored = detail_with_topic(6, 5);
+    let topic = stored.topic.as_mut().unwrap();
+    topic.configs.insert("retention.ms".to_owned(), "2592000000".to_owned());
+    let api = FakeApi::answering(json!({
+        "GET /api/v1/policy": policy_answer(),
+        CHANGE_TOPIC: { "status": 200, "body": stored.product },
+        "GET /api/v1/products/users": { "status": 200, "body": stored },
+    }));
+    let (root, _view) = topic_settings(detail_with_topic(3, 4)).await;
+
+    // Act: more partitions and 30 days' retention; the cleanup policy stays.
+    set(&root, "topic-settings-partitions", "6", "input");
+    set(&root, "topic-settings-retention", "2592000000", "change");
+    leptos::task::tick().await;
+    click(&root, "topic-settings-submit");
+    let done = eventually(&root, "topic-settings-done").await;
+
+    // Assert: only the changes, with the revision read.
+    assert_eq!(
+        api.sent(CHANGE_TOPIC),
+        vec![json!({ "revision": 4, "partitions": 6, "retention_ms": 2_592_000_000_i64 })]
+    );
+    assert!(done.text_content().unwrap_or_default().starts_with("Changed"));
+    // The product is read again, and the form starts from the topic as it is now: its new settings.
+    let section = find(&root, "topic-settings").unwrap();
+    for _ in 0..100 {
+        if text_of(&root, "manage-revision") == "5" {
+            break;
+        }
+        sleep(50).await;
+    }
+    leptos::task::tick().await;
+    let now = section.text_content().unwrap_or_default();
+    assert!(now.contains("Now 6;") && now.contains("Now 30 days (set on the topic)"), "{now}");
+    let partitions: web_sys::HtmlInputElement = find(&root, "topic-settings-partitions").unwrap().unchecked_into();
+    assert_eq!(partitions.value(), "6");
+    let retention: web_sys::HtmlSelectElement = find(&root, "topic-settings-retention").unwrap().unchecked_into();
+    assert_eq!(retention.value(), "2592000000");
+    assert!(find(&root, "topic-settings-done").is_some(), "the answer stays while the form starts again");
+}
+
+#[wasm_bindgen_test]
+async fn the_apis_topic_violations_go_next_to_their_fields_and_a_stale_revision_offers_a_reload() {
+    // Arrange
+    let refusal = json!({ "status": 422, "body": {
+        "code": "validation_failed",
+        "message": "the change breaks 1 rule(s)",
+        "details": [{ "code": "invalid_topic_settings", "field": "cleanup_policy", "message": "compaction needs keyed events" }]
+    } });
+    let api = FakeApi::answering(json!({ "GET /api/v1/policy": policy_answer(), CHANGE_TOPIC: refusal }));
+    let (root, _view) = topic_settings(detail_with_topic(3, 4)).await;
+
+    // Act
+    set(&root, "topic-settings-cleanup", "compact", "change");
+    leptos::task::tick().await;
+    click(&root, "topic-settings-submit");
+    let error = eventually(&root, "change-error").await;
+
+    // Assert: the violation is next to its field, and listed with a link to it.
+    assert_eq!(api.sent(CHANGE_TOPIC), vec![json!({ "revision": 4, "cleanup_policy": "compact" })]);
+    assert_eq!(text_of(&root, "topic-settings-cleanup-error"), "compaction needs keyed events");
+    assert_eq!(text_of(&error, "error-code"), "validation_failed");
+    let link = error.query_selector("[data-testid='violation'] a").unwrap().expect("the violation links its field");
+    assert_eq!(link.get_attribute("href").as_deref(), Some("#topic-settings-cleanup"));
+    drop(api);
+
+    // Act: someone else changed the product meanwhile.
+    let conflict = json!({ "status": 409, "body": { "code": "conflict", "message": "product `users` changed: revision 4 is stale" } });
+    let _api = FakeApi::answering(json!({ "GET /api/v1/policy": policy_answer(), CHANGE_TOPIC: conflict }));
+    click(&root, "topic-settings-submit");
+    for _ in 0..100 {
+        if find(&root, "reload-product").is_some() {
+            break;
+        }
+        sleep(50).await;
+    }
+
+    // Assert
+    let section = find(&root, "topic-settings").unwrap();
+    assert_eq!(text_of(&section, "error-code"), "conflict");
+    assert!(find(&section, "reload-product").is_some(), "a stale revision offers to read the product again");
 }

@@ -49,19 +49,45 @@ test('the activity feed lists the newest changes with who made them', async () =
   await screenshot(page, 'activity');
 });
 
-test('a visitor who is not signed in is asked to, and comes back to the search they opened', async () => {
+test('a newcomer opens the portal signed out, picks a demo person there, and sees the data products', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${baseUrl}/`);
+
+  // A calm way in, not an error, and none of the API's words for programs.
+  const prompt = page.getByTestId('sign-in-prompt');
+  await prompt.waitFor({ timeout: 30_000 });
+  assert.match(await prompt.innerText(), /Sign in to see the data products/);
+  await prompt.getByTestId('demo-people').waitFor();
+  assert.equal(await page.getByTestId('error-state').count(), 0);
+  assert.doesNotMatch(await page.locator('main').innerText(), /Bearer|Authorization|unauthorized/);
+  await screenshot(page, 'signed-out-explore');
+
+  await prompt.getByTestId('sign-in-as-alice').click();
+  await page.locator('[data-testid="product-row"][data-product-id="users"]').waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId('signed-in-name').innerText(), 'Alice');
+  assert.equal(new URL(page.url()).pathname, '/', 'the visitor stays where they were');
+  assert.equal(await page.getByTestId('sign-in-prompt').count(), 0);
+  assert.deepEqual(errors, []);
+});
+
+test('a visitor signing in from a shared search keeps that search', async () => {
   const page = await browser.newPage();
   await page.goto(`${baseUrl}/?q=users`);
-  const banner = page.getByTestId('error-state');
-  await banner.waitFor({ timeout: 30_000 });
-  assert.match(await banner.innerText(), /Sign in to see this/);
-  assert.equal(await page.getByTestId('error-code').innerText(), 'unauthorized');
-
-  await page.getByTestId('error-sign-in').click();
-  await page.getByTestId('sign-in-as-bob').click();
-  await page.waitForURL(/\/\?q=users$/);
+  await page.getByTestId('sign-in-prompt').getByTestId('sign-in-as-bob').click({ timeout: 30_000 });
   await page.locator('[data-testid="product-row"][data-product-id="users"]').waitFor({ timeout: 30_000 });
+  assert.match(page.url(), /\/\?q=users$/);
   await screenshot(page, 'signed-in-search');
+});
+
+test('a signed-out visitor on a product page or the activity feed is offered the same way in', async () => {
+  const page = await browser.newPage();
+  for (const path of ['/products/users', '/activity']) {
+    await page.goto(baseUrl + path);
+    await page.getByTestId('sign-in-prompt').getByTestId('demo-people').waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('error-state').count(), 0, path);
+  }
 });
 
 test('on a 360 px wide phone the header wraps and no page scrolls sideways', async () => {

@@ -30,8 +30,10 @@ pub fn Empty(title: &'static str, children: Children) -> impl IntoView {
     }
 }
 
-/// Every error an `ErrorBoundary` caught, each with its stable code and message. `children` holds the actions
-/// (e.g. a retry button).
+/// Every error an `ErrorBoundary` caught, each in words for people with its stable code in small print, to quote to
+/// support. `children` holds the actions (e.g. a retry button). Pages show a read refused for want of a session as
+/// `SignInPrompt` rather than as an error; one that still gets here (a sign-in that expired while the page was open)
+/// says so and links to the Sign in page.
 #[component]
 pub fn ErrorBanner(errors: ArcRwSignal<Errors>, children: Children) -> impl IntoView {
     let refused_errors = errors.clone();
@@ -43,9 +45,9 @@ pub fn ErrorBanner(errors: ArcRwSignal<Errors>, children: Children) -> impl Into
                 let (code, message) = describe(&error);
                 view! {
                     <li data-testid="error-item">
-                        <code class="error-code" data-testid="error-code">{code}</code>
-                        " "
                         <span data-testid="error-message">{message}</span>
+                        " "
+                        <code class="error-code" data-testid="error-code">{code}</code>
                     </li>
                 }
             })
@@ -80,7 +82,7 @@ pub fn ErrorBanner(errors: ArcRwSignal<Errors>, children: Children) -> impl Into
     }
 }
 
-/// The code and message of an API error; other errors (bugs in the portal) have no code of their own.
+/// The code and the message for people of an API error; other errors (bugs in the portal) have no code of their own.
 fn describe(error: &Error) -> (String, String) {
     match error.downcast_ref::<api::Error>() {
         Some(error) => (error.code().to_owned(), error.message()),

@@ -5,13 +5,19 @@ use meshport_shared::mirror::{AuditAction, AuditEntry};
 
 use crate::api;
 use crate::components::feedback::{Empty, ErrorBanner, Loading};
+use crate::components::sign_in::SignInPrompt;
+use crate::session;
 
 /// How many changes the page lists.
 const SHOWN: usize = 100;
 
 #[component]
 pub fn Activity() -> impl IntoView {
-    let activity = LocalResource::new(|| api::activity(SHOWN));
+    let activity = LocalResource::new(|| {
+        // Signing in or out changes what the API may show: read again.
+        session::current().track();
+        api::activity(SHOWN)
+    });
     view! {
         <section class="activity" aria-labelledby="page-title">
             <h1 id="page-title">"Activity"</h1>
@@ -23,7 +29,13 @@ pub fn Activity() -> impl IntoView {
             }>
                 <Transition fallback=|| view! { <Loading what="recent changes"/> }>
                     {move || Suspend::new(async move {
-                        activity.await.map(|activity| view! { <ActivityList entries=activity.items/> })
+                        match activity.await {
+                            Ok(activity) => Ok(view! { <ActivityList entries=activity.items/> }.into_any()),
+                            Err(error) if error.status() == Some(401) => {
+                                Ok(view! { <SignInPrompt title="Sign in to see what changed"/> }.into_any())
+                            }
+                            Err(error) => Err(error),
+                        }
                     })}
                 </Transition>
             </ErrorBoundary>

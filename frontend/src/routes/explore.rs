@@ -14,6 +14,8 @@ use meshport_shared::{ProductStatus, Quality, SlaTier};
 use crate::api;
 use crate::components::feedback::{Empty, ErrorBanner, Loading};
 use crate::components::product_card::ProductList;
+use crate::components::sign_in::SignInPrompt;
+use crate::session;
 
 /// How long typing must pause before the search runs.
 const TYPING_PAUSE: Duration = Duration::from_millis(250);
@@ -24,6 +26,8 @@ pub fn Explore() -> impl IntoView {
     let raw = Memo::new(move |_| location.search.get().trim_start_matches('?').to_owned());
     let results = LocalResource::new(move || {
         let raw = raw.get();
+        // Signing in or out changes what the API may show: search again.
+        session::current().track();
         async move { search(&raw).await }
     });
     let searcher = Searcher::new(raw);
@@ -49,7 +53,13 @@ pub fn Explore() -> impl IntoView {
                 // arrive, so nothing jumps while typing.
                 <Transition fallback=|| view! { <Loading what="data products"/> }>
                     {move || Suspend::new(async move {
-                        results.await.map(|page| view! { <Results searcher page/> })
+                        match results.await {
+                            Ok(page) => Ok(view! { <Results searcher page/> }.into_any()),
+                            Err(error) if error.status() == Some(401) => {
+                                Ok(view! { <SignInPrompt title="Sign in to see the data products"/> }.into_any())
+                            }
+                            Err(error) => Err(error),
+                        }
                     })}
                 </Transition>
             </ErrorBoundary>

@@ -1,5 +1,6 @@
 //! Manage: the signed-in person's data products and the topics they could publish (`/manage`), and the changes
-//! an owner makes to one product (`/manage/:id`): evolve its schema, deprecate it, retire it.
+//! an owner makes to one product (`/manage/:id`): edit its metadata, evolve its schema, change its topic's settings,
+//! deprecate it, retire it.
 //!
 //! The portal decides nothing here: who may change a product is `Identity::can_change`, and every change is the
 //! API's to accept or refuse. Each section shows the API's answer as it is, with its error code, and links the
@@ -12,11 +13,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use meshport_shared::api::{Identity, ProductDetail};
-use meshport_shared::{DataProduct, ProductId, ProductStatus, ViolationCode};
+use meshport_shared::{DataProduct, GovernancePolicy, ProductId, ProductStatus, ViolationCode};
 
 use crate::api;
 use crate::components::feedback::Loading;
-use crate::components::product_form::{fetched, focus, live, live_text, load_failed};
+use crate::components::product_form::{fetch_policy, fetched, focus, live, live_text, load_failed};
 use crate::components::status_badge::StatusBadge;
 use crate::session;
 
@@ -27,6 +28,7 @@ mod owned;
 mod publishable;
 mod requests;
 mod retire;
+mod topic;
 
 pub use evolve::{CompatibilityAnswer, EvolveRefusal};
 
@@ -148,17 +150,20 @@ pub fn ProductManagement(detail: ProductDetail, who: Identity) -> impl IntoView 
             if !evolves.get() {
                 return ().into_any();
             }
+            let policy = Policy::fetch();
             view! {
                 <nav class="manage-contents" aria-label="Changes to this product">
                     <ul role="list">
                         <li><a href="#edit-title">"Edit the metadata"</a></li>
                         <li><a href="#evolve-title">"Evolve the schema"</a></li>
+                        <li><a href="#topic-settings-title">"Topic settings"</a></li>
                         <li><a href="#deprecate-title">"Deprecate"</a></li>
                         <li><a href="#retire-title">"Retire"</a></li>
                     </ul>
                 </nav>
-                <edit::EditMetadata managed who=editor.get_value()/>
+                <edit::EditMetadata managed policy who=editor.get_value()/>
                 <evolve::EvolveSchema managed who=editor.get_value()/>
+                <topic::TopicSettings managed policy/>
                 <deprecate::Deprecate managed/>
             }
             .into_any()
@@ -330,6 +335,26 @@ impl Managed {
     }
 }
 
+/// The governance policy, read once for the sections that check against it (the metadata form, the topic limits).
+#[derive(Clone, Copy)]
+struct Policy {
+    /// `None` while it is on its way.
+    answer: ReadSignal<Option<api::Result<GovernancePolicy>>>,
+    retries: RwSignal<u32>,
+}
+
+impl Policy {
+    fn fetch() -> Self {
+        let retries = RwSignal::new(0_u32);
+        Self { answer: fetched(move || retries.get(), |_| fetch_policy()), retries }
+    }
+
+    /// Reads it again, after a failure.
+    fn retry(&self) {
+        self.retries.update(|n| *n += 1);
+    }
+}
+
 /// A request a section makes when the person asks: whether it is under way, and its latest answer. (Smaller in
 /// the bundle than a Leptos `Action`, whose versioning these one-at-a-time forms do not need.)
 struct Call<O: Send + Sync + 'static> {
@@ -475,9 +500,9 @@ fn ChangeError(error: api::Error, managed: Managed, fields: &'static [(&'static 
                 {if conflict { "Someone else changed this product" } else { "The change was not made" }}
             </p>
             <p>
-                <code class="error-code" data-testid="error-code">{error.code().to_owned()}</code>
-                " "
                 <span data-testid="error-message">{error.message()}</span>
+                " "
+                <code class="error-code" data-testid="error-code">{error.code().to_owned()}</code>
             </p>
             <ul class="error-list">{violations}</ul>
             {conflict

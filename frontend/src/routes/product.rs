@@ -9,6 +9,8 @@ use meshport_shared::api::ProductDetail;
 
 use crate::api;
 use crate::components::feedback::{ErrorBanner, Loading};
+use crate::components::sign_in::SignInPrompt;
+use crate::session;
 
 pub mod consume;
 pub mod consumers;
@@ -41,7 +43,11 @@ const PORTAL_TITLE: &str = "Meshport";
 pub fn Product() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let detail = LocalResource::new(move || api::product(id()));
+    let detail = LocalResource::new(move || {
+        // Signing in or out changes what the API may show: read again.
+        session::current().track();
+        api::product(id())
+    });
     // The tab is named after the product, so a reader with many tabs open finds it again.
     Effect::new(move |_| {
         let title = detail.with(|loaded| match loaded {
@@ -76,6 +82,9 @@ pub fn Product() -> impl IntoView {
                     match detail.await {
                         Ok(detail) => Ok(view! { <ProductView detail/> }.into_any()),
                         Err(error) if error.status() == Some(404) => Ok(view! { <ProductNotFound/> }.into_any()),
+                        Err(error) if error.status() == Some(401) => {
+                            Ok(view! { <SignInPrompt title="Sign in to see this data product"/> }.into_any())
+                        }
                         Err(error) => Err(error),
                     }
                 })}

@@ -9,10 +9,11 @@ mod organisation;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use meshport_shared::api::{DevTokenRequest, DevUser, OrganisationSignIn};
+use meshport_shared::api::OrganisationSignIn;
 
 use crate::api;
 use crate::components::feedback::Loading;
+use crate::components::sign_in::DemoPeople;
 use crate::session::{self, Session};
 
 #[component]
@@ -60,9 +61,9 @@ pub fn SignIn() -> impl IntoView {
             })}
             {move || failure.get().map(|error| view! {
                 <p class="notice notice--error" role="alert" data-testid="error-state">
-                    <code class="error-code" data-testid="error-code">{error.code().to_owned()}</code>
-                    " "
                     {error.message()}
+                    " "
+                    <code class="error-code" data-testid="error-code">{error.code().to_owned()}</code>
                 </p>
             })}
             <Show when=move || !finishing.get() fallback=|| view! { <Loading what="your sign-in"/> }>
@@ -160,61 +161,6 @@ mod tests {
         ] {
             assert_eq!(safe_next(next), expected, "{next:?}");
         }
-    }
-}
-
-/// The demo people of dev mode, one button each.
-#[component]
-fn DemoPeople(
-    people: Vec<DevUser>,
-    failure: RwSignal<Option<api::Error>>,
-    done: impl Fn(Session) + Copy + 'static,
-) -> impl IntoView {
-    let busy = RwSignal::new(false);
-    let choices = people
-        .into_iter()
-        .map(|person| {
-            let teams = match (person.admin, person.teams.is_empty()) {
-                (true, _) => "org admin: may change every product".to_owned(),
-                (false, true) => "no team".to_owned(),
-                (false, false) => {
-                    let names: Vec<&str> = person.teams.iter().map(|t| t.as_str()).collect();
-                    format!("team {}", names.join(", "))
-                }
-            };
-            let request = DevTokenRequest { user: person.user.clone(), teams: person.teams, admin: person.admin };
-            let on_click = move |_| {
-                let request = request.clone();
-                busy.set(true);
-                failure.set(None);
-                leptos::task::spawn_local(async move {
-                    match api::dev_token(&request).await {
-                        // Signed in, the page goes: nothing of it may be touched after `done`.
-                        Ok(token) => done(token.into()),
-                        Err(error) => {
-                            failure.set(Some(error));
-                            busy.set(false);
-                        }
-                    }
-                });
-            };
-            view! {
-                <li>
-                    <button type="button" class="person" disabled=move || busy.get()
-                        data-testid=format!("sign-in-as-{}", person.user) on:click=on_click>
-                        <span class="person__name">{person.name}</span>
-                        <span class="person__teams">{teams}</span>
-                    </button>
-                </li>
-            }
-        })
-        .collect_view();
-    view! {
-        <p class="lede">
-            "This Meshport runs in dev mode: pick a demo person. Each belongs to one team and may change that team's "
-            "products; everyone may read every product."
-        </p>
-        <ul class="people" role="list" data-testid="demo-people">{choices}</ul>
     }
 }
 

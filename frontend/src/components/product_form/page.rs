@@ -46,9 +46,9 @@ pub fn load_failed(what: &'static str, error: &api::Error, retry: impl Fn() + 's
         <div class="notice notice--error" role="alert" data-testid="load-error">
             <p class="notice__title">{format!("{what} could not be loaded")}</p>
             <p>
-                <code class="error-code">{error.code().to_owned()}</code>
-                " "
                 {error.message()}
+                " "
+                <code class="error-code">{error.code().to_owned()}</code>
             </p>
             <div class="notice__actions">
                 <button type="button" class="button" on:click=move |_| retry()>
@@ -159,9 +159,9 @@ pub fn SubmitFailure(
                     .map(|error| {
                         view! {
                             <p>
-                                <code class="error-code" data-testid="submit-error-code">{error.code().to_owned()}</code>
-                                " "
                                 <span data-testid="submit-error-message">{error.message()}</span>
+                                " "
+                                <code class="error-code" data-testid="submit-error-code">{error.code().to_owned()}</code>
                             </p>
                         }
                     })

@@ -6,17 +6,15 @@ use leptos::task::spawn_local;
 use meshport_shared::DataProduct;
 use meshport_shared::api::Identity;
 
-use super::{ChangeError, ChangeSection, Managed, requests};
+use super::{ChangeError, ChangeSection, Managed, Policy, requests};
 use crate::api;
 use crate::components::feedback::Loading;
 use crate::components::product_form::{
-    ProblemSummary, ProductForm, ProductFormState, fetch_policy, fetched, focus_summary, live, load_failed,
+    ProblemSummary, ProductForm, ProductFormState, focus_summary, live, load_failed,
 };
 
 #[component]
-pub(super) fn EditMetadata(managed: Managed, who: Identity) -> impl IntoView {
-    let retries = RwSignal::new(0_u32);
-    let policy = fetched(move || retries.get(), |_| fetch_policy());
+pub(super) fn EditMetadata(managed: Managed, policy: Policy, who: Identity) -> impl IntoView {
     let revision = Memo::new(move |_| managed.detail.with(|d| d.product.revision));
     let saving = RwSignal::new(false);
     let saved = RwSignal::new(false);
@@ -26,9 +24,9 @@ pub(super) fn EditMetadata(managed: Managed, who: Identity) -> impl IntoView {
     let form = live(move || {
         // `get`, not `track`: reading computes the memo, which is what subscribes it to the product.
         let _revision = revision.get();
-        match policy.get() {
+        match policy.answer.get() {
             None => view! { <Loading what="the governance policy"/> }.into_any(),
-            Some(Err(error)) => load_failed("The governance policy", &error, move || retries.update(|n| *n += 1)),
+            Some(Err(error)) => load_failed("The governance policy", &error, move || policy.retry()),
             Some(Ok(policy)) => {
                 let product = managed.detail.with_untracked(|d| d.product.clone());
                 let state = ProductFormState::edit(product, policy, who.clone());

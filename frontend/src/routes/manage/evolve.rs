@@ -310,9 +310,9 @@ pub fn EvolveRefusal(
         <div class="notice notice--error manage-error" role="alert" data-testid="evolve-refused">
             <p class="notice__title">"Refused: this schema breaks consumers"</p>
             <p>
-                <code class="error-code" data-testid="error-code">{error.code().to_owned()}</code>
-                " "
                 <span data-testid="error-message">{error.message()}</span>
+                " "
+                <code class="error-code" data-testid="error-code">{error.code().to_owned()}</code>
             </p>
             <ul class="error-list">{breaks}</ul>
             <p>

@@ -145,7 +145,7 @@ fn OwnedList(first: SearchPage, more: RwSignal<Vec<SearchPage>>, query: Memo<Sea
     let more_error = live(move || match load_more.answer.get() {
         Some(Err(error)) => view! {
             <p class="field__error-message" role="alert">
-                <code class="error-code">{error.code().to_owned()}</code> " " {error.message()}
+                {error.message()} " " <code class="error-code">{error.code().to_owned()}</code>
             </p>
         }
         .into_any(),

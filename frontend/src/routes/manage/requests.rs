@@ -1,9 +1,11 @@
 //! The API calls the Manage pages make, typed with the shared request and response shapes.
 
-use meshport_shared::api::{DeprecateRequest, EvolveRequest, EvolveResponse, PublishableTopic, RetireRequest};
+use meshport_shared::api::{
+    DeprecateRequest, EvolveRequest, EvolveResponse, PublishableTopic, RetireRequest, TopicChangeRequest,
+};
 use meshport_shared::{DataProduct, DomainName, ProductId};
 
-use crate::api::{Result, encode, get, post, put};
+use crate::api::{Result, encode, get, patch, post, put};
 
 /// `GET /api/v1/domains/{domain}/publishable-topics`: synced topics that are not products yet.
 pub async fn publishable_topics(domain: &DomainName) -> Result<Vec<PublishableTopic>> {
@@ -28,4 +30,10 @@ pub async fn deprecate(id: &ProductId, request: &DeprecateRequest) -> Result<Dat
 /// `POST /api/v1/products/{id}/retire`: the product as stored afterwards.
 pub async fn retire(id: &ProductId, revision: u64) -> Result<DataProduct> {
     post(&format!("/api/v1/products/{}/retire", encode(id.as_str())), &RetireRequest { revision }).await
+}
+
+/// `PATCH /api/v1/products/{id}/topic`: more partitions, another retention or cleanup policy; the product as stored
+/// afterwards (its topic's new facts come with the product page, read again).
+pub async fn change_topic(id: &ProductId, request: &TopicChangeRequest) -> Result<DataProduct> {
+    patch(&format!("/api/v1/products/{}/topic", encode(id.as_str())), request).await
 }

@@ -1,9 +1,11 @@
 //! "How to consume": the connection facts and ready-to-copy consumer code for Rust, Java, Python and kcat, filled
-//! with the product's bootstrap servers, topic, subjects and registry URL.
+//! with the product's bootstrap servers, topic, subjects and registry URL, and, on a secured cluster, its security
+//! protocol and SASL mechanism. The portal holds no credential: the principal is a placeholder and the secret is read
+//! from an environment variable, so a copied snippet never carries one.
 
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
-use meshport_shared::api::ConsumeInfo;
+use meshport_shared::api::{ConsumeInfo, ConsumeSecurity};
 use meshport_shared::product::SchemaFormat;
 use wasm_bindgen::JsCast;
 
@@ -12,6 +14,11 @@ use super::copy::CopyBlock;
 
 /// The languages offered, in tab order.
 const LANGUAGES: [&str; 4] = ["Rust", "Java", "Python", "kcat"];
+
+/// What a snippet writes where the consumer's own principal goes.
+pub const PRINCIPAL: &str = "<your-principal>";
+/// The environment variable a snippet reads the consumer's secret from.
+pub const SECRET_VARIABLE: &str = "KAFKA_PASSWORD";
 
 /// The facts a client needs, then one tab per language with its snippet and a Copy button. The tabs follow the
 /// WAI-ARIA tabs pattern: arrow keys, Home and End move between them.
@@ -81,10 +88,28 @@ pub fn ConsumeSnippets(product_id: String, consume: ConsumeInfo) -> impl IntoVie
         let i = selected.get();
         view! { <CopyBlock label=format!("{} consumer", LANGUAGES[i]) text=snippets[i].clone() testid="consume-snippet"/> }
     };
-    let ConsumeInfo { bootstrap_servers, registry_url, topic, value_subject, key_subject, format, .. } = consume;
+    let ConsumeInfo { bootstrap_servers, registry_url, topic, value_subject, key_subject, format, security } = consume;
     let key_subject = key_subject.map(|subject| {
         view! { <Fact term="Key subject"><code data-testid="consume-key-subject">{subject.to_string()}</code></Fact> }
     });
+    let signs_in = security.as_ref().and_then(|s| s.sasl_mechanism.as_deref()).is_some_and(with_secret);
+    let security = security.map(|ConsumeSecurity { protocol, sasl_mechanism }| {
+        let settings = match sasl_mechanism {
+            Some(mechanism) => format!("{protocol}, {mechanism}"),
+            None => protocol,
+        };
+        view! { <Fact term="Security"><code data-testid="consume-security">{settings}</code></Fact> }
+    });
+    let note = if signs_in {
+        format!(
+            "Bring your own credentials: put your principal where the code says {PRINCIPAL} and your secret in the \
+             {SECRET_VARIABLE} environment variable; the portal never shows secrets. Name the consumer group after \
+             your team."
+        )
+    } else {
+        "Bring your own credentials: the portal never shows secrets. Name the consumer group after your team."
+            .to_owned()
+    };
     view! {
         <dl class="facts consume__facts" data-testid="consume-facts">
             <Fact term="Bootstrap servers"><code data-testid="consume-bootstrap">{bootstrap_servers}</code></Fact>
@@ -93,10 +118,9 @@ pub fn ConsumeSnippets(product_id: String, consume: ConsumeInfo) -> impl IntoVie
             {key_subject}
             <Fact term="Schema registry"><code data-testid="consume-registry">{registry_url}</code></Fact>
             <Fact term="Format">{format.registry_name()}</Fact>
+            {security}
         </dl>
-        <p class="muted consume__note">
-            "Bring your own credentials: the portal never shows secrets. Name the consumer group after your team."
-        </p>
+        <p class="muted consume__note" data-testid="consume-note">{note}</p>
         <div class="tabs" role="tablist" aria-label="Consumer code">{tabs}</div>
         <div class="tab-panel" role="tabpanel" id=panel_id.clone() aria-labelledby=labelled_by>{panel}</div>
     }
@@ -148,7 +172,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {{
     let consumer: StreamConsumer = ClientConfig::new()
         .set("bootstrap.servers", {bootstrap})
         .set("group.id", {group})
-        .set("auto.offset.reset", "earliest")
+        .set("auto.offset.reset", "earliest"){security}
         .create()?;
     consumer.subscribe(&[{topic}])?;
     // Values follow subject {subject} in the registry.
@@ -164,7 +188,90 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {{
         topic = quoted(info.topic.as_str()),
         subject = info.value_subject,
         registry = quoted(&info.registry_url),
+        security = rust_security(info.security.as_ref()),
     )
+}
+
+/// Whether a SASL mechanism signs in with a principal and a secret (SCRAM and PLAIN do; GSSAPI and OAUTHBEARER
+/// bring their own login).
+fn with_secret(mechanism: &str) -> bool {
+    mechanism == "PLAIN" || mechanism.starts_with("SCRAM-")
+}
+
+/// rdkafka's security settings, each on its own line of the `ClientConfig` chain.
+fn rust_security(security: Option<&ConsumeSecurity>) -> String {
+    let Some(ConsumeSecurity { protocol, sasl_mechanism }) = security else { return String::new() };
+    let mut lines = format!("\n        .set(\"security.protocol\", {})", quoted(protocol));
+    if let Some(mechanism) = sasl_mechanism {
+        lines += &format!("\n        .set(\"sasl.mechanism\", {})", quoted(mechanism));
+        if with_secret(mechanism) {
+            lines += &format!(
+                "\n        .set(\"sasl.username\", {})\n        // Your secret, from the environment: never in the code.\n        \
+                 .set(\"sasl.password\", std::env::var({})?)",
+                quoted(PRINCIPAL),
+                quoted(SECRET_VARIABLE)
+            );
+        } else {
+            lines +=
+                &format!("\n        // {mechanism} signs in with its own settings: see librdkafka's sasl.* options.");
+        }
+    }
+    lines
+}
+
+/// The Java client's security settings; its SASL login is a JAAS line with the principal and the secret.
+fn java_security(security: Option<&ConsumeSecurity>) -> String {
+    let Some(ConsumeSecurity { protocol, sasl_mechanism }) = security else { return String::new() };
+    let mut lines = format!("props.put(\"security.protocol\", {});\n", quoted(protocol));
+    if let Some(mechanism) = sasl_mechanism {
+        lines += &format!("props.put(\"sasl.mechanism\", {});\n", quoted(mechanism));
+        let module = match mechanism.as_str() {
+            "PLAIN" => Some("org.apache.kafka.common.security.plain.PlainLoginModule"),
+            m if m.starts_with("SCRAM-") => Some("org.apache.kafka.common.security.scram.ScramLoginModule"),
+            _ => None,
+        };
+        lines += &match module {
+            Some(module) => format!(
+                "// Your principal, and your secret from the environment: never in the code.\n\
+                 props.put(\"sasl.jaas.config\", \"{module} required \"\n    \
+                 + \"username=\\\"{PRINCIPAL}\\\" password=\\\"\" + System.getenv(\"{SECRET_VARIABLE}\") + \"\\\";\");\n"
+            ),
+            None => {
+                format!("// {mechanism} signs in with its own sasl.jaas.config: the login module your cluster uses.\n")
+            }
+        };
+    }
+    lines
+}
+
+/// confluent-kafka's security settings, as entries of the consumer's configuration.
+fn python_security(security: Option<&ConsumeSecurity>) -> String {
+    let Some(ConsumeSecurity { protocol, sasl_mechanism }) = security else { return String::new() };
+    let mut lines = format!("    \"security.protocol\": {},\n", quoted(protocol));
+    if let Some(mechanism) = sasl_mechanism {
+        lines += &format!("    \"sasl.mechanism\": {},\n", quoted(mechanism));
+        if with_secret(mechanism) {
+            lines += &format!(
+                "    \"sasl.username\": {},\n    \"sasl.password\": os.environ[{}],  # your secret, never in the code\n",
+                quoted(PRINCIPAL),
+                quoted(SECRET_VARIABLE)
+            );
+        }
+    }
+    lines
+}
+
+/// kcat's `-X` security settings, the secret expanded by the shell from the environment.
+fn kcat_security(security: Option<&ConsumeSecurity>) -> String {
+    let Some(ConsumeSecurity { protocol, sasl_mechanism }) = security else { return String::new() };
+    let mut line = format!(" \\\n  -X security.protocol={}", shell(protocol));
+    if let Some(mechanism) = sasl_mechanism {
+        line += &format!(" -X sasl.mechanism={}", shell(mechanism));
+        if with_secret(mechanism) {
+            line += &format!(" \\\n  -X sasl.username={} -X sasl.password=\"${SECRET_VARIABLE}\"", shell(PRINCIPAL));
+        }
+    }
+    line
 }
 
 /// The Java client with Confluent's deserializers.
@@ -184,7 +291,7 @@ Properties props = new Properties();
 props.put("bootstrap.servers", {bootstrap});
 props.put("group.id", {group});
 props.put("auto.offset.reset", "earliest");
-props.put("key.deserializer", "{key_deserializer}");
+{security}props.put("key.deserializer", "{key_deserializer}");
 props.put("value.deserializer", "{deserializer}");
 props.put("schema.registry.url", {registry});
 
@@ -202,6 +309,7 @@ try (KafkaConsumer<{key_type}, {value_type}> consumer = new KafkaConsumer<>(prop
         group = quoted(group),
         registry = quoted(&info.registry_url),
         topic = quoted(info.topic.as_str()),
+        security = java_security(info.security.as_ref()),
     )
 }
 
@@ -221,9 +329,10 @@ pub fn python_snippet(info: &ConsumeInfo, group: &str) -> String {
             "ProtobufDeserializer(YourMessage, {\"use.deprecated.format\": False})",
         ),
     };
+    let security = python_security(info.security.as_ref());
     format!(
         r#"# pip install "confluent-kafka[schemaregistry]"
-from confluent_kafka import Consumer
+{os}from confluent_kafka import Consumer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 {import}
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -234,7 +343,7 @@ consumer = Consumer({{
     "bootstrap.servers": {bootstrap},
     "group.id": {group},
     "auto.offset.reset": "earliest",
-}})
+{security}}})
 consumer.subscribe([{topic}])
 try:
     while True:
@@ -250,12 +359,18 @@ finally:
         bootstrap = quoted(&info.bootstrap_servers),
         group = quoted(group),
         topic = quoted(info.topic.as_str()),
+        os = if security.contains("os.environ") { "import os\n" } else { "" },
     )
 }
 
 /// kcat from the start of the topic; it decodes Avro through the registry, other formats arrive as bytes.
 pub fn kcat_snippet(info: &ConsumeInfo) -> String {
-    let base = format!("kcat -C -b {} -t {} -o beginning", shell(&info.bootstrap_servers), shell(info.topic.as_str()));
+    let base = format!(
+        "kcat -C -b {} -t {} -o beginning{}",
+        shell(&info.bootstrap_servers),
+        shell(info.topic.as_str()),
+        kcat_security(info.security.as_ref())
+    );
     match info.format {
         SchemaFormat::Avro => {
             let key = if info.key_subject.is_some() { " -s key=avro" } else { "" };

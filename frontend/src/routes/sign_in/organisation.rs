@@ -138,8 +138,11 @@ pub async fn finish(answer: Answer) -> Result<(Session, String), Error> {
         .map_err(|e| Error::Network(e.to_string()))?
         .send()
         .await
-        .map_err(|e| {
-            failed("identity_provider_unreachable", &format!("the identity provider could not be reached ({e})"))
+        .map_err(|_| {
+            failed(
+                "identity_provider_unreachable",
+                "your organisation's sign-in service could not be reached: check your connection, then sign in again",
+            )
         })?;
     let status = response.status();
     let tokens: Tokens = response
