@@ -31,7 +31,7 @@ where
         .filter(|saved| *saved != initial);
     let restored = saved.is_some();
     let value = RwSignal::new(saved.unwrap_or_else(|| initial.clone()));
-    crate::components::product_form::watch(move || {
+    crate::reactive::watch(move || {
         value.with(|value| match storage() {
             // A full or disabled storage only costs the draft surviving: the form itself works on.
             Some(storage) if *value != initial => {

@@ -11,6 +11,7 @@ use leptos_router::path;
 pub mod api;
 pub mod components;
 pub mod drafts;
+pub mod reactive;
 pub mod routes;
 pub mod session;
 

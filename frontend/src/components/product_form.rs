@@ -32,8 +32,6 @@ mod fields;
 mod page;
 mod schema;
 
-use std::sync::Arc;
-
 use leptos::prelude::*;
 use meshport_shared::api::Identity;
 use meshport_shared::{DataProduct, GovernancePolicy, SchemaFact, Violation};
@@ -45,40 +43,10 @@ pub use fields::{
     FieldError, OwnershipFields, ProblemSummary, ProductFields, ProductForm, described_by, focus, focus_summary,
     invalid, with_code,
 };
-pub use page::{ApiCheck, ApiCheckStatus, CheckStatus, ForTeamMembers, SubmitFailure, fetched, load_failed};
+pub use page::{ApiCheck, ApiCheckStatus, CheckStatus, ForTeamMembers, SubmitFailure, load_failed};
 pub use schema::{SchemaFieldList, chosen_file, field_paths, schema_file_text};
 
 use crate::api;
-
-/// A part of a view that follows signals. Every such part of the forms goes through this one closure type, so
-/// Leptos' rendering code for reactive views is in the bundle once rather than once per closure: the forms' many
-/// small live parts would otherwise cost tens of kilobytes of wasm.
-pub fn live(view: impl Fn() -> AnyView + Send + Sync + 'static) -> impl IntoView {
-    live_view(Arc::new(view))
-}
-
-fn live_view(view: Arc<dyn Fn() -> AnyView + Send + Sync>) -> impl IntoView {
-    move || view()
-}
-
-/// A text that follows signals, through one closure type for the same reason as `live`.
-pub fn live_text(text: impl Fn() -> String + Send + Sync + 'static) -> impl IntoView {
-    live_string(Arc::new(text))
-}
-
-fn live_string(text: Arc<dyn Fn() -> String + Send + Sync>) -> impl IntoView {
-    move || text()
-}
-
-/// Runs `effect` now and again whenever a signal it read changes, through one effect type for the same reason as
-/// `live`.
-pub fn watch(effect: impl Fn() + 'static) {
-    watch_boxed(Box::new(effect));
-}
-
-fn watch_boxed(effect: Box<dyn Fn()>) {
-    Effect::new(move |_| effect());
-}
 
 /// `GET /api/v1/policy`: the governance policy forms check products with.
 pub async fn fetch_policy() -> api::Result<GovernancePolicy> {

@@ -17,8 +17,9 @@ pub use topic::{Cleanup, Retention, TopicDraft, TopicFields};
 use crate::api;
 use crate::components::product_form::{
     ApiCheck, ApiCheckStatus, ForTeamMembers, ProblemSummary, ProductForm, ProductFormState, SubmitFailure, focus,
-    focus_summary, live, live_text,
+    focus_summary,
 };
+use crate::reactive::{live, live_text};
 
 /// `POST /api/v1/products/create`: the product as stored, active, with its topic and schema.
 pub fn create(request: CreateRequest) -> impl Future<Output = api::Result<DataProduct>> {

@@ -17,8 +17,9 @@ use meshport_shared::{DataProduct, GovernancePolicy, ProductId, ProductStatus, V
 
 use crate::api;
 use crate::components::feedback::Loading;
-use crate::components::product_form::{fetch_policy, fetched, focus, live, live_text, load_failed};
+use crate::components::product_form::{fetch_policy, focus, load_failed};
 use crate::components::status_badge::StatusBadge;
+use crate::reactive::{fetched, live, live_text};
 use crate::session;
 
 mod deprecate;

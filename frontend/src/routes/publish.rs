@@ -16,8 +16,9 @@ pub use topic::{SchemaPreview, TopicPicker, publishable_topics, subject};
 use crate::api;
 use crate::components::product_form::{
     ApiCheck, ApiCheckStatus, ForTeamMembers, OwnershipFields, ProblemSummary, ProductFields, ProductFormState,
-    SubmitFailure, focus, focus_summary, live_text,
+    SubmitFailure, focus, focus_summary,
 };
+use crate::reactive::live_text;
 
 /// `POST /api/v1/products/publish`: the product as stored, now active.
 pub fn publish(product: DataProduct) -> impl Future<Output = api::Result<DataProduct>> {

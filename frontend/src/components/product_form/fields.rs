@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use meshport_shared::{Quality, SlaTier, SupportKind};
 
-use super::{Draft, ProductFormState, SupportRow, domains_for, error_id, field_id, hint_id, label, live, teams_for};
+use super::{Draft, ProductFormState, SupportRow, domains_for, error_id, field_id, hint_id, label, teams_for};
+use crate::reactive::live;
 
 /// The whole form: who owns the product, then everything else.
 #[component]

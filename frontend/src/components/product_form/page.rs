@@ -9,36 +9,11 @@ use leptos::task::spawn_local;
 use meshport_shared::api::Identity;
 use meshport_shared::{DataProduct, GovernancePolicy};
 
-use super::{ProductFormState, domains_for, fetch_policy, live, watch};
+use super::{ProductFormState, domains_for, fetch_policy};
 use crate::api;
 use crate::components::feedback::Loading;
+use crate::reactive::{fetched, live, watch};
 use crate::session;
-
-/// The answer to `fetch(source())`, fetched again whenever `source` changes: `None` while it is on its way. Only
-/// the newest request's answer is kept, so a slow answer to an older request never replaces a newer one.
-pub fn fetched<S, T, F>(source: impl Fn() -> S + 'static, fetch: fn(S) -> F) -> ReadSignal<Option<api::Result<T>>>
-where
-    S: 'static,
-    T: Send + Sync + 'static,
-    F: Future<Output = api::Result<T>> + 'static,
-{
-    let answer = RwSignal::new(None);
-    let asked = StoredValue::new(0_u64);
-    watch(move || {
-        let request = fetch(source());
-        asked.update_value(|n| *n += 1);
-        let this = asked.get_value();
-        answer.set(None);
-        spawn_local(async move {
-            let result = request.await;
-            // `try_`: the page may be gone by the time the answer comes.
-            if asked.try_get_value() == Some(this) {
-                answer.set(Some(result));
-            }
-        });
-    });
-    answer.read_only()
-}
 
 /// A fetch that failed: what could not be loaded, the API's code and message, and a way to try again.
 pub fn load_failed(what: &'static str, error: &api::Error, retry: impl Fn() + 'static) -> AnyView {

@@ -12,8 +12,9 @@ use meshport_shared::schema::SchemaField;
 use crate::api;
 use crate::components::product_form::{
     FieldError, Problem, ProductFormState, SchemaFieldList, chosen_file, described_by, field_id, field_paths, hint_id,
-    invalid, live, schema_file_text, watch,
+    invalid, schema_file_text,
 };
+use crate::reactive::{live, watch};
 
 /// How long typing must pause before the API is asked.
 const CHECK_DELAY: Duration = Duration::from_millis(400);

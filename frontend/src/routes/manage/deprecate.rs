@@ -7,7 +7,7 @@ use meshport_shared::{DataProduct, ProductId, ProductStatus};
 
 use super::{Call, ChangeError, ChangeSection, Field, Managed, failure, field_message, requests};
 use crate::api;
-use crate::components::product_form::{fetched, live, live_text};
+use crate::reactive::{fetched, live, live_text};
 
 /// Links the API's violations of a deprecation to the controls they concern.
 const FIELDS: &[(&str, &str)] = &[

@@ -9,9 +9,8 @@ use meshport_shared::api::Identity;
 use super::{ChangeError, ChangeSection, Managed, Policy, requests};
 use crate::api;
 use crate::components::feedback::Loading;
-use crate::components::product_form::{
-    ProblemSummary, ProductForm, ProductFormState, focus_summary, live, load_failed,
-};
+use crate::components::product_form::{ProblemSummary, ProductForm, ProductFormState, focus_summary, load_failed};
+use crate::reactive::live;
 
 #[component]
 pub(super) fn EditMetadata(managed: Managed, policy: Policy, who: Identity) -> impl IntoView {

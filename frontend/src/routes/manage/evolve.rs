@@ -9,7 +9,8 @@ use meshport_shared::schema::SchemaChange;
 
 use super::{Call, ChangeError, ChangeSection, Field, Managed, failure, field_message, requests, violation_code};
 use crate::api;
-use crate::components::product_form::{chosen_file, live, live_text, schema_file_text};
+use crate::components::product_form::{chosen_file, schema_file_text};
+use crate::reactive::{live, live_text};
 
 /// Links the API's violations of an evolve to the controls they concern.
 const FIELDS: &[(&str, &str)] = &[("schema", "evolve-schema")];

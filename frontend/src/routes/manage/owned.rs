@@ -9,8 +9,9 @@ use meshport_shared::{DataProduct, ProductStatus, TeamName};
 use super::Call;
 use crate::api;
 use crate::components::feedback::{Empty, Loading};
-use crate::components::product_form::{fetch_policy, fetched, live, live_text, load_failed};
+use crate::components::product_form::{fetch_policy, load_failed};
 use crate::components::status_badge::StatusBadge;
+use crate::reactive::{fetched, live, live_text};
 
 #[component]
 pub(super) fn OwnedProducts(who: Identity) -> impl IntoView {

@@ -7,7 +7,8 @@ use meshport_shared::api::{Identity, PublishableTopic};
 use super::requests;
 use crate::api;
 use crate::components::feedback::{Empty, Loading};
-use crate::components::product_form::{fetch_policy, fetched, live, load_failed};
+use crate::components::product_form::{fetch_policy, load_failed};
+use crate::reactive::{fetched, live};
 
 /// The person's domains and the topics offered to them, each topic once.
 #[derive(Clone)]

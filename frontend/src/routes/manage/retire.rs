@@ -5,7 +5,8 @@ use meshport_shared::{DataProduct, ProductStatus};
 
 use super::{Call, ChangeError, ChangeSection, FieldError, Managed, requests};
 use crate::api;
-use crate::components::product_form::{focus, live, live_text};
+use crate::components::product_form::focus;
+use crate::reactive::{live, live_text};
 
 #[component]
 pub(super) fn Retire(managed: Managed) -> impl IntoView {

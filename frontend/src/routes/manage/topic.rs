@@ -11,7 +11,8 @@ use meshport_shared::{ConfigSource, DataProduct, TopicFacts, TopicLimits};
 
 use super::{Call, ChangeError, ChangeSection, FieldError, Managed, Policy, failure, field_message, requests};
 use crate::api;
-use crate::components::product_form::{focus, live, live_text};
+use crate::components::product_form::focus;
+use crate::reactive::{live, live_text};
 
 const PARTITIONS: &str = "topic-settings-partitions";
 const RETENTION: &str = "topic-settings-retention";

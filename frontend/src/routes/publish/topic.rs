@@ -7,9 +7,9 @@ use meshport_shared::{SchemaFact, SubjectName, TopicName};
 use crate::api;
 use crate::components::feedback::Loading;
 use crate::components::product_form::{
-    FieldError, ProductFormState, SchemaFieldList, described_by, fetched, field_id, field_paths, hint_id, live,
-    load_failed, watch,
+    FieldError, ProductFormState, SchemaFieldList, described_by, field_id, field_paths, hint_id, load_failed,
 };
+use crate::reactive::{fetched, live, watch};
 
 /// `GET /api/v1/domains/{domain}/publishable-topics`: topics on the cluster that are no product yet.
 pub async fn publishable_topics(domain: String) -> api::Result<Vec<PublishableTopic>> {
