@@ -7,11 +7,10 @@ use std::time::Duration;
 
 use meshport_shared::GovernancePolicy;
 
-use crate::catalog::dynamo::DynamoSettings;
-use crate::embed::EmbedSettings;
-
 pub mod auth;
+mod settings;
 use auth::AuthSettings;
+pub use settings::{DynamoSettings, EmbedSettings};
 
 /// (variable, default, meaning): the documentation of every setting.
 pub const VARIABLES: &[(&str, &str, &str)] = &[

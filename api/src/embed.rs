@@ -25,6 +25,8 @@ use meshport_shared::schema::SchemaField;
 use meshport_shared::{DataProduct, ProductId, ProductStatus, Quality, SlaTier};
 use serde::Serialize;
 
+pub use crate::config::EmbedSettings;
+
 /// The most a card may weigh, whatever the product says.
 pub const MAX_CARD_BYTES: usize = 15 * 1024;
 /// How long consumers may keep a card, a badge or an oEmbed answer, in seconds.
@@ -42,20 +44,6 @@ const PURPOSE_CHARS: usize = 240;
 const DEPRECATION_MESSAGE_CHARS: usize = 160;
 const SUNSET_CHARS: usize = 32;
 const NOTICE_CHARS: usize = 200;
-
-/// What the organisation configured for embeds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EmbedSettings {
-    /// The portal's public base URL, without a trailing slash: `https://mesh.acme.example`.
-    pub portal_url: String,
-    /// The CSP source list of the pages allowed to frame cards: `'self' https://wiki.acme.example`.
-    pub frame_ancestors: String,
-    /// Whether cards, badges and oEmbed answer without sign-in.
-    pub public_cards: bool,
-    /// Where the portal's `index.html` is served (the CDN in the cloud), for an API without the portal's files to
-    /// answer product pages with the oEmbed discovery link.
-    pub portal_index_url: Option<String>,
-}
 
 impl EmbedSettings {
     /// The product's page in the portal.

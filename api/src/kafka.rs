@@ -270,33 +270,55 @@ impl KafkaAdmin {
         tracing::debug!(%topic, present, "the topic change did not show in the metadata within the timeout");
     }
 
+    /// Waits (at most the timeout) until the topic's description satisfies `shows`: a broker applies a committed
+    /// config or partition change shortly after it answers, and whoever changed a topic expects the next look to
+    /// see the change.
+    async fn settle_description(&self, topic: &TopicName, shows: impl Fn(&TopicInfo) -> bool) {
+        let deadline = Instant::now() + self.inner.timeout;
+        while Instant::now() < deadline {
+            match self.topic(topic).await {
+                Ok(Some(info)) if shows(&info) => return,
+                Ok(Some(_)) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Ok(None) | Err(_) => return,
+            }
+        }
+        tracing::debug!(%topic, "the topic change did not show in its description within the timeout");
+    }
+
     /// Changes some of a topic's configs and leaves the rest as they are (IncrementalAlterConfigs: never the legacy
     /// AlterConfigs, which replaces a topic's whole configuration). `None` removes the topic's own value, so the
-    /// cluster's default applies again.
+    /// cluster's default applies again. The change shows in the topic's description when this returns (within the
+    /// timeout).
     pub async fn alter_topic_configs(
         &self,
         topic: &TopicName,
         changes: &[(String, Option<String>)],
     ) -> Result<(), KafkaError> {
         const OPERATION: &str = "changing topic configs";
-        let topic = topic.as_str().to_owned();
-        let changes = changes.to_vec();
+        let name = topic.as_str().to_owned();
+        let owned = changes.to_vec();
         self.blocking(OPERATION, move |inner| {
-            let changes: Vec<ConfigChange<'_>> = changes
+            let changes: Vec<ConfigChange<'_>> = owned
                 .iter()
                 .map(|(key, value)| match value {
                     Some(value) => ConfigChange::Set(key, value),
                     None => ConfigChange::Delete(key),
                 })
                 .collect();
-            meshport_kafka_ext::incremental_alter_topic_configs(inner.admin.inner(), &topic, &changes, inner.timeout)
-                .map_err(|e| classify_admin(OPERATION, &topic, &e))
+            meshport_kafka_ext::incremental_alter_topic_configs(inner.admin.inner(), &name, &changes, inner.timeout)
+                .map_err(|e| classify_admin(OPERATION, &name, &e))
         })
-        .await
+        .await?;
+        self.settle_description(topic, |info| {
+            changes.iter().all(|(key, value)| value.is_none() || info.configs.get(key) == value.as_ref())
+        })
+        .await;
+        Ok(())
     }
 
     /// Grows a topic to `partitions` partitions (CreatePartitions). Kafka can only add partitions: fewer than the topic
-    /// has is refused as an invalid config.
+    /// has is refused as an invalid config. The new count shows in the topic's description when this returns (within
+    /// the timeout).
     pub async fn add_partitions(&self, topic: &TopicName, partitions: i32) -> Result<(), KafkaError> {
         const OPERATION: &str = "adding partitions";
         let name = topic.as_str();
@@ -313,7 +335,9 @@ impl KafkaAdmin {
                     .map_err(|e| classify(OPERATION, name, &e))
             })
             .await?;
-        topic_outcome(OPERATION, name, results)
+        topic_outcome(OPERATION, name, results)?;
+        self.settle_description(topic, |info| info.partitions == partitions).await;
+        Ok(())
     }
 
     /// The names of every consumer group the cluster knows, sorted.

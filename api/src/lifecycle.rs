@@ -796,7 +796,7 @@ pub async fn change_topic(
         return Err(failure.map_or_else(|| Error::Invalid("nothing changed".into()), Error::from));
     }
 
-    let changed = settled_topic(mesh, &topic, &configs, partitions).await;
+    let changed = mesh.kafka.topic(&topic).await.ok().flatten();
     let mut product = stored.clone();
     product.updated_at = now();
     let mut summary = format!("changed topic `{topic}`: {}", done.join(", "));
@@ -809,28 +809,6 @@ pub async fn change_topic(
         Some(e) => Err(e.into()),
         None => Ok(stored),
     }
-}
-
-/// The topic as the cluster describes it once the change shows: a broker applies a committed change shortly after
-/// it answers, so this asks a few times (bounded) before settling for what it sees.
-async fn settled_topic(
-    mesh: &Mesh,
-    topic: &TopicName,
-    configs: &[(String, Option<String>)],
-    partitions: Option<i32>,
-) -> Option<TopicInfo> {
-    let mut seen = None;
-    for _ in 0..20 {
-        seen = mesh.kafka.topic(topic).await.ok().flatten();
-        let Some(info) = &seen else { break };
-        let configs_show =
-            configs.iter().all(|(key, value)| value.is_none() || info.configs.get(key) == value.as_ref());
-        if configs_show && partitions.is_none_or(|p| info.partitions == p) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    seen
 }
 
 /// Consumer groups with committed offsets on `topic`.

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, any, on};
-use meshport_shared::{ApiError, ErrorCode, Violation};
+use meshport_shared::{ApiError, ErrorCode};
 
 pub use openapi::document as openapi_document;
 
@@ -163,102 +163,93 @@ pub fn api_router(state: AppState) -> Router {
 }
 
 pub async fn not_found() -> AppError {
-    AppError::NotFound("no such API route".into())
+    AppError::not_found("no such API route")
 }
 
-/// Everything a handler can fail with. The user's faults carry a message for them; ours are logged in full and
-/// answered with an opaque `internal`.
+/// Everything a handler can fail with: a domain outcome, or a request that HTTP itself refuses. The user's faults
+/// carry a message for them; ours are logged in full and answered with an opaque `internal`.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    BadRequest(String),
+    #[error(transparent)]
+    Domain(#[from] Error),
     #[error("{0}")]
     PayloadTooLarge(String),
-    /// No identity, or one that could not be verified.
-    #[error("{0}")]
-    Unauthorized(String),
-    /// A verified identity that may not do this.
-    #[error("{0}")]
-    Forbidden(String),
-    /// A write lost a race or collides with what exists.
-    #[error("{0}")]
-    Conflict(String),
-    /// A schema text that cannot be read in its format.
-    #[error("{0}")]
-    InvalidSchema(String),
-    #[error("the product breaks {} governance rule(s)", .0.len())]
-    Validation(Vec<Violation>),
-    /// A schema change refused because it breaks consumers; each breaking change is a detail.
-    #[error("the new schema breaks consumers in {} way(s) at compatibility level {level}", .changes.len())]
-    Incompatible { level: String, changes: Vec<Violation> },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Kafka(#[from] KafkaError),
-    #[error(transparent)]
-    Registry(#[from] RegistryError),
-    /// The identity provider's signing keys cannot be fetched, so no token can be checked.
-    #[error("{0}")]
-    IdentityProviderUnavailable(String),
-}
-
-/// The domain's errors as the API answers them: the one place where a domain outcome picks its status.
-impl From<Error> for AppError {
-    fn from(error: Error) -> Self {
-        match error {
-            Error::NotFound(message) => Self::NotFound(message),
-            Error::Invalid(message) | Error::MissingRevision(message) => Self::BadRequest(message),
-            Error::Stale(message) | Error::Conflict(message) => Self::Conflict(message),
-            Error::Unauthorized(message) => Self::Unauthorized(message),
-            Error::Forbidden(message) => Self::Forbidden(message),
-            Error::Violations(violations) => Self::Validation(violations),
-            Error::InvalidSchema(message) => Self::InvalidSchema(message),
-            Error::Incompatible { level, changes } => Self::Incompatible { level, changes },
-            Error::IdentityProviderUnavailable(message) => Self::IdentityProviderUnavailable(message),
-            Error::Store(e) => Self::Store(e),
-            Error::Kafka(e) => Self::Kafka(e),
-            Error::Registry(e) => Self::Registry(e),
-        }
-    }
 }
 
 impl AppError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::Domain(Error::Invalid(message.into()))
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::Domain(Error::NotFound(message.into()))
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Domain(Error::Forbidden(message.into()))
+    }
+
+    pub fn invalid_schema(message: impl Into<String>) -> Self {
+        Self::Domain(Error::InvalidSchema(message.into()))
+    }
+
+    /// The one table from an outcome to its status and stable code.
     fn status_and_code(&self) -> (StatusCode, ErrorCode) {
-        match self {
-            Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
-            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
-            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
-            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
-            Self::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
-            Self::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
-            Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed),
-            Self::InvalidSchema(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidSchema),
-            Self::Incompatible { .. } => (StatusCode::CONFLICT, ErrorCode::IncompatibleSchema),
-            Self::Store(StoreError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::CatalogUnavailable),
-            Self::Store(StoreError::Conflict { .. }) => (StatusCode::CONFLICT, ErrorCode::Conflict),
-            Self::Store(StoreError::Corrupt(_)) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
-            Self::Kafka(KafkaError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::KafkaUnavailable),
-            Self::Kafka(KafkaError::TopicExists(_)) => (StatusCode::CONFLICT, ErrorCode::Conflict),
-            Self::Kafka(KafkaError::UnknownTopic(_)) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
-            Self::Kafka(KafkaError::InvalidConfig(_)) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
-            Self::Kafka(_) => (StatusCode::BAD_GATEWAY, ErrorCode::KafkaUnavailable),
-            Self::Registry(RegistryError::Unavailable(_)) => {
+        let Self::Domain(error) = self else {
+            return (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge);
+        };
+        match error {
+            Error::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Error::Invalid(_) | Error::MissingRevision(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            Error::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            Error::Stale(_) | Error::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            Error::Violations(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed),
+            Error::InvalidSchema(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidSchema),
+            Error::Incompatible { .. } => (StatusCode::CONFLICT, ErrorCode::IncompatibleSchema),
+            Error::IdentityProviderUnavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::IdentityProviderUnavailable)
+            }
+            Error::Store(StoreError::Unavailable(_)) => {
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::CatalogUnavailable)
+            }
+            Error::Store(StoreError::Conflict { .. }) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            Error::Store(StoreError::Corrupt(_)) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+            Error::Kafka(KafkaError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::KafkaUnavailable),
+            Error::Kafka(KafkaError::TopicExists(_)) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            Error::Kafka(KafkaError::UnknownTopic(_)) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Error::Kafka(KafkaError::InvalidConfig(_)) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            Error::Kafka(_) => (StatusCode::BAD_GATEWAY, ErrorCode::KafkaUnavailable),
+            Error::Registry(RegistryError::Unavailable(_)) => {
                 (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::RegistryUnavailable)
             }
-            Self::Registry(
+            Error::Registry(
                 RegistryError::SubjectNotFound(_)
                 | RegistryError::VersionNotFound { .. }
                 | RegistryError::SchemaNotFound(_),
             ) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
-            Self::Registry(RegistryError::Incompatible(_)) => (StatusCode::CONFLICT, ErrorCode::Conflict),
-            Self::Registry(RegistryError::InvalidSchema(_)) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
-            Self::Registry(_) => (StatusCode::BAD_GATEWAY, ErrorCode::RegistryUnavailable),
-            Self::IdentityProviderUnavailable(_) => {
-                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::IdentityProviderUnavailable)
-            }
+            Error::Registry(RegistryError::Incompatible(_)) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            Error::Registry(RegistryError::InvalidSchema(_)) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            Error::Registry(_) => (StatusCode::BAD_GATEWAY, ErrorCode::RegistryUnavailable),
         }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        Self::Domain(error.into())
+    }
+}
+
+impl From<KafkaError> for AppError {
+    fn from(error: KafkaError) -> Self {
+        Self::Domain(error.into())
+    }
+}
+
+impl From<RegistryError> for AppError {
+    fn from(error: RegistryError) -> Self {
+        Self::Domain(error.into())
     }
 }
 
@@ -275,7 +266,7 @@ impl IntoResponse for AppError {
             self.to_string()
         };
         let details = match self {
-            Self::Validation(violations) | Self::Incompatible { changes: violations, .. } => violations,
+            Self::Domain(Error::Violations(violations) | Error::Incompatible { changes: violations, .. }) => violations,
             _ => Vec::new(),
         };
         (status, Json(ApiError { code, message, details })).into_response()

@@ -32,6 +32,8 @@ use aws_sdk_dynamodb::types::{
 };
 use meshport_shared::{AuditEntry, DataProduct, DomainName, ProductId, SchemaVersion, TopicFacts, TopicName};
 
+pub use crate::config::DynamoSettings;
+
 use super::{CatalogStore, Result, StoreError, decode, encode, next_revision, version_key};
 
 const PRODUCT_SK: &str = "PRODUCT";
@@ -42,30 +44,6 @@ const SCHEMA: &str = "SCHEMA";
 const BATCH: usize = 25;
 
 type Item = HashMap<String, AttributeValue>;
-
-/// Where the table is and how to reach it.
-#[derive(Clone)]
-pub struct DynamoSettings {
-    pub table: String,
-    pub region: String,
-    /// An endpoint override, for moto or DynamoDB Local; `None` means AWS.
-    pub endpoint: Option<String>,
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: Option<String>,
-    pub timeout: Duration,
-}
-
-impl std::fmt::Debug for DynamoSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Credentials stay out of logs.
-        f.debug_struct("DynamoSettings")
-            .field("table", &self.table)
-            .field("region", &self.region)
-            .field("endpoint", &self.endpoint)
-            .finish_non_exhaustive()
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct DynamoStore {

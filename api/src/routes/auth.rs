@@ -63,24 +63,20 @@ pub async fn dev_token(
     State(state): State<AppState>,
     request: Result<Json<DevTokenRequest>, JsonRejection>,
 ) -> Result<Json<DevToken>, AppError> {
-    let Json(request) = request.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Json(request) = request.map_err(|e| AppError::invalid(e.body_text()))?;
     let user = request.user.trim();
     if user.is_empty()
         || user.len() > 64
         || !user.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
     {
-        return Err(AppError::BadRequest(
-            "`user` must be 1 to 64 letters, digits, `.`, `_`, `-` or `@`, like `alice`".into(),
-        ));
+        return Err(AppError::invalid("`user` must be 1 to 64 letters, digits, `.`, `_`, `-` or `@`, like `alice`"));
     }
     let mut teams = request.teams;
     teams.sort();
     teams.dedup();
     let identity =
         Identity { subject: format!("dev:{user}"), name: auth::display_name(user), teams, admin: request.admin };
-    let token = state
-        .auth
-        .dev_token(&identity)
-        .ok_or_else(|| AppError::NotFound("dev sign-in is off on this server".into()))?;
+    let token =
+        state.auth.dev_token(&identity).ok_or_else(|| AppError::not_found("dev sign-in is off on this server"))?;
     Ok(Json(token))
 }

@@ -203,9 +203,9 @@ pub async fn oembed(
     query: Result<Query<OEmbedQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let settings = state.embed.as_ref();
-    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Query(query) = query.map_err(|e| AppError::invalid(e.body_text()))?;
     let url = query.url.filter(|url| !url.trim().is_empty()).ok_or_else(|| {
-        AppError::BadRequest(format!(
+        AppError::invalid(format!(
             "`url` is required: the portal page of a data product, like {}/products/users",
             settings.portal_url
         ))
@@ -219,9 +219,9 @@ pub async fn oembed(
     }
     let maxwidth = pixels("maxwidth", query.maxwidth.as_deref())?;
     let maxheight = pixels("maxheight", query.maxheight.as_deref())?;
-    let theme = Theme::parse(query.theme.as_deref()).map_err(AppError::BadRequest)?;
+    let theme = Theme::parse(query.theme.as_deref()).map_err(AppError::invalid)?;
     let id = settings.product_of_portal_url(&url).ok_or_else(|| {
-        AppError::NotFound(format!(
+        AppError::not_found(format!(
             "`{}` is not a data product page of this portal ({}/products/<id>)",
             embed::clip(&url, 200),
             settings.portal_url
@@ -236,7 +236,7 @@ pub async fn oembed(
         .catalog
         .get_product(&id)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("no data product `{id}`")))?;
+        .ok_or_else(|| AppError::not_found(format!("no data product `{id}`")))?;
     let mut response = Json(embed::oembed(&product, theme, maxwidth, maxheight, settings)).into_response();
     let headers = response.headers_mut();
     insert(headers, header::CACHE_CONTROL, &viewer.cache_control(settings));
@@ -253,7 +253,7 @@ fn pixels(name: &str, raw: Option<&str>) -> Result<Option<u32>, AppError> {
         None | Some("") => Ok(None),
         Some(raw) => match raw.parse::<u32>() {
             Ok(pixels) if pixels > 0 => Ok(Some(pixels)),
-            _ => Err(AppError::BadRequest(format!(
+            _ => Err(AppError::invalid(format!(
                 "`{name}` must be a positive whole number of pixels, not `{}`",
                 embed::clip(raw, 40)
             ))),

@@ -35,13 +35,13 @@ fn reject(rejection: JsonRejection) -> AppError {
     }
     match rejection {
         JsonRejection::MissingJsonContentType(_) => {
-            AppError::BadRequest("send the body as JSON with `Content-Type: application/json`".into())
+            AppError::invalid("send the body as JSON with `Content-Type: application/json`")
         }
-        JsonRejection::JsonDataError(e) => AppError::BadRequest(format!("the body does not fit: {}", e.body_text())),
+        JsonRejection::JsonDataError(e) => AppError::invalid(format!("the body does not fit: {}", e.body_text())),
         JsonRejection::JsonSyntaxError(e) => {
-            AppError::BadRequest(format!("the body is not valid JSON: {}", e.body_text()))
+            AppError::invalid(format!("the body is not valid JSON: {}", e.body_text()))
         }
-        other => AppError::BadRequest(other.body_text()),
+        other => AppError::invalid(other.body_text()),
     }
 }
 
@@ -107,13 +107,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ProductPath {
         // The product's id is the route's first path parameter (`{id}`); some routes have more.
         let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
             .await
-            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+            .map_err(|e| AppError::invalid(e.body_text()))?;
         let raw = params
             .into_iter()
             .find(|(name, _)| name == "id")
             .map(|(_, value)| value)
-            .ok_or_else(|| AppError::NotFound("no product in this path".into()))?;
-        ProductId::parse(raw).map(Self).map_err(|e| AppError::BadRequest(e.to_string()))
+            .ok_or_else(|| AppError::not_found("no product in this path"))?;
+        ProductId::parse(raw).map(Self).map_err(|e| AppError::invalid(e.to_string()))
     }
 }
 
@@ -127,7 +127,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Query(params) =
-            Query::<T>::from_request_parts(parts, state).await.map_err(|e| AppError::BadRequest(e.body_text()))?;
+            Query::<T>::from_request_parts(parts, state).await.map_err(|e| AppError::invalid(e.body_text()))?;
         Ok(Self(params))
     }
 }

@@ -54,10 +54,10 @@ const HISTORY_ON_PAGE: usize = 20;
 )]
 pub async fn list(State(state): State<AppState>, uri: Uri) -> Result<Json<SearchPage>, AppError> {
     let query = SearchQuery::from_query_string(uri.query().unwrap_or_default())
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        .map_err(|e| AppError::invalid(e.to_string()))?;
     let page = state.mesh.discovery.search(state.mesh.catalog.as_ref(), &query).await.map_err(|e| match e {
-        DiscoveryError::Store(e) => AppError::Store(e),
-        DiscoveryError::Search(e) => AppError::BadRequest(e.to_string()),
+        DiscoveryError::Store(e) => AppError::from(e),
+        DiscoveryError::Search(e) => AppError::invalid(e.to_string()),
     })?;
     Ok(Json(page))
 }
@@ -76,7 +76,7 @@ pub async fn list(State(state): State<AppState>, uri: Uri) -> Result<Json<Search
 )]
 pub async fn get(State(state): State<AppState>, ProductPath(id): ProductPath) -> Result<Json<ProductDetail>, AppError> {
     let Some(product) = state.mesh.catalog.get_product(&id).await? else {
-        return Err(AppError::NotFound(format!("no data product `{id}`")));
+        return Err(AppError::not_found(format!("no data product `{id}`")));
     };
     let subject = product.output_port.value_subject.as_str().to_owned();
     let (topic, versions, history, lineage) = tokio::try_join!(
@@ -137,7 +137,7 @@ fn limit(query: &Limit) -> Result<usize, AppError> {
     match query.limit {
         None => Ok(50),
         Some(n @ 1..=500) => Ok(n),
-        Some(n) => Err(AppError::BadRequest(format!("limit {n} is out of range: use 1 to 500"))),
+        Some(n) => Err(AppError::invalid(format!("limit {n} is out of range: use 1 to 500"))),
     }
 }
 
@@ -160,7 +160,7 @@ pub async fn history(
 ) -> Result<Json<Activity>, AppError> {
     let items = state.mesh.catalog.product_history(&id, limit(&query)?).await?;
     if items.is_empty() && state.mesh.catalog.get_product(&id).await?.is_none() {
-        return Err(AppError::NotFound(format!("no data product `{id}`")));
+        return Err(AppError::not_found(format!("no data product `{id}`")));
     }
     Ok(Json(Activity { items }))
 }
@@ -197,9 +197,9 @@ pub async fn publishable(
     State(state): State<AppState>,
     Path(domain): Path<String>,
 ) -> Result<Json<Vec<PublishableTopic>>, AppError> {
-    let domain = DomainName::parse(domain).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let domain = DomainName::parse(domain).map_err(|e| AppError::invalid(e.to_string()))?;
     if !state.mesh.policy.domains.is_empty() && state.mesh.policy.domain(&domain).is_none() {
-        return Err(AppError::NotFound(format!("no domain `{domain}` in the organisation's policy")));
+        return Err(AppError::not_found(format!("no domain `{domain}` in the organisation's policy")));
     }
     let (topics, products, versions) = tokio::try_join!(
         state.mesh.catalog.list_topics(),
@@ -241,10 +241,10 @@ pub async fn sample(
     let limit = match query.limit {
         None => 10,
         Some(n @ 1..=100) => n,
-        Some(n) => return Err(AppError::BadRequest(format!("limit {n} is out of range: use 1 to 100"))),
+        Some(n) => return Err(AppError::invalid(format!("limit {n} is out of range: use 1 to 100"))),
     };
     let Some(product) = state.mesh.catalog.get_product(&id).await? else {
-        return Err(AppError::NotFound(format!("no data product `{id}`")));
+        return Err(AppError::not_found(format!("no data product `{id}`")));
     };
     Ok(Json(crate::sample::sample(&state.mesh, &product, limit).await?))
 }
@@ -361,7 +361,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
     let tag = tag.to_str().unwrap_or_default().trim().trim_start_matches("W/").trim_matches('"');
     tag.parse()
         .map(Some)
-        .map_err(|_| AppError::BadRequest(format!("If-Match `{tag}` is not a product revision like \"3\"")))
+        .map_err(|_| AppError::invalid(format!("If-Match `{tag}` is not a product revision like \"3\"")))
 }
 
 /// `POST /api/v1/products/{id}/schema`: check, and unless a dry run register, a new value schema. The revision read
@@ -422,7 +422,7 @@ pub async fn diff(
     Params(query): Params<DiffQuery>,
 ) -> Result<Json<Vec<SchemaChange>>, AppError> {
     let Some(product) = state.mesh.catalog.get_product(&id).await? else {
-        return Err(AppError::NotFound(format!("no data product `{id}`")));
+        return Err(AppError::not_found(format!("no data product `{id}`")));
     };
     let subject = product.output_port.value_subject.as_str();
     let versions = state.mesh.catalog.schema_versions(subject).await?;
@@ -430,12 +430,12 @@ pub async fn diff(
         versions
             .iter()
             .find(|v| v.version == n)
-            .ok_or_else(|| AppError::NotFound(format!("`{subject}` has no version {n} in the mirror")))
+            .ok_or_else(|| AppError::not_found(format!("`{subject}` has no version {n} in the mirror")))
     };
     let (from, to) = (find(query.from)?, find(query.to)?);
     let level = state.mesh.registry.compatibility_level(Some(subject)).await.unwrap_or(CompatibilityLevel::Backward);
     let changes = crate::schema::changes(&from.schema, &to.schema, level)
-        .map_err(|e| AppError::BadRequest(format!("cannot compare these versions: {e}")))?;
+        .map_err(|e| AppError::invalid(format!("cannot compare these versions: {e}")))?;
     Ok(Json(changes))
 }
 
@@ -567,7 +567,7 @@ pub async fn delete_topic(
 )]
 pub async fn sync(State(state): State<AppState>, SignedIn(who): SignedIn) -> Result<Json<SyncReport>, AppError> {
     if !who.admin {
-        return Err(AppError::Forbidden("only org admins may run a sync on demand".into()));
+        return Err(AppError::forbidden("only org admins may run a sync on demand"));
     }
     Ok(Json(sync::run_once(&state.mesh).await?))
 }

@@ -24,7 +24,7 @@ use crate::state::AppState;
     )
 )]
 pub async fn check(Body(request): Body<SchemaCheckRequest>) -> Result<Json<SchemaCheck>, AppError> {
-    Ok(Json(SchemaCheck { fields: read(request.format, &request.schema).map_err(AppError::InvalidSchema)? }))
+    Ok(Json(SchemaCheck { fields: read(request.format, &request.schema).map_err(AppError::invalid_schema)? }))
 }
 
 fn read(format: SchemaFormat, schema: &str) -> Result<Vec<meshport_shared::schema::SchemaField>, String> {
@@ -60,11 +60,11 @@ pub async fn subject(
     State(state): State<AppState>,
     Path(subject): Path<String>,
 ) -> Result<Json<SchemaDetail>, AppError> {
-    let subject = SubjectName::parse(subject).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let subject = SubjectName::parse(subject).map_err(|e| AppError::invalid(e.to_string()))?;
     let versions = state.mesh.catalog.schema_versions(subject.as_str()).await?;
     let latest = versions
         .last()
-        .ok_or_else(|| AppError::NotFound(format!("no version of subject `{subject}` is in the mirror")))?;
+        .ok_or_else(|| AppError::not_found(format!("no version of subject `{subject}` is in the mirror")))?;
     Ok(Json(schema_detail(latest)))
 }
 
