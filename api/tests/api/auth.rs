@@ -11,9 +11,9 @@ use common::TestApp;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use meshport_api::auth::require_change;
 use meshport_api::routes::extract::Caller;
-use meshport_shared::api::{DevToken, DevUserList, Identity, OrganisationSignIn, SignInOptions};
+use meshport_shared::api::{DevToken, DevTokenRequest, DevUserList, Identity, OrganisationSignIn, SignInOptions};
 use meshport_shared::{ApiError, ErrorCode, TeamName};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const DEV_SECRET: &str = "test-dev-secret-shared-by-these-tests";
@@ -47,16 +47,12 @@ async fn oidc_app(jwks_url: &str) -> TestApp {
     .await
 }
 
-async fn me(app: &TestApp, token: &str) -> reqwest::Response {
-    app.http.get(app.url("/api/v1/me")).bearer_auth(token).send().await.unwrap()
-}
-
-async fn sign_in(app: &TestApp, body: Value) -> reqwest::Response {
-    app.http.post(app.url("/api/v1/dev/token")).json(&body).send().await.unwrap()
+fn dev_token_request(user: &str, teams: &[&str], admin: bool) -> DevTokenRequest {
+    DevTokenRequest { user: user.into(), teams: teams.iter().map(|name| team(name)).collect(), admin }
 }
 
 async fn dev_token(app: &TestApp, user: &str, teams: &[&str], admin: bool) -> String {
-    let response = sign_in(app, json!({"user": user, "teams": teams, "admin": admin})).await;
+    let response = app.dev_token(&dev_token_request(user, teams, admin)).await;
     assert_eq!(response.status(), StatusCode::OK);
     response.json::<DevToken>().await.unwrap().token
 }
@@ -131,10 +127,10 @@ impl KeySet {
 async fn a_dev_token_signs_in_as_the_requested_user() {
     let app = dev_app().await;
 
-    let response = sign_in(&app, json!({"user": "alice", "teams": ["accounts"], "admin": false})).await;
+    let response = app.dev_token(&dev_token_request("alice", &["accounts"], false)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let session: DevToken = response.json().await.unwrap();
-    let response = me(&app, &session.token).await;
+    let response = app.with_token(&session.token).me().await;
 
     assert_eq!(response.status(), StatusCode::OK);
     let identity: Identity = response.json().await.unwrap();
@@ -151,7 +147,7 @@ async fn a_dev_token_signs_in_as_the_requested_user() {
 async fn asking_who_i_am_without_a_token_is_unauthorized() {
     let app = dev_app().await;
 
-    let response = app.get("/api/v1/me").await;
+    let response = app.anonymous().me().await;
 
     let message = refused(response, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
     assert!(message.contains("sign in first"), "{message}");
@@ -162,18 +158,18 @@ async fn without_sign_in_configured_reads_work_and_sign_in_explains_how_to_confi
     let app = TestApp::spawn(&[]).await;
 
     assert_eq!(app.products().await.status(), StatusCode::OK);
-    let message = refused(app.get("/api/v1/me").await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
+    let message = refused(app.anonymous().me().await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
     assert!(message.contains("MESHPORT_OIDC_ISSUER") && message.contains("MESHPORT_DEV_AUTH=true"), "{message}");
-    let response = sign_in(&app, json!({"user": "alice"})).await;
+    let response = app.dev_token(&dev_token_request("alice", &[], false)).await;
     refused(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
-    refused(app.get("/api/v1/dev/users").await, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    refused(app.dev_users().await, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
 }
 
 #[tokio::test]
 async fn dev_users_offer_one_person_per_policy_team_and_an_admin() {
     let app = dev_app().await;
 
-    let users: DevUserList = app.get("/api/v1/dev/users").await.json().await.unwrap();
+    let users: DevUserList = app.dev_users().await.json().await.unwrap();
 
     let summary: Vec<(&str, Vec<&str>, bool)> = users
         .items
@@ -203,7 +199,8 @@ async fn a_dev_token_request_with_unknown_fields_bad_teams_or_a_bad_user_is_refu
         (json!({"user": "alice smith"}), "`user` must be 1 to 64"),
         (json!({"teams": []}), "missing field `user`"),
     ] {
-        let message = refused(sign_in(&app, body.clone()).await, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
+        let response = app.request(Method::POST, "/api/v1/dev/token").json(&body).send().await.unwrap();
+        let message = refused(response, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
         assert!(message.contains(fragment), "{body}: `{message}` lacks `{fragment}`");
     }
 }
@@ -219,7 +216,8 @@ async fn a_tampered_token_is_refused() {
     let forged_claims = forged.split('.').nth(1).unwrap();
     let tampered = format!("{header}.{forged_claims}.{signature}");
 
-    let message = refused(me(&app, &tampered).await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
+    let message =
+        refused(app.with_token(&tampered).me().await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
 
     assert!(message.contains("signature does not match"), "{message}");
     assert!(!message.contains(&tampered), "a token is never echoed");
@@ -232,7 +230,7 @@ async fn an_expired_token_is_refused() {
     claims["exp"] = json!(now() - 3600);
     let token = sign(Algorithm::HS256, None, &EncodingKey::from_secret(DEV_SECRET.as_bytes()), &claims);
 
-    let message = refused(me(&app, &token).await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
+    let message = refused(app.with_token(&token).me().await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
 
     assert_eq!(message, "the sign-in token was refused: it has expired: sign in again");
 }
@@ -247,13 +245,13 @@ async fn a_token_for_another_audience_or_issuer_is_refused() {
     other_issuer["iss"] = json!("https://evil.example/");
 
     let audience = refused(
-        me(&app, &sign(Algorithm::HS256, None, &key, &other_audience)).await,
+        app.with_token(&sign(Algorithm::HS256, None, &key, &other_audience)).me().await,
         StatusCode::UNAUTHORIZED,
         ErrorCode::Unauthorized,
     )
     .await;
     let issuer = refused(
-        me(&app, &sign(Algorithm::HS256, None, &key, &other_issuer)).await,
+        app.with_token(&sign(Algorithm::HS256, None, &key, &other_issuer)).me().await,
         StatusCode::UNAUTHORIZED,
         ErrorCode::Unauthorized,
     )
@@ -267,8 +265,9 @@ async fn a_token_for_another_audience_or_issuer_is_refused() {
 async fn a_malformed_token_or_another_scheme_is_refused() {
     let app = dev_app().await;
 
-    let malformed = refused(me(&app, "not-a-jwt").await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
-    let basic = app.http.get(app.url("/api/v1/me")).basic_auth("alice", Some("secret")).send().await.unwrap();
+    let malformed =
+        refused(app.with_token("not-a-jwt").me().await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
+    let basic = app.request(Method::GET, "/api/v1/me").basic_auth("alice", Some("secret")).send().await.unwrap();
     let basic = refused(basic, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
 
     assert!(malformed.contains("malformed"), "{malformed}");
@@ -307,10 +306,10 @@ async fn who_may_change_a_product_follows_the_signed_in_identity() {
     let app = dev_app().await;
     let users = common::product(&common::unique("users"), "membership"); // owned by `accounts`
     let identity = async |user: &str, teams: &[&str], admin: bool| -> Identity {
-        me(&app, &dev_token(&app, user, teams, admin).await).await.json().await.unwrap()
+        app.with_token(&dev_token(&app, user, teams, admin).await).me().await.json().await.unwrap()
     };
 
-    let anonymous = app.get("/api/v1/me").await;
+    let anonymous = app.anonymous().me().await;
     let bob = identity("bob", &["edge"], false).await;
     let alice = identity("alice", &["accounts"], false).await;
     let admin = identity("admin", &[], true).await;
@@ -328,7 +327,7 @@ async fn a_provider_token_maps_groups_to_teams_and_the_admin_group_to_admin() {
     let app = oidc_app(&provider.url).await;
     let token = sign(Algorithm::RS256, Some("test-rsa-1"), &rsa_key(), &provider_claims());
 
-    let response = me(&app, &token).await;
+    let response = app.with_token(&token).me().await;
 
     assert_eq!(response.status(), StatusCode::OK);
     let identity: Identity = response.json().await.unwrap();
@@ -352,8 +351,8 @@ async fn an_es256_provider_token_is_accepted_and_keys_are_fetched_once() {
     claims.as_object_mut().unwrap().remove("name");
     let token = sign(Algorithm::ES256, Some("test-ec-1"), &EncodingKey::from_ec_pem(EC_KEY).unwrap(), &claims);
 
-    let first: Identity = me(&app, &token).await.json().await.unwrap();
-    let second = me(&app, &token).await;
+    let first: Identity = app.with_token(&token).me().await.json().await.unwrap();
+    let second = app.with_token(&token).me().await;
 
     assert_eq!(
         first,
@@ -382,7 +381,8 @@ async fn a_provider_token_for_another_audience_issuer_or_expired_is_refused() {
         (with("exp", json!(now() - 120)), "it has expired: sign in again"),
         (with("nbf", json!(now() + 3600)), "it is not valid yet"),
     ] {
-        let message = refused(me(&app, &token).await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
+        let message =
+            refused(app.with_token(&token).me().await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
         assert!(message.contains(expected), "`{message}` lacks `{expected}`");
     }
 }
@@ -395,7 +395,7 @@ async fn a_token_signed_with_the_providers_public_key_as_an_hmac_secret_is_refus
     let token =
         sign(Algorithm::HS256, Some("test-rsa-1"), &EncodingKey::from_secret(RSA_PUBLIC_KEY), &provider_claims());
 
-    let message = refused(me(&app, &token).await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
+    let message = refused(app.with_token(&token).me().await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
 
     assert!(message.contains("HS256, which only dev sign-in uses"), "{message}");
 }
@@ -408,18 +408,18 @@ async fn an_unknown_key_id_refetches_the_key_set_once_so_rotated_keys_are_accept
     let rotated_key = EncodingKey::from_rsa_pem(RSA_ROTATED_KEY).unwrap();
     let new = sign(Algorithm::RS256, Some("test-rsa-2"), &rotated_key, &provider_claims());
     let made_up = sign(Algorithm::RS256, Some("made-up"), &rotated_key, &provider_claims());
-    assert_eq!(me(&app, &old).await.status(), StatusCode::OK);
+    assert_eq!(app.with_token(&old).me().await.status(), StatusCode::OK);
     assert_eq!(provider.fetches(), 1);
 
     provider.rotate_to(JWKS_ROTATED);
-    let after_rotation = me(&app, &new).await;
-    let made_up = me(&app, &made_up).await;
+    let after_rotation = app.with_token(&new).me().await;
+    let made_up = app.with_token(&made_up).me().await;
 
     assert_eq!(after_rotation.status(), StatusCode::OK);
     let message = refused(made_up, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
     assert!(message.contains("names key `made-up`, which the identity provider"), "{message}");
     assert_eq!(provider.fetches(), 2, "one refetch for the rotated key, none for a made-up one within 30 s");
-    assert_eq!(me(&app, &old).await.status(), StatusCode::OK, "the old key is still published");
+    assert_eq!(app.with_token(&old).me().await.status(), StatusCode::OK, "the old key is still published");
 }
 
 #[tokio::test]
@@ -427,7 +427,7 @@ async fn when_the_key_set_cannot_be_fetched_sign_in_is_unavailable_not_refused()
     let app = oidc_app(&format!("http://127.0.0.1:{}/jwks.json", common::closed_port())).await;
     let token = sign(Algorithm::RS256, Some("test-rsa-1"), &rsa_key(), &provider_claims());
 
-    let response = me(&app, &token).await;
+    let response = app.with_token(&token).me().await;
 
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     let error: ApiError = response.json().await.unwrap();
@@ -445,8 +445,12 @@ async fn a_key_set_endpoint_answering_an_error_makes_sign_in_unavailable() {
     let app = oidc_app(&url).await;
     let token = sign(Algorithm::RS256, Some("test-rsa-1"), &rsa_key(), &provider_claims());
 
-    let message =
-        refused(me(&app, &token).await, StatusCode::SERVICE_UNAVAILABLE, ErrorCode::IdentityProviderUnavailable).await;
+    let message = refused(
+        app.with_token(&token).me().await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::IdentityProviderUnavailable,
+    )
+    .await;
 
     assert!(message.contains("answered 502 Bad Gateway"), "{message}");
 }
@@ -496,13 +500,9 @@ impl Discovery {
     }
 }
 
-async fn sign_in_options(app: &TestApp) -> reqwest::Response {
-    app.http.get(app.url("/api/v1/sign-in")).send().await.unwrap()
-}
-
 #[tokio::test]
 async fn sign_in_options_offer_the_demo_people_in_dev_mode_only() {
-    let options: SignInOptions = sign_in_options(&dev_app().await).await.json().await.unwrap();
+    let options: SignInOptions = dev_app().await.sign_in_options().await.json().await.unwrap();
 
     assert_eq!(options, SignInOptions { dev: true, organisation: None });
 }
@@ -512,8 +512,8 @@ async fn sign_in_options_send_people_to_the_providers_discovered_endpoints_read_
     let provider = Discovery::spawn(true).await;
     let app = provider.app(Some("meshport-portal")).await;
 
-    let first: SignInOptions = sign_in_options(&app).await.json().await.unwrap();
-    let second: SignInOptions = sign_in_options(&app).await.json().await.unwrap();
+    let first: SignInOptions = app.sign_in_options().await.json().await.unwrap();
+    let second: SignInOptions = app.sign_in_options().await.json().await.unwrap();
 
     let expected = OrganisationSignIn {
         issuer: provider.issuer.clone(),
@@ -533,7 +533,7 @@ async fn without_a_portal_client_the_provider_is_not_offered_nor_asked() {
     let provider = Discovery::spawn(true).await;
     let app = provider.app(None).await;
 
-    let options: SignInOptions = sign_in_options(&app).await.json().await.unwrap();
+    let options: SignInOptions = app.sign_in_options().await.json().await.unwrap();
 
     assert_eq!(options, SignInOptions { dev: false, organisation: None });
     assert_eq!(provider.reads.load(Ordering::SeqCst), 0);
@@ -544,12 +544,12 @@ async fn a_discovery_document_of_another_issuer_or_no_provider_at_all_is_unavail
     let impostor = Discovery::spawn(false).await;
     let app = impostor.app(Some("meshport-portal")).await;
     let message =
-        refused(sign_in_options(&app).await, StatusCode::SERVICE_UNAVAILABLE, ErrorCode::IdentityProviderUnavailable)
+        refused(app.sign_in_options().await, StatusCode::SERVICE_UNAVAILABLE, ErrorCode::IdentityProviderUnavailable)
             .await;
     assert!(message.contains("names the issuer `https://elsewhere.example`"), "{message}");
     // Right after a failure the provider is left alone: the next visitor gets the same answer at once.
     let again =
-        refused(sign_in_options(&app).await, StatusCode::SERVICE_UNAVAILABLE, ErrorCode::IdentityProviderUnavailable)
+        refused(app.sign_in_options().await, StatusCode::SERVICE_UNAVAILABLE, ErrorCode::IdentityProviderUnavailable)
             .await;
     assert_eq!(again, message);
     assert_eq!(impostor.reads.load(Ordering::SeqCst), 1);
@@ -567,11 +567,11 @@ async fn a_discovery_document_of_another_issuer_or_no_provider_at_all_is_unavail
     ])
     .await;
     let message = refused(
-        sign_in_options(&unreachable).await,
+        unreachable.sign_in_options().await,
         StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::IdentityProviderUnavailable,
     )
     .await;
     assert!(message.contains("cannot reach"), "{message}");
-    assert_eq!(sign_in_options(&app).await.status(), StatusCode::OK, "another server's provider is unaffected");
+    assert_eq!(app.sign_in_options().await.status(), StatusCode::OK, "another server's provider is unaffected");
 }

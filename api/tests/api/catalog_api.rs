@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use meshport_api::kafka::NewTopic;
 use meshport_shared::api::{
-    Activity, EvolveResponse, Lineage, ProductDetail, ProductRef, PublishableTopic, SchemaCheck, SchemaDetail,
+    Activity, CreateRequest, DeprecateRequest, EvolveRequest, EvolveResponse, Lineage, ProductDetail, ProductRef,
+    PublishableTopic, RetireRequest, Sample, SchemaCheck, SchemaCheckRequest, SchemaDetail, TopicChangeRequest,
+    TopicSettings,
 };
 use meshport_shared::search::SearchPage;
 use meshport_shared::{
@@ -19,7 +21,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use common::faults::{FaultyCatalog, hook};
-use common::{TestApp, product, unique};
+use common::{Answer, TestApp, Who, product, unique};
 
 const ORDER_V1: &str = r#"{"type":"record","name":"Order","fields":[
   {"name":"id","type":"string","doc":"Order id."},
@@ -35,107 +37,73 @@ const ORDER_BREAKING: &str = r#"{"type":"record","name":"Order","fields":[
   {"name":"cents","type":"long"},
   {"name":"channel","type":"string"}]}"#;
 
-/// The demo organisation's people, as dev tokens.
-#[derive(Clone, Copy, Debug)]
-enum Who {
-    Anonymous,
-    /// A member of `edge`, which owns no product in these tests.
-    OtherTeam,
-    /// A member of `trading`, the owning team of the tests' products.
-    Owner,
-    Admin,
+/// An application with dev sign-in, so that tests call it as whoever they need.
+async fn spawn() -> TestApp {
+    TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into())]).await
 }
 
-struct Api {
-    app: TestApp,
-}
-
-impl Api {
-    async fn spawn() -> Self {
-        Self { app: TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into())]).await }
-    }
-
-    /// An API whose catalog fails, or lets a change race in, where the test arms it.
-    async fn with_faults() -> (Self, Arc<FaultyCatalog>) {
-        let faulty = std::sync::Mutex::new(None);
-        let app = TestApp::spawn_with_catalog(&[("MESHPORT_DEV_AUTH", "true".into())], |catalog| {
-            let catalog = FaultyCatalog::new(catalog);
-            *faulty.lock().unwrap() = Some(catalog.clone());
-            catalog
-        })
-        .await;
-        let faulty = faulty.into_inner().unwrap().expect("the catalog was wrapped");
-        (Self { app }, faulty)
-    }
-
-    async fn token(&self, who: Who) -> Option<String> {
-        let body = match who {
-            Who::Anonymous => return None,
-            Who::OtherTeam => json!({"user": "bob", "teams": ["edge"], "admin": false}),
-            Who::Owner => json!({"user": "carol", "teams": ["trading"], "admin": false}),
-            Who::Admin => json!({"user": "root", "teams": [], "admin": true}),
-        };
-        let response = self.app.http.post(self.app.url("/api/v1/dev/token")).json(&body).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        let token: Value = response.json().await.unwrap();
-        Some(token["token"].as_str().unwrap().to_owned())
-    }
-
-    async fn call(&self, who: Who, method: Method, path: &str, body: Option<Value>) -> reqwest::Response {
-        let mut request = self.app.http.request(method, self.app.url(path));
-        if let Some(token) = self.token(who).await {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.unwrap()
-    }
-
-    async fn ok<T: serde::de::DeserializeOwned>(&self, who: Who, method: Method, path: &str, body: Option<Value>) -> T {
-        let response = self.call(who, method.clone(), path, body).await;
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        assert!(status.is_success(), "{method} {path}: {status} {text}");
-        serde_json::from_str(&text).unwrap()
-    }
-
-    async fn error(&self, who: Who, method: Method, path: &str, body: Option<Value>) -> (StatusCode, ApiError) {
-        let response = self.call(who, method.clone(), path, body).await;
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        assert!(!status.is_success(), "{method} {path} should fail: {text}");
-        (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("not an error body ({e}): {text}")))
-    }
-
-    /// A topic with a registered value schema, not yet a product.
-    async fn topic_with_schema(&self, prefix: &str) -> TopicName {
-        let topic = TopicName::parse(unique(prefix)).unwrap();
-        let spec = NewTopic {
-            name: topic.clone(),
-            partitions: 2,
-            replication_factor: 1,
-            configs: BTreeMap::from([("retention.ms".to_owned(), "-1".to_owned())]),
-        };
-        self.app.state.mesh.kafka.create_topic(&spec).await.unwrap();
-        self.app.state.mesh.registry.register(&format!("{topic}-value"), ORDER_V1, SchemaFormat::Avro).await.unwrap();
-        topic
-    }
-
-    /// A published product owned by `trading`, on a fresh topic.
-    async fn published(&self) -> DataProduct {
-        let topic = self.topic_with_schema("orders").await;
-        let body = serde_json::to_value(product(topic.as_str(), "execution")).unwrap();
-        self.ok(Who::Owner, Method::POST, "/api/v1/products/publish", Some(body)).await
-    }
-}
-
-fn create_body(id: &str, schema: &str) -> Value {
-    json!({
-        "product": product(id, "execution"),
-        "topic": {"partitions": 3, "retention_ms": 604800000, "cleanup_policy": "delete"},
-        "schema": schema,
+/// An application whose catalog fails, or lets a change race in, where the test arms it.
+async fn with_faults() -> (TestApp, Arc<FaultyCatalog>) {
+    let faulty = std::sync::Mutex::new(None);
+    let app = TestApp::spawn_with_catalog(&[("MESHPORT_DEV_AUTH", "true".into())], |catalog| {
+        let catalog = FaultyCatalog::new(catalog);
+        *faulty.lock().unwrap() = Some(catalog.clone());
+        catalog
     })
+    .await;
+    let faulty = faulty.into_inner().unwrap().expect("the catalog was wrapped");
+    (app, faulty)
+}
+
+/// A topic with a registered value schema, not yet a product.
+async fn topic_with_schema(app: &TestApp, prefix: &str) -> TopicName {
+    let topic = TopicName::parse(unique(prefix)).unwrap();
+    let spec = NewTopic {
+        name: topic.clone(),
+        partitions: 2,
+        replication_factor: 1,
+        configs: BTreeMap::from([("retention.ms".to_owned(), "-1".to_owned())]),
+    };
+    app.state.mesh.kafka.create_topic(&spec).await.unwrap();
+    app.state.mesh.registry.register(&format!("{topic}-value"), ORDER_V1, SchemaFormat::Avro).await.unwrap();
+    topic
+}
+
+/// A published product owned by `trading`, on a fresh topic.
+async fn published(app: &TestApp) -> DataProduct {
+    let topic = topic_with_schema(app, "orders").await;
+    app.as_(Who::Owner).publish(&product(topic.as_str(), "execution")).await.ok().await
+}
+
+/// A create of product `id` (of `execution`) on a new topic of three partitions with `schema` as its value schema.
+fn create_request(id: &str, schema: &str) -> CreateRequest {
+    let topic = TopicSettings {
+        partitions: 3,
+        replication_factor: 1,
+        retention_ms: Some(604_800_000),
+        cleanup_policy: "delete".into(),
+    };
+    CreateRequest { product: product(id, "execution"), topic, schema: schema.into() }
+}
+
+/// A new value schema, proposed at `revision`.
+fn evolution(schema: &str, revision: u64) -> EvolveRequest {
+    EvolveRequest { schema: schema.into(), dry_run: false, new_major_version: false, revision }
+}
+
+/// A new value schema, only checked: a dry run needs no revision.
+fn dry_run_evolution(schema: &str) -> EvolveRequest {
+    EvolveRequest { dry_run: true, ..evolution(schema, 0) }
+}
+
+/// A deprecation at `revision` with a sunset date and nothing else.
+fn deprecation(sunset: &str, revision: u64) -> DeprecateRequest {
+    DeprecateRequest { sunset: sunset.into(), replacement: None, message: String::new(), revision }
+}
+
+/// A topic change to `partitions` partitions, decided at `revision`.
+fn partitions(revision: u64, partitions: i32) -> TopicChangeRequest {
+    TopicChangeRequest { revision, partitions: Some(partitions), ..TopicChangeRequest::default() }
 }
 
 fn codes(error: &ApiError) -> Vec<(ViolationCode, &str)> {
@@ -144,11 +112,10 @@ fn codes(error: &ApiError) -> Vec<(ViolationCode, &str)> {
 
 #[tokio::test]
 async fn publishing_a_topic_makes_a_product_whose_page_shows_topic_schema_and_history() {
-    let api = Api::spawn().await;
+    let app = spawn().await;
 
-    let published = api.published().await;
-    let detail: ProductDetail =
-        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", published.id), None).await;
+    let published = published(&app).await;
+    let detail: ProductDetail = app.product(&published.id).await.ok().await;
 
     assert_eq!((published.status, published.revision), (ProductStatus::Active, 1));
     let topic = detail.topic.expect("the topic is mirrored by the publish itself");
@@ -180,11 +147,9 @@ async fn a_product_page_tells_consumers_the_public_addresses_when_they_differ() 
         ("MESHPORT_PUBLIC_REGISTRY_URL", "https://schemas.acme.example/".into()),
     ])
     .await;
-    let api = Api { app };
-    let published = api.published().await;
+    let published = published(&app).await;
 
-    let detail: ProductDetail =
-        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", published.id), None).await;
+    let detail: ProductDetail = app.product(&published.id).await.ok().await;
 
     assert_eq!(detail.consume.bootstrap_servers, "kafka.acme.example:9094");
     assert_eq!(detail.consume.registry_url, "https://schemas.acme.example");
@@ -192,19 +157,16 @@ async fn a_product_page_tells_consumers_the_public_addresses_when_they_differ() 
 
 #[tokio::test]
 async fn lineage_links_a_derived_product_and_its_input_both_ways() {
-    let api = Api::spawn().await;
-    let source = api.published().await;
-    let topic = api.topic_with_schema("enriched").await;
+    let app = spawn().await;
+    let owner = app.as_(Who::Owner);
+    let source = published(&app).await;
+    let topic = topic_with_schema(&app, "enriched").await;
     let mut derived = product(topic.as_str(), "execution");
     derived.inputs = vec![source.id.clone()];
 
-    let derived: DataProduct = api
-        .ok(Who::Owner, Method::POST, "/api/v1/products/publish", Some(serde_json::to_value(&derived).unwrap()))
-        .await;
-    let source_page: ProductDetail =
-        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", source.id), None).await;
-    let derived_page: ProductDetail =
-        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", derived.id), None).await;
+    let derived: DataProduct = owner.publish(&derived).await.ok().await;
+    let source_page: ProductDetail = app.product(&source.id).await.ok().await;
+    let derived_page: ProductDetail = app.product(&derived.id).await.ok().await;
 
     assert_eq!(source_page.lineage, Lineage { inputs: vec![], downstream: vec![ProductRef::of(&derived)] });
     assert_eq!(derived_page.lineage, Lineage { inputs: vec![ProductRef::of(&source)], downstream: vec![] });
@@ -212,40 +174,24 @@ async fn lineage_links_a_derived_product_and_its_input_both_ways() {
     // Dropping the input drops the edge from both pages.
     let mut unlinked = derived.clone();
     unlinked.inputs.clear();
-    let _: DataProduct = api
-        .ok(
-            Who::Owner,
-            Method::PUT,
-            &format!("/api/v1/products/{}", derived.id),
-            Some(serde_json::to_value(&unlinked).unwrap()),
-        )
-        .await;
-    let source_page: ProductDetail =
-        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", source.id), None).await;
+    let _: DataProduct = owner.update(&unlinked).await.ok().await;
+    let source_page: ProductDetail = app.product(&source.id).await.ok().await;
     assert!(source_page.lineage.downstream.is_empty(), "{:?}", source_page.lineage);
 }
 
 #[tokio::test]
 async fn inputs_must_name_other_products_that_exist() {
-    let api = Api::spawn().await;
-    let published = api.published().await;
-    let topic = api.topic_with_schema("derived").await;
+    let app = spawn().await;
+    let owner = app.as_(Who::Owner);
+    let published = published(&app).await;
+    let topic = topic_with_schema(&app, "derived").await;
     let mut derived = product(topic.as_str(), "execution");
     derived.inputs = vec!["no-such-product".parse().unwrap(), derived.id.clone(), published.id.clone()];
     let mut updated = published.clone();
     updated.inputs = vec![published.id.clone(), "gone".parse().unwrap()];
 
-    let (status, publish_error) = api
-        .error(Who::Owner, Method::POST, "/api/v1/products/publish", Some(serde_json::to_value(&derived).unwrap()))
-        .await;
-    let (_, update_error) = api
-        .error(
-            Who::Owner,
-            Method::PUT,
-            &format!("/api/v1/products/{}", published.id),
-            Some(serde_json::to_value(&updated).unwrap()),
-        )
-        .await;
+    let (status, publish_error) = owner.publish(&derived).await.error().await;
+    let (_, update_error) = owner.update(&updated).await.error().await;
 
     assert_eq!((status, publish_error.code), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed));
     assert_eq!(
@@ -261,15 +207,13 @@ async fn inputs_must_name_other_products_that_exist() {
 
 #[tokio::test]
 async fn publishing_reports_every_violation_at_once() {
-    let api = Api::spawn().await;
+    let app = spawn().await;
     let mut bad = product(&unique("ghost"), "execution");
     bad.owner.contact.clear();
     bad.name = String::new();
     bad.version = "one".into();
 
-    let (status, error) = api
-        .error(Who::Owner, Method::POST, "/api/v1/products/publish", Some(serde_json::to_value(&bad).unwrap()))
-        .await;
+    let (status, error) = app.as_(Who::Owner).publish(&bad).await.error().await;
 
     assert_eq!((status, error.code), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed));
     assert_eq!(
@@ -287,125 +231,118 @@ async fn publishing_reports_every_violation_at_once() {
 
 #[tokio::test]
 async fn a_topic_without_a_schema_cannot_be_published_while_the_policy_requires_one() {
-    let api = Api::spawn().await;
+    let app = spawn().await;
     let topic = TopicName::parse(unique("raw")).unwrap();
     let spec = NewTopic { name: topic.clone(), partitions: 1, replication_factor: 1, configs: BTreeMap::new() };
-    api.app.state.mesh.kafka.create_topic(&spec).await.unwrap();
+    app.state.mesh.kafka.create_topic(&spec).await.unwrap();
 
-    let body = serde_json::to_value(product(topic.as_str(), "execution")).unwrap();
-    let (_, error) = api.error(Who::Owner, Method::POST, "/api/v1/products/publish", Some(body)).await;
+    let (_, error) = app.as_(Who::Owner).publish(&product(topic.as_str(), "execution")).await.error().await;
 
     assert_eq!(codes(&error), [(ViolationCode::SchemaMissing, "output_port.value_subject")]);
 }
 
 #[tokio::test]
 async fn publishable_topics_are_the_synced_topics_no_product_uses() {
-    let api = Api::spawn().await;
-    let free = api.topic_with_schema("free").await;
-    let taken = api.published().await;
-    meshport_api::sync::run_once(&api.app.state.mesh).await.unwrap();
+    let app = spawn().await;
+    let free = topic_with_schema(&app, "free").await;
+    let taken = published(&app).await;
+    meshport_api::sync::run_once(&app.state.mesh).await.unwrap();
 
-    let topics: Vec<PublishableTopic> =
-        api.ok(Who::Anonymous, Method::GET, "/api/v1/domains/execution/publishable-topics", None).await;
+    let topics: Vec<PublishableTopic> = app.anonymous().publishable_topics("execution").await.ok().await;
 
     let free_topic = topics.iter().find(|t| t.name == free).expect("the unpublished topic is offered");
     assert!(free_topic.has_value_schema);
     assert!(topics.iter().all(|t| t.name != taken.output_port.topic));
-    let (status, _) = api.error(Who::Anonymous, Method::GET, "/api/v1/domains/finance/publishable-topics", None).await;
+    let (status, _) = app.anonymous().publishable_topics("finance").await.error().await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn creating_makes_topic_schema_and_an_active_product_in_one_step() {
-    let api = Api::spawn().await;
+    let app = spawn().await;
     let id = unique("payments");
 
-    let created: DataProduct =
-        api.ok(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
+    let created: DataProduct = app.as_(Who::Owner).create(&create_request(&id, ORDER_V1)).await.ok().await;
 
     assert_eq!(created.status, ProductStatus::Active);
-    let topic = api.app.state.mesh.kafka.topic(&created.output_port.topic).await.unwrap().unwrap();
+    let topic = app.state.mesh.kafka.topic(&created.output_port.topic).await.unwrap().unwrap();
     assert_eq!(topic.partitions, 3);
-    assert_eq!(api.app.state.mesh.registry.versions(&format!("{id}-value")).await.unwrap(), [1]);
-    let history: Activity = api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{id}/history"), None).await;
+    assert_eq!(app.state.mesh.registry.versions(&format!("{id}-value")).await.unwrap(), [1]);
+    let history: Activity = app.anonymous().history(&id).await.ok().await;
     let actions: Vec<&str> = history.items.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["published", "created"]);
 }
 
 #[tokio::test]
 async fn a_create_with_an_invalid_schema_is_refused_before_anything_is_made() {
-    let api = Api::spawn().await;
+    let app = spawn().await;
     let id = unique("broken");
 
-    let (status, error) = api
-        .error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, "{\"type\": \"recrod\"}")))
-        .await;
+    let (status, error) =
+        app.as_(Who::Owner).create(&create_request(&id, "{\"type\": \"recrod\"}")).await.error().await;
 
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(codes(&error), [(ViolationCode::RequiredFieldMissing, "schema")]);
-    assert!(api.app.state.mesh.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none());
-    assert!(api.app.state.mesh.catalog.get_product(&id.parse().unwrap()).await.unwrap().is_none());
+    assert!(app.state.mesh.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none());
+    assert!(app.state.mesh.catalog.get_product(&id.parse().unwrap()).await.unwrap().is_none());
 }
 
 #[tokio::test]
 async fn a_create_on_a_subject_whose_versions_the_schema_breaks_is_refused_before_anything_is_made() {
-    let api = Api::spawn().await;
+    let app = spawn().await;
     let id = unique("clash");
-    api.app.state.mesh.registry.register(&format!("{id}-value"), ORDER_V1, SchemaFormat::Avro).await.unwrap();
+    app.state.mesh.registry.register(&format!("{id}-value"), ORDER_V1, SchemaFormat::Avro).await.unwrap();
 
-    let (status, error) =
-        api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_BREAKING))).await;
+    let (status, error) = app.as_(Who::Owner).create(&create_request(&id, ORDER_BREAKING)).await.error().await;
 
     assert_eq!((status, error.code), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed));
     assert_eq!(codes(&error), [(ViolationCode::BreakingChange, "schema")]);
     assert!(error.details[0].message.contains(&format!("`{id}-value` holds versions")), "{}", error.details[0].message);
-    assert!(api.app.state.mesh.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none(), "no topic");
-    assert!(api.app.state.mesh.catalog.product_history(&id.parse().unwrap(), 10).await.unwrap().is_empty(), "no audit");
+    assert!(app.state.mesh.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none(), "no topic");
+    assert!(app.state.mesh.catalog.product_history(&id.parse().unwrap(), 10).await.unwrap().is_empty(), "no audit");
 }
 
 #[tokio::test]
 async fn a_create_with_kafka_down_fails_cleanly_and_leaves_nothing_behind() {
     let closed = format!("127.0.0.1:{}", common::closed_port());
     let app = TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into()), ("MESHPORT_KAFKA_BOOTSTRAP", closed)]).await;
-    let api = Api { app };
     let id = unique("offline");
 
-    let (status, error) =
-        api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
+    let (status, error) = app.as_(Who::Owner).create(&create_request(&id, ORDER_V1)).await.error().await;
 
     assert_eq!((status, error.code), (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::KafkaUnavailable));
-    assert!(api.app.state.mesh.catalog.get_product(&id.parse().unwrap()).await.unwrap().is_none());
+    assert!(app.state.mesh.catalog.get_product(&id.parse().unwrap()).await.unwrap().is_none());
 }
 
 #[tokio::test]
 async fn an_update_at_a_stale_revision_is_refused_and_the_current_one_wins() {
-    let api = Api::spawn().await;
-    let published = api.published().await;
-    let path = format!("/api/v1/products/{}", published.id);
+    let app = spawn().await;
+    let owner = app.as_(Who::Owner);
+    let published = published(&app).await;
     let mut first = published.clone();
     first.description.purpose = "Orders, as placed".into();
     let mut stale = published.clone();
     stale.description.purpose = "Orders, stale".into();
 
-    let updated: DataProduct =
-        api.ok(Who::Owner, Method::PUT, &path, Some(serde_json::to_value(&first).unwrap())).await;
-    let (status, error) = api.error(Who::Owner, Method::PUT, &path, Some(serde_json::to_value(&stale).unwrap())).await;
+    let updated: DataProduct = owner.update(&first).await.ok().await;
+    let (status, error) = owner.update(&stale).await.error().await;
 
     assert_eq!(updated.revision, 2);
     assert_eq!((status, error.code), (StatusCode::CONFLICT, ErrorCode::Conflict));
-    let detail: ProductDetail = api.ok(Who::Anonymous, Method::GET, &path, None).await;
+    let detail: ProductDetail = app.product(&published.id).await.ok().await;
     assert_eq!(detail.product.description.purpose, "Orders, as placed");
 }
 
 #[tokio::test]
 async fn an_update_without_the_revision_read_is_a_bad_request_that_says_what_to_send() {
-    let api = Api::spawn().await;
-    let published = api.published().await;
+    let app = spawn().await;
+    let published = published(&app).await;
     let path = format!("/api/v1/products/{}", published.id);
     let mut body = serde_json::to_value(&published).unwrap();
     body.as_object_mut().unwrap().remove("revision");
 
-    let (status, error) = api.error(Who::Owner, Method::PUT, &path, Some(body)).await;
+    let request = app.as_(Who::Owner).request(Method::PUT, &path).await;
+    let (status, error) = request.json(&body).send().await.unwrap().error().await;
 
     assert_eq!((status, error.code), (StatusCode::BAD_REQUEST, ErrorCode::BadRequest));
     assert!(error.message.contains("send the revision"), "{}", error.message);
@@ -413,24 +350,15 @@ async fn an_update_without_the_revision_read_is_a_bad_request_that_says_what_to_
 
 #[tokio::test]
 async fn an_update_takes_the_revision_from_if_match_and_never_changes_the_topic() {
-    let api = Api::spawn().await;
-    let published = api.published().await;
+    let app = spawn().await;
+    let published = published(&app).await;
     let path = format!("/api/v1/products/{}", published.id);
     let mut moved = published.clone();
     moved.output_port.topic = TopicName::parse("elsewhere").unwrap();
     moved.revision = 99;
-    let token = api.token(Who::Owner).await.unwrap();
 
-    let response = api
-        .app
-        .http
-        .put(api.app.url(&path))
-        .bearer_auth(token)
-        .header("If-Match", "\"1\"")
-        .json(&moved)
-        .send()
-        .await
-        .unwrap();
+    let request = app.as_(Who::Owner).request(Method::PUT, &path).await;
+    let response = request.header("If-Match", "\"1\"").json(&moved).send().await.unwrap();
 
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let error: ApiError = response.json().await.unwrap();
@@ -439,104 +367,69 @@ async fn an_update_takes_the_revision_from_if_match_and_never_changes_the_topic(
 
 #[tokio::test]
 async fn a_compatible_schema_is_registered_and_the_product_gets_a_minor_version() {
-    let api = Api::spawn().await;
-    let published = api.published().await;
-    let path = format!("/api/v1/products/{}/schema", published.id);
+    let app = spawn().await;
+    let owner = app.as_(Who::Owner);
+    let published = published(&app).await;
 
-    let dry: EvolveResponse =
-        api.ok(Who::Owner, Method::POST, &path, Some(json!({"schema": ORDER_V2, "dry_run": true}))).await;
-    let evolved: EvolveResponse =
-        api.ok(Who::Owner, Method::POST, &path, Some(json!({"schema": ORDER_V2, "revision": 1}))).await;
+    let dry: EvolveResponse = owner.evolve(&published.id, &dry_run_evolution(ORDER_V2)).await.ok().await;
+    let evolved: EvolveResponse = owner.evolve(&published.id, &evolution(ORDER_V2, 1)).await.ok().await;
 
     assert!(dry.compatible && dry.registered_version.is_none());
     assert_eq!(dry.changes.len(), 1, "{:?}", dry.changes);
     assert!(!dry.changes[0].breaking);
     assert_eq!(evolved.registered_version, Some(2));
-    let detail: ProductDetail =
-        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", published.id), None).await;
+    let detail: ProductDetail = app.product(&published.id).await.ok().await;
     assert_eq!(detail.product.version, "1.1.0");
     assert_eq!(detail.versions.len(), 2);
-    let diff: Vec<Value> = api
-        .ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}/schema/diff?from=1&to=2", published.id), None)
-        .await;
+    let diff: Vec<Value> = app.anonymous().diff(&published.id, 1, 2).await.ok().await;
     assert_eq!(diff.len(), 1);
 }
 
 #[tokio::test]
 async fn a_breaking_schema_change_is_refused_with_each_break_in_words() {
-    let api = Api::spawn().await;
-    let published = api.published().await;
+    let app = spawn().await;
+    let published = published(&app).await;
 
-    let (status, error) = api
-        .error(
-            Who::Owner,
-            Method::POST,
-            &format!("/api/v1/products/{}/schema", published.id),
-            Some(json!({"schema": ORDER_BREAKING, "revision": 1})),
-        )
-        .await;
+    let (status, error) = app.as_(Who::Owner).evolve(&published.id, &evolution(ORDER_BREAKING, 1)).await.error().await;
 
     assert_eq!((status, error.code), (StatusCode::CONFLICT, ErrorCode::IncompatibleSchema));
     assert_eq!(codes(&error), [(ViolationCode::BreakingChange, "channel")]);
     assert!(error.details[0].message.contains("default"), "{}", error.details[0].message);
-    assert_eq!(
-        api.app.state.mesh.registry.versions(&format!("{}-value", published.output_port.topic)).await.unwrap(),
-        [1]
-    );
+    assert_eq!(app.state.mesh.registry.versions(&format!("{}-value", published.output_port.topic)).await.unwrap(), [1]);
 }
 
 #[tokio::test]
 async fn a_breaking_change_can_become_a_new_major_version_that_replaces_the_old_product() {
-    let api = Api::spawn().await;
-    let published = api.published().await;
+    let app = spawn().await;
+    let published = published(&app).await;
+    let new_major = EvolveRequest { new_major_version: true, ..evolution(ORDER_BREAKING, 1) };
 
-    let evolved: EvolveResponse = api
-        .ok(
-            Who::Owner,
-            Method::POST,
-            &format!("/api/v1/products/{}/schema", published.id),
-            Some(json!({"schema": ORDER_BREAKING, "new_major_version": true, "revision": 1})),
-        )
-        .await;
+    let evolved: EvolveResponse = app.as_(Who::Owner).evolve(&published.id, &new_major).await.ok().await;
 
     let successor = evolved.new_product.expect("a new major version");
     assert_eq!(successor.as_str(), format!("{}.v2", published.id));
-    let new: ProductDetail = api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{successor}"), None).await;
+    let new: ProductDetail = app.product(&successor).await.ok().await;
     assert_eq!((new.product.version.as_str(), new.product.status), ("2.0.0", ProductStatus::Active));
-    let old: ProductDetail =
-        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", published.id), None).await;
+    let old: ProductDetail = app.product(&published.id).await.ok().await;
     assert_eq!(old.product.status, ProductStatus::Deprecated);
     assert_eq!(old.product.deprecation.unwrap().replacement, Some(successor));
 }
 
 #[tokio::test]
 async fn deprecating_needs_a_real_replacement_and_retiring_hides_the_product_from_search() {
-    let api = Api::spawn().await;
-    let published = api.published().await;
+    let app = spawn().await;
+    let owner = app.as_(Who::Owner);
+    let published = published(&app).await;
     let id = &published.id;
-    let deprecate = format!("/api/v1/products/{id}/deprecate");
+    let unknown_replacement =
+        DeprecateRequest { replacement: Some("nothing".parse().unwrap()), ..deprecation("2027-13-01", 1) };
+    let moving_on = DeprecateRequest { message: "moving on".into(), ..deprecation("2027-06-30", 1) };
 
-    let (_, bad) = api
-        .error(
-            Who::Owner,
-            Method::POST,
-            &deprecate,
-            Some(json!({"sunset": "2027-13-01", "replacement": "nothing", "revision": 1})),
-        )
-        .await;
-    let deprecated: DataProduct = api
-        .ok(
-            Who::Owner,
-            Method::POST,
-            &deprecate,
-            Some(json!({"sunset": "2027-06-30", "message": "moving on", "revision": 1})),
-        )
-        .await;
-    let retired: DataProduct =
-        api.ok(Who::Owner, Method::POST, &format!("/api/v1/products/{id}/retire"), Some(json!({"revision": 2}))).await;
-    let found: SearchPage = api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products?q={id}"), None).await;
-    let with_retired: SearchPage =
-        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products?q={id}&status=retired"), None).await;
+    let (_, bad) = owner.deprecate(id, &unknown_replacement).await.error().await;
+    let deprecated: DataProduct = owner.deprecate(id, &moving_on).await.ok().await;
+    let retired: DataProduct = owner.retire(id, &RetireRequest { revision: 2 }).await.ok().await;
+    let found: SearchPage = app.anonymous().search(&format!("q={id}")).await.ok().await;
+    let with_retired: SearchPage = app.anonymous().search(&format!("q={id}&status=retired")).await.ok().await;
 
     assert_eq!(
         codes(&bad),
@@ -554,8 +447,9 @@ async fn deprecating_needs_a_real_replacement_and_retiring_hides_the_product_fro
 #[tokio::test]
 async fn a_topic_with_consumers_is_deleted_only_when_forced() {
     use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-    let api = Api::spawn().await;
-    let published = api.published().await;
+    let app = spawn().await;
+    let owner = app.as_(Who::Owner);
+    let published = published(&app).await;
     let group = unique("reader");
     let consumer: BaseConsumer = rdkafka::ClientConfig::new()
         .set("bootstrap.servers", common::kafka_bootstrap())
@@ -566,22 +460,14 @@ async fn a_topic_with_consumers_is_deleted_only_when_forced() {
     let mut partition = 0;
     for n in 0..3 {
         let event = format!("event {n}");
-        (partition, _) = api
-            .app
-            .state
-            .mesh
-            .kafka
-            .produce(&published.output_port.topic, Some(b"key"), event.as_bytes())
-            .await
-            .unwrap();
+        (partition, _) =
+            app.state.mesh.kafka.produce(&published.output_port.topic, Some(b"key"), event.as_bytes()).await.unwrap();
     }
     let mut offsets = rdkafka::TopicPartitionList::new();
     offsets.add_partition_offset(published.output_port.topic.as_str(), partition, rdkafka::Offset::Offset(1)).unwrap();
     consumer.commit(&offsets, CommitMode::Sync).unwrap();
-    let path = format!("/api/v1/products/{}/topic", published.id);
-    meshport_api::sync::run_once(&api.app.state.mesh).await.unwrap();
-    let before: ProductDetail =
-        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", published.id), None).await;
+    meshport_api::sync::run_once(&app.state.mesh).await.unwrap();
+    let before: ProductDetail = app.product(&published.id).await.ok().await;
     let reader =
         before.consumers.iter().find(|c| c.group == group).expect("the group is on the product page after a sync");
     // Three records, one read: two left, exactly.
@@ -590,38 +476,32 @@ async fn a_topic_with_consumers_is_deleted_only_when_forced() {
     assert_eq!(reader.partitions[0].end_offset, Some(3));
     assert_eq!(reader.partitions[0].lag, Some(2));
 
-    let (status, error) = api.error(Who::Owner, Method::DELETE, &format!("{path}?revision=1"), None).await;
-    let deleted: DataProduct = api.ok(Who::Owner, Method::DELETE, &format!("{path}?revision=1&force=true"), None).await;
+    let (status, error) = owner.delete_topic(&published.id, Some(1)).await.error().await;
+    let deleted: DataProduct = owner.force_delete_topic(&published.id, 1).await.ok().await;
 
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(error.message.contains("consumer groups"), "{}", error.message);
     assert_eq!(deleted.revision, 2);
-    assert!(api.app.state.mesh.kafka.topic(&published.output_port.topic).await.unwrap().is_none());
-    let detail: ProductDetail =
-        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", published.id), None).await;
+    assert!(app.state.mesh.kafka.topic(&published.output_port.topic).await.unwrap().is_none());
+    let detail: ProductDetail = app.product(&published.id).await.ok().await;
     assert!(detail.warnings.iter().any(|w| w.contains("not found on the cluster")), "{:?}", detail.warnings);
 }
 
 #[tokio::test]
 async fn owners_change_partitions_retention_and_cleanup_and_the_change_is_mirrored_and_audited() {
-    let api = Api::spawn().await;
-    let published = api.published().await;
-    let path = format!("/api/v1/products/{}/topic", published.id);
-    let page = format!("/api/v1/products/{}", published.id);
+    let app = spawn().await;
+    let published = published(&app).await;
+    let change = TopicChangeRequest {
+        revision: 1,
+        partitions: Some(4),
+        retention_ms: Some(86_400_000),
+        cleanup_policy: Some("compact,delete".into()),
+    };
 
-    let changed: DataProduct = api
-        .ok(
-            Who::Owner,
-            Method::PATCH,
-            &path,
-            Some(
-                json!({"revision": 1, "partitions": 4, "retention_ms": 86_400_000, "cleanup_policy": "compact,delete"}),
-            ),
-        )
-        .await;
+    let changed: DataProduct = app.as_(Who::Owner).change_topic(&published.id, &change).await.ok().await;
 
     assert_eq!(changed.revision, 2);
-    let detail: ProductDetail = api.ok(Who::Anonymous, Method::GET, &page, None).await;
+    let detail: ProductDetail = app.product(&published.id).await.ok().await;
     let topic = detail.topic.expect("the mirror holds the changed topic");
     assert_eq!(topic.partitions, 4);
     assert_eq!(topic.history, HistoryKind::CompactedWindow { retention_ms: 86_400_000 });
@@ -631,31 +511,29 @@ async fn owners_change_partitions_retention_and_cleanup_and_the_change_is_mirror
     assert!(entry.summary.contains("partitions 2 -> 4"), "{}", entry.summary);
     assert!(entry.summary.contains("retention.ms -1 -> 86400000"), "{}", entry.summary);
     assert_eq!(entry.actor, "dev:carol");
-    let cluster = api.app.state.mesh.kafka.topic(&published.output_port.topic).await.unwrap().unwrap();
+    let cluster = app.state.mesh.kafka.topic(&published.output_port.topic).await.unwrap().unwrap();
     assert_eq!(cluster.configs.get("cleanup.policy").map(String::as_str), Some("compact,delete"));
 }
 
 #[tokio::test]
 async fn a_topic_change_beyond_the_policy_or_taking_partitions_away_is_refused_with_every_reason() {
-    let api = Api::spawn().await;
-    let published = api.published().await;
-    let path = format!("/api/v1/products/{}/topic", published.id);
+    let app = spawn().await;
+    let owner = app.as_(Who::Owner);
+    let published = published(&app).await;
+    let id = &published.id;
+    let beyond_policy = TopicChangeRequest {
+        revision: 1,
+        partitions: Some(1000),
+        retention_ms: Some(1000),
+        cleanup_policy: Some("keep".into()),
+    };
+    let without_revision = owner.request(Method::PATCH, &format!("/api/v1/products/{id}/topic")).await;
 
-    let (fewer_status, fewer) =
-        api.error(Who::Owner, Method::PATCH, &path, Some(json!({"revision": 1, "partitions": 1}))).await;
-    let (beyond_status, beyond) = api
-        .error(
-            Who::Owner,
-            Method::PATCH,
-            &path,
-            Some(json!({"revision": 1, "partitions": 1000, "retention_ms": 1000, "cleanup_policy": "keep"})),
-        )
-        .await;
-    let (nothing_status, nothing) =
-        api.error(Who::Owner, Method::PATCH, &path, Some(json!({"revision": 1, "partitions": 2}))).await;
-    let (stale_status, _) =
-        api.error(Who::Owner, Method::PATCH, &path, Some(json!({"revision": 7, "partitions": 3}))).await;
-    let (missing_status, _) = api.error(Who::Owner, Method::PATCH, &path, Some(json!({"partitions": 3}))).await;
+    let (fewer_status, fewer) = owner.change_topic(id, &partitions(1, 1)).await.error().await;
+    let (beyond_status, beyond) = owner.change_topic(id, &beyond_policy).await.error().await;
+    let (nothing_status, nothing) = owner.change_topic(id, &partitions(1, 2)).await.error().await;
+    let (stale_status, _) = owner.change_topic(id, &partitions(7, 3)).await.error().await;
+    let (missing_status, _) = without_revision.json(&json!({"partitions": 3})).send().await.unwrap().error().await;
 
     assert_eq!(fewer_status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(codes(&fewer), [(ViolationCode::InvalidTopicSettings, "partitions")]);
@@ -673,22 +551,22 @@ async fn a_topic_change_beyond_the_policy_or_taking_partitions_away_is_refused_w
     assert!(nothing.message.contains("nothing to change"), "{}", nothing.message);
     assert_eq!(stale_status, StatusCode::CONFLICT);
     assert_eq!(missing_status, StatusCode::BAD_REQUEST);
-    let cluster = api.app.state.mesh.kafka.topic(&published.output_port.topic).await.unwrap().unwrap();
+    let cluster = app.state.mesh.kafka.topic(&published.output_port.topic).await.unwrap().unwrap();
     assert_eq!(cluster.partitions, 2, "nothing reached the cluster");
     assert_eq!(cluster.configs.get("retention.ms").map(String::as_str), Some("-1"));
 }
 
 #[tokio::test]
 async fn search_finds_products_by_text_and_schema_fields_with_facets() {
-    let api = Api::spawn().await;
-    let published = api.published().await;
+    let app = spawn().await;
+    let published = published(&app).await;
     let mut curated = product(&unique("refunds"), "execution");
     curated.quality = Quality::Raw;
-    api.app.seed(curated).await;
+    app.seed(curated).await;
 
-    let by_field: SearchPage = api.ok(Who::Anonymous, Method::GET, "/api/v1/products?q=cents", None).await;
-    let filtered: SearchPage = api.ok(Who::Anonymous, Method::GET, "/api/v1/products?quality=raw", None).await;
-    let (status, error) = api.error(Who::Anonymous, Method::GET, "/api/v1/products?quality=gold", None).await;
+    let by_field: SearchPage = app.anonymous().search("q=cents").await.ok().await;
+    let filtered: SearchPage = app.anonymous().search("quality=raw").await.ok().await;
+    let (status, error) = app.anonymous().search("quality=gold").await.error().await;
 
     assert_eq!(by_field.items.iter().map(|p| &p.id).collect::<Vec<_>>(), [&published.id], "found by a schema field");
     assert_eq!(filtered.total, 1);
@@ -699,16 +577,11 @@ async fn search_finds_products_by_text_and_schema_fields_with_facets() {
 
 #[tokio::test]
 async fn bad_bodies_get_clear_errors_never_a_500() {
-    let api = Api::spawn().await;
-    let token = api.token(Who::Owner).await.unwrap();
-    let post = |body: String| {
-        api.app
-            .http
-            .post(api.app.url("/api/v1/products/publish"))
-            .bearer_auth(&token)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
+    let app = spawn().await;
+    let owner = app.as_(Who::Owner);
+    let post = async |body: String| {
+        let request = owner.request(Method::POST, "/api/v1/products/publish").await;
+        request.header("content-type", "application/json").body(body).send().await
     };
 
     let mut unknown_field = serde_json::to_value(product("orders", "execution")).unwrap();
@@ -730,7 +603,7 @@ async fn bad_bodies_get_clear_errors_never_a_500() {
 /// Every mutating route against anonymous, another team, the owning team and an admin.
 #[tokio::test]
 async fn only_the_owning_team_and_admins_change_a_product() {
-    let api = Api::spawn().await;
+    let app = spawn().await;
     let expected = [
         (Who::Anonymous, Some(StatusCode::UNAUTHORIZED)),
         (Who::OtherTeam, Some(StatusCode::FORBIDDEN)),
@@ -738,37 +611,32 @@ async fn only_the_owning_team_and_admins_change_a_product() {
         (Who::Admin, None),
     ];
     for (who, refusal) in expected {
-        let published = api.published().await;
+        let published = published(&app).await;
         let id = &published.id;
-        let topic = api.topic_with_schema("matrix").await;
-        let routes: Vec<(Method, String, Value)> = vec![
-            (
-                Method::POST,
-                "/api/v1/products/publish".into(),
-                serde_json::to_value(product(topic.as_str(), "execution")).unwrap(),
-            ),
-            (Method::POST, "/api/v1/products/create".into(), create_body(&unique("matrix"), ORDER_V1)),
-            (Method::PUT, format!("/api/v1/products/{id}"), serde_json::to_value(&published).unwrap()),
-            (Method::POST, format!("/api/v1/products/{id}/schema"), json!({"schema": ORDER_V2, "dry_run": true})),
-            (Method::PATCH, format!("/api/v1/products/{id}/topic"), json!({"partitions": 3, "revision": 2})),
-            (Method::POST, format!("/api/v1/products/{id}/deprecate"), json!({"sunset": "2027-06-30", "revision": 3})),
-            (Method::POST, format!("/api/v1/products/{id}/retire"), json!({"revision": 4})),
-            (Method::DELETE, format!("/api/v1/products/{id}/topic?revision=5"), Value::Null),
+        let topic = topic_with_schema(&app, "matrix").await;
+        let caller = app.as_(who);
+        let answers = [
+            caller.publish(&product(topic.as_str(), "execution")).await,
+            caller.create(&create_request(&unique("matrix"), ORDER_V1)).await,
+            caller.update(&published).await,
+            caller.evolve(id, &dry_run_evolution(ORDER_V2)).await,
+            caller.change_topic(id, &partitions(2, 3)).await,
+            caller.deprecate(id, &deprecation("2027-06-30", 3)).await,
+            caller.retire(id, &RetireRequest { revision: 4 }).await,
+            caller.delete_topic(id, Some(5)).await,
         ];
-        for (method, path, body) in routes {
-            let body = (!body.is_null()).then_some(body);
-            let response = api.call(who, method.clone(), &path, body).await;
-            let status = response.status();
+        for response in answers {
+            let (url, status) = (response.url().clone(), response.status());
             let text = response.text().await.unwrap();
             match refusal {
-                Some(refused) => assert_eq!(status, refused, "{who:?} {method} {path}: {text}"),
-                None => assert!(status.is_success(), "{who:?} {method} {path}: {status} {text}"),
+                Some(refused) => assert_eq!(status, refused, "{who:?} {url}: {text}"),
+                None => assert!(status.is_success(), "{who:?} {url}: {status} {text}"),
             }
         }
     }
-    let (status, _) = api.error(Who::Owner, Method::POST, "/api/v1/sync", None).await;
+    let (status, _) = app.as_(Who::Owner).sync().await.error().await;
     assert_eq!(status, StatusCode::FORBIDDEN, "sync on demand is for admins");
-    let _: Value = api.ok(Who::Admin, Method::POST, "/api/v1/sync", None).await;
+    let _: Value = app.as_(Who::Admin).sync().await.ok().await;
 }
 
 /// Every read route against anonymous, another team, the owning team and an admin, with reads private and public.
@@ -776,45 +644,45 @@ async fn only_the_owning_team_and_admins_change_a_product() {
 async fn reads_need_sign_in_unless_the_organisation_opens_them_and_anyone_signed_in_reads_everything() {
     for public in [false, true] {
         let vars = [("MESHPORT_DEV_AUTH", "true".to_owned()), ("MESHPORT_PUBLIC_READS", public.to_string())];
-        let api = Api { app: TestApp::spawn(&vars).await };
-        let published = api.published().await;
+        let app = TestApp::spawn(&vars).await;
+        let published = published(&app).await;
         let id = &published.id;
-        let reads: Vec<(Method, String, Option<Value>)> = vec![
-            (Method::GET, "/api/v1/products?q=orders".into(), None),
-            (Method::GET, format!("/api/v1/products/{id}"), None),
-            (Method::GET, format!("/api/v1/products/{id}/history"), None),
-            (Method::GET, format!("/api/v1/products/{id}/schema/diff?from=1&to=1"), None),
-            (Method::GET, format!("/api/v1/products/{id}/sample?limit=1"), None),
-            (Method::GET, "/api/v1/domains/execution/publishable-topics".into(), None),
-            (Method::GET, "/api/v1/activity".into(), None),
-            (Method::GET, format!("/api/v1/subjects/{}", published.output_port.value_subject), None),
-            (Method::POST, "/api/v1/schemas/check".into(), Some(json!({"format": "avro", "schema": ORDER_V1}))),
-            (Method::GET, "/api/v1/policy".into(), None),
-        ];
+        let check = SchemaCheckRequest { format: SchemaFormat::Avro, schema: ORDER_V1.into() };
         for who in [Who::Anonymous, Who::OtherTeam, Who::Owner, Who::Admin] {
             let refused = matches!(who, Who::Anonymous) && !public;
-            for (method, path, body) in &reads {
-                let response = api.call(who, method.clone(), path, body.clone()).await;
-                let status = response.status();
+            let caller = app.as_(who);
+            let reads = [
+                caller.search("q=orders").await,
+                caller.product(id).await,
+                caller.history(id).await,
+                caller.diff(id, 1, 1).await,
+                caller.sample(id, 1).await,
+                caller.publishable_topics("execution").await,
+                caller.activity().await,
+                caller.subject(&published.output_port.value_subject).await,
+                caller.check_schema(&check).await,
+                caller.policy().await,
+            ];
+            for response in reads {
+                let (url, status) = (response.url().clone(), response.status());
                 let text = response.text().await.unwrap();
                 if refused {
-                    assert_eq!(status, StatusCode::UNAUTHORIZED, "{who:?} {method} {path}: {text}");
+                    assert_eq!(status, StatusCode::UNAUTHORIZED, "{who:?} {url}: {text}");
                     let error: ApiError = serde_json::from_str(&text).unwrap();
                     assert_eq!(error.code, ErrorCode::Unauthorized);
                     assert!(error.message.contains("sign in first"), "{}", error.message);
                 } else {
-                    assert!(status.is_success(), "{who:?} {method} {path} (public reads: {public}): {status} {text}");
+                    assert!(status.is_success(), "{who:?} {url} (public reads: {public}): {status} {text}");
                 }
             }
-            let me = api.call(who, Method::GET, "/api/v1/me", None).await.status();
+            let me = caller.me().await.status();
             assert_eq!(me == StatusCode::UNAUTHORIZED, matches!(who, Who::Anonymous), "{who:?} /api/v1/me");
         }
         // What a caller needs before signing in, and the embeds (guarded by MESHPORT_PUBLIC_CARDS), stay open.
-        for path in ["/api/health".to_owned(), "/api/v1/dev/users".to_owned(), format!("/embed/products/{id}")] {
-            let status = api.call(Who::Anonymous, Method::GET, &path, None).await.status();
-            assert_eq!(status, StatusCode::OK, "{path} (public reads: {public})");
+        for response in [app.get("/api/health").await, app.dev_users().await, app.card(id.as_str()).await] {
+            assert_eq!(response.status(), StatusCode::OK, "{} (public reads: {public})", response.url());
         }
-        let (status, _) = api.error(Who::Anonymous, Method::GET, "/api/v1/nothing", None).await;
+        let (status, _) = app.get("/api/v1/nothing").await.error().await;
         assert_eq!(status, StatusCode::NOT_FOUND, "an unknown route is still unknown");
     }
 }
@@ -822,21 +690,14 @@ async fn reads_need_sign_in_unless_the_organisation_opens_them_and_anyone_signed
 #[tokio::test]
 async fn a_sample_shows_the_newest_events_decoded_with_personal_fields_masked() {
     use apache_avro::types::Value as Avro;
-    let api = Api::spawn().await;
-    let published = api.published().await;
+    let app = spawn().await;
+    let published = published(&app).await;
     let mut marked = published.clone();
     marked.personal_fields = vec!["id".into()];
-    let _: DataProduct = api
-        .ok(
-            Who::Owner,
-            Method::PUT,
-            &format!("/api/v1/products/{}", published.id),
-            Some(serde_json::to_value(&marked).unwrap()),
-        )
-        .await;
+    let _: DataProduct = app.as_(Who::Owner).update(&marked).await.ok().await;
     let subject = format!("{}-value", published.output_port.topic);
     let registered =
-        api.app.state.mesh.registry.version(&subject, meshport_api::registry::VersionRef::Latest).await.unwrap();
+        app.state.mesh.registry.version(&subject, meshport_api::registry::VersionRef::Latest).await.unwrap();
     let schema = apache_avro::Schema::parse_str(ORDER_V1).unwrap();
     for cents in 0..15_i64 {
         let record = Avro::Record(vec![
@@ -844,12 +705,11 @@ async fn a_sample_shows_the_newest_events_decoded_with_personal_fields_masked() 
             ("cents".into(), Avro::Long(cents)),
         ]);
         let framed = meshport_api::demo::frame(&schema, registered.id as u32, record).unwrap();
-        api.app.state.mesh.kafka.produce(&published.output_port.topic, Some(b"k"), &framed).await.unwrap();
+        app.state.mesh.kafka.produce(&published.output_port.topic, Some(b"k"), &framed).await.unwrap();
     }
-    api.app.state.mesh.kafka.produce(&published.output_port.topic, None, b"plain text").await.unwrap();
+    app.state.mesh.kafka.produce(&published.output_port.topic, None, b"plain text").await.unwrap();
 
-    let sample: meshport_shared::api::Sample =
-        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}/sample?limit=5", published.id), None).await;
+    let sample: Sample = app.anonymous().sample(&published.id, 5).await.ok().await;
 
     assert_eq!(sample.events.len(), 5);
     let last = sample.events.last().unwrap();
@@ -864,29 +724,16 @@ async fn a_sample_shows_the_newest_events_decoded_with_personal_fields_masked() 
 
 #[tokio::test]
 async fn a_topic_or_subject_that_is_already_a_product_cannot_be_claimed_by_anyone() {
-    let api = Api::spawn().await;
-    let published = api.published().await;
+    let app = spawn().await;
+    let published = published(&app).await;
     let mut takeover = product(&unique("takeover"), "analytics");
     takeover.output_port = published.output_port.clone();
     let mut system = product(&unique("system"), "execution");
     system.output_port.topic = TopicName::parse("_schemas").unwrap();
     system.output_port.value_subject = meshport_shared::SubjectName::value_of(&system.output_port.topic);
 
-    let bob = json!({"user": "bob", "teams": ["edge"], "admin": false});
-    let token: Value =
-        api.app.http.post(api.app.url("/api/v1/dev/token")).json(&bob).send().await.unwrap().json().await.unwrap();
-    let response = api
-        .app
-        .http
-        .post(api.app.url("/api/v1/products/publish"))
-        .bearer_auth(token["token"].as_str().unwrap())
-        .json(&takeover)
-        .send()
-        .await
-        .unwrap();
-    let (_, system_error) = api
-        .error(Who::Admin, Method::POST, "/api/v1/products/publish", Some(serde_json::to_value(&system).unwrap()))
-        .await;
+    let response = app.as_(Who::OtherTeam).publish(&takeover).await;
+    let (_, system_error) = app.as_(Who::Admin).publish(&system).await.error().await;
 
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let error: ApiError = response.json().await.unwrap();
@@ -897,19 +744,12 @@ async fn a_topic_or_subject_that_is_already_a_product_cannot_be_claimed_by_anyon
 
 #[tokio::test]
 async fn an_update_cannot_point_a_product_at_another_subject() {
-    let api = Api::spawn().await;
-    let published = api.published().await;
+    let app = spawn().await;
+    let published = published(&app).await;
     let mut moved = published.clone();
     moved.output_port.value_subject = meshport_shared::SubjectName::parse("someone-elses-value").unwrap();
 
-    let (status, error) = api
-        .error(
-            Who::Owner,
-            Method::PUT,
-            &format!("/api/v1/products/{}", published.id),
-            Some(serde_json::to_value(&moved).unwrap()),
-        )
-        .await;
+    let (status, error) = app.as_(Who::Owner).update(&moved).await.error().await;
 
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(codes(&error), [(ViolationCode::Immutable, "output_port")]);
@@ -917,19 +757,18 @@ async fn an_update_cannot_point_a_product_at_another_subject() {
 
 #[tokio::test]
 async fn a_schema_is_checked_into_fields_or_refused_saying_what_is_wrong() {
-    let api = Api::spawn().await;
-    let check = |format: &str, schema: &str| json!({"format": format, "schema": schema});
+    let app = spawn().await;
+    let anonymous = app.anonymous();
+    let check = |format, schema: &str| SchemaCheckRequest { format, schema: schema.into() };
+    let unknown_format = anonymous.request(Method::POST, "/api/v1/schemas/check").await;
 
-    let fields: SchemaCheck =
-        api.ok(Who::Anonymous, Method::POST, "/api/v1/schemas/check", Some(check("avro", ORDER_V1))).await;
-    let (status, error) = api
-        .error(Who::Anonymous, Method::POST, "/api/v1/schemas/check", Some(check("avro", r#"{"type": "recrod"}"#)))
-        .await;
-    let json_schema: SchemaCheck = api
-        .ok(Who::Anonymous, Method::POST, "/api/v1/schemas/check", Some(check("json", r#"{"type": "object"}"#)))
-        .await;
-    let (bad_format, _) =
-        api.error(Who::Anonymous, Method::POST, "/api/v1/schemas/check", Some(check("xml", "<a/>"))).await;
+    let fields: SchemaCheck = anonymous.check_schema(&check(SchemaFormat::Avro, ORDER_V1)).await.ok().await;
+    let (status, error) =
+        anonymous.check_schema(&check(SchemaFormat::Avro, r#"{"type": "recrod"}"#)).await.error().await;
+    let json_schema: SchemaCheck =
+        anonymous.check_schema(&check(SchemaFormat::Json, r#"{"type": "object"}"#)).await.ok().await;
+    let xml = json!({"format": "xml", "schema": "<a/>"});
+    let (bad_format, _) = unknown_format.json(&xml).send().await.unwrap().error().await;
 
     let names: Vec<&str> = fields.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["id", "cents"]);
@@ -941,14 +780,12 @@ async fn a_schema_is_checked_into_fields_or_refused_saying_what_is_wrong() {
 
 #[tokio::test]
 async fn a_subjects_latest_mirrored_version_is_served_for_previews() {
-    let api = Api::spawn().await;
-    let topic = api.topic_with_schema("preview").await;
-    meshport_api::sync::run_once(&api.app.state.mesh).await.unwrap();
+    let app = spawn().await;
+    let topic = topic_with_schema(&app, "preview").await;
+    meshport_api::sync::run_once(&app.state.mesh).await.unwrap();
 
-    let detail: SchemaDetail =
-        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/subjects/{topic}-value"), None).await;
-    let (status, error) =
-        api.error(Who::Anonymous, Method::GET, &format!("/api/v1/subjects/{}-value", unique("none")), None).await;
+    let detail: SchemaDetail = app.anonymous().subject(format!("{topic}-value")).await.ok().await;
+    let (status, error) = app.anonymous().subject(format!("{}-value", unique("none"))).await.error().await;
 
     assert_eq!((detail.subject, detail.version), (format!("{topic}-value"), 1));
     assert_eq!(detail.fields.len(), 2);
@@ -957,80 +794,73 @@ async fn a_subjects_latest_mirrored_version_is_served_for_previews() {
 
 #[tokio::test]
 async fn a_dry_run_publish_checks_everything_and_changes_nothing() {
-    let api = Api::spawn().await;
-    let topic = api.topic_with_schema("dry").await;
-    let body = serde_json::to_value(product(topic.as_str(), "execution")).unwrap();
+    let app = spawn().await;
+    let owner = app.as_(Who::Owner);
+    let topic = topic_with_schema(&app, "dry").await;
+    let good = product(topic.as_str(), "execution");
     let mut bad = product(&unique("ghost"), "execution");
     bad.name.clear();
-    let bad = serde_json::to_value(&bad).unwrap();
-    let path = "/api/v1/products/publish?dry_run=true";
 
-    let response = api.call(Who::Owner, Method::POST, path, Some(body.clone())).await;
+    let response = owner.publish_dry_run(&good).await;
     let status = response.status();
     let would_be: DataProduct = response.json().await.unwrap();
-    let (_, dry_error) = api.error(Who::Owner, Method::POST, path, Some(bad.clone())).await;
-    let (_, real_error) = api.error(Who::Owner, Method::POST, "/api/v1/products/publish", Some(bad)).await;
-    let (anonymous, _) = api.error(Who::Anonymous, Method::POST, path, Some(body.clone())).await;
-    let (other_team, _) = api.error(Who::OtherTeam, Method::POST, path, Some(body)).await;
+    let (_, dry_error) = owner.publish_dry_run(&bad).await.error().await;
+    let (_, real_error) = owner.publish(&bad).await.error().await;
+    let (anonymous, _) = app.anonymous().publish_dry_run(&good).await.error().await;
+    let (other_team, _) = app.as_(Who::OtherTeam).publish_dry_run(&good).await.error().await;
 
     assert_eq!(status, StatusCode::OK, "a dry run stores nothing, so nothing is created");
     assert_eq!((would_be.status, would_be.revision), (ProductStatus::Active, 1));
     assert_eq!(dry_error, real_error, "the same violations as a real call");
     assert_eq!((anonymous, other_team), (StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN));
-    assert!(api.app.state.mesh.catalog.get_product(&would_be.id).await.unwrap().is_none(), "nothing stored");
-    assert!(api.app.state.mesh.catalog.product_history(&would_be.id, 10).await.unwrap().is_empty(), "nothing audited");
+    assert!(app.state.mesh.catalog.get_product(&would_be.id).await.unwrap().is_none(), "nothing stored");
+    assert!(app.state.mesh.catalog.product_history(&would_be.id, 10).await.unwrap().is_empty(), "nothing audited");
 }
 
 #[tokio::test]
 async fn a_dry_run_create_checks_everything_and_makes_no_topic_schema_or_product() {
-    let api = Api::spawn().await;
+    let app = spawn().await;
+    let owner = app.as_(Who::Owner);
     let id = unique("dry-create");
-    let taken = api.published().await;
-    let mut clash = create_body(&unique("clash"), "");
-    clash["product"]["output_port"] = serde_json::to_value(&taken.output_port).unwrap();
-    let path = "/api/v1/products/create?dry_run=true";
+    let taken = published(&app).await;
+    let mut clash = create_request(&unique("clash"), "");
+    clash.product.output_port = taken.output_port.clone();
 
-    let would_be: DataProduct = api.ok(Who::Owner, Method::POST, path, Some(create_body(&id, ORDER_V1))).await;
-    let (status, dry_error) = api.error(Who::Owner, Method::POST, path, Some(clash.clone())).await;
-    let (_, real_error) = api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(clash)).await;
+    let would_be: DataProduct = owner.create_dry_run(&create_request(&id, ORDER_V1)).await.ok().await;
+    let (status, dry_error) = owner.create_dry_run(&clash).await.error().await;
+    let (_, real_error) = owner.create(&clash).await.error().await;
 
     assert_eq!((would_be.id.as_str(), would_be.status), (id.as_str(), ProductStatus::Active));
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(dry_error, real_error, "the same violations as a real call");
     assert!(codes(&dry_error).contains(&(ViolationCode::TopicExists, "output_port.topic")), "{dry_error:?}");
     assert!(codes(&dry_error).contains(&(ViolationCode::RequiredFieldMissing, "schema")), "{dry_error:?}");
-    assert!(api.app.state.mesh.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none(), "no topic");
-    assert!(api.app.state.mesh.registry.versions(&format!("{id}-value")).await.is_err(), "no schema registered");
-    assert!(api.app.state.mesh.catalog.get_product(&would_be.id).await.unwrap().is_none(), "no product");
-    assert!(api.app.state.mesh.catalog.product_history(&would_be.id, 10).await.unwrap().is_empty(), "nothing audited");
+    assert!(app.state.mesh.kafka.topic(&TopicName::parse(&id).unwrap()).await.unwrap().is_none(), "no topic");
+    assert!(app.state.mesh.registry.versions(&format!("{id}-value")).await.is_err(), "no schema registered");
+    assert!(app.state.mesh.catalog.get_product(&would_be.id).await.unwrap().is_none(), "no product");
+    assert!(app.state.mesh.catalog.product_history(&would_be.id, 10).await.unwrap().is_empty(), "nothing audited");
 }
 
 #[tokio::test]
 async fn an_evolve_or_a_topic_delete_at_a_stale_revision_is_refused_before_anything_happens() {
-    let api = Api::spawn().await;
-    let published = api.published().await;
+    let app = spawn().await;
+    let owner = app.as_(Who::Owner);
+    let published = published(&app).await;
     let id = &published.id;
-    let _: DataProduct = api
-        .ok(Who::Owner, Method::PUT, &format!("/api/v1/products/{id}"), Some(serde_json::to_value(&published).unwrap()))
-        .await;
+    let _: DataProduct = owner.update(&published).await.ok().await;
     let evolve = format!("/api/v1/products/{id}/schema");
     let topic = format!("/api/v1/products/{id}/topic");
-    let token = api.token(Who::Owner).await.unwrap();
-    let with_if_match = |method: Method, path: &str, tag: &str| {
-        api.app.http.request(method, api.app.url(path)).bearer_auth(&token).header("If-Match", tag)
-    };
+    let with_if_match =
+        async |method: Method, path: &str, tag: &str| owner.request(method, path).await.header("If-Match", tag);
 
-    let (stale_body, _) =
-        api.error(Who::Owner, Method::POST, &evolve, Some(json!({"schema": ORDER_V2, "revision": 1}))).await;
-    let stale_header =
-        with_if_match(Method::POST, &evolve, "\"1\"").json(&json!({"schema": ORDER_V2, "revision": 2})).send().await;
-    let (missing, missing_error) =
-        api.error(Who::Owner, Method::POST, &evolve, Some(json!({"schema": ORDER_V2}))).await;
-    let dry: EvolveResponse =
-        api.ok(Who::Owner, Method::POST, &evolve, Some(json!({"schema": ORDER_V2, "dry_run": true}))).await;
-    let (stale_delete, _) = api.error(Who::Owner, Method::DELETE, &format!("{topic}?revision=1"), None).await;
-    let stale_delete_header = with_if_match(Method::DELETE, &format!("{topic}?revision=2"), "1").send().await;
-    let (no_revision_delete, _) = api.error(Who::Owner, Method::DELETE, &topic, None).await;
+    let (stale_body, _) = owner.evolve(id, &evolution(ORDER_V2, 1)).await.error().await;
+    let stale_header = with_if_match(Method::POST, &evolve, "\"1\"").await.json(&evolution(ORDER_V2, 2)).send().await;
+    let without_revision = owner.request(Method::POST, &evolve).await.json(&json!({"schema": ORDER_V2}));
+    let (missing, missing_error) = without_revision.send().await.unwrap().error().await;
+    let dry: EvolveResponse = owner.evolve(id, &dry_run_evolution(ORDER_V2)).await.ok().await;
+    let (stale_delete, _) = owner.delete_topic(id, Some(1)).await.error().await;
+    let stale_delete_header = with_if_match(Method::DELETE, &format!("{topic}?revision=2"), "1").await.send().await;
+    let (no_revision_delete, _) = owner.delete_topic(id, None).await.error().await;
 
     assert_eq!(stale_body, StatusCode::CONFLICT);
     assert_eq!(stale_header.unwrap().status(), StatusCode::CONFLICT, "If-Match wins over the body");
@@ -1041,48 +871,41 @@ async fn an_evolve_or_a_topic_delete_at_a_stale_revision_is_refused_before_anyth
     assert_eq!(stale_delete_header.unwrap().status(), StatusCode::CONFLICT, "If-Match wins over the query");
     assert_eq!(no_revision_delete, StatusCode::BAD_REQUEST);
     let subject = format!("{}-value", published.output_port.topic);
-    assert_eq!(api.app.state.mesh.registry.versions(&subject).await.unwrap(), [1], "nothing registered");
-    assert!(api.app.state.mesh.kafka.topic(&published.output_port.topic).await.unwrap().is_some(), "no topic deleted");
-    let history = api.app.state.mesh.catalog.product_history(id, 10).await.unwrap();
+    assert_eq!(app.state.mesh.registry.versions(&subject).await.unwrap(), [1], "nothing registered");
+    assert!(app.state.mesh.kafka.topic(&published.output_port.topic).await.unwrap().is_some(), "no topic deleted");
+    let history = app.state.mesh.catalog.product_history(id, 10).await.unwrap();
     let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["updated", "published"], "no audit entry for a refused change");
 
-    let deleted = with_if_match(Method::DELETE, &topic, "W/\"2\"").send().await.unwrap();
+    let deleted = with_if_match(Method::DELETE, &topic, "W/\"2\"").await.send().await.unwrap();
     assert_eq!(deleted.status(), StatusCode::OK, "the current revision deletes");
 }
 
 #[tokio::test]
 async fn a_change_racing_in_after_the_revision_check_still_loses_with_a_conflict_and_no_audit_entry() {
-    let (api, faults) = Api::with_faults().await;
-    let published = api.published().await;
+    let (app, faults) = with_faults().await;
+    let owner = app.as_(Who::Owner);
+    let published = published(&app).await;
     let id = &published.id;
 
     faults.race_after_read(id);
-    let (evolve_status, evolve_error) = api
-        .error(
-            Who::Owner,
-            Method::POST,
-            &format!("/api/v1/products/{id}/schema"),
-            Some(json!({"schema": ORDER_V2, "revision": 1})),
-        )
-        .await;
+    let (evolve_status, evolve_error) = owner.evolve(id, &evolution(ORDER_V2, 1)).await.error().await;
     faults.race_after_read(id);
-    let (delete_status, _) =
-        api.error(Who::Owner, Method::DELETE, &format!("/api/v1/products/{id}/topic?revision=2"), None).await;
+    let (delete_status, _) = owner.delete_topic(id, Some(2)).await.error().await;
 
     assert_eq!((evolve_status, evolve_error.code), (StatusCode::CONFLICT, ErrorCode::Conflict));
     assert_eq!(delete_status, StatusCode::CONFLICT);
-    let stored = api.app.state.mesh.catalog.get_product(id).await.unwrap().unwrap();
+    let stored = app.state.mesh.catalog.get_product(id).await.unwrap().unwrap();
     assert_eq!((stored.revision, stored.version.as_str()), (3, "1.0.0"), "only the racing changes were stored");
-    let history = api.app.state.mesh.catalog.product_history(id, 10).await.unwrap();
+    let history = app.state.mesh.catalog.product_history(id, 10).await.unwrap();
     let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["updated", "updated", "published"], "the losing changes left no audit entry");
 }
 
 /// What a create of `id` left: whether its topic exists, its subject's versions, the product, and the product's audit
 /// actions, newest first.
-async fn left_by_create(api: &Api, id: &str) -> (bool, Vec<i32>, Option<DataProduct>, Vec<String>) {
-    let state = &api.app.state;
+async fn left_by_create(app: &TestApp, id: &str) -> (bool, Vec<i32>, Option<DataProduct>, Vec<String>) {
+    let state = &app.state;
     let topic = state.mesh.kafka.topic(&TopicName::parse(id).unwrap()).await.unwrap().is_some();
     let versions = state.mesh.registry.versions(&format!("{id}-value")).await.unwrap_or_default();
     let product = state.mesh.catalog.get_product(&id.parse().unwrap()).await.unwrap();
@@ -1091,8 +914,8 @@ async fn left_by_create(api: &Api, id: &str) -> (bool, Vec<i32>, Option<DataProd
 }
 
 /// Someone registers `ORDER_V1` on `<id>-value` between a create's checks and its step 3.
-fn registered_meanwhile(api: &Api, id: &str) -> common::faults::Hook {
-    let (registry, subject) = (api.app.state.mesh.registry.clone(), format!("{id}-value"));
+fn registered_meanwhile(app: &TestApp, id: &str) -> common::faults::Hook {
+    let (registry, subject) = (app.state.mesh.registry.clone(), format!("{id}-value"));
     hook(move || async move {
         registry.register(&subject, ORDER_V1, SchemaFormat::Avro).await.unwrap();
     })
@@ -1100,24 +923,23 @@ fn registered_meanwhile(api: &Api, id: &str) -> common::faults::Hook {
 
 #[tokio::test]
 async fn a_create_whose_draft_cannot_be_stored_makes_nothing() {
-    let (api, faults) = Api::with_faults().await;
+    let (app, faults) = with_faults().await;
     let id = unique("no-draft");
     faults.fail_put(1);
 
-    let (status, error) =
-        api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
+    let (status, error) = app.as_(Who::Owner).create(&create_request(&id, ORDER_V1)).await.error().await;
 
     assert_eq!((status, error.code), (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::CatalogUnavailable));
-    let (topic, versions, product, history) = left_by_create(&api, &id).await;
+    let (topic, versions, product, history) = left_by_create(&app, &id).await;
     assert!(!topic && versions.is_empty() && product.is_none() && history.is_empty(), "{versions:?} {history:?}");
 }
 
 #[tokio::test]
 async fn a_create_whose_topic_cannot_be_made_removes_its_draft_and_leaves_the_topic_it_found_alone() {
-    let (api, faults) = Api::with_faults().await;
+    let (app, faults) = with_faults().await;
     let id = unique("taken-meanwhile");
     // Someone else creates the topic between the checks and step 2.
-    let (kafka, topic) = (api.app.state.mesh.kafka.clone(), TopicName::parse(&id).unwrap());
+    let (kafka, topic) = (app.state.mesh.kafka.clone(), TopicName::parse(&id).unwrap());
     faults.after_put(
         1,
         hook(move || async move {
@@ -1126,11 +948,10 @@ async fn a_create_whose_topic_cannot_be_made_removes_its_draft_and_leaves_the_to
         }),
     );
 
-    let (status, error) =
-        api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
+    let (status, error) = app.as_(Who::Owner).create(&create_request(&id, ORDER_V1)).await.error().await;
 
     assert_eq!((status, error.code), (StatusCode::CONFLICT, ErrorCode::Conflict));
-    let (topic, versions, product, history) = left_by_create(&api, &id).await;
+    let (topic, versions, product, history) = left_by_create(&app, &id).await;
     assert!(topic, "the topic someone else made is not ours to delete");
     assert!(versions.is_empty() && product.is_none(), "{versions:?}");
     assert_eq!(history, ["deleted", "created"], "the draft and its undo are on record");
@@ -1138,15 +959,14 @@ async fn a_create_whose_topic_cannot_be_made_removes_its_draft_and_leaves_the_to
 
 #[tokio::test]
 async fn a_create_whose_schema_is_refused_removes_its_topic_and_its_draft() {
-    let (api, faults) = Api::with_faults().await;
+    let (app, faults) = with_faults().await;
     let id = unique("refused-meanwhile");
-    faults.after_put(1, registered_meanwhile(&api, &id));
+    faults.after_put(1, registered_meanwhile(&app, &id));
 
-    let (status, error) =
-        api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_BREAKING))).await;
+    let (status, error) = app.as_(Who::Owner).create(&create_request(&id, ORDER_BREAKING)).await.error().await;
 
     assert_eq!((status, error.code), (StatusCode::CONFLICT, ErrorCode::Conflict));
-    let (topic, versions, product, history) = left_by_create(&api, &id).await;
+    let (topic, versions, product, history) = left_by_create(&app, &id).await;
     assert!(!topic, "the topic the create made is deleted again");
     assert_eq!(versions, [1], "only the other schema is registered");
     assert!(product.is_none());
@@ -1155,22 +975,20 @@ async fn a_create_whose_schema_is_refused_removes_its_topic_and_its_draft() {
 
 #[tokio::test]
 async fn a_create_whose_activation_fails_leaves_a_visible_draft_that_a_publish_finishes() {
-    let (api, faults) = Api::with_faults().await;
+    let (app, faults) = with_faults().await;
+    let owner = app.as_(Who::Owner);
     let id = unique("half-made");
     faults.fail_put(2);
 
-    let (status, error) =
-        api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
-    let page: ProductDetail = api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{id}"), None).await;
-    let finished: DataProduct = api
-        .ok(Who::Owner, Method::POST, "/api/v1/products/publish", Some(serde_json::to_value(&page.product).unwrap()))
-        .await;
+    let (status, error) = owner.create(&create_request(&id, ORDER_V1)).await.error().await;
+    let page: ProductDetail = app.product(&id).await.ok().await;
+    let finished: DataProduct = owner.publish(&page.product).await.ok().await;
 
     assert_eq!((status, error.code), (StatusCode::CONFLICT, ErrorCode::Conflict));
     assert!(error.message.contains("visible as a draft: publish it to finish"), "{}", error.message);
     assert_eq!(page.product.status, ProductStatus::Draft, "the half-made product is visible, as a draft");
     assert_eq!(finished.status, ProductStatus::Active);
-    let (topic, versions, _, history) = left_by_create(&api, &id).await;
+    let (topic, versions, _, history) = left_by_create(&app, &id).await;
     assert!(topic);
     assert_eq!(versions, [1]);
     assert_eq!(history, ["published", "created"]);
@@ -1178,26 +996,24 @@ async fn a_create_whose_activation_fails_leaves_a_visible_draft_that_a_publish_f
 
 #[tokio::test]
 async fn a_create_whose_undo_fails_leaves_a_visible_draft_that_the_next_create_takes_over() {
-    let (api, faults) = Api::with_faults().await;
+    let (app, faults) = with_faults().await;
+    let owner = app.as_(Who::Owner);
     let id = unique("stranded");
-    faults.after_put(1, registered_meanwhile(&api, &id));
+    faults.after_put(1, registered_meanwhile(&app, &id));
     faults.fail_deletes();
 
-    let (status, _) =
-        api.error(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_BREAKING))).await;
-    let (topic, _, stranded, _) = left_by_create(&api, &id).await;
+    let (status, _) = owner.create(&create_request(&id, ORDER_BREAKING)).await.error().await;
+    let (topic, _, stranded, _) = left_by_create(&app, &id).await;
     faults.heal();
-    let (other_team, _) =
-        api.error(Who::OtherTeam, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
-    let retried: DataProduct =
-        api.ok(Who::Owner, Method::POST, "/api/v1/products/create", Some(create_body(&id, ORDER_V1))).await;
+    let (other_team, _) = app.as_(Who::OtherTeam).create(&create_request(&id, ORDER_V1)).await.error().await;
+    let retried: DataProduct = owner.create(&create_request(&id, ORDER_V1)).await.ok().await;
 
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(!topic, "the topic was undone");
     assert_eq!(stranded.map(|p| p.status), Some(ProductStatus::Draft), "the draft stays visible, not half-hidden");
     assert_eq!(other_team, StatusCode::FORBIDDEN, "only its owners take a draft over");
     assert_eq!((retried.status, retried.revision), (ProductStatus::Active, 3));
-    let (topic, versions, _, history) = left_by_create(&api, &id).await;
+    let (topic, versions, _, history) = left_by_create(&app, &id).await;
     assert!(topic);
     assert_eq!(versions, [1], "the same schema again is the same version");
     assert_eq!(history, ["published", "created", "created"]);
@@ -1206,16 +1022,15 @@ async fn a_create_whose_undo_fails_leaves_a_visible_draft_that_the_next_create_t
 #[tokio::test]
 async fn an_input_derived_from_the_product_itself_is_refused_as_a_cycle() {
     // Arrange: source -> middle -> last, each derived from the one before.
-    let api = Api::spawn().await;
-    let source = api.published().await;
+    let app = spawn().await;
+    let owner = app.as_(Who::Owner);
+    let source = published(&app).await;
     let mut chain = vec![source.clone()];
     for name in ["middle", "last"] {
-        let topic = api.topic_with_schema(name).await;
+        let topic = topic_with_schema(&app, name).await;
         let mut derived = product(topic.as_str(), "execution");
         derived.inputs = vec![chain.last().unwrap().id.clone()];
-        let derived: DataProduct = api
-            .ok(Who::Owner, Method::POST, "/api/v1/products/publish", Some(serde_json::to_value(&derived).unwrap()))
-            .await;
+        let derived: DataProduct = owner.publish(&derived).await.ok().await;
         chain.push(derived);
     }
     let last = chain.last().unwrap().clone();
@@ -1223,21 +1038,13 @@ async fn an_input_derived_from_the_product_itself_is_refused_as_a_cycle() {
     // Act: derive the source from the last product, closing the loop.
     let mut looped = source.clone();
     looped.inputs = vec![last.id.clone()];
-    let (status, error) = api
-        .error(
-            Who::Owner,
-            Method::PUT,
-            &format!("/api/v1/products/{}", source.id),
-            Some(serde_json::to_value(&looped).unwrap()),
-        )
-        .await;
+    let (status, error) = owner.update(&looped).await.error().await;
 
     // Assert: refused with the way round the loop; the source is unchanged.
     assert_eq!((status, error.code), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed));
     assert_eq!(codes(&error), [(ViolationCode::CircularLineage, "inputs[0]")]);
     let path = format!("`{}` -> `{}` -> `{}`", source.id, chain[1].id, last.id);
     assert!(error.details[0].message.contains(&path), "{:?}", error.details);
-    let page: ProductDetail =
-        api.ok(Who::Anonymous, Method::GET, &format!("/api/v1/products/{}", source.id), None).await;
+    let page: ProductDetail = app.product(&source.id).await.ok().await;
     assert!(page.lineage.inputs.is_empty());
 }

@@ -29,52 +29,26 @@ const HOSTILE: [&str; 5] = [
     "Zürich → 東京 🚀",
 ];
 
-/// The application as embedders see it: one method per embed endpoint.
-struct Embeds {
-    app: TestApp,
+/// An application whose organisation made cards public, with its own portal URL and framing pages.
+async fn public() -> TestApp {
+    spawn(&[("MESHPORT_PUBLIC_CARDS", "true".into())]).await
 }
 
-impl Embeds {
-    /// An application whose organisation made cards public, with its own portal URL and framing pages.
-    async fn public() -> Self {
-        Self::spawn(&[("MESHPORT_PUBLIC_CARDS", "true".into())]).await
-    }
+/// An application with its own portal URL and framing pages; `vars` add to its configuration.
+async fn spawn(vars: &[(&str, String)]) -> TestApp {
+    let mut all = vec![
+        ("MESHPORT_PORTAL_URL", PORTAL.to_owned()),
+        ("MESHPORT_EMBED_FRAME_ANCESTORS", FRAME_ANCESTORS.to_owned()),
+    ];
+    all.extend(vars.iter().cloned());
+    TestApp::spawn(&all).await
+}
 
-    async fn spawn(vars: &[(&str, String)]) -> Self {
-        let mut all = vec![
-            ("MESHPORT_PORTAL_URL", PORTAL.to_owned()),
-            ("MESHPORT_EMBED_FRAME_ANCESTORS", FRAME_ANCESTORS.to_owned()),
-        ];
-        all.extend(vars.iter().cloned());
-        Self { app: TestApp::spawn(&all).await }
-    }
-
-    /// Stores `product` with the users schema registered under its value subject.
-    async fn seed_with_schema(&self, product: DataProduct) -> DataProduct {
-        let subject = product.output_port.value_subject.as_str().to_owned();
-        self.app.state.mesh.registry.register(&subject, USERS_SCHEMA, SchemaFormat::Avro).await.unwrap();
-        self.app.seed(product).await
-    }
-
-    async fn card(&self, path_and_query: &str) -> reqwest::Response {
-        self.app.get(&format!("/embed/products/{path_and_query}")).await
-    }
-
-    async fn card_with(&self, id: &str, headers: &[(header::HeaderName, &str)]) -> reqwest::Response {
-        let mut request = self.app.http.get(self.app.url(&format!("/embed/products/{id}")));
-        for (name, value) in headers {
-            request = request.header(name, *value);
-        }
-        request.send().await.unwrap()
-    }
-
-    async fn oembed(&self, query: &[(&str, &str)]) -> reqwest::Response {
-        self.app.http.get(self.app.url("/oembed")).query(query).send().await.unwrap()
-    }
-
-    async fn badge(&self, id: &str, file: &str) -> reqwest::Response {
-        self.app.get(&format!("/badge/products/{id}/{file}")).await
-    }
+/// Stores `product` with the users schema registered under its value subject.
+async fn seed_with_schema(app: &TestApp, product: DataProduct) -> DataProduct {
+    let subject = product.output_port.value_subject.as_str().to_owned();
+    app.state.mesh.registry.register(&subject, USERS_SCHEMA, SchemaFormat::Avro).await.unwrap();
+    app.seed(product).await
 }
 
 fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
@@ -115,7 +89,7 @@ fn deprecated(status: ProductStatus) -> DataProduct {
 
 #[tokio::test]
 async fn a_card_shows_the_products_governance_facts_and_links_into_the_portal() {
-    let embeds = Embeds::public().await;
+    let app = public().await;
     let mut users = product("users", "membership");
     users.name = "Users".into();
     users.quality = Quality::Authoritative;
@@ -123,9 +97,9 @@ async fn a_card_shows_the_products_governance_facts_and_links_into_the_portal() 
     users.owner.members = vec!["alice.member@acme.example".into()];
     users.personal_fields = vec!["email".into()];
     users.description.limitations = "LIMITATIONS-ARE-NOT-ON-CARDS".into();
-    embeds.seed_with_schema(users).await;
+    seed_with_schema(&app, users).await;
 
-    let (status, headers, html) = html_of(embeds.card("users").await).await;
+    let (status, headers, html) = html_of(app.card("users").await).await;
 
     assert_eq!(status, StatusCode::OK);
     for expected in [
@@ -152,12 +126,10 @@ async fn a_card_shows_the_products_governance_facts_and_links_into_the_portal() 
 
 #[tokio::test]
 async fn cards_carry_a_content_security_policy_with_the_configured_frame_ancestors() {
-    let embeds = Embeds::public().await;
-    embeds.app.seed(product("users", "membership")).await;
+    let app = public().await;
+    app.seed(product("users", "membership")).await;
 
-    for response in
-        [embeds.card("users").await, embeds.card("nothing-here").await, embeds.badge("users", "sla.svg").await]
-    {
+    for response in [app.card("users").await, app.card("nothing-here").await, app.badge("users", "sla.svg").await] {
         assert_eq!(
             header(response.headers(), header::CONTENT_SECURITY_POLICY),
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self' https://wiki.acme.example"
@@ -167,12 +139,12 @@ async fn cards_carry_a_content_security_policy_with_the_configured_frame_ancesto
 
 #[tokio::test]
 async fn the_dark_theme_is_chosen_by_query_parameter_and_an_unknown_one_is_a_400_card() {
-    let embeds = Embeds::public().await;
-    embeds.app.seed(product("users", "membership")).await;
+    let app = public().await;
+    app.seed(product("users", "membership")).await;
 
-    let (light_status, _, light) = html_of(embeds.card("users?theme=light").await).await;
-    let (dark_status, _, dark) = html_of(embeds.card("users?theme=dark").await).await;
-    let (neon_status, _, neon) = html_of(embeds.card("users?theme=neon").await).await;
+    let (light_status, _, light) = html_of(app.card("users?theme=light").await).await;
+    let (dark_status, _, dark) = html_of(app.card("users?theme=dark").await).await;
+    let (neon_status, _, neon) = html_of(app.card("users?theme=neon").await).await;
 
     assert_eq!((light_status, dark_status), (StatusCode::OK, StatusCode::OK));
     assert!(light.contains("<body class=\"light\">"));
@@ -186,10 +158,10 @@ async fn the_dark_theme_is_chosen_by_query_parameter_and_an_unknown_one_is_a_400
 #[tokio::test]
 async fn deprecated_and_retired_cards_say_so_with_the_sunset_and_a_link_to_the_replacement() {
     for status in [ProductStatus::Deprecated, ProductStatus::Retired] {
-        let embeds = Embeds::public().await;
-        embeds.app.seed(deprecated(status)).await;
+        let app = public().await;
+        app.seed(deprecated(status)).await;
 
-        let (code, _, html) = html_of(embeds.card("users").await).await;
+        let (code, _, html) = html_of(app.card("users").await).await;
 
         assert_eq!(code, StatusCode::OK);
         let headline = if status == ProductStatus::Deprecated { "Deprecated" } else { "Retired" };
@@ -202,10 +174,10 @@ async fn deprecated_and_retired_cards_say_so_with_the_sunset_and_a_link_to_the_r
 
 #[tokio::test]
 async fn an_unknown_product_is_a_404_card_and_a_malformed_id_a_400_card() {
-    let embeds = Embeds::public().await;
+    let app = public().await;
 
-    let (missing_status, missing_headers, missing) = html_of(embeds.card("nothing-here").await).await;
-    let (malformed_status, _, malformed) = html_of(embeds.card("Users%20Table?theme=dark").await).await;
+    let (missing_status, missing_headers, missing) = html_of(app.card("nothing-here").await).await;
+    let (malformed_status, _, malformed) = html_of(app.card("Users%20Table?theme=dark").await).await;
 
     assert_eq!(missing_status, StatusCode::NOT_FOUND);
     assert!(missing.contains("data-notice=\"not-found\"") && missing.contains("Data product not found"));
@@ -219,17 +191,17 @@ async fn an_unknown_product_is_a_404_card_and_a_malformed_id_a_400_card() {
 
 #[tokio::test]
 async fn without_the_registry_or_a_schema_the_card_still_renders_with_an_unknown_field_count() {
-    let down = Embeds::spawn(&[
+    let down = spawn(&[
         ("MESHPORT_PUBLIC_CARDS", "true".into()),
         ("MESHPORT_REGISTRY_URL", format!("http://127.0.0.1:{}", common::closed_port())),
     ])
     .await;
-    down.app.seed(product("users", "membership")).await;
-    let up = Embeds::public().await;
-    up.app.seed(product("pageviews", "analytics")).await;
+    down.seed(product("users", "membership")).await;
+    let up = public().await;
+    up.seed(product("pageviews", "analytics")).await;
 
-    for (embeds, id) in [(&down, "users"), (&up, "pageviews")] {
-        let (status, _, html) = html_of(embeds.card(id).await).await;
+    for (app, id) in [(&down, "users"), (&up, "pageviews")] {
+        let (status, _, html) = html_of(app.card(id).await).await;
 
         assert_eq!(status, StatusCode::OK, "{id}");
         assert!(html.contains("title=\"top-level fields of the latest value schema\">—<"), "{html}");
@@ -241,14 +213,11 @@ async fn with_the_catalog_down_the_card_says_it_is_unavailable() {
     let blocked = tempfile::tempdir().unwrap();
     let data_dir = blocked.path().join("data");
     std::fs::write(&data_dir, b"a file where the data directory should be").unwrap();
-    let embeds = Embeds::spawn(&[
-        ("MESHPORT_PUBLIC_CARDS", "true".into()),
-        ("MESHPORT_DATA_DIR", data_dir.display().to_string()),
-    ])
-    .await;
+    let app =
+        spawn(&[("MESHPORT_PUBLIC_CARDS", "true".into()), ("MESHPORT_DATA_DIR", data_dir.display().to_string())]).await;
 
-    let (status, headers, html) = html_of(embeds.card("users").await).await;
-    let badge = embeds.badge("users", "status.svg").await;
+    let (status, headers, html) = html_of(app.card("users").await).await;
+    let badge = app.badge("users", "status.svg").await;
 
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(html.contains("data-notice=\"unavailable\""), "{html}");
@@ -259,17 +228,17 @@ async fn with_the_catalog_down_the_card_says_it_is_unavailable() {
 
 #[tokio::test]
 async fn cards_and_badges_revalidate_with_etag_and_last_modified() {
-    let embeds = Embeds::public().await;
-    embeds.seed_with_schema(product("users", "membership")).await;
-    let first = embeds.card("users").await;
+    let app = public().await;
+    seed_with_schema(&app, product("users", "membership")).await;
+    let first = app.card("users").await;
     let etag = header(first.headers(), header::ETAG).to_owned();
     let last_modified = header(first.headers(), header::LAST_MODIFIED).to_owned();
 
-    let by_tag = embeds.card_with("users", &[(header::IF_NONE_MATCH, &etag)]).await;
-    let by_date = embeds.card_with("users", &[(header::IF_MODIFIED_SINCE, &last_modified)]).await;
-    let stale_tag = embeds.card_with("users", &[(header::IF_NONE_MATCH, "\"stale\"")]).await;
-    let older_date = embeds.card_with("users", &[(header::IF_MODIFIED_SINCE, "Sat, 21 Nov 2026 00:00:00 GMT")]).await;
-    let other_theme = embeds.card_with("users?theme=dark", &[(header::IF_NONE_MATCH, &etag)]).await;
+    let by_tag = app.card_with("users", &[(header::IF_NONE_MATCH, &etag)]).await;
+    let by_date = app.card_with("users", &[(header::IF_MODIFIED_SINCE, &last_modified)]).await;
+    let stale_tag = app.card_with("users", &[(header::IF_NONE_MATCH, "\"stale\"")]).await;
+    let older_date = app.card_with("users", &[(header::IF_MODIFIED_SINCE, "Sat, 21 Nov 2026 00:00:00 GMT")]).await;
+    let other_theme = app.card_with("users?theme=dark", &[(header::IF_NONE_MATCH, &etag)]).await;
 
     assert!(etag.starts_with('"') && !etag.starts_with("W/"), "a strong validator: {etag}");
     assert_eq!(last_modified, "Sun, 22 Nov 2026 00:00:00 GMT");
@@ -289,26 +258,25 @@ async fn cards_and_badges_revalidate_with_etag_and_last_modified() {
         r#"{"name": "registertime", "type": "long"}"#,
         r#"{"name": "registertime", "type": "long"}, {"name": "locale", "type": "string", "default": "en"}"#,
     );
-    embeds.app.state.mesh.registry.register("users-value", &wider, SchemaFormat::Avro).await.unwrap();
-    let changed = embeds.card_with("users", &[(header::IF_NONE_MATCH, &etag)]).await;
+    app.state.mesh.registry.register("users-value", &wider, SchemaFormat::Avro).await.unwrap();
+    let changed = app.card_with("users", &[(header::IF_NONE_MATCH, &etag)]).await;
     assert_eq!(changed.status(), StatusCode::OK);
     assert_ne!(header(changed.headers(), header::ETAG), etag);
     assert!(changed.text().await.unwrap().contains("title=\"top-level fields of the latest value schema\">5<"));
 
-    let badge = embeds.badge("users", "status.svg").await;
+    let badge = app.badge("users", "status.svg").await;
     let badge_tag = header(badge.headers(), header::ETAG).to_owned();
-    let badge_request = embeds.app.http.get(embeds.app.url("/badge/products/users/status.svg"));
-    let fresh_badge = badge_request.header(header::IF_NONE_MATCH, &badge_tag).send().await.unwrap();
+    let fresh_badge = app.badge_with("users", "status.svg", &[(header::IF_NONE_MATCH, &badge_tag)]).await;
     assert_eq!(fresh_badge.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(header(badge.headers(), header::LAST_MODIFIED), "Sun, 22 Nov 2026 00:00:00 GMT");
 }
 
 #[tokio::test]
 async fn oembed_answers_a_rich_response_with_the_card_iframe() {
-    let embeds = Embeds::public().await;
-    embeds.seed_with_schema(product("users", "membership")).await;
+    let app = public().await;
+    seed_with_schema(&app, product("users", "membership")).await;
 
-    let response = embeds.oembed(&[("url", "https://mesh.acme.example/products/users"), ("format", "json")]).await;
+    let response = app.oembed(&[("url", "https://mesh.acme.example/products/users"), ("format", "json")]).await;
 
     assert_eq!(response.status(), StatusCode::OK);
     assert!(header(response.headers(), header::CONTENT_TYPE).starts_with("application/json"));
@@ -328,22 +296,22 @@ async fn oembed_answers_a_rich_response_with_the_card_iframe() {
     assert!(html.starts_with(&format!("<iframe src=\"{src}\" width=\"{width}\" height=\"{height}\"")), "{html}");
 
     // The iframe's source is the card, served by this same application behind the portal's URL.
-    let (status, _, card) = html_of(embeds.app.get(src.strip_prefix(PORTAL).unwrap()).await).await;
+    let (status, _, card) = html_of(app.get(src.strip_prefix(PORTAL).unwrap()).await).await;
     assert_eq!(status, StatusCode::OK);
     assert!(card.contains(">users product</a></h1>"));
 }
 
 #[tokio::test]
 async fn oembed_shrinks_to_maxwidth_and_maxheight_and_never_grows() {
-    let embeds = Embeds::public().await;
-    embeds.app.seed(product("users", "membership")).await;
+    let app = public().await;
+    app.seed(product("users", "membership")).await;
     let url = ("url", "https://mesh.acme.example/products/users");
-    let natural: Value = embeds.oembed(&[url]).await.json().await.unwrap();
+    let natural: Value = app.oembed(&[url]).await.json().await.unwrap();
     let (width, height) = (natural["width"].as_u64().unwrap(), natural["height"].as_u64().unwrap());
 
-    let small: Value = embeds.oembed(&[url, ("maxwidth", "300"), ("maxheight", "120")]).await.json().await.unwrap();
-    let large: Value = embeds.oembed(&[url, ("maxwidth", "4000"), ("maxheight", "4000")]).await.json().await.unwrap();
-    let bad = embeds.oembed(&[url, ("maxwidth", "-5")]).await;
+    let small: Value = app.oembed(&[url, ("maxwidth", "300"), ("maxheight", "120")]).await.json().await.unwrap();
+    let large: Value = app.oembed(&[url, ("maxwidth", "4000"), ("maxheight", "4000")]).await.json().await.unwrap();
+    let bad = app.oembed(&[url, ("maxwidth", "-5")]).await;
 
     assert_eq!((small["width"].as_u64(), small["height"].as_u64()), (Some(300), Some(120)));
     assert!(small["html"].as_str().unwrap().contains("width=\"300\" height=\"120\""));
@@ -353,14 +321,14 @@ async fn oembed_shrinks_to_maxwidth_and_maxheight_and_never_grows() {
 
 #[tokio::test]
 async fn oembed_refuses_xml_foreign_urls_unknown_products_and_a_missing_url() {
-    let embeds = Embeds::public().await;
-    embeds.app.seed(product("users", "membership")).await;
+    let app = public().await;
+    app.seed(product("users", "membership")).await;
 
-    let xml = embeds.oembed(&[("url", "https://mesh.acme.example/products/users"), ("format", "xml")]).await;
-    let foreign = embeds.oembed(&[("url", "https://evil.example/products/users")]).await;
-    let not_a_product_page = embeds.oembed(&[("url", "https://mesh.acme.example/domains/membership")]).await;
-    let unknown = embeds.oembed(&[("url", "https://mesh.acme.example/products/nothing-here")]).await;
-    let missing = embeds.oembed(&[("format", "json")]).await;
+    let xml = app.oembed(&[("url", "https://mesh.acme.example/products/users"), ("format", "xml")]).await;
+    let foreign = app.oembed(&[("url", "https://evil.example/products/users")]).await;
+    let not_a_product_page = app.oembed(&[("url", "https://mesh.acme.example/domains/membership")]).await;
+    let unknown = app.oembed(&[("url", "https://mesh.acme.example/products/nothing-here")]).await;
+    let missing = app.oembed(&[("format", "json")]).await;
 
     assert_eq!(xml.status(), StatusCode::NOT_IMPLEMENTED);
     assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
@@ -374,18 +342,18 @@ async fn oembed_refuses_xml_foreign_urls_unknown_products_and_a_missing_url() {
 
 #[tokio::test]
 async fn badges_show_status_quality_and_sla_in_their_colours() {
-    let embeds = Embeds::public().await;
+    let app = public().await;
     let mut users = deprecated(ProductStatus::Deprecated);
     users.quality = Quality::Authoritative;
     users.sla = SlaTier::Tier2;
-    embeds.app.seed(users).await;
+    app.seed(users).await;
 
     for (file, label, value, colour) in [
         ("status.svg", "status", "deprecated", "#fe7d37"),
         ("quality.svg", "quality", "authoritative", "#4c1"),
         ("sla.svg", "sla", "tier-2", "#a4a61d"),
     ] {
-        let (status, headers, svg) = svg_of(embeds.badge("users", file).await).await;
+        let (status, headers, svg) = svg_of(app.badge("users", file).await).await;
 
         assert_eq!(status, StatusCode::OK, "{file}");
         assert!(svg.contains(&format!("<title>{label}: {value}</title>")), "{svg}");
@@ -396,11 +364,11 @@ async fn badges_show_status_quality_and_sla_in_their_colours() {
 
 #[tokio::test]
 async fn unknown_products_kinds_and_ids_get_grey_badges_with_their_status() {
-    let embeds = Embeds::public().await;
+    let app = public().await;
 
-    let (missing, _, missing_svg) = svg_of(embeds.badge("nothing-here", "status.svg").await).await;
-    let (kind, _, kind_svg) = svg_of(embeds.badge("users", "owner.svg").await).await;
-    let (malformed, _, malformed_svg) = svg_of(embeds.badge("Users%20Table", "sla.svg").await).await;
+    let (missing, _, missing_svg) = svg_of(app.badge("nothing-here", "status.svg").await).await;
+    let (kind, _, kind_svg) = svg_of(app.badge("users", "owner.svg").await).await;
+    let (malformed, _, malformed_svg) = svg_of(app.badge("Users%20Table", "sla.svg").await).await;
 
     assert_eq!(missing, StatusCode::NOT_FOUND);
     assert!(missing_svg.contains("<title>status: not found</title>") && missing_svg.contains("fill=\"#9f9f9f\""));
@@ -412,13 +380,13 @@ async fn unknown_products_kinds_and_ids_get_grey_badges_with_their_status() {
 
 #[tokio::test]
 async fn when_cards_are_not_public_everyone_is_asked_to_sign_in_and_nothing_is_cached() {
-    let embeds = Embeds::spawn(&[]).await;
-    embeds.app.seed(product("users", "membership")).await;
+    let app = spawn(&[]).await;
+    app.seed(product("users", "membership")).await;
 
-    let (status, headers, html) = html_of(embeds.card("users").await).await;
-    let (unknown_status, _, unknown) = html_of(embeds.card("nothing-here").await).await;
-    let (badge_status, badge_headers, badge) = svg_of(embeds.badge("users", "status.svg").await).await;
-    let oembed = embeds.oembed(&[("url", "https://mesh.acme.example/products/users")]).await;
+    let (status, headers, html) = html_of(app.card("users").await).await;
+    let (unknown_status, _, unknown) = html_of(app.card("nothing-here").await).await;
+    let (badge_status, badge_headers, badge) = svg_of(app.badge("users", "status.svg").await).await;
+    let oembed = app.oembed(&[("url", "https://mesh.acme.example/products/users")]).await;
 
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("data-notice=\"sign-in\"") && html.contains("Sign in to see this data product"));
@@ -437,7 +405,7 @@ async fn when_cards_are_not_public_everyone_is_asked_to_sign_in_and_nothing_is_c
 #[tokio::test]
 async fn hostile_text_is_escaped_on_cards_in_oembed_and_badges() {
     for hostile in HOSTILE {
-        let embeds = Embeds::public().await;
+        let app = public().await;
         let mut users = deprecated(ProductStatus::Deprecated);
         users.name = hostile.to_owned();
         users.description.purpose = format!("{hostile} purpose");
@@ -445,13 +413,13 @@ async fn hostile_text_is_escaped_on_cards_in_oembed_and_badges() {
             deprecation.sunset = hostile.to_owned();
             deprecation.message = hostile.to_owned();
         }
-        embeds.app.seed(users).await;
+        app.seed(users).await;
 
-        let (_, _, light) = html_of(embeds.card("users").await).await;
-        let (_, _, dark) = html_of(embeds.card("users?theme=dark").await).await;
+        let (_, _, light) = html_of(app.card("users").await).await;
+        let (_, _, dark) = html_of(app.card("users?theme=dark").await).await;
         let oembed: Value =
-            embeds.oembed(&[("url", "https://mesh.acme.example/products/users")]).await.json().await.unwrap();
-        let (_, _, badge) = svg_of(embeds.badge("users", "status.svg").await).await;
+            app.oembed(&[("url", "https://mesh.acme.example/products/users")]).await.json().await.unwrap();
+        let (_, _, badge) = svg_of(app.badge("users", "status.svg").await).await;
         let escaped = hostile
             .replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -476,16 +444,15 @@ async fn hostile_text_is_escaped_on_cards_in_oembed_and_badges() {
 
 #[tokio::test]
 async fn the_product_page_proposes_the_card_size_oembed_answers() {
-    let embeds =
-        Embeds::spawn(&[("MESHPORT_PUBLIC_CARDS", "true".into()), ("MESHPORT_PUBLIC_READS", "true".into())]).await;
-    embeds.seed_with_schema(product("users", "membership")).await;
+    let app = spawn(&[("MESHPORT_PUBLIC_CARDS", "true".into()), ("MESHPORT_PUBLIC_READS", "true".into())]).await;
+    seed_with_schema(&app, product("users", "membership")).await;
     let orders = ProductId::parse("orders").unwrap();
-    embeds.app.seed(DataProduct { id: orders, ..deprecated(ProductStatus::Deprecated) }).await;
+    app.seed(DataProduct { id: orders, ..deprecated(ProductStatus::Deprecated) }).await;
 
     for id in ["users", "orders"] {
-        let detail: ProductDetail = embeds.app.get(&format!("/api/v1/products/{id}")).await.json().await.unwrap();
+        let detail: ProductDetail = app.product(id).await.json().await.unwrap();
         let url = format!("https://mesh.acme.example/products/{id}");
-        let oembed: Value = embeds.oembed(&[("url", url.as_str()), ("format", "json")]).await.json().await.unwrap();
+        let oembed: Value = app.oembed(&[("url", url.as_str()), ("format", "json")]).await.json().await.unwrap();
 
         let proposed = (u64::from(detail.links.card_width), u64::from(detail.links.card_height));
         assert_eq!(proposed, (oembed["width"].as_u64().unwrap(), oembed["height"].as_u64().unwrap()), "{id}");

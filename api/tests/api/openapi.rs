@@ -12,7 +12,7 @@ use serde_json::Value;
 use common::TestApp;
 
 async fn document(app: &TestApp) -> Value {
-    let response = app.get("/api/v1/openapi.json").await;
+    let response = app.openapi().await;
     assert_eq!(response.status(), StatusCode::OK, "the document needs no sign-in, even where reads are private");
     response.json().await.unwrap()
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use meshport_shared::api::{Dependency, Health, HealthStatus, ProductDetail};
 use meshport_shared::search::SearchPage;
 use meshport_shared::{ApiError, ErrorCode, GovernancePolicy, TopicName};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 
 use common::{TestApp, product};
 
@@ -145,7 +145,7 @@ async fn private_reads_without_any_sign_in_configured_say_how_to_fix_it() {
 async fn the_policy_is_served_for_the_portal_to_validate_with() {
     let app = TestApp::spawn(&[]).await;
 
-    let policy: GovernancePolicy = app.get("/api/v1/policy").await.json().await.unwrap();
+    let policy: GovernancePolicy = app.anonymous().policy().await.json().await.unwrap();
 
     assert_eq!(&policy, app.state.mesh.policy.as_ref());
 }
@@ -244,7 +244,7 @@ async fn owners_pages_get_their_bundles_and_the_portal_is_sent_gzipped() {
     for path in ["/", "/products/orders.v2", "/activity", "/manage/a/b"] {
         assert!(app.get(path).await.text().await.unwrap().contains("discover bundle"), "{path}");
     }
-    let wasm = app.http.get(app.url("/app.wasm")).header("accept-encoding", "gzip").send().await.unwrap();
+    let wasm = app.request(Method::GET, "/app.wasm").header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(wasm.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
     let plain = app.get("/app.wasm").await;
     assert!(plain.headers().get("content-encoding").is_none(), "only clients that accept gzip get it");
