@@ -51,7 +51,7 @@ pub async fn publish_to(kafka: &KafkaAdmin, topic: &TopicName, entry: &AuditEntr
     let key = entry.product.as_str().as_bytes();
     let mut result = kafka.produce(topic, Some(key), &value).await;
     if let Err(KafkaError::UnknownTopic(_)) = result {
-        let spec = NewTopic { name: topic.clone(), partitions: 1, replication_factor: 1, configs: Default::default() };
+        let spec = NewTopic { name: topic.clone(), partitions: 1, replication_factor: -1, configs: Default::default() };
         match kafka.create_topic(&spec).await {
             Ok(()) | Err(KafkaError::TopicExists(_)) => {}
             Err(e) => return Err(e),

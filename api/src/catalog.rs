@@ -25,6 +25,64 @@ pub enum StoreError {
     /// The backend holds or returned something we cannot read; a bug or a manual edit, not a passing fault.
     #[error("the catalog holds unreadable data: {0}")]
     Corrupt(String),
+    /// A write kept colliding with other writes at the same moment; trying again shortly is expected to succeed.
+    #[error("the catalog is busy with other changes: {0}")]
+    Busy(String),
+    /// A write that would bind a topic or subject another product holds.
+    #[error("{claim} is already data product `{holder}`'s")]
+    Claimed { claim: Claim, holder: ProductId },
+}
+
+/// What one product holds exclusively: its topic and each of its subjects. The store writes a product's claims in
+/// the same transaction as the product, each on condition that no other product holds it, so two teams publishing
+/// the same topic at once cannot both succeed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Claim {
+    Topic(String),
+    Subject(String),
+}
+
+impl Claim {
+    /// The claims of `product`: its topic, its value subject and its key subject if it has one.
+    pub fn of(product: &DataProduct) -> Vec<Claim> {
+        let port = &product.output_port;
+        let mut claims = vec![Claim::Topic(port.topic.to_string()), Claim::Subject(port.value_subject.to_string())];
+        claims.extend(port.key_subject.iter().map(|s| Claim::Subject(s.to_string())));
+        claims
+    }
+
+    /// The claim's key in a store: kinds never collide, whatever the names.
+    fn key(&self) -> String {
+        match self {
+            Self::Topic(name) => format!("topic\u{0}{name}"),
+            Self::Subject(name) => format!("subject\u{0}{name}"),
+        }
+    }
+
+    /// The claim's field in a product, for violations.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::Topic(_) => "output_port.topic",
+            Self::Subject(_) => "output_port.value_subject",
+        }
+    }
+}
+
+impl std::fmt::Display for Claim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Topic(name) => write!(f, "topic `{name}`"),
+            Self::Subject(name) => write!(f, "subject `{name}`"),
+        }
+    }
+}
+
+/// A claim two stored products both hold, found by the backfill: written before claims were enforced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimClash {
+    pub claim: Claim,
+    pub holder: ProductId,
+    pub other: ProductId,
 }
 
 /// The operations the API needs from a catalog, each one request-sized: no full scans on request paths.
@@ -42,11 +100,42 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     async fn list_domain_products(&self, domain: &DomainName) -> Result<Vec<DataProduct>>;
 
     /// Stores `product` only if the stored revision is `expected` (`None`: the product must not exist yet), together
-    /// with its audit entry in the same transaction, and returns it as stored, with its revision advanced by one.
+    /// with its audit entry and its claims ([`Claim::of`]) in the same transaction, and returns it as stored, with its
+    /// revision advanced by one. A claim another product holds fails the write with [`StoreError::Claimed`]; claims
+    /// the product no longer makes are released.
     async fn put_product(&self, product: DataProduct, expected: Option<u64>, audit: AuditEntry) -> Result<DataProduct>;
 
-    /// Removes a product (its audit history stays); answers whether it existed.
+    /// Removes a product and releases its claims (its audit history stays); answers whether it existed.
     async fn delete_product(&self, id: &ProductId, audit: AuditEntry) -> Result<bool>;
+
+    /// The product that holds `claim`, if any.
+    async fn claim_holder(&self, claim: &Claim) -> Result<Option<ProductId>>;
+
+    /// Writes the claims of `product` that no product holds yet, and answers the ones another product holds
+    /// (idempotent: for the backfill of catalogs written before claims).
+    async fn add_claims(&self, product: &DataProduct) -> Result<Vec<(Claim, ProductId)>>;
+
+    /// Whether the backfill of claims ran to its end on this catalog.
+    async fn claims_backfilled(&self) -> Result<bool>;
+
+    async fn mark_claims_backfilled(&self) -> Result<()>;
+
+    /// Gives every stored product its claim records, once per catalog (a catalog written before claims were
+    /// enforced upgrades without manual steps); run by sync. Idempotent, and safe to run again after a failure
+    /// halfway. Answers the claims two stored products both hold, which only people can settle.
+    async fn backfill_claims(&self) -> Result<Vec<ClaimClash>> {
+        if self.claims_backfilled().await? {
+            return Ok(Vec::new());
+        }
+        let mut clashes = Vec::new();
+        for product in self.list_products().await? {
+            for (claim, holder) in self.add_claims(&product).await? {
+                clashes.push(ClaimClash { claim, holder, other: product.id.clone() });
+            }
+        }
+        self.mark_claims_backfilled().await?;
+        Ok(clashes)
+    }
 
     /// A product's audit entries, newest first.
     async fn product_history(&self, id: &ProductId, limit: usize) -> Result<Vec<AuditEntry>>;

@@ -16,7 +16,7 @@ use meshport_shared::{
 
 use crate::audit;
 use crate::auth::require_change;
-use crate::catalog::StoreError;
+use crate::catalog::{Claim, StoreError};
 use crate::error::{Error, Result};
 use crate::kafka::{KafkaError, NewTopic, TopicInfo};
 use crate::mesh::Mesh;
@@ -49,37 +49,78 @@ async fn schema_fact(mesh: &Mesh, subject: &SubjectName) -> Result<SchemaFact> {
     }
 }
 
-/// Violations for a topic or subject that belongs to another product, or a topic of Kafka's or ours: one topic and one
-/// subject make one product, so nobody can claim (and then delete, or read unmasked) another team's data.
+/// Violations of the claims a new product makes: a topic the policy's ownership rules keep from this team (the
+/// platform's own, another domain's, another team's by assignment), subjects not named after the topic, a topic or
+/// subject another product holds, and the next major version of another team's product. One topic and one subject
+/// make one product, so nobody can claim (and then delete, or read) another team's data. The holders are looked up
+/// one claim at a time; the store enforces them again when the product is written, so a race loses there.
 async fn claims(mesh: &Mesh, product: &DataProduct) -> Result<Vec<Violation>> {
-    let mut violations = Vec::new();
-    if crate::sync::is_system_topic(product.output_port.topic.as_str()) {
-        violations.push(violation(
-            ViolationCode::TopicExists,
-            "output_port.topic",
-            format!("topic `{}` is a system topic and cannot be a data product", product.output_port.topic),
-        ));
-    }
-    for other in mesh.catalog.list_products().await?.into_iter().filter(|p| p.id != product.id) {
-        if other.output_port.topic == product.output_port.topic {
-            violations.push(violation(
-                ViolationCode::TopicExists,
-                "output_port.topic",
-                format!("topic `{}` is already data product `{}`", product.output_port.topic, other.id),
-            ));
+    let port = &product.output_port;
+    let ownership = &mesh.policy.ownership;
+    let mut violations = ownership.topic_violations(&port.topic, &product.domain, &product.owner.team);
+    violations.extend(ownership.subject_violations(product));
+    for claim in Claim::of(product) {
+        if let Some(holder) = mesh.catalog.claim_holder(&claim).await?
+            && holder != product.id
+        {
+            violations.push(claimed(&claim, &holder));
         }
-        if other.output_port.value_subject == product.output_port.value_subject {
-            violations.push(violation(
-                ViolationCode::Immutable,
-                "output_port.value_subject",
-                format!(
-                    "subject `{}` already describes data product `{}`",
-                    product.output_port.value_subject, other.id
-                ),
-            ));
+    }
+    violations.extend(successor_violations(mesh, product).await?);
+    Ok(violations)
+}
+
+/// The violation of a claim `holder` makes already.
+fn claimed(claim: &Claim, holder: &ProductId) -> Violation {
+    match claim {
+        Claim::Topic(topic) => violation(
+            ViolationCode::TopicExists,
+            claim.field(),
+            format!("topic `{topic}` is already data product `{holder}`"),
+        ),
+        Claim::Subject(subject) => violation(
+            ViolationCode::Immutable,
+            claim.field(),
+            format!("subject `{subject}` already describes data product `{holder}`"),
+        ),
+    }
+}
+
+/// `orders.v2` (as an id or a topic) is the next major version of `orders`: only the team owning `orders` (or the
+/// version before) may take it, so no other team can squat on a successor before its owners ask for it.
+async fn successor_violations(mesh: &Mesh, product: &DataProduct) -> Result<Vec<Violation>> {
+    let mut violations = Vec::new();
+    for (field, name) in [("id", product.id.as_str()), ("output_port.topic", product.output_port.topic.as_str())] {
+        let Some(predecessors) = predecessors(name) else { continue };
+        for predecessor in predecessors {
+            let holder = match field {
+                "id" => ProductId::parse(predecessor.as_str()).ok(),
+                _ => mesh.catalog.claim_holder(&Claim::Topic(predecessor.clone())).await?,
+            };
+            let Some(holder) = holder.filter(|h| h != &product.id) else { continue };
+            let Some(previous) = mesh.catalog.get_product(&holder).await? else { continue };
+            if previous.owner.team != product.owner.team {
+                violations.push(violation(
+                    ViolationCode::ReservedVersion,
+                    field,
+                    format!(
+                        "`{name}` is the next major version of `{predecessor}`, which team `{}` owns: only that team \
+                         may create it",
+                        previous.owner.team
+                    ),
+                ));
+            }
+            break;
         }
     }
     Ok(violations)
+}
+
+/// For a successor name (`orders.v3`), the names it succeeds, nearest first (`orders.v2`, `orders`).
+fn predecessors(name: &str) -> Option<[String; 2]> {
+    let (base, major) = name.rsplit_once(".v")?;
+    let major: u32 = major.parse().ok().filter(|&m| m >= 2)?;
+    (!base.is_empty()).then(|| [successor_name(base, major - 1), base.to_owned()])
 }
 
 /// Violations for inputs that name no product, or one derived from this product (which would close a cycle in the
@@ -147,6 +188,8 @@ async fn commit(
             "product `{id}` changed since you read it (it is at revision {}): reload and try again",
             actual.map_or_else(|| "none".to_owned(), |r| r.to_string())
         )),
+        // Another product took the topic or a subject between the checks and this write.
+        StoreError::Claimed { claim, holder } => Error::Violations(vec![claimed(&claim, &holder)]),
         other => other.into(),
     })?;
     audit::publish(&mesh.kafka, &entry).await;
@@ -256,13 +299,7 @@ pub async fn publish(mesh: &Mesh, who: &Identity, mut product: DataProduct, run:
 fn topic_settings_violations(settings: &TopicSettings, limits: &TopicLimits) -> Vec<Violation> {
     let mut violations = Vec::new();
     violations.extend(limits.partitions("topic.partitions", settings.partitions));
-    if !(1..=10).contains(&settings.replication_factor) {
-        violations.push(violation(
-            ViolationCode::InvalidTopicSettings,
-            "topic.replication_factor",
-            "use a replication factor from 1 to 10",
-        ));
-    }
+    violations.extend(limits.replication_factor("topic.replication_factor", settings.replication_factor));
     violations.extend(limits.cleanup_policy("topic.cleanup_policy", &settings.cleanup_policy));
     if let Some(ms) = settings.retention_ms {
         violations.extend(limits.retention("topic.retention_ms", ms));
@@ -616,8 +653,15 @@ async fn new_major_version(mesh: &Mesh, who: &Identity, old: &DataProduct, schem
 pub async fn deprecate(mesh: &Mesh, who: &Identity, id: &ProductId, request: DeprecateRequest) -> Result<DataProduct> {
     let stored = existing(mesh, id).await?;
     require_change(who, &stored)?;
-    if stored.status == ProductStatus::Retired {
-        return Err(Error::Conflict(format!("product `{id}` is retired already")));
+    match stored.status {
+        ProductStatus::Retired => return Err(Error::Conflict(format!("product `{id}` is retired already"))),
+        // A deprecated draft could be neither published nor created again: finish it, or let its undo remove it.
+        ProductStatus::Draft => {
+            return Err(Error::Conflict(format!(
+                "product `{id}` is a draft: publish it first, or create it again, before deprecating it"
+            )));
+        }
+        _ => {}
     }
     require_revision(id, request.revision, &stored)?;
     let mut product = stored.clone();

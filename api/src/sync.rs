@@ -33,6 +33,10 @@ pub struct SyncReport {
     pub schema_versions_added: Vec<String>,
     /// Products whose topic is not on the cluster any more.
     pub products_without_topic: Vec<ProductId>,
+    /// Topics or subjects two products hold, found when a catalog from before claims got its claim records: people
+    /// must settle which product keeps it (retire the other).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub claim_clashes: Vec<String>,
     pub duration_ms: f64,
 }
 
@@ -50,6 +54,14 @@ pub async fn run_once(mesh: &Mesh) -> Result<SyncReport, Error> {
     let started = Instant::now();
     let now = jiff::Timestamp::now().to_string();
     let mut report = SyncReport::default();
+
+    // Once per catalog: products stored before claims were enforced get their claim records.
+    for clash in mesh.catalog.backfill_claims().await? {
+        tracing::warn!(claim = %clash.claim, holder = %clash.holder, other = %clash.other, "two products claim the same");
+        report
+            .claim_clashes
+            .push(format!("{} is held by `{}` and also claimed by `{}`", clash.claim, clash.holder, clash.other));
+    }
 
     let cluster = mesh.kafka.topics().await?;
     let consumers = consumers_by_topic(mesh, &cluster).await?;

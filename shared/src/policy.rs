@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::names::{DomainName, TeamName};
+use crate::names::{DomainName, SubjectName, TeamName, TopicName};
 use crate::product::{DataProduct, ProductStatus, Quality, SlaTier};
 
 /// What an organisation demands of every data product.
@@ -30,6 +30,9 @@ pub struct GovernancePolicy {
     /// Limits on product topics: what owners may create and change.
     #[serde(default)]
     pub topics: TopicLimits,
+    /// Which topics and subjects a team may claim as its product's.
+    #[serde(default)]
+    pub ownership: Ownership,
 }
 
 /// The policy's `topics` section: the limits within which owners create topics and change their partitions,
@@ -40,6 +43,8 @@ pub struct GovernancePolicy {
 pub struct TopicLimits {
     /// The most partitions a product topic may have.
     pub max_partitions: i32,
+    /// The highest replication factor owners may ask for when they create a topic.
+    pub max_replication_factor: i32,
     /// The shortest retention owners may set, in milliseconds.
     pub min_retention_ms: i64,
     /// The longest retention owners may set, in milliseconds; absent means no limit, keeping everything (`-1`)
@@ -50,7 +55,7 @@ pub struct TopicLimits {
 
 impl Default for TopicLimits {
     fn default() -> Self {
-        Self { max_partitions: 100, min_retention_ms: 3_600_000, max_retention_ms: None }
+        Self { max_partitions: 100, max_replication_factor: 3, min_retention_ms: 3_600_000, max_retention_ms: None }
     }
 }
 
@@ -65,6 +70,20 @@ impl TopicLimits {
                 ViolationCode::InvalidTopicSettings,
                 field,
                 format!("use 1 to {} partitions (the organisation's limit)", self.max_partitions),
+            )
+        })
+    }
+
+    /// A violation when a new topic's replication factor is out of range; `-1` asks for the cluster's default.
+    pub fn replication_factor(&self, field: &str, factor: i32) -> Option<Violation> {
+        (factor != -1 && !(1..=self.max_replication_factor).contains(&factor)).then(|| {
+            Violation::new(
+                ViolationCode::InvalidTopicSettings,
+                field,
+                format!(
+                    "use a replication factor from 1 to {} (the organisation's limit), or -1 for the cluster's default",
+                    self.max_replication_factor
+                ),
             )
         })
     }
@@ -103,11 +122,209 @@ impl TopicLimits {
         if self.max_partitions < 1 {
             return Err("topics.max_partitions must be at least 1".into());
         }
+        if self.max_replication_factor < 1 {
+            return Err("topics.max_replication_factor must be at least 1".into());
+        }
         if self.min_retention_ms < 1 {
             return Err("topics.min_retention_ms must be at least 1".into());
         }
         if self.max_retention_ms.is_some_and(|max| max < self.min_retention_ms) {
             return Err("topics.max_retention_ms must not be below topics.min_retention_ms".into());
+        }
+        Ok(())
+    }
+}
+
+/// The policy's `ownership` section: which topics a team may claim as its product's, and how subjects are named.
+/// A topic or subject is one product's at most (the catalog guarantees it); these rules decide who may make the
+/// first claim, so that no team can take a topic of Kafka Connect, Kafka Streams or another team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, default)]
+pub struct Ownership {
+    /// A prefix every product topic must start with, `{domain}` standing for the product's domain, e.g.
+    /// `{domain}.`; absent means any name the naming convention allows. Assigned topics need not follow it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic_prefix: Option<String>,
+    /// Topic name patterns no product may claim (`*` stands for any run of characters). Topics starting with `__`
+    /// (Kafka's own) are never claimable, whatever this list says.
+    pub reserved_topics: Vec<String>,
+    /// Topics the org admins assigned to a team (patterns as in `reserved_topics`): only that team may claim them.
+    pub assignments: Vec<TopicAssignment>,
+    /// How a product's value and key subjects are named after its topic.
+    pub subject_naming: SubjectNaming,
+}
+
+impl Default for Ownership {
+    fn default() -> Self {
+        Self {
+            topic_prefix: None,
+            reserved_topics: DEFAULT_RESERVED_TOPICS.iter().map(|p| (*p).to_owned()).collect(),
+            assignments: Vec::new(),
+            subject_naming: SubjectNaming::default(),
+        }
+    }
+}
+
+/// Topics that belong to the platform rather than to a team: Kafka's and Meshport's own (`_*`), Kafka Connect's
+/// (`connect-*`) and Kafka Streams' internal topics.
+pub const DEFAULT_RESERVED_TOPICS: [&str; 5] = ["__*", "_*", "connect-*", "*-changelog", "*-repartition"];
+
+/// A topic (or pattern of topics) the org admins gave to one team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TopicAssignment {
+    pub topic: String,
+    pub team: TeamName,
+}
+
+/// The subject naming strategies of Confluent's serializers that a policy may allow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectNaming {
+    /// `TopicNameStrategy`: `<topic>-value` and `<topic>-key`.
+    #[default]
+    TopicName,
+    /// `TopicRecordNameStrategy`: `<topic>-<record full name>`.
+    TopicRecordName,
+}
+
+impl SubjectNaming {
+    /// Whether `subject` may describe `topic`'s values (`key` false) or keys under this strategy.
+    pub fn allows(self, topic: &TopicName, subject: &SubjectName, key: bool) -> bool {
+        match self {
+            Self::TopicName => {
+                let expected = if key { SubjectName::key_of(topic) } else { SubjectName::value_of(topic) };
+                *subject == expected
+            }
+            Self::TopicRecordName => subject
+                .as_str()
+                .strip_prefix(topic.as_str())
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|record| !record.is_empty()),
+        }
+    }
+
+    fn describe(self, topic: &TopicName, key: bool) -> String {
+        match (self, key) {
+            (Self::TopicName, false) => format!("`{}`", SubjectName::value_of(topic)),
+            (Self::TopicName, true) => format!("`{}`", SubjectName::key_of(topic)),
+            (Self::TopicRecordName, _) => format!("`{topic}-<record full name>`"),
+        }
+    }
+}
+
+/// Whether `name` matches `pattern`, where `*` stands for any run of characters (none included).
+pub fn matches_pattern(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, rest) = parts.split_first().expect("split yields at least one part");
+    let Some(mut left) = name.strip_prefix(first) else { return false };
+    let Some((last, middle)) = rest.split_last() else { return left.is_empty() };
+    for part in middle {
+        match left.find(part) {
+            Some(at) => left = &left[at + part.len()..],
+            None => return false,
+        }
+    }
+    left.len() >= last.len() && left.ends_with(last)
+}
+
+impl Ownership {
+    /// Whether no product may ever claim `topic`.
+    pub fn is_reserved(&self, topic: &str) -> bool {
+        topic.starts_with("__") || self.reserved_topics.iter().any(|p| matches_pattern(p, topic))
+    }
+
+    /// The team the org admins assigned `topic` to, if any.
+    pub fn assignee(&self, topic: &str) -> Option<&TeamName> {
+        self.assignments.iter().find(|a| matches_pattern(&a.topic, topic)).map(|a| &a.team)
+    }
+
+    /// Whether some team of `domain` (`teams`) may claim `topic`: what the domain's publishable topics list.
+    pub fn claimable_in(&self, topic: &TopicName, domain: &DomainName, teams: &[TeamName]) -> bool {
+        if self.is_reserved(topic.as_str()) {
+            return false;
+        }
+        match (self.assignee(topic.as_str()), &self.topic_prefix) {
+            (Some(assignee), _) => teams.contains(assignee),
+            (None, Some(prefix)) => topic.as_str().starts_with(&prefix.replace("{domain}", domain.as_str())),
+            (None, None) => true,
+        }
+    }
+
+    /// Every reason `team` may not claim `topic` for a product of `domain` (empty: it may).
+    pub fn topic_violations(&self, topic: &TopicName, domain: &DomainName, team: &TeamName) -> Vec<Violation> {
+        let field = "output_port.topic";
+        if self.is_reserved(topic.as_str()) {
+            let message =
+                format!("topic `{topic}` is reserved for the platform (Kafka, Connect, Streams) by the policy");
+            return vec![Violation::new(ViolationCode::ReservedTopic, field, message)];
+        }
+        match self.assignee(topic.as_str()) {
+            Some(assignee) if assignee == team => Vec::new(),
+            Some(assignee) => vec![Violation::new(
+                ViolationCode::TopicNotOwned,
+                field,
+                format!("topic `{topic}` is assigned to team `{assignee}`: only it may publish it"),
+            )],
+            None => match &self.topic_prefix {
+                Some(prefix) => {
+                    let prefix = prefix.replace("{domain}", domain.as_str());
+                    (!topic.as_str().starts_with(&prefix))
+                        .then(|| {
+                            Violation::new(
+                                ViolationCode::TopicNotOwned,
+                                field,
+                                format!(
+                                    "topic `{topic}` is outside domain `{domain}`: its topics start with `{prefix}` \
+                                     (ask an org admin to assign other topics to your team)"
+                                ),
+                            )
+                        })
+                        .into_iter()
+                        .collect()
+                }
+                None => Vec::new(),
+            },
+        }
+    }
+
+    /// Violations of the product's subjects against the naming strategy.
+    pub fn subject_violations(&self, product: &DataProduct) -> Vec<Violation> {
+        let port = &product.output_port;
+        let mut violations = Vec::new();
+        let subjects = [
+            ("output_port.value_subject", Some(&port.value_subject), false),
+            ("output_port.key_subject", port.key_subject.as_ref(), true),
+        ];
+        for (field, subject, key) in subjects {
+            if let Some(subject) = subject
+                && !self.subject_naming.allows(&port.topic, subject, key)
+            {
+                violations.push(Violation::new(
+                    ViolationCode::SubjectNaming,
+                    field,
+                    format!(
+                        "subject `{subject}` does not describe topic `{}`: the policy's naming gives {}",
+                        port.topic,
+                        self.subject_naming.describe(&port.topic, key)
+                    ),
+                ));
+            }
+        }
+        violations
+    }
+
+    fn check(&self) -> Result<(), String> {
+        for pattern in self.reserved_topics.iter().chain(self.assignments.iter().map(|a| &a.topic)) {
+            if pattern.is_empty() || pattern.len() > 249 {
+                return Err(format!("ownership: topic pattern `{pattern}` must be 1 to 249 characters"));
+            }
+        }
+        if self.topic_prefix.as_deref().is_some_and(|p| p.is_empty() || p.len() > 200) {
+            return Err("ownership.topic_prefix must be 1 to 200 characters".into());
         }
         Ok(())
     }
@@ -212,6 +429,14 @@ pub enum ViolationCode {
     CircularLineage,
     /// The same input named twice.
     DuplicateInput,
+    /// A topic the policy reserves for the platform (Kafka's, Connect's, Streams').
+    ReservedTopic,
+    /// A topic outside the team's domain prefix, or assigned to another team.
+    TopicNotOwned,
+    /// A subject not named after the topic as the policy's subject naming says.
+    SubjectNaming,
+    /// A next major version of another team's product.
+    ReservedVersion,
 }
 
 /// One broken rule: which field, and a sentence saying how to fix it.
@@ -250,7 +475,8 @@ impl GovernancePolicy {
         if self.allowed_slas.is_empty() {
             return Err("allowed_slas must name at least one SLA tier".into());
         }
-        self.topics.check()
+        self.topics.check()?;
+        self.ownership.check()
     }
 
     pub fn domain(&self, name: &DomainName) -> Option<&DomainPolicy> {
@@ -465,6 +691,7 @@ mod tests {
             schema_required: true,
             owner_must_belong_to_domain: true,
             topics: TopicLimits::default(),
+            ownership: Ownership::default(),
         }
     }
 
@@ -608,7 +835,12 @@ mod tests {
 
     #[test]
     fn topic_limits_bound_partitions_and_retention() {
-        let limits = TopicLimits { max_partitions: 12, min_retention_ms: 60_000, max_retention_ms: Some(86_400_000) };
+        let limits = TopicLimits {
+            max_partitions: 12,
+            min_retention_ms: 60_000,
+            max_retention_ms: Some(86_400_000),
+            ..TopicLimits::default()
+        };
         assert_eq!(limits.partitions("p", 12), None);
         assert!(limits.partitions("p", 13).unwrap().message.contains("1 to 12"));
         assert!(limits.partitions("p", 0).is_some());
@@ -629,5 +861,81 @@ mod tests {
         assert!(broken.check().unwrap_err().contains("max_retention_ms"));
         broken.topics = TopicLimits { max_partitions: 0, ..TopicLimits::default() };
         assert!(broken.check().unwrap_err().contains("max_partitions"));
+    }
+
+    #[test]
+    fn patterns_match_with_stars_anywhere() {
+        for (pattern, name, expected) in [
+            ("connect-*", "connect-offsets", true),
+            ("connect-*", "connect-", true),
+            ("connect-*", "my-connect-offsets", false),
+            ("*-changelog", "app-store-changelog", true),
+            ("*-changelog", "changelog", false),
+            ("_*", "_schemas", true),
+            ("orders", "orders", true),
+            ("orders", "orders.v2", false),
+            ("a*b*c", "aXbYc", true),
+            ("a*b*c", "acb", false),
+            ("a*a", "a", false),
+        ] {
+            assert_eq!(matches_pattern(pattern, name), expected, "`{pattern}` ~ `{name}`");
+        }
+    }
+
+    fn topic_check(ownership: &Ownership, topic: &str, team: &str) -> Vec<ViolationCode> {
+        let topic = TopicName::parse(topic).unwrap();
+        let domain = DomainName::parse("membership").unwrap();
+        let team = TeamName::parse(team).unwrap();
+        ownership.topic_violations(&topic, &domain, &team).into_iter().map(|v| v.code).collect()
+    }
+
+    #[test]
+    fn internal_topics_are_never_claimable_and_prefixes_tie_topics_to_domains() {
+        let mut ownership = Ownership::default();
+        for internal in ["__consumer_offsets", "_schemas", "connect-offsets", "app-KSTREAM-changelog", "x-repartition"]
+        {
+            assert_eq!(topic_check(&ownership, internal, "accounts"), [ViolationCode::ReservedTopic], "{internal}");
+        }
+        assert!(topic_check(&ownership, "users", "accounts").is_empty(), "no prefix configured: any other name");
+
+        ownership.topic_prefix = Some("{domain}.".into());
+        assert!(topic_check(&ownership, "membership.users", "accounts").is_empty());
+        assert_eq!(topic_check(&ownership, "users", "accounts"), [ViolationCode::TopicNotOwned]);
+
+        ownership.assignments =
+            vec![TopicAssignment { topic: "legacy-*".into(), team: TeamName::parse("accounts").unwrap() }];
+        assert!(topic_check(&ownership, "legacy-users", "accounts").is_empty(), "assigned: no prefix needed");
+        assert_eq!(topic_check(&ownership, "legacy-users", "edge"), [ViolationCode::TopicNotOwned]);
+
+        ownership.reserved_topics.clear();
+        assert_eq!(topic_check(&ownership, "__consumer_offsets", "accounts"), [ViolationCode::ReservedTopic]);
+    }
+
+    #[test]
+    fn subjects_follow_the_naming_strategy() {
+        let mut product = product();
+        let ownership = Ownership::default();
+        assert!(ownership.subject_violations(&product).is_empty());
+
+        product.output_port.value_subject = SubjectName::parse("orders-key").unwrap();
+        product.output_port.key_subject = Some(SubjectName::parse("users-value").unwrap());
+        let fields: Vec<String> = ownership.subject_violations(&product).into_iter().map(|v| v.field).collect();
+        assert_eq!(fields, ["output_port.value_subject", "output_port.key_subject"]);
+
+        let records = Ownership { subject_naming: SubjectNaming::TopicRecordName, ..Ownership::default() };
+        product.output_port.value_subject = SubjectName::parse("users-com.acme.User").unwrap();
+        product.output_port.key_subject = None;
+        assert!(records.subject_violations(&product).is_empty());
+        product.output_port.value_subject = SubjectName::parse("users-").unwrap();
+        assert_eq!(records.subject_violations(&product).len(), 1);
+    }
+
+    #[test]
+    fn replication_factors_within_the_limit_or_the_clusters_default() {
+        let limits = TopicLimits::default();
+        assert!(limits.replication_factor("f", -1).is_none());
+        assert!(limits.replication_factor("f", 3).is_none());
+        assert!(limits.replication_factor("f", 0).is_some());
+        assert!(limits.replication_factor("f", 10).is_some());
     }
 }

@@ -8,7 +8,9 @@
 //! | list every product         | Query `GSI2` where `GSI2PK = PRODUCT`, by `GSI2SK` (id) |
 //! | list a domain's products   | Query `GSI1` where `GSI1PK = DOMAIN#<domain>`, by `GSI1SK` |
 //! | change a product           | TransactWriteItems: Put (or Delete) the product conditioned on `revision` (or absence), Put its audit entry, add 1 to the generation |
-//! | catalog generation         | GetItem `PK = META`, `SK = GENERATION`               |
+//! | claims of topics, subjects | in the same transaction: Put `PK = CLAIM#<kind>\0<name>`, `SK = CLAIM` if absent or held by the product; Delete released ones |
+//! | who holds a claim          | GetItem `PK = CLAIM#<kind>\0<name>`, `SK = CLAIM`    |
+//! | catalog generation         | GetItem `PK = META`, `SK = GENERATION` (`claims_backfilled` marks the one-time backfill) |
 //! | a product's history        | Query `PK = PRODUCT#<id>`, `SK` begins with `AUDIT#`, newest first |
 //! | recent activity            | Query `GSI2` where `GSI2PK = AUDIT`, newest first    |
 //! | get / list mirrored topics | GetItem `PK = TOPIC#<name>`, `SK = TOPIC`; Query `GSI2` where `GSI2PK = TOPIC` |
@@ -34,14 +36,17 @@ use meshport_shared::{AuditEntry, DataProduct, DomainName, ProductId, SchemaVers
 
 pub use crate::config::DynamoSettings;
 
-use super::{CatalogStore, Result, StoreError, decode, encode, next_revision, version_key};
+use super::{CatalogStore, Claim, Result, StoreError, decode, encode, next_revision, version_key};
 
 const PRODUCT_SK: &str = "PRODUCT";
 const TOPIC_SK: &str = "TOPIC";
 const AUDIT: &str = "AUDIT";
 const SCHEMA: &str = "SCHEMA";
+const CLAIM_SK: &str = "CLAIM";
 /// BatchWriteItem's limit.
 const BATCH: usize = 25;
+/// How often a transaction cancelled by another one on the same items (the generation item, mostly) is tried again.
+const TRANSACTION_ATTEMPTS: u32 = 6;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -185,10 +190,15 @@ impl DynamoStore {
         Ok(self.get_product(id).await?.map(|p| p.revision))
     }
 
-    async fn get_doc<T: serde::de::DeserializeOwned>(&self, key: Item) -> Result<Option<T>> {
+    /// One item, read consistently.
+    async fn item(&self, key: Item) -> Result<Option<Item>> {
         let output =
             self.client.get_item().table_name(&self.table).set_key(Some(key)).consistent_read(true).send().await;
-        output.map_err(sdk_error)?.item().map(doc_of).transpose()
+        Ok(output.map_err(sdk_error)?.item)
+    }
+
+    async fn get_doc<T: serde::de::DeserializeOwned>(&self, key: Item) -> Result<Option<T>> {
+        self.item(key).await?.as_ref().map(doc_of).transpose()
     }
 
     /// Writes items in batches of 25, retrying what DynamoDB leaves unprocessed.
@@ -220,10 +230,17 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// Runs a product change with its generation bump; `Ok(Err(()))` when a condition did not hold. `token` (the
-    /// audit entry's id, unique per change) makes the SDK's retries idempotent: a retry of a transaction that did
-    /// commit, but whose answer was lost, is not run again and so is not mistaken for a lost race.
-    async fn transact(&self, mut items: Vec<TransactWriteItem>, token: &str) -> Result<std::result::Result<(), ()>> {
+    /// Runs a product change with its generation bump; `Ok(Err(failed))` when conditions did not hold, `failed` the
+    /// positions (in `items`) of the items whose condition failed. `token` (the audit entry's id, unique per change)
+    /// makes the SDK's retries idempotent: a retry of a transaction that did commit, but whose answer was lost, is
+    /// not run again and so is not mistaken for a lost race. Every change bumps the one generation item, so two
+    /// changes to different products at once can cancel each other (TransactionConflict): such a change is tried
+    /// again after a jittered, growing pause, and answered as busy when it keeps losing.
+    async fn transact(
+        &self,
+        mut items: Vec<TransactWriteItem>,
+        token: &str,
+    ) -> Result<std::result::Result<(), Vec<usize>>> {
         let bump = aws_sdk_dynamodb::types::Update::builder()
             .table_name(&self.table)
             .set_key(Some(generation_key()))
@@ -233,13 +250,120 @@ impl DynamoStore {
             .map_err(|e| internal(&e))?;
         items.push(TransactWriteItem::builder().update(bump).build());
         let token: String = token.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(36).collect();
-        let request = self.client.transact_write_items().set_transact_items(Some(items)).client_request_token(token);
-        match request.send().await {
-            Ok(_) => Ok(Ok(())),
-            Err(e) if condition_failed(&e) => Ok(Err(())),
+        let mut pause = Duration::from_millis(20);
+        for attempt in 1..=TRANSACTION_ATTEMPTS {
+            let request =
+                self.client.transact_write_items().set_transact_items(Some(items.clone())).client_request_token(&token);
+            match request.send().await {
+                Ok(_) => return Ok(Ok(())),
+                Err(e) => match cancellation(&e) {
+                    Cancellation::Conditions(failed) => return Ok(Err(failed)),
+                    Cancellation::Contended if attempt < TRANSACTION_ATTEMPTS => {
+                        tokio::time::sleep(jitter(pause)).await;
+                        pause *= 2;
+                    }
+                    Cancellation::Contended => {
+                        return Err(StoreError::Busy(format!(
+                            "other changes kept colliding with this one ({TRANSACTION_ATTEMPTS} attempts)"
+                        )));
+                    }
+                    Cancellation::Other => return Err(sdk_error(e)),
+                },
+            }
+        }
+        unreachable!("the last attempt returns")
+    }
+
+    /// Writes `claim` for `holder` unless another product holds it; answers that product then.
+    async fn add_claim(&self, claim: &Claim, holder: &ProductId) -> Result<Option<ProductId>> {
+        let put = claim_put(&self.table, claim, holder)?;
+        let outcome = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(put.item))
+            .set_condition_expression(put.condition_expression)
+            .set_expression_attribute_values(put.expression_attribute_values)
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(None),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Ok(Some(self.claim_holder(claim).await?.unwrap_or_else(|| holder.clone())))
+            }
             Err(e) => Err(sdk_error(e)),
         }
     }
+}
+
+/// How a transaction was cancelled.
+enum Cancellation {
+    /// Conditions did not hold, at these positions: a lost race or a claim another product holds.
+    Conditions(Vec<usize>),
+    /// Another transaction on the same items was in flight: worth another try.
+    Contended,
+    Other,
+}
+
+fn cancellation<R: std::fmt::Debug>(
+    e: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+) -> Cancellation {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    match e.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(t)) => {
+            let reasons = t.cancellation_reasons();
+            let failed: Vec<usize> = reasons
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
+                .map(|(i, _)| i)
+                .collect();
+            if !failed.is_empty() {
+                Cancellation::Conditions(failed)
+            } else if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
+                Cancellation::Contended
+            } else {
+                Cancellation::Other
+            }
+        }
+        Some(TransactWriteItemsError::TransactionInProgressException(_)) => Cancellation::Contended,
+        _ => Cancellation::Other,
+    }
+}
+
+/// `pause` give or take half of it, so that changes that collided once do not collide again on the next try.
+fn jitter(pause: Duration) -> Duration {
+    let spread = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX).max(1);
+    let random = u64::from(uuid::Uuid::new_v4().as_fields().0) % spread;
+    Duration::from_millis(spread / 2 + random)
+}
+
+fn claim_key(claim: &Claim) -> Item {
+    key(format!("CLAIM#{}", claim.key()), CLAIM_SK.to_owned())
+}
+
+/// A claim written on condition that no other product holds it.
+fn claim_put(table: &str, claim: &Claim, holder: &ProductId) -> Result<Put> {
+    let mut item = claim_key(claim);
+    item.insert("holder".to_owned(), s(holder.as_str()));
+    Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(PK) OR holder = :holder")
+        .expression_attribute_values(":holder", s(holder.as_str()))
+        .build()
+        .map_err(|e| internal(&e))
+}
+
+/// A claim released, unless another product holds it meanwhile (then it stays theirs).
+fn claim_release(table: &str, claim: &Claim, holder: &ProductId) -> Result<Delete> {
+    Delete::builder()
+        .table_name(table)
+        .set_key(Some(claim_key(claim)))
+        .condition_expression("attribute_not_exists(PK) OR holder = :holder")
+        .expression_attribute_values(":holder", s(holder.as_str()))
+        .build()
+        .map_err(|e| internal(&e))
 }
 
 /// One Query: an index (or the table), its key condition with `:name` values, the direction and a limit.
@@ -262,18 +386,6 @@ impl<'a> Query<'a> {
             limit: None,
         }
     }
-}
-
-/// Whether a transaction was cancelled because a condition did not hold (a lost race, not a fault).
-fn condition_failed<R: std::fmt::Debug>(
-    e: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
-) -> bool {
-    e.as_service_error().is_some_and(|s| match s {
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t) => {
-            t.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
-        }
-        _ => false,
-    })
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -402,6 +514,12 @@ impl CatalogStore for DynamoStore {
         expected: Option<u64>,
         audit: AuditEntry,
     ) -> Result<DataProduct> {
+        // The claims the stored revision holds, to release those the new one no longer makes; should the product
+        // change meanwhile, the revision condition below fails the whole transaction.
+        let previous = match expected {
+            Some(_) => self.get_product(&product.id).await?.map(|p| Claim::of(&p)).unwrap_or_default(),
+            None => Vec::new(),
+        };
         product.revision = next_revision(expected);
         let put = Put::builder().table_name(&self.table).set_item(Some(product_item(&product)?));
         let put = match expected {
@@ -412,13 +530,25 @@ impl CatalogStore for DynamoStore {
         };
         let token = audit.id.clone();
         let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?));
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build(),
             TransactWriteItem::builder().put(audit.build().map_err(|e| internal(&e))?).build(),
         ];
+        let claims = Claim::of(&product);
+        for claim in &claims {
+            items.push(TransactWriteItem::builder().put(claim_put(&self.table, claim, &product.id)?).build());
+        }
+        for claim in previous.iter().filter(|c| !claims.contains(c)) {
+            items.push(TransactWriteItem::builder().delete(claim_release(&self.table, claim, &product.id)?).build());
+        }
         match self.transact(items, &token).await? {
             Ok(()) => Ok(product),
-            Err(()) => {
+            Err(failed) => {
+                // Items 2.. are the claims, in the order of `claims`.
+                if let Some(claim) = failed.iter().find_map(|&i| i.checked_sub(2).and_then(|c| claims.get(c))) {
+                    let holder = self.claim_holder(claim).await?.unwrap_or_else(|| product.id.clone());
+                    return Err(StoreError::Claimed { claim: claim.clone(), holder });
+                }
                 let actual = self.stored_revision(&product.id).await?;
                 Err(StoreError::Conflict { id: product.id, expected, actual })
             }
@@ -426,19 +556,61 @@ impl CatalogStore for DynamoStore {
     }
 
     async fn delete_product(&self, id: &ProductId, audit: AuditEntry) -> Result<bool> {
+        let Some(stored) = self.get_product(id).await? else { return Ok(false) };
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(product_key(id)))
-            .condition_expression("attribute_exists(PK)")
+            .condition_expression("revision = :expected")
+            .expression_attribute_values(":expected", AttributeValue::N(stored.revision.to_string()))
             .build()
             .map_err(|e| internal(&e))?;
         let token = audit.id.clone();
         let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().delete(delete).build(),
             TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
         ];
+        for claim in Claim::of(&stored) {
+            items.push(TransactWriteItem::builder().delete(claim_release(&self.table, &claim, id)?).build());
+        }
         Ok(self.transact(items, &token).await?.is_ok())
+    }
+
+    async fn claim_holder(&self, claim: &Claim) -> Result<Option<ProductId>> {
+        let item = self.item(claim_key(claim)).await?;
+        let holder = item.as_ref().and_then(|item| item.get("holder")).and_then(|h| h.as_s().ok());
+        holder
+            .map(|h| ProductId::parse(h.as_str()).map_err(|e| StoreError::Corrupt(format!("claim holder `{h}`: {e}"))))
+            .transpose()
+    }
+
+    async fn add_claims(&self, product: &DataProduct) -> Result<Vec<(Claim, ProductId)>> {
+        let mut held = Vec::new();
+        for claim in Claim::of(product) {
+            if let Some(holder) = self.add_claim(&claim, &product.id).await?
+                && holder != product.id
+            {
+                held.push((claim, holder));
+            }
+        }
+        Ok(held)
+    }
+
+    async fn claims_backfilled(&self) -> Result<bool> {
+        Ok(self.item(generation_key()).await?.is_some_and(|item| item.contains_key("claims_backfilled")))
+    }
+
+    async fn mark_claims_backfilled(&self) -> Result<()> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(generation_key()))
+            .update_expression("SET claims_backfilled = :yes")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
     }
 
     async fn product_history(&self, id: &ProductId, limit: usize) -> Result<Vec<AuditEntry>> {
@@ -480,7 +652,7 @@ impl CatalogStore for DynamoStore {
         self.write_batch(items).await?;
         // New versions change what search finds (field names): move the generation so indexes rebuild.
         let token = format!("schemas-{}", uuid::Uuid::new_v4().simple());
-        self.transact(Vec::new(), &token).await?.map_err(|()| StoreError::Corrupt("generation bump refused".into()))
+        self.transact(Vec::new(), &token).await?.map_err(|_| StoreError::Corrupt("generation bump refused".into()))
     }
 
     async fn schema_versions(&self, subject: &str) -> Result<Vec<SchemaVersion>> {
@@ -499,16 +671,8 @@ impl CatalogStore for DynamoStore {
     }
 
     async fn generation(&self) -> Result<u64> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(generation_key()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let generation = output.item().and_then(|item| item.get("generation")).and_then(|g| g.as_n().ok());
+        let item = self.item(generation_key()).await?;
+        let generation = item.as_ref().and_then(|item| item.get("generation")).and_then(|g| g.as_n().ok());
         generation.map_or(Ok(0), |g| g.parse().map_err(|_| StoreError::Corrupt(format!("generation `{g}`"))))
     }
 }

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use meshport_shared::{AuditEntry, DataProduct, DomainName, ProductId, SchemaVersion, TopicFacts, TopicName};
 use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
 
-use super::{CatalogStore, Result, StoreError, decode, encode, next_revision, version_key};
+use super::{CatalogStore, Claim, Result, StoreError, decode, encode, next_revision, version_key};
 
 /// Product id -> the product as JSON.
 const PRODUCTS: TableDefinition<&str, &[u8]> = TableDefinition::new("products");
@@ -23,8 +23,10 @@ const PRODUCT_AUDIT: TableDefinition<&str, ()> = TableDefinition::new("product_a
 const TOPICS: TableDefinition<&str, &[u8]> = TableDefinition::new("topics");
 /// `<subject>\0<version, zero-padded>` -> the mirrored schema version as JSON.
 const SCHEMAS: TableDefinition<&str, &[u8]> = TableDefinition::new("schemas");
-/// `generation` -> how many product changes were committed.
+/// `generation` -> how many product changes were committed; `claims_backfilled` -> 1 once the backfill ran.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// A claim's key ([`Claim::key`]) -> the id of the product holding it.
+const CLAIMS: TableDefinition<&str, &str> = TableDefinition::new("claims");
 
 pub struct EmbeddedStore {
     path: PathBuf,
@@ -89,6 +91,7 @@ fn open(path: &Path) -> Result<Database> {
     }
     tx.open_table(PRODUCT_AUDIT).map_err(|e| unavailable(&e))?;
     tx.open_table(META).map_err(|e| unavailable(&e))?;
+    tx.open_table(CLAIMS).map_err(|e| unavailable(&e))?;
     tx.commit().map_err(|e| unavailable(&e))?;
     Ok(db)
 }
@@ -147,6 +150,31 @@ fn append_audit(tx: &WriteTransaction, entry: &AuditEntry) -> Result<()> {
     Ok(())
 }
 
+/// Makes `holder` hold exactly `claims` (releasing what `previous` held and `claims` does not), or fails with the
+/// first claim another product holds; nothing is written then, as the transaction is dropped.
+fn hold_claims(tx: &WriteTransaction, holder: &ProductId, claims: &[Claim], previous: &[Claim]) -> Result<()> {
+    let mut table = tx.open_table(CLAIMS).map_err(storage)?;
+    for claim in claims {
+        let key = claim.key();
+        if let Some(other) = table.get(key.as_str()).map_err(storage)?
+            && other.value() != holder.as_str()
+        {
+            let other =
+                ProductId::parse(other.value()).map_err(|e| StoreError::Corrupt(format!("claim `{key}`: {e}")))?;
+            return Err(StoreError::Claimed { claim: claim.clone(), holder: other });
+        }
+        table.insert(key.as_str(), holder.as_str()).map_err(storage)?;
+    }
+    for claim in previous.iter().filter(|c| !claims.contains(c)) {
+        let key = claim.key();
+        let held = table.get(key.as_str()).map_err(storage)?.is_some_and(|h| h.value() == holder.as_str());
+        if held {
+            table.remove(key.as_str()).map_err(storage)?;
+        }
+    }
+    Ok(())
+}
+
 fn write_all<T: serde::Serialize>(
     db: &Database,
     table: TableDefinition<&str, &[u8]>,
@@ -198,13 +226,16 @@ impl CatalogStore for EmbeddedStore {
             {
                 let mut table = tx.open_table(PRODUCTS).map_err(storage)?;
                 let key = product.id.as_str();
-                let actual = match table.get(key).map_err(storage)? {
-                    Some(stored) => Some(decode::<DataProduct>(key, stored.value())?.revision),
+                let stored = match table.get(key).map_err(storage)? {
+                    Some(stored) => Some(decode::<DataProduct>(key, stored.value())?),
                     None => None,
                 };
+                let actual = stored.as_ref().map(|p| p.revision);
                 if actual != expected {
                     return Err(StoreError::Conflict { id: product.id.clone(), expected, actual });
                 }
+                let previous = stored.as_ref().map(Claim::of).unwrap_or_default();
+                hold_claims(&tx, &product.id, &Claim::of(&product), &previous)?;
                 product.revision = next_revision(expected);
                 table.insert(key, encode(key, &product)?.as_bytes()).map_err(storage)?;
             }
@@ -219,12 +250,78 @@ impl CatalogStore for EmbeddedStore {
         let id = id.clone();
         self.with_db(move |db| {
             let tx = db.begin_write().map_err(storage)?;
-            let existed = tx.open_table(PRODUCTS).map_err(storage)?.remove(id.as_str()).map_err(storage)?.is_some();
-            if existed {
+            let removed = match tx.open_table(PRODUCTS).map_err(storage)?.remove(id.as_str()).map_err(storage)? {
+                Some(stored) => Some(decode::<DataProduct>(id.as_str(), stored.value())?),
+                None => None,
+            };
+            let existed = removed.is_some();
+            if let Some(product) = removed {
+                hold_claims(&tx, &id, &[], &Claim::of(&product))?;
                 append_audit(&tx, &audit)?;
             }
             tx.commit().map_err(storage)?;
             Ok(existed)
+        })
+        .await
+    }
+
+    async fn claim_holder(&self, claim: &Claim) -> Result<Option<ProductId>> {
+        let key = claim.key();
+        self.with_db(move |db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let table = tx.open_table(CLAIMS).map_err(storage)?;
+            let holder = table.get(key.as_str()).map_err(storage)?;
+            holder
+                .map(|h| ProductId::parse(h.value()).map_err(|e| StoreError::Corrupt(format!("claim `{key}`: {e}"))))
+                .transpose()
+        })
+        .await
+    }
+
+    async fn add_claims(&self, product: &DataProduct) -> Result<Vec<(Claim, ProductId)>> {
+        let id = product.id.clone();
+        let claims = Claim::of(product);
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            let mut held = Vec::new();
+            {
+                let mut table = tx.open_table(CLAIMS).map_err(storage)?;
+                for claim in claims {
+                    let key = claim.key();
+                    let holder = table.get(key.as_str()).map_err(storage)?.map(|h| h.value().to_owned());
+                    match holder {
+                        Some(holder) if holder != id.as_str() => {
+                            let holder = ProductId::parse(holder)
+                                .map_err(|e| StoreError::Corrupt(format!("claim `{key}`: {e}")))?;
+                            held.push((claim, holder));
+                        }
+                        Some(_) => {}
+                        None => {
+                            table.insert(key.as_str(), id.as_str()).map_err(storage)?;
+                        }
+                    }
+                }
+            }
+            tx.commit().map_err(storage)?;
+            Ok(held)
+        })
+        .await
+    }
+
+    async fn claims_backfilled(&self) -> Result<bool> {
+        self.with_db(|db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let meta = tx.open_table(META).map_err(storage)?;
+            Ok(meta.get("claims_backfilled").map_err(storage)?.is_some())
+        })
+        .await
+    }
+
+    async fn mark_claims_backfilled(&self) -> Result<()> {
+        self.with_db(|db| {
+            let tx = db.begin_write().map_err(storage)?;
+            tx.open_table(META).map_err(storage)?.insert("claims_backfilled", 1).map_err(storage)?;
+            tx.commit().map_err(storage)
         })
         .await
     }

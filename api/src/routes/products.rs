@@ -208,9 +208,12 @@ pub async fn publishable(
     )?;
     let published: std::collections::HashSet<&str> = products.iter().map(|p| p.output_port.topic.as_str()).collect();
     let subjects: std::collections::HashSet<&str> = versions.iter().map(|v| v.subject.as_str()).collect();
+    let policy = &state.mesh.policy;
+    let teams = policy.domain(&domain).map_or(&[][..], |d| d.teams.as_slice());
     let topics = topics
         .into_iter()
         .filter(|t| t.present && !published.contains(t.name.as_str()))
+        .filter(|t| policy.ownership.claimable_in(&t.name, &domain, teams))
         .map(|t| PublishableTopic {
             has_value_schema: subjects.contains(SubjectName::value_of(&t.name).as_str()),
             name: t.name,

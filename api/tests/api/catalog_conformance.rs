@@ -7,19 +7,16 @@ use crate::common;
 use std::time::Duration;
 
 use meshport_api::catalog::dynamo::DynamoSettings;
-use meshport_api::catalog::{CatalogStore, DynamoStore, EmbeddedStore, StoreError};
+use meshport_api::catalog::{CatalogStore, Claim, DynamoStore, EmbeddedStore, StoreError};
 use meshport_shared::{
-    AuditAction, DomainName, HistoryKind, ProductId, SchemaFormat, SchemaVersion, TopicFacts, TopicName,
+    AuditAction, DataProduct, DomainName, HistoryKind, ProductId, SchemaFormat, SchemaVersion, SubjectName, TopicFacts,
+    TopicName,
 };
 
 use common::{product, unique};
 
 /// Stores a product with a test audit entry.
-async fn put(
-    store: &dyn CatalogStore,
-    product: meshport_shared::DataProduct,
-    expected: Option<u64>,
-) -> Result<meshport_shared::DataProduct, StoreError> {
+async fn put(store: &dyn CatalogStore, product: DataProduct, expected: Option<u64>) -> Result<DataProduct, StoreError> {
     let audit = common::audit(&product);
     store.put_product(product, expected, audit).await
 }
@@ -226,6 +223,109 @@ async fn schema_versions_are_kept_per_subject_in_version_order(store: &dyn Catal
     assert_eq!(all, [("clicks-value".to_owned(), 1), ("orders-value".to_owned(), 2), ("orders-value".to_owned(), 10)]);
 }
 
+/// `product(id)` with `topic` as its topic (and `<topic>-value` as its subject).
+fn on_topic(id: &str, topic: &str) -> DataProduct {
+    let mut product = product(id, "membership");
+    let topic = TopicName::parse(topic).unwrap();
+    product.output_port.value_subject = SubjectName::value_of(&topic);
+    product.output_port.topic = topic;
+    product
+}
+
+fn holder_of(err: &StoreError) -> Option<(&Claim, &str)> {
+    match err {
+        StoreError::Claimed { claim, holder } => Some((claim, holder.as_str())),
+        _ => None,
+    }
+}
+
+async fn a_topic_or_subject_another_product_holds_cannot_be_stored(store: &dyn CatalogStore) {
+    let users = put(store, product("users", "membership"), None).await.unwrap();
+    let mut keyed = on_topic("keyed", "keyed");
+    keyed.output_port.key_subject = Some(users.output_port.value_subject.clone());
+
+    let same_topic = put(store, on_topic("copycat", "users"), None).await.unwrap_err();
+    let same_subject = put(store, keyed, None).await.unwrap_err();
+
+    assert_eq!(holder_of(&same_topic), Some((&Claim::Topic("users".into()), "users")), "{same_topic:?}");
+    assert_eq!(holder_of(&same_subject), Some((&Claim::Subject("users-value".into()), "users")), "{same_subject:?}");
+    for id in ["copycat", "keyed"] {
+        let id = ProductId::parse(id).unwrap();
+        assert_eq!(store.get_product(&id).await.unwrap(), None, "nothing of `{id}` is stored");
+        assert!(store.product_history(&id, 10).await.unwrap().is_empty(), "no audit entry for `{id}`");
+    }
+}
+
+async fn two_products_claiming_one_topic_at_once_leave_exactly_one(store: &dyn CatalogStore) {
+    let (first, second) =
+        tokio::join!(put(store, on_topic("first", "shared"), None), put(store, on_topic("second", "shared"), None));
+
+    let winners: Vec<&DataProduct> = [&first, &second].into_iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(winners.len(), 1, "exactly one claim wins: {first:?} / {second:?}");
+    let loser = [&first, &second].into_iter().find_map(|r| r.as_ref().err()).unwrap();
+    assert!(matches!(loser, StoreError::Claimed { .. }), "{loser:?}");
+    let holder = store.claim_holder(&Claim::Topic("shared".into())).await.unwrap();
+    assert_eq!(holder.as_ref(), Some(&winners[0].id));
+    assert_eq!(store.list_products().await.unwrap().len(), 1);
+}
+
+async fn claims_follow_the_product_and_are_released_when_it_is_deleted(store: &dyn CatalogStore) {
+    let mut users = product("users", "membership");
+    users.output_port.key_subject = Some(SubjectName::parse("users-key").unwrap());
+    let stored = put(store, users, None).await.unwrap();
+    let mut keyless = stored.clone();
+    keyless.output_port.key_subject = None;
+
+    put(store, keyless, Some(stored.revision)).await.unwrap();
+
+    let key = Claim::Subject("users-key".into());
+    assert_eq!(store.claim_holder(&key).await.unwrap(), None, "the key subject is released");
+    assert_eq!(store.claim_holder(&Claim::Topic("users".into())).await.unwrap(), Some(stored.id.clone()));
+
+    assert!(store.delete_product(&stored.id, common::audit(&stored)).await.unwrap());
+
+    assert_eq!(store.claim_holder(&Claim::Topic("users".into())).await.unwrap(), None);
+    put(store, on_topic("users-again", "users"), None).await.expect("the topic is free once its product is gone");
+}
+
+async fn the_claims_backfill_runs_once_and_is_harmless_on_claimed_products(store: &dyn CatalogStore) {
+    put(store, product("users", "membership"), None).await.unwrap();
+    assert!(!store.claims_backfilled().await.unwrap());
+
+    assert!(store.backfill_claims().await.unwrap().is_empty());
+    assert!(store.claims_backfilled().await.unwrap());
+    assert!(store.backfill_claims().await.unwrap().is_empty());
+    assert_eq!(store.claim_holder(&Claim::Topic("users".into())).await.unwrap().unwrap().as_str(), "users");
+}
+
+/// A catalog written before claims existed gets them from the backfill; two products on one topic are reported, the
+/// first (by id) keeps it, and from then on no third product can take it.
+async fn a_catalog_from_before_claims_is_backfilled(store: &dyn CatalogStore) {
+    assert_eq!(store.list_products().await.unwrap().len(), 3, "the legacy catalog's products are readable");
+    assert_eq!(store.claim_holder(&Claim::Topic("orders".into())).await.unwrap(), None, "no claims yet");
+
+    let clashes = store.backfill_claims().await.unwrap();
+
+    assert_eq!(clashes.len(), 2, "topic and subject of `orders-copy`: {clashes:?}");
+    assert!(clashes.iter().all(|c| c.holder.as_str() == "orders" && c.other.as_str() == "orders-copy"), "{clashes:?}");
+    let holder = store.claim_holder(&Claim::Topic("orders".into())).await.unwrap();
+    assert_eq!(holder.unwrap().as_str(), "orders");
+    assert_eq!(store.claim_holder(&Claim::Topic("users".into())).await.unwrap().unwrap().as_str(), "users");
+    let err = put(store, on_topic("orders-third", "orders"), None).await.unwrap_err();
+    assert!(matches!(err, StoreError::Claimed { .. }), "{err:?}");
+    assert!(store.backfill_claims().await.unwrap().is_empty(), "once is enough");
+}
+
+/// The products of a legacy catalog: `orders` and `orders-copy` share a topic, as nothing prevented it then.
+fn legacy_products() -> Vec<DataProduct> {
+    let mut products =
+        vec![product("users", "membership"), on_topic("orders", "orders"), on_topic("orders-copy", "orders")];
+    for p in &mut products {
+        p.revision = 1;
+    }
+    products
+}
+
 fn topic(name: &str, partitions: i32) -> TopicFacts {
     TopicFacts {
         name: TopicName::parse(name).unwrap(),
@@ -293,7 +393,73 @@ conformance!(
     mirrored_topics_are_replaced_and_listed_by_name,
     many_topics_are_mirrored_in_batches,
     schema_versions_are_kept_per_subject_in_version_order,
+    a_topic_or_subject_another_product_holds_cannot_be_stored,
+    claims_follow_the_product_and_are_released_when_it_is_deleted,
+    the_claims_backfill_runs_once_and_is_harmless_on_claimed_products,
 );
+
+/// Only against the embedded store: moto runs each DynamoDB transaction without isolation from the others in flight
+/// (a cancelled one restores the table as it was when it started, undoing what a concurrent one wrote meanwhile), so
+/// a race there tests moto, not us. DynamoDB's conditional transactions are what the store relies on, and the
+/// sequential case (`a_topic_or_subject_another_product_holds_cannot_be_stored`) runs against both.
+#[tokio::test]
+async fn two_products_claiming_one_topic_at_once_in_the_embedded_catalog_leave_exactly_one() {
+    let dir = tempfile::tempdir().unwrap();
+    two_products_claiming_one_topic_at_once_leave_exactly_one(&EmbeddedStore::new(dir.path())).await;
+}
+
+#[tokio::test]
+async fn an_embedded_catalog_from_before_claims_is_backfilled() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // What the previous release wrote: products (and their audit), no claims table.
+        let db = redb::Database::create(dir.path().join("catalog.redb")).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let mut table = tx.open_table(redb::TableDefinition::<&str, &[u8]>::new("products")).unwrap();
+            for p in legacy_products() {
+                table.insert(p.id.as_str(), serde_json::to_vec(&p).unwrap().as_slice()).unwrap();
+            }
+        }
+        tx.commit().unwrap();
+    }
+
+    a_catalog_from_before_claims_is_backfilled(&EmbeddedStore::new(dir.path())).await;
+}
+
+#[tokio::test]
+async fn a_dynamodb_catalog_from_before_claims_is_backfilled() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let store = dynamo_store().await;
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "test"))
+        .endpoint_url(common::dynamodb_endpoint())
+        .build();
+    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    for p in legacy_products() {
+        // The item layout of the previous release: the product alone, no claim items.
+        let id = p.id.as_str();
+        client
+            .put_item()
+            .table_name(store.table())
+            .item("PK", s(&format!("PRODUCT#{id}")))
+            .item("SK", s("PRODUCT"))
+            .item("GSI2PK", s("PRODUCT"))
+            .item("GSI2SK", s(id))
+            .item("GSI1PK", s(&format!("DOMAIN#{}", p.domain)))
+            .item("GSI1SK", s(id))
+            .item("revision", AttributeValue::N("1".into()))
+            .item("doc", s(&serde_json::to_string(&p).unwrap()))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    a_catalog_from_before_claims_is_backfilled(&store).await;
+}
 
 fn dynamo_settings(endpoint: &str, table: String) -> DynamoSettings {
     DynamoSettings {

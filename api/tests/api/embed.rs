@@ -446,8 +446,13 @@ async fn hostile_text_is_escaped_on_cards_in_oembed_and_badges() {
 async fn the_product_page_proposes_the_card_size_oembed_answers() {
     let app = spawn(&[("MESHPORT_PUBLIC_CARDS", "true".into()), ("MESHPORT_PUBLIC_READS", "true".into())]).await;
     seed_with_schema(&app, product("users", "membership")).await;
-    let orders = ProductId::parse("orders").unwrap();
-    app.seed(DataProduct { id: orders, ..deprecated(ProductStatus::Deprecated) }).await;
+    let orders = meshport_shared::testing::product("orders").build().output_port;
+    app.seed(DataProduct {
+        id: ProductId::parse("orders").unwrap(),
+        output_port: orders,
+        ..deprecated(ProductStatus::Deprecated)
+    })
+    .await;
 
     for id in ["users", "orders"] {
         let detail: ProductDetail = app.product(id).await.json().await.unwrap();

@@ -10,6 +10,7 @@ mod deployment;
 mod embed;
 mod kafka_admin;
 mod openapi;
+mod ownership;
 mod registry_client;
 mod server;
 mod sync;

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use meshport_api::catalog::{CatalogStore, Result, StoreError};
+use meshport_api::catalog::{CatalogStore, Claim, Result, StoreError};
 use meshport_shared::{AuditEntry, DataProduct, DomainName, ProductId, SchemaVersion, TopicFacts, TopicName};
 
 /// Work a test runs at a chosen moment, e.g. creating a topic as if someone else did.
@@ -151,6 +151,22 @@ impl CatalogStore for FaultyCatalog {
             return Err(down());
         }
         self.inner.delete_product(id, audit).await
+    }
+
+    async fn claim_holder(&self, claim: &Claim) -> Result<Option<ProductId>> {
+        self.inner.claim_holder(claim).await
+    }
+
+    async fn add_claims(&self, product: &DataProduct) -> Result<Vec<(Claim, ProductId)>> {
+        self.inner.add_claims(product).await
+    }
+
+    async fn claims_backfilled(&self) -> Result<bool> {
+        self.inner.claims_backfilled().await
+    }
+
+    async fn mark_claims_backfilled(&self) -> Result<()> {
+        self.inner.mark_claims_backfilled().await
     }
 
     async fn product_history(&self, id: &ProductId, limit: usize) -> Result<Vec<AuditEntry>> {
