@@ -1,7 +1,9 @@
 //! The audit trail: one entry for every change to a product, stored with the change itself, and published as an
 //! event to `_meshport.audit` so other systems can react. Publishing is best effort: the catalog is the record.
 
-use meshport_shared::{AuditAction, AuditEntry, DataProduct, ProductId, TopicName};
+use meshport_shared::api::Activity;
+use meshport_shared::{AuditAction, AuditEntry, AuditStage, DataProduct, ProductId, TopicName};
+use serde_json::Value;
 
 use crate::kafka::{KafkaAdmin, KafkaError, NewTopic};
 
@@ -20,7 +22,7 @@ pub fn entry(
     let now = jiff::Timestamp::now();
     let at = now.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
     let suffix = &uuid::Uuid::new_v4().simple().to_string()[..8];
-    let snapshot = |p: Option<&DataProduct>| p.and_then(|p| serde_json::to_value(p).ok());
+    let (before, after) = changes(before, after);
     AuditEntry {
         id: format!("{at}-{suffix}"),
         at,
@@ -28,9 +30,67 @@ pub fn entry(
         product: product.clone(),
         action,
         summary: summary.into(),
-        before: snapshot(before),
-        after: snapshot(after),
+        before,
+        after,
+        stage: AuditStage::Done,
     }
+}
+
+/// The intent of a change with a side effect, recorded before the side effect.
+pub fn started(actor: &str, product: &DataProduct, action: AuditAction, summary: impl Into<String>) -> AuditEntry {
+    AuditEntry { stage: AuditStage::Started, ..entry(actor, &product.id, action, summary, None, None) }
+}
+
+/// The outcome of a change whose side effect happened but whose catalog change did not.
+pub fn failed(actor: &str, product: &DataProduct, action: AuditAction, summary: impl Into<String>) -> AuditEntry {
+    AuditEntry { stage: AuditStage::Failed, ..entry(actor, &product.id, action, summary, None, None) }
+}
+
+/// What a change changed: the top-level fields of the product that differ, as they were and as they are (the whole
+/// product on the side that exists when one side does not). The revision and the update time change every time and
+/// say nothing an entry's own time does not.
+fn changes(before: Option<&DataProduct>, after: Option<&DataProduct>) -> (Option<Value>, Option<Value>) {
+    let fields = |p: Option<&DataProduct>| match p.map(serde_json::to_value) {
+        Some(Ok(Value::Object(fields))) => Some(fields),
+        _ => None,
+    };
+    match (fields(before), fields(after)) {
+        (Some(mut old), Some(mut new)) => {
+            let unchanged: Vec<String> = old
+                .iter()
+                .filter(|(key, value)| {
+                    matches!(key.as_str(), "revision" | "updated_at") || new.get(key.as_str()) == Some(value)
+                })
+                .map(|(key, _)| key.clone())
+                .collect();
+            for key in unchanged {
+                old.remove(&key);
+                new.remove(&key);
+            }
+            new.retain(|key, _| !matches!(key.as_str(), "revision" | "updated_at"));
+            (Some(Value::Object(old)), Some(Value::Object(new)))
+        }
+        (old, new) => (old.map(Value::Object), new.map(Value::Object)),
+    }
+}
+
+/// The most an answer of audit entries may weigh, in bytes of JSON: well under what Lambda may answer (6 MB).
+pub const PAGE_BYTES: usize = 1024 * 1024;
+
+/// The entries, newest first, as many as fit in [`PAGE_BYTES`] (always the first), saying whether some were left out.
+pub fn page(entries: Vec<AuditEntry>) -> Activity {
+    let mut budget = PAGE_BYTES;
+    let mut items = Vec::with_capacity(entries.len());
+    let total = entries.len();
+    for entry in entries {
+        let size = serde_json::to_vec(&entry).map_or(usize::MAX, |bytes| bytes.len());
+        if size > budget && !items.is_empty() {
+            break;
+        }
+        budget = budget.saturating_sub(size);
+        items.push(entry);
+    }
+    Activity { truncated: items.len() < total, items }
 }
 
 /// Produces `entry` to the audit topic, creating the topic the first time. Failures are logged, never raised: the
@@ -87,5 +147,39 @@ mod tests {
             "2026-11-22T00:00:00.000000Z".len(),
             "fixed width, so text order is time order"
         );
+    }
+
+    #[test]
+    fn an_entry_keeps_only_what_changed() {
+        let before = meshport_shared::testing::product("users").build();
+        let mut after = before.clone();
+        after.name = "Members".into();
+        after.revision += 1;
+        after.updated_at = "2027-01-01T00:00:00Z".into();
+
+        let changed = entry("alice", &before.id, AuditAction::Updated, "renamed", Some(&before), Some(&after));
+        let created = entry("alice", &before.id, AuditAction::Created, "created", None, Some(&after));
+
+        assert_eq!(changed.before, Some(serde_json::json!({ "name": before.name })));
+        assert_eq!(changed.after, Some(serde_json::json!({ "name": "Members" })));
+        assert_eq!(created.after.unwrap()["output_port"]["topic"], "users", "a new product is kept whole");
+    }
+
+    #[test]
+    fn a_page_of_entries_stays_within_its_size_budget_and_says_it_was_cut() {
+        let id = ProductId::parse("users").unwrap();
+        let big = "x".repeat(PAGE_BYTES / 4);
+        let entries: Vec<AuditEntry> =
+            (0..10).map(|_| entry("alice", &id, AuditAction::Updated, &big, None, None)).collect();
+        let small: Vec<AuditEntry> = entries.iter().take(2).cloned().collect();
+
+        let page = page(entries);
+
+        assert_eq!(page.items.len(), 3, "as many as fit");
+        assert!(page.truncated);
+        assert!(serde_json::to_vec(&page).unwrap().len() <= PAGE_BYTES + 1024);
+        assert!(!super::page(small).truncated);
+        let huge = entry("alice", &id, AuditAction::Updated, "x".repeat(2 * PAGE_BYTES), None, None);
+        assert_eq!(super::page(vec![huge]).items.len(), 1, "the newest is always there, however big");
     }
 }

@@ -105,8 +105,14 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// the product no longer makes are released.
     async fn put_product(&self, product: DataProduct, expected: Option<u64>, audit: AuditEntry) -> Result<DataProduct>;
 
-    /// Removes a product and releases its claims (its audit history stays); answers whether it existed.
-    async fn delete_product(&self, id: &ProductId, audit: AuditEntry) -> Result<bool>;
+    /// Removes a product at revision `expected` and releases its claims (its audit history stays); answers whether
+    /// it existed. A product at another revision (changed meanwhile, say a draft a teammate finished) is kept, and
+    /// the answer is a conflict.
+    async fn delete_product(&self, id: &ProductId, expected: u64, audit: AuditEntry) -> Result<bool>;
+
+    /// Records an audit entry that comes with no change to the product: the intent of a change with a side effect,
+    /// or the outcome of one whose change could not be stored.
+    async fn record(&self, entry: AuditEntry) -> Result<()>;
 
     /// The product that holds `claim`, if any.
     async fn claim_holder(&self, claim: &Claim) -> Result<Option<ProductId>>;

@@ -196,6 +196,57 @@ async fn commit(
     Ok(stored)
 }
 
+/// Records the intent of a change with a side effect on Kafka or the registry, before the side effect: when the
+/// intent cannot be recorded, the side effect does not happen.
+async fn intend(mesh: &Mesh, who: &Identity, product: &DataProduct, action: AuditAction, what: &str) -> Result<()> {
+    let entry = audit::started(&who.subject, product, action, format!("started: {what}"));
+    mesh.catalog.record(entry.clone()).await?;
+    audit::publish(&mesh.kafka, &entry).await;
+    Ok(())
+}
+
+/// Records that a change failed after its intent: its side effect failed (`happened` false), or happened while the
+/// catalog could not store the change. Best effort: the error the caller returns says it too.
+async fn record_failure(
+    mesh: &Mesh,
+    who: &Identity,
+    product: &DataProduct,
+    action: AuditAction,
+    what: &str,
+    happened: bool,
+    error: &Error,
+) {
+    let summary = match happened {
+        true => format!("{what}, but the change could not be recorded: {error}"),
+        false => format!("failed: {what}: {error}"),
+    };
+    let entry = audit::failed(&who.subject, product, action, summary);
+    match mesh.catalog.record(entry.clone()).await {
+        Ok(()) => audit::publish(&mesh.kafka, &entry).await,
+        Err(e) => {
+            tracing::error!(product = %product.id, error = %e, entry = ?entry, "a failed change's outcome not recorded")
+        }
+    }
+}
+
+/// [`commit`] after a side effect: when the change cannot be stored, the trail still says what happened.
+async fn commit_outcome(
+    mesh: &Mesh,
+    who: &Identity,
+    product: DataProduct,
+    before: &DataProduct,
+    action: AuditAction,
+    summary: String,
+) -> Result<DataProduct> {
+    match commit(mesh, who, product, Some(before), action, summary.clone()).await {
+        Ok(stored) => Ok(stored),
+        Err(e) => {
+            record_failure(mesh, who, before, action, &summary, true, &e).await;
+            Err(e)
+        }
+    }
+}
+
 /// Copies a topic and a subject's versions into the mirror, so reads see what a write just did before the next
 /// sync. Failures are logged: the next sync repairs the mirror.
 async fn mirror(mesh: &Mesh, topic: Option<&TopicInfo>, subject: &SubjectName) {
@@ -407,10 +458,13 @@ pub async fn create(mesh: &Mesh, who: &Identity, request: CreateRequest, run: Ru
     // Step 3: the schema.
     let subject = draft.output_port.value_subject.clone();
     if let Err(e) = mesh.registry.register(subject.as_str(), &schema, draft.output_port.schema_format).await {
-        if let Err(undo) = mesh.kafka.delete_topic(&topic_name).await {
+        // The draft goes first, on condition that nobody finished it meanwhile; its topic only if nobody did.
+        let undo = undo_draft(mesh, who, &draft, format!("create failed: schema not registered: {e}")).await;
+        if undo != Undo::ChangedMeanwhile
+            && let Err(undo) = mesh.kafka.delete_topic(&topic_name).await
+        {
             tracing::error!(topic = %topic_name, error = %undo, "topic of a failed create not removed");
         }
-        undo_draft(mesh, who, &draft, format!("create failed: schema not registered: {e}")).await;
         return Err(e.into());
     }
 
@@ -457,11 +511,29 @@ async fn subject_violations(
 }
 
 /// Removes the draft of a create that failed, recording why.
-async fn undo_draft(mesh: &Mesh, who: &Identity, draft: &DataProduct, reason: String) {
+async fn undo_draft(mesh: &Mesh, who: &Identity, draft: &DataProduct, reason: String) -> Undo {
     let entry = audit::entry(&who.subject, &draft.id, AuditAction::Deleted, reason, Some(draft), None);
-    if let Err(e) = mesh.catalog.delete_product(&draft.id, entry).await {
-        tracing::error!(product = %draft.id, error = %e, "draft of a failed create not removed");
+    match mesh.catalog.delete_product(&draft.id, draft.revision, entry).await {
+        Ok(_) => Undo::Removed,
+        Err(StoreError::Conflict { .. }) => {
+            tracing::warn!(product = %draft.id, "draft of a failed create changed meanwhile; left as it is");
+            Undo::ChangedMeanwhile
+        }
+        Err(e) => {
+            tracing::error!(product = %draft.id, error = %e, "draft of a failed create not removed");
+            Undo::Failed
+        }
     }
+}
+
+/// What became of a failed create's draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Undo {
+    Removed,
+    /// Someone (a teammate publishing the draft) changed it meanwhile: what they finished stays, topic included.
+    ChangedMeanwhile,
+    /// The catalog could not remove it: it stays visible as a draft, which its owners' next create takes over.
+    Failed,
 }
 
 /// Changes a product's metadata. The id and the topic are fixed, and status changes go through deprecate and
@@ -582,14 +654,28 @@ pub async fn evolve(mesh: &Mesh, who: &Identity, id: &ProductId, request: Evolve
         return Ok(response);
     }
 
-    mesh.registry.register(subject.as_str(), &request.schema, format).await?;
-    let registered = mesh.registry.version(subject.as_str(), VersionRef::Latest).await?;
+    let action = AuditAction::SchemaEvolved;
+    let what = format!("registering a new schema version of `{subject}`");
+    intend(mesh, who, &stored, action, &what).await?;
+    if let Err(e) = mesh.registry.register(subject.as_str(), &request.schema, format).await {
+        let e = Error::from(e);
+        record_failure(mesh, who, &stored, action, &what, false, &e).await;
+        return Err(e);
+    }
+    let registered = match mesh.registry.version(subject.as_str(), VersionRef::Latest).await {
+        Ok(registered) => registered,
+        Err(e) => {
+            let e = Error::from(e);
+            record_failure(mesh, who, &stored, action, &format!("registered a schema of `{subject}`"), true, &e).await;
+            return Err(e);
+        }
+    };
     response.registered_version = Some(registered.version);
     let mut evolved = stored.clone();
     evolved.version = bump_minor(&stored.version);
     evolved.updated_at = now();
     let summary = format!("registered schema version {} of `{subject}`", registered.version);
-    commit(mesh, who, evolved, Some(&stored), AuditAction::SchemaEvolved, summary).await?;
+    commit_outcome(mesh, who, evolved, &stored, action, summary).await?;
     mirror(mesh, None, &subject).await;
     Ok(response)
 }
@@ -733,23 +819,31 @@ pub async fn delete_topic(
             consumers.join(", ")
         )));
     }
-    match mesh.kafka.delete_topic(&topic).await {
-        Ok(()) | Err(KafkaError::UnknownTopic(_)) => {}
-        Err(e) => return Err(e.into()),
-    }
-    if let Some(mut facts) = mesh.catalog.topic(&topic).await? {
-        facts.present = false;
-        facts.synced_at = now();
-        mesh.catalog.put_topics(vec![facts]).await?;
-    }
-    let mut product = stored.clone();
-    product.updated_at = now();
     let summary = if consumers.is_empty() {
         format!("deleted topic `{topic}`")
     } else {
         format!("deleted topic `{topic}` despite consumer groups {}", consumers.join(", "))
     };
-    commit(mesh, who, product, Some(&stored), AuditAction::TopicDeleted, summary).await
+    let action = AuditAction::TopicDeleted;
+    intend(mesh, who, &stored, action, &format!("deleting topic `{topic}`")).await?;
+    match mesh.kafka.delete_topic(&topic).await {
+        Ok(()) | Err(KafkaError::UnknownTopic(_)) => {}
+        Err(e) => {
+            let e = Error::from(e);
+            record_failure(mesh, who, &stored, action, &format!("deleting topic `{topic}`"), false, &e).await;
+            return Err(e);
+        }
+    }
+    if let Some(mut facts) = mesh.catalog.topic(&topic).await.ok().flatten() {
+        facts.present = false;
+        facts.synced_at = now();
+        if let Err(e) = mesh.catalog.put_topics(vec![facts]).await {
+            tracing::warn!(%topic, error = %e, "deleted topic not marked absent in the mirror; the next sync will");
+        }
+    }
+    let mut product = stored.clone();
+    product.updated_at = now();
+    commit_outcome(mesh, who, product, &stored, action, summary).await
 }
 
 /// Changes a product topic's settings within the policy's topic limits: more partitions (CreatePartitions; Kafka
@@ -817,6 +911,8 @@ pub async fn change_topic(
         )));
     }
 
+    let action = AuditAction::TopicChanged;
+    intend(mesh, who, &stored, action, &format!("changing topic `{topic}`")).await?;
     let mut done = Vec::new();
     let mut failure = None;
     if !configs.is_empty() {
@@ -837,7 +933,9 @@ pub async fn change_topic(
         }
     }
     if done.is_empty() {
-        return Err(failure.map_or_else(|| Error::Invalid("nothing changed".into()), Error::from));
+        let e = failure.map_or_else(|| Error::Invalid("nothing changed".into()), Error::from);
+        record_failure(mesh, who, &stored, action, &format!("changing topic `{topic}`"), false, &e).await;
+        return Err(e);
     }
 
     let changed = mesh.kafka.topic(&topic).await.ok().flatten();
@@ -847,7 +945,7 @@ pub async fn change_topic(
     if let Some(e) = &failure {
         summary.push_str(&format!("; then failed: {e}"));
     }
-    let stored = commit(mesh, who, product, Some(&stored), AuditAction::TopicChanged, summary).await?;
+    let stored = commit_outcome(mesh, who, product, &stored, action, summary).await?;
     mirror(mesh, changed.as_ref(), &stored.output_port.value_subject).await;
     match failure {
         Some(e) => Err(e.into()),

@@ -384,6 +384,10 @@ pub struct RetireRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Activity {
     pub items: Vec<crate::mirror::AuditEntry>,
+    /// More entries were asked for than one answer carries (each answer stays under a size budget, whatever the
+    /// entries hold): ask again with a smaller `limit`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// `POST /api/v1/dev/token`, only when dev sign-in is on: a token for anyone, as anyone, for local runs.

@@ -15,7 +15,7 @@ pub mod search;
 pub mod testing;
 
 pub use api::{ApiError, ErrorCode};
-pub use mirror::{AuditAction, AuditEntry, ConfigSource, HistoryKind, SchemaVersion, TopicFacts};
+pub use mirror::{AuditAction, AuditEntry, AuditStage, ConfigSource, HistoryKind, SchemaVersion, TopicFacts};
 pub use names::{DomainName, NameError, ProductId, SubjectName, TeamName, TopicName};
 pub use policy::{GovernancePolicy, SchemaFact, TopicLimits, Violation, ViolationCode, validate};
 pub use product::{

@@ -232,7 +232,28 @@ impl AuditAction {
     }
 }
 
-/// One entry of the audit log: who did what to which product, when, with the state before and after.
+/// How far a change had got when its entry was written. A change with a side effect on Kafka or the registry
+/// (deleting or changing a topic, registering a schema) records its intent (`started`) before the side effect, and
+/// its outcome after: `done` with the change itself, or `failed` when the side effect happened but the catalog
+/// could not record the change. So the trail never misses a side effect, even one whose change failed halfway.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AuditStage {
+    Started,
+    #[default]
+    Done,
+    Failed,
+}
+
+impl AuditStage {
+    pub fn is_done(&self) -> bool {
+        *self == Self::Done
+    }
+}
+
+/// One entry of the audit log: who did what to which product, when, and what changed: `before` and `after` hold
+/// only the product's top-level fields that differ (all of them when the product was created or removed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
@@ -247,6 +268,8 @@ pub struct AuditEntry {
     pub before: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "AuditStage::is_done")]
+    pub stage: AuditStage,
 }
 
 #[cfg(test)]

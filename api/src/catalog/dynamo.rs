@@ -7,6 +7,7 @@
 //! | get a product              | GetItem `PK = PRODUCT#<id>`, `SK = PRODUCT`          |
 //! | list every product         | Query `GSI2` where `GSI2PK = PRODUCT`, by `GSI2SK` (id) |
 //! | list a domain's products   | Query `GSI1` where `GSI1PK = DOMAIN#<domain>`, by `GSI1SK` |
+//! | record an intent or outcome | TransactWriteItems: Put the audit entry, add 1 to the generation |
 //! | change a product           | TransactWriteItems: Put (or Delete) the product conditioned on `revision` (or absence), Put its audit entry, add 1 to the generation |
 //! | claims of topics, subjects | in the same transaction: Put `PK = CLAIM#<kind>\0<name>`, `SK = CLAIM` if absent or held by the product; Delete released ones |
 //! | who holds a claim          | GetItem `PK = CLAIM#<kind>\0<name>`, `SK = CLAIM`    |
@@ -555,13 +556,20 @@ impl CatalogStore for DynamoStore {
         }
     }
 
-    async fn delete_product(&self, id: &ProductId, audit: AuditEntry) -> Result<bool> {
+    async fn delete_product(&self, id: &ProductId, expected: u64, audit: AuditEntry) -> Result<bool> {
         let Some(stored) = self.get_product(id).await? else { return Ok(false) };
+        if stored.revision != expected {
+            return Err(StoreError::Conflict {
+                id: id.clone(),
+                expected: Some(expected),
+                actual: Some(stored.revision),
+            });
+        }
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(product_key(id)))
             .condition_expression("revision = :expected")
-            .expression_attribute_values(":expected", AttributeValue::N(stored.revision.to_string()))
+            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
             .build()
             .map_err(|e| internal(&e))?;
         let token = audit.id.clone();
@@ -573,7 +581,22 @@ impl CatalogStore for DynamoStore {
         for claim in Claim::of(&stored) {
             items.push(TransactWriteItem::builder().delete(claim_release(&self.table, &claim, id)?).build());
         }
-        Ok(self.transact(items, &token).await?.is_ok())
+        match self.transact(items, &token).await? {
+            Ok(()) => Ok(true),
+            Err(_) => {
+                let actual = self.stored_revision(id).await?;
+                match actual {
+                    None => Ok(false),
+                    Some(_) => Err(StoreError::Conflict { id: id.clone(), expected: Some(expected), actual }),
+                }
+            }
+        }
+    }
+
+    async fn record(&self, entry: AuditEntry) -> Result<()> {
+        let put = Put::builder().table_name(&self.table).set_item(Some(audit_item(&entry)?)).build();
+        let items = vec![TransactWriteItem::builder().put(put.map_err(|e| internal(&e))?).build()];
+        self.transact(items, &entry.id).await?.map_err(|_| StoreError::Corrupt("an audit entry was refused".into()))
     }
 
     async fn claim_holder(&self, claim: &Claim) -> Result<Option<ProductId>> {

@@ -246,7 +246,7 @@ impl CatalogStore for EmbeddedStore {
         .await
     }
 
-    async fn delete_product(&self, id: &ProductId, audit: AuditEntry) -> Result<bool> {
+    async fn delete_product(&self, id: &ProductId, expected: u64, audit: AuditEntry) -> Result<bool> {
         let id = id.clone();
         self.with_db(move |db| {
             let tx = db.begin_write().map_err(storage)?;
@@ -254,6 +254,12 @@ impl CatalogStore for EmbeddedStore {
                 Some(stored) => Some(decode::<DataProduct>(id.as_str(), stored.value())?),
                 None => None,
             };
+            if let Some(product) = &removed
+                && product.revision != expected
+            {
+                // Dropping the transaction keeps the product.
+                return Err(StoreError::Conflict { id, expected: Some(expected), actual: Some(product.revision) });
+            }
             let existed = removed.is_some();
             if let Some(product) = removed {
                 hold_claims(&tx, &id, &[], &Claim::of(&product))?;
@@ -261,6 +267,15 @@ impl CatalogStore for EmbeddedStore {
             }
             tx.commit().map_err(storage)?;
             Ok(existed)
+        })
+        .await
+    }
+
+    async fn record(&self, entry: AuditEntry) -> Result<()> {
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            append_audit(&tx, &entry)?;
+            tx.commit().map_err(storage)
         })
         .await
     }

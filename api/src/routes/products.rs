@@ -162,7 +162,7 @@ pub async fn history(
     if items.is_empty() && state.mesh.catalog.get_product(&id).await?.is_none() {
         return Err(AppError::not_found(format!("no data product `{id}`")));
     }
-    Ok(Json(Activity { items }))
+    Ok(Json(crate::audit::page(items)))
 }
 
 /// `GET /api/v1/activity?limit=`: recent changes across the mesh.
@@ -177,7 +177,7 @@ pub async fn history(
     )
 )]
 pub async fn activity(State(state): State<AppState>, Params(query): Params<Limit>) -> Result<Json<Activity>, AppError> {
-    Ok(Json(Activity { items: state.mesh.catalog.recent_activity(limit(&query)?).await? }))
+    Ok(Json(crate::audit::page(state.mesh.catalog.recent_activity(limit(&query)?).await?)))
 }
 
 /// `GET /api/v1/domains/{domain}/publishable-topics`: the mirror's topics that no product uses yet. Topics belong

@@ -14,8 +14,8 @@ use meshport_shared::api::{
 };
 use meshport_shared::search::SearchPage;
 use meshport_shared::{
-    ApiError, AuditAction, ConfigSource, DataProduct, ErrorCode, HistoryKind, ProductStatus, Quality, SchemaFormat,
-    TopicName, ViolationCode,
+    ApiError, AuditAction, AuditStage, ConfigSource, DataProduct, ErrorCode, HistoryKind, ProductStatus, Quality,
+    SchemaFormat, TopicName, ViolationCode,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -881,8 +881,10 @@ async fn an_evolve_or_a_topic_delete_at_a_stale_revision_is_refused_before_anyth
     assert_eq!(deleted.status(), StatusCode::OK, "the current revision deletes");
 }
 
+/// The side effect (a registered schema, a deleted topic) happened before the racing change won: the trail says so,
+/// from the intent to the outcome, though the product itself keeps only the racing changes.
 #[tokio::test]
-async fn a_change_racing_in_after_the_revision_check_still_loses_with_a_conflict_and_no_audit_entry() {
+async fn a_change_racing_in_after_the_revision_check_still_loses_with_a_conflict_and_the_trail_keeps_its_side_effect() {
     let (app, faults) = with_faults().await;
     let owner = app.as_(Who::Owner);
     let published = published(&app).await;
@@ -898,8 +900,23 @@ async fn a_change_racing_in_after_the_revision_check_still_loses_with_a_conflict
     let stored = app.state.mesh.catalog.get_product(id).await.unwrap().unwrap();
     assert_eq!((stored.revision, stored.version.as_str()), (3, "1.0.0"), "only the racing changes were stored");
     let history = app.state.mesh.catalog.product_history(id, 10).await.unwrap();
-    let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["updated", "updated", "published"], "the losing changes left no audit entry");
+    let trail: Vec<(&str, AuditStage)> = history.iter().map(|e| (e.action.as_str(), e.stage)).collect();
+    use AuditStage::{Done, Failed, Started};
+    assert_eq!(
+        trail,
+        [
+            ("topic_deleted", Failed),
+            ("topic_deleted", Started),
+            ("updated", Done),
+            ("schema_evolved", Failed),
+            ("schema_evolved", Started),
+            ("updated", Done),
+            ("published", Done)
+        ],
+        "{history:#?}"
+    );
+    assert!(history[0].summary.contains("deleted topic") && history[0].summary.contains("could not be recorded"));
+    assert!(history[3].summary.contains("registered schema version 2"), "{}", history[3].summary);
 }
 
 /// What a create of `id` left: whether its topic exists, its subject's versions, the product, and the product's audit
@@ -1017,6 +1034,35 @@ async fn a_create_whose_undo_fails_leaves_a_visible_draft_that_the_next_create_t
     assert!(topic);
     assert_eq!(versions, [1], "the same schema again is the same version");
     assert_eq!(history, ["published", "created", "created"]);
+}
+
+#[tokio::test]
+async fn a_failed_create_leaves_what_a_teammate_finished_meanwhile() {
+    let (app, faults) = with_faults().await;
+    let id = unique("finished");
+    let (registry, catalog, subject, product_id) =
+        (app.state.mesh.registry.clone(), app.state.mesh.catalog.clone(), format!("{id}-value"), id.clone());
+    // Right after the draft is stored: an incompatible schema lands on its subject (so step 3 fails), and a teammate
+    // publishes the draft.
+    faults.after_put(
+        1,
+        hook(move || async move {
+            registry.register(&subject, ORDER_V1, SchemaFormat::Avro).await.unwrap();
+            let mut draft = catalog.get_product(&product_id.parse().unwrap()).await.unwrap().unwrap();
+            draft.status = ProductStatus::Active;
+            let entry =
+                meshport_api::audit::entry("teammate", &draft.id, AuditAction::Published, "finished", None, None);
+            let revision = draft.revision;
+            catalog.put_product(draft, Some(revision), entry).await.unwrap();
+        }),
+    );
+
+    let (status, _) = app.as_(Who::Owner).create(&create_request(&id, ORDER_BREAKING)).await.error().await;
+
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (topic, _, product, _) = left_by_create(&app, &id).await;
+    assert!(topic, "the topic the teammate's product uses stays");
+    assert_eq!(product.map(|p| (p.status, p.revision)), Some((ProductStatus::Active, 2)), "and so does the product");
 }
 
 #[tokio::test]

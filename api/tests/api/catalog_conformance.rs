@@ -114,11 +114,22 @@ async fn moving_a_product_to_another_domain_moves_it_between_domain_lists(store:
 async fn deleting_a_product_removes_it_and_says_whether_it_existed(store: &dyn CatalogStore) {
     let stored = put(store, product("users", "membership"), None).await.unwrap();
 
-    assert!(store.delete_product(&stored.id, common::audit(&stored)).await.unwrap());
-    assert!(!store.delete_product(&stored.id, common::audit(&stored)).await.unwrap());
+    assert!(store.delete_product(&stored.id, stored.revision, common::audit(&stored)).await.unwrap());
+    assert!(!store.delete_product(&stored.id, stored.revision, common::audit(&stored)).await.unwrap());
     assert_eq!(store.get_product(&stored.id).await.unwrap(), None);
     // The id is free again.
     assert_eq!(put(store, product("users", "membership"), None).await.unwrap().revision, 1);
+}
+
+async fn deleting_a_product_changed_meanwhile_keeps_it(store: &dyn CatalogStore) {
+    let draft = put(store, product("users", "membership"), None).await.unwrap();
+    let finished = put(store, draft.clone(), Some(draft.revision)).await.unwrap();
+
+    let err = store.delete_product(&draft.id, draft.revision, common::audit(&draft)).await.unwrap_err();
+
+    assert!(matches!(err, StoreError::Conflict { expected: Some(1), actual: Some(2), .. }), "{err:?}");
+    assert_eq!(store.get_product(&draft.id).await.unwrap(), Some(finished));
+    assert_eq!(store.claim_holder(&Claim::Topic("users".into())).await.unwrap(), Some(draft.id.clone()));
 }
 
 async fn a_large_product_round_trips_unchanged(store: &dyn CatalogStore) {
@@ -171,7 +182,7 @@ async fn the_generation_grows_with_product_changes_and_schema_versions_only(stor
     put(store, stored.clone(), Some(1)).await.unwrap_err();
     store.put_topics(vec![topic("users", 1)]).await.unwrap();
     let after_writes = store.generation().await.unwrap();
-    store.delete_product(&stored.id, common::audit(&stored)).await.unwrap();
+    store.delete_product(&stored.id, 2, common::audit(&stored)).await.unwrap();
     store.put_schema_versions(vec![version("users-value", 1, 1)]).await.unwrap();
 
     assert_eq!(after_writes, start + 2, "two product writes; the lost race and the topic mirror do not count");
@@ -182,7 +193,7 @@ async fn deleting_a_product_keeps_its_history(store: &dyn CatalogStore) {
     let stored = put(store, product("users", "membership"), None).await.unwrap();
     let audit = meshport_api::audit::entry("admin", &stored.id, AuditAction::Deleted, "gone", Some(&stored), None);
 
-    store.delete_product(&stored.id, audit).await.unwrap();
+    store.delete_product(&stored.id, stored.revision, audit).await.unwrap();
 
     let history = store.product_history(&stored.id, 10).await.unwrap();
     assert_eq!(history.iter().map(|e| e.action).collect::<Vec<_>>(), [AuditAction::Deleted, AuditAction::Updated]);
@@ -276,13 +287,13 @@ async fn claims_follow_the_product_and_are_released_when_it_is_deleted(store: &d
     let mut keyless = stored.clone();
     keyless.output_port.key_subject = None;
 
-    put(store, keyless, Some(stored.revision)).await.unwrap();
+    let keyless = put(store, keyless, Some(stored.revision)).await.unwrap();
 
     let key = Claim::Subject("users-key".into());
     assert_eq!(store.claim_holder(&key).await.unwrap(), None, "the key subject is released");
     assert_eq!(store.claim_holder(&Claim::Topic("users".into())).await.unwrap(), Some(stored.id.clone()));
 
-    assert!(store.delete_product(&stored.id, common::audit(&stored)).await.unwrap());
+    assert!(store.delete_product(&stored.id, keyless.revision, common::audit(&stored)).await.unwrap());
 
     assert_eq!(store.claim_holder(&Claim::Topic("users".into())).await.unwrap(), None);
     put(store, on_topic("users-again", "users"), None).await.expect("the topic is free once its product is gone");
@@ -385,6 +396,7 @@ conformance!(
     a_domain_lists_only_its_own_products,
     moving_a_product_to_another_domain_moves_it_between_domain_lists,
     deleting_a_product_removes_it_and_says_whether_it_existed,
+    deleting_a_product_changed_meanwhile_keeps_it,
     a_large_product_round_trips_unchanged,
     every_change_is_in_the_products_history_newest_first,
     a_lost_race_records_no_audit_entry,

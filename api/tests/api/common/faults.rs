@@ -146,11 +146,15 @@ impl CatalogStore for FaultyCatalog {
         Ok(stored)
     }
 
-    async fn delete_product(&self, id: &ProductId, audit: AuditEntry) -> Result<bool> {
+    async fn delete_product(&self, id: &ProductId, expected: u64, audit: AuditEntry) -> Result<bool> {
         if self.plan().failing_deletes {
             return Err(down());
         }
-        self.inner.delete_product(id, audit).await
+        self.inner.delete_product(id, expected, audit).await
+    }
+
+    async fn record(&self, entry: AuditEntry) -> Result<()> {
+        self.inner.record(entry).await
     }
 
     async fn claim_holder(&self, claim: &Claim) -> Result<Option<ProductId>> {
