@@ -166,6 +166,12 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// Every mirrored schema version, by subject then version: for sync and for building the search index.
     async fn all_schema_versions(&self) -> Result<Vec<SchemaVersion>>;
 
+    /// Whether listings (`list_products`, `all_schema_versions`) may lag behind writes for a moment, as DynamoDB's
+    /// global secondary indexes do; [`Discovery`](crate::discovery::Discovery) then waits for them to settle.
+    fn listings_lag(&self) -> bool {
+        false
+    }
+
     /// A number that grows with every product change and every mirrored schema version, so a process holding
     /// derived state (the search index) knows with one cheap read whether it is still current.
     async fn generation(&self) -> Result<u64>;

@@ -6,10 +6,17 @@
 //! index was built, it rebuilds from one paged Query of the products and one of the schema versions. A cold
 //! container pays that build once; a warm one pays one small read per search.
 //!
+//! A store whose listings lag behind its writes (DynamoDB's GSIs are eventually consistent) may answer the rebuild's
+//! listing without the change that moved the generation. So an index built from such a store counts as current only
+//! once it was built [`SETTLE`] after its generation was first seen; until then each read rebuilds it (at most every
+//! [`REBUILD_EVERY`]), and a just-published product shows in search as soon as the index has caught up, not only
+//! after the next write.
+//!
 //! Lineage comes from the same build: which products exist (to resolve and check `inputs`) and, reversed, which
 //! products list each one as an input (its downstream), so a product page never scans the catalog for them.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use meshport_shared::api::{Lineage, ProductRef};
 use meshport_shared::schema::SchemaField;
@@ -25,9 +32,19 @@ pub struct Discovery {
     loaded: RwLock<Option<Loaded>>,
 }
 
+/// How long after a generation is first seen a lagging store's listings are taken to include its changes.
+pub const SETTLE: Duration = Duration::from_secs(1);
+/// How often an index not settled yet is rebuilt, at most.
+const REBUILD_EVERY: Duration = Duration::from_millis(100);
+
 #[derive(Debug)]
 struct Loaded {
     generation: u64,
+    /// When this process first saw `generation`, and when it built this index.
+    first_seen: Instant,
+    built: Instant,
+    /// Whether the listings the index was built from may lack the latest changes.
+    settled: bool,
     index: SearchIndex,
     /// Every product, as lineage shows it.
     refs: HashMap<ProductId, ProductRef>,
@@ -116,18 +133,31 @@ impl Discovery {
         read: impl FnOnce(&Loaded) -> T,
     ) -> Result<T, StoreError> {
         let generation = catalog.generation().await?;
+        let lagging = catalog.listings_lag();
         {
             let loaded = self.loaded.read().await;
-            if let Some(loaded) = loaded.as_ref().filter(|l| l.generation == generation) {
+            if let Some(loaded) = loaded.as_ref().filter(|l| l.generation == generation && l.fresh_enough()) {
                 return Ok(read(loaded));
             }
         }
         let mut loaded = self.loaded.write().await;
         // Another request may have rebuilt it while this one waited for the lock.
-        match loaded.as_ref() {
-            Some(current) if current.generation == generation => Ok(read(current)),
-            _ => Ok(read(loaded.insert(build(catalog, generation).await?))),
-        }
+        let first_seen = match loaded.as_ref() {
+            Some(current) if current.generation == generation && current.fresh_enough() => return Ok(read(current)),
+            Some(current) if current.generation == generation => current.first_seen,
+            _ => Instant::now(),
+        };
+        let mut built = build(catalog, generation).await?;
+        built.first_seen = first_seen;
+        built.settled = !lagging || built.built.duration_since(first_seen) >= SETTLE;
+        Ok(read(loaded.insert(built)))
+    }
+}
+
+impl Loaded {
+    /// Whether this index may answer for its generation: it is settled, or was rebuilt a moment ago.
+    fn fresh_enough(&self) -> bool {
+        self.settled || self.built.elapsed() < REBUILD_EVERY
     }
 }
 
@@ -147,7 +177,8 @@ async fn build(catalog: &dyn CatalogStore, generation: u64) -> Result<Loaded, St
         let names = latest.get(product.output_port.value_subject.as_str()).map(field_names).unwrap_or_default();
         index.upsert(product, names);
     }
-    Ok(Loaded { generation, index, refs, downstream })
+    let now = Instant::now();
+    Ok(Loaded { generation, first_seen: now, built: now, settled: true, index, refs, downstream })
 }
 
 fn latest_per_subject(versions: Vec<SchemaVersion>) -> HashMap<String, SchemaVersion> {

@@ -693,6 +693,10 @@ impl CatalogStore for DynamoStore {
         self.query_docs(Query::kind(SCHEMA)).await
     }
 
+    fn listings_lag(&self) -> bool {
+        true
+    }
+
     async fn generation(&self) -> Result<u64> {
         let item = self.item(generation_key()).await?;
         let generation = item.as_ref().and_then(|item| item.get("generation")).and_then(|g| g.as_n().ok());

@@ -1065,6 +1065,25 @@ async fn a_failed_create_leaves_what_a_teammate_finished_meanwhile() {
     assert_eq!(product.map(|p| (p.status, p.revision)), Some((ProductStatus::Active, 2)), "and so does the product");
 }
 
+/// DynamoDB's indexes may answer a listing without the latest write: the search index built from such a listing must
+/// not stay behind until the next write.
+#[tokio::test]
+async fn a_product_published_while_listings_lag_shows_in_search_once_they_catch_up() {
+    let (app, faults) = with_faults().await;
+    let topic = topic_with_schema(&app, "lagging").await;
+    let found = |page: SearchPage| page.items.iter().any(|hit| hit.id.as_str() == topic.as_str());
+    let before: SearchPage = app.anonymous().search(&format!("q={topic}")).await.ok().await;
+    faults.lag_listings().await;
+
+    app.as_(Who::Owner).publish(&product(topic.as_str(), "execution")).await.ok::<DataProduct>().await;
+    let _lagging: SearchPage = app.anonymous().search(&format!("q={topic}")).await.ok().await;
+    tokio::time::sleep(meshport_api::discovery::SETTLE + std::time::Duration::from_millis(200)).await;
+    let after: SearchPage = app.anonymous().search(&format!("q={topic}")).await.ok().await;
+
+    assert!(!found(before));
+    assert!(found(after), "the product shows once the listing caught up, with no further write");
+}
+
 #[tokio::test]
 async fn an_input_derived_from_the_product_itself_is_refused_as_a_cycle() {
     // Arrange: source -> middle -> last, each derived from the one before.

@@ -37,6 +37,10 @@ struct Plan {
     after_puts: Vec<(usize, Hook)>,
     /// A product that someone else changes right after the next read of it.
     racing_change: Option<ProductId>,
+    /// Whether listings may lag behind writes, as DynamoDB's indexes do.
+    lagging: bool,
+    /// What the next `list_products` answers instead of the truth: the listing from before some writes.
+    stale_listing: Option<Vec<DataProduct>>,
 }
 
 impl std::fmt::Debug for FaultyCatalog {
@@ -71,6 +75,15 @@ impl FaultyCatalog {
     /// Runs `hook` right after the `nth` `put_product` succeeded.
     pub fn after_put(&self, nth: usize, hook: Hook) {
         self.plan().after_puts.push((nth, hook));
+    }
+
+    /// From now on the store says its listings lag, and the next `list_products` answers what it answers now, as
+    /// an index that has not caught up with the writes in between would.
+    pub async fn lag_listings(&self) {
+        let listing = self.inner.list_products().await.unwrap();
+        let mut plan = self.plan();
+        plan.lagging = true;
+        plan.stale_listing = Some(listing);
     }
 
     /// Disarms every fault not yet triggered: the catalog works again.
@@ -117,7 +130,15 @@ impl CatalogStore for FaultyCatalog {
     }
 
     async fn list_products(&self) -> Result<Vec<DataProduct>> {
-        self.inner.list_products().await
+        let stale = self.plan().stale_listing.take();
+        match stale {
+            Some(listing) => Ok(listing),
+            None => self.inner.list_products().await,
+        }
+    }
+
+    fn listings_lag(&self) -> bool {
+        self.plan().lagging
     }
 
     async fn list_domain_products(&self, domain: &DomainName) -> Result<Vec<DataProduct>> {
