@@ -71,7 +71,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "MESHPORT_PUBLIC_READS",
         "false",
-        "whether the catalog's read routes answer without sign-in; otherwise every reader signs in",
+        "whether the catalog (search, product pages, schema diffs, the policy) answers without sign-in; samples, \
+         unclaimed topics, subjects and the audit trail always need it",
     ),
     (
         "MESHPORT_OIDC_ISSUER",

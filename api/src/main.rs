@@ -44,7 +44,10 @@ async fn main() -> ExitCode {
 }
 
 fn print_openapi(config: &Config) -> ExitCode {
-    match serde_json::to_string_pretty(&meshport_api::routes::openapi_document(&config.embed.portal_url)) {
+    match serde_json::to_string_pretty(&meshport_api::routes::openapi_document(
+        &config.embed.portal_url,
+        config.auth.public_reads,
+    )) {
         Ok(json) => {
             println!("{json}");
             ExitCode::SUCCESS
