@@ -33,8 +33,8 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone: health, dev sign-in (how a caller gets a token), the OpenAPI document, and the embeds (which answer
-    /// by `MESHPORT_PUBLIC_CARDS` themselves).
+    /// Anyone: health (details for org admins only), dev sign-in (how a caller gets a token), the OpenAPI document,
+    /// and the embeds (which answer by `MESHPORT_PUBLIC_CARDS` themselves).
     Open,
     /// The catalog as a visitor sees it (search, a product's page, the policy), behind [`Reader`]: a caller without
     /// a token gets a 401 unless the organisation opened reads (`MESHPORT_PUBLIC_READS`).

@@ -23,7 +23,7 @@ use meshport_api::catalog::dynamo::table_definition;
 use meshport_api::config::{CatalogConfig, Config};
 use meshport_api::lambda::Function;
 use meshport_api::secrets::{self, SecretArns, SecretsExtension};
-use meshport_shared::api::{Dependency, Health, HealthStatus};
+use meshport_shared::api::{Health, HealthStatus};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tower::ServiceExt;
@@ -539,11 +539,10 @@ fn offline_settings(dir: &Path) -> Vec<(String, String)> {
     .to_vec()
 }
 
+/// Health as a caller without a token sees it while Kafka and the registry are down: degraded, and nothing more.
 fn assert_offline_health(health: &Health) {
     assert_eq!(health.status, HealthStatus::Degraded);
-    let up = |name: Dependency| health.dependencies.iter().find(|d| d.name == name).map(|d| d.up);
-    assert_eq!(up(Dependency::Catalog), Some(true), "{health:?}");
-    assert_eq!(up(Dependency::Kafka), Some(false), "{health:?}");
+    assert!(health.dependencies.is_empty(), "which dependency is down is for admins: {health:?}");
 }
 
 #[tokio::test]
