@@ -172,14 +172,18 @@ pub async fn not_found() -> AppError {
     AppError::not_found("no such API route")
 }
 
-/// Everything a handler can fail with: a domain outcome, or a request that HTTP itself refuses. The user's faults
-/// carry a message for them; ours are logged in full and answered with an opaque `internal`.
+/// Everything a handler can fail with: a domain outcome, or a request that HTTP itself refuses (too large, or for a
+/// host that is not this server's). The user's faults carry a message for them; ours are logged in full and
+/// answered with an opaque `internal`.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
     Domain(#[from] Error),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// A request for a host name the local server does not answer for.
+    #[error("{0}")]
+    MisdirectedHost(String),
 }
 
 impl AppError {
@@ -201,8 +205,10 @@ impl AppError {
 
     /// The one table from an outcome to its status and stable code.
     fn status_and_code(&self) -> (StatusCode, ErrorCode) {
-        let Self::Domain(error) = self else {
-            return (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge);
+        let error = match self {
+            Self::Domain(error) => error,
+            Self::PayloadTooLarge(_) => return (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            Self::MisdirectedHost(_) => return (StatusCode::MISDIRECTED_REQUEST, ErrorCode::BadRequest),
         };
         match error {
             Error::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),

@@ -37,6 +37,10 @@ use common::closed_port;
 /// Variables the API reads that a cloud deployment deliberately does not set, and why.
 const NOT_SET_IN_THE_CLOUD: &[(&str, &str)] = &[
     ("MESHPORT_LISTEN", "the local server's address; on Lambda requests come from the runtime"),
+    (
+        "MESHPORT_ALLOWED_HOSTS",
+        "the local server's host names; in the cloud API Gateway and CloudFront decide which host reaches the API",
+    ),
     ("MESHPORT_DATA_DIR", "the embedded catalog's directory; the cloud catalog is DynamoDB"),
     ("MESHPORT_DYNAMODB_ENDPOINT", "a local DynamoDB (moto, DynamoDB Local); in AWS the region's endpoint is used"),
     ("MESHPORT_STATIC_DIR", "the portal served by the local server; in the cloud CloudFront serves it from S3"),
@@ -48,6 +52,7 @@ const NOT_SET_IN_THE_CLOUD: &[(&str, &str)] = &[
     ("MESHPORT_DEV_AUTH", "dev sign-in signs tokens for demo users: insecure, never deployed"),
     ("MESHPORT_DEV_AUTH_SECRET", "dev sign-in's secret: never deployed"),
     ("MESHPORT_DEV_AUTH_ON_LAMBDA", "the explicit opt-in to dev sign-in on Lambda: never deployed"),
+    ("MESHPORT_DEV_AUTH_ANY_ADDRESS", "dev sign-in beyond loopback, for a local server: never deployed"),
     ("MESHPORT_REGISTRY_BASIC_AUTH", "a secret: the template passes MESHPORT_REGISTRY_SECRET_ARN instead"),
     ("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "the extension's own default port is used"),
 ];

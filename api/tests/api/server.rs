@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use meshport_api::state::KeptHealth;
-use meshport_shared::api::{Dependency, Health, HealthStatus, ProductDetail};
+use meshport_shared::api::{Dependency, DevTokenRequest, Health, HealthStatus, ProductDetail};
 use meshport_shared::search::SearchPage;
 use meshport_shared::{ApiError, ErrorCode, GovernancePolicy, TopicName};
 use reqwest::{Method, StatusCode};
@@ -523,4 +523,36 @@ async fn a_product_page_says_to_try_again_when_the_cdn_cannot_be_reached() {
 
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(page.text().await.unwrap().contains("try again"));
+}
+
+#[tokio::test]
+async fn the_local_server_answers_only_for_its_own_host_names_so_a_rebound_name_cannot_sign_in() {
+    let portal = tempfile::tempdir().unwrap();
+    write(portal.path(), "index.html", "<html><body>meshport portal</body></html>");
+    let app = spawn_with_admin(&[
+        ("MESHPORT_STATIC_DIR", portal.path().display().to_string()),
+        ("MESHPORT_ALLOWED_HOSTS", "meshport.internal".into()),
+    ])
+    .await;
+    let port = app.address.port();
+    let sign_in = |host: String| {
+        let request = DevTokenRequest { user: "mallory".into(), teams: Vec::new(), admin: true };
+        app.request(Method::POST, "/api/v1/dev/token").header("host", host).json(&request).send()
+    };
+
+    for host in [format!("evil.example:{port}"), "evil.example".into(), format!("127.0.0.1.evil.example:{port}")] {
+        let (status, error) = error_of(sign_in(host.clone()).await.unwrap()).await;
+        assert_eq!((status, error.code), (StatusCode::MISDIRECTED_REQUEST, ErrorCode::BadRequest), "{host}");
+        assert!(
+            error.message.contains("MESHPORT_ALLOWED_HOSTS") && error.message.contains("evil.example"),
+            "{error:?}"
+        );
+    }
+    let page = app.request(Method::GET, "/").header("host", "evil.example").send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::MISDIRECTED_REQUEST, "the portal's files too");
+    for host in
+        [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}"), "meshport.internal".into()]
+    {
+        assert_eq!(sign_in(host.clone()).await.unwrap().status(), StatusCode::OK, "{host}");
+    }
 }
