@@ -86,7 +86,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "identity provider's issuer, exactly as in its tokens' `iss`; with the next two",
     ),
     ("MESHPORT_OIDC_AUDIENCE", "(none)", "audience (`aud`) the tokens must be for, usually the portal's client id"),
-    ("MESHPORT_OIDC_JWKS_URL", "(none)", "URL of the identity provider's signing keys (JWKS)"),
+    ("MESHPORT_OIDC_JWKS_URL", "(none)", "https URL of the identity provider's signing keys (JWKS)"),
     (
         "MESHPORT_OIDC_GROUPS_CLAIM",
         "groups",
@@ -111,6 +111,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "MESHPORT_DEV_AUTH_ANY_ADDRESS",
         "false",
         "`true` lets dev sign-in run while the local server listens beyond loopback (anyone reaching it signs in as anyone)",
+    ),
+    (
+        "MESHPORT_OIDC_ALLOW_HTTP",
+        "false",
+        "`true` accepts `http://` issuer, JWKS and discovered endpoints, for a local test provider only",
     ),
     ("RUST_LOG", "info", "log filter"),
 ];

@@ -38,11 +38,15 @@ async fn dev_app() -> TestApp {
     TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into()), ("MESHPORT_DEV_AUTH_SECRET", DEV_SECRET.into())]).await
 }
 
+/// The in-test identity providers serve plain HTTP, so they are allowed explicitly, as a local test provider is.
+const ALLOW_HTTP: (&str, &str) = ("MESHPORT_OIDC_ALLOW_HTTP", "true");
+
 async fn oidc_app(jwks_url: &str) -> TestApp {
     TestApp::spawn(&[
         ("MESHPORT_OIDC_ISSUER", ISSUER.into()),
         ("MESHPORT_OIDC_AUDIENCE", AUDIENCE.into()),
         ("MESHPORT_OIDC_JWKS_URL", jwks_url.into()),
+        (ALLOW_HTTP.0, ALLOW_HTTP.1.into()),
     ])
     .await
 }
@@ -492,6 +496,7 @@ impl Discovery {
             ("MESHPORT_OIDC_AUDIENCE", "meshport-portal".into()),
             ("MESHPORT_OIDC_JWKS_URL", format!("{}/jwks", self.issuer)),
             ("MESHPORT_OIDC_SCOPE", "openid profile groups".into()),
+            (ALLOW_HTTP.0, ALLOW_HTTP.1.into()),
         ];
         if let Some(client_id) = client_id {
             vars.push(("MESHPORT_OIDC_CLIENT_ID", client_id.into()));
@@ -564,6 +569,7 @@ async fn a_discovery_document_of_another_issuer_or_no_provider_at_all_is_unavail
         ("MESHPORT_OIDC_AUDIENCE", "meshport-portal".into()),
         ("MESHPORT_OIDC_JWKS_URL", format!("{closed}/jwks")),
         ("MESHPORT_OIDC_CLIENT_ID", "meshport-portal".into()),
+        (ALLOW_HTTP.0, ALLOW_HTTP.1.into()),
     ])
     .await;
     let message = refused(

@@ -53,6 +53,7 @@ const NOT_SET_IN_THE_CLOUD: &[(&str, &str)] = &[
     ("MESHPORT_DEV_AUTH_SECRET", "dev sign-in's secret: never deployed"),
     ("MESHPORT_DEV_AUTH_ON_LAMBDA", "the explicit opt-in to dev sign-in on Lambda: never deployed"),
     ("MESHPORT_DEV_AUTH_ANY_ADDRESS", "dev sign-in beyond loopback, for a local server: never deployed"),
+    ("MESHPORT_OIDC_ALLOW_HTTP", "an identity provider in the clear, for local test providers: never deployed"),
     ("MESHPORT_REGISTRY_BASIC_AUTH", "a secret: the template passes MESHPORT_REGISTRY_SECRET_ARN instead"),
     ("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "the extension's own default port is used"),
 ];
