@@ -20,8 +20,9 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
         // Unknown paths are portal routes: hand them their bundle's index.html and let its client-side router decide.
         // A product's page gets the oEmbed discovery link too.
         Some(dir) => {
-            let product_page = product_page(state, routes::portal::PortalIndex::Dir(dir.to_owned()));
-            let files = Router::new().fallback(routes::portal::files).with_state(dir.to_owned());
+            let product_page = product_page(state.clone(), routes::portal::PortalIndex::Dir(dir.to_owned()));
+            let files = routes::portal::Files { dir: dir.to_owned(), state };
+            let files = Router::new().fallback(routes::portal::files).with_state(files);
             api.merge(product_page).fallback_service(files)
         }
         // In the cloud the CDN serves the portal and sends product pages here, for the oEmbed discovery link.

@@ -128,6 +128,18 @@ impl Authenticator {
         self.inner.public_reads
     }
 
+    /// Where the portal's pages may fetch from at the identity provider: its issuer, and the token endpoint of its
+    /// discovery document as last read (the portal exchanges its sign-in code there; reading it is left to the
+    /// sign-in page, so that no page waits on the provider). Empty without a portal client.
+    pub fn provider_fetch_urls(&self) -> Vec<String> {
+        let Some(provider) = self.inner.oidc.as_ref().filter(|provider| provider.settings.portal.is_some()) else {
+            return Vec::new();
+        };
+        let mut urls = vec![provider.settings.issuer.clone()];
+        urls.extend(provider.known_token_endpoint());
+        urls
+    }
+
     /// Whether this server signs tokens for demo users.
     pub fn dev_mode(&self) -> bool {
         self.inner.dev.is_some()

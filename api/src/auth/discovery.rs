@@ -72,6 +72,12 @@ impl Provider {
         Ok(sign_in(self, client, endpoints))
     }
 
+    /// The token endpoint as last read, without waiting: `None` before the first read, or while one is under way.
+    pub(super) fn known_token_endpoint(&self) -> Option<String> {
+        let cache = self.discovery.try_lock().ok()?;
+        cache.endpoints.as_ref().map(|(_, endpoints)| endpoints.token.clone())
+    }
+
     async fn discover(&self) -> Result<Endpoints, String> {
         let issuer = &self.settings.issuer;
         let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));

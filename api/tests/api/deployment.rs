@@ -268,6 +268,28 @@ fn the_functions_may_call_exactly_the_dynamodb_operations_the_code_calls_on_the_
     }
 }
 
+/// AWS's managed response headers policy `SecurityHeadersPolicy`: HSTS, `X-Content-Type-Options: nosniff`,
+/// `X-Frame-Options: SAMEORIGIN` and a strict `Referrer-Policy`.
+const SECURITY_HEADERS_POLICY: &str = "67f7725c-6f97-4210-82d7-5512b31e9d03";
+
+#[test]
+fn every_path_that_answers_with_a_portal_page_carries_the_security_headers_and_cards_stay_framable() {
+    let template = template();
+    let distributions = resources_of_type(&template, "AWS::CloudFront::Distribution");
+    assert_eq!(distributions.len(), 1, "one distribution serves the portal");
+    let config = &distributions[0].1["Properties"]["DistributionConfig"];
+    let behaviour = |pattern: &str| {
+        let behaviours = config["CacheBehaviors"].as_array().unwrap();
+        behaviours.iter().find(|b| b["PathPattern"] == pattern).unwrap_or_else(|| panic!("no behaviour for {pattern}"))
+    };
+
+    // The portal's files, and a product's page, which the API answers with the portal's index.html.
+    assert_eq!(config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"], SECURITY_HEADERS_POLICY);
+    assert_eq!(behaviour("/products/*")["ResponseHeadersPolicyId"], SECURITY_HEADERS_POLICY);
+    // Cards are framed by the organisation's wikis: their own `frame-ancestors` decides, not `SAMEORIGIN`.
+    assert!(behaviour("/embed/*").get("ResponseHeadersPolicyId").is_none());
+}
+
 /// The names the API reads, from the modules' own documentation tables.
 fn variables_the_api_reads() -> Vec<&'static str> {
     let tables = [meshport_api::config::VARIABLES, secrets::VARIABLES, meshport_api::lambda::VARIABLES];

@@ -556,3 +556,52 @@ async fn the_local_server_answers_only_for_its_own_host_names_so_a_rebound_name_
         assert_eq!(sign_in(host.clone()).await.unwrap().status(), StatusCode::OK, "{host}");
     }
 }
+
+#[tokio::test]
+async fn portal_pages_carry_a_strict_content_security_policy_naming_their_one_inline_script() {
+    use base64::Engine;
+    use sha2::Digest;
+    let portal = tempfile::tempdir().unwrap();
+    // trunk starts the WebAssembly with an inline module script like this one.
+    let start = "import init from '/app.js';\nconst wasm = await init({ module_or_path: '/app_bg.wasm' });\n";
+    let index = format!(
+        "<!doctype html><html><head><title>Meshport</title><script type=module>{start}</script>\
+         <script src=/other.js></script></head><body></body></html>"
+    );
+    write(portal.path(), "index.html", &index);
+    std::fs::create_dir_all(portal.path().join("studio")).unwrap();
+    write(&portal.path().join("studio"), "index.html", &index.replace("/app", "/studio/app"));
+    write(portal.path(), "app.js", "export default async function init() {}");
+    let app = TestApp::spawn(&[("MESHPORT_STATIC_DIR", portal.path().display().to_string())]).await;
+    let hash = |script: &str| base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+
+    let pages = [
+        ("/", hash(start)),
+        ("/activity", hash(start)),
+        ("/products/users", hash(start)),
+        ("/publish", hash(&start.replace("/app", "/studio/app"))),
+    ];
+    for (path, hash) in pages {
+        let response = app.request(Method::GET, path).header("accept-encoding", "gzip").send().await.unwrap();
+        let headers = response.headers();
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(policy.contains(&format!("script-src 'self' 'wasm-unsafe-eval' 'sha256-{hash}';")), "{path}: {policy}");
+        let directives = ["default-src 'self'", "connect-src 'self';", "object-src 'none'", "frame-ancestors 'none'"];
+        for directive in directives {
+            assert!(policy.contains(directive), "{path}: `{directive}` missing from {policy}");
+        }
+        assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+    }
+    let script = app.get("/app.js").await;
+    assert_eq!(script.headers()["x-content-type-options"], "nosniff");
+    assert!(script.headers().get("content-security-policy").is_none(), "a policy is for pages");
+    // A revalidated page keeps the policy of the body the browser has: a 304 brings none to replace it.
+    let index = app.get("/").await;
+    let modified = index.headers()["last-modified"].to_str().unwrap().to_owned();
+    let unchanged = app.request(Method::GET, "/").header("if-modified-since", modified).send().await.unwrap();
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+    assert!(unchanged.headers().get("content-security-policy").is_none());
+}
