@@ -19,9 +19,10 @@ start_stack() {
     SERVICE_PIDS+=($!)
     STACK_IDP_URL="http://127.0.0.1:$idp_port"
     wait_for_http "$STACK_IDP_URL/.well-known/openid-configuration" "OpenID Connect provider" "$work/idp.log"
+    # The test provider serves plain HTTP on loopback, which the API accepts only when told so explicitly.
     oidc=(MESHPORT_OIDC_ISSUER="$STACK_IDP_URL" MESHPORT_OIDC_JWKS_URL="$STACK_IDP_URL/jwks"
       MESHPORT_OIDC_AUDIENCE=meshport-portal MESHPORT_OIDC_CLIENT_ID=meshport-portal
-      MESHPORT_OIDC_SCOPE="openid profile groups")
+      MESHPORT_OIDC_SCOPE="openid profile groups" MESHPORT_OIDC_ALLOW_HTTP=true)
   fi
   start_api "$api_port" "$work/api.log" debug "${oidc[@]}" \
     MESHPORT_DEMO=true MESHPORT_DEV_AUTH=true MESHPORT_PUBLIC_CARDS=true \

@@ -2,12 +2,14 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 
-use axum::Router;
+use axum::{Router, middleware};
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::routes;
+use crate::routes::extract::KnownHost;
 pub use crate::state::{AppState, StartError};
 
 /// The whole HTTP surface: the API, and the built portal when a directory is given (local server only; in the
@@ -18,8 +20,9 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
         // Unknown paths are portal routes: hand them their bundle's index.html and let its client-side router decide.
         // A product's page gets the oEmbed discovery link too.
         Some(dir) => {
-            let product_page = product_page(state, routes::portal::PortalIndex::Dir(dir.to_owned()));
-            let files = Router::new().fallback(routes::portal::files).with_state(dir.to_owned());
+            let product_page = product_page(state.clone(), routes::portal::PortalIndex::Dir(dir.to_owned()));
+            let files = routes::portal::Files { dir: dir.to_owned(), state };
+            let files = Router::new().fallback(routes::portal::files).with_state(files);
             api.merge(product_page).fallback_service(files)
         }
         // In the cloud the CDN serves the portal and sends product pages here, for the oEmbed discovery link.
@@ -50,11 +53,16 @@ pub struct Application {
 }
 
 impl Application {
+    /// Binds `config.listen`. The server answers only for its own host names (`config.allowed_hosts`): on a
+    /// developer's machine, a web page must not reach it under a name of its own (DNS rebinding).
     pub async fn bind(config: &Config, state: AppState) -> Result<Self, StartError> {
         let address = config.listen;
         let listener =
             tokio::net::TcpListener::bind(address).await.map_err(|source| StartError::Listen { address, source })?;
-        Ok(Self { listener, router: router(state, config.static_dir.as_deref()) })
+        let hosts = Arc::new(config.allowed_hosts.clone());
+        let router = router(state, config.static_dir.as_deref())
+            .layer(middleware::from_extractor_with_state::<KnownHost, _>(hosts));
+        Ok(Self { listener, router })
     }
 
     pub fn address(&self) -> SocketAddr {

@@ -128,6 +128,18 @@ impl Authenticator {
         self.inner.public_reads
     }
 
+    /// Where the portal's pages may fetch from at the identity provider: its issuer, and the token endpoint of its
+    /// discovery document as last read (the portal exchanges its sign-in code there; reading it is left to the
+    /// sign-in page, so that no page waits on the provider). Empty without a portal client.
+    pub fn provider_fetch_urls(&self) -> Vec<String> {
+        let Some(provider) = self.inner.oidc.as_ref().filter(|provider| provider.settings.portal.is_some()) else {
+            return Vec::new();
+        };
+        let mut urls = vec![provider.settings.issuer.clone()];
+        urls.extend(provider.known_token_endpoint());
+        urls
+    }
+
     /// Whether this server signs tokens for demo users.
     pub fn dev_mode(&self) -> bool {
         self.inner.dev.is_some()
@@ -411,15 +423,30 @@ mod tests {
     }
 
     #[test]
-    fn oidc_needs_all_three_variables_and_http_urls() {
+    fn oidc_needs_all_three_variables_and_https_urls() {
         check(&OIDC, false, Ok(()));
         check(&OIDC[..2], false, Err("MESHPORT_OIDC_JWKS_URL: is required: set all three"));
         check(&OIDC[1..], false, Err("MESHPORT_OIDC_ISSUER: is required"));
         check(&[OIDC[0], OIDC[2]], false, Err("MESHPORT_OIDC_AUDIENCE: is required"));
         let vars = [OIDC[0], OIDC[1], ("MESHPORT_OIDC_JWKS_URL", "login.acme.example/jwks")];
-        check(&vars, false, Err("MESHPORT_OIDC_JWKS_URL: `login.acme.example/jwks` is not an http(s) URL"));
+        check(&vars, false, Err("MESHPORT_OIDC_JWKS_URL: `login.acme.example/jwks` is not an https URL"));
         let vars = [("MESHPORT_OIDC_ISSUER", "ftp://login.acme.example"), OIDC[1], OIDC[2]];
         check(&vars, false, Err("MESHPORT_OIDC_ISSUER"));
+    }
+
+    #[test]
+    fn identity_provider_urls_in_the_clear_are_refused_unless_explicitly_allowed_for_a_test_provider() {
+        let plain_keys = [OIDC[0], OIDC[1], ("MESHPORT_OIDC_JWKS_URL", "http://login.acme.example/jwks")];
+        let plain_issuer = [("MESHPORT_OIDC_ISSUER", "http://127.0.0.1:9000"), OIDC[1], OIDC[2]];
+
+        check(&plain_keys, false, Err("MESHPORT_OIDC_JWKS_URL: `http://login.acme.example/jwks` is not https"));
+        check(&plain_issuer, false, Err("MESHPORT_OIDC_ISSUER: `http://127.0.0.1:9000` is not https"));
+        check(&plain_keys, false, Err("set MESHPORT_OIDC_ALLOW_HTTP=true for a local test provider"));
+        let allowed: Vec<_> = plain_issuer.into_iter().chain([("MESHPORT_OIDC_ALLOW_HTTP", "true")]).collect();
+        assert!(settings(&allowed, false).unwrap().oidc.unwrap().allow_http);
+        assert!(!settings(&OIDC, false).unwrap().oidc.unwrap().allow_http, "https only unless allowed");
+        let bad_flag: Vec<_> = plain_keys.into_iter().chain([("MESHPORT_OIDC_ALLOW_HTTP", "sure")]).collect();
+        check(&bad_flag, false, Err("MESHPORT_OIDC_ALLOW_HTTP: `sure` is not"));
     }
 
     #[test]

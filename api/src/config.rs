@@ -15,6 +15,12 @@ pub use settings::{DynamoSettings, EmbedSettings};
 /// (variable, default, meaning): the documentation of every setting.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("MESHPORT_LISTEN", "127.0.0.1:8080", "address the local server listens on (ignored on Lambda)"),
+    (
+        "MESHPORT_ALLOWED_HOSTS",
+        "(none)",
+        "more host names the local server answers for, comma-separated; it always answers localhost, 127.0.0.1, \
+         [::1], its listen address and MESHPORT_PORTAL_URL's host, and any other `Host` gets 421 (DNS rebinding)",
+    ),
     ("MESHPORT_CATALOG", "embedded", "catalog backend: `embedded` (redb file) or `dynamodb`"),
     ("MESHPORT_DATA_DIR", ".meshport/data", "directory of the embedded catalog file"),
     ("MESHPORT_DYNAMODB_TABLE", "meshport-catalog", "DynamoDB table of the catalog"),
@@ -71,7 +77,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "MESHPORT_PUBLIC_READS",
         "false",
-        "whether the catalog's read routes answer without sign-in; otherwise every reader signs in",
+        "whether the catalog (search, product pages, schema diffs, the policy) answers without sign-in; samples, \
+         unclaimed topics, subjects and the audit trail always need it",
     ),
     (
         "MESHPORT_OIDC_ISSUER",
@@ -79,7 +86,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "identity provider's issuer, exactly as in its tokens' `iss`; with the next two",
     ),
     ("MESHPORT_OIDC_AUDIENCE", "(none)", "audience (`aud`) the tokens must be for, usually the portal's client id"),
-    ("MESHPORT_OIDC_JWKS_URL", "(none)", "URL of the identity provider's signing keys (JWKS)"),
+    ("MESHPORT_OIDC_JWKS_URL", "(none)", "https URL of the identity provider's signing keys (JWKS)"),
     (
         "MESHPORT_OIDC_GROUPS_CLAIM",
         "groups",
@@ -100,12 +107,24 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "secret of dev tokens, at least 32 characters, so several processes agree",
     ),
     ("MESHPORT_DEV_AUTH_ON_LAMBDA", "(none)", "`i-understand-this-is-insecure` allows dev sign-in on Lambda"),
+    (
+        "MESHPORT_DEV_AUTH_ANY_ADDRESS",
+        "false",
+        "`true` lets dev sign-in run while the local server listens beyond loopback (anyone reaching it signs in as anyone)",
+    ),
+    (
+        "MESHPORT_OIDC_ALLOW_HTTP",
+        "false",
+        "`true` accepts `http://` issuer, JWKS and discovered endpoints, for a local test provider only",
+    ),
     ("RUST_LOG", "info", "log filter"),
 ];
 
 #[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// The host names the local server answers for.
+    pub allowed_hosts: AllowedHosts,
     pub catalog: CatalogConfig,
     pub kafka_bootstrap: String,
     /// librdkafka properties; values may be secrets, so this is never logged.
@@ -140,6 +159,7 @@ impl std::fmt::Debug for Config {
         let kafka_keys: Vec<&str> = self.kafka_config.iter().map(|(k, _)| k.as_str()).collect();
         f.debug_struct("Config")
             .field("listen", &self.listen)
+            .field("allowed_hosts", &self.allowed_hosts)
             .field("catalog", &self.catalog)
             .field("kafka_bootstrap", &self.kafka_bootstrap)
             .field("kafka_config_keys", &kafka_keys)
@@ -187,7 +207,7 @@ impl Config {
         let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
 
         let listen = get("MESHPORT_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let listen = listen
+        let listen: SocketAddr = listen
             .parse()
             .map_err(|_| error("MESHPORT_LISTEN", format!("`{listen}` is not a socket address like 127.0.0.1:8080")))?;
 
@@ -311,8 +331,31 @@ impl Config {
                 .transpose()?,
         };
 
+        let on_lambda = lookup("AWS_LAMBDA_RUNTIME_API").is_some();
+        let auth = AuthSettings::from_lookup(&get, on_lambda)?;
+        if auth.dev.is_some() && !on_lambda && !listen.ip().is_loopback() {
+            let forced = flag("MESHPORT_DEV_AUTH_ANY_ADDRESS", get("MESHPORT_DEV_AUTH_ANY_ADDRESS").as_deref())?;
+            if !forced {
+                return Err(error(
+                    "MESHPORT_DEV_AUTH",
+                    format!(
+                        "is refused while the server listens on `{listen}`, beyond this machine: dev sign-in lets \
+                         anyone who reaches it act as anyone; listen on 127.0.0.1 (MESHPORT_LISTEN), or set \
+                         MESHPORT_DEV_AUTH_ANY_ADDRESS=true to run it there anyway"
+                    ),
+                ));
+            }
+        }
+        let allowed_hosts = AllowedHosts::parse(
+            listen,
+            &embed.portal_url,
+            get("MESHPORT_ALLOWED_HOSTS").as_deref().unwrap_or_default(),
+        )
+        .map_err(|m| error("MESHPORT_ALLOWED_HOSTS", m))?;
+
         Ok(Self {
             listen,
+            allowed_hosts,
             catalog,
             kafka_bootstrap,
             kafka_config,
@@ -324,13 +367,69 @@ impl Config {
             demo,
             sync_interval,
             embed,
-            auth: AuthSettings::from_lookup(&get, lookup("AWS_LAMBDA_RUNTIME_API").is_some())?,
+            auth,
             public,
         })
     }
 }
 
-/// A yes/no setting: absent means no.
+/// The host names the local server answers for, as a request's `Host` names them (without the port): a name that is
+/// not one of them reached it through someone else's DNS (rebinding), so it is refused. IP addresses are kept in
+/// their canonical form, names in lowercase without a trailing dot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedHosts(Vec<String>);
+
+impl AllowedHosts {
+    /// The loopback names, the listen address (unless it is every address), the portal URL's host and `extra`
+    /// (comma-separated names or addresses, without scheme or port).
+    fn parse(listen: SocketAddr, portal_url: &str, extra: &str) -> Result<Self, String> {
+        let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].map(canonical_host).to_vec();
+        if !listen.ip().is_unspecified() {
+            hosts.push(listen.ip().to_string());
+        }
+        if let Some(host) = reqwest::Url::parse(portal_url).ok().and_then(|url| url.host_str().map(canonical_host)) {
+            hosts.push(host);
+        }
+        for raw in extra.split(',').map(str::trim).filter(|raw| !raw.is_empty()) {
+            let valid = raw.parse::<std::net::IpAddr>().is_ok()
+                || raw
+                    .strip_prefix('[')
+                    .and_then(|r| r.strip_suffix(']'))
+                    .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok())
+                || (raw.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+                    && !raw.starts_with(['.', '-']));
+            if !valid {
+                return Err(format!(
+                    "`{raw}` is not a host name or address: give names like `mesh.acme.example`, without scheme or port"
+                ));
+            }
+            hosts.push(canonical_host(raw));
+        }
+        hosts.sort();
+        hosts.dedup();
+        Ok(Self(hosts))
+    }
+
+    /// Whether `host` (a `Host` header's host, without the port) is one of these.
+    pub fn allows(&self, host: &str) -> bool {
+        self.0.contains(&canonical_host(host))
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// `host` as [`AllowedHosts`] compares it: an address in its canonical form (without IPv6's brackets), a name in
+/// lowercase without a trailing dot.
+fn canonical_host(host: &str) -> String {
+    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.to_string(),
+        Err(_) => host.trim_end_matches('.').to_ascii_lowercase(),
+    }
+}
+
 /// The client settings a consumer of the same cluster needs, from the API's own librdkafka properties: the protocol
 /// and the SASL mechanism, never a username or secret. `None` for a plaintext cluster.
 fn client_security(properties: &[(String, String)]) -> Option<meshport_shared::api::ConsumeSecurity> {
@@ -345,6 +444,7 @@ fn client_security(properties: &[(String, String)]) -> Option<meshport_shared::a
     Some(meshport_shared::api::ConsumeSecurity { protocol, sasl_mechanism })
 }
 
+/// A yes/no setting: absent means no.
 pub(crate) fn flag(variable: &'static str, value: Option<&str>) -> Result<bool, ConfigError> {
     match value {
         None | Some("false" | "0" | "no") => Ok(false),
@@ -545,6 +645,46 @@ mod tests {
         check(&[("MESHPORT_PORTAL_INDEX_URL", "https://u:p@cdn.example/")], Err("must not carry credentials"));
         check(&[("MESHPORT_POLICY_FILE", "/nonexistent/policy.json")], Err("MESHPORT_POLICY_FILE: cannot read"));
         check(&[("MESHPORT_CATALOG", "dynamodb")], Err("AWS_ACCESS_KEY_ID: is required"));
+    }
+
+    #[test]
+    fn dev_sign_in_refuses_a_listener_beyond_this_machine_unless_forced() {
+        let dev = ("MESHPORT_DEV_AUTH", "true");
+        for listen in ["0.0.0.0:8080", "[::]:8080", "192.168.1.20:8080"] {
+            let refusal = format!("MESHPORT_DEV_AUTH: is refused while the server listens on `{listen}`");
+            check(&[dev, ("MESHPORT_LISTEN", listen)], Err(&refusal));
+            check(&[dev, ("MESHPORT_LISTEN", listen)], Err("set MESHPORT_DEV_AUTH_ANY_ADDRESS=true"));
+            check(&[dev, ("MESHPORT_LISTEN", listen), ("MESHPORT_DEV_AUTH_ANY_ADDRESS", "true")], Ok(()));
+            check(&[("MESHPORT_LISTEN", listen)], Ok(()));
+        }
+        for listen in ["127.0.0.1:8080", "127.0.0.2:0", "[::1]:8080"] {
+            check(&[dev, ("MESHPORT_LISTEN", listen)], Ok(()));
+        }
+        check(&[dev, ("MESHPORT_LISTEN", "0.0.0.0:8080"), ("MESHPORT_DEV_AUTH_ANY_ADDRESS", "maybe")], Err("`maybe`"));
+    }
+
+    #[test]
+    fn the_local_server_answers_for_its_own_names_the_portals_and_those_configured() {
+        let vars = [
+            ("MESHPORT_LISTEN", "10.0.0.5:8080"),
+            ("MESHPORT_PORTAL_URL", "https://Mesh.Acme.Example/"),
+            ("MESHPORT_ALLOWED_HOSTS", " meshport.internal,10.1.2.3 , [fd00::1],"),
+        ];
+        let config = Config::from_lookup(|n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| (*v).to_owned()));
+        let hosts = config.unwrap().allowed_hosts;
+
+        let allowed = ["localhost", "LocalHost.", "127.0.0.1", "[::1]", "[0:0::1]", "10.0.0.5", "mesh.acme.example"];
+        for host in allowed.into_iter().chain(["meshport.internal", "10.1.2.3", "[fd00::1]"]) {
+            assert!(hosts.allows(host), "{host} in {hosts:?}");
+        }
+        for host in ["evil.example", "127.0.0.2", "localhost.evil.example", "mesh.acme.example.evil", "", "[::2]"] {
+            assert!(!hosts.allows(host), "{host} in {hosts:?}");
+        }
+        let everywhere = Config::from_lookup(|n| (n == "MESHPORT_LISTEN").then(|| "0.0.0.0:8080".to_owned()));
+        assert!(!everywhere.unwrap().allowed_hosts.allows("0.0.0.0"), "listening everywhere names no host");
+        for bad in ["https://mesh.acme.example", "mesh.acme.example:8080", "*.acme.example", "-x", "a b"] {
+            check(&[("MESHPORT_ALLOWED_HOSTS", bad)], Err("MESHPORT_ALLOWED_HOSTS: `"));
+        }
     }
 
     #[test]

@@ -44,7 +44,10 @@ async fn main() -> ExitCode {
 }
 
 fn print_openapi(config: &Config) -> ExitCode {
-    match serde_json::to_string_pretty(&meshport_api::routes::openapi_document(&config.embed.portal_url)) {
+    match serde_json::to_string_pretty(&meshport_api::routes::openapi_document(
+        &config.embed.portal_url,
+        config.auth.public_reads,
+    )) {
         Ok(json) => {
             println!("{json}");
             ExitCode::SUCCESS
@@ -64,7 +67,12 @@ async fn serve_locally(config: &Config, state: AppState) -> Result<(), String> {
         tokio::spawn(meshport_api::sync::every(state.mesh.clone(), interval));
     }
     let application = Application::bind(config, state).await.map_err(|e| e.to_string())?;
-    tracing::info!(portal = config.static_dir.is_some(), "meshport listening on http://{}", application.address());
+    tracing::info!(
+        portal = config.static_dir.is_some(),
+        hosts = ?config.allowed_hosts.names(),
+        "meshport listening on http://{}",
+        application.address()
+    );
     application.serve(shutdown_signal()).await.map_err(|e| e.to_string())
 }
 

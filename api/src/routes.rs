@@ -25,7 +25,7 @@ use crate::error::Error;
 use crate::kafka::KafkaError;
 use crate::registry::RegistryError;
 use crate::state::AppState;
-use extract::Reader;
+use extract::{Reader, SignedIn};
 
 /// Requests larger than this are refused before they are read (`payload_too_large`).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -33,12 +33,16 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone: health, dev sign-in (how a caller gets a token), the OpenAPI document, and the embeds (which answer
-    /// by `MESHPORT_PUBLIC_CARDS` themselves).
+    /// Anyone: health (details for org admins only), dev sign-in (how a caller gets a token), the OpenAPI document,
+    /// and the embeds (which answer by `MESHPORT_PUBLIC_CARDS` themselves).
     Open,
-    /// Behind [`Reader`]: a caller without a token gets a 401 unless the organisation opened reads
-    /// (`MESHPORT_PUBLIC_READS`). Changes check more in their handlers: sign-in, and the owning team.
+    /// The catalog as a visitor sees it (search, a product's page, the policy), behind [`Reader`]: a caller without
+    /// a token gets a 401 unless the organisation opened reads (`MESHPORT_PUBLIC_READS`).
     Catalog,
+    /// Behind [`SignedIn`], whatever `MESHPORT_PUBLIC_READS` says: every change (whose handler also checks the
+    /// owning team), and the reads that show more than the catalog: samples of the events, topics and subjects no
+    /// product has claimed, and the audit trail (who changed what, with the products before and after).
+    Members,
 }
 
 /// The HTTP methods the API answers to.
@@ -93,31 +97,31 @@ where
 /// Every route the API serves, in one table: the router is built from it, and the OpenAPI document is checked
 /// against it. The dev sign-in routes exist only when the server signs dev tokens.
 fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
-    use Access::{Catalog, Open};
+    use Access::{Catalog, Members, Open};
     use Verb::{Delete, Get, Patch, Post, Put};
     let mut routes = vec![
         route(Get, "/api/health", Open, health::health),
         route(Get, "/api/v1/openapi.json", Open, openapi::openapi),
         route(Get, "/api/v1/policy", Catalog, products::policy),
         route(Get, "/api/v1/products", Catalog, products::list),
-        route(Post, "/api/v1/products/publish", Catalog, products::publish),
-        route(Post, "/api/v1/products/create", Catalog, products::create),
+        route(Post, "/api/v1/products/publish", Members, products::publish),
+        route(Post, "/api/v1/products/create", Members, products::create),
         route(Get, "/api/v1/products/{id}", Catalog, products::get),
-        route(Put, "/api/v1/products/{id}", Catalog, products::update),
-        route(Get, "/api/v1/products/{id}/history", Catalog, products::history),
-        route(Post, "/api/v1/products/{id}/schema", Catalog, products::evolve),
+        route(Put, "/api/v1/products/{id}", Members, products::update),
+        route(Get, "/api/v1/products/{id}/history", Members, products::history),
+        route(Post, "/api/v1/products/{id}/schema", Members, products::evolve),
         route(Get, "/api/v1/products/{id}/schema/diff", Catalog, products::diff),
-        route(Post, "/api/v1/products/{id}/deprecate", Catalog, products::deprecate),
-        route(Post, "/api/v1/products/{id}/retire", Catalog, products::retire),
-        route(Patch, "/api/v1/products/{id}/topic", Catalog, products::change_topic),
-        route(Delete, "/api/v1/products/{id}/topic", Catalog, products::delete_topic),
-        route(Get, "/api/v1/products/{id}/sample", Catalog, products::sample),
-        route(Get, "/api/v1/domains/{domain}/publishable-topics", Catalog, products::publishable),
-        route(Get, "/api/v1/activity", Catalog, products::activity),
-        route(Post, "/api/v1/schemas/check", Catalog, schemas::check),
-        route(Get, "/api/v1/subjects/{subject}", Catalog, schemas::subject),
-        route(Post, "/api/v1/sync", Catalog, products::sync),
-        route(Get, "/api/v1/me", Catalog, auth::me),
+        route(Post, "/api/v1/products/{id}/deprecate", Members, products::deprecate),
+        route(Post, "/api/v1/products/{id}/retire", Members, products::retire),
+        route(Patch, "/api/v1/products/{id}/topic", Members, products::change_topic),
+        route(Delete, "/api/v1/products/{id}/topic", Members, products::delete_topic),
+        route(Get, "/api/v1/products/{id}/sample", Members, products::sample),
+        route(Get, "/api/v1/domains/{domain}/publishable-topics", Members, products::publishable),
+        route(Get, "/api/v1/activity", Members, products::activity),
+        route(Post, "/api/v1/schemas/check", Members, schemas::check),
+        route(Get, "/api/v1/subjects/{subject}", Members, schemas::subject),
+        route(Post, "/api/v1/sync", Members, products::sync),
+        route(Get, "/api/v1/me", Members, auth::me),
         route(Get, "/api/v1/sign-in", Open, auth::sign_in_options),
         route(Get, "/embed/products/{id}", Open, embed::card),
         route(Get, "/oembed", Open, embed::oembed),
@@ -147,10 +151,12 @@ pub fn documented() -> Vec<Route> {
 /// for wikis (`/embed`, `/oembed`, `/badge`).
 pub fn api_router(state: AppState) -> Router {
     let reader = middleware::from_extractor_with_state::<Reader, AppState>(state.clone());
+    let member = middleware::from_extractor_with_state::<SignedIn, AppState>(state.clone());
     let mut router = Router::new();
     for (route, handler) in table(state.auth.dev_mode()) {
         let handler = match route.access {
             Access::Catalog => handler.route_layer(reader.clone()),
+            Access::Members => handler.route_layer(member.clone()),
             Access::Open => handler,
         };
         router = router.route(route.path, handler);
@@ -166,14 +172,18 @@ pub async fn not_found() -> AppError {
     AppError::not_found("no such API route")
 }
 
-/// Everything a handler can fail with: a domain outcome, or a request that HTTP itself refuses. The user's faults
-/// carry a message for them; ours are logged in full and answered with an opaque `internal`.
+/// Everything a handler can fail with: a domain outcome, or a request that HTTP itself refuses (too large, or for a
+/// host that is not this server's). The user's faults carry a message for them; ours are logged in full and
+/// answered with an opaque `internal`.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
     Domain(#[from] Error),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// A request for a host name the local server does not answer for.
+    #[error("{0}")]
+    MisdirectedHost(String),
 }
 
 impl AppError {
@@ -195,8 +205,10 @@ impl AppError {
 
     /// The one table from an outcome to its status and stable code.
     fn status_and_code(&self) -> (StatusCode, ErrorCode) {
-        let Self::Domain(error) = self else {
-            return (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge);
+        let error = match self {
+            Self::Domain(error) => error,
+            Self::PayloadTooLarge(_) => return (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            Self::MisdirectedHost(_) => return (StatusCode::MISDIRECTED_REQUEST, ErrorCode::BadRequest),
         };
         match error {
             Error::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),

@@ -2,7 +2,9 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use meshport_shared::api::HealthStatus;
 
 use crate::auth::{AuthStartError, Authenticator};
 use crate::catalog::{CatalogStore, DynamoStore, EmbeddedStore};
@@ -22,6 +24,32 @@ pub struct AppState {
     pub auth: Authenticator,
     /// Where consumers reach Kafka and the registry, shown on product pages.
     pub public: Arc<PublicEndpoints>,
+    /// The health verdict given to callers who see no details.
+    pub health: Arc<KeptHealth>,
+}
+
+/// The last health verdict given to callers who see no details, kept [`KeptHealth::KEEP`] so that however many ask,
+/// the dependencies (a metadata request to the cluster, a call to the registry, a read of the catalog's table) are
+/// probed at most once in that time.
+#[derive(Debug, Default)]
+pub struct KeptHealth(tokio::sync::Mutex<Option<(Instant, HealthStatus)>>);
+
+impl KeptHealth {
+    pub const KEEP: Duration = Duration::from_secs(5);
+
+    /// The kept verdict while it is fresh; otherwise `probe`'s, which is kept. Callers arriving during a probe wait
+    /// for its verdict rather than start their own.
+    pub async fn status<F: Future<Output = HealthStatus>>(&self, probe: impl FnOnce() -> F) -> HealthStatus {
+        let mut kept = self.0.lock().await;
+        if let Some((at, status)) = *kept
+            && at.elapsed() < Self::KEEP
+        {
+            return status;
+        }
+        let status = probe().await;
+        *kept = Some((Instant::now(), status));
+        status
+    }
 }
 
 /// Why the application could not be built; dependencies being down is not one of them.
@@ -60,6 +88,7 @@ impl AppState {
             embed: Arc::new(config.embed.clone()),
             auth: Authenticator::new(&config.auth, config.dependency_timeout)?,
             public: Arc::new(config.public.clone()),
+            health: Arc::default(),
         })
     }
 }

@@ -11,6 +11,7 @@ use meshport_shared::api::OrganisationSignIn;
 use serde::Deserialize;
 
 use super::{FETCH_FAILURE_BACKOFF, KEYS_MAX_AGE, PortalClient, Provider};
+use crate::config::auth::identity_url_problem;
 use crate::error::Error;
 
 /// The discovery document's endpoints, as last read.
@@ -71,6 +72,12 @@ impl Provider {
         Ok(sign_in(self, client, endpoints))
     }
 
+    /// The token endpoint as last read, without waiting: `None` before the first read, or while one is under way.
+    pub(super) fn known_token_endpoint(&self) -> Option<String> {
+        let cache = self.discovery.try_lock().ok()?;
+        cache.endpoints.as_ref().map(|(_, endpoints)| endpoints.token.clone())
+    }
+
     async fn discover(&self) -> Result<Endpoints, String> {
         let issuer = &self.settings.issuer;
         let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
@@ -94,9 +101,9 @@ impl Provider {
             ("end_session_endpoint", document.end_session_endpoint.as_ref()),
         ];
         for (name, endpoint) in endpoints.into_iter().filter_map(|(name, endpoint)| Some((name, endpoint?))) {
-            match reqwest::Url::parse(endpoint) {
-                Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {}
-                _ => return Err(format!("{url} gives `{endpoint}` as its {name}, which is not an http(s) URL")),
+            // The portal sends codes to the token endpoint and people to the others: as trusted as the keys.
+            if let Some(problem) = identity_url_problem(endpoint, self.settings.allow_http) {
+                return Err(format!("{url} gives an unusable {name}: {problem}"));
             }
         }
         Ok(Endpoints {

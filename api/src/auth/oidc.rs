@@ -35,6 +35,8 @@ impl Provider {
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent(concat!("meshport-api/", env!("CARGO_PKG_VERSION")))
+            // Redirects included: an https key set that redirects to http is not read.
+            .https_only(!settings.allow_http)
             .build()
             .map_err(|e| AuthStartError(crate::error_chain(&e)))?;
         Ok(Self {

@@ -35,6 +35,10 @@ pub struct OidcSettings {
     /// Must be one of the tokens' `aud`.
     pub audience: String,
     pub jwks_url: String,
+    /// Whether `http://` is accepted for the issuer, the key set and the endpoints its discovery document names
+    /// (`MESHPORT_OIDC_ALLOW_HTTP`, for a local test provider). Otherwise only `https://` is: whoever can swap the
+    /// key set on its way can sign any identity.
+    pub allow_http: bool,
     /// The portal's client at the provider (`MESHPORT_OIDC_CLIENT_ID`, `MESHPORT_OIDC_SCOPE`); `None` when people
     /// bring their own tokens instead of signing in through the portal.
     pub portal: Option<PortalClient>,
@@ -80,10 +84,11 @@ impl AuthSettings {
         let oidc = match (get("MESHPORT_OIDC_ISSUER"), get("MESHPORT_OIDC_AUDIENCE"), get("MESHPORT_OIDC_JWKS_URL")) {
             (None, None, None) => None,
             (Some(issuer), Some(audience), Some(jwks_url)) => {
-                check_http_url("MESHPORT_OIDC_ISSUER", &issuer)?;
-                check_http_url("MESHPORT_OIDC_JWKS_URL", &jwks_url)?;
+                let allow_http = super::flag("MESHPORT_OIDC_ALLOW_HTTP", get("MESHPORT_OIDC_ALLOW_HTTP").as_deref())?;
+                check_identity_url("MESHPORT_OIDC_ISSUER", &issuer, allow_http)?;
+                check_identity_url("MESHPORT_OIDC_JWKS_URL", &jwks_url, allow_http)?;
                 let portal = portal_client(&get, &audience)?;
-                Some(OidcSettings { issuer, audience, jwks_url, portal })
+                Some(OidcSettings { issuer, audience, jwks_url, allow_http, portal })
             }
             (issuer, audience, jwks_url) => {
                 let missing = [
@@ -190,9 +195,23 @@ fn config_error(variable: &'static str, message: impl Into<String>) -> ConfigErr
     ConfigError { variable, message: message.into() }
 }
 
-fn check_http_url(variable: &'static str, raw: &str) -> Result<(), ConfigError> {
+/// An identity provider's URL: `https://` with a host, or `http://` too where `allow_http`.
+fn check_identity_url(variable: &'static str, raw: &str, allow_http: bool) -> Result<(), ConfigError> {
+    identity_url_problem(raw, allow_http).map_or(Ok(()), |problem| Err(config_error(variable, problem)))
+}
+
+/// What is wrong with an identity provider's URL, if anything: it must be `https://` with a host (or `http://` where
+/// `allow_http`), since a key set or endpoint read in the clear can be swapped on its way. Discovered endpoints are
+/// checked with it too.
+pub(crate) fn identity_url_problem(raw: &str, allow_http: bool) -> Option<String> {
     match reqwest::Url::parse(raw) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
-        _ => Err(config_error(variable, format!("`{raw}` is not an http(s) URL"))),
+        Ok(url) if url.host().is_some() && url.scheme() == "https" => None,
+        Ok(url) if url.host().is_some() && url.scheme() == "http" => (!allow_http).then(|| {
+            format!(
+                "`{raw}` is not https: the identity provider's keys and endpoints are only trusted over TLS (set \
+                 MESHPORT_OIDC_ALLOW_HTTP=true for a local test provider)"
+            )
+        }),
+        _ => Some(format!("`{raw}` is not an https URL")),
     }
 }

@@ -1,18 +1,23 @@
 //! What handlers take from a request, every rejection in our error shape: the caller ([`Caller`], [`Reader`],
 //! [`SignedIn`], verified once per request by `auth`), the product a path names ([`ProductPath`]), query parameters
 //! ([`Params`]) and a JSON [`Body`] (unknown fields, wrong types and malformed JSON answer `bad_request` naming the
-//! problem, oversized bodies `payload_too_large`).
+//! problem, oversized bodies `payload_too_large`); and, in front of everything the local server serves, that the
+//! request is for one of its own host names ([`KnownHost`]).
+
+use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, HOST};
 use axum::http::request::Parts;
+use axum::http::uri::Authority;
 use meshport_shared::ProductId;
 use meshport_shared::api::Identity;
 use serde::de::DeserializeOwned;
 
 use super::AppError;
+use crate::config::AllowedHosts;
 use crate::state::AppState;
 
 #[derive(Debug)]
@@ -129,5 +134,35 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
         let Query(params) =
             Query::<T>::from_request_parts(parts, state).await.map_err(|e| AppError::invalid(e.body_text()))?;
         Ok(Self(params))
+    }
+}
+
+/// A request for one of the local server's own host names ([`AllowedHosts`]). Any other name reached it through
+/// someone else's DNS: a web page that rebinds its own name to 127.0.0.1 could otherwise call the API (dev sign-in
+/// first) as a page of this origin. Refused with 421 `bad_request`. Not used on Lambda, where API Gateway and
+/// CloudFront set the `Host`.
+#[derive(Debug, Clone, Copy)]
+pub struct KnownHost;
+
+impl FromRequestParts<Arc<AllowedHosts>> for KnownHost {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, hosts: &Arc<AllowedHosts>) -> Result<Self, Self::Rejection> {
+        // HTTP/1.1 names the host in `Host`, HTTP/2 in the URI's authority.
+        let named = match parts.headers.get(HOST) {
+            Some(value) => value.to_str().ok().and_then(|value| value.parse::<Authority>().ok()),
+            None => parts.uri.authority().cloned(),
+        };
+        match named {
+            Some(authority) if hosts.allows(authority.host()) => Ok(Self),
+            Some(authority) => Err(AppError::MisdirectedHost(format!(
+                "this server does not answer for the host `{}`: if that name is this server's, add it to \
+                 MESHPORT_ALLOWED_HOSTS",
+                authority.host()
+            ))),
+            None => Err(AppError::MisdirectedHost(
+                "the request names no host (`Host` header) this server answers for".into(),
+            )),
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! The API's OpenAPI document, served at `GET /api/v1/openapi.json`: generated from the handlers' `#[utoipa::path]`
-//! annotations and the shared types' schemas. Who may call each operation (the bearer scheme) and the errors every
-//! catalog route shares are written from the route table itself, so the document cannot drift from the router; a
-//! test checks that every route served is documented and nothing else.
+//! annotations and the shared types' schemas. Who may call each operation (the bearer scheme, optional for the
+//! catalog's reads where they are public) and the errors every catalog route shares are written from the route table
+//! itself, so the document cannot drift from the router; a test checks that every route served is documented and
+//! nothing else.
 
 use std::sync::LazyLock;
 
@@ -20,9 +21,11 @@ use crate::state::AppState;
     info(
         title = "Meshport API",
         description = "The data mesh portal's API: search and read data products, publish, create, change and retire \
-            them. Every catalog route needs `Authorization: Bearer <token>` (an OIDC token of the organisation's \
-            identity provider, or a dev token locally), reads included, unless the organisation sets \
-            `MESHPORT_PUBLIC_READS=true`. Every error is `{code, message, details}` with a stable `code`.",
+            them. Every `/api/v1` route needs `Authorization: Bearer <token>` (an OIDC token of the organisation's \
+            identity provider, or a dev token locally), reads included, except dev sign-in, this document and, where \
+            the organisation sets `MESHPORT_PUBLIC_READS=true`, the catalog's reads (search, a product's page, the \
+            policy): each operation's `security` says which. Every error is `{code, message, details}` with a \
+            stable `code`.",
         license(name = "Apache-2.0")
     ),
     paths(
@@ -87,32 +90,35 @@ static GENERATED: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
         ),
     );
     for route in super::documented() {
-        let Some(operation) = document.paths.paths.get_mut(route.path).and_then(|item| match route.method {
-            Verb::Get => item.get.as_mut(),
-            Verb::Post => item.post.as_mut(),
-            Verb::Put => item.put.as_mut(),
-            Verb::Patch => item.patch.as_mut(),
-            Verb::Delete => item.delete.as_mut(),
-        }) else {
+        let Some(operation) = operation(&mut document, route) else {
             continue;
         };
-        match route.access {
-            Access::Catalog => {
-                operation.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
-                add(
-                    operation,
-                    "401",
-                    "`unauthorized`: no token (where reads are not public) or one that does not verify",
-                );
-                add(
-                    operation,
-                    "503",
-                    "a dependency is down: `catalog_unavailable`, `kafka_unavailable`, `registry_unavailable` or \
-                     `identity_provider_unavailable`; retry later",
-                );
-            }
+        let unauthorized = match route.access {
             // An empty requirement: no sign-in needed.
-            Access::Open => operation.security = Some(vec![SecurityRequirement::default()]),
+            Access::Open => {
+                operation.security = Some(vec![SecurityRequirement::default()]);
+                None
+            }
+            // Its `security` depends on `MESHPORT_PUBLIC_READS`: `document` sets it.
+            Access::Catalog => {
+                Some("`unauthorized`: no token (where reads are not public) or one that does not verify")
+            }
+            Access::Members => {
+                operation.security = Some(vec![bearer()]);
+                Some(
+                    "`unauthorized`: no token (sign-in is needed here even where reads are public), or one that does \
+                     not verify",
+                )
+            }
+        };
+        if let Some(unauthorized) = unauthorized {
+            add(operation, "401", unauthorized);
+            add(
+                operation,
+                "503",
+                "a dependency is down: `catalog_unavailable`, `kafka_unavailable`, `registry_unavailable` or \
+                 `identity_provider_unavailable`; retry later",
+            );
         }
         if route.path.starts_with("/api/") {
             add(operation, "500", "`internal`: something went wrong on the server's side; it has been logged");
@@ -121,11 +127,35 @@ static GENERATED: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
     document
 });
 
-/// The OpenAPI document, with the portal's URL (under which the API is served) as its server.
-pub fn document(portal_url: &str) -> utoipa::openapi::OpenApi {
+/// The OpenAPI document, with the portal's URL (under which the API is served) as its server. The catalog's reads
+/// take a token, or none at all where `public_reads` (`MESHPORT_PUBLIC_READS`).
+pub fn document(portal_url: &str, public_reads: bool) -> utoipa::openapi::OpenApi {
     let mut document = GENERATED.clone();
     document.servers = Some(vec![Server::new(portal_url)]);
+    let security = if public_reads { vec![bearer(), SecurityRequirement::default()] } else { vec![bearer()] };
+    for route in super::documented().into_iter().filter(|route| route.access == Access::Catalog) {
+        if let Some(operation) = operation(&mut document, route) {
+            operation.security = Some(security.clone());
+        }
+    }
     document
+}
+
+/// The requirement of a bearer token.
+fn bearer() -> SecurityRequirement {
+    SecurityRequirement::new("bearer", Vec::<String>::new())
+}
+
+/// The operation of `route` in `document`, when it is documented.
+fn operation(document: &mut utoipa::openapi::OpenApi, route: super::Route) -> Option<&mut Operation> {
+    let item = document.paths.paths.get_mut(route.path)?;
+    match route.method {
+        Verb::Get => item.get.as_mut(),
+        Verb::Post => item.post.as_mut(),
+        Verb::Put => item.put.as_mut(),
+        Verb::Patch => item.patch.as_mut(),
+        Verb::Delete => item.delete.as_mut(),
+    }
 }
 
 /// An error response with the shared error body, unless the operation documents that status itself.
@@ -147,5 +177,5 @@ pub fn error_response(description: &str) -> RefOr<Response> {
     responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json"))
 )]
 pub async fn openapi(State(state): State<AppState>) -> Json<utoipa::openapi::OpenApi> {
-    Json(document(&state.embed.portal_url))
+    Json(document(&state.embed.portal_url, state.auth.public_reads()))
 }

@@ -18,8 +18,7 @@ use meshport_shared::{
 use serde::Deserialize;
 
 use super::AppError;
-use super::extract::SignedIn;
-use super::extract::{Body, Params, ProductPath};
+use super::extract::{Body, Caller, Params, ProductPath, SignedIn};
 use crate::discovery::DiscoveryError;
 use crate::lifecycle::Run;
 use crate::registry::CompatibilityLevel;
@@ -69,20 +68,31 @@ pub async fn list(State(state): State<AppState>, uri: Uri) -> Result<Json<Search
     tag = "catalog",
     params(("id" = String, Path, description = "The product's id, e.g. `users`")),
     responses(
-        (status = 200, description = "The product page: the product, its topic, schema, versions, consumers, links, history, how to consume it and its lineage", body = ProductDetail),
+        (status = 200, description = "The product page: the product, its topic, schema, versions, consumers, links, history (for signed-in callers only; empty otherwise), how to consume it and its lineage", body = ProductDetail),
         (status = 400, description = "`bad_request`: not a product id", body = ApiError),
         (status = 404, description = "`not_found`: no such product", body = ApiError),
     )
 )]
-pub async fn get(State(state): State<AppState>, ProductPath(id): ProductPath) -> Result<Json<ProductDetail>, AppError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ProductPath(id): ProductPath,
+) -> Result<Json<ProductDetail>, AppError> {
     let Some(product) = state.mesh.catalog.get_product(&id).await? else {
         return Err(AppError::not_found(format!("no data product `{id}`")));
     };
     let subject = product.output_port.value_subject.as_str().to_owned();
+    // The history (who changed what, the product before and after) is for members, as its own route is.
+    let history = async {
+        match caller {
+            Some(_) => state.mesh.catalog.product_history(&id, HISTORY_ON_PAGE).await,
+            None => Ok(Vec::new()),
+        }
+    };
     let (topic, versions, history, lineage) = tokio::try_join!(
         state.mesh.catalog.topic(&product.output_port.topic),
         state.mesh.catalog.schema_versions(&subject),
-        state.mesh.catalog.product_history(&id, HISTORY_ON_PAGE),
+        history,
         state.mesh.discovery.lineage(state.mesh.catalog.as_ref(), &product),
     )?;
     let mut warnings = Vec::new();

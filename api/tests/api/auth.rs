@@ -38,11 +38,15 @@ async fn dev_app() -> TestApp {
     TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into()), ("MESHPORT_DEV_AUTH_SECRET", DEV_SECRET.into())]).await
 }
 
+/// The in-test identity providers serve plain HTTP, so they are allowed explicitly, as a local test provider is.
+const ALLOW_HTTP: (&str, &str) = ("MESHPORT_OIDC_ALLOW_HTTP", "true");
+
 async fn oidc_app(jwks_url: &str) -> TestApp {
     TestApp::spawn(&[
         ("MESHPORT_OIDC_ISSUER", ISSUER.into()),
         ("MESHPORT_OIDC_AUDIENCE", AUDIENCE.into()),
         ("MESHPORT_OIDC_JWKS_URL", jwks_url.into()),
+        (ALLOW_HTTP.0, ALLOW_HTTP.1.into()),
     ])
     .await
 }
@@ -492,6 +496,7 @@ impl Discovery {
             ("MESHPORT_OIDC_AUDIENCE", "meshport-portal".into()),
             ("MESHPORT_OIDC_JWKS_URL", format!("{}/jwks", self.issuer)),
             ("MESHPORT_OIDC_SCOPE", "openid profile groups".into()),
+            (ALLOW_HTTP.0, ALLOW_HTTP.1.into()),
         ];
         if let Some(client_id) = client_id {
             vars.push(("MESHPORT_OIDC_CLIENT_ID", client_id.into()));
@@ -564,6 +569,7 @@ async fn a_discovery_document_of_another_issuer_or_no_provider_at_all_is_unavail
         ("MESHPORT_OIDC_AUDIENCE", "meshport-portal".into()),
         ("MESHPORT_OIDC_JWKS_URL", format!("{closed}/jwks")),
         ("MESHPORT_OIDC_CLIENT_ID", "meshport-portal".into()),
+        (ALLOW_HTTP.0, ALLOW_HTTP.1.into()),
     ])
     .await;
     let message = refused(
@@ -574,4 +580,27 @@ async fn a_discovery_document_of_another_issuer_or_no_provider_at_all_is_unavail
     .await;
     assert!(message.contains("cannot reach"), "{message}");
     assert_eq!(app.sign_in_options().await.status(), StatusCode::OK, "another server's provider is unaffected");
+}
+
+#[tokio::test]
+async fn portal_pages_may_fetch_from_the_identity_providers_token_endpoint_besides_the_api() {
+    let provider = Discovery::spawn(true).await;
+    let portal = tempfile::tempdir().unwrap();
+    std::fs::write(portal.path().join("index.html"), "<html><head></head><body></body></html>").unwrap();
+    let app = TestApp::spawn(&[
+        ("MESHPORT_OIDC_ISSUER", provider.issuer.clone()),
+        ("MESHPORT_OIDC_AUDIENCE", "meshport-portal".into()),
+        ("MESHPORT_OIDC_JWKS_URL", format!("{}/jwks", provider.issuer)),
+        ("MESHPORT_OIDC_CLIENT_ID", "meshport-portal".into()),
+        (ALLOW_HTTP.0, ALLOW_HTTP.1.into()),
+        ("MESHPORT_STATIC_DIR", portal.path().display().to_string()),
+    ])
+    .await;
+
+    // The sign-in page reads where to sign in, then the provider sends people back to a page of the portal.
+    let _: SignInOptions = app.sign_in_options().await.json().await.unwrap();
+    let page = app.get("/").await;
+
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(policy.contains(&format!("connect-src 'self' {};", provider.issuer)), "{policy}");
 }

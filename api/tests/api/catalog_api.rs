@@ -115,7 +115,7 @@ async fn publishing_a_topic_makes_a_product_whose_page_shows_topic_schema_and_hi
     let app = spawn().await;
 
     let published = published(&app).await;
-    let detail: ProductDetail = app.product(&published.id).await.ok().await;
+    let detail: ProductDetail = app.as_(Who::OtherTeam).product(&published.id).await.ok().await;
 
     assert_eq!((published.status, published.revision), (ProductStatus::Active, 1));
     let topic = detail.topic.expect("the topic is mirrored by the publish itself");
@@ -248,12 +248,12 @@ async fn publishable_topics_are_the_synced_topics_no_product_uses() {
     let taken = published(&app).await;
     meshport_api::sync::run_once(&app.state.mesh).await.unwrap();
 
-    let topics: Vec<PublishableTopic> = app.anonymous().publishable_topics("execution").await.ok().await;
+    let topics: Vec<PublishableTopic> = app.as_(Who::Owner).publishable_topics("execution").await.ok().await;
 
     let free_topic = topics.iter().find(|t| t.name == free).expect("the unpublished topic is offered");
     assert!(free_topic.has_value_schema);
     assert!(topics.iter().all(|t| t.name != taken.output_port.topic));
-    let (status, _) = app.anonymous().publishable_topics("finance").await.error().await;
+    let (status, _) = app.as_(Who::Owner).publishable_topics("finance").await.error().await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -268,7 +268,7 @@ async fn creating_makes_topic_schema_and_an_active_product_in_one_step() {
     let topic = app.state.mesh.kafka.topic(&created.output_port.topic).await.unwrap().unwrap();
     assert_eq!(topic.partitions, 3);
     assert_eq!(app.state.mesh.registry.versions(&format!("{id}-value")).await.unwrap(), [1]);
-    let history: Activity = app.anonymous().history(&id).await.ok().await;
+    let history: Activity = app.as_(Who::Owner).history(&id).await.ok().await;
     let actions: Vec<&str> = history.items.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["published", "created"]);
 }
@@ -501,7 +501,7 @@ async fn owners_change_partitions_retention_and_cleanup_and_the_change_is_mirror
     let changed: DataProduct = app.as_(Who::Owner).change_topic(&published.id, &change).await.ok().await;
 
     assert_eq!(changed.revision, 2);
-    let detail: ProductDetail = app.product(&published.id).await.ok().await;
+    let detail: ProductDetail = app.as_(Who::Owner).product(&published.id).await.ok().await;
     let topic = detail.topic.expect("the mirror holds the changed topic");
     assert_eq!(topic.partitions, 4);
     assert_eq!(topic.history, HistoryKind::CompactedWindow { retention_ms: 86_400_000 });
@@ -639,9 +639,10 @@ async fn only_the_owning_team_and_admins_change_a_product() {
     let _: Value = app.as_(Who::Admin).sync().await.ok().await;
 }
 
-/// Every read route against anonymous, another team, the owning team and an admin, with reads private and public.
+/// Every read route against anonymous, another team, the owning team and an admin, with reads private and public:
+/// public reads open the catalog (search, a product's page, its schema's changes, the policy) and nothing more.
 #[tokio::test]
-async fn reads_need_sign_in_unless_the_organisation_opens_them_and_anyone_signed_in_reads_everything() {
+async fn reads_need_sign_in_unless_the_organisation_opens_the_catalog_and_anyone_signed_in_reads_everything() {
     for public in [false, true] {
         let vars = [("MESHPORT_DEV_AUTH", "true".to_owned()), ("MESHPORT_PUBLIC_READS", public.to_string())];
         let app = TestApp::spawn(&vars).await;
@@ -649,21 +650,24 @@ async fn reads_need_sign_in_unless_the_organisation_opens_them_and_anyone_signed
         let id = &published.id;
         let check = SchemaCheckRequest { format: SchemaFormat::Avro, schema: ORDER_V1.into() };
         for who in [Who::Anonymous, Who::OtherTeam, Who::Owner, Who::Admin] {
-            let refused = matches!(who, Who::Anonymous) && !public;
             let caller = app.as_(who);
-            let reads = [
+            let catalog = [
                 caller.search("q=orders").await,
                 caller.product(id).await,
-                caller.history(id).await,
                 caller.diff(id, 1, 1).await,
+                caller.policy().await,
+            ];
+            let members_only = [
+                caller.history(id).await,
                 caller.sample(id, 1).await,
                 caller.publishable_topics("execution").await,
                 caller.activity().await,
                 caller.subject(&published.output_port.value_subject).await,
                 caller.check_schema(&check).await,
-                caller.policy().await,
             ];
-            for response in reads {
+            let reads = catalog.into_iter().map(|r| (r, false)).chain(members_only.into_iter().map(|r| (r, true)));
+            for (response, members_only) in reads {
+                let refused = matches!(who, Who::Anonymous) && (members_only || !public);
                 let (url, status) = (response.url().clone(), response.status());
                 let text = response.text().await.unwrap();
                 if refused {
@@ -678,6 +682,13 @@ async fn reads_need_sign_in_unless_the_organisation_opens_them_and_anyone_signed
             let me = caller.me().await.status();
             assert_eq!(me == StatusCode::UNAUTHORIZED, matches!(who, Who::Anonymous), "{who:?} /api/v1/me");
         }
+        // A product's page shows its history (who changed what, before and after) to members only.
+        if public {
+            let page: ProductDetail = app.anonymous().product(id).await.ok().await;
+            assert!(page.history.is_empty(), "{:?}", page.history);
+        }
+        let page: ProductDetail = app.as_(Who::OtherTeam).product(id).await.ok().await;
+        assert!(!page.history.is_empty());
         // What a caller needs before signing in, and the embeds (guarded by MESHPORT_PUBLIC_CARDS), stay open.
         for response in [app.get("/api/health").await, app.dev_users().await, app.card(id.as_str()).await] {
             assert_eq!(response.status(), StatusCode::OK, "{} (public reads: {public})", response.url());
@@ -709,7 +720,7 @@ async fn a_sample_shows_the_newest_events_decoded_with_personal_fields_masked() 
     }
     app.state.mesh.kafka.produce(&published.output_port.topic, None, b"plain text").await.unwrap();
 
-    let sample: Sample = app.anonymous().sample(&published.id, 5).await.ok().await;
+    let sample: Sample = app.as_(Who::Owner).sample(&published.id, 5).await.ok().await;
 
     assert_eq!(sample.events.len(), 5);
     let last = sample.events.last().unwrap();
@@ -758,15 +769,14 @@ async fn an_update_cannot_point_a_product_at_another_subject() {
 #[tokio::test]
 async fn a_schema_is_checked_into_fields_or_refused_saying_what_is_wrong() {
     let app = spawn().await;
-    let anonymous = app.anonymous();
+    let owner = app.as_(Who::Owner);
     let check = |format, schema: &str| SchemaCheckRequest { format, schema: schema.into() };
-    let unknown_format = anonymous.request(Method::POST, "/api/v1/schemas/check").await;
+    let unknown_format = owner.request(Method::POST, "/api/v1/schemas/check").await;
 
-    let fields: SchemaCheck = anonymous.check_schema(&check(SchemaFormat::Avro, ORDER_V1)).await.ok().await;
-    let (status, error) =
-        anonymous.check_schema(&check(SchemaFormat::Avro, r#"{"type": "recrod"}"#)).await.error().await;
+    let fields: SchemaCheck = owner.check_schema(&check(SchemaFormat::Avro, ORDER_V1)).await.ok().await;
+    let (status, error) = owner.check_schema(&check(SchemaFormat::Avro, r#"{"type": "recrod"}"#)).await.error().await;
     let json_schema: SchemaCheck =
-        anonymous.check_schema(&check(SchemaFormat::Json, r#"{"type": "object"}"#)).await.ok().await;
+        owner.check_schema(&check(SchemaFormat::Json, r#"{"type": "object"}"#)).await.ok().await;
     let xml = json!({"format": "xml", "schema": "<a/>"});
     let (bad_format, _) = unknown_format.json(&xml).send().await.unwrap().error().await;
 
@@ -784,8 +794,8 @@ async fn a_subjects_latest_mirrored_version_is_served_for_previews() {
     let topic = topic_with_schema(&app, "preview").await;
     meshport_api::sync::run_once(&app.state.mesh).await.unwrap();
 
-    let detail: SchemaDetail = app.anonymous().subject(format!("{topic}-value")).await.ok().await;
-    let (status, error) = app.anonymous().subject(format!("{}-value", unique("none"))).await.error().await;
+    let detail: SchemaDetail = app.as_(Who::Owner).subject(format!("{topic}-value")).await.ok().await;
+    let (status, error) = app.as_(Who::Owner).subject(format!("{}-value", unique("none"))).await.error().await;
 
     assert_eq!((detail.subject, detail.version), (format!("{topic}-value"), 1));
     assert_eq!(detail.fields.len(), 2);

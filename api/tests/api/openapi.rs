@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use meshport_api::routes::{self, Access};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use common::TestApp;
 
@@ -62,30 +62,73 @@ async fn every_route_the_router_serves_is_documented_and_nothing_else() {
 }
 
 #[tokio::test]
-async fn catalog_routes_need_the_bearer_scheme_and_document_its_errors() {
-    let app = TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into())]).await;
+async fn every_route_says_who_may_call_it_and_catalog_reads_need_no_token_only_where_reads_are_public() {
+    for public in [false, true] {
+        let app =
+            TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into()), ("MESHPORT_PUBLIC_READS", public.to_string())])
+                .await;
 
-    let document = document(&app).await;
+        let document = document(&app).await;
 
-    let scheme = &document["components"]["securitySchemes"]["bearer"];
-    assert_eq!((scheme["type"].as_str(), scheme["scheme"].as_str()), (Some("http"), Some("bearer")));
-    let error = &document["components"]["schemas"]["ApiError"];
-    let fields: BTreeSet<&str> = error["properties"].as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(fields, BTreeSet::from(["code", "message", "details"]));
-    for route in routes::documented() {
-        let operation = operation(&document, route.path, route.method.as_str());
-        let responses = operation["responses"].as_object().unwrap();
-        assert!(responses.keys().any(|status| status.starts_with('2')), "{} has no success answer", route.path);
-        match route.access {
-            Access::Catalog => {
-                assert_eq!(operation["security"], serde_json::json!([{"bearer": []}]), "{}", route.path);
+        let scheme = &document["components"]["securitySchemes"]["bearer"];
+        assert_eq!((scheme["type"].as_str(), scheme["scheme"].as_str()), (Some("http"), Some("bearer")));
+        let error = &document["components"]["schemas"]["ApiError"];
+        let fields: BTreeSet<&str> = error["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(fields, BTreeSet::from(["code", "message", "details"]));
+        let catalog = if public { json!([{"bearer": []}, {}]) } else { json!([{"bearer": []}]) };
+        for route in routes::documented() {
+            let operation = operation(&document, route.path, route.method.as_str());
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(responses.keys().any(|status| status.starts_with('2')), "{} has no success answer", route.path);
+            let expected = match route.access {
+                Access::Catalog => &catalog,
+                Access::Members => &json!([{"bearer": []}]),
+                Access::Open => &json!([{}]),
+            };
+            assert_eq!(&operation["security"], expected, "{} (public reads: {public})", route.path);
+            if route.access != Access::Open {
                 let unauthorized = &responses["401"]["content"]["application/json"]["schema"]["$ref"];
                 assert_eq!(unauthorized, "#/components/schemas/ApiError", "{}", route.path);
             }
-            Access::Open => assert_eq!(operation["security"], serde_json::json!([{}]), "{}", route.path),
         }
+        assert_eq!(document["servers"][0]["url"], app.state.embed.portal_url);
     }
-    assert_eq!(document["servers"][0]["url"], app.state.embed.portal_url);
+}
+
+#[test]
+fn public_reads_open_the_catalog_only_and_never_samples_unclaimed_topics_subjects_or_the_audit_trail() {
+    let reads = |access: Access| -> BTreeSet<&str> {
+        routes::served(true)
+            .into_iter()
+            .filter(|route| route.access == access && route.method == routes::Verb::Get)
+            .map(|route| route.path)
+            .collect()
+    };
+
+    assert_eq!(
+        reads(Access::Catalog),
+        BTreeSet::from([
+            "/api/v1/policy",
+            "/api/v1/products",
+            "/api/v1/products/{id}",
+            "/api/v1/products/{id}/schema/diff",
+        ])
+    );
+    assert_eq!(
+        reads(Access::Members),
+        BTreeSet::from([
+            "/api/v1/activity",
+            "/api/v1/domains/{domain}/publishable-topics",
+            "/api/v1/me",
+            "/api/v1/products/{id}/history",
+            "/api/v1/products/{id}/sample",
+            "/api/v1/subjects/{subject}",
+        ])
+    );
+    let changes = routes::served(true).into_iter().filter(|route| route.method != routes::Verb::Get);
+    for route in changes.filter(|route| !route.path.starts_with("/api/v1/dev/")) {
+        assert_eq!(route.access, Access::Members, "{:?} {}", route.method, route.path);
+    }
 }
 
 #[tokio::test]

@@ -4,13 +4,16 @@
 use crate::common;
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use meshport_shared::api::{Dependency, Health, HealthStatus, ProductDetail};
+use meshport_api::state::KeptHealth;
+use meshport_shared::api::{Dependency, DevTokenRequest, Health, HealthStatus, ProductDetail};
 use meshport_shared::search::SearchPage;
 use meshport_shared::{ApiError, ErrorCode, GovernancePolicy, TopicName};
 use reqwest::{Method, StatusCode};
 
-use common::{TestApp, product};
+use common::{TestApp, Who, product};
 
 async fn error_of(response: reqwest::Response) -> (StatusCode, ApiError) {
     let status = response.status();
@@ -23,11 +26,18 @@ fn up(health: &Health, name: Dependency) -> bool {
     health.dependencies.iter().find(|d| d.name == name).unwrap().up
 }
 
-#[tokio::test]
-async fn health_reports_every_dependency_up_with_its_latency() {
-    let app = TestApp::spawn(&[]).await;
+/// The test application with dev sign-in, so that an admin may ask for health's details.
+async fn spawn_with_admin(vars: &[(&str, String)]) -> TestApp {
+    let vars: Vec<(&str, String)> =
+        [("MESHPORT_DEV_AUTH", "true".to_owned())].into_iter().chain(vars.iter().cloned()).collect();
+    TestApp::spawn(&vars).await
+}
 
-    let health = app.health().await;
+#[tokio::test]
+async fn health_reports_every_dependency_up_with_its_latency_to_an_admin() {
+    let app = spawn_with_admin(&[]).await;
+
+    let health = app.as_(Who::Admin).health().await;
 
     assert_eq!(health.status, HealthStatus::Ok, "{health:?}");
     assert_eq!(health.dependencies.len(), 3);
@@ -35,21 +45,84 @@ async fn health_reports_every_dependency_up_with_its_latency() {
 }
 
 #[tokio::test]
+async fn callers_other_than_admins_learn_whether_the_api_is_up_but_not_what_is_down_nor_where() {
+    let registry = format!("http://127.0.0.1:{}", common::closed_port());
+    let app = spawn_with_admin(&[("MESHPORT_REGISTRY_URL", registry.clone())]).await;
+
+    let anonymous = app.get("/api/health").await.text().await.unwrap();
+    let member = app.as_(Who::Owner).health().await;
+    let admin = app.as_(Who::Admin).health().await;
+
+    let port = registry.rsplit(':').next().unwrap();
+    assert!(!anonymous.contains(port) && !anonymous.contains("registry"), "no details: {anonymous}");
+    let anonymous: Health = serde_json::from_str(&anonymous).unwrap();
+    assert_eq!((anonymous.status, anonymous.dependencies.len()), (HealthStatus::Degraded, 0), "{anonymous:?}");
+    assert_eq!((member.status, member.dependencies.len()), (HealthStatus::Degraded, 0), "{member:?}");
+    assert_eq!(admin.status, HealthStatus::Degraded);
+    assert!(!up(&admin, Dependency::Registry) && up(&admin, Dependency::Kafka), "{admin:?}");
+    let registry_error = admin.dependencies.iter().find(|d| d.name == Dependency::Registry).unwrap().error.clone();
+    assert!(registry_error.is_some_and(|error| !error.is_empty()), "an admin learns why: {admin:?}");
+}
+
+/// A stand-in registry that answers every request `{}` and counts them: one per health probe.
+async fn counting_registry() -> (String, Arc<AtomicUsize>) {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counted = requests.clone();
+    let router = axum::Router::new().fallback(move || {
+        counted.fetch_add(1, Ordering::SeqCst);
+        async { axum::Json(serde_json::json!({})) }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, requests)
+}
+
+#[tokio::test]
+async fn however_many_ask_health_probes_the_dependencies_once_per_few_seconds_but_afresh_for_an_admin() {
+    let (registry, probes) = counting_registry().await;
+    let app = spawn_with_admin(&[("MESHPORT_REGISTRY_URL", registry)]).await;
+    let started = std::time::Instant::now();
+
+    let mut callers = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (http, url) = (app.http.clone(), app.url("/api/health"));
+        callers.spawn(async move { http.get(url).send().await.unwrap().json::<Health>().await.unwrap() });
+    }
+    let mut verdicts = callers.join_all().await;
+    for _ in 0..10 {
+        verdicts.push(app.health().await);
+    }
+    let anonymous_probes = probes.load(Ordering::SeqCst);
+    let admin = app.as_(Who::Admin).health().await;
+
+    assert!(verdicts.iter().all(|health| health.status == HealthStatus::Ok), "{verdicts:?}");
+    let windows = started.elapsed().as_secs_f64() / KeptHealth::KEEP.as_secs_f64();
+    assert!(
+        (1..=1 + windows as usize).contains(&anonymous_probes),
+        "{anonymous_probes} probes for 30 callers in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(admin.dependencies.len(), 3);
+    assert_eq!(probes.load(Ordering::SeqCst), anonymous_probes + 1, "an admin's health is checked afresh");
+}
+
+#[tokio::test]
 async fn the_api_reaches_a_secured_cluster_as_meshports_principal() {
-    let app = TestApp::spawn(&[
+    let app = spawn_with_admin(&[
         ("MESHPORT_KAFKA_BOOTSTRAP", common::kafka_sasl_bootstrap()),
         ("MESHPORT_KAFKA_CONFIG", common::kafka_config()),
     ])
     .await;
 
-    let health = app.health().await;
+    let health = app.as_(Who::Admin).health().await;
 
     assert!(up(&health, Dependency::Kafka), "{health:?}");
 }
 
 #[tokio::test]
 async fn health_says_the_cluster_refused_our_credentials_and_never_shows_them() {
-    let app = TestApp::spawn(&[
+    let app = spawn_with_admin(&[
         ("MESHPORT_KAFKA_BOOTSTRAP", common::kafka_sasl_bootstrap()),
         (
             "MESHPORT_KAFKA_CONFIG",
@@ -61,7 +134,7 @@ async fn health_says_the_cluster_refused_our_credentials_and_never_shows_them() 
     .await;
     let started = std::time::Instant::now();
 
-    let health = app.health().await;
+    let health = app.as_(Who::Admin).health().await;
 
     let kafka = health.dependencies.iter().find(|d| d.name == Dependency::Kafka).unwrap();
     let error = kafka.error.as_deref().unwrap_or_default();
@@ -155,14 +228,14 @@ async fn with_every_dependency_down_the_api_still_answers_and_says_what_is_down(
     let blocked = tempfile::tempdir().unwrap();
     let data_dir = blocked.path().join("data");
     std::fs::write(&data_dir, b"a file where the data directory should be").unwrap();
-    let app = TestApp::spawn(&[
+    let app = spawn_with_admin(&[
         ("MESHPORT_DATA_DIR", data_dir.display().to_string()),
         ("MESHPORT_KAFKA_BOOTSTRAP", format!("127.0.0.1:{}", common::closed_port())),
         ("MESHPORT_REGISTRY_URL", format!("http://127.0.0.1:{}", common::closed_port())),
     ])
     .await;
 
-    let health = app.health().await;
+    let health = app.as_(Who::Admin).health().await;
     let (status, error) = error_of(app.products().await).await;
 
     assert_eq!(health.status, HealthStatus::Degraded);
@@ -173,13 +246,13 @@ async fn with_every_dependency_down_the_api_still_answers_and_says_what_is_down(
     // The catalog comes back by itself once its directory is usable.
     std::fs::remove_file(&data_dir).unwrap();
     assert_eq!(app.products().await.status(), StatusCode::OK);
-    assert!(up(&app.health().await, Dependency::Catalog));
+    assert!(up(&app.as_(Who::Admin).health().await, Dependency::Catalog));
 }
 
 #[tokio::test]
 async fn the_api_runs_on_the_dynamodb_catalog_too() {
     let table = common::unique("api");
-    let app = TestApp::spawn(&[
+    let app = spawn_with_admin(&[
         ("MESHPORT_CATALOG", "dynamodb".into()),
         ("MESHPORT_DYNAMODB_TABLE", table),
         ("MESHPORT_DYNAMODB_ENDPOINT", common::dynamodb_endpoint()),
@@ -189,13 +262,13 @@ async fn the_api_runs_on_the_dynamodb_catalog_too() {
     .await;
 
     // The local endpoint's table is created in the background at start.
-    let mut health = app.health().await;
+    let mut health = app.as_(Who::Admin).health().await;
     for _ in 0..50 {
         if up(&health, Dependency::Catalog) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        health = app.health().await;
+        health = app.as_(Who::Admin).health().await;
     }
     assert!(up(&health, Dependency::Catalog), "{health:?}");
     app.seed(product("stocktrades", "execution")).await;
@@ -450,4 +523,85 @@ async fn a_product_page_says_to_try_again_when_the_cdn_cannot_be_reached() {
 
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(page.text().await.unwrap().contains("try again"));
+}
+
+#[tokio::test]
+async fn the_local_server_answers_only_for_its_own_host_names_so_a_rebound_name_cannot_sign_in() {
+    let portal = tempfile::tempdir().unwrap();
+    write(portal.path(), "index.html", "<html><body>meshport portal</body></html>");
+    let app = spawn_with_admin(&[
+        ("MESHPORT_STATIC_DIR", portal.path().display().to_string()),
+        ("MESHPORT_ALLOWED_HOSTS", "meshport.internal".into()),
+    ])
+    .await;
+    let port = app.address.port();
+    let sign_in = |host: String| {
+        let request = DevTokenRequest { user: "mallory".into(), teams: Vec::new(), admin: true };
+        app.request(Method::POST, "/api/v1/dev/token").header("host", host).json(&request).send()
+    };
+
+    for host in [format!("evil.example:{port}"), "evil.example".into(), format!("127.0.0.1.evil.example:{port}")] {
+        let (status, error) = error_of(sign_in(host.clone()).await.unwrap()).await;
+        assert_eq!((status, error.code), (StatusCode::MISDIRECTED_REQUEST, ErrorCode::BadRequest), "{host}");
+        assert!(
+            error.message.contains("MESHPORT_ALLOWED_HOSTS") && error.message.contains("evil.example"),
+            "{error:?}"
+        );
+    }
+    let page = app.request(Method::GET, "/").header("host", "evil.example").send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::MISDIRECTED_REQUEST, "the portal's files too");
+    for host in
+        [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}"), "meshport.internal".into()]
+    {
+        assert_eq!(sign_in(host.clone()).await.unwrap().status(), StatusCode::OK, "{host}");
+    }
+}
+
+#[tokio::test]
+async fn portal_pages_carry_a_strict_content_security_policy_naming_their_one_inline_script() {
+    use base64::Engine;
+    use sha2::Digest;
+    let portal = tempfile::tempdir().unwrap();
+    // trunk starts the WebAssembly with an inline module script like this one.
+    let start = "import init from '/app.js';\nconst wasm = await init({ module_or_path: '/app_bg.wasm' });\n";
+    let index = format!(
+        "<!doctype html><html><head><title>Meshport</title><script type=module>{start}</script>\
+         <script src=/other.js></script></head><body></body></html>"
+    );
+    write(portal.path(), "index.html", &index);
+    std::fs::create_dir_all(portal.path().join("studio")).unwrap();
+    write(&portal.path().join("studio"), "index.html", &index.replace("/app", "/studio/app"));
+    write(portal.path(), "app.js", "export default async function init() {}");
+    let app = TestApp::spawn(&[("MESHPORT_STATIC_DIR", portal.path().display().to_string())]).await;
+    let hash = |script: &str| base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+
+    let pages = [
+        ("/", hash(start)),
+        ("/activity", hash(start)),
+        ("/products/users", hash(start)),
+        ("/publish", hash(&start.replace("/app", "/studio/app"))),
+    ];
+    for (path, hash) in pages {
+        let response = app.request(Method::GET, path).header("accept-encoding", "gzip").send().await.unwrap();
+        let headers = response.headers();
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(policy.contains(&format!("script-src 'self' 'wasm-unsafe-eval' 'sha256-{hash}';")), "{path}: {policy}");
+        let directives = ["default-src 'self'", "connect-src 'self';", "object-src 'none'", "frame-ancestors 'none'"];
+        for directive in directives {
+            assert!(policy.contains(directive), "{path}: `{directive}` missing from {policy}");
+        }
+        assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+    }
+    let script = app.get("/app.js").await;
+    assert_eq!(script.headers()["x-content-type-options"], "nosniff");
+    assert!(script.headers().get("content-security-policy").is_none(), "a policy is for pages");
+    // A revalidated page keeps the policy of the body the browser has: a 304 brings none to replace it.
+    let index = app.get("/").await;
+    let modified = index.headers()["last-modified"].to_str().unwrap().to_owned();
+    let unchanged = app.request(Method::GET, "/").header("if-modified-since", modified).send().await.unwrap();
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+    assert!(unchanged.headers().get("content-security-policy").is_none());
 }
