@@ -1,15 +1,24 @@
-//! The one typed client of Meshport's API: each route is a function returning the shared response type.
+//! The one typed client of Meshport's API: each route is a function returning the shared response type. It is the
+//! portal's only HTTP code: pages call these functions, never `gloo-net` or `fetch` themselves (the one call that is
+//! not to the API, the sign-in's code exchange at the organisation's identity provider, is here too).
 //!
 //! The portal is served from the same origin as the API, so paths are relative and no CORS is involved.
 
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use meshport_shared::api::{Activity, DevToken, DevTokenRequest, DevUserList, Identity, ProductDetail, SignInOptions};
+use meshport_shared::api::{
+    Activity, CreateRequest, DeprecateRequest, DevToken, DevTokenRequest, DevUserList, EvolveRequest, EvolveResponse,
+    Identity, ProductDetail, PublishableTopic, RetireRequest, Sample, SchemaCheck, SchemaCheckRequest, SchemaDetail,
+    SignInOptions, TopicChangeRequest,
+};
+use meshport_shared::schema::SchemaChange;
 use meshport_shared::search::{SearchPage, SearchQuery};
-use meshport_shared::{ApiError, ErrorCode, Violation};
-use serde::Serialize;
+use meshport_shared::{
+    ApiError, DataProduct, ErrorCode, GovernancePolicy, ProductId, SchemaFormat, SubjectName, Violation,
+};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -128,14 +137,105 @@ pub async fn search(query: &SearchQuery) -> Result<SearchPage> {
     if qs.is_empty() { get("/api/v1/products").await } else { get(&format!("/api/v1/products?{qs}")).await }
 }
 
-/// `GET /api/v1/products`: the first page of the catalog (search with no query).
-pub async fn list_products() -> Result<SearchPage> {
-    get("/api/v1/products").await
+/// `GET /api/v1/products?<query string>`: a search as an address writes it (Explore's, which may be edited by hand).
+/// The API parses it with the same shared code the portal writes it with, and answers a malformed one with a 400
+/// naming the parameter.
+pub async fn search_as_written(query_string: &str) -> Result<SearchPage> {
+    match query_string {
+        "" => get("/api/v1/products").await,
+        written => get(&format!("/api/v1/products?{written}")).await,
+    }
 }
 
 /// `GET /api/v1/products/{id}`: the product with everything the mirror knows about it (the product page and Manage).
 pub async fn product(id: impl AsRef<str>) -> Result<ProductDetail> {
     get(&format!("/api/v1/products/{}", encode(id.as_ref()))).await
+}
+
+/// `GET /api/v1/products/{id}/schema/diff?from=&to=`: every change between two versions of the value schema.
+pub async fn schema_diff(id: &str, from: i32, to: i32) -> Result<Vec<SchemaChange>> {
+    get(&format!("/api/v1/products/{}/schema/diff?from={from}&to={to}", encode(id))).await
+}
+
+/// `GET /api/v1/products/{id}/sample?limit=`: the newest events, personal fields masked.
+pub async fn sample(id: &str, limit: usize) -> Result<Sample> {
+    get(&format!("/api/v1/products/{}/sample?limit={limit}", encode(id))).await
+}
+
+/// `GET /api/v1/policy`: the governance policy forms check products with.
+pub async fn policy() -> Result<GovernancePolicy> {
+    get("/api/v1/policy").await
+}
+
+/// `GET /api/v1/domains/{domain}/publishable-topics`: synced topics that are no product yet.
+pub async fn publishable_topics(domain: impl AsRef<str>) -> Result<Vec<PublishableTopic>> {
+    get(&format!("/api/v1/domains/{}/publishable-topics", encode(domain.as_ref()))).await
+}
+
+/// `GET /api/v1/subjects/{subject}`: the subject's latest schema version as the mirror holds it.
+pub async fn subject(subject: SubjectName) -> Result<SchemaDetail> {
+    get(&format!("/api/v1/subjects/{}", encode(subject.as_str()))).await
+}
+
+/// `POST /api/v1/schemas/check`: the schema's fields, or 422 `invalid_schema` saying why it cannot be read.
+pub async fn check_schema(format: SchemaFormat, schema: &str) -> Result<SchemaCheck> {
+    post("/api/v1/schemas/check", &SchemaCheckRequest { format, schema: schema.to_owned() }).await
+}
+
+/// `POST /api/v1/products/publish`: the product as stored, now active.
+pub fn publish(product: DataProduct) -> impl Future<Output = Result<DataProduct>> {
+    post_product("/api/v1/products/publish", product)
+}
+
+/// `POST /api/v1/products/publish?dry_run=true`: every check a publish runs, without storing anything.
+pub fn check_publish(product: DataProduct) -> impl Future<Output = Result<DataProduct>> {
+    post_product("/api/v1/products/publish?dry_run=true", product)
+}
+
+// One request function for both, so the bundle holds one request future for them rather than two.
+async fn post_product(path: &'static str, product: DataProduct) -> Result<DataProduct> {
+    post(path, &product).await
+}
+
+/// `POST /api/v1/products/create`: the product as stored, active, with its topic and schema.
+pub fn create(request: CreateRequest) -> impl Future<Output = Result<DataProduct>> {
+    post_create("/api/v1/products/create", request)
+}
+
+/// `POST /api/v1/products/create?dry_run=true`: every check the create runs, without its effects.
+pub fn check_create(request: CreateRequest) -> impl Future<Output = Result<DataProduct>> {
+    post_create("/api/v1/products/create?dry_run=true", request)
+}
+
+// One request function for both, so the bundle holds one request future for them rather than two.
+async fn post_create(path: &'static str, request: CreateRequest) -> Result<DataProduct> {
+    post(path, &request).await
+}
+
+/// `PUT /api/v1/products/{id}`: new metadata, with the revision read in the body; the product as stored.
+pub async fn update_product(id: &ProductId, product: &DataProduct) -> Result<DataProduct> {
+    put(&format!("/api/v1/products/{}", encode(id.as_str())), product).await
+}
+
+/// `POST /api/v1/products/{id}/schema`: checks (`dry_run`) or registers a new value schema.
+pub async fn evolve(id: &ProductId, request: &EvolveRequest) -> Result<EvolveResponse> {
+    post(&format!("/api/v1/products/{}/schema", encode(id.as_str())), request).await
+}
+
+/// `POST /api/v1/products/{id}/deprecate`: the product as stored afterwards.
+pub async fn deprecate(id: &ProductId, request: &DeprecateRequest) -> Result<DataProduct> {
+    post(&format!("/api/v1/products/{}/deprecate", encode(id.as_str())), request).await
+}
+
+/// `POST /api/v1/products/{id}/retire`: the product as stored afterwards.
+pub async fn retire(id: &ProductId, revision: u64) -> Result<DataProduct> {
+    post(&format!("/api/v1/products/{}/retire", encode(id.as_str())), &RetireRequest { revision }).await
+}
+
+/// `PATCH /api/v1/products/{id}/topic`: more partitions, another retention or cleanup policy; the product as stored
+/// afterwards (its topic's new facts come with the product page, read again).
+pub async fn change_topic(id: &ProductId, request: &TopicChangeRequest) -> Result<DataProduct> {
+    patch(&format!("/api/v1/products/{}/topic", encode(id.as_str())), request).await
 }
 
 /// `GET /api/v1/activity?limit=`: recent changes across the mesh, newest first.
@@ -178,24 +278,57 @@ pub fn encode(value: &str) -> String {
     js_sys::encode_uri_component(value).into()
 }
 
+/// What the organisation's identity provider answered at its token endpoint: an ID token, or its OAuth error.
+#[derive(Debug, Deserialize)]
+pub struct Tokens {
+    pub id_token: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// `POST <token endpoint>` of the organisation's identity provider (not the API): the sign-in's `form`
+/// (`application/x-www-form-urlencoded`) exchanged for its tokens, with the HTTP status (the provider answers its
+/// refusals as JSON too).
+pub async fn exchange_code(token_endpoint: &str, form: String) -> Result<(u16, Tokens)> {
+    let response = Request::post(token_endpoint)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(form)
+        .map_err(|e| Error::Network(e.to_string()))?
+        .send()
+        .await
+        .map_err(|_| Error::SignIn {
+            code: "identity_provider_unreachable".to_owned(),
+            message: "your organisation's sign-in service could not be reached: check your connection, then sign in \
+                      again"
+                .to_owned(),
+        })?;
+    let status = response.status();
+    let tokens = response
+        .json()
+        .await
+        .map_err(|e| Error::UnexpectedResponse { status, reason: format!("the token endpoint's answer: {e}") })?;
+    Ok((status, tokens))
+}
+
 /// `GET path`, answering the JSON body as `T`.
-pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T> {
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T> {
     send(authorized(Request::get(path)).build().map_err(|e| Error::Network(e.to_string()))?).await
 }
 
 /// `POST path` with a JSON body.
-pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(path: &str, body: &B) -> Result<T> {
+async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(path: &str, body: &B) -> Result<T> {
     send(authorized(Request::post(path)).json(body).map_err(|e| Error::Network(e.to_string()))?).await
 }
 
 /// `PUT path` with a JSON body.
-pub async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(path: &str, body: &B) -> Result<T> {
+async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(path: &str, body: &B) -> Result<T> {
     send(authorized(Request::put(path)).json(body).map_err(|e| Error::Network(e.to_string()))?).await
 }
 
-/// `DELETE path`.
-pub async fn delete<T: DeserializeOwned>(path: &str) -> Result<T> {
-    send(authorized(Request::delete(path)).build().map_err(|e| Error::Network(e.to_string()))?).await
+/// `PATCH path` with a JSON body: a partial change, e.g. a product topic's settings.
+async fn patch<B: Serialize + ?Sized, T: DeserializeOwned>(path: &str, body: &B) -> Result<T> {
+    send(authorized(Request::patch(path)).json(body).map_err(|e| Error::Network(e.to_string()))?).await
 }
 
 /// Adds `Accept` and, when someone is signed in, their bearer token.
@@ -227,6 +360,7 @@ async fn fetch<T: DeserializeOwned>(request: Request) -> Result<T> {
     let status = response.status();
     response.json().await.map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })
 }
+
 /// Reads the API's error body; anything else (a gateway's page, an empty body) is reported as unexpected.
 async fn error_from(response: Response) -> Error {
     let status = response.status();
@@ -240,9 +374,4 @@ async fn error_from(response: Response) -> Error {
             Error::UnexpectedResponse { status, reason }
         }
     }
-}
-
-/// `PATCH path` with a JSON body: a partial change, e.g. a product topic's settings.
-pub async fn patch<B: Serialize + ?Sized, T: DeserializeOwned>(path: &str, body: &B) -> Result<T> {
-    send(authorized(Request::patch(path)).json(body).map_err(|e| Error::Network(e.to_string()))?).await
 }

@@ -1,6 +1,7 @@
 //! Pieces more than one page uses.
 
 pub mod feedback;
+pub mod form;
 pub mod layout;
 pub mod product_card;
 pub mod product_form;

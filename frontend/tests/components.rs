@@ -25,7 +25,7 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 mod common;
 
-use common::{click, container, eventually, find, text_of};
+use common::{FakeApi, click, container, eventually, find, text_of};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -177,37 +177,6 @@ fn people_read_the_apis_words_only_where_they_are_written_for_them() {
     }
     let offline = api::Error::Network("TypeError: Failed to fetch".to_owned());
     assert!(!offline.message().contains("TypeError"), "{}", offline.message());
-}
-
-/// Stands in for the API while it lives: `answers` maps `"METHOD /path"` (with ` signed-in` when the request carries
-/// a bearer token) to `{status, body}`; any other request goes to the test runner's own server, as without it.
-struct FakeApi;
-
-impl FakeApi {
-    fn answering(answers: serde_json::Value) -> Self {
-        let script = format!(
-            r#"(() => {{
-                const answers = {answers};
-                window.realFetch = window.realFetch || window.fetch;
-                window.fetch = (input, init) => {{
-                    const request = new Request(input, init);
-                    const signedIn = request.headers.has('authorization') ? ' signed-in' : '';
-                    const answer = answers[`${{request.method}} ${{new URL(request.url).pathname}}${{signedIn}}`];
-                    if (!answer) return window.realFetch(input, init);
-                    const headers = {{ 'content-type': 'application/json' }};
-                    return Promise.resolve(new Response(JSON.stringify(answer.body), {{ status: answer.status, headers }}));
-                }};
-            }})()"#
-        );
-        js_sys::eval(&script).expect("the fake API is installed");
-        Self
-    }
-}
-
-impl Drop for FakeApi {
-    fn drop(&mut self) {
-        let _ = js_sys::eval("if (window.realFetch) window.fetch = window.realFetch");
-    }
 }
 
 /// The API's answer to a read when nobody is signed in, in its own words for programs.

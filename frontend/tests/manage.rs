@@ -26,7 +26,7 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 mod common;
 
-use common::{all, click, container, eventually, find, sleep, text_of};
+use common::{FakeApi, all, click, container, eventually, find, sleep, text_of};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -339,50 +339,6 @@ fn policy_answer() -> serde_json::Value {
         "owner_must_belong_to_domain": false,
         "topics": { "max_partitions": 12, "min_retention_ms": 3_600_000, "max_retention_ms": 2_592_000_000_i64 }
     } })
-}
-
-/// Stands in for the API while it lives: `answers` maps `"METHOD /path"` to `{status, body}`; any other request goes
-/// to the test runner's own server, as without it. It records what it answered, with each request's body.
-struct FakeApi;
-
-impl FakeApi {
-    fn answering(answers: serde_json::Value) -> Self {
-        let script = format!(
-            r#"(() => {{
-                const answers = {answers};
-                window.sentToFakeApi = [];
-                window.realFetch = window.realFetch || window.fetch;
-                window.fetch = async (input, init) => {{
-                    const request = input instanceof Request ? input : new Request(input, init);
-                    const key = `${{request.method}} ${{new URL(request.url).pathname}}`;
-                    const answer = answers[key];
-                    if (!answer) return window.realFetch(input, init);
-                    window.sentToFakeApi.push({{ key, body: await request.clone().text() }});
-                    const headers = {{ 'content-type': 'application/json' }};
-                    return new Response(JSON.stringify(answer.body), {{ status: answer.status, headers }});
-                }};
-            }})()"#
-        );
-        js_sys::eval(&script).expect("the fake API is installed");
-        Self
-    }
-
-    /// The JSON bodies of the requests sent to `key`, e.g. `"PATCH /api/v1/products/users/topic"`, in order.
-    fn sent(&self, key: &str) -> Vec<serde_json::Value> {
-        let sent = js_sys::eval("JSON.stringify(window.sentToFakeApi)").unwrap().as_string().unwrap();
-        serde_json::from_str::<Vec<serde_json::Value>>(&sent)
-            .unwrap()
-            .into_iter()
-            .filter(|request| request["key"] == key)
-            .map(|request| serde_json::from_str(request["body"].as_str().unwrap_or_default()).unwrap_or_default())
-            .collect()
-    }
-}
-
-impl Drop for FakeApi {
-    fn drop(&mut self) {
-        let _ = js_sys::eval("if (window.realFetch) window.fetch = window.realFetch");
-    }
 }
 
 const CHANGE_TOPIC: &str = "PATCH /api/v1/products/users/topic";

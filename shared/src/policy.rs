@@ -8,9 +8,12 @@ use crate::names::{DomainName, SubjectName, TeamName, TopicName};
 use crate::product::{DataProduct, ProductStatus, Quality, SlaTier};
 
 /// What an organisation demands of every data product.
+///
+/// The API reads it strictly (an unknown key in a policy file is a mistake to report); the portal, which only reads
+/// the API's answer, ignores what it does not use (the ownership rules), which keeps their code out of its bundles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(not(target_arch = "wasm32"), serde(deny_unknown_fields))]
 pub struct GovernancePolicy {
     /// The organisation's domains and the teams that belong to each. Empty means any domain is accepted.
     #[serde(default)]
@@ -32,6 +35,7 @@ pub struct GovernancePolicy {
     pub topics: TopicLimits,
     /// Which topics and subjects a team may claim as its product's.
     #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub ownership: Ownership,
 }
 

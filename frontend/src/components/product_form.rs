@@ -25,7 +25,8 @@
 //! place its own fields between them, as Publish does with the topic. The output port's topic is a page's field
 //! (chosen on Publish, typed on Create, fixed when editing): pages set it with `set_topic` and show its problems
 //! with `FieldError`. A page's own checks (topic settings, the schema) join the form's with `also_check`, so one
-//! summary lists everything.
+//! summary lists everything. The controls, `FieldError` and `ProblemSummary` are the portal's form controls
+//! (`crate::components::form`), bound to this state by field path.
 
 mod draft;
 mod fields;
@@ -36,22 +37,10 @@ use leptos::prelude::*;
 use meshport_shared::api::Identity;
 use meshport_shared::{DataProduct, GovernancePolicy, SchemaFact, Violation};
 
-pub use draft::{
-    Checked, Draft, Problem, SupportRow, domains_for, error_id, field_id, hint_id, label, required_fields, teams_for,
-};
-pub use fields::{
-    FieldError, OwnershipFields, ProblemSummary, ProductFields, ProductForm, described_by, focus, focus_summary,
-    invalid, with_code,
-};
+pub use draft::{Checked, Draft, Problem, SupportRow, domains_for, label, required_fields, teams_for};
+pub use fields::{OwnershipFields, ProductFields, ProductForm};
 pub use page::{ApiCheck, ApiCheckStatus, CheckStatus, ForTeamMembers, SubmitFailure, load_failed};
 pub use schema::{SchemaFieldList, chosen_file, field_paths, schema_file_text};
-
-use crate::api;
-
-/// `GET /api/v1/policy`: the governance policy forms check products with.
-pub async fn fetch_policy() -> api::Result<GovernancePolicy> {
-    api::get("/api/v1/policy").await
-}
 
 /// Everything the form knows, as signals: what was typed, which fields were visited, what the API said. It is
 /// `Copy`, so pages hand it to components and closures freely.

@@ -11,30 +11,15 @@ use leptos::task::spawn_local;
 use meshport_shared::api::{CreateRequest, Identity};
 use meshport_shared::{DataProduct, ErrorCode, GovernancePolicy, ProductId};
 
-pub use schema::{SchemaDraft, SchemaInput, Verdict, check_schema};
+pub use schema::{SchemaDraft, SchemaInput, Verdict};
 pub use topic::{Cleanup, Retention, TopicDraft, TopicFields};
 
 use crate::api;
+use crate::components::form::{ProblemSummary, focus, focus_summary};
 use crate::components::product_form::{
-    ApiCheck, ApiCheckStatus, ForTeamMembers, ProblemSummary, ProductForm, ProductFormState, SubmitFailure, focus,
-    focus_summary,
+    ApiCheck, ApiCheckStatus, ForTeamMembers, ProductForm, ProductFormState, SubmitFailure,
 };
 use crate::reactive::{live, live_text};
-
-/// `POST /api/v1/products/create`: the product as stored, active, with its topic and schema.
-pub fn create(request: CreateRequest) -> impl Future<Output = api::Result<DataProduct>> {
-    post_create("/api/v1/products/create", request)
-}
-
-/// `POST /api/v1/products/create?dry_run=true`: every check the create runs, without its effects.
-pub fn check_create(request: CreateRequest) -> impl Future<Output = api::Result<DataProduct>> {
-    post_create("/api/v1/products/create?dry_run=true", request)
-}
-
-// One request function for both, so the bundle holds one request future for them rather than two.
-async fn post_create(path: &'static str, request: CreateRequest) -> api::Result<DataProduct> {
-    api::post(path, &request).await
-}
 
 /// Where a create stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,7 +71,7 @@ fn CreateForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
         let product = state.product().ok()?;
         Some(CreateRequest { product, topic: topic.settings()?, schema: schema.text.get() })
     };
-    let check = ApiCheck::new(state, request, check_create);
+    let check = ApiCheck::new(state, request, api::check_create);
     let phase = RwSignal::new(Phase::Editing);
     let failure = RwSignal::new(None::<api::Error>);
     let summary = NodeRef::<html::Div>::new();
@@ -123,11 +108,11 @@ fn CreateForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
         phase.set(Phase::Checking);
         let kept_as = kept_as.clone();
         spawn_local(async move {
-            if let Err(error) = check_create(request.clone()).await {
+            if let Err(error) = api::check_create(request.clone()).await {
                 return refused(error, request.product.id);
             }
             phase.set(Phase::Creating);
-            match create(request.clone()).await {
+            match api::create(request.clone()).await {
                 Ok(product) => {
                     crate::drafts::forget(&kept_as);
                     TopicDraft::forget(&kept_as);

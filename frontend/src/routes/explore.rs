@@ -28,7 +28,7 @@ pub fn Explore() -> impl IntoView {
         let raw = raw.get();
         // Signing in or out changes what the API may show: search again.
         session::current().track();
-        async move { search(&raw).await }
+        async move { api::search_as_written(&raw).await }
     });
     let searcher = Searcher::new(raw);
 
@@ -64,15 +64,6 @@ pub fn Explore() -> impl IntoView {
                 </Transition>
             </ErrorBoundary>
         </section>
-    }
-}
-
-/// Runs the search the URL holds. The API parses the query string with the same shared code the portal writes it
-/// with, and answers a malformed one (a hand-edited link) with a 400 naming the parameter.
-async fn search(raw: &str) -> api::Result<SearchPage> {
-    match raw {
-        "" => api::list_products().await,
-        raw => api::get(&format!("/api/v1/products?{raw}")).await,
     }
 }
 

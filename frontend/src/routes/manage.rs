@@ -17,7 +17,8 @@ use meshport_shared::{DataProduct, GovernancePolicy, ProductId, ProductStatus, V
 
 use crate::api;
 use crate::components::feedback::Loading;
-use crate::components::product_form::{fetch_policy, focus, load_failed};
+use crate::components::form::focus;
+use crate::components::product_form::load_failed;
 use crate::components::status_badge::StatusBadge;
 use crate::reactive::{fetched, live, live_text};
 use crate::session;
@@ -27,7 +28,6 @@ mod edit;
 mod evolve;
 mod owned;
 mod publishable;
-mod requests;
 mod retire;
 mod topic;
 
@@ -347,7 +347,7 @@ struct Policy {
 impl Policy {
     fn fetch() -> Self {
         let retries = RwSignal::new(0_u32);
-        Self { answer: fetched(move || retries.get(), |_| fetch_policy()), retries }
+        Self { answer: fetched(move || retries.get(), |_| api::policy()), retries }
     }
 
     /// Reads it again, after a failure.
@@ -392,11 +392,12 @@ fn failure<T>(answer: &Option<api::Result<T>>) -> Option<api::Error> {
     answer.as_ref().and_then(|answer| answer.as_ref().err().cloned())
 }
 
-/// What the API said about one form field: the messages of every violation naming it, if any.
-fn field_message(error: Option<&api::Error>, fields: &[&str]) -> Option<String> {
+/// What the API said about one form field: the messages of every violation naming it, empty if none does.
+fn field_message(error: Option<&api::Error>, fields: &[&str]) -> String {
+    let Some(error) = error else { return String::new() };
     let messages: Vec<&str> =
-        error?.violations().iter().filter(|v| fields.contains(&v.field.as_str())).map(|v| v.message.as_str()).collect();
-    (!messages.is_empty()).then(|| messages.join("; "))
+        error.violations().iter().filter(|v| fields.contains(&v.field.as_str())).map(|v| v.message.as_str()).collect();
+    messages.join("; ")
 }
 
 /// A violation's code as the API writes it, e.g. `invalid_date`.
@@ -423,42 +424,6 @@ fn ChangeSection(
             {children()}
         </section>
     }
-}
-
-/// A labelled form control with an optional hint and what the API said about it. The control (`children`) carries
-/// `id` and `aria-describedby="{id}-hint {id}-error"`, so a screen reader reads both with it.
-#[component]
-fn Field(
-    id: &'static str,
-    #[prop(into)] label: String,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(into)] message: Signal<Option<String>>,
-    children: Children,
-) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label class="field__label" for=id>
-                {label}
-            </label>
-            {hint.map(|hint| view! { <p class="field__hint" id=format!("{id}-hint")>{hint}</p> })}
-            {children()}
-            <FieldError id=format!("{id}-error") message/>
-        </div>
-    }
-}
-
-/// A message under a form field, referenced by the field's `aria-describedby`; nothing when there is none.
-#[component]
-fn FieldError(#[prop(into)] id: String, #[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
-    live(move || match message.get() {
-        Some(message) => view! {
-            <p class="field__error-message" id=id.clone() data-testid=id.clone()>
-                {message}
-            </p>
-        }
-        .into_any(),
-        None => ().into_any(),
-    })
 }
 
 /// A change the API refused or could not make: its code and message, each violation it listed (linked to the form

@@ -16,7 +16,6 @@ pub mod consume;
 pub mod consumers;
 pub mod copy;
 pub mod embed;
-pub mod fetch;
 pub mod history;
 pub mod lineage;
 pub mod overview;

@@ -8,32 +8,17 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
+use meshport_shared::GovernancePolicy;
 use meshport_shared::api::{Identity, PublishableTopic};
-use meshport_shared::{DataProduct, GovernancePolicy};
 
-pub use topic::{SchemaPreview, TopicPicker, publishable_topics, subject};
+pub use topic::{SchemaPreview, TopicPicker};
 
 use crate::api;
+use crate::components::form::{ProblemSummary, focus, focus_summary};
 use crate::components::product_form::{
-    ApiCheck, ApiCheckStatus, ForTeamMembers, OwnershipFields, ProblemSummary, ProductFields, ProductFormState,
-    SubmitFailure, focus, focus_summary,
+    ApiCheck, ApiCheckStatus, ForTeamMembers, OwnershipFields, ProductFields, ProductFormState, SubmitFailure,
 };
 use crate::reactive::live_text;
-
-/// `POST /api/v1/products/publish`: the product as stored, now active.
-pub fn publish(product: DataProduct) -> impl Future<Output = api::Result<DataProduct>> {
-    post_publish("/api/v1/products/publish", product)
-}
-
-/// `POST /api/v1/products/publish?dry_run=true`: every check a publish runs, without storing anything.
-pub fn check_publish(product: DataProduct) -> impl Future<Output = api::Result<DataProduct>> {
-    post_publish("/api/v1/products/publish?dry_run=true", product)
-}
-
-// One request function for both, so the bundle holds one request future for them rather than two.
-async fn post_publish(path: &'static str, product: DataProduct) -> api::Result<DataProduct> {
-    api::post(path, &product).await
-}
 
 #[component]
 pub fn Publish() -> impl IntoView {
@@ -58,11 +43,11 @@ fn PublishForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
     let failure = RwSignal::new(None::<api::Error>);
     let summary = NodeRef::<html::Div>::new();
     let navigate = use_navigate();
-    let check = ApiCheck::new(state, move || state.product().ok(), check_publish);
+    let check = ApiCheck::new(state, move || state.product().ok(), api::check_publish);
 
     let show_summary = move || focus_summary(summary);
     let check_now = move |_| match untrack(|| state.parsed()) {
-        Some(product) => check.run(state, check_publish(product)),
+        Some(product) => check.run(state, api::check_publish(product)),
         None => {
             state.reveal_all();
             show_summary();
@@ -83,7 +68,7 @@ fn PublishForm(policy: GovernancePolicy, who: Identity) -> impl IntoView {
         let navigate = navigate.clone();
         let kept_as = state.draft_key();
         spawn_local(async move {
-            match publish(product).await {
+            match api::publish(product).await {
                 Ok(published) => {
                     crate::drafts::forget(&kept_as);
                     navigate(&format!("/products/{}", api::encode(published.id.as_str())), Default::default())

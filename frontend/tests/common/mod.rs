@@ -1,5 +1,5 @@
 //! What the portal's component tests share: a fresh container to mount into, finding elements by `data-testid`,
-//! clicking, and waiting for the browser. Each test binary uses a part of it.
+//! clicking, waiting for the browser, and a fake API. Each test binary uses a part of it.
 #![allow(dead_code)]
 
 use leptos::prelude::{document, window};
@@ -57,4 +57,52 @@ pub async fn eventually(root: &Element, test_id: &str) -> Element {
         sleep(50).await;
     }
     panic!("[data-testid='{test_id}'] did not appear within 5 seconds");
+}
+
+/// Stands in for the API while it lives. `answers` maps `"METHOD /path"` to `{status, body}`; a key ending in
+/// ` signed-in` answers only requests carrying a bearer token, which it answers before the plain key. Any other
+/// request goes to the test runner's own server, as without it. It records what it answered, with each request's
+/// body (`sent`).
+pub struct FakeApi;
+
+impl FakeApi {
+    pub fn answering(answers: serde_json::Value) -> Self {
+        let script = format!(
+            r#"(() => {{
+                const answers = {answers};
+                window.sentToFakeApi = [];
+                window.realFetch = window.realFetch || window.fetch;
+                window.fetch = async (input, init) => {{
+                    const request = input instanceof Request ? input : new Request(input, init);
+                    const plain = `${{request.method}} ${{new URL(request.url).pathname}}`;
+                    const signedIn = `${{plain}} signed-in`;
+                    const key = request.headers.has('authorization') && answers[signedIn] ? signedIn : plain;
+                    const answer = answers[key];
+                    if (!answer) return window.realFetch(input, init);
+                    window.sentToFakeApi.push({{ key, body: await request.clone().text() }});
+                    const headers = {{ 'content-type': 'application/json' }};
+                    return new Response(JSON.stringify(answer.body), {{ status: answer.status, headers }});
+                }};
+            }})()"#
+        );
+        js_sys::eval(&script).expect("the fake API is installed");
+        Self
+    }
+
+    /// The JSON bodies of the requests answered for `key`, e.g. `"PATCH /api/v1/products/users/topic"`, in order.
+    pub fn sent(&self, key: &str) -> Vec<serde_json::Value> {
+        let sent = js_sys::eval("JSON.stringify(window.sentToFakeApi)").unwrap().as_string().unwrap();
+        serde_json::from_str::<Vec<serde_json::Value>>(&sent)
+            .unwrap()
+            .into_iter()
+            .filter(|request| request["key"] == key)
+            .map(|request| serde_json::from_str(request["body"].as_str().unwrap_or_default()).unwrap_or_default())
+            .collect()
+    }
+}
+
+impl Drop for FakeApi {
+    fn drop(&mut self) {
+        let _ = js_sys::eval("if (window.realFetch) window.fetch = window.realFetch");
+    }
 }

@@ -344,19 +344,3 @@ pub fn label(field: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
-
-/// The DOM id of the control for `field`, e.g. `field-owner-contact` for `owner.contact`.
-pub fn field_id(field: &str) -> String {
-    let slug: String = field.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    format!("field-{slug}")
-}
-
-/// The DOM id of the element listing `field`'s problems, which its control names in `aria-describedby`.
-pub fn error_id(field: &str) -> String {
-    format!("{}-error", field_id(field))
-}
-
-/// The DOM id of `field`'s hint.
-pub fn hint_id(field: &str) -> String {
-    format!("{}-hint", field_id(field))
-}

@@ -1,12 +1,14 @@
-//! The form's fields: labelled controls bound to `ProductFormState`, each followed by its problems, and the summary
-//! of every problem that a submit shows.
+//! The product form's fields: its controls (`crate::components::form`) bound to `ProductFormState`, grouped in
+//! sections, and the ones only it has (support channels, personal data).
 
-use leptos::html;
 use leptos::prelude::*;
-use leptos::wasm_bindgen::JsCast;
 use meshport_shared::{Quality, SlaTier, SupportKind};
 
-use super::{Draft, ProductFormState, SupportRow, domains_for, error_id, field_id, hint_id, label, teams_for};
+use super::{ProductFormState, SupportRow, domains_for, label, teams_for};
+use crate::components::form::{
+    FieldError, HintText, Problems, choice, described_by, field_id, focus, frame, hint_id, invalid, options, select,
+    text_area, text_input,
+};
 use crate::reactive::live;
 
 /// The whole form: who owns the product, then everything else.
@@ -187,275 +189,6 @@ pub fn ProductFields(state: ProductFormState) -> impl IntoView {
     }
 }
 
-/// Every problem, each linked to its field, shown once a submit was attempted. The page focuses it (through
-/// `node_ref`) after a refused submit, so keyboard and screen reader users land on the list.
-#[component]
-pub fn ProblemSummary(
-    state: ProductFormState,
-    /// E.g. "Fix these problems before publishing".
-    title: &'static str,
-    node_ref: NodeRef<html::Div>,
-) -> impl IntoView {
-    let items = live(move || {
-        let problems = state.problems();
-        let count = match problems.len() {
-            1 => "1 problem".to_owned(),
-            n => format!("{n} problems"),
-        };
-        let items = problems
-            .into_iter()
-            .map(|problem| {
-                let item = match label(&problem.field) {
-                    Some(name) => {
-                        let target = field_id(&problem.field);
-                        view! {
-                            <a href=format!("#{target}") on:click=move |ev| {
-                                // The router would treat the link as navigation; focusing the field is all it does.
-                                ev.prevent_default();
-                                focus(&target);
-                            }>{name}</a>
-                            ": "
-                            {with_code(&problem.message)}
-                        }
-                        .into_any()
-                    }
-                    None => view! { <code>{problem.field}</code> ": " {with_code(&problem.message)} }.into_any(),
-                };
-                view! { <li data-testid="summary-item">{item}</li> }
-            })
-            .collect_view();
-        view! {
-            <h2 id="problem-summary-title" class="summary__title">
-                {title}
-                " ("
-                {count}
-                ")"
-            </h2>
-            <ul class="summary__list">{items}</ul>
-        }
-        .into_any()
-    });
-    let shown = move || state.revealed() && !state.problems().is_empty();
-    view! {
-        // What was typed before came back (`crate::drafts`): say so, or people wonder where it came from.
-        <p class="notice" role="status" data-testid="draft-restored" hidden=move || !state.restored()>
-            "What you typed here before is back, kept in this tab until it is saved."
-        </p>
-        <div
-            class="summary"
-            tabindex="-1"
-            node_ref=node_ref
-            aria-labelledby="problem-summary-title"
-            data-testid="problem-summary"
-            hidden=move || !shown()
-        >
-            {items}
-        </div>
-    }
-}
-
-/// Focuses the problem summary once this render has shown it, so keyboard and screen reader users land on the list
-/// after a refused submit.
-pub fn focus_summary(summary: NodeRef<html::Div>) {
-    request_animation_frame(move || {
-        if let Some(summary) = summary.get_untracked() {
-            let _ = summary.focus();
-        }
-    });
-}
-
-/// Focuses the element with `id`, scrolling it into view.
-pub fn focus(id: &str) {
-    if let Some(element) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = element.focus();
-    }
-}
-
-/// The problems to show next to `field`, in the element its control names in `aria-describedby`.
-#[component]
-pub fn FieldError(state: ProductFormState, field: &'static str) -> impl IntoView {
-    let messages = live(move || {
-        state
-            .shown(field)
-            .into_iter()
-            .map(|message| {
-                view! {
-                    <p class="field__error-message">
-                        <span class="visually-hidden">"Problem: "</span>
-                        {with_code(&message)}
-                    </p>
-                }
-            })
-            .collect_view()
-            .into_any()
-    });
-    view! {
-        <div id=error_id(field) class="field__error" data-testid=format!("error-{field}")>
-            {messages}
-        </div>
-    }
-}
-
-/// A message with its `quoted` names (fields, topics, subjects) set as code, the way the API writes them. Every
-/// piece stays a text node, so a hostile name is shown as typed.
-pub fn with_code(message: &str) -> impl IntoView + use<> {
-    message
-        .split('`')
-        .enumerate()
-        .map(|(i, piece)| {
-            let piece = piece.to_owned();
-            if i % 2 == 1 { view! { <code>{piece}</code> }.into_any() } else { piece.into_any() }
-        })
-        .collect_view()
-}
-
-/// `aria-invalid` of `field`'s control: whether problems are shown next to it.
-pub fn invalid(state: ProductFormState, field: &'static str) -> impl Fn() -> &'static str + Copy {
-    move || if state.shown(field).is_empty() { "false" } else { "true" }
-}
-
-/// `aria-describedby` of `field`'s control: its hint, if it has one, and its problems.
-pub fn described_by(field: &str, has_hint: bool) -> String {
-    if has_hint { format!("{} {}", hint_id(field), error_id(field)) } else { error_id(field) }
-}
-
-/// A hint under a label: fixed, or following the form (e.g. the chosen domain's description).
-pub enum HintText {
-    Fixed(&'static str),
-    Live(Signal<String>),
-}
-
-/// A field's label, hint, control and problems, in that order.
-pub fn frame(state: ProductFormState, field: &'static str, hint: HintText, control: impl IntoView) -> impl IntoView {
-    let hint = match hint {
-        HintText::Fixed(text) => with_code(text).into_any(),
-        HintText::Live(text) => text.into_any(),
-    };
-    view! {
-        <div class="field">
-            <label class="field__label" for=field_id(field)>
-                {label(field).unwrap_or(field)}
-                {state.is_required(field).then(|| view! { <span class="field__required">" (required)"</span> })}
-            </label>
-            <p class="field__hint" id=hint_id(field)>{hint}</p>
-            {control}
-            <FieldError state field/>
-        </div>
-    }
-}
-
-fn text_input(
-    state: ProductFormState,
-    field: &'static str,
-    hint: Option<&'static str>,
-    get: fn(&Draft) -> String,
-    set: fn(&mut Draft, String),
-) -> impl IntoView {
-    let control = view! { <input type="text" {..bound(state, field, get, set)}/> };
-    frame(state, field, HintText::Fixed(hint.unwrap_or_default()), control)
-}
-
-fn text_area(
-    state: ProductFormState,
-    field: &'static str,
-    hint: &'static str,
-    rows: u32,
-    get: fn(&Draft) -> String,
-    set: fn(&mut Draft, String),
-) -> impl IntoView {
-    let control = view! { <textarea {..bound(state, field, get, set)} rows=rows></textarea> };
-    frame(state, field, HintText::Fixed(hint), control)
-}
-
-/// What binds a text control to `field`: its id and name, its value both ways, and its problems.
-fn bound(
-    state: ProductFormState,
-    field: &'static str,
-    get: fn(&Draft) -> String,
-    set: fn(&mut Draft, String),
-) -> impl leptos::attr::Attribute {
-    view! {
-        <{..}
-            id=field_id(field)
-            name=field
-            class="field__control"
-            required=state.is_required(field)
-            prop:value=move || state.read(get)
-            aria-invalid=invalid(state, field)
-            aria-describedby=described_by(field, true)
-            data-testid=format!("field-{field}")
-            on:input=move |ev| state.update(field, |d| set(d, event_target_value(&ev)))
-            on:blur=move |_| state.touch(field)
-        />
-    }
-}
-
-/// A choice among `choices`, written `text` and sent as `value`.
-#[allow(clippy::too_many_arguments)]
-fn select<T>(
-    state: ProductFormState,
-    field: &'static str,
-    hint: &'static str,
-    choices: Vec<T>,
-    text: fn(&T) -> String,
-    value: fn(&T) -> String,
-    get: fn(&Draft) -> String,
-    set: fn(&mut Draft, &str),
-) -> impl IntoView {
-    let choices = choices.iter().map(|choice| (value(choice), text(choice))).collect();
-    let chosen = Callback::new(move |value: String| state.update(field, |d| set(d, &value)));
-    choice(state, field, HintText::Fixed(hint), options(state, choices, get), chosen)
-}
-
-/// The `<select>` of `field`, with its label, hint and problems; `chosen` takes the value picked.
-fn choice(
-    state: ProductFormState,
-    field: &'static str,
-    hint: HintText,
-    options: AnyView,
-    chosen: Callback<String>,
-) -> impl IntoView {
-    let control = view! {
-        <select
-            id=field_id(field)
-            name=field
-            class="field__control"
-            required=true
-            aria-invalid=invalid(state, field)
-            aria-describedby=described_by(field, true)
-            data-testid=format!("field-{field}")
-            on:change:target=move |ev| {
-                chosen.run(ev.target().value());
-                state.touch(field);
-            }
-        >
-            {options}
-        </select>
-    };
-    frame(state, field, hint, control)
-}
-
-/// `<option>`s for `(value, text)` pairs, the draft's current value among them even when it is not on offer (an
-/// edited product from before a policy change), so the select never claims a value the draft does not hold.
-fn options(state: ProductFormState, choices: Vec<(String, String)>, get: fn(&Draft) -> String) -> AnyView {
-    let current = state.read_untracked(get);
-    let mut choices = choices;
-    if !current.is_empty() && !choices.iter().any(|(value, _)| *value == current) {
-        choices.insert(0, (current.clone(), current));
-    }
-    if choices.is_empty() {
-        return view! { <option value="" selected=true>"(none available)"</option> }.into_any();
-    }
-    choices
-        .into_iter()
-        .map(|(value, text)| {
-            let selected = value.clone();
-            view! { <option value=value prop:selected=move || state.read(get) == selected>{text}</option> }
-        })
-        .collect_view()
-        .into_any()
-}
-
 fn with_current<T: PartialEq>(mut allowed: Vec<T>, current: T) -> Vec<T> {
     if !allowed.contains(&current) {
         allowed.insert(0, current);
@@ -524,7 +257,7 @@ fn SupportChannels(state: ProductFormState) -> impl IntoView {
             >
                 "Add a support channel"
             </button>
-            <FieldError state field="support"/>
+            <FieldError problems=Problems::Form(state, "support")/>
         </fieldset>
     }
 }
@@ -688,7 +421,7 @@ fn PersonalFields(state: ProductFormState) -> impl IntoView {
                     "Tick every field that holds personal data: it is masked in samples"
                 </p>
                 <ul class="choices" role="list">{boxes}</ul>
-                <FieldError state field/>
+                <FieldError problems=Problems::Form(state, field)/>
             </fieldset>
         }
         .into_any()

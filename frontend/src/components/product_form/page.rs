@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use meshport_shared::api::Identity;
 use meshport_shared::{DataProduct, GovernancePolicy};
 
-use super::{ProductFormState, domains_for, fetch_policy};
+use super::{ProductFormState, domains_for};
 use crate::api;
 use crate::components::feedback::Loading;
 use crate::reactive::{fetched, live, watch};
@@ -50,7 +50,7 @@ pub fn ForTeamMembers(
     let retries = RwSignal::new(0_u32);
     let session = session::current();
     let policy =
-        fetched(move || (retries.get(), session.with(|s| s.as_ref().map(|s| s.token.clone()))), |_| fetch_policy());
+        fetched(move || (retries.get(), session.with(|s| s.as_ref().map(|s| s.token.clone()))), |_| api::policy());
     live(move || {
         match session::identity() {
         None => view! {

@@ -6,23 +6,17 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use meshport_shared::SchemaFormat;
-use meshport_shared::api::{SchemaCheck, SchemaCheckRequest};
 use meshport_shared::schema::SchemaField;
 
 use crate::api;
+use crate::components::form::{FieldError, Problems, described_by, field_id, hint_id, invalid};
 use crate::components::product_form::{
-    FieldError, Problem, ProductFormState, SchemaFieldList, chosen_file, described_by, field_id, field_paths, hint_id,
-    invalid, schema_file_text,
+    Problem, ProductFormState, SchemaFieldList, chosen_file, field_paths, schema_file_text,
 };
 use crate::reactive::{live, watch};
 
 /// How long typing must pause before the API is asked.
 const CHECK_DELAY: Duration = Duration::from_millis(400);
-
-/// `POST /api/v1/schemas/check`: the schema's fields, or 422 `invalid_schema` saying why it cannot be read.
-pub async fn check_schema(format: SchemaFormat, schema: &str) -> api::Result<SchemaCheck> {
-    api::post("/api/v1/schemas/check", &SchemaCheckRequest { format, schema: schema.to_owned() }).await
-}
 
 /// What the API said about the schema text.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,7 +126,7 @@ pub fn SchemaInput(state: ProductFormState, schema: SchemaDraft) -> impl IntoVie
                 }
                 schema.verdict.set(Verdict::Checking);
                 spawn_local(async move {
-                    let verdict = match check_schema(SchemaFormat::Avro, &text).await {
+                    let verdict = match api::check_schema(SchemaFormat::Avro, &text).await {
                         Ok(check) => Verdict::Readable(check.fields),
                         Err(error) if error.code() == "invalid_schema" => Verdict::Unreadable(error.message()),
                         Err(error) => Verdict::Unavailable(error),
@@ -222,7 +216,7 @@ pub fn SchemaInput(state: ProductFormState, schema: SchemaDraft) -> impl IntoVie
                     on:paste=move |_| state.touch(field)
                     on:blur=move |_| state.touch(field)
                 ></textarea>
-                <FieldError state field/>
+                <FieldError problems=Problems::Form(state, field)/>
             </div>
             <div class="field">
                 <label class="field__label" for="schema-file">"Or upload an .avsc file"</label>

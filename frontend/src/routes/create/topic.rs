@@ -5,9 +5,8 @@ use leptos::prelude::*;
 use meshport_shared::api::TopicSettings;
 use serde::{Deserialize, Serialize};
 
-use crate::components::product_form::{
-    FieldError, Problem, ProductFormState, described_by, field_id, hint_id, invalid,
-};
+use crate::components::form::{FieldError, Problems, described_by, field_id, hint_id, invalid, radio};
+use crate::components::product_form::{Problem, ProductFormState};
 use crate::drafts::keep;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -164,7 +163,7 @@ pub fn TopicFields(state: ProductFormState, topic: TopicDraft) -> impl IntoView 
                     on:input:target=move |ev| state.set_topic(&ev.target().value())
                     on:blur=move |_| state.touch(name_field)
                 />
-                <FieldError state field=name_field/>
+                <FieldError problems=Problems::Form(state, name_field)/>
             </div>
             <div class="field">
                 <label class="field__label" for=field_id(partitions_field)>
@@ -191,7 +190,7 @@ pub fn TopicFields(state: ProductFormState, topic: TopicDraft) -> impl IntoView 
                     }
                     on:blur=move |_| state.touch(partitions_field)
                 />
-                <FieldError state field=partitions_field/>
+                <FieldError problems=Problems::Form(state, partitions_field)/>
             </div>
             <fieldset
                 class="field field--group"
@@ -208,7 +207,7 @@ pub fn TopicFields(state: ProductFormState, topic: TopicDraft) -> impl IntoView 
                     {radio("retention", topic.retention, Retention::Days, "retention-days", "For the last", days, kept)}
                     {radio("retention", topic.retention, Retention::BrokerDefault, "retention-default", "The broker's default", (), kept)}
                 </ul>
-                <FieldError state field=retention_field/>
+                <FieldError problems=Problems::Form(state, retention_field)/>
             </fieldset>
             <fieldset
                 class="field field--group"
@@ -237,7 +236,7 @@ pub fn TopicFields(state: ProductFormState, topic: TopicDraft) -> impl IntoView 
                         cleaned,
                     )}
                 </ul>
-                <FieldError state field=cleanup_field/>
+                <FieldError problems=Problems::Form(state, cleanup_field)/>
             </fieldset>
         </fieldset>
     }
@@ -245,33 +244,4 @@ pub fn TopicFields(state: ProductFormState, topic: TopicDraft) -> impl IntoView 
 
 fn error_ids(field: &str) -> String {
     described_by(field, false)
-}
-
-/// One radio button of a group: it sets `choice` to `value`, and `after` follows its label (e.g. a field of its own).
-fn radio<T: Copy + PartialEq + Send + Sync + 'static>(
-    group: &'static str,
-    choice: RwSignal<T>,
-    value: T,
-    id: &'static str,
-    label: impl IntoView + 'static,
-    after: impl IntoView + 'static,
-    picked: impl Fn() + Copy + 'static,
-) -> impl IntoView {
-    view! {
-        <li class="choice choice--with-input">
-            <input
-                type="radio"
-                name=group
-                id=id
-                data-testid=id
-                prop:checked=move || choice.get() == value
-                on:change=move |_| {
-                    choice.set(value);
-                    picked();
-                }
-            />
-            <label for=id>{label}</label>
-            {after}
-        </li>
-    }
 }

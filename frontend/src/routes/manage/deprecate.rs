@@ -5,8 +5,9 @@ use meshport_shared::api::DeprecateRequest;
 use meshport_shared::search::{SearchPage, SearchQuery};
 use meshport_shared::{DataProduct, ProductId, ProductStatus};
 
-use super::{Call, ChangeError, ChangeSection, Field, Managed, failure, field_message, requests};
+use super::{Call, ChangeError, ChangeSection, Managed, failure, field_message};
 use crate::api;
+use crate::components::form::{Field, invalid_if};
 use crate::reactive::{fetched, live, live_text};
 
 /// Links the API's violations of a deprecation to the controls they concern.
@@ -28,8 +29,9 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
         current.as_ref().and_then(|d| d.replacement.as_ref()).map(ToString::to_string).unwrap_or_default(),
     );
     let message = RwSignal::new(current.map(|d| d.message).unwrap_or_default());
-    // A replacement that is not even a product id never reaches the API.
-    let replacement_error = RwSignal::new(None::<String>);
+    // Why the replacement typed is not even a product id (it never reaches the API then); empty while it is one, as
+    // the fields' messages are.
+    let replacement_error = RwSignal::new(String::new());
 
     let deprecate = Call::<api::Result<DataProduct>>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -39,12 +41,12 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
             typed => match ProductId::parse(typed) {
                 Ok(id) => Some(id),
                 Err(e) => {
-                    replacement_error.set(Some(format!("{e}: pick a product from the suggestions")));
+                    replacement_error.set(format!("{e}: pick a product from the suggestions"));
                     return;
                 }
             },
         };
-        replacement_error.set(None);
+        replacement_error.set(String::new());
         let request = DeprecateRequest {
             sunset: sunset.get_untracked(),
             replacement,
@@ -53,7 +55,7 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
         };
         let id = managed.id();
         deprecate.start(async move {
-            let result = requests::deprecate(&id, &request).await;
+            let result = api::deprecate(&id, &request).await;
             if let Ok(product) = &result {
                 managed.stored(product.clone());
             }
@@ -77,11 +79,11 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
     let api_error = move || deprecate.answer.with(failure);
     let sunset_message =
         Signal::derive(move || field_message(api_error().as_ref(), &["deprecation", "deprecation.sunset"]));
-    let replacement_message = Signal::derive(move || {
-        replacement_error.get().or_else(|| field_message(api_error().as_ref(), &["deprecation.replacement"]))
+    let replacement_message = Signal::derive(move || match replacement_error.get() {
+        typed if typed.is_empty() => field_message(api_error().as_ref(), &["deprecation.replacement"]),
+        typed => typed,
     });
     let message_message = Signal::derive(move || field_message(api_error().as_ref(), &["deprecation.message"]));
-    let invalid = |message: Signal<Option<String>>| move || message.with(Option::is_some).then_some("true");
 
     let deprecated = Memo::new(move |_| managed.detail.with(|d| d.product.status == ProductStatus::Deprecated));
     let outcome = live(move || match deprecate.answer.get() {
@@ -117,7 +119,7 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
                         class="field__control manage-date"
                         min=today()
                         aria-describedby="deprecate-sunset-hint deprecate-sunset-error"
-                        aria-invalid=invalid(sunset_message)
+                        aria-invalid=invalid_if(sunset_message)
                         prop:value=move || sunset.get()
                         on:input=move |ev| sunset.set(event_target_value(&ev))
                         data-testid="deprecate-sunset"
@@ -137,7 +139,7 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
                         autocomplete="off"
                         spellcheck="false"
                         aria-describedby="deprecate-replacement-hint deprecate-replacement-error"
-                        aria-invalid=invalid(replacement_message)
+                        aria-invalid=invalid_if(replacement_message)
                         prop:value=move || replacement.get()
                         on:input=move |ev| replacement.set(event_target_value(&ev))
                         data-testid="deprecate-replacement"
@@ -150,7 +152,7 @@ pub(super) fn Deprecate(managed: Managed) -> impl IntoView {
                         class="field__control"
                         rows="3"
                         aria-describedby="deprecate-message-error"
-                        aria-invalid=invalid(message_message)
+                        aria-invalid=invalid_if(message_message)
                         prop:value=move || message.get()
                         on:input=move |ev| message.set(event_target_value(&ev))
                         data-testid="deprecate-message"

@@ -6,10 +6,11 @@ use leptos::task::spawn_local;
 use meshport_shared::DataProduct;
 use meshport_shared::api::Identity;
 
-use super::{ChangeError, ChangeSection, Managed, Policy, requests};
+use super::{ChangeError, ChangeSection, Managed, Policy};
 use crate::api;
 use crate::components::feedback::Loading;
-use crate::components::product_form::{ProblemSummary, ProductForm, ProductFormState, focus_summary, load_failed};
+use crate::components::form::{ProblemSummary, focus_summary};
+use crate::components::product_form::{ProductForm, ProductFormState, load_failed};
 use crate::reactive::live;
 
 #[component]
@@ -84,7 +85,7 @@ fn EditForm(
         saving.set(true);
         let kept_as = state.draft_key();
         spawn_local(async move {
-            let answer = requests::update(&id, &edited).await;
+            let answer = api::update_product(&id, &edited).await;
             saving.set(false);
             match answer {
                 Ok(stored) => {

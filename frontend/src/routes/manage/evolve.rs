@@ -7,8 +7,9 @@ use meshport_shared::SchemaFormat;
 use meshport_shared::api::{EvolveRequest, EvolveResponse, Identity};
 use meshport_shared::schema::SchemaChange;
 
-use super::{Call, ChangeError, ChangeSection, Field, Managed, failure, field_message, requests, violation_code};
+use super::{Call, ChangeError, ChangeSection, Managed, failure, field_message, violation_code};
 use crate::api;
+use crate::components::form::{Field, invalid_if};
 use crate::components::product_form::{chosen_file, schema_file_text};
 use crate::reactive::{live, live_text};
 
@@ -25,7 +26,8 @@ pub(super) fn EvolveSchema(managed: Managed, who: Identity) -> impl IntoView {
     let kept_as = crate::drafts::key(&who, &format!("evolve.{}", managed.id()));
     let (text, _) = crate::drafts::keep(kept_as.clone(), current);
     let kept_as = StoredValue::new(kept_as);
-    let upload_error = RwSignal::new(None::<String>);
+    // Why the uploaded file could not be read; empty while there is nothing to say, as the fields' messages are.
+    let upload_error = RwSignal::new(String::new());
     // The schema last sent to be registered, so a refused one can be published as a new major version as it was.
     let submitted = RwSignal::new(String::new());
 
@@ -35,7 +37,7 @@ pub(super) fn EvolveSchema(managed: Managed, who: Identity) -> impl IntoView {
     let send = move |schema: String, dry_run: bool, new_major_version: bool| {
         let request = EvolveRequest { schema, dry_run, new_major_version, revision: managed.revision() };
         let id = managed.id();
-        async move { requests::evolve(&id, &request).await }
+        async move { api::evolve(&id, &request).await }
     };
     let register = move |new_major_version: bool| {
         let schema = if new_major_version { submitted.get_untracked() } else { text.get_untracked() };
@@ -64,10 +66,10 @@ pub(super) fn EvolveSchema(managed: Managed, who: Identity) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match schema_file_text(&file).await {
                 Ok(content) => {
-                    upload_error.set(None);
+                    upload_error.set(String::new());
                     text.set(content);
                 }
-                Err(problem) => upload_error.set(Some(problem)),
+                Err(problem) => upload_error.set(problem),
             }
         });
     };
@@ -75,11 +77,13 @@ pub(super) fn EvolveSchema(managed: Managed, who: Identity) -> impl IntoView {
     // Problems with the text itself: the API's (`schema` violations of the last check or submission) or the
     // upload's.
     let schema_message = Signal::derive(move || {
-        upload_error.get().or_else(|| {
-            let checked = check.answer.with(|v| v.as_ref().and_then(|(_, r)| r.as_ref().err().cloned()));
-            let submitted = submit.answer.with(failure);
-            field_message(submitted.as_ref().or(checked.as_ref()), &["schema"])
-        })
+        let upload = upload_error.get();
+        if !upload.is_empty() {
+            return upload;
+        }
+        let checked = check.answer.with(|v| v.as_ref().and_then(|(_, r)| r.as_ref().err().cloned()));
+        let submitted = submit.answer.with(failure);
+        field_message(submitted.as_ref().or(checked.as_ref()), &["schema"])
     });
 
     let answer = live(move || {
@@ -156,7 +160,7 @@ pub(super) fn EvolveSchema(managed: Managed, who: Identity) -> impl IntoView {
                         spellcheck="false"
                         autocomplete="off"
                         aria-describedby="evolve-schema-hint evolve-schema-error"
-                        aria-invalid=move || schema_message.with(Option::is_some).then_some("true")
+                        aria-invalid=invalid_if(schema_message)
                         prop:value=move || text.get()
                         on:input=move |ev| text.set(event_target_value(&ev))
                         data-testid="evolve-schema"

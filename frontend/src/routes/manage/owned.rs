@@ -9,7 +9,7 @@ use meshport_shared::{DataProduct, ProductStatus, TeamName};
 use super::Call;
 use crate::api;
 use crate::components::feedback::{Empty, Loading};
-use crate::components::product_form::{fetch_policy, load_failed};
+use crate::components::product_form::load_failed;
 use crate::components::status_badge::StatusBadge;
 use crate::reactive::{fetched, live, live_text};
 
@@ -65,7 +65,7 @@ pub(super) fn OwnedProducts(who: Identity) -> impl IntoView {
 /// The org admin's choice of team, from the teams the policy knows.
 #[component]
 fn TeamFilter(team: RwSignal<String>, more: RwSignal<Vec<SearchPage>>) -> impl IntoView {
-    let policy = fetched(|| (), |()| fetch_policy());
+    let policy = fetched(|| (), |()| api::policy());
     let options = live(move || {
         let mut teams: Vec<TeamName> = Vec::new();
         // In the policy's order, each team once (a team may serve several domains).

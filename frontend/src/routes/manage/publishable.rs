@@ -4,10 +4,9 @@ use leptos::prelude::*;
 use meshport_shared::DomainName;
 use meshport_shared::api::{Identity, PublishableTopic};
 
-use super::requests;
 use crate::api;
 use crate::components::feedback::{Empty, Loading};
-use crate::components::product_form::{fetch_policy, load_failed};
+use crate::components::product_form::load_failed;
 use crate::reactive::{fetched, live};
 
 /// The person's domains and the topics offered to them, each topic once.
@@ -37,7 +36,7 @@ pub(super) fn PublishableTopics(who: Identity) -> impl IntoView {
 
 /// The person's domains (every domain, for org admins) and the topics offered to them, each once.
 async fn offer(who: Identity) -> api::Result<Offer> {
-    let policy = fetch_policy().await?;
+    let policy = api::policy().await?;
     let domains: Vec<DomainName> = policy
         .domains
         .into_iter()
@@ -46,7 +45,7 @@ async fn offer(who: Identity) -> api::Result<Offer> {
         .collect();
     let mut topics: Vec<PublishableTopic> = Vec::new();
     for domain in &domains {
-        for topic in requests::publishable_topics(domain).await? {
+        for topic in api::publishable_topics(domain).await? {
             if !topics.iter().any(|t| t.name == topic.name) {
                 topics.push(topic);
             }

@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use meshport_shared::{DataProduct, ProductStatus};
 
-use super::{Call, ChangeError, ChangeSection, FieldError, Managed, requests};
+use super::{Call, ChangeError, ChangeSection, Managed};
 use crate::api;
-use crate::components::product_form::focus;
+use crate::components::form::{FieldError, Problems, focus, invalid_if};
 use crate::reactive::{live, live_text};
 
 #[component]
@@ -23,17 +23,16 @@ pub(super) fn Retire(managed: Managed) -> impl IntoView {
         }
         let (id, revision) = (managed.id(), managed.revision());
         retire.start(async move {
-            let result = requests::retire(&id, revision).await;
+            let result = api::retire(&id, revision).await;
             if let Ok(product) = &result {
                 managed.stored(product.clone());
             }
             result
         });
     };
-    let confirm_message = Signal::derive(move || {
-        unconfirmed
-            .get()
-            .then(|| "Tick the box first: retiring takes the product out of discovery for good.".to_owned())
+    let confirm_message = Signal::derive(move || match unconfirmed.get() {
+        true => "Tick the box first: retiring takes the product out of discovery for good.".to_owned(),
+        false => String::new(),
     });
     let retired = Memo::new(move |_| managed.detail.with(|d| d.product.status == ProductStatus::Retired));
 
@@ -62,7 +61,7 @@ pub(super) fn Retire(managed: Managed) -> impl IntoView {
                         id="retire-confirm"
                         type="checkbox"
                         aria-describedby="retire-confirm-error"
-                        aria-invalid=move || confirm_message.with(Option::is_some).then_some("true")
+                        aria-invalid=invalid_if(confirm_message)
                         prop:checked=move || confirmed.get()
                         on:change=move |ev| {
                             let checked = event_target_checked(&ev);
@@ -77,7 +76,7 @@ pub(super) fn Retire(managed: Managed) -> impl IntoView {
                         "Yes, retire " <strong>{name}</strong> " (" <code>{id}</code> ")"
                     </label>
                 </div>
-                <FieldError id="retire-confirm-error" message=confirm_message/>
+                <FieldError problems=Problems::Message("retire-confirm", confirm_message)/>
                 <div class="manage-actions">
                     <button
                         type="submit"

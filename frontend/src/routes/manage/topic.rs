@@ -9,9 +9,9 @@ use meshport_shared::api::TopicChangeRequest;
 use meshport_shared::policy::CLEANUP_POLICIES;
 use meshport_shared::{ConfigSource, DataProduct, TopicFacts, TopicLimits};
 
-use super::{Call, ChangeError, ChangeSection, FieldError, Managed, Policy, failure, field_message, requests};
+use super::{Call, ChangeError, ChangeSection, Managed, Policy, failure, field_message};
 use crate::api;
-use crate::components::product_form::focus;
+use crate::components::form::{FieldError, Problems, fixed_options, focus, invalid_if};
 use crate::reactive::{live, live_text};
 
 const PARTITIONS: &str = "topic-settings-partitions";
@@ -220,13 +220,12 @@ fn topic_form(
         Signal::derive(move || {
             Wanted::of(draft, &start)
                 .violation(field)
-                .or_else(|| change.answer.with(|a| field_message(failure(a).as_ref(), &[field])))
+                .unwrap_or_else(|| change.answer.with(|a| field_message(failure(a).as_ref(), &[field])))
         })
     };
     let partitions_message = message("partitions");
     let retention_message = message("retention_ms");
     let cleanup_message = message("cleanup_policy");
-    let invalid = |message: Signal<Option<String>>| move || message.with(Option::is_some).then_some("true");
     let edit = |control: RwSignal<String>| move |ev: leptos::ev::Event| control.set(event_target_value(&ev));
     let typed = move || draft.retention.with(|r| r == HOURS || r == DAYS);
 
@@ -247,7 +246,7 @@ fn topic_form(
         let request = TopicChangeRequest { revision: managed.revision(), partitions, retention_ms, cleanup_policy };
         let id = managed.id();
         change.start(async move {
-            let result = requests::change_topic(&id, &request).await;
+            let result = api::change_topic(&id, &request).await;
             match &result {
                 // The answer is the product; the topic's new facts come with its page, read again (which moves the
                 // revision, so the form starts again from them).
@@ -272,12 +271,12 @@ fn topic_form(
                     min=partitions.clone()
                     class="field__control field__control--short"
                     aria-describedby="topic-settings-partitions-hint topic-settings-partitions-error"
-                    aria-invalid=invalid(partitions_message)
+                    aria-invalid=invalid_if(partitions_message)
                     value=partitions
                     on:input=edit(draft.partitions)
                     data-testid=PARTITIONS
                 />
-                <FieldError id="topic-settings-partitions-error" message=partitions_message/>
+                <FieldError problems=Problems::Message(PARTITIONS, partitions_message)/>
             </div>
             <div class="field">
                 <label class="field__label" for=RETENTION>"Retention"</label>
@@ -286,11 +285,11 @@ fn topic_form(
                     id=RETENTION
                     class="field__control manage-choice"
                     aria-describedby="topic-settings-retention-hint topic-settings-retention-error"
-                    aria-invalid=invalid(retention_message)
+                    aria-invalid=invalid_if(retention_message)
                     on:change=edit(draft.retention)
                     data-testid=RETENTION
                 >
-                    {options(retentions, &retention)}
+                    {fixed_options(retentions, &retention)}
                 </select>
                 // Shown while the retention is typed, in hours or days as chosen above.
                 <input
@@ -300,13 +299,13 @@ fn topic_form(
                     class="field__control field__control--short"
                     aria-label="Retention in the unit chosen"
                     aria-describedby="topic-settings-retention-hint topic-settings-retention-error"
-                    aria-invalid=invalid(retention_message)
+                    aria-invalid=invalid_if(retention_message)
                     hidden=move || !typed()
                     value=amount
                     on:input=edit(draft.amount)
                     data-testid=RETENTION_AMOUNT
                 />
-                <FieldError id="topic-settings-retention-error" message=retention_message/>
+                <FieldError problems=Problems::Message(RETENTION, retention_message)/>
             </div>
             <div class="field">
                 <label class="field__label" for=CLEANUP>"Cleanup policy"</label>
@@ -315,13 +314,13 @@ fn topic_form(
                     id=CLEANUP
                     class="field__control manage-choice"
                     aria-describedby="topic-settings-cleanup-hint topic-settings-cleanup-error"
-                    aria-invalid=invalid(cleanup_message)
+                    aria-invalid=invalid_if(cleanup_message)
                     on:change=edit(draft.cleanup)
                     data-testid=CLEANUP
                 >
-                    {options(cleanups, &cleanup)}
+                    {fixed_options(cleanups, &cleanup)}
                 </select>
-                <FieldError id="topic-settings-cleanup-error" message=cleanup_message/>
+                <FieldError problems=Problems::Message(CLEANUP, cleanup_message)/>
             </div>
             <div class="manage-actions">
                 <button type="submit" class="button" data-testid="topic-settings-submit" disabled=move || change.pending.get()>
@@ -331,17 +330,6 @@ fn topic_form(
         </form>
     }
     .into_any()
-}
-
-/// A drop-down's options, `(value, label)`, with `chosen` selected.
-fn options(options: Vec<(String, String)>, chosen: &str) -> Vec<impl IntoView + use<>> {
-    options
-        .into_iter()
-        .map(|(value, label)| {
-            let selected = value == chosen;
-            view! { <option value=value selected=selected>{label}</option> }
-        })
-        .collect()
 }
 
 /// The partitions typed, against the topic's and the policy's: Kafka never takes partitions away.

@@ -7,10 +7,10 @@ use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use meshport_shared::api::{ConsumeInfo, ConsumeSecurity};
 use meshport_shared::product::SchemaFormat;
-use wasm_bindgen::JsCast;
 
 use super::Fact;
 use super::copy::CopyBlock;
+use crate::components::form::focus;
 
 /// The languages offered, in tab order.
 const LANGUAGES: [&str; 4] = ["Rust", "Java", "Python", "kcat"];
@@ -123,14 +123,6 @@ pub fn ConsumeSnippets(product_id: String, consume: ConsumeInfo) -> impl IntoVie
         <p class="muted consume__note" data-testid="consume-note">{note}</p>
         <div class="tabs" role="tablist" aria-label="Consumer code">{tabs}</div>
         <div class="tab-panel" role="tabpanel" id=panel_id.clone() aria-labelledby=labelled_by>{panel}</div>
-    }
-}
-
-fn focus(id: &str) {
-    if let Some(element) = document().get_element_by_id(id)
-        && let Ok(element) = element.dyn_into::<web_sys::HtmlElement>()
-    {
-        let _ = element.focus();
     }
 }
 

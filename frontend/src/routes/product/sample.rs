@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use meshport_shared::api::{Sample, SampleEvent};
 use serde_json::Value;
 
-use super::{NumberChoice, Problem, ScrollTable, When, fetch};
+use super::{NumberChoice, Problem, ScrollTable, When};
 use crate::api;
 use crate::components::feedback::Loading;
 
@@ -25,7 +25,7 @@ pub fn SamplePanel(
     let limit = RwSignal::new(10_usize);
     let load = Action::new_local(move |&limit: &usize| {
         let id = product_id.clone();
-        async move { fetch::sample(&id, limit).await }
+        async move { api::sample(&id, limit).await }
     });
     let field_order = StoredValue::new(field_order);
     let loaded = move || load.value().with(Option::is_some);

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use meshport_shared::api::VersionSummary;
 use meshport_shared::schema::SchemaChange;
 
-use super::{NumberChoice, Problem, fetch};
+use super::{NumberChoice, Problem};
+use crate::api;
 use crate::components::feedback::Loading;
 
 /// Every mirrored version, newest first, with a comparison of any two: by default the latest against the one
@@ -52,7 +53,7 @@ fn VersionDiff(
     let to = RwSignal::new(numbers[0]);
     let compare = Action::new_local(move |&(from, to): &(i32, i32)| {
         let id = product_id.clone();
-        async move { (from, to, fetch::schema_diff(&id, from, to).await) }
+        async move { (from, to, api::schema_diff(&id, from, to).await) }
     });
     let same = move || from.get() == to.get();
     let choices: Vec<(i32, String)> = numbers.iter().map(|&n| (n, format!("Version {n}"))).collect();

@@ -1,25 +1,14 @@
 //! Choosing the topic to publish, and a preview of its value schema.
 
 use leptos::prelude::*;
-use meshport_shared::api::{PublishableTopic, SchemaDetail};
+use meshport_shared::api::PublishableTopic;
 use meshport_shared::{SchemaFact, SubjectName, TopicName};
 
 use crate::api;
 use crate::components::feedback::Loading;
-use crate::components::product_form::{
-    FieldError, ProductFormState, SchemaFieldList, described_by, field_id, field_paths, hint_id, load_failed,
-};
+use crate::components::form::{FieldError, Problems, described_by, field_id, hint_id};
+use crate::components::product_form::{ProductFormState, SchemaFieldList, field_paths, load_failed};
 use crate::reactive::{fetched, live, watch};
-
-/// `GET /api/v1/domains/{domain}/publishable-topics`: topics on the cluster that are no product yet.
-pub async fn publishable_topics(domain: String) -> api::Result<Vec<PublishableTopic>> {
-    api::get(&format!("/api/v1/domains/{}/publishable-topics", api::encode(&domain))).await
-}
-
-/// `GET /api/v1/subjects/{subject}`: the subject's latest schema version as the mirror holds it.
-pub async fn subject(subject: SubjectName) -> api::Result<SchemaDetail> {
-    api::get(&format!("/api/v1/subjects/{}", api::encode(subject.as_str()))).await
-}
 
 /// The domain's publishable topics as radio buttons, each with its partitions, history and whether it has a schema.
 #[component]
@@ -28,7 +17,7 @@ pub fn TopicPicker(state: ProductFormState, chosen: RwSignal<Option<PublishableT
     let retries = RwSignal::new(0_u32);
     // A memo, so only a new domain (not every keystroke elsewhere in the form) fetches the list again.
     let domain = Memo::new(move |_| state.read(|d| d.domain.clone()));
-    let topics = fetched(move || (retries.get(), domain.get()), |(_, domain)| publishable_topics(domain));
+    let topics = fetched(move || (retries.get(), domain.get()), |(_, domain)| api::publishable_topics(domain));
     let pick = move |topic: PublishableTopic| {
         state.set_topic(topic.name.as_str());
         state.set_schema(if topic.has_value_schema { SchemaFact::Registered } else { SchemaFact::Missing }, Vec::new());
@@ -130,7 +119,7 @@ pub fn TopicPicker(state: ProductFormState, chosen: RwSignal<Option<PublishableT
                 <code>"<topic>-value"</code> "."
             </p>
             {list}
-            <FieldError state field/>
+            <FieldError problems=Problems::Form(state, field)/>
         </fieldset>
     }
 }
@@ -144,7 +133,7 @@ pub fn SchemaPreview(state: ProductFormState, chosen: RwSignal<Option<Publishabl
         move || chosen.with(|t| t.as_ref().filter(|t| t.has_value_schema).map(|t| value_subject(&t.name))),
         |subject_name| async move {
             match subject_name {
-                Some(name) => Some(subject(name).await).transpose(),
+                Some(name) => Some(api::subject(name).await).transpose(),
                 None => Ok(None),
             }
         },
@@ -204,7 +193,7 @@ pub fn SchemaPreview(state: ProductFormState, chosen: RwSignal<Option<Publishabl
         >
             <h2 class="form-section__title" id="schema-preview-title">"Value schema"</h2>
             {body}
-            <FieldError state field/>
+            <FieldError problems=Problems::Form(state, field)/>
         </section>
     }
 }

@@ -7,13 +7,12 @@
 //! nonce, and asks the API who the ID token says this is. The API verifies the token itself on every request; the
 //! checks here only make sure the answer belongs to the sign-in this tab started.
 
-use gloo_net::http::Request;
 use meshport_shared::api::OrganisationSignIn;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::api::{self, Error};
+use crate::api::{self, Error, Tokens};
 use crate::session::{ProviderSession, Session};
 
 const PENDING: &str = "meshport.sign-in";
@@ -50,13 +49,6 @@ impl Answer {
         };
         Some(Self { state, outcome })
     }
-}
-
-#[derive(Deserialize)]
-struct Tokens {
-    id_token: Option<String>,
-    error: Option<String>,
-    error_description: Option<String>,
 }
 
 /// Sends the browser to the provider to sign in, coming back to `/sign-in` and then to `next`.
@@ -131,24 +123,7 @@ pub async fn finish(answer: Answer) -> Result<(Session, String), Error> {
     .map(|(name, value)| format!("{name}={}", api::encode(value)))
     .collect::<Vec<_>>()
     .join("&");
-    let response = Request::post(&pending.token_endpoint)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "application/json")
-        .body(form)
-        .map_err(|e| Error::Network(e.to_string()))?
-        .send()
-        .await
-        .map_err(|_| {
-            failed(
-                "identity_provider_unreachable",
-                "your organisation's sign-in service could not be reached: check your connection, then sign in again",
-            )
-        })?;
-    let status = response.status();
-    let tokens: Tokens = response
-        .json()
-        .await
-        .map_err(|e| Error::UnexpectedResponse { status, reason: format!("the token endpoint's answer: {e}") })?;
+    let (status, tokens) = api::exchange_code(&pending.token_endpoint, form).await?;
     let id_token = match tokens {
         Tokens { id_token: Some(token), error: None, .. } if status == 200 => token,
         Tokens { error, error_description, .. } => {
