@@ -1,6 +1,8 @@
 //! Samples of a product's events for people to look at: the newest records, decoded from Confluent's wire format
 //! with the writer's schema, and every field the product marks as personal data masked before it leaves the API.
 
+pub mod avro;
+
 use std::collections::HashMap;
 
 use meshport_shared::DataProduct;
