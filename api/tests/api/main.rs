@@ -11,5 +11,6 @@ mod embed;
 mod kafka_admin;
 mod openapi;
 mod registry_client;
+mod samples;
 mod server;
 mod sync;
