@@ -6,7 +6,8 @@
 //! as `KafkaError::Unavailable`. librdkafka's synchronous calls run on tokio's blocking pool so they never stall the
 //! async runtime.
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -78,9 +79,48 @@ pub struct SampledRecord {
     pub partition: i32,
     pub offset: i64,
     pub timestamp_ms: Option<i64>,
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
+    pub key: Option<Payload>,
+    pub value: Option<Payload>,
 }
+
+impl SampledRecord {
+    /// Oldest first: by timestamp (none before any), then partition, then offset.
+    fn age(&self) -> (Option<i64>, i32, i64) {
+        (self.timestamp_ms, self.partition, self.offset)
+    }
+}
+
+/// A record's key or value as a sample keeps it: its bytes, or only its length when it is larger than kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    Bytes(Vec<u8>),
+    TooLarge(usize),
+}
+
+impl Payload {
+    fn of(bytes: &[u8], max: usize) -> Self {
+        match bytes.len() <= max {
+            true => Self::Bytes(bytes.to_vec()),
+            false => Self::TooLarge(bytes.len()),
+        }
+    }
+}
+
+/// How much a sample reads and keeps: at most `records` records of the whole topic, each key and value kept up to
+/// its limit in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleSize {
+    pub records: usize,
+    pub key_bytes: usize,
+    pub value_bytes: usize,
+}
+
+/// How many samples are read at once; a further one waits [`SAMPLE_QUEUE_WAIT`] for a turn, then is refused as busy.
+/// Each holds one consumer, its prefetched records and a blocking thread.
+pub const MAX_CONCURRENT_SAMPLES: usize = 4;
+const SAMPLE_QUEUE_WAIT: Duration = Duration::from_secs(1);
+/// What one sampling consumer prefetches at most (librdkafka's default is 64 MB).
+const SAMPLE_PREFETCH_KBYTES: &str = "4096";
 
 /// A consumer group's committed offset on one partition; `None` when the group has committed nothing there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -106,6 +146,48 @@ struct Inner {
     extra_keys: Vec<String>,
     /// The client context every client of this admin shares.
     context: QuietContext,
+    samplers: Samplers,
+}
+
+/// The consumers samples read with, kept between requests, and the permits that cap how many samples run at once
+/// (and so how many consumers there are).
+struct Samplers {
+    permits: Arc<tokio::sync::Semaphore>,
+    idle: Mutex<Vec<BaseConsumer<QuietContext>>>,
+}
+
+impl Samplers {
+    fn new() -> Self {
+        Self { permits: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_SAMPLES)), idle: Mutex::new(Vec::new()) }
+    }
+
+    /// An idle consumer, or a new one: only a sample's permit holder asks, so there are never more than the permits.
+    fn take(&self, inner: &Inner) -> Result<BaseConsumer<QuietContext>, RdKafkaError> {
+        if let Some(consumer) = self.idle().pop() {
+            return Ok(consumer);
+        }
+        inner
+            .consumer_config
+            .clone()
+            // It never joins the group, commits or reads committed offsets: `assign` with explicit offsets only.
+            .set("group.id", "meshport-sample")
+            .set("enable.partition.eof", "true")
+            .set("auto.offset.reset", "earliest")
+            .set("queued.max.messages.kbytes", SAMPLE_PREFETCH_KBYTES)
+            // librdkafka learns a partition's end from a fetch that finds nothing more, which the broker holds for up
+            // to this wait (500 ms by default): every sample waits for it once. Only a sample's short reads fetch.
+            .set("fetch.wait.max.ms", "20")
+            .create_with_context(inner.context.clone())
+    }
+
+    fn give_back(&self, consumer: BaseConsumer<QuietContext>) {
+        self.idle().push(consumer);
+    }
+
+    /// The idle consumers. A panic while the lock was held cannot leave the list half-changed.
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<BaseConsumer<QuietContext>>> {
+        self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 impl fmt::Debug for KafkaAdmin {
@@ -168,6 +250,7 @@ impl KafkaAdmin {
                 bootstrap_servers: bootstrap_servers.to_owned(),
                 extra_keys: extra_config.iter().map(|(key, _)| key.clone()).collect(),
                 context,
+                samplers: Samplers::new(),
             }),
         })
     }
@@ -478,72 +561,39 @@ impl KafkaAdmin {
         .await
     }
 
-    /// The newest records of `topic`, at most `count` per partition, oldest first. Reads each partition from just
-    /// before its end (or from its start, when the broker's end offsets are not to be trusted) up to its end, with
-    /// a throwaway consumer that commits nothing.
-    pub async fn sample(&self, topic: &TopicName, count: usize) -> Result<Vec<SampledRecord>, KafkaError> {
+    /// The newest `size.records` records of `topic` across its partitions, oldest first, each key and value kept up
+    /// to its limit. Reads each partition from just before its end (or from its start, when the broker's end offsets
+    /// are not to be trusted) up to its end, within the timeout, with a consumer kept for samples that commits
+    /// nothing. At most [`MAX_CONCURRENT_SAMPLES`] run at once; one more waits briefly for a turn, then is refused as
+    /// `Unavailable`.
+    pub async fn sample(&self, topic: &TopicName, size: SampleSize) -> Result<Vec<SampledRecord>, KafkaError> {
         const OPERATION: &str = "sampling records";
+        let permits = Arc::clone(&self.inner.samplers.permits);
+        let Ok(Ok(permit)) = tokio::time::timeout(SAMPLE_QUEUE_WAIT, permits.acquire_owned()).await else {
+            return Err(KafkaError::Unavailable(format!(
+                "Meshport is reading {MAX_CONCURRENT_SAMPLES} samples already, the most it reads at once; try again \
+                 in a few seconds"
+            )));
+        };
         let topic = topic.as_str().to_owned();
         self.blocking(OPERATION, move |inner| {
+            // Held until librdkafka is done, even when the caller stopped waiting: the cap is on real work.
+            let _permit = permit;
             let deadline = Instant::now() + inner.timeout;
-            let mut config = inner.consumer_config.clone();
-            config
-                .set("group.id", format!("meshport-sample-{}", uuid::Uuid::new_v4().simple()))
-                .set("enable.auto.commit", "false")
-                .set("enable.partition.eof", "true")
-                .set("auto.offset.reset", "earliest");
-            let consumer: BaseConsumer<QuietContext> =
-                config.create_with_context(inner.context.clone()).map_err(|e| classify(OPERATION, &topic, &e))?;
-            let metadata = consumer
-                .fetch_metadata(Some(&topic), remaining(deadline))
-                .map_err(|e| classify(OPERATION, &topic, &e))?;
-            let partitions: Vec<i32> = match metadata.topics().iter().find(|t| t.name() == topic) {
-                Some(t) if t.error().is_none() && !t.partitions().is_empty() => {
-                    t.partitions().iter().map(|p| p.id()).collect()
-                }
-                _ => return Err(KafkaError::UnknownTopic(topic)),
-            };
-            let mut assignment = TopicPartitionList::with_capacity(partitions.len());
-            for &partition in &partitions {
-                let start = match consumer.fetch_watermarks(&topic, partition, remaining(deadline)) {
-                    Ok((low, high)) if high >= low && low >= 0 => Offset::Offset(low.max(high - count as i64)),
-                    _ => Offset::Beginning,
-                };
-                assignment
-                    .add_partition_offset(&topic, partition, start)
-                    .map_err(|e| classify(OPERATION, &topic, &e))?;
+            let consumer = inner.samplers.take(inner).map_err(|e| classify(OPERATION, &topic, &e))?;
+            let newest = read_newest(&consumer, &topic, size, deadline).map_err(|e| classify(OPERATION, &topic, &e));
+            // A consumer that cannot let go of its partitions is not reused.
+            if consumer.unassign().is_ok() {
+                inner.samplers.give_back(consumer);
             }
-            consumer.assign(&assignment).map_err(|e| classify(OPERATION, &topic, &e))?;
-
-            let mut per_partition: BTreeMap<i32, std::collections::VecDeque<SampledRecord>> = BTreeMap::new();
-            let mut at_end = std::collections::BTreeSet::new();
-            while at_end.len() < partitions.len() && Instant::now() < deadline {
-                match consumer.poll(remaining(deadline).min(Duration::from_millis(200))) {
-                    None => {}
-                    Some(Err(RdKafkaError::PartitionEOF(partition))) => {
-                        at_end.insert(partition);
-                    }
-                    Some(Err(e)) => return Err(classify(OPERATION, &topic, &e)),
-                    Some(Ok(message)) => {
-                        let kept = per_partition.entry(message.partition()).or_default();
-                        if kept.len() == count {
-                            kept.pop_front();
-                        }
-                        kept.push_back(SampledRecord {
-                            partition: message.partition(),
-                            offset: message.offset(),
-                            timestamp_ms: message.timestamp().to_millis(),
-                            key: message.key().map(<[u8]>::to_vec),
-                            value: message.payload().map(<[u8]>::to_vec),
-                        });
-                    }
-                }
-            }
-            let mut records: Vec<SampledRecord> = per_partition.into_values().flatten().collect();
-            records.sort_by_key(|r| (r.timestamp_ms, r.partition, r.offset));
-            Ok(records)
+            newest
         })
         .await
+    }
+
+    /// How many consumers are kept for samples, idle now: never more than [`MAX_CONCURRENT_SAMPLES`].
+    pub fn sampling_consumers(&self) -> usize {
+        self.inner.samplers.idle().len()
     }
 
     /// Writes one record and returns where it landed: `(partition, offset)`.
@@ -650,6 +700,101 @@ impl KafkaAdmin {
             },
             Err(e) => Err(e),
         }
+    }
+}
+
+/// What [`KafkaAdmin::sample`] reads with one consumer: the newest `size.records` records of `topic`, never holding
+/// more, read until every partition's end or the deadline.
+fn read_newest(
+    consumer: &BaseConsumer<QuietContext>,
+    topic: &str,
+    size: SampleSize,
+    deadline: Instant,
+) -> Result<Vec<SampledRecord>, RdKafkaError> {
+    // What the consumer was told while idle (a broker that left and came back) is not about this sample.
+    for _ in 0..1000 {
+        if consumer.poll(Duration::ZERO).is_none() {
+            break;
+        }
+    }
+    let metadata = consumer.fetch_metadata(Some(topic), remaining(deadline))?;
+    let partitions: Vec<i32> = match metadata.topics().iter().find(|t| t.name() == topic) {
+        Some(t) if t.error().is_none() && !t.partitions().is_empty() => t.partitions().iter().map(|p| p.id()).collect(),
+        _ => return Err(RdKafkaError::MetadataFetch(RDKafkaErrorCode::UnknownTopicOrPartition)),
+    };
+    let count = i64::try_from(size.records).unwrap_or(i64::MAX);
+    let mut starts = BTreeMap::new();
+    let mut assignment = TopicPartitionList::with_capacity(partitions.len());
+    for &partition in &partitions {
+        let start = match consumer.fetch_watermarks(topic, partition, remaining(deadline)) {
+            Ok((low, high)) if high >= low && low >= 0 => low.max(high.saturating_sub(count)),
+            _ => 0,
+        };
+        let offset = if start > 0 { Offset::Offset(start) } else { Offset::Beginning };
+        assignment.add_partition_offset(topic, partition, offset)?;
+        starts.insert(partition, start);
+    }
+    consumer.assign(&assignment)?;
+
+    // The newest records so far, the oldest of them on top, never more than asked for.
+    let mut kept: BinaryHeap<Reverse<ByAge>> = BinaryHeap::with_capacity(size.records.min(1024) + 1);
+    let mut at_end = BTreeSet::new();
+    while at_end.len() < partitions.len() && Instant::now() < deadline {
+        let message = match consumer.poll(remaining(deadline).min(Duration::from_millis(200))) {
+            None => continue,
+            Some(Err(RdKafkaError::PartitionEOF(partition))) => {
+                at_end.insert(partition);
+                continue;
+            }
+            Some(Err(e)) => return Err(e),
+            Some(Ok(message)) => message,
+        };
+        // Anything left from an earlier sample's assignment is not this sample's.
+        if message.topic() != topic || starts.get(&message.partition()).is_none_or(|&start| message.offset() < start) {
+            continue;
+        }
+        let age = (message.timestamp().to_millis(), message.partition(), message.offset());
+        if kept.len() >= size.records {
+            match kept.peek() {
+                Some(Reverse(oldest)) if oldest.0.age() < age => {
+                    kept.pop();
+                }
+                _ => continue,
+            }
+        }
+        kept.push(Reverse(ByAge(SampledRecord {
+            partition: message.partition(),
+            offset: message.offset(),
+            timestamp_ms: message.timestamp().to_millis(),
+            key: message.key().map(|key| Payload::of(key, size.key_bytes)),
+            value: message.payload().map(|value| Payload::of(value, size.value_bytes)),
+        })));
+    }
+    let mut records: Vec<SampledRecord> = kept.into_iter().map(|Reverse(ByAge(record))| record).collect();
+    records.sort_by_key(SampledRecord::age);
+    Ok(records)
+}
+
+/// A sampled record ordered by its age alone.
+struct ByAge(SampledRecord);
+
+impl PartialEq for ByAge {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.age() == other.0.age()
+    }
+}
+
+impl Eq for ByAge {}
+
+impl PartialOrd for ByAge {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ByAge {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.age().cmp(&other.0.age())
     }
 }
 
@@ -877,6 +1022,19 @@ mod tests {
         let KafkaError::InvalidConfig(message) = &error else { panic!("expected InvalidConfig, got {error:?}") };
         assert!(message.contains("security.protocol"), "{message}");
         assert!(!message.contains("s3cr3t-looking-value"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn a_sample_beyond_the_concurrent_limit_is_refused_as_busy() {
+        let admin = KafkaAdmin::new("127.0.0.1:1", &[], Duration::from_secs(1)).unwrap();
+        let permits = Arc::clone(&admin.inner.samplers.permits);
+        let _running = permits.acquire_many_owned(MAX_CONCURRENT_SAMPLES as u32).await.unwrap();
+        let size = SampleSize { records: 1, key_bytes: 1, value_bytes: 1 };
+
+        let error = admin.sample(&TopicName::parse("orders").unwrap(), size).await.unwrap_err();
+
+        let KafkaError::Unavailable(message) = &error else { panic!("expected Unavailable, got {error:?}") };
+        assert!(message.contains("samples already, the most it reads at once"), "{message}");
     }
 
     #[test]

@@ -478,9 +478,13 @@ pub struct SampleEvent {
     pub timestamp: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// The decoded value, or `{"undecodable": "<why>"}`.
+    /// The decoded value, or `{"undecodable": "<why>"}` when it could not be decoded.
     pub value: serde_json::Value,
     /// The registry id of the writer's schema, from the record's header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema_id: Option<i32>,
+    /// Why the value could not be decoded (a foreign schema id, bytes that do not match the schema, a value too
+    /// deep or too large to show); absent when it was decoded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undecodable: Option<String>,
 }

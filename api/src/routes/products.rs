@@ -241,25 +241,37 @@ pub async fn publishable(
     tag = "catalog",
     params(("id" = String, Path, description = "The product's id, e.g. `users`"), ("limit" = Option<usize>, Query, description = "How many events, 1 to 100 (default 10)")),
     responses(
-        (status = 200, description = "The newest events, decoded, personal fields masked", body = Sample),
+        (status = 200, description = "The newest events, decoded, personal fields masked; an event that cannot be decoded says why in `undecodable`", body = Sample),
         (status = 400, description = "`bad_request`: a bad id or limit", body = ApiError),
         (status = 404, description = "`not_found`: no such product", body = ApiError),
+        (status = 503, description = "`kafka_unavailable`: Kafka cannot be reached, or Meshport is reading as many samples as it reads at once; `Retry-After` says when to try again (`catalog_unavailable` likewise)", body = ApiError,
+            headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
     )
 )]
 pub async fn sample(
     State(state): State<AppState>,
     ProductPath(id): ProductPath,
     Params(query): Params<Limit>,
-) -> Result<Json<Sample>, AppError> {
-    let limit = match query.limit {
-        None => 10,
-        Some(n @ 1..=100) => n,
-        Some(n) => return Err(AppError::invalid(format!("limit {n} is out of range: use 1 to 100"))),
+) -> Result<Json<Sample>, (HeaderMap, AppError)> {
+    let read = async {
+        let limit = match query.limit {
+            None => 10,
+            Some(n @ 1..=100) => n,
+            Some(n) => return Err(AppError::invalid(format!("limit {n} is out of range: use 1 to 100"))),
+        };
+        let Some(product) = state.mesh.catalog.get_product(&id).await? else {
+            return Err(AppError::not_found(format!("no data product `{id}`")));
+        };
+        Ok(Json(crate::sample::sample(&state.mesh, &product, limit).await?))
     };
-    let Some(product) = state.mesh.catalog.get_product(&id).await? else {
-        return Err(AppError::not_found(format!("no data product `{id}`")));
-    };
-    Ok(Json(crate::sample::sample(&state.mesh, &product, limit).await?))
+    read.await.map_err(|error| {
+        let mut headers = HeaderMap::new();
+        // A sample refused because others are being read, or Kafka is away, is worth trying again shortly.
+        if error.status_and_code().0 == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
+        }
+        (headers, error)
+    })
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

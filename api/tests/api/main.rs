@@ -12,5 +12,6 @@ mod kafka_admin;
 mod openapi;
 mod ownership;
 mod registry_client;
+mod samples;
 mod server;
 mod sync;

@@ -126,7 +126,7 @@ pub fn SampleEvents(sample: Sample, #[prop(optional)] field_order: Vec<String>) 
 }
 
 fn event_row(event: SampleEvent, columns: &[String], masked_fields: &[String], masks_keys: bool) -> AnyView {
-    let SampleEvent { partition, offset, timestamp, key, value, .. } = event;
+    let SampleEvent { partition, offset, timestamp, key, value, undecodable, .. } = event;
     let key = match key {
         Some(key) if masks_keys && key == MASK => Cell::Masked,
         Some(key) => Cell::Code(key),
@@ -136,12 +136,14 @@ fn event_row(event: SampleEvent, columns: &[String], masked_fields: &[String], m
     let span = columns.len().max(1).to_string();
     let whole =
         |class: &'static str, text: String| Either::Right(view! { <td colspan=span.clone() class=class>{text}</td> });
-    let cells = match value {
-        Value::Object(fields) if fields.len() == 1 && fields.contains_key("undecodable") => {
-            let why = fields.get("undecodable").map(plain).unwrap_or_default();
-            whole("sample__undecodable", format!("Could not decode: {why}"))
-        }
-        Value::Object(fields) => Either::Left(
+    // An API without the `undecodable` field says why in the value alone.
+    let undecodable = undecodable.or_else(|| match &value {
+        Value::Object(fields) if fields.len() == 1 => fields.get("undecodable").map(plain),
+        _ => None,
+    });
+    let cells = match (value, undecodable) {
+        (_, Some(why)) => whole("sample__undecodable", format!("Could not decode: {why}")),
+        (Value::Object(fields), None) => Either::Left(
             columns
                 .iter()
                 .map(|column| {
@@ -150,8 +152,8 @@ fn event_row(event: SampleEvent, columns: &[String], masked_fields: &[String], m
                 })
                 .collect_view(),
         ),
-        Value::Null => whole("muted", "No value: a tombstone, which deletes this key".to_owned()),
-        other => whole("sample__json", other.to_string()),
+        (Value::Null, None) => whole("muted", "No value: a tombstone, which deletes this key".to_owned()),
+        (other, None) => whole("sample__json", other.to_string()),
     };
     view! {
         <tr data-testid="sample-event">
@@ -211,7 +213,7 @@ fn plain(value: &Value) -> String {
 /// The schema's fields first, then any other field the events carry, in the order they first appear.
 fn columns(field_order: &[String], events: &[SampleEvent]) -> Vec<String> {
     let mut columns: Vec<String> = field_order.to_vec();
-    for event in events {
+    for event in events.iter().filter(|event| event.undecodable.is_none()) {
         let Value::Object(fields) = &event.value else { continue };
         if fields.len() == 1 && fields.contains_key("undecodable") {
             continue;
