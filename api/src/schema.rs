@@ -117,7 +117,13 @@ fn parse(text: &str, which: &'static str) -> Result<Schema, SchemaError> {
     within_bounds(text, which)?;
     let json = serde_json::from_str::<Value>(text)
         .map_err(|error| SchemaError::NotAvro { which, reason: error.to_string() })?;
-    let schema = Schema::parse(&json).map_err(|error| SchemaError::Invalid { which, reason: error.to_string() })?;
+    let invalid = |reason: String| SchemaError::Invalid { which, reason };
+    check_names(&json).map_err(invalid)?;
+    // apache-avro 0.21 unwraps in places while parsing; the names it panics on are checked above, and a panic this
+    // fuzzing has not found yet becomes a refusal rather than a dropped request.
+    let schema = std::panic::catch_unwind(|| Schema::parse(&json))
+        .map_err(|_| invalid("apache-avro could not read it".to_owned()))?
+        .map_err(|error| invalid(error.to_string()))?;
     let mut size = Size::default();
     size.add(&schema);
     if size.fields > MAX_FIELDS {
@@ -129,6 +135,43 @@ fn parse(text: &str, which: &'static str) -> Result<Schema, SchemaError> {
         return Err(SchemaError::TooLarge { which, reason });
     }
     Ok(schema)
+}
+
+/// Checks the name and aliases of every named type, which apache-avro 0.21 unwraps (`"name": "6"` panics).
+/// Recurses as deep as the JSON nests, which [`within_bounds`] has bounded.
+fn check_names(json: &Value) -> Result<(), String> {
+    match json {
+        Value::Array(items) => items.iter().try_for_each(check_names),
+        Value::Object(object) => {
+            if let Some("record" | "error" | "enum" | "fixed") = object.get("type").and_then(Value::as_str) {
+                let name = object.get("name").and_then(Value::as_str);
+                let aliases = object.get("aliases").and_then(Value::as_array).into_iter().flatten();
+                if let Some(bad) = name.into_iter().chain(aliases.filter_map(Value::as_str)).find(|n| !is_full_name(n))
+                {
+                    let bad: String = bad.chars().take(80).collect();
+                    return Err(format!(
+                        "`{bad}` is not an Avro name: use letters, digits and `_`, not starting with a digit, with \
+                         `.` between a namespace's parts"
+                    ));
+                }
+            }
+            object.values().try_for_each(check_names)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A name by Avro's rule: `[A-Za-z_][A-Za-z0-9_]*`, after an optional namespace of such parts joined by `.`.
+fn is_full_name(name: &str) -> bool {
+    let part = |part: &str| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    match name.rsplit_once('.') {
+        Some((namespace, last)) => part(last) && (namespace.is_empty() || namespace.split('.').all(part)),
+        None => part(name),
+    }
 }
 
 /// How many fields and named types a schema defines, references not followed.
@@ -860,6 +903,28 @@ mod tests {
 
         assert_eq!(found[0].type_name, format!("{}int", "array of ".repeat(MAX_NESTING)));
         check(&arrays("int"), &arrays("long"), Level::Backward, &[(TypeChanged, "", false)]);
+    }
+
+    #[test]
+    fn a_named_type_whose_name_or_alias_is_not_an_avro_name_is_refused_rather_than_panicking() {
+        let named = |name: &str, aliases: &str| {
+            format!(r#"{{"type": "record", "name": "{name}", "aliases": [{aliases}], "fields": []}}"#)
+        };
+        let in_field = value(r#"{"type": "enum", "name": "Side", "aliases": ["buy-or-sell"], "symbols": ["BUY"]}"#);
+
+        for (schema, bad) in [
+            (named("6", ""), "6"),
+            (named("com.acme.", ""), "com.acme."),
+            (named("User", r#""old-user""#), "old-user"),
+            (in_field, "buy-or-sell"),
+        ] {
+            let error = fields(&schema).unwrap_err();
+            assert!(matches!(error, SchemaError::Invalid { .. }), "{error:?}");
+            assert!(error.to_string().contains(&format!("`{bad}` is not an Avro name")), "{error}");
+        }
+        for name in ["User", "_User2", "com.acme.User", ".User"] {
+            assert!(fields(&named(name, r#""Old", "com.acme.Older""#)).is_ok(), "{name}");
+        }
     }
 
     #[test]
