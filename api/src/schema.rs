@@ -35,6 +35,8 @@ use crate::registry::CompatibilityLevel;
 
 mod diff;
 mod fields;
+#[cfg(test)]
+mod properties;
 
 pub use diff::{MAX_COMPARED_FIELDS, MAX_DESCRIBED_BYTES, changes};
 use fields::*;
