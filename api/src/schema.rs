@@ -7,15 +7,21 @@
 //! every earlier one is the caller's loop.
 //!
 //! A named type used a second time is a reference to its definition: [`fields`] shows it as `Name (defined
-//! above)` and [`changes`] reports the type's changes once, where it is defined. That is also what ends recursive
-//! types.
+//! above)` and [`changes`] compares each pair of named types once, reporting its changes where it is met first.
+//! That is also what ends recursive types, and what keeps a comparison polynomial when one version defines a type
+//! inline where the other refers to it by name.
+//!
+//! Schemas come from anyone who can register one, and the diff is open to every reader, so what is read is bounded
+//! (see [`MAX_SCHEMA_BYTES`] and the limits after it): a schema beyond a bound is refused with
+//! [`SchemaError::TooLarge`], and a pair whose comparison would go beyond one with [`SchemaError::TooComplex`],
+//! before either can exhaust the stack, the memory or the processor.
 //!
 //! apache-avro 0.21 answers whether one primitive or logical type can read another (int is promoted to long,
 //! string reads bytes, ...). It cannot tell for two decimals, so decimals are compared here: by the spec they match
 //! only with the same precision and scale. It ignores enum defaults, so enum symbols are compared here: a reader
 //! missing a writer's symbol fails unless the reader's enum has a default.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use apache_avro::Schema;
 use apache_avro::schema::{
@@ -29,11 +35,23 @@ use crate::registry::CompatibilityLevel;
 
 mod diff;
 mod fields;
+#[cfg(test)]
+mod properties;
 
-pub use diff::changes;
+pub use diff::{MAX_COMPARED_FIELDS, MAX_DESCRIBED_BYTES, changes};
 use fields::*;
 
-/// Why a schema could not be read.
+/// The longest schema text read, in bytes: four times the API's request body limit, room for what a registry holds.
+pub const MAX_SCHEMA_BYTES: usize = 1024 * 1024;
+/// The deepest nesting of JSON objects and arrays read (30 levels of records take about 90). It also bounds how deep
+/// a comparison follows references. serde_json gives up at 128 anyway; this says so in words first.
+pub const MAX_NESTING: usize = 120;
+/// The most fields (of all records together) a schema may have.
+pub const MAX_FIELDS: usize = 10_000;
+/// The most named types (records, enums, fixed) a schema may define.
+pub const MAX_NAMED_TYPES: usize = 1_000;
+
+/// Why a schema could not be read, or two not compared.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SchemaError {
     /// JSON, but not a valid Avro schema; apache-avro's reason.
@@ -42,6 +60,12 @@ pub enum SchemaError {
     /// Not JSON at all, so not Avro (a Protobuf schema, say).
     #[error("the {which} is not Avro: it is not even JSON ({reason})")]
     NotAvro { which: &'static str, reason: String },
+    /// Longer, deeper or larger than Meshport reads; which bound, in words.
+    #[error("the {which} is too large to read: {reason}")]
+    TooLarge { which: &'static str, reason: String },
+    /// Two schemas, each within bounds, whose comparison would go deeper or take longer than Meshport allows.
+    #[error("the schemas are too complex to compare: {reason}")]
+    TooComplex { reason: String },
 }
 
 /// The fields of a schema's top-level record, as a tree.
@@ -63,11 +87,119 @@ pub fn breaking(old: &str, new: &str, level: CompatibilityLevel) -> Result<Vec<S
     Ok(changes)
 }
 
-fn parse(text: &str, which: &'static str) -> Result<Schema, SchemaError> {
-    if let Err(error) = serde_json::from_str::<Value>(text) {
-        return Err(SchemaError::NotAvro { which, reason: error.to_string() });
+/// Refuses a JSON schema text (Avro or JSON Schema) longer or more deeply nested than Meshport reads, before
+/// anything parses it: one pass over the text, with no recursion.
+pub fn within_bounds(text: &str, which: &'static str) -> Result<(), SchemaError> {
+    let too_large = |reason: String| Err(SchemaError::TooLarge { which, reason });
+    if text.len() > MAX_SCHEMA_BYTES {
+        return too_large(format!("it is {} bytes long, and at most {MAX_SCHEMA_BYTES} are read", text.len()));
     }
-    Schema::parse_str(text).map_err(|error| SchemaError::Invalid { which, reason: error.to_string() })
+    let (mut depth, mut in_string, mut escaped) = (0_usize, false, false);
+    // Multi-byte UTF-8 sequences hold no ASCII bytes, so bytes are enough to find quotes and brackets.
+    for byte in text.bytes() {
+        match (in_string, byte) {
+            (true, _) if escaped => escaped = false,
+            (true, b'\\') => escaped = true,
+            (_, b'"') => in_string = !in_string,
+            (false, b'{' | b'[') => depth += 1,
+            (false, b'}' | b']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return too_large(format!(
+                "it nests objects and arrays more than {MAX_NESTING} levels deep; flatten it, e.g. by naming a \
+                 nested record and referring to it by name"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn parse(text: &str, which: &'static str) -> Result<Schema, SchemaError> {
+    within_bounds(text, which)?;
+    let json = serde_json::from_str::<Value>(text)
+        .map_err(|error| SchemaError::NotAvro { which, reason: error.to_string() })?;
+    let invalid = |reason: String| SchemaError::Invalid { which, reason };
+    check_names(&json).map_err(invalid)?;
+    // apache-avro 0.21 unwraps in places while parsing; the names it panics on are checked above, and a panic this
+    // fuzzing has not found yet becomes a refusal rather than a dropped request.
+    let schema = std::panic::catch_unwind(|| Schema::parse(&json))
+        .map_err(|_| invalid("apache-avro could not read it".to_owned()))?
+        .map_err(|error| invalid(error.to_string()))?;
+    let mut size = Size::default();
+    size.add(&schema);
+    if size.fields > MAX_FIELDS {
+        let reason = format!("it has {} fields, and at most {MAX_FIELDS} are read", size.fields);
+        return Err(SchemaError::TooLarge { which, reason });
+    }
+    if size.named_types > MAX_NAMED_TYPES {
+        let reason = format!("it defines {} named types, and at most {MAX_NAMED_TYPES} are read", size.named_types);
+        return Err(SchemaError::TooLarge { which, reason });
+    }
+    Ok(schema)
+}
+
+/// Checks the name and aliases of every named type, which apache-avro 0.21 unwraps (`"name": "6"` panics).
+/// Recurses as deep as the JSON nests, which [`within_bounds`] has bounded.
+fn check_names(json: &Value) -> Result<(), String> {
+    match json {
+        Value::Array(items) => items.iter().try_for_each(check_names),
+        Value::Object(object) => {
+            if let Some("record" | "error" | "enum" | "fixed") = object.get("type").and_then(Value::as_str) {
+                let name = object.get("name").and_then(Value::as_str);
+                let aliases = object.get("aliases").and_then(Value::as_array).into_iter().flatten();
+                if let Some(bad) = name.into_iter().chain(aliases.filter_map(Value::as_str)).find(|n| !is_full_name(n))
+                {
+                    let bad: String = bad.chars().take(80).collect();
+                    return Err(format!(
+                        "`{bad}` is not an Avro name: use letters, digits and `_`, not starting with a digit, with \
+                         `.` between a namespace's parts"
+                    ));
+                }
+            }
+            object.values().try_for_each(check_names)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A name by Avro's rule: `[A-Za-z_][A-Za-z0-9_]*`, after an optional namespace of such parts joined by `.`.
+fn is_full_name(name: &str) -> bool {
+    let part = |part: &str| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    match name.rsplit_once('.') {
+        Some((namespace, last)) => part(last) && (namespace.is_empty() || namespace.split('.').all(part)),
+        None => part(name),
+    }
+}
+
+/// How many fields and named types a schema defines, references not followed.
+#[derive(Debug, Default)]
+struct Size {
+    fields: usize,
+    named_types: usize,
+}
+
+impl Size {
+    /// Recurses as deep as the schema's JSON nests, which [`within_bounds`] has bounded.
+    fn add(&mut self, schema: &Schema) {
+        match schema {
+            Schema::Record(record) => {
+                self.named_types += 1;
+                self.fields += record.fields.len();
+                record.fields.iter().for_each(|field| self.add(&field.schema));
+            }
+            Schema::Enum(_) | Schema::Fixed(_) => self.named_types += 1,
+            Schema::Decimal(decimal) => self.add(&decimal.inner),
+            Schema::Array(array) => self.add(&array.items),
+            Schema::Map(map) => self.add(&map.types),
+            Schema::Union(union) => union.variants().iter().for_each(|variant| self.add(variant)),
+            _ => {}
+        }
+    }
 }
 
 type Names<'a> = HashMap<Name, &'a Schema>;
@@ -641,6 +773,29 @@ mod tests {
     }
 
     #[test]
+    fn a_record_of_a_union_replaced_by_another_reads_neither_way() {
+        let union = |names: [&str; 2]| {
+            value(&format!(
+                r#"["null", {{"type": "record", "name": "{}", "fields": []}}, {{"type": "record", "name": "{}", "fields": []}}]"#,
+                names[0], names[1]
+            ))
+        };
+
+        check(
+            &union(["Created", "Deleted"]),
+            &union(["Renamed", "Deleted"]),
+            Level::Full,
+            &[(TypeChanged, "value", true), (TypeChanged, "value", true)],
+        );
+        let found = changes(&union(["Created", "Deleted"]), &union(["Renamed", "Deleted"]), Level::None).unwrap();
+        let descriptions: Vec<&str> = found.iter().map(|change| change.description.as_str()).collect();
+        assert_eq!(
+            descriptions,
+            ["field `value` no longer allows record Created", "field `value` now also allows record Renamed"]
+        );
+    }
+
+    #[test]
     fn breaking_keeps_only_the_changes_that_break_under_the_level() {
         let old = record(&format!(r#"{ID}, {{"name": "n", "type": "int"}}"#));
         let new = record(r#"{"name": "n", "type": "long", "doc": "Count."}, {"name": "extra", "type": "string"}"#);
@@ -659,5 +814,202 @@ mod tests {
                 .unwrap();
 
         assert_eq!(found[0].default, Some(json!(["a"])));
+    }
+
+    // The bounds.
+
+    /// Records `R0` to `R{depth}`, each but the last with two fields of the next record's type, `first` defining it
+    /// inline and `second` referring to it by name; the last has one field `x` of type `leaf`.
+    fn nested(depth: usize, first: &str, second: &str, leaf: &str) -> String {
+        (0..depth).rev().fold(
+            format!(r#"{{"type": "record", "name": "R{depth}", "fields": [{{"name": "x", "type": "{leaf}"}}]}}"#),
+            |inner, level| {
+                let next = level + 1;
+                format!(
+                    r#"{{"type": "record", "name": "R{level}", "fields": [
+                        {{"name": "{first}", "type": {inner}}}, {{"name": "{second}", "type": "R{next}"}}]}}"#
+                )
+            },
+        )
+    }
+
+    /// A top-level record `Top` whose fields are `fields(i)` for `i` in `0..count`.
+    fn top(count: usize, field: impl Fn(usize) -> String) -> String {
+        let fields: Vec<String> = (0..count).map(field).collect();
+        format!(r#"{{"type": "record", "name": "Top", "fields": [{}]}}"#, fields.join(", "))
+    }
+
+    fn too_large(error: SchemaError) -> String {
+        assert!(matches!(error, SchemaError::TooLarge { .. }), "{error:?}");
+        error.to_string()
+    }
+
+    fn too_complex(old: &str, new: &str, level: Level) -> String {
+        let error = changes(old, new, level).unwrap_err();
+        assert!(matches!(error, SchemaError::TooComplex { .. }), "{error:?}");
+        error.to_string()
+    }
+
+    #[test]
+    fn records_defined_inline_on_one_side_and_by_name_on_the_other_are_compared_once_at_every_level() {
+        let old = nested(30, "a", "b", "int");
+        let new = nested(30, "b", "a", "long");
+        let deepest = format!("{}x", "b.".repeat(30));
+
+        check(&old, &new, Level::Backward, &[(TypeChanged, &deepest, false)]);
+        check(&old, &new, Level::Full, &[(TypeChanged, &deepest, true)]);
+        check(&new, &new, Level::Full, &[]);
+    }
+
+    #[test]
+    fn a_type_referred_to_by_name_on_both_sides_is_compared_where_neither_defines_it_in_a_matching_field() {
+        let old = record(
+            r#"{"name": "home", "type": {"type": "record", "name": "Address", "fields": [{"name": "zip", "type": "int"}]}},
+            {"name": "work", "type": "Address"}"#,
+        );
+        let new = record(
+            r#"{"name": "billing", "type": {"type": "record", "name": "Address", "fields": [{"name": "zip", "type": "string"}]}},
+            {"name": "work", "type": "Address"}"#,
+        );
+
+        check(
+            &old,
+            &new,
+            Level::Backward,
+            &[(FieldAdded, "billing", true), (TypeChanged, "work.zip", true), (FieldRemoved, "home", false)],
+        );
+    }
+
+    #[test]
+    fn a_text_nested_ten_thousand_levels_deep_is_refused_before_it_is_parsed() {
+        let arrays = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let types = format!("{}\"int\"{}", r#"{"type": "array", "items": "#.repeat(10_000), "}".repeat(10_000));
+
+        for text in [&arrays, &types] {
+            let message = too_large(fields(text).unwrap_err());
+            assert!(message.starts_with("the schema is too large to read: it nests objects"), "{message}");
+            assert!(message.contains(&format!("more than {MAX_NESTING} levels deep")), "{message}");
+        }
+        let message = too_large(changes(USERS, &types, Level::Full).unwrap_err());
+        assert!(message.starts_with("the new schema is too large to read: "), "{message}");
+    }
+
+    #[test]
+    fn the_deepest_schema_within_the_bounds_is_read_and_compared() {
+        let arrays = |leaf: &str| {
+            let open = r#"{"type": "array", "items": "#.repeat(MAX_NESTING);
+            format!("{open}\"{leaf}\"{}", "}".repeat(MAX_NESTING))
+        };
+
+        let found = fields(&arrays("int")).unwrap();
+
+        assert_eq!(found[0].type_name, format!("{}int", "array of ".repeat(MAX_NESTING)));
+        check(&arrays("int"), &arrays("long"), Level::Backward, &[(TypeChanged, "", false)]);
+    }
+
+    #[test]
+    fn a_named_type_whose_name_or_alias_is_not_an_avro_name_is_refused_rather_than_panicking() {
+        let named = |name: &str, aliases: &str| {
+            format!(r#"{{"type": "record", "name": "{name}", "aliases": [{aliases}], "fields": []}}"#)
+        };
+        let in_field = value(r#"{"type": "enum", "name": "Side", "aliases": ["buy-or-sell"], "symbols": ["BUY"]}"#);
+
+        for (schema, bad) in [
+            (named("6", ""), "6"),
+            (named("com.acme.", ""), "com.acme."),
+            (named("User", r#""old-user""#), "old-user"),
+            (in_field, "buy-or-sell"),
+        ] {
+            let error = fields(&schema).unwrap_err();
+            assert!(matches!(error, SchemaError::Invalid { .. }), "{error:?}");
+            assert!(error.to_string().contains(&format!("`{bad}` is not an Avro name")), "{error}");
+        }
+        for name in ["User", "_User2", "com.acme.User", ".User"] {
+            assert!(fields(&named(name, r#""Old", "com.acme.Older""#)).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn brackets_inside_strings_do_not_count_as_nesting() {
+        let doc = format!(r#"{{"name": "n", "type": "int", "doc": "{} \" {}"}}"#, "[{".repeat(200), "]".repeat(3));
+
+        assert_eq!(fields(&record(&doc)).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_schema_longer_than_the_bound_is_refused() {
+        let long = record(&format!(r#"{{"name": "n", "type": "int", "doc": "{}"}}"#, "x".repeat(MAX_SCHEMA_BYTES)));
+
+        let message = too_large(fields(&long).unwrap_err());
+
+        assert!(message.contains(&format!("at most {MAX_SCHEMA_BYTES} are read")), "{message}");
+    }
+
+    #[test]
+    fn a_schema_with_more_fields_or_named_types_than_the_bounds_is_refused() {
+        let wide = top(MAX_FIELDS + 1, |i| format!(r#"{{"name": "f{i}", "type": "int"}}"#));
+        let enums = top(MAX_NAMED_TYPES, |i| {
+            format!(r#"{{"name": "f{i}", "type": {{"type": "enum", "name": "E{i}", "symbols": ["A"]}}}}"#)
+        });
+
+        let message = too_large(fields(&wide).unwrap_err());
+        assert!(message.ends_with(&format!("it has {} fields, and at most {MAX_FIELDS} are read", MAX_FIELDS + 1)));
+        let message = too_large(changes(USERS, &enums, Level::Full).unwrap_err());
+        assert!(
+            message.ends_with(&format!("it defines {} named types, and at most 1000 are read", MAX_NAMED_TYPES + 1))
+        );
+    }
+
+    #[test]
+    fn a_comparison_that_references_make_deeper_than_the_bound_is_refused() {
+        // Old: a chain of records, each referring to the one before; new: one record referring to itself.
+        let chain = top(200, |i| match i {
+            0 => r#"{"name": "c0", "type": {"type": "record", "name": "A0", "fields": []}}"#.to_owned(),
+            _ => format!(
+                r#"{{"name": "c{i}", "type": {{"type": "record", "name": "A{i}", "fields": [{{"name": "prev", "type": "A{}"}}]}}}}"#,
+                i - 1
+            ),
+        });
+        let itself = r#"{"type": "record", "name": "Top", "fields": [{"name": "c199", "type": {"type": "record",
+            "name": "A199", "fields": [{"name": "prev", "type": "A199"}]}}]}"#;
+
+        let message = too_complex(&chain, itself, Level::Full);
+
+        assert!(message.ends_with(&format!("comparing them goes more than {MAX_NESTING} types deep")), "{message}");
+    }
+
+    #[test]
+    fn a_comparison_that_would_look_at_too_many_fields_is_refused() {
+        // Every one of 70 old records meets every one of 70 new ones, each with 70 fields.
+        let records = |prefix: &str, inline: fn(usize, usize) -> (usize, bool)| {
+            top(70 * 70, |at| {
+                let (index, defines) = inline(at / 70, at % 70);
+                let name = format!("{prefix}{index}");
+                let fields: Vec<String> = (0..70).map(|f| format!(r#"{{"name": "f{f}", "type": "int"}}"#)).collect();
+                let field_type = match defines {
+                    true => format!(r#"{{"type": "record", "name": "{name}", "fields": [{}]}}"#, fields.join(", ")),
+                    false => format!("\"{name}\""),
+                };
+                format!(r#"{{"name": "t{at}", "type": {field_type}}}"#)
+            })
+        };
+        let old = records("A", |i, j| (i, j == 0));
+        let new = records("C", |i, j| (j, i == 0));
+
+        let message = too_complex(&old, &new, Level::Full);
+
+        assert!(message.ends_with(&format!("looks at more than {MAX_COMPARED_FIELDS} fields")), "{message}");
+    }
+
+    #[test]
+    fn changes_that_would_take_too_much_text_to_describe_are_refused() {
+        let symbols: Vec<String> = (0..5_000).map(|i| format!("\"S{i}\"")).collect();
+        let enum_type = format!(r#"{{"type": "enum", "name": "E", "symbols": [{}]}}"#, symbols.join(", "));
+        let old = top(100, |i| format!(r#"{{"name": "e{i}", "type": {}}}"#, if i == 0 { &enum_type } else { "\"E\"" }));
+        let new = top(100, |i| format!(r#"{{"name": "e{i}", "type": "string"}}"#));
+
+        let message = too_complex(&old, &new, Level::Full);
+
+        assert!(message.ends_with(&format!("more than {MAX_DESCRIBED_BYTES} bytes to describe")), "{message}");
     }
 }

@@ -676,6 +676,9 @@ fn is_date(date: &str) -> bool {
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::names::{ProductId, TopicName};

@@ -33,11 +33,14 @@ fn read(format: SchemaFormat, schema: &str) -> Result<Vec<meshport_shared::schem
     }
     match format {
         SchemaFormat::Avro => crate::schema::fields(schema).map_err(|e| e.to_string()),
-        SchemaFormat::Json => match serde_json::from_str::<serde_json::Value>(schema) {
-            Ok(serde_json::Value::Object(_) | serde_json::Value::Bool(_)) => Ok(Vec::new()),
-            Ok(_) => Err("a JSON schema is an object (or `true`/`false`), not another JSON value".into()),
-            Err(e) => Err(format!("the schema is not valid JSON: {e}")),
-        },
+        SchemaFormat::Json => {
+            crate::schema::within_bounds(schema, "schema").map_err(|e| e.to_string())?;
+            match serde_json::from_str::<serde_json::Value>(schema) {
+                Ok(serde_json::Value::Object(_) | serde_json::Value::Bool(_)) => Ok(Vec::new()),
+                Ok(_) => Err("a JSON schema is an object (or `true`/`false`), not another JSON value".into()),
+                Err(e) => Err(format!("the schema is not valid JSON: {e}")),
+            }
+        }
         // Reading Protobuf needs a compiler the API does not carry; the registry checks it on registration.
         SchemaFormat::Protobuf => Ok(Vec::new()),
     }
@@ -103,5 +106,14 @@ mod tests {
         check(SchemaFormat::Json, "[1]", Err("a JSON schema is an object"));
         check(SchemaFormat::Json, "{", Err("not valid JSON"));
         check(SchemaFormat::Protobuf, "syntax = \"proto3\"; message R {}", Ok(0));
+    }
+
+    #[test]
+    fn a_schema_nested_ten_thousand_levels_deep_is_refused_in_words_in_either_json_format() {
+        let deep = format!("{}{}", "{\"a\": ".repeat(10_000), "}".repeat(10_000));
+
+        for format in [SchemaFormat::Avro, SchemaFormat::Json] {
+            check(format, &deep, Err("the schema is too large to read: it nests objects and arrays more than 120"));
+        }
     }
 }

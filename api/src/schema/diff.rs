@@ -1,8 +1,18 @@
 //! The changes between two versions of a schema, field by field, each judged breaking or not under a compatibility
 //! level by Avro's resolution rules.
+//!
+//! The work is polynomial and bounded: each pair of named types is compared once, fields are matched through maps
+//! rather than nested scans, and the walk stops with [`SchemaError::TooComplex`] past [`MAX_NESTING`] levels, past
+//! [`MAX_COMPARED_FIELDS`] compared fields or past [`MAX_DESCRIBED_BYTES`] of changes.
 
 use super::fields::*;
 use super::*;
+
+/// The most fields a comparison looks at, counted per pair of records compared: ten times what one schema may
+/// have, so two versions within bounds never reach it unless their references are arranged to multiply the work.
+pub const MAX_COMPARED_FIELDS: usize = 10 * MAX_FIELDS;
+/// The most text the changes may take (descriptions and paths): an answer that fits well within Lambda's 6 MB.
+pub const MAX_DESCRIBED_BYTES: usize = 2 * 1024 * 1024;
 
 /// Every difference between two versions of a schema, field by field, each marked breaking or not under `level`.
 pub fn changes(old: &str, new: &str, level: CompatibilityLevel) -> Result<Vec<SchemaChange>, SchemaError> {
@@ -12,11 +22,18 @@ pub fn changes(old: &str, new: &str, level: CompatibilityLevel) -> Result<Vec<Sc
         old_names: names(&old, "old schema")?,
         new_names: names(&new, "new schema")?,
         directions: directions(level),
-        open: Vec::new(),
+        compared: HashSet::new(),
+        depth: 0,
+        fields_compared: 0,
+        described: 0,
+        beyond: None,
         changes: Vec::new(),
     };
     diff.types("", &old, &new);
-    Ok(diff.changes)
+    match diff.beyond {
+        Some(reason) => Err(SchemaError::TooComplex { reason }),
+        None => Ok(diff.changes),
+    }
 }
 
 /// Which way data flows between versions: backward, the new schema reads old data; forward, the reverse.
@@ -80,13 +97,23 @@ pub(super) struct Diff<'a> {
     old_names: Names<'a>,
     new_names: Names<'a>,
     directions: &'static [Direction],
-    /// The pairs of records being compared further up, so a recursive type is compared once.
-    open: Vec<(&'a Name, &'a Name)>,
+    /// The pairs of named types (old, new) compared already or being compared further up, by full name.
+    compared: HashSet<(&'a Name, &'a Name)>,
+    /// How many types deep the walk is.
+    depth: usize,
+    fields_compared: usize,
+    /// Bytes of the changes' descriptions and paths.
+    described: usize,
+    /// The bound the comparison went beyond, in words; once set, nothing more is compared.
+    beyond: Option<String>,
     changes: Vec<SchemaChange>,
 }
 
 impl<'a> Diff<'a> {
     fn push(&mut self, kind: ChangeKind, path: &str, what: String, impact: Impact) {
+        if self.beyond.is_some() {
+            return;
+        }
         let failures: Vec<String> = self
             .directions
             .iter()
@@ -95,11 +122,29 @@ impl<'a> Diff<'a> {
             .collect();
         let breaking = !failures.is_empty();
         let description = if breaking { format!("{what}: {}; {}", failures.join(", and "), impact.fix) } else { what };
+        self.described += description.len() + path.len();
+        if self.described > MAX_DESCRIBED_BYTES {
+            self.stop(format!("their changes would take more than {MAX_DESCRIBED_BYTES} bytes to describe"));
+        }
         self.changes.push(SchemaChange { kind, path: path.to_owned(), description, breaking });
+    }
+
+    /// Ends the comparison: nothing more is compared, and [`changes`] answers `reason`.
+    fn stop(&mut self, reason: String) {
+        self.beyond.get_or_insert(reason);
     }
 
     /// Compares the types at `path`: whether null is allowed, then what else is.
     fn types(&mut self, path: &str, old: &'a Schema, new: &'a Schema) {
+        if self.beyond.is_some() {
+            return;
+        }
+        // References make a walk deeper than either text nests, e.g. a chain of records compared with one that
+        // refers to itself; this bounds the stack either way.
+        if self.depth > MAX_NESTING {
+            return self.stop(format!("comparing them goes more than {MAX_NESTING} types deep"));
+        }
+        self.depth += 1;
         let (old_null, old_branches) = split_null(old);
         let (new_null, new_branches) = split_null(new);
         self.nullability(path, old_null, new_null);
@@ -107,6 +152,7 @@ impl<'a> Diff<'a> {
             ([old], [new]) => self.single(path, old, new),
             _ => self.branches(path, &old_branches, &new_branches),
         }
+        self.depth -= 1;
     }
 
     fn nullability(&mut self, path: &str, old_null: bool, new_null: bool) {
@@ -131,13 +177,16 @@ impl<'a> Diff<'a> {
 
     /// Compares two types that are not unions.
     fn single(&mut self, path: &str, old: &'a Schema, new: &'a Schema) {
-        // A type used again by name is compared where it is defined.
-        if let (Schema::Ref { name: old_name }, Schema::Ref { name: new_name }) = (old, new)
-            && old_name.name == new_name.name
+        let (old, new) = (resolve(old, &self.old_names), resolve(new, &self.new_names));
+        // A pair of named types is compared once, where it is met first: its changes are reported once however
+        // often it is used, a recursive type ends, and a type defined inline on one side and referred to by name
+        // on the other is not compared again at every use (which doubled the work at every level of nesting).
+        if let (Some(old_name), Some(new_name)) = (old.name(), new.name())
+            && !self.compared.insert((old_name, new_name))
         {
             return;
         }
-        match (resolve(old, &self.old_names), resolve(new, &self.new_names)) {
+        match (old, new) {
             (Schema::Record(old), Schema::Record(new)) => self.records(path, old, new),
             (Schema::Enum(old), Schema::Enum(new)) => self.enums(path, old, new),
             (Schema::Array(old), Schema::Array(new)) => self.types(path, &old.items, &new.items),
@@ -149,22 +198,24 @@ impl<'a> Diff<'a> {
 
     /// Compares unions that are more than "null or one type": branch by branch, matched by kind and name.
     fn branches(&mut self, path: &str, old: &[&'a Schema], new: &[&'a Schema]) {
-        let old_ids: Vec<_> = old.iter().map(|branch| identity(branch, &self.old_names)).collect();
-        let new_ids: Vec<_> = new.iter().map(|branch| identity(branch, &self.new_names)).collect();
-        for (old_branch, old_id) in old.iter().zip(&old_ids) {
-            match new_ids.iter().position(|new_id| new_id == old_id) {
-                Some(at) => self.single(path, old_branch, new[at]),
+        let old_ids: HashSet<_> = old.iter().map(|branch| identity(branch, &self.old_names)).collect();
+        let new_ids: HashMap<_, _> = new.iter().map(|branch| (identity(branch, &self.new_names), *branch)).collect();
+        for &old_branch in old {
+            match new_ids.get(&identity(old_branch, &self.old_names)) {
+                Some(&new_branch) => self.single(path, old_branch, new_branch),
                 None => self.branch_removed(path, old_branch, new),
             }
         }
-        for (new_branch, _) in new.iter().zip(&new_ids).filter(|(_, new_id)| !old_ids.contains(new_id)) {
-            self.branch_added(path, new_branch, old);
+        for &new_branch in new {
+            if !old_ids.contains(&identity(new_branch, &self.new_names)) {
+                self.branch_added(path, new_branch, old);
+            }
         }
     }
 
     fn branch_removed(&mut self, path: &str, removed: &'a Schema, new: &[&'a Schema]) {
         let removed = resolve(removed, &self.old_names);
-        let readable = new.iter().any(|branch| can_read(removed, resolve(branch, &self.new_names)));
+        let readable = read_by_any(removed, new.iter().map(|branch| resolve(branch, &self.new_names)));
         let what = describe(removed);
         self.push(
             ChangeKind::TypeChanged,
@@ -176,7 +227,7 @@ impl<'a> Diff<'a> {
 
     fn branch_added(&mut self, path: &str, added: &'a Schema, old: &[&'a Schema]) {
         let added = resolve(added, &self.new_names);
-        let readable = old.iter().any(|branch| can_read(added, resolve(branch, &self.old_names)));
+        let readable = read_by_any(added, old.iter().map(|branch| resolve(branch, &self.old_names)));
         let what = describe(added);
         self.push(
             ChangeKind::TypeChanged,
@@ -214,21 +265,26 @@ impl<'a> Diff<'a> {
     }
 
     fn records(&mut self, path: &str, old: &'a RecordSchema, new: &'a RecordSchema) {
-        if self.open.contains(&(&old.name, &new.name)) {
-            return;
+        self.fields_compared += old.fields.len() + new.fields.len();
+        if self.fields_compared > MAX_COMPARED_FIELDS {
+            return self.stop(format!("comparing them looks at more than {MAX_COMPARED_FIELDS} fields"));
         }
-        self.open.push((&old.name, &new.name));
         self.renamed_type(path, "record", (&old.name, &old.aliases), (&new.name, &new.aliases));
+        let fields = Fields::of(old, new);
+        // The old fields some new field reads; the others were removed.
+        let mut read = HashSet::new();
         for new_field in &new.fields {
-            match counterpart(old, new, new_field) {
-                Some(old_field) => self.field(path, old_field, new_field),
+            match fields.counterpart(new_field) {
+                Some(old_field) => {
+                    read.insert(old_field.name.as_str());
+                    self.field(path, old_field, new_field);
+                }
                 None => self.field_added(path, new_field),
             }
         }
-        for old_field in old.fields.iter().filter(|old_field| !has_counterpart(old, new, old_field)) {
+        for old_field in old.fields.iter().filter(|old_field| !read.contains(old_field.name.as_str())) {
             self.field_removed(path, old_field);
         }
-        self.open.pop();
     }
 
     fn field(&mut self, parent: &str, old: &'a RecordField, new: &'a RecordField) {
@@ -421,31 +477,45 @@ pub(super) fn can_read(writer: &Schema, reader: &Schema) -> bool {
     SchemaCompatibility::can_read(writer, reader).is_ok()
 }
 
-/// The old record's field that `new_field` reads: the one of the same name, else one its aliases name.
-pub(super) fn counterpart<'a>(
-    old: &'a RecordSchema,
-    new: &RecordSchema,
-    new_field: &RecordField,
-) -> Option<&'a RecordField> {
-    let by_name = |name: &str| old.fields.iter().find(|field| field.name == name);
-    by_name(&new_field.name).or_else(|| {
-        new_field
-            .aliases
-            .iter()
-            .flatten()
-            // An alias naming a field the new record still has is not a rename.
-            .filter(|alias| new.fields.iter().all(|field| field.name != **alias))
-            .find_map(|alias| by_name(alias))
-    })
+/// Whether a union branch with no counterpart of its kind and name on the other side is read by one of the other
+/// side's branches. Only unnamed types read other kinds (an int as a long, a string as bytes); apache-avro matches
+/// named types by name alone, and a named branch here has no branch of its name to match. So named branches are
+/// left out, which keeps a union of many records from being compared with every other record.
+fn read_by_any<'s>(writer: &Schema, readers: impl Iterator<Item = &'s Schema>) -> bool {
+    writer.name().is_none() && readers.filter(|reader| reader.name().is_none()).any(|reader| can_read(writer, reader))
 }
 
-pub(super) fn has_counterpart(old: &RecordSchema, new: &RecordSchema, old_field: &RecordField) -> bool {
-    new.fields
-        .iter()
-        .any(|new_field| counterpart(old, new, new_field).is_some_and(|found| found.name == old_field.name))
+/// The fields of two versions of a record, indexed by name.
+struct Fields<'a> {
+    old: HashMap<&'a str, &'a RecordField>,
+    new: HashSet<&'a str>,
+}
+
+impl<'a> Fields<'a> {
+    fn of(old: &'a RecordSchema, new: &'a RecordSchema) -> Self {
+        Self {
+            old: old.fields.iter().map(|field| (field.name.as_str(), field)).collect(),
+            new: new.fields.iter().map(|field| field.name.as_str()).collect(),
+        }
+    }
+
+    /// The old record's field that `new_field` reads: the one of the same name, else one its aliases name.
+    fn counterpart(&self, new_field: &RecordField) -> Option<&'a RecordField> {
+        let by_name = |name: &str| self.old.get(name).copied();
+        by_name(&new_field.name).or_else(|| {
+            new_field
+                .aliases
+                .iter()
+                .flatten()
+                // An alias naming a field the new record still has is not a rename.
+                .filter(|alias| !self.new.contains(alias.as_str()))
+                .find_map(|alias| by_name(alias))
+        })
+    }
 }
 
 /// The symbols of `from` that `to` does not have.
 pub(super) fn missing<'s>(from: &'s [String], to: &[String]) -> Vec<&'s str> {
-    from.iter().filter(|symbol| !to.contains(symbol)).map(String::as_str).collect()
+    let to: HashSet<&str> = to.iter().map(String::as_str).collect();
+    from.iter().map(String::as_str).filter(|symbol| !to.contains(symbol)).collect()
 }
