@@ -152,6 +152,7 @@ prop_compose! {
             schema_required,
             owner_must_belong_to_domain,
             topics: TopicLimits::default(),
+            ownership: Ownership::default(),
         }
     }
 }
@@ -181,6 +182,7 @@ proptest! {
             schema_required: false,
             owner_must_belong_to_domain: false,
             topics: TopicLimits::default(),
+            ownership: Ownership::default(),
         };
 
         // Under such a policy only the product's own content can be wrong: nothing about domains, quality or SLA.
