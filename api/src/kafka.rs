@@ -13,7 +13,11 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use meshport_kafka_ext::{AdminError, ConfigChange};
+/// Kafka's ACL vocabulary, `meshport_kafka_ext`'s, named through this module so that no other module uses that crate.
+pub use meshport_kafka_ext::{AclBinding, AclOperation, AclPermission, PatternType, ResourceType};
+use meshport_kafka_ext::{
+    AclBindingFilter, AdminError, ConfigChange, PatternFilter, ScramCredential, ScramCredentialChange, ScramMechanism,
+};
 use meshport_shared::{ConfigSource, TopicName};
 use rdkafka::admin::{AdminClient, AdminOptions, ConfigResource, NewPartitions, ResourceSpecifier, TopicReplication};
 use rdkafka::client::ClientContext;
@@ -423,6 +427,243 @@ impl KafkaAdmin {
         Ok(())
     }
 
+    /// Lets `principal` (`User:svc-fraud`) consume `topic` in the consumer group `group` (or, with
+    /// [`PatternType::Prefixed`], every group whose name starts with it): creates exactly [`read_bindings`]' bindings
+    /// and returns them. Idempotent: bindings that exist already are left as they are, so granting twice leaves one
+    /// set. When this returns, DescribeAcls shows every binding (an `Unavailable` error if it does not within the
+    /// timeout, which a retry may cure).
+    pub async fn grant_read(
+        &self,
+        topic: &TopicName,
+        principal: &str,
+        group: &str,
+        group_pattern: PatternType,
+    ) -> Result<Vec<AclBinding>, KafkaError> {
+        self.grant("granting read access", read_bindings(topic, principal, group, group_pattern)?).await
+    }
+
+    /// Lets `principal` produce to `topic` (its owners' producers): creates exactly [`write_bindings`]' bindings and
+    /// returns them, as [`KafkaAdmin::grant_read`] does.
+    pub async fn grant_write(&self, topic: &TopicName, principal: &str) -> Result<Vec<AclBinding>, KafkaError> {
+        self.grant("granting write access", write_bindings(topic, principal)?).await
+    }
+
+    /// Every binding that applies to `topic`, sorted: its literal ones, the wildcard `*`'s and every prefixed one
+    /// whose prefix the name starts with (DescribeAcls with a MATCH filter). Group bindings are not about a topic:
+    /// [`KafkaAdmin::absent`] checks those of a grant. Meshport's principal needs DESCRIBE on the cluster (which
+    /// ALTER, needed to grant, implies): without it the answer is empty rather than an error, as librdkafka drops
+    /// DescribeAcls' refusal.
+    pub async fn acls_for_topic(&self, topic: &TopicName) -> Result<Vec<AclBinding>, KafkaError> {
+        const OPERATION: &str = "listing a topic's ACLs";
+        let filter = AclBindingFilter {
+            resource_type: Some(ResourceType::Topic),
+            name: Some(topic.as_str().to_owned()),
+            pattern: PatternFilter::Match,
+            ..AclBindingFilter::any()
+        };
+        let name = topic.as_str().to_owned();
+        self.blocking(OPERATION, move |inner| {
+            let mut bindings = meshport_kafka_ext::describe_acls(inner.admin.inner(), &filter, inner.timeout)
+                .map_err(|e| classify_admin(OPERATION, &name, &e))?;
+            bindings.sort();
+            Ok(bindings)
+        })
+        .await
+    }
+
+    /// The bindings of `bindings` the cluster does not have (DescribeAcls), in their order: empty when every one is
+    /// in force. Reconciliation asks it of a grant's bindings.
+    pub async fn absent(&self, bindings: &[AclBinding]) -> Result<Vec<AclBinding>, KafkaError> {
+        self.absent_for("checking ACLs", bindings).await
+    }
+
+    /// Deletes exactly `bindings` (never another binding of the same resources) and returns those the cluster had;
+    /// deleting bindings it does not have is no error, so revoking twice is fine. When this returns, DescribeAcls
+    /// shows none of them (an `Unavailable` error if it still does after the timeout).
+    ///
+    /// The cluster keeps bindings as a set, not one copy per grant: two grants of one principal can share a binding
+    /// (read grants of one topic for two groups share topic READ and DESCRIBE; a read and a write grant share
+    /// DESCRIBE). Revoking one of them must leave out the bindings another live grant still needs.
+    pub async fn revoke(&self, bindings: &[AclBinding]) -> Result<Vec<AclBinding>, KafkaError> {
+        const OPERATION: &str = "revoking access";
+        let bindings = distinct(bindings);
+        let filters: Vec<AclBindingFilter> = bindings.iter().map(AclBindingFilter::exactly).collect();
+        let mut deleted = self
+            .blocking(OPERATION, move |inner| {
+                meshport_kafka_ext::delete_acls(inner.admin.inner(), &filters, inner.timeout)
+                    .map_err(|e| classify_admin(OPERATION, "", &e))
+            })
+            .await?;
+        deleted.sort();
+        deleted.dedup();
+        self.settle_until(OPERATION, "the deleted bindings are gone", || async {
+            Ok(self.absent_for(OPERATION, &bindings).await?.len() == bindings.len())
+        })
+        .await?;
+        Ok(deleted)
+    }
+
+    /// Gives `user` (the principal `User:<user>`) the password `password` for SCRAM-SHA-256 and SCRAM-SHA-512 (a
+    /// cluster enables either or both), creating the user or replacing its password. The password is salted and
+    /// hashed on our side; the cluster never sees it. When this returns, the cluster describes the new credentials,
+    /// so a new user can sign in and a replaced password no longer works (an `Unavailable` error if the cluster does
+    /// not show them within the timeout).
+    pub async fn upsert_scram_user(&self, user: &str, password: &str) -> Result<(), KafkaError> {
+        const OPERATION: &str = "setting a SCRAM password";
+        if user.is_empty() || password.is_empty() {
+            return Err(KafkaError::InvalidConfig(format!(
+                "{OPERATION}: the user name and password must not be empty"
+            )));
+        }
+        // A description shows a credential's mechanism and iteration count, never its secret: writing a count other
+        // than the current one makes the new credential visible, so this can wait until it is in force.
+        let current = self.scram_credentials(OPERATION, user).await?;
+        let wanted: Vec<ScramCredential> = SCRAM_MECHANISMS
+            .into_iter()
+            .map(|mechanism| {
+                let now = ScramCredential { mechanism, iterations: SCRAM_ITERATIONS };
+                let iterations = if current.contains(&now) { SCRAM_ITERATIONS + 1 } else { SCRAM_ITERATIONS };
+                ScramCredential { mechanism, iterations }
+            })
+            .collect();
+        let name = user.to_owned();
+        let password = password.to_owned();
+        let credentials = wanted.clone();
+        self.blocking(OPERATION, move |inner| {
+            let deadline = Instant::now() + inner.timeout;
+            // Kafka takes one change per user and request.
+            for credential in credentials {
+                let change = ScramCredentialChange::Upsert {
+                    user: &name,
+                    mechanism: credential.mechanism,
+                    iterations: credential.iterations,
+                    password: password.as_bytes(),
+                    salt: None,
+                };
+                meshport_kafka_ext::alter_user_scram_credentials(inner.admin.inner(), &[change], remaining(deadline))
+                    .map_err(|e| classify_admin(OPERATION, "", &e))?;
+            }
+            Ok(())
+        })
+        .await?;
+        self.settle_until(OPERATION, "the cluster describes the new credentials", || async {
+            Ok(self.scram_credentials(OPERATION, user).await? == wanted)
+        })
+        .await
+    }
+
+    /// Removes every SCRAM credential of `user`, so it can no longer sign in (its connections already open stay
+    /// until they reconnect). A user without credentials is no error. When this returns, the cluster describes none.
+    pub async fn delete_scram_user(&self, user: &str) -> Result<(), KafkaError> {
+        const OPERATION: &str = "deleting a SCRAM user";
+        let present = self.scram_credentials(OPERATION, user).await?;
+        let name = user.to_owned();
+        self.blocking(OPERATION, move |inner| {
+            let deadline = Instant::now() + inner.timeout;
+            // Kafka takes one change per user and request.
+            for credential in present {
+                let change = ScramCredentialChange::Delete { user: &name, mechanism: credential.mechanism };
+                match meshport_kafka_ext::alter_user_scram_credentials(
+                    inner.admin.inner(),
+                    &[change],
+                    remaining(deadline),
+                ) {
+                    // Deleted meanwhile by someone else.
+                    Err(e) if e.code == RDKafkaErrorCode::ResourceNotFound => {}
+                    outcome => outcome.map_err(|e| classify_admin(OPERATION, "", &e))?,
+                }
+            }
+            Ok(())
+        })
+        .await?;
+        self.settle_until(OPERATION, "the cluster describes no credentials", || async {
+            Ok(self.scram_credentials(OPERATION, user).await?.is_empty())
+        })
+        .await
+    }
+
+    /// Creates `bindings`, then waits until DescribeAcls shows them all.
+    async fn grant(&self, operation: &'static str, bindings: Vec<AclBinding>) -> Result<Vec<AclBinding>, KafkaError> {
+        let created = bindings.clone();
+        self.blocking(operation, move |inner| {
+            meshport_kafka_ext::create_acls(inner.admin.inner(), &created, inner.timeout)
+                .map_err(|e| classify_admin(operation, "", &e))
+        })
+        .await?;
+        self.settle_until(operation, "the new bindings show", || async {
+            Ok(self.absent_for(operation, &bindings).await?.is_empty())
+        })
+        .await?;
+        Ok(bindings)
+    }
+
+    /// Which of `bindings` DescribeAcls does not show: one request per resource and principal they name.
+    async fn absent_for(
+        &self,
+        operation: &'static str,
+        bindings: &[AclBinding],
+    ) -> Result<Vec<AclBinding>, KafkaError> {
+        let bindings = bindings.to_vec();
+        self.blocking(operation, move |inner| {
+            let deadline = Instant::now() + inner.timeout;
+            let mut filters: Vec<AclBindingFilter> = Vec::new();
+            for binding in &bindings {
+                // Everything the principal has on the binding's resource, whatever the operation and host.
+                let filter = AclBindingFilter {
+                    host: None,
+                    operation: None,
+                    permission: None,
+                    ..AclBindingFilter::exactly(binding)
+                };
+                if !filters.contains(&filter) {
+                    filters.push(filter);
+                }
+            }
+            let mut present = Vec::new();
+            for filter in &filters {
+                present.extend(
+                    meshport_kafka_ext::describe_acls(inner.admin.inner(), filter, remaining(deadline))
+                        .map_err(|e| classify_admin(operation, "", &e))?,
+                );
+            }
+            Ok(bindings.into_iter().filter(|binding| !present.contains(binding)).collect())
+        })
+        .await
+    }
+
+    /// The SCRAM credentials `user` has, sorted (none for a user the cluster does not know).
+    async fn scram_credentials(&self, operation: &'static str, user: &str) -> Result<Vec<ScramCredential>, KafkaError> {
+        let user = user.to_owned();
+        self.blocking(operation, move |inner| {
+            meshport_kafka_ext::describe_user_scram_credentials(inner.admin.inner(), &user, inner.timeout)
+                .map_err(|e| classify_admin(operation, "", &e))
+        })
+        .await
+    }
+
+    /// Asks `settled` until it says yes, for at most the timeout: Kafka answers an ACL or credential change once its
+    /// controller has committed it, and each broker applies it a moment later; whoever made the change expects the
+    /// cluster to act on it. Still not settled after the timeout is `Unavailable`, which a retry may cure.
+    async fn settle_until<F, Fut>(&self, operation: &'static str, what: &str, mut settled: F) -> Result<(), KafkaError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<bool, KafkaError>>,
+    {
+        let deadline = Instant::now() + self.inner.timeout;
+        loop {
+            if settled().await? {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(KafkaError::Unavailable(format!(
+                    "{operation}: the cluster did not show the change ({what}) within {:?}",
+                    self.inner.timeout
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The names of every consumer group the cluster knows, sorted.
     pub async fn consumer_groups(&self) -> Result<Vec<String>, KafkaError> {
         const OPERATION: &str = "listing consumer groups";
@@ -798,6 +1039,67 @@ impl Ord for ByAge {
     }
 }
 
+/// The SCRAM mechanisms Meshport gives its users a credential for, sorted as descriptions are.
+const SCRAM_MECHANISMS: [ScramMechanism; 2] = [ScramMechanism::ScramSha256, ScramMechanism::ScramSha512];
+
+/// PBKDF2 rounds of the credentials Meshport creates (or one more, to tell a new credential from the one it
+/// replaces): twice Kafka's minimum (4096), about half its maximum (16384).
+const SCRAM_ITERATIONS: i32 = 8192;
+
+/// The bindings that let `principal` consume `topic` in `group` (literal, or a prefix of group names): topic READ and
+/// DESCRIBE, literal, and group READ, all ALLOW from any host. What [`KafkaAdmin::grant_read`] creates, for callers
+/// that keep a grant's bindings or compare them with the cluster's. Refuses a principal that is not `User:<name>`,
+/// and a wildcard or empty group, which would grant far more than one consumer.
+pub fn read_bindings(
+    topic: &TopicName,
+    principal: &str,
+    group: &str,
+    group_pattern: PatternType,
+) -> Result<Vec<AclBinding>, KafkaError> {
+    check_principal(principal)?;
+    if group.is_empty() || group == "*" || group_pattern == PatternType::Unknown {
+        return Err(KafkaError::InvalidConfig(format!(
+            "consumer group `{group}` ({}): a grant names one group or a non-empty prefix, never every group",
+            group_pattern.as_str()
+        )));
+    }
+    let topic =
+        |operation| AclBinding::allow(ResourceType::Topic, topic.as_str(), PatternType::Literal, principal, operation);
+    Ok(vec![
+        topic(AclOperation::Read),
+        topic(AclOperation::Describe),
+        AclBinding::allow(ResourceType::Group, group, group_pattern, principal, AclOperation::Read),
+    ])
+}
+
+/// The bindings that let `principal` produce to `topic`: topic WRITE and DESCRIBE, literal, ALLOW from any host
+/// (Kafka lets a principal with WRITE on a topic write idempotently). What [`KafkaAdmin::grant_write`] creates.
+pub fn write_bindings(topic: &TopicName, principal: &str) -> Result<Vec<AclBinding>, KafkaError> {
+    check_principal(principal)?;
+    let topic =
+        |operation| AclBinding::allow(ResourceType::Topic, topic.as_str(), PatternType::Literal, principal, operation);
+    Ok(vec![topic(AclOperation::Write), topic(AclOperation::Describe)])
+}
+
+/// A grant names one user: `User:*` (every principal) or a malformed principal never reaches the cluster.
+fn check_principal(principal: &str) -> Result<(), KafkaError> {
+    match principal.strip_prefix("User:") {
+        Some(name) if !name.is_empty() && name != "*" => Ok(()),
+        _ => Err(KafkaError::InvalidConfig(format!("principal `{principal}` is not one user (`User:<name>`)"))),
+    }
+}
+
+/// The bindings once each, in their first order.
+fn distinct(bindings: &[AclBinding]) -> Vec<AclBinding> {
+    let mut seen = Vec::with_capacity(bindings.len());
+    for binding in bindings {
+        if !seen.contains(binding) {
+            seen.push(binding.clone());
+        }
+    }
+    seen
+}
+
 fn remaining(deadline: Instant) -> Duration {
     deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1))
 }
@@ -883,7 +1185,8 @@ fn classify_code(operation: &'static str, subject: &str, code: RDKafkaErrorCode,
     match code {
         Code::TopicAlreadyExists => KafkaError::TopicExists(subject.to_owned()),
         Code::UnknownTopicOrPartition | Code::UnknownTopic => KafkaError::UnknownTopic(subject.to_owned()),
-        Code::UnsupportedVersion | Code::UnsupportedFeature | Code::NotImplemented => {
+        // SECURITY_DISABLED: the cluster has no authorizer, so ACLs mean nothing to it.
+        Code::UnsupportedVersion | Code::UnsupportedFeature | Code::NotImplemented | Code::SecurityDisabled => {
             KafkaError::Unsupported { operation, reason: detail.to_owned() }
         }
         Code::TopicAuthorizationFailed
@@ -899,6 +1202,7 @@ fn classify_code(operation: &'static str, subject: &str, code: RDKafkaErrorCode,
         | Code::InvalidReplicationFactor
         | Code::InvalidReplicaAssignment
         | Code::InvalidTopic
+        | Code::UnacceptableCredential
         | Code::PolicyViolation => KafkaError::InvalidConfig(with_subject(subject, detail)),
         Code::BrokerTransportFailure
         | Code::AllBrokersDown

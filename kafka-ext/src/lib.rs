@@ -1,10 +1,19 @@
-//! Kafka admin calls that the safe rdkafka API does not offer, over librdkafka's C API (`rdkafka::bindings`).
+//! Kafka admin calls that the safe rdkafka API does not offer, over librdkafka's C API (`rdkafka::bindings`):
+//! IncrementalAlterConfigs (`configs`), the ACL calls (`acls`) and SASL/SCRAM credentials (`scram`).
 //!
 //! Only Meshport's `kafka` module uses this crate. Each call is synchronous: it sends one admin request on a queue of
-//! its own, waits for the answer at most `timeout`, and frees every native object it made, whatever the outcome
-//! (each lives in a guard that destroys it on drop). librdkafka copies the request's resources and options when the
-//! request is enqueued, so they are freed right after; the reply queue is reference counted, so a request still in
-//! flight when the wait times out cannot outlive it.
+//! its own, waits for the answer at most `timeout` (and a second's margin), and frees every native object it made,
+//! whatever the outcome (each lives in a guard that destroys it on drop). librdkafka copies the request's arguments
+//! and options when the request is enqueued, so they are freed right after; the reply queue is reference counted, so
+//! a request still in flight when the wait times out cannot outlive it. What an answer holds (bindings, errors,
+//! strings) belongs to its event and is copied into Rust values before the event goes.
+//!
+//! Errors come in two layers, both as [`AdminError`]: the request as a whole (the cluster unreachable, a timeout, a
+//! malformed request), and each item of it (one binding refused, one user's credential refused), which names the item.
+
+mod acls;
+mod configs;
+mod scram;
 
 use std::ffi::{CStr, CString, c_char, c_int};
 use std::time::Duration;
@@ -12,6 +21,16 @@ use std::time::Duration;
 use rdkafka::bindings as rd;
 use rdkafka::client::{Client, ClientContext};
 use rdkafka::types::RDKafkaErrorCode;
+
+pub use acls::{
+    AclBinding, AclBindingFilter, AclOperation, AclPermission, PatternFilter, PatternType, ResourceType, create_acls,
+    delete_acls, describe_acls,
+};
+pub use configs::{ConfigChange, incremental_alter_topic_configs};
+pub use scram::{
+    ScramCredential, ScramCredentialChange, ScramMechanism, alter_user_scram_credentials,
+    describe_user_scram_credentials,
+};
 
 /// Why an admin call failed: librdkafka's or the broker's error code, and its message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,60 +47,40 @@ impl std::fmt::Display for AdminError {
 
 impl std::error::Error for AdminError {}
 
-/// One change to a topic's configuration; the others stay as they are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConfigChange<'a> {
-    /// Sets the topic's own value of a config.
-    Set(&'a str, &'a str),
-    /// Removes the topic's own value, so the cluster's default applies again.
-    Delete(&'a str),
-}
-
-/// Changes some of a topic's configs with IncrementalAlterConfigs (KIP-339): unlike the legacy AlterConfigs, which
-/// replaces a topic's whole configuration, the configs not named keep their values. Blocks for at most `timeout`.
-pub fn incremental_alter_topic_configs<C: ClientContext>(
-    client: &Client<C>,
-    topic: &str,
-    changes: &[ConfigChange<'_>],
-    timeout: Duration,
-) -> Result<(), AdminError> {
-    let topic = c_string(topic)?;
-    let rk = client.native_ptr();
-    // SAFETY: `topic` is a valid C string for the call; the resource is owned by the guard, which destroys it once.
-    let resource = Owned(
-        unsafe {
-            rd::rd_kafka_ConfigResource_new(rd::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_TOPIC, topic.as_ptr())
-        },
-        rd::rd_kafka_ConfigResource_destroy,
-    );
-    for change in changes {
-        let (name, op, value) = match *change {
-            ConfigChange::Set(name, value) => {
-                (name, rd::rd_kafka_AlterConfigOpType_t::RD_KAFKA_ALTER_CONFIG_OP_TYPE_SET, Some(value))
-            }
-            ConfigChange::Delete(name) => {
-                (name, rd::rd_kafka_AlterConfigOpType_t::RD_KAFKA_ALTER_CONFIG_OP_TYPE_DELETE, None)
-            }
-        };
-        let name = c_string(name)?;
-        let value = value.map(c_string).transpose()?;
-        let value_ptr = value.as_ref().map_or(std::ptr::null(), |value| value.as_ptr());
-        // SAFETY: the resource is alive (its guard is in scope); name and value are valid C strings (or null for
-        // DELETE, as the API allows) that librdkafka copies; the returned error, if any, is ours to destroy.
-        let error =
-            unsafe { rd::rd_kafka_ConfigResource_add_incremental_config(resource.0, name.as_ptr(), op, value_ptr) };
-        if !error.is_null() {
-            return Err(take_error(error));
-        }
+impl AdminError {
+    fn new(code: RDKafkaErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
     }
 
+    /// The same error, its message prefixed with what it was about (`about: message`).
+    fn about(self, about: impl std::fmt::Display) -> Self {
+        let message = if self.message.is_empty() { about.to_string() } else { format!("{about}: {}", self.message) };
+        Self { code: self.code, message }
+    }
+}
+
+/// An admin request: which one (its options are bound to it) and its name in errors.
+#[derive(Clone, Copy)]
+struct Request {
+    op: rd::rd_kafka_admin_op_t,
+    name: &'static str,
+}
+
+/// Sends one admin request (`send` enqueues it with the client, the options and the reply queue it is given) and
+/// waits for its answer. Returns the answer once it reports no request-level error; item errors are the caller's to
+/// read from it.
+fn send_request<C: ClientContext>(
+    client: &Client<C>,
+    request: Request,
+    timeout: Duration,
+    send: impl FnOnce(*mut rd::rd_kafka_t, *const rd::rd_kafka_AdminOptions_t, *mut rd::rd_kafka_queue_t),
+) -> Result<Answer, AdminError> {
+    let rk = client.native_ptr();
     // SAFETY: `rk` is the live client the caller borrows; options and queue are owned by guards that destroy them.
-    let options = Owned(
-        unsafe {
-            rd::rd_kafka_AdminOptions_new(rk, rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS)
-        },
-        rd::rd_kafka_AdminOptions_destroy,
-    );
+    let options = Owned(unsafe { rd::rd_kafka_AdminOptions_new(rk, request.op) }, rd::rd_kafka_AdminOptions_destroy);
+    if options.0.is_null() {
+        return Err(AdminError::new(RDKafkaErrorCode::Fail, format!("librdkafka has no options for {}", request.name)));
+    }
     let timeout_ms = c_int::try_from(timeout.as_millis()).unwrap_or(c_int::MAX).max(1);
     let mut errstr = [0 as c_char; 512];
     // SAFETY: options is alive; errstr is a writable buffer of the length given.
@@ -89,55 +88,73 @@ pub fn incremental_alter_topic_configs<C: ClientContext>(
         rd::rd_kafka_AdminOptions_set_request_timeout(options.0, timeout_ms, errstr.as_mut_ptr(), errstr.len())
     };
     if set != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-        // SAFETY: librdkafka wrote a NUL-terminated message into errstr (which starts zeroed).
-        let message = unsafe { CStr::from_ptr(errstr.as_ptr()) }.to_string_lossy().into_owned();
-        return Err(AdminError { code: set.into(), message });
+        return Err(AdminError::new(set.into(), message_in(&errstr)));
     }
     // SAFETY: `rk` is the live client; the queue is owned by its guard.
     let queue = Owned(unsafe { rd::rd_kafka_queue_new(rk) }, rd::rd_kafka_queue_destroy);
 
-    let mut resources = [resource.0];
-    // SAFETY: every pointer is alive for the call; librdkafka copies the resources and options before it returns
-    // and keeps its own reference to the queue until it has answered.
-    unsafe { rd::rd_kafka_IncrementalAlterConfigs(rk, resources.as_mut_ptr(), resources.len(), options.0, queue.0) };
+    send(rk, options.0, queue.0);
 
     // The broker answers within the request timeout; the margin lets librdkafka report its own timeout first.
     let wait_ms = timeout_ms.saturating_add(1000);
     // SAFETY: the queue is alive; the event returned, if any, is ours and goes into a guard.
     let event = Owned(unsafe { rd::rd_kafka_queue_poll(queue.0, wait_ms) }, rd::rd_kafka_event_destroy);
-    if event.0.is_null() {
-        return Err(AdminError {
-            code: RDKafkaErrorCode::OperationTimedOut,
-            message: format!("no answer to IncrementalAlterConfigs within {wait_ms} ms"),
-        });
+    let answer = Answer { request, event, _queue: queue, _options: options };
+    if answer.event.0.is_null() {
+        return Err(AdminError::new(
+            RDKafkaErrorCode::OperationTimedOut,
+            format!("no answer to {} within {wait_ms} ms", request.name),
+        ));
     }
-    // SAFETY: the event is alive; the strings it returns live as long as it does and are copied before it goes.
-    unsafe {
-        let code = rd::rd_kafka_event_error(event.0);
-        if code != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-            return Err(AdminError { code: code.into(), message: string_at(rd::rd_kafka_event_error_string(event.0)) });
-        }
-        let result = rd::rd_kafka_event_IncrementalAlterConfigs_result(event.0);
+    // SAFETY: the event is alive; its error string lives as long as it does and is copied at once.
+    let code = unsafe { rd::rd_kafka_event_error(answer.event.0) };
+    if code != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+        // SAFETY: as above.
+        let message = unsafe { string_at(rd::rd_kafka_event_error_string(answer.event.0)) };
+        return Err(AdminError::new(code.into(), message));
+    }
+    Ok(answer)
+}
+
+/// The answer to an admin request: its event (what the answer holds lives as long as it does), with the request's
+/// reply queue and options, freed after it (fields drop in order), as they were made before it.
+struct Answer {
+    request: Request,
+    event: Owned<rd::rd_kafka_event_t>,
+    _queue: Owned<rd::rd_kafka_queue_t>,
+    _options: Owned<rd::rd_kafka_AdminOptions_t>,
+}
+
+impl Answer {
+    /// The typed result the event holds (`rd_kafka_event_<Request>_result`); an error when the event is another kind
+    /// of answer. It lives as long as the answer.
+    fn result<R>(
+        &self,
+        get: unsafe extern "C" fn(*mut rd::rd_kafka_event_t) -> *const R,
+    ) -> Result<*const R, AdminError> {
+        // SAFETY: the event is alive (the answer owns it); the accessor returns null for another kind of event.
+        let result = unsafe { get(self.event.0) };
         if result.is_null() {
-            return Err(AdminError {
-                code: RDKafkaErrorCode::Fail,
-                message: "the answer was not an IncrementalAlterConfigs result".to_owned(),
-            });
+            return Err(AdminError::new(
+                RDKafkaErrorCode::Fail,
+                format!("the answer was not a {} result", self.request.name),
+            ));
         }
-        let mut count = 0usize;
-        let answered = rd::rd_kafka_IncrementalAlterConfigs_result_resources(result, &mut count);
-        for index in 0..count {
-            let resource = *answered.add(index);
-            let code = rd::rd_kafka_ConfigResource_error(resource);
-            if code != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-                return Err(AdminError {
-                    code: code.into(),
-                    message: string_at(rd::rd_kafka_ConfigResource_error_string(resource)),
-                });
-            }
-        }
+        Ok(result)
     }
-    Ok(())
+}
+
+/// The `count` elements of an array an answer holds, as a slice; empty for a null array.
+///
+/// # Safety
+/// `items` is null or points at `count` elements that outlive the returned slice (they belong to the answer's event,
+/// which the caller keeps alive).
+unsafe fn elements<'a, T>(items: *const *const T, count: usize) -> &'a [*const T] {
+    if items.is_null() || count == 0 {
+        return &[];
+    }
+    // SAFETY: the caller promises `count` live elements.
+    unsafe { std::slice::from_raw_parts(items, count) }
 }
 
 /// A native object and the function that frees it, called once when the guard goes.
@@ -153,10 +170,8 @@ impl<T> Drop for Owned<T> {
 }
 
 fn c_string(text: &str) -> Result<CString, AdminError> {
-    CString::new(text).map_err(|_| AdminError {
-        code: RDKafkaErrorCode::InvalidArgument,
-        message: format!("{text:?} contains a NUL byte"),
-    })
+    CString::new(text)
+        .map_err(|_| AdminError::new(RDKafkaErrorCode::InvalidArgument, format!("{text:?} contains a NUL byte")))
 }
 
 /// Copies a C string librdkafka owns; empty for null.
@@ -171,62 +186,46 @@ unsafe fn string_at(text: *const c_char) -> String {
     unsafe { CStr::from_ptr(text) }.to_string_lossy().into_owned()
 }
 
-/// Reads and frees an `rd_kafka_error_t`.
+/// The message librdkafka wrote into an error buffer (which starts zeroed, so it is always terminated).
+fn message_in(errstr: &[c_char]) -> String {
+    let bytes: Vec<u8> = errstr.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Reads and frees an `rd_kafka_error_t` the caller owns.
 fn take_error(error: *mut rd::rd_kafka_error_t) -> AdminError {
     let error = Owned(error, rd::rd_kafka_error_destroy);
-    // SAFETY: the error is alive until its guard drops, after the message is copied.
+    // SAFETY: the error is alive until its guard drops, after it is read.
+    unsafe { read_error(error.0) }.unwrap_or_else(|| AdminError::new(RDKafkaErrorCode::Fail, "an empty error"))
+}
+
+/// Reads an `rd_kafka_error_t` an answer owns (and frees); `None` for success, which is null or (in
+/// AlterUserScramCredentials' answers) an error object whose code is NO_ERROR.
+///
+/// # Safety
+/// `error` is null or a live error object for the call.
+unsafe fn read_error(error: *const rd::rd_kafka_error_t) -> Option<AdminError> {
+    if error.is_null() {
+        return None;
+    }
+    // SAFETY: the caller promises a live error; its string lives as long as it does and is copied at once.
     unsafe {
-        AdminError {
-            code: rd::rd_kafka_error_code(error.0).into(),
-            message: string_at(rd::rd_kafka_error_string(error.0)),
+        let code = rd::rd_kafka_error_code(error);
+        if code == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+            return None;
         }
+        Some(AdminError::new(code.into(), string_at(rd::rd_kafka_error_string(error))))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Instant;
-
     use rdkafka::ClientConfig;
     use rdkafka::admin::AdminClient;
     use rdkafka::client::DefaultClientContext;
 
-    use super::*;
-
     /// An admin client for a cluster nobody runs: nothing it sends is ever answered.
-    fn unreachable() -> AdminClient<DefaultClientContext> {
+    pub(crate) fn unreachable() -> AdminClient<DefaultClientContext> {
         ClientConfig::new().set("bootstrap.servers", "127.0.0.1:1").create().unwrap()
-    }
-
-    #[test]
-    fn a_name_with_a_nul_byte_is_refused_before_anything_is_sent() {
-        let admin = unreachable();
-
-        let error = incremental_alter_topic_configs(
-            admin.inner(),
-            "orders",
-            &[ConfigChange::Set("retention.ms\0", "1")],
-            Duration::from_secs(1),
-        )
-        .unwrap_err();
-
-        assert_eq!(error.code, RDKafkaErrorCode::InvalidArgument);
-    }
-
-    #[test]
-    fn a_cluster_that_never_answers_is_a_timeout_within_the_limit() {
-        let admin = unreachable();
-        let started = Instant::now();
-
-        let error = incremental_alter_topic_configs(
-            admin.inner(),
-            "orders",
-            &[ConfigChange::Set("retention.ms", "1"), ConfigChange::Delete("cleanup.policy")],
-            Duration::from_millis(500),
-        )
-        .unwrap_err();
-
-        assert_ne!(error.code, RDKafkaErrorCode::NoError, "{error}");
-        assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
     }
 }
