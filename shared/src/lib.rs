@@ -4,6 +4,7 @@
 //! This crate does no I/O and builds for `wasm32-unknown-unknown`, so the portal and the API check input with the
 //! very same functions.
 
+pub mod access;
 pub mod api;
 pub mod mirror;
 pub mod names;
@@ -16,7 +17,7 @@ pub mod testing;
 
 pub use api::{ApiError, ErrorCode};
 pub use mirror::{AuditAction, AuditEntry, AuditStage, ConfigSource, HistoryKind, SchemaVersion, TopicFacts};
-pub use names::{DomainName, NameError, ProductId, SubjectName, TeamName, TopicName};
+pub use names::{DomainName, GroupName, NameError, Principal, ProductId, SubjectName, TeamName, TopicName};
 pub use policy::{GovernancePolicy, SchemaFact, TopicLimits, Violation, ViolationCode, validate};
 pub use product::{
     DataProduct, Deprecation, Description, OutputPort, Owner, ProductStatus, Quality, SchemaFormat, SlaTier,

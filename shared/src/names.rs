@@ -156,6 +156,51 @@ name_type!(
     }
 );
 
+name_type!(
+    /// A Kafka principal a team consumes or produces as: `User:svc-fraud`. Only `User:` principals, with a name of 1
+    /// to 128 letters, digits, `.`, `_`, `-` or `@`, so that an ACL never names more than the one account.
+    Principal,
+    |v| {
+        const KIND: &str = "principal";
+        let Some(name) = v.strip_prefix("User:") else {
+            return Err(NameError::new(KIND, v, "must be a Kafka user, like `User:svc-fraud`"));
+        };
+        if name.is_empty() || name.len() > 128 {
+            return Err(NameError::new(KIND, v, "must name a user of 1 to 128 characters after `User:`"));
+        }
+        if name == "*" || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
+            return Err(NameError::new(KIND, v, "may use only letters, digits, `.`, `_`, `-` and `@` after `User:`"));
+        }
+        Ok(())
+    }
+);
+
+impl Principal {
+    /// The user name, without `User:`: what SASL/SCRAM knows it as.
+    pub fn user(&self) -> &str {
+        &self.0["User:".len()..]
+    }
+}
+
+name_type!(
+    /// A Kafka consumer group id (or a prefix of group ids): 1 to 249 letters, digits, `.`, `_` or `-`.
+    GroupName,
+    |v| {
+        const KIND: &str = "consumer group";
+        if v.is_empty() || v.len() > 249 {
+            return Err(NameError::new(KIND, v, "must be 1 to 249 characters"));
+        }
+        if let Some(bad) = v.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+            return Err(NameError::new(
+                KIND,
+                v,
+                format!("contains `{}`: use letters, digits, `.`, `_` and `-`", bad.escape_default()),
+            ));
+        }
+        Ok(())
+    }
+);
+
 impl SubjectName {
     /// The subject of a topic's values under the default `TopicNameStrategy`: `<topic>-value`.
     pub fn value_of(topic: &TopicName) -> Self {

@@ -37,6 +37,90 @@ pub struct GovernancePolicy {
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub ownership: Ownership,
+    /// How long, and how, teams may be given access to read a product.
+    #[serde(default)]
+    pub access: AccessRules,
+}
+
+/// The policy's `access` section: the limits of self-serve access to products.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessRules {
+    /// The longest access a request may ask for, in days.
+    pub max_days: u32,
+    /// The longest access to a product with personal fields, in days.
+    pub personal_data_max_days: u32,
+    /// Whether access may be permanent (no end date); never to a product with personal fields.
+    pub permanent: bool,
+    /// Whether a request may name a prefix of consumer group ids rather than one group.
+    pub group_prefixes: bool,
+}
+
+impl Default for AccessRules {
+    fn default() -> Self {
+        Self { max_days: 365, personal_data_max_days: 90, permanent: false, group_prefixes: true }
+    }
+}
+
+impl AccessRules {
+    /// Every reason `draft` breaks these rules for a product with (`personal`) or without personal fields, as of
+    /// `today` (`2026-12-05`).
+    pub fn violations(&self, draft: &crate::access::AccessRequestDraft, personal: bool, today: &str) -> Vec<Violation> {
+        use crate::access::{GroupPattern, MAX_ACCESS_TEXT, MAX_PRINCIPALS};
+        use ViolationCode as C;
+        let mut violations = Vec::new();
+        let mut push = |code, field: &str, message: String| violations.push(Violation::new(code, field, message));
+        if draft.purpose.trim().is_empty() {
+            push(C::RequiredFieldMissing, "purpose", "say what your team will use the data for".into());
+        } else if draft.purpose.chars().count() > MAX_ACCESS_TEXT {
+            push(C::TooLong, "purpose", format!("the text is longer than {MAX_ACCESS_TEXT} characters"));
+        }
+        if draft.principals.is_empty() {
+            push(C::RequiredFieldMissing, "principals", "name the principal your team will read as".into());
+        } else if draft.principals.len() > MAX_PRINCIPALS {
+            push(C::TooLong, "principals", format!("at most {MAX_PRINCIPALS} principals"));
+        }
+        if draft.group_pattern == GroupPattern::Prefixed && !self.group_prefixes {
+            push(C::AccessNotAllowed, "group_pattern", "the policy grants one consumer group, not a prefix".into());
+        }
+        let max = if personal { self.personal_data_max_days.min(self.max_days) } else { self.max_days };
+        match &draft.until {
+            None if self.permanent && !personal => {}
+            None => push(
+                C::AccessNotAllowed,
+                "until",
+                format!(
+                    "give an end date: access lasts at most {max} days{}",
+                    if personal { " (personal data)" } else { "" }
+                ),
+            ),
+            Some(until) => match (day_number(until), day_number(today)) {
+                (Some(until_day), Some(today_day)) if until_day < today_day => {
+                    push(C::InvalidDate, "until", format!("{until} is in the past"))
+                }
+                (Some(until_day), Some(today_day)) if until_day - today_day > i64::from(max) => push(
+                    C::AccessNotAllowed,
+                    "until",
+                    format!(
+                        "access lasts at most {max} days{}: until {} at the latest",
+                        if personal { " (personal data)" } else { "" },
+                        date_of(today_day + i64::from(max))
+                    ),
+                ),
+                (Some(_), _) => {}
+                (None, _) => push(C::InvalidDate, "until", format!("`{}` is not a date like 2027-01-31", short(until))),
+            },
+        }
+        violations
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.max_days < 1 || self.personal_data_max_days < 1 {
+            return Err("access.max_days and access.personal_data_max_days must be at least 1".into());
+        }
+        Ok(())
+    }
 }
 
 /// The policy's `topics` section: the limits within which owners create topics and change their partitions,
@@ -441,6 +525,8 @@ pub enum ViolationCode {
     SubjectNaming,
     /// A next major version of another team's product.
     ReservedVersion,
+    /// Access the policy does not give: too long, permanent, a group prefix.
+    AccessNotAllowed,
 }
 
 /// One broken rule: which field, and a sentence saying how to fix it.
@@ -480,7 +566,8 @@ impl GovernancePolicy {
             return Err("allowed_slas must name at least one SLA tier".into());
         }
         self.topics.check()?;
-        self.ownership.check()
+        self.ownership.check()?;
+        self.access.check()
     }
 
     pub fn domain(&self, name: &DomainName) -> Option<&DomainPolicy> {
@@ -658,6 +745,36 @@ fn is_semver(version: &str) -> bool {
 }
 
 /// `YYYY-MM-DD` naming a day that exists.
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date, or `None` when it is not one.
+pub fn day_number(date: &str) -> Option<i64> {
+    if !is_date(date) {
+        return None;
+    }
+    let (y, m, d) =
+        (date[0..4].parse::<i64>().ok()?, date[5..7].parse::<i64>().ok()?, date[8..10].parse::<i64>().ok()?);
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// The `YYYY-MM-DD` date of a day number (the inverse of [`day_number`]).
+pub fn date_of(day: i64) -> String {
+    let z = day + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 fn is_date(date: &str) -> bool {
     let bytes = date.as_bytes();
     if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
@@ -699,6 +816,7 @@ mod tests {
             owner_must_belong_to_domain: true,
             topics: TopicLimits::default(),
             ownership: Ownership::default(),
+            access: AccessRules::default(),
         }
     }
 
@@ -944,5 +1062,46 @@ mod tests {
         assert!(limits.replication_factor("f", 3).is_none());
         assert!(limits.replication_factor("f", 0).is_some());
         assert!(limits.replication_factor("f", 10).is_some());
+    }
+
+    #[test]
+    fn day_numbers_round_trip_and_count_days() {
+        assert_eq!(day_number("1970-01-01"), Some(0));
+        assert_eq!(day_number("2024-03-01").unwrap() - day_number("2024-02-28").unwrap(), 2, "leap year");
+        assert_eq!(day_number("2026-02-30"), None);
+        for day in [-1000, 0, 19_000, 20_000, 40_000] {
+            assert_eq!(day_number(&date_of(day)), Some(day));
+        }
+    }
+
+    fn draft(until: Option<&str>) -> crate::access::AccessRequestDraft {
+        crate::access::AccessRequestDraft {
+            team: TeamName::parse("fraud").unwrap(),
+            purpose: "Scoring signups for fraud".into(),
+            principals: vec![crate::names::Principal::parse("User:svc-fraud").unwrap()],
+            group: crate::names::GroupName::parse("fraud-scoring").unwrap(),
+            group_pattern: crate::access::GroupPattern::Literal,
+            until: until.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn access_is_held_to_the_policys_limits() {
+        let rules = AccessRules::default();
+        let fields = |draft, personal| -> Vec<String> {
+            rules.violations(&draft, personal, "2026-12-05").into_iter().map(|v| v.field).collect()
+        };
+        assert!(fields(draft(Some("2027-12-05")), false).is_empty(), "365 days");
+        assert_eq!(fields(draft(Some("2027-12-06")), false), ["until"], "366 days");
+        assert_eq!(fields(draft(Some("2027-03-06")), true), ["until"], "personal data: 91 days");
+        assert_eq!(fields(draft(Some("2026-12-04")), false), ["until"], "the past");
+        assert_eq!(fields(draft(None), false), ["until"], "not permanent by default");
+        let permanent = AccessRules { permanent: true, ..AccessRules::default() };
+        assert!(permanent.violations(&draft(None), false, "2026-12-05").is_empty());
+        assert_eq!(permanent.violations(&draft(None), true, "2026-12-05").len(), 1, "never for personal data");
+        let mut empty = draft(Some("2027-01-01"));
+        empty.purpose = " ".into();
+        empty.principals.clear();
+        assert_eq!(fields(empty, false), ["purpose", "principals"]);
     }
 }
