@@ -7,7 +7,10 @@ pub mod dynamo;
 pub mod embedded;
 
 use async_trait::async_trait;
-use meshport_shared::{AuditEntry, DataProduct, DomainName, ProductId, SchemaVersion, TopicFacts, TopicName};
+use meshport_shared::access::AccessRequest;
+use meshport_shared::{
+    AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
+};
 
 pub use dynamo::DynamoStore;
 pub use embedded::EmbeddedStore;
@@ -28,6 +31,9 @@ pub enum StoreError {
     /// A write kept colliding with other writes at the same moment; trying again shortly is expected to succeed.
     #[error("the catalog is busy with other changes: {0}")]
     Busy(String),
+    /// An access request changed since it was read (or exists already).
+    #[error("access request `{id}` is at revision {actual:?}, not {expected:?}")]
+    AccessConflict { id: String, expected: Option<u64>, actual: Option<u64> },
     /// A write that would bind a topic or subject another product holds.
     #[error("{claim} is already data product `{holder}`'s")]
     Claimed { claim: Claim, holder: ProductId },
@@ -113,6 +119,32 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// Records an audit entry that comes with no change to the product: the intent of a change with a side effect,
     /// or the outcome of one whose change could not be stored.
     async fn record(&self, entry: AuditEntry) -> Result<()>;
+
+    /// Stores an access request only if its stored revision is `expected` (`None`: it must not exist yet), with its
+    /// audit entry in the same transaction; returns it as stored, its revision advanced by one.
+    async fn put_access(
+        &self,
+        request: AccessRequest,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<AccessRequest>;
+
+    async fn get_access(&self, id: &str) -> Result<Option<AccessRequest>>;
+
+    /// The access requests of one product, oldest first.
+    async fn product_access(&self, product: &ProductId) -> Result<Vec<AccessRequest>>;
+
+    /// The access requests to one team's products (its owners' inbox), oldest first.
+    async fn inbox(&self, owner_team: &TeamName) -> Result<Vec<AccessRequest>>;
+
+    /// One team's own access requests, oldest first.
+    async fn team_access(&self, team: &TeamName) -> Result<Vec<AccessRequest>>;
+
+    /// Every active grant, oldest first: for sync, to expire and reconcile them.
+    async fn active_access(&self) -> Result<Vec<AccessRequest>>;
+
+    /// Registers `principal` as `team`'s unless another team has it; answers that team then.
+    async fn claim_principal(&self, principal: &Principal, team: &TeamName) -> Result<Option<TeamName>>;
 
     /// The product that holds `claim`, if any.
     async fn claim_holder(&self, claim: &Claim) -> Result<Option<ProductId>>;

@@ -225,9 +225,12 @@ impl AppError {
             Error::Store(StoreError::Unavailable(_)) => {
                 (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::CatalogUnavailable)
             }
-            Error::Store(StoreError::Conflict { .. } | StoreError::Claimed { .. } | StoreError::Busy(_)) => {
-                (StatusCode::CONFLICT, ErrorCode::Conflict)
-            }
+            Error::Store(
+                StoreError::Conflict { .. }
+                | StoreError::AccessConflict { .. }
+                | StoreError::Claimed { .. }
+                | StoreError::Busy(_),
+            ) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             Error::Store(StoreError::Corrupt(_)) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
             Error::Kafka(KafkaError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::KafkaUnavailable),
             Error::Kafka(KafkaError::TopicExists(_)) => (StatusCode::CONFLICT, ErrorCode::Conflict),

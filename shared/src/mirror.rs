@@ -213,6 +213,8 @@ pub enum AuditAction {
     /// The topic's partitions, retention or cleanup policy changed.
     TopicChanged,
     Synced,
+    /// A request for access to the product was made, decided, granted, revoked or expired (the summary says which).
+    Access,
 }
 
 impl AuditAction {
@@ -228,6 +230,7 @@ impl AuditAction {
             Self::TopicDeleted => "topic_deleted",
             Self::TopicChanged => "topic_changed",
             Self::Synced => "synced",
+            Self::Access => "access",
         }
     }
 }

@@ -11,6 +11,9 @@
 //! | change a product           | TransactWriteItems: Put (or Delete) the product conditioned on `revision` (or absence), Put its audit entry, add 1 to the generation |
 //! | claims of topics, subjects | in the same transaction: Put `PK = CLAIM#<kind>\0<name>`, `SK = CLAIM` if absent or held by the product; Delete released ones |
 //! | who holds a claim          | GetItem `PK = CLAIM#<kind>\0<name>`, `SK = CLAIM`    |
+//! | store an access request    | TransactWriteItems: Put `PK = ACCESS#<id>` (GSI1 by product, GSI2 by state) conditioned on `revision`, Put its copies under `INBOX#<owning team>` and `TEAM_ACCESS#<team>`, Put the audit entry, add 1 to the generation |
+//! | access requests            | by product: Query `GSI1` `ACCESS_PRODUCT#<id>`; inbox / a team's: Query `PK = INBOX#<team>` / `TEAM_ACCESS#<team>`; active grants: Query `GSI2` `ACCESS_STATE#active` |
+//! | a team's principal         | PutItem `PK = PRINCIPAL#<principal>` if absent or the team's |
 //! | catalog generation         | GetItem `PK = META`, `SK = GENERATION` (`claims_backfilled` marks the one-time backfill) |
 //! | a product's history        | Query `PK = PRODUCT#<id>`, `SK` begins with `AUDIT#`, newest first |
 //! | recent activity            | Query `GSI2` where `GSI2PK = AUDIT`, newest first    |
@@ -33,7 +36,10 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType,
     Projection, ProjectionType, Put, PutRequest, ScalarAttributeType, TransactWriteItem, WriteRequest,
 };
-use meshport_shared::{AuditEntry, DataProduct, DomainName, ProductId, SchemaVersion, TopicFacts, TopicName};
+use meshport_shared::access::AccessRequest;
+use meshport_shared::{
+    AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
+};
 
 pub use crate::config::DynamoSettings;
 
@@ -44,6 +50,7 @@ const TOPIC_SK: &str = "TOPIC";
 const AUDIT: &str = "AUDIT";
 const SCHEMA: &str = "SCHEMA";
 const CLAIM_SK: &str = "CLAIM";
+const ACCESS_SK: &str = "ACCESS";
 /// BatchWriteItem's limit.
 const BATCH: usize = 25;
 /// How often a transaction cancelled by another one on the same items (the generation item, mostly) is tried again.
@@ -339,6 +346,30 @@ fn jitter(pause: Duration) -> Duration {
     Duration::from_millis(spread / 2 + random)
 }
 
+/// An access request's item and its two copies (the owners' inbox, the requesting team's list).
+fn access_items(request: &AccessRequest) -> Result<[Item; 3]> {
+    let doc = encode(&request.id, request)?;
+    let id = request.id.clone();
+    let mut main = doc_item(
+        format!("ACCESS#{id}"),
+        ACCESS_SK.to_owned(),
+        &format!("ACCESS_STATE#{}", request.state.as_str()),
+        id.clone(),
+        doc.clone(),
+    );
+    main.extend([
+        ("GSI1PK".to_owned(), s(format!("ACCESS_PRODUCT#{}", request.product))),
+        ("GSI1SK".to_owned(), s(id.clone())),
+        ("revision".to_owned(), AttributeValue::N(request.revision.to_string())),
+    ]);
+    let copy = |pk: String| {
+        let mut item = key(pk, format!("{ACCESS_SK}#{id}"));
+        item.insert("doc".to_owned(), s(doc.clone()));
+        item
+    };
+    Ok([main, copy(format!("INBOX#{}", request.owner_team)), copy(format!("TEAM_ACCESS#{}", request.team))])
+}
+
 fn claim_key(claim: &Claim) -> Item {
     key(format!("CLAIM#{}", claim.key()), CLAIM_SK.to_owned())
 }
@@ -377,6 +408,28 @@ struct Query<'a> {
 }
 
 impl<'a> Query<'a> {
+    /// Everything under one GSI1 partition (a domain's products, a product's access requests), in sort-key order.
+    fn grouped(partition: String) -> Self {
+        Self {
+            index: Some("GSI1"),
+            condition: "GSI1PK = :pk",
+            values: vec![(":pk", partition)],
+            forward: true,
+            limit: None,
+        }
+    }
+
+    /// Every item of one partition whose sort key starts with `prefix`, in order.
+    fn under(partition: String, prefix: &'a str) -> Self {
+        Self {
+            index: None,
+            condition: "PK = :pk AND begins_with(SK, :prefix)",
+            values: vec![(":pk", partition), (":prefix", prefix.to_owned())],
+            forward: true,
+            limit: None,
+        }
+    }
+
     /// Everything under one GSI2 partition, in sort-key order.
     fn kind(kind: &str) -> Self {
         Self {
@@ -499,14 +552,7 @@ impl CatalogStore for DynamoStore {
     }
 
     async fn list_domain_products(&self, domain: &DomainName) -> Result<Vec<DataProduct>> {
-        self.query_docs(Query {
-            index: Some("GSI1"),
-            condition: "GSI1PK = :pk",
-            values: vec![(":pk", format!("DOMAIN#{domain}"))],
-            forward: true,
-            limit: None,
-        })
-        .await
+        self.query_docs(Query::grouped(format!("DOMAIN#{domain}"))).await
     }
 
     async fn put_product(
@@ -597,6 +643,83 @@ impl CatalogStore for DynamoStore {
         let put = Put::builder().table_name(&self.table).set_item(Some(audit_item(&entry)?)).build();
         let items = vec![TransactWriteItem::builder().put(put.map_err(|e| internal(&e))?).build()];
         self.transact(items, &entry.id).await?.map_err(|_| StoreError::Corrupt("an audit entry was refused".into()))
+    }
+
+    async fn put_access(
+        &self,
+        mut request: AccessRequest,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<AccessRequest> {
+        request.revision = next_revision(expected);
+        let [main, inbox, team] = access_items(&request)?;
+        let put = Put::builder().table_name(&self.table).set_item(Some(main));
+        let put = match expected {
+            None => put.condition_expression("attribute_not_exists(PK)"),
+            Some(revision) => put
+                .condition_expression("revision = :expected")
+                .expression_attribute_values(":expected", AttributeValue::N(revision.to_string())),
+        };
+        let token = audit.id.clone();
+        let mut items = vec![TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build()];
+        for item in [inbox, team, audit_item(&audit)?] {
+            let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(|e| internal(&e))?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+        match self.transact(items, &token).await? {
+            Ok(()) => Ok(request),
+            Err(_) => {
+                let actual = self.get_access(&request.id).await?.map(|r| r.revision);
+                Err(StoreError::AccessConflict { id: request.id, expected, actual })
+            }
+        }
+    }
+
+    async fn get_access(&self, id: &str) -> Result<Option<AccessRequest>> {
+        self.get_doc(key(format!("ACCESS#{id}"), ACCESS_SK.to_owned())).await
+    }
+
+    async fn product_access(&self, product: &ProductId) -> Result<Vec<AccessRequest>> {
+        self.query_docs(Query::grouped(format!("ACCESS_PRODUCT#{product}"))).await
+    }
+
+    async fn inbox(&self, owner_team: &TeamName) -> Result<Vec<AccessRequest>> {
+        self.query_docs(Query::under(format!("INBOX#{owner_team}"), ACCESS_SK)).await
+    }
+
+    async fn team_access(&self, team: &TeamName) -> Result<Vec<AccessRequest>> {
+        self.query_docs(Query::under(format!("TEAM_ACCESS#{team}"), ACCESS_SK)).await
+    }
+
+    async fn active_access(&self) -> Result<Vec<AccessRequest>> {
+        self.query_docs(Query::kind("ACCESS_STATE#active")).await
+    }
+
+    async fn claim_principal(&self, principal: &Principal, team: &TeamName) -> Result<Option<TeamName>> {
+        let mut item = key(format!("PRINCIPAL#{principal}"), "PRINCIPAL".to_owned());
+        item.insert("holder".to_owned(), s(team.as_str()));
+        let outcome = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK) OR holder = :team")
+            .expression_attribute_values(":team", s(team.as_str()))
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(None),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                let item = self.item(key(format!("PRINCIPAL#{principal}"), "PRINCIPAL".to_owned())).await?;
+                let holder = item.as_ref().and_then(|i| i.get("holder")).and_then(|h| h.as_s().ok());
+                let holder =
+                    holder.ok_or_else(|| StoreError::Corrupt(format!("principal `{principal}` has no holder")))?;
+                TeamName::parse(holder.as_str())
+                    .map(Some)
+                    .map_err(|e| StoreError::Corrupt(format!("principal `{principal}`: {e}")))
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
     }
 
     async fn claim_holder(&self, claim: &Claim) -> Result<Option<ProductId>> {

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use meshport_shared::{AuditEntry, DataProduct, DomainName, ProductId, SchemaVersion, TopicFacts, TopicName};
+use meshport_shared::access::{AccessRequest, AccessState};
+use meshport_shared::{
+    AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
+};
 use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
 
 use super::{CatalogStore, Claim, Result, StoreError, decode, encode, next_revision, version_key};
@@ -27,6 +30,13 @@ const SCHEMAS: TableDefinition<&str, &[u8]> = TableDefinition::new("schemas");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// A claim's key ([`Claim::key`]) -> the id of the product holding it.
 const CLAIMS: TableDefinition<&str, &str> = TableDefinition::new("claims");
+/// Access request id (time-ordered) -> the request as JSON.
+const ACCESS: TableDefinition<&str, &[u8]> = TableDefinition::new("access");
+/// `<index>\0<value>\0<request id>` -> nothing: requests by product, by owning team (inbox), by requesting team,
+/// and the active ones.
+const ACCESS_INDEX: TableDefinition<&str, ()> = TableDefinition::new("access_index");
+/// Kafka principal -> the team it belongs to.
+const PRINCIPALS: TableDefinition<&str, &str> = TableDefinition::new("principals");
 
 pub struct EmbeddedStore {
     path: PathBuf,
@@ -92,6 +102,9 @@ fn open(path: &Path) -> Result<Database> {
     tx.open_table(PRODUCT_AUDIT).map_err(|e| unavailable(&e))?;
     tx.open_table(META).map_err(|e| unavailable(&e))?;
     tx.open_table(CLAIMS).map_err(|e| unavailable(&e))?;
+    tx.open_table(ACCESS).map_err(|e| unavailable(&e))?;
+    tx.open_table(ACCESS_INDEX).map_err(|e| unavailable(&e))?;
+    tx.open_table(PRINCIPALS).map_err(|e| unavailable(&e))?;
     tx.commit().map_err(|e| unavailable(&e))?;
     Ok(db)
 }
@@ -173,6 +186,37 @@ fn hold_claims(tx: &WriteTransaction, holder: &ProductId, claims: &[Claim], prev
         }
     }
     Ok(())
+}
+
+/// The index keys of a request: by product, by owning team, by requesting team, and among the active ones.
+fn access_keys(request: &AccessRequest) -> Vec<String> {
+    let id = &request.id;
+    let mut keys = vec![
+        format!("product\u{0}{}\u{0}{id}", request.product),
+        format!("inbox\u{0}{}\u{0}{id}", request.owner_team),
+        format!("team\u{0}{}\u{0}{id}", request.team),
+    ];
+    if request.state == AccessState::Active {
+        keys.push(format!("active\u{0}\u{0}{id}"));
+    }
+    keys
+}
+
+/// The requests under one index value, oldest first.
+fn access_by(db: &Database, index: &str, value: &str) -> Result<Vec<AccessRequest>> {
+    let tx = db.begin_read().map_err(storage)?;
+    let keys = tx.open_table(ACCESS_INDEX).map_err(storage)?;
+    let requests = tx.open_table(ACCESS).map_err(storage)?;
+    let (start, end) = (format!("{index}\u{0}{value}\u{0}"), format!("{index}\u{0}{value}\u{1}"));
+    let mut found = Vec::new();
+    for key in keys.range(start.as_str()..end.as_str()).map_err(storage)? {
+        let (key, _) = key.map_err(storage)?;
+        let id = key.value().rsplit('\u{0}').next().unwrap_or_default().to_owned();
+        if let Some(request) = requests.get(id.as_str()).map_err(storage)? {
+            found.push(decode(&id, request.value())?);
+        }
+    }
+    Ok(found)
 }
 
 fn write_all<T: serde::Serialize>(
@@ -276,6 +320,91 @@ impl CatalogStore for EmbeddedStore {
             let tx = db.begin_write().map_err(storage)?;
             append_audit(&tx, &entry)?;
             tx.commit().map_err(storage)
+        })
+        .await
+    }
+
+    async fn put_access(
+        &self,
+        mut request: AccessRequest,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<AccessRequest> {
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            {
+                let mut table = tx.open_table(ACCESS).map_err(storage)?;
+                let id = request.id.clone();
+                let stored: Option<AccessRequest> = match table.get(id.as_str()).map_err(storage)? {
+                    Some(stored) => Some(decode(&id, stored.value())?),
+                    None => None,
+                };
+                let actual = stored.as_ref().map(|r| r.revision);
+                if actual != expected {
+                    return Err(StoreError::AccessConflict { id, expected, actual });
+                }
+                request.revision = next_revision(expected);
+                table.insert(id.as_str(), encode(&id, &request)?.as_bytes()).map_err(storage)?;
+                let mut index = tx.open_table(ACCESS_INDEX).map_err(storage)?;
+                for key in stored.as_ref().map(access_keys).unwrap_or_default() {
+                    index.remove(key.as_str()).map_err(storage)?;
+                }
+                for key in access_keys(&request) {
+                    index.insert(key.as_str(), ()).map_err(storage)?;
+                }
+            }
+            append_audit(&tx, &audit)?;
+            tx.commit().map_err(storage)?;
+            Ok(request)
+        })
+        .await
+    }
+
+    async fn get_access(&self, id: &str) -> Result<Option<AccessRequest>> {
+        let id = id.to_owned();
+        self.with_db(move |db| read_one(db, ACCESS, &id)).await
+    }
+
+    async fn product_access(&self, product: &ProductId) -> Result<Vec<AccessRequest>> {
+        let product = product.to_string();
+        self.with_db(move |db| access_by(db, "product", &product)).await
+    }
+
+    async fn inbox(&self, owner_team: &TeamName) -> Result<Vec<AccessRequest>> {
+        let team = owner_team.to_string();
+        self.with_db(move |db| access_by(db, "inbox", &team)).await
+    }
+
+    async fn team_access(&self, team: &TeamName) -> Result<Vec<AccessRequest>> {
+        let team = team.to_string();
+        self.with_db(move |db| access_by(db, "team", &team)).await
+    }
+
+    async fn active_access(&self) -> Result<Vec<AccessRequest>> {
+        self.with_db(|db| access_by(db, "active", "")).await
+    }
+
+    async fn claim_principal(&self, principal: &Principal, team: &TeamName) -> Result<Option<TeamName>> {
+        let (principal, team) = (principal.to_string(), team.clone());
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            let holder = {
+                let mut table = tx.open_table(PRINCIPALS).map_err(storage)?;
+                let holder = table.get(principal.as_str()).map_err(storage)?.map(|h| h.value().to_owned());
+                match holder {
+                    Some(holder) if holder != team.as_str() => Some(
+                        TeamName::parse(holder)
+                            .map_err(|e| StoreError::Corrupt(format!("principal `{principal}`: {e}")))?,
+                    ),
+                    Some(_) => None,
+                    None => {
+                        table.insert(principal.as_str(), team.as_str()).map_err(storage)?;
+                        None
+                    }
+                }
+            };
+            tx.commit().map_err(storage)?;
+            Ok(holder)
         })
         .await
     }

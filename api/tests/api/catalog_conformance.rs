@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use meshport_api::catalog::dynamo::DynamoSettings;
 use meshport_api::catalog::{CatalogStore, Claim, DynamoStore, EmbeddedStore, StoreError};
+use meshport_shared::access::{AccessRequest, AccessState, GroupPattern};
 use meshport_shared::{
-    AuditAction, DataProduct, DomainName, HistoryKind, ProductId, SchemaFormat, SchemaVersion, SubjectName, TopicFacts,
-    TopicName,
+    AuditAction, DataProduct, DomainName, GroupName, HistoryKind, Principal, ProductId, SchemaFormat, SchemaVersion,
+    SubjectName, TeamName, TopicFacts, TopicName,
 };
 
 use common::{product, unique};
@@ -234,6 +235,75 @@ async fn schema_versions_are_kept_per_subject_in_version_order(store: &dyn Catal
     assert_eq!(all, [("clicks-value".to_owned(), 1), ("orders-value".to_owned(), 2), ("orders-value".to_owned(), 10)]);
 }
 
+fn access_request(id: &str, product: &str, team: &str) -> AccessRequest {
+    AccessRequest {
+        id: id.into(),
+        product: ProductId::parse(product).unwrap(),
+        owner_team: TeamName::parse("trading").unwrap(),
+        team: TeamName::parse(team).unwrap(),
+        purpose: "Fraud scoring".into(),
+        principals: vec![Principal::parse(format!("User:svc-{team}")).unwrap()],
+        group: GroupName::parse(format!("{team}-readers")).unwrap(),
+        group_pattern: GroupPattern::Literal,
+        until: Some("2027-06-30".into()),
+        state: AccessState::Requested,
+        requested_by: "dev:bob".into(),
+        requested_at: "2026-12-05T10:00:00Z".into(),
+        decided_by: None,
+        decided_at: None,
+        reason: None,
+        revision: 0,
+    }
+}
+
+async fn put_access(
+    store: &dyn CatalogStore,
+    request: AccessRequest,
+    expected: Option<u64>,
+) -> Result<AccessRequest, StoreError> {
+    let entry = meshport_api::audit::entry("test", &request.product, AuditAction::Access, "a test", None, None);
+    store.put_access(request, expected, entry).await
+}
+
+async fn access_requests_are_found_by_product_owners_and_team_and_active_ones_by_state(store: &dyn CatalogStore) {
+    let fraud = put_access(store, access_request("r1", "orders", "fraud"), None).await.unwrap();
+    put_access(store, access_request("r2", "orders", "reporting"), None).await.unwrap();
+    put_access(store, access_request("r3", "fills", "fraud"), None).await.unwrap();
+    let mut active = fraud.clone();
+    active.state = AccessState::Active;
+
+    let active = put_access(store, active, Some(fraud.revision)).await.unwrap();
+    let stale = put_access(store, fraud.clone(), Some(fraud.revision)).await.unwrap_err();
+    let twice = put_access(store, access_request("r1", "orders", "fraud"), None).await.unwrap_err();
+
+    let ids = |requests: Vec<AccessRequest>| requests.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let orders = ProductId::parse("orders").unwrap();
+    assert_eq!(ids(store.product_access(&orders).await.unwrap()), ["r1", "r2"]);
+    assert_eq!(ids(store.inbox(&TeamName::parse("trading").unwrap()).await.unwrap()), ["r1", "r2", "r3"]);
+    assert_eq!(ids(store.team_access(&TeamName::parse("fraud").unwrap()).await.unwrap()), ["r1", "r3"]);
+    assert_eq!(ids(store.active_access().await.unwrap()), ["r1"]);
+    assert_eq!(store.get_access("r1").await.unwrap(), Some(active.clone()));
+    assert_eq!(active.revision, 2);
+    assert!(matches!(stale, StoreError::AccessConflict { actual: Some(2), .. }), "{stale:?}");
+    assert!(matches!(twice, StoreError::AccessConflict { expected: None, .. }), "{twice:?}");
+    let history = store.product_history(&orders, 10).await.unwrap();
+    assert_eq!(history.len(), 3, "every stored change of a request is in the product's history");
+
+    let mut revoked = active.clone();
+    revoked.state = AccessState::Revoked;
+    put_access(store, revoked, Some(active.revision)).await.unwrap();
+    assert!(store.active_access().await.unwrap().is_empty(), "a revoked grant is not active any more");
+}
+
+async fn a_principal_belongs_to_the_first_team_that_names_it(store: &dyn CatalogStore) {
+    let principal = Principal::parse("User:svc-fraud").unwrap();
+    let (fraud, edge) = (TeamName::parse("fraud").unwrap(), TeamName::parse("edge").unwrap());
+
+    assert_eq!(store.claim_principal(&principal, &fraud).await.unwrap(), None);
+    assert_eq!(store.claim_principal(&principal, &fraud).await.unwrap(), None, "again: still the team's");
+    assert_eq!(store.claim_principal(&principal, &edge).await.unwrap(), Some(fraud));
+}
+
 /// `product(id)` with `topic` as its topic (and `<topic>-value` as its subject).
 fn on_topic(id: &str, topic: &str) -> DataProduct {
     let mut product = product(id, "membership");
@@ -408,6 +478,8 @@ conformance!(
     a_topic_or_subject_another_product_holds_cannot_be_stored,
     claims_follow_the_product_and_are_released_when_it_is_deleted,
     the_claims_backfill_runs_once_and_is_harmless_on_claimed_products,
+    access_requests_are_found_by_product_owners_and_team_and_active_ones_by_state,
+    a_principal_belongs_to_the_first_team_that_names_it,
 );
 
 /// Only against the embedded store: moto runs each DynamoDB transaction without isolation from the others in flight

@@ -84,6 +84,7 @@ fn describe(action: AuditAction) -> &'static str {
         AuditAction::TopicDeleted => "Topic deleted",
         AuditAction::TopicChanged => "Topic changed",
         AuditAction::Synced => "Synced",
+        AuditAction::Access => "Access",
     }
 }
 

@@ -7,7 +7,10 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use meshport_api::catalog::{CatalogStore, Claim, Result, StoreError};
-use meshport_shared::{AuditEntry, DataProduct, DomainName, ProductId, SchemaVersion, TopicFacts, TopicName};
+use meshport_shared::access::AccessRequest;
+use meshport_shared::{
+    AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
+};
 
 /// Work a test runs at a chosen moment, e.g. creating a topic as if someone else did.
 pub type Hook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
@@ -176,6 +179,39 @@ impl CatalogStore for FaultyCatalog {
 
     async fn record(&self, entry: AuditEntry) -> Result<()> {
         self.inner.record(entry).await
+    }
+
+    async fn put_access(
+        &self,
+        request: AccessRequest,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<AccessRequest> {
+        self.inner.put_access(request, expected, audit).await
+    }
+
+    async fn get_access(&self, id: &str) -> Result<Option<AccessRequest>> {
+        self.inner.get_access(id).await
+    }
+
+    async fn product_access(&self, product: &ProductId) -> Result<Vec<AccessRequest>> {
+        self.inner.product_access(product).await
+    }
+
+    async fn inbox(&self, owner_team: &TeamName) -> Result<Vec<AccessRequest>> {
+        self.inner.inbox(owner_team).await
+    }
+
+    async fn team_access(&self, team: &TeamName) -> Result<Vec<AccessRequest>> {
+        self.inner.team_access(team).await
+    }
+
+    async fn active_access(&self) -> Result<Vec<AccessRequest>> {
+        self.inner.active_access().await
+    }
+
+    async fn claim_principal(&self, principal: &Principal, team: &TeamName) -> Result<Option<TeamName>> {
+        self.inner.claim_principal(principal, team).await
     }
 
     async fn claim_holder(&self, claim: &Claim) -> Result<Option<ProductId>> {
