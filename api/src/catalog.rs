@@ -7,7 +7,7 @@ pub mod dynamo;
 pub mod embedded;
 
 use async_trait::async_trait;
-use meshport_shared::access::AccessRequest;
+use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -140,8 +140,8 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// One team's own access requests, oldest first.
     async fn team_access(&self, team: &TeamName) -> Result<Vec<AccessRequest>>;
 
-    /// Every active grant, oldest first: for sync, to expire and reconcile them.
-    async fn active_access(&self) -> Result<Vec<AccessRequest>>;
+    /// The requests in one state, oldest first: for sync, to expire active grants and finish approved ones.
+    async fn access_in_state(&self, state: AccessState) -> Result<Vec<AccessRequest>>;
 
     /// Registers `principal` as `team`'s unless another team has it; answers that team then.
     async fn claim_principal(&self, principal: &Principal, team: &TeamName) -> Result<Option<TeamName>>;

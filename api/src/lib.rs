@@ -1,5 +1,6 @@
 //! Meshport's API as a library: the router, its state and the modules behind it. `main.rs` only launches it.
 
+pub mod access;
 pub mod app;
 pub mod audit;
 pub mod auth;

@@ -1,5 +1,6 @@
 //! The HTTP surface: one router, and the one place that turns errors into status codes and `{code, message, details}`.
 
+mod access;
 mod auth;
 mod embed;
 pub mod extract;
@@ -117,6 +118,11 @@ fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
         route(Delete, "/api/v1/products/{id}/topic", Members, products::delete_topic),
         route(Get, "/api/v1/products/{id}/sample", Members, products::sample),
         route(Get, "/api/v1/domains/{domain}/publishable-topics", Members, products::publishable),
+        route(Post, "/api/v1/products/{id}/access", Members, access::request),
+        route(Get, "/api/v1/products/{id}/access", Members, access::for_product),
+        route(Get, "/api/v1/access/inbox", Members, access::inbox),
+        route(Get, "/api/v1/access/mine", Members, access::mine),
+        route(Post, "/api/v1/access/{request}/{action}", Members, access::decide),
         route(Get, "/api/v1/activity", Members, products::activity),
         route(Post, "/api/v1/schemas/check", Members, schemas::check),
         route(Get, "/api/v1/subjects/{subject}", Members, schemas::subject),

@@ -37,6 +37,12 @@ pub struct SyncReport {
     /// must settle which product keeps it (retire the other).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub claim_clashes: Vec<String>,
+    /// Access requests whose end date passed: their ACLs deleted, the requests expired.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub access_expired: Vec<String>,
+    /// Approved requests a crash left without their grant, now granted (or failed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub access_finished: Vec<String>,
     pub duration_ms: f64,
 }
 
@@ -46,7 +52,9 @@ impl SyncReport {
             && self.topics_changed.is_empty()
             && self.topics_vanished.is_empty()
             && self.schema_versions_added.is_empty()
-            && self.consumers_changed == 0)
+            && self.consumers_changed == 0
+            && self.access_expired.is_empty()
+            && self.access_finished.is_empty())
     }
 }
 
@@ -113,6 +121,10 @@ pub async fn run_once(mesh: &Mesh) -> Result<SyncReport, Error> {
         .filter(|p| vanished.contains(p.output_port.topic.as_str()))
         .map(|p| p.id)
         .collect();
+    // Access grants: those past their end date lose their ACLs; those a crash left approved get them.
+    report.access_expired = crate::access::expire_due(mesh, &crate::access::today()).await?;
+    report.access_finished = crate::access::finish_approved(mesh).await?;
+
     report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(report)
 }

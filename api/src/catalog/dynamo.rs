@@ -12,7 +12,7 @@
 //! | claims of topics, subjects | in the same transaction: Put `PK = CLAIM#<kind>\0<name>`, `SK = CLAIM` if absent or held by the product; Delete released ones |
 //! | who holds a claim          | GetItem `PK = CLAIM#<kind>\0<name>`, `SK = CLAIM`    |
 //! | store an access request    | TransactWriteItems: Put `PK = ACCESS#<id>` (GSI1 by product, GSI2 by state) conditioned on `revision`, Put its copies under `INBOX#<owning team>` and `TEAM_ACCESS#<team>`, Put the audit entry, add 1 to the generation |
-//! | access requests            | by product: Query `GSI1` `ACCESS_PRODUCT#<id>`; inbox / a team's: Query `PK = INBOX#<team>` / `TEAM_ACCESS#<team>`; active grants: Query `GSI2` `ACCESS_STATE#active` |
+//! | access requests            | by product: Query `GSI1` `ACCESS_PRODUCT#<id>`; inbox / a team's: Query `PK = INBOX#<team>` / `TEAM_ACCESS#<team>`; by state: Query `GSI2` `ACCESS_STATE#<state>` |
 //! | a team's principal         | PutItem `PK = PRINCIPAL#<principal>` if absent or the team's |
 //! | catalog generation         | GetItem `PK = META`, `SK = GENERATION` (`claims_backfilled` marks the one-time backfill) |
 //! | a product's history        | Query `PK = PRODUCT#<id>`, `SK` begins with `AUDIT#`, newest first |
@@ -36,7 +36,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType,
     Projection, ProjectionType, Put, PutRequest, ScalarAttributeType, TransactWriteItem, WriteRequest,
 };
-use meshport_shared::access::AccessRequest;
+use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -691,8 +691,8 @@ impl CatalogStore for DynamoStore {
         self.query_docs(Query::under(format!("TEAM_ACCESS#{team}"), ACCESS_SK)).await
     }
 
-    async fn active_access(&self) -> Result<Vec<AccessRequest>> {
-        self.query_docs(Query::kind("ACCESS_STATE#active")).await
+    async fn access_in_state(&self, state: AccessState) -> Result<Vec<AccessRequest>> {
+        self.query_docs(Query::kind(&format!("ACCESS_STATE#{}", state.as_str()))).await
     }
 
     async fn claim_principal(&self, principal: &Principal, team: &TeamName) -> Result<Option<TeamName>> {

@@ -33,7 +33,7 @@ const CLAIMS: TableDefinition<&str, &str> = TableDefinition::new("claims");
 /// Access request id (time-ordered) -> the request as JSON.
 const ACCESS: TableDefinition<&str, &[u8]> = TableDefinition::new("access");
 /// `<index>\0<value>\0<request id>` -> nothing: requests by product, by owning team (inbox), by requesting team,
-/// and the active ones.
+/// and by state.
 const ACCESS_INDEX: TableDefinition<&str, ()> = TableDefinition::new("access_index");
 /// Kafka principal -> the team it belongs to.
 const PRINCIPALS: TableDefinition<&str, &str> = TableDefinition::new("principals");
@@ -188,7 +188,7 @@ fn hold_claims(tx: &WriteTransaction, holder: &ProductId, claims: &[Claim], prev
     Ok(())
 }
 
-/// The index keys of a request: by product, by owning team, by requesting team, and among the active ones.
+/// The index keys of a request: by product, by owning team, by requesting team, and by state.
 fn access_keys(request: &AccessRequest) -> Vec<String> {
     let id = &request.id;
     let mut keys = vec![
@@ -196,9 +196,7 @@ fn access_keys(request: &AccessRequest) -> Vec<String> {
         format!("inbox\u{0}{}\u{0}{id}", request.owner_team),
         format!("team\u{0}{}\u{0}{id}", request.team),
     ];
-    if request.state == AccessState::Active {
-        keys.push(format!("active\u{0}\u{0}{id}"));
-    }
+    keys.push(format!("state\u{0}{}\u{0}{id}", request.state.as_str()));
     keys
 }
 
@@ -380,8 +378,8 @@ impl CatalogStore for EmbeddedStore {
         self.with_db(move |db| access_by(db, "team", &team)).await
     }
 
-    async fn active_access(&self) -> Result<Vec<AccessRequest>> {
-        self.with_db(|db| access_by(db, "active", "")).await
+    async fn access_in_state(&self, state: AccessState) -> Result<Vec<AccessRequest>> {
+        self.with_db(move |db| access_by(db, "state", state.as_str())).await
     }
 
     async fn claim_principal(&self, principal: &Principal, team: &TeamName) -> Result<Option<TeamName>> {

@@ -13,7 +13,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Server};
 
-use super::{Access, Verb, auth, embed, health, portal, products, schemas};
+use super::{Access, Verb, access, auth, embed, health, portal, products, schemas};
 use crate::state::AppState;
 
 #[derive(OpenApi, Debug)]
@@ -48,6 +48,11 @@ use crate::state::AppState;
         products::publishable,
         products::activity,
         products::sync,
+        access::request,
+        access::for_product,
+        access::inbox,
+        access::mine,
+        access::decide,
         schemas::check,
         schemas::subject,
         auth::me,
@@ -63,6 +68,7 @@ use crate::state::AppState;
     tags(
         (name = "catalog", description = "Search and read data products, the mesh's activity and the policy"),
         (name = "changes", description = "Publish, create, update, evolve, deprecate and retire data products"),
+        (name = "access", description = "Ask for access to a product, decide on requests, see grants"),
         (name = "schemas", description = "Checks and previews for the portal's forms"),
         (name = "sign-in", description = "Who is calling, and dev sign-in for local runs"),
         (name = "embeds", description = "Cards, oEmbed and badges for wikis, outside the JSON API"),

@@ -265,7 +265,7 @@ async fn put_access(
     store.put_access(request, expected, entry).await
 }
 
-async fn access_requests_are_found_by_product_owners_and_team_and_active_ones_by_state(store: &dyn CatalogStore) {
+async fn access_requests_are_found_by_product_owners_team_and_state(store: &dyn CatalogStore) {
     let fraud = put_access(store, access_request("r1", "orders", "fraud"), None).await.unwrap();
     put_access(store, access_request("r2", "orders", "reporting"), None).await.unwrap();
     put_access(store, access_request("r3", "fills", "fraud"), None).await.unwrap();
@@ -281,7 +281,8 @@ async fn access_requests_are_found_by_product_owners_and_team_and_active_ones_by
     assert_eq!(ids(store.product_access(&orders).await.unwrap()), ["r1", "r2"]);
     assert_eq!(ids(store.inbox(&TeamName::parse("trading").unwrap()).await.unwrap()), ["r1", "r2", "r3"]);
     assert_eq!(ids(store.team_access(&TeamName::parse("fraud").unwrap()).await.unwrap()), ["r1", "r3"]);
-    assert_eq!(ids(store.active_access().await.unwrap()), ["r1"]);
+    assert_eq!(ids(store.access_in_state(AccessState::Active).await.unwrap()), ["r1"]);
+    assert_eq!(ids(store.access_in_state(AccessState::Requested).await.unwrap()), ["r2", "r3"]);
     assert_eq!(store.get_access("r1").await.unwrap(), Some(active.clone()));
     assert_eq!(active.revision, 2);
     assert!(matches!(stale, StoreError::AccessConflict { actual: Some(2), .. }), "{stale:?}");
@@ -292,7 +293,7 @@ async fn access_requests_are_found_by_product_owners_and_team_and_active_ones_by
     let mut revoked = active.clone();
     revoked.state = AccessState::Revoked;
     put_access(store, revoked, Some(active.revision)).await.unwrap();
-    assert!(store.active_access().await.unwrap().is_empty(), "a revoked grant is not active any more");
+    assert!(store.access_in_state(AccessState::Active).await.unwrap().is_empty(), "a revoked grant is not active");
 }
 
 async fn a_principal_belongs_to_the_first_team_that_names_it(store: &dyn CatalogStore) {
@@ -478,7 +479,7 @@ conformance!(
     a_topic_or_subject_another_product_holds_cannot_be_stored,
     claims_follow_the_product_and_are_released_when_it_is_deleted,
     the_claims_backfill_runs_once_and_is_harmless_on_claimed_products,
-    access_requests_are_found_by_product_owners_and_team_and_active_ones_by_state,
+    access_requests_are_found_by_product_owners_team_and_state,
     a_principal_belongs_to_the_first_team_that_names_it,
 );
 

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use meshport_api::app::{AppState, Application};
 use meshport_api::catalog::CatalogStore;
 use meshport_api::config::Config;
+use meshport_shared::access::{AccessDecision, AccessRequestDraft};
 use meshport_shared::api::{
     CreateRequest, DeprecateRequest, DevToken, DevTokenRequest, EvolveRequest, Health, RetireRequest,
     SchemaCheckRequest, TopicChangeRequest,
@@ -306,6 +307,31 @@ impl Client<'_> {
 
     async fn send(&self, method: Method, path: &str, body: &impl serde::Serialize) -> Response {
         self.request(method, path).await.json(body).send().await.unwrap()
+    }
+
+    /// `POST /api/v1/products/{id}/access`.
+    pub async fn request_access(&self, id: impl Display, draft: &AccessRequestDraft) -> Response {
+        self.send(Method::POST, &format!("/api/v1/products/{id}/access"), draft).await
+    }
+
+    /// `GET /api/v1/products/{id}/access`.
+    pub async fn product_access(&self, id: impl Display) -> Response {
+        self.get(&format!("/api/v1/products/{id}/access")).await
+    }
+
+    /// `GET /api/v1/access/inbox`.
+    pub async fn access_inbox(&self) -> Response {
+        self.get("/api/v1/access/inbox").await
+    }
+
+    /// `GET /api/v1/access/mine`.
+    pub async fn my_access(&self) -> Response {
+        self.get("/api/v1/access/mine").await
+    }
+
+    /// `POST /api/v1/access/{request}/{action}`.
+    pub async fn decide_access(&self, request: &str, action: &str, decision: &AccessDecision) -> Response {
+        self.send(Method::POST, &format!("/api/v1/access/{request}/{action}"), decision).await
     }
 
     /// `GET /api/v1/products`: the first page of every product.

@@ -2,6 +2,7 @@
 //! Kafka, moto_server and Apicurio Registry and names them in `MESHPORT_TEST_*` variables); `common` holds the test
 //! application and the helpers they share.
 
+mod access;
 mod acls;
 mod auth;
 mod catalog_api;

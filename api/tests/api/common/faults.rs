@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use meshport_api::catalog::{CatalogStore, Claim, Result, StoreError};
-use meshport_shared::access::AccessRequest;
+use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -206,8 +206,8 @@ impl CatalogStore for FaultyCatalog {
         self.inner.team_access(team).await
     }
 
-    async fn active_access(&self) -> Result<Vec<AccessRequest>> {
-        self.inner.active_access().await
+    async fn access_in_state(&self, state: AccessState) -> Result<Vec<AccessRequest>> {
+        self.inner.access_in_state(state).await
     }
 
     async fn claim_principal(&self, principal: &Principal, team: &TeamName) -> Result<Option<TeamName>> {

@@ -1,0 +1,240 @@
+//! Self-serve access end to end: a team asks, the owners decide, and the grant is enforced by the real broker's
+//! authorizer (SASL/SCRAM, StandardAuthorizer): a consumer principal is refused before approval, reads after it,
+//! and is refused again after revocation and after expiry.
+
+use crate::common;
+
+use std::time::Duration;
+
+use meshport_api::kafka::NewTopic;
+use meshport_shared::access::{AccessDecision, AccessRequest, AccessRequestDraft, AccessState, GroupPattern};
+use meshport_shared::{
+    DataProduct, GroupName, Principal, ProductStatus, SchemaFormat, TeamName, TopicName, ViolationCode,
+};
+use rdkafka::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use reqwest::StatusCode;
+
+use common::{Answer, TestApp, Who, product, unique};
+
+const SCHEMA: &str = r#"{"type":"record","name":"Fill","fields":[{"name":"id","type":"string"}]}"#;
+
+async fn spawn() -> TestApp {
+    TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into())]).await
+}
+
+/// A product of `trading` on a fresh topic holding one record.
+async fn product_with_a_record(app: &TestApp) -> DataProduct {
+    let topic = TopicName::parse(unique("fills")).unwrap();
+    let spec = NewTopic { name: topic.clone(), partitions: 1, replication_factor: 1, configs: Default::default() };
+    app.state.mesh.kafka.create_topic(&spec).await.unwrap();
+    app.state.mesh.registry.register(&format!("{topic}-value"), SCHEMA, SchemaFormat::Avro).await.unwrap();
+    app.state.mesh.kafka.produce(&topic, Some(b"k"), b"a record").await.unwrap();
+    app.as_(Who::Owner).publish(&product(topic.as_str(), "execution")).await.ok().await
+}
+
+/// `edge` asks to read as `svc-fraud` with its own group, for `until`.
+fn draft(group: &str, until: Option<String>) -> AccessRequestDraft {
+    AccessRequestDraft {
+        team: TeamName::parse("edge").unwrap(),
+        purpose: "Scoring fills for fraud".into(),
+        principals: vec![Principal::parse("User:svc-fraud").unwrap()],
+        group: GroupName::parse(group).unwrap(),
+        group_pattern: GroupPattern::Literal,
+        until,
+    }
+}
+
+fn in_days(days: i64) -> String {
+    let today = meshport_api::access::today();
+    meshport_shared::policy::date_of(meshport_shared::policy::day_number(&today).unwrap() + days)
+}
+
+fn decision(request: &AccessRequest, reason: Option<&str>) -> AccessDecision {
+    AccessDecision { revision: request.revision, reason: reason.map(str::to_owned) }
+}
+
+/// What `svc-fraud` gets when it reads `topic` from the start with `group` on the secured listener: the first
+/// record, or the error the broker answered.
+fn read_as_svc_fraud(topic: &str, group: &str) -> Result<Vec<u8>, KafkaError> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", common::kafka_sasl_bootstrap())
+        .set("security.protocol", "SASL_PLAINTEXT")
+        .set("sasl.mechanism", "SCRAM-SHA-512")
+        .set("sasl.username", "svc-fraud")
+        .set("sasl.password", "svc-fraud-secret")
+        .set("group.id", group)
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        match consumer.poll(Duration::from_millis(200)) {
+            Some(Ok(message)) => return Ok(rdkafka::Message::payload(&message).unwrap_or_default().to_vec()),
+            Some(Err(e)) => return Err(e),
+            None => {}
+        }
+    }
+    Err(KafkaError::MessageConsumption(RDKafkaErrorCode::OperationTimedOut))
+}
+
+/// Whether `svc-fraud` is refused reading `topic` as the authorizer sees it now. A grant or revocation takes a
+/// moment to reach the broker's authorizer, so this asks until the answer is `expected` (bounded).
+async fn eventually_refused(topic: &str, group: &str, expected: bool) -> bool {
+    let mut refused = !expected;
+    for _ in 0..20 {
+        let (topic, group) = (topic.to_owned(), group.to_owned());
+        let outcome = tokio::task::spawn_blocking(move || read_as_svc_fraud(&topic, &group)).await.unwrap();
+        refused = matches!(
+            outcome,
+            Err(KafkaError::MessageConsumption(
+                RDKafkaErrorCode::TopicAuthorizationFailed | RDKafkaErrorCode::GroupAuthorizationFailed
+            ))
+        );
+        if refused == expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    refused
+}
+
+#[tokio::test]
+async fn a_consumer_reads_only_between_approval_and_revocation() {
+    let app = spawn().await;
+    let product = product_with_a_record(&app).await;
+    let topic = product.output_port.topic.to_string();
+    let group = unique("fraud-scoring");
+    assert!(eventually_refused(&topic, &group, true).await, "refused before anyone asked");
+
+    let requested: AccessRequest =
+        app.as_(Who::OtherTeam).request_access(&product.id, &draft(&group, Some(in_days(30)))).await.ok().await;
+    let (self_approval, _) = app
+        .as_(Who::OtherTeam)
+        .decide_access(&requested.id, "approve", &decision(&requested, None))
+        .await
+        .error()
+        .await;
+    assert!(eventually_refused(&topic, &group, true).await, "still refused while requested");
+    let active: AccessRequest =
+        app.as_(Who::Owner).decide_access(&requested.id, "approve", &decision(&requested, None)).await.ok().await;
+    let reads = eventually_refused(&topic, &group, false).await;
+    let revoked: AccessRequest = app
+        .as_(Who::Owner)
+        .decide_access(&active.id, "revoke", &decision(&active, Some("the purpose ended")))
+        .await
+        .ok()
+        .await;
+
+    assert_eq!(requested.state, AccessState::Requested);
+    assert_eq!(self_approval, StatusCode::FORBIDDEN, "the requesting team never approves its own request");
+    assert_eq!(active.state, AccessState::Active, "{active:?}");
+    assert!(!reads, "svc-fraud reads once the grant is active");
+    assert_eq!(revoked.state, AccessState::Revoked);
+    assert!(eventually_refused(&topic, &group, true).await, "refused again after revocation");
+    let history = app.state.mesh.catalog.product_history(&product.id, 20).await.unwrap();
+    let access: Vec<&str> =
+        history.iter().filter(|e| e.action.as_str() == "access").map(|e| e.summary.as_str()).collect();
+    assert_eq!(access.len(), 4, "asked, approved, granted, revoked: {access:?}");
+}
+
+#[tokio::test]
+async fn a_grant_past_its_end_date_expires_and_its_acls_go() {
+    let app = spawn().await;
+    let product = product_with_a_record(&app).await;
+    let (topic, group) = (product.output_port.topic.to_string(), unique("fraud-expiring"));
+    let requested: AccessRequest =
+        app.as_(Who::OtherTeam).request_access(&product.id, &draft(&group, Some(in_days(0)))).await.ok().await;
+    app.as_(Who::Owner)
+        .decide_access(&requested.id, "approve", &decision(&requested, None))
+        .await
+        .ok::<AccessRequest>()
+        .await;
+    assert!(!eventually_refused(&topic, &group, false).await, "reads on its last day");
+
+    let today = meshport_api::access::expire_due(&app.state.mesh, &in_days(0)).await.unwrap();
+    let tomorrow = meshport_api::access::expire_due(&app.state.mesh, &in_days(1)).await.unwrap();
+
+    assert!(today.is_empty(), "the last day is still granted");
+    assert_eq!(tomorrow, std::slice::from_ref(&requested.id));
+    let stored = app.state.mesh.catalog.get_access(&requested.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, AccessState::Expired);
+    assert!(eventually_refused(&topic, &group, true).await, "refused after expiry");
+}
+
+#[tokio::test]
+async fn every_refused_transition_says_why_and_changes_nothing() {
+    let app = spawn().await;
+    let product = product_with_a_record(&app).await;
+    let asked: AccessRequest =
+        app.as_(Who::OtherTeam).request_access(&product.id, &draft(&unique("g"), Some(in_days(7)))).await.ok().await;
+    let owner = app.as_(Who::Owner);
+
+    let (no_reason, no_reason_error) =
+        owner.decide_access(&asked.id, "deny", &decision(&asked, None)).await.error().await;
+    let (stale, _) =
+        owner.decide_access(&asked.id, "approve", &AccessDecision { revision: 9, reason: None }).await.error().await;
+    let (owners_cancel, _) = owner.decide_access(&asked.id, "cancel", &decision(&asked, None)).await.error().await;
+    let (revoke_requested, _) =
+        owner.decide_access(&asked.id, "revoke", &decision(&asked, Some("no"))).await.error().await;
+    let (unknown, _) = owner.decide_access(&asked.id, "bless", &decision(&asked, None)).await.error().await;
+    let (twice, _) =
+        app.as_(Who::OtherTeam).request_access(&product.id, &draft(&unique("g"), Some(in_days(7)))).await.error().await;
+    let cancelled: AccessRequest =
+        app.as_(Who::OtherTeam).decide_access(&asked.id, "cancel", &decision(&asked, None)).await.ok().await;
+    let (approve_cancelled, _) =
+        owner.decide_access(&asked.id, "approve", &decision(&cancelled, None)).await.error().await;
+
+    assert_eq!(no_reason, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(no_reason_error.details[0].field, "reason");
+    assert_eq!(stale, StatusCode::CONFLICT);
+    assert_eq!(owners_cancel, StatusCode::FORBIDDEN, "only the requesting team cancels");
+    assert_eq!(revoke_requested, StatusCode::CONFLICT, "nothing to revoke before a grant");
+    assert_eq!(unknown, StatusCode::NOT_FOUND);
+    assert_eq!(twice, StatusCode::CONFLICT, "one open request per team and product");
+    assert_eq!(cancelled.state, AccessState::Cancelled);
+    assert_eq!(approve_cancelled, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_request_is_held_to_the_policy_and_to_the_teams_own_principals() {
+    let app = spawn().await;
+    let product = product_with_a_record(&app).await;
+    let mut too_long = draft(&unique("g"), Some(in_days(400)));
+    too_long.purpose = String::new();
+    let mut not_mine = draft(&unique("g"), Some(in_days(7)));
+    not_mine.team = TeamName::parse("trading").unwrap();
+
+    let (status, error) = app.as_(Who::OtherTeam).request_access(&product.id, &too_long).await.error().await;
+    let (own_team, _) = app.as_(Who::Owner).request_access(&product.id, &not_mine).await.error().await;
+    let (not_member, _) =
+        app.as_(Who::Owner).request_access(&product.id, &draft(&unique("g"), Some(in_days(7)))).await.error().await;
+
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<(ViolationCode, &str)> = error.details.iter().map(|v| (v.code, v.field.as_str())).collect();
+    assert_eq!(fields, [(ViolationCode::RequiredFieldMissing, "purpose"), (ViolationCode::AccessNotAllowed, "until")]);
+    assert_eq!(own_team, StatusCode::BAD_REQUEST, "a team does not ask for its own product");
+    assert_eq!(not_member, StatusCode::FORBIDDEN, "only members ask for their team");
+}
+
+#[tokio::test]
+async fn a_deprecated_product_takes_no_new_requests() {
+    let app = spawn().await;
+    let product = product_with_a_record(&app).await;
+    let mut deprecated = product.clone();
+    deprecated.status = ProductStatus::Deprecated;
+    deprecated.deprecation =
+        Some(meshport_shared::Deprecation { sunset: in_days(30), replacement: None, message: String::new() });
+    let entry =
+        meshport_api::audit::entry("test", &product.id, meshport_shared::AuditAction::Deprecated, "d", None, None);
+    app.state.mesh.catalog.put_product(deprecated, Some(product.revision), entry).await.unwrap();
+
+    let (status, error) =
+        app.as_(Who::OtherTeam).request_access(&product.id, &draft(&unique("g"), Some(in_days(7)))).await.error().await;
+
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error.message.contains("deprecated"), "{error:?}");
+}
