@@ -299,6 +299,16 @@ pub async fn finish_approved(mesh: &Mesh) -> Result<Vec<String>> {
     Ok(finished)
 }
 
+/// Whether `who` may read `product`'s events through Meshport (its samples): its owning team, org admins, and the
+/// teams with an active grant. Meshport never lends its own broker rights to anyone else.
+pub async fn may_read(mesh: &Mesh, who: &Identity, product: &DataProduct) -> Result<bool> {
+    if who.admin || who.teams.contains(&product.owner.team) {
+        return Ok(true);
+    }
+    let requests = mesh.catalog.product_access(&product.id).await?;
+    Ok(requests.iter().any(|r| r.state == AccessState::Active && who.teams.contains(&r.team)))
+}
+
 /// The requests for `product` that `who` may see: all of them for its owners and org admins, their own teams'
 /// otherwise.
 pub async fn for_product(mesh: &Mesh, who: &Identity, product: &ProductId) -> Result<Vec<AccessRequest>> {

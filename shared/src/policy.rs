@@ -10,7 +10,7 @@ use crate::product::{DataProduct, ProductStatus, Quality, SlaTier};
 /// What an organisation demands of every data product.
 ///
 /// The API reads it strictly (an unknown key in a policy file is a mistake to report); the portal, which only reads
-/// the API's answer, ignores what it does not use (the ownership rules), which keeps their code out of its bundles.
+/// the API's answer, ignores what it does not use (the ownership and access rules), which keeps their code out of its bundles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(not(target_arch = "wasm32"), serde(deny_unknown_fields))]
@@ -39,6 +39,7 @@ pub struct GovernancePolicy {
     pub ownership: Ownership,
     /// How long, and how, teams may be given access to read a product.
     #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub access: AccessRules,
 }
 

@@ -243,6 +243,7 @@ pub async fn publishable(
     responses(
         (status = 200, description = "The newest events, decoded, personal fields masked; an event that cannot be decoded says why in `undecodable`", body = Sample),
         (status = 400, description = "`bad_request`: a bad id or limit", body = ApiError),
+        (status = 403, description = "`forbidden`: not the owning team, an org admin, nor a team with an active grant", body = ApiError),
         (status = 404, description = "`not_found`: no such product", body = ApiError),
         (status = 503, description = "`kafka_unavailable`: Kafka cannot be reached, or Meshport is reading as many samples as it reads at once; `Retry-After` says when to try again (`catalog_unavailable` likewise)", body = ApiError,
             headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
@@ -250,6 +251,7 @@ pub async fn publishable(
 )]
 pub async fn sample(
     State(state): State<AppState>,
+    SignedIn(who): SignedIn,
     ProductPath(id): ProductPath,
     Params(query): Params<Limit>,
 ) -> Result<Json<Sample>, (HeaderMap, AppError)> {
@@ -262,6 +264,12 @@ pub async fn sample(
         let Some(product) = state.mesh.catalog.get_product(&id).await? else {
             return Err(AppError::not_found(format!("no data product `{id}`")));
         };
+        if !crate::access::may_read(&state.mesh, &who, &product).await? {
+            return Err(AppError::forbidden(format!(
+                "only team `{}`, org admins and teams with an active grant see `{id}`'s events: ask for access",
+                product.owner.team
+            )));
+        }
         Ok(Json(crate::sample::sample(&state.mesh, &product, limit).await?))
     };
     read.await.map_err(|error| {

@@ -122,6 +122,7 @@ async fn a_consumer_reads_only_between_approval_and_revocation() {
     let active: AccessRequest =
         app.as_(Who::Owner).decide_access(&requested.id, "approve", &decision(&requested, None)).await.ok().await;
     let reads = eventually_refused(&topic, &group, false).await;
+    let sample = app.as_(Who::OtherTeam).sample(&product.id, 1).await.status();
     let revoked: AccessRequest = app
         .as_(Who::Owner)
         .decide_access(&active.id, "revoke", &decision(&active, Some("the purpose ended")))
@@ -133,6 +134,7 @@ async fn a_consumer_reads_only_between_approval_and_revocation() {
     assert_eq!(self_approval, StatusCode::FORBIDDEN, "the requesting team never approves its own request");
     assert_eq!(active.state, AccessState::Active, "{active:?}");
     assert!(!reads, "svc-fraud reads once the grant is active");
+    assert_eq!(sample, StatusCode::OK, "and the team sees the product's samples");
     assert_eq!(revoked.state, AccessState::Revoked);
     assert!(eventually_refused(&topic, &group, true).await, "refused again after revocation");
     let history = app.state.mesh.catalog.product_history(&product.id, 20).await.unwrap();

@@ -659,7 +659,6 @@ async fn reads_need_sign_in_unless_the_organisation_opens_the_catalog_and_anyone
             ];
             let members_only = [
                 caller.history(id).await,
-                caller.sample(id, 1).await,
                 caller.publishable_topics("execution").await,
                 caller.activity().await,
                 caller.subject(&published.output_port.value_subject).await,
@@ -681,6 +680,13 @@ async fn reads_need_sign_in_unless_the_organisation_opens_the_catalog_and_anyone
             }
             let me = caller.me().await.status();
             assert_eq!(me == StatusCode::UNAUTHORIZED, matches!(who, Who::Anonymous), "{who:?} /api/v1/me");
+            // Events are for the owning team, admins and teams with an active grant only.
+            let expected = match who {
+                Who::Anonymous => StatusCode::UNAUTHORIZED,
+                Who::OtherTeam => StatusCode::FORBIDDEN,
+                Who::Owner | Who::Admin => StatusCode::OK,
+            };
+            assert_eq!(caller.sample(id, 1).await.status(), expected, "{who:?} sample (public reads: {public})");
         }
         // A product's page shows its history (who changed what, before and after) to members only.
         if public {

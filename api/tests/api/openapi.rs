@@ -117,6 +117,9 @@ fn public_reads_open_the_catalog_only_and_never_samples_unclaimed_topics_subject
     assert_eq!(
         reads(Access::Members),
         BTreeSet::from([
+            "/api/v1/access/inbox",
+            "/api/v1/access/mine",
+            "/api/v1/products/{id}/access",
             "/api/v1/activity",
             "/api/v1/domains/{domain}/publishable-topics",
             "/api/v1/me",
