@@ -299,6 +299,30 @@ pub async fn finish_approved(mesh: &Mesh) -> Result<Vec<String>> {
     Ok(finished)
 }
 
+/// Ends every open request of a product that is being retired: active and failed grants lose their ACLs and are
+/// revoked, requests not decided yet are denied, all with `reason`. Answers the ids of the requests it ended.
+pub async fn end_all(mesh: &Mesh, actor: &str, product: &DataProduct, reason: &str) -> Result<Vec<String>> {
+    let mut ended = Vec::new();
+    for request in mesh.catalog.product_access(&product.id).await? {
+        let action = match request.state {
+            AccessState::Active | AccessState::Failed => AccessAction::Revoke,
+            AccessState::Requested => AccessAction::Deny,
+            _ => continue,
+        };
+        if action == AccessAction::Revoke {
+            mesh.kafka.revoke_read(&grant_of(&request, product)).await?;
+        }
+        let mut next = request.clone();
+        next.state = request.state.after(action).unwrap_or(request.state);
+        next.decided_by = Some(actor.to_owned());
+        next.decided_at = Some(now());
+        next.reason = Some(reason.to_owned());
+        let summary = format!("{} access of team `{}`: {reason}", past(action), request.team);
+        ended.push(store(mesh, actor, next, Some(request.revision), summary).await?.id);
+    }
+    Ok(ended)
+}
+
 /// Whether `who` may read `product`'s events through Meshport (its samples): its owning team, org admins, and the
 /// teams with an active grant. Meshport never lends its own broker rights to anyone else.
 pub async fn may_read(mesh: &Mesh, who: &Identity, product: &DataProduct) -> Result<bool> {

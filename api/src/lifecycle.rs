@@ -793,6 +793,8 @@ pub async fn retire(mesh: &Mesh, who: &Identity, id: &ProductId, revision: u64) 
     if stored.status == ProductStatus::Retired {
         return Err(Error::Conflict(format!("product `{id}` is retired already")));
     }
+    // Nobody keeps reading a retired product: its grants go first (a failure stops the retirement).
+    crate::access::end_all(mesh, &who.subject, &stored, &format!("product `{id}` was retired")).await?;
     let mut product = stored.clone();
     product.status = ProductStatus::Retired;
     product.updated_at = now();

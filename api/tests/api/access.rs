@@ -240,3 +240,27 @@ async fn a_deprecated_product_takes_no_new_requests() {
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(error.message.contains("deprecated"), "{error:?}");
 }
+
+#[tokio::test]
+async fn retiring_a_product_revokes_its_grants_and_denies_its_open_requests() {
+    let app = spawn().await;
+    let product = product_with_a_record(&app).await;
+    let (topic, group) = (product.output_port.topic.to_string(), unique("fraud-retired"));
+    let asked: AccessRequest =
+        app.as_(Who::OtherTeam).request_access(&product.id, &draft(&group, Some(in_days(30)))).await.ok().await;
+    app.as_(Who::Owner).decide_access(&asked.id, "approve", &decision(&asked, None)).await.ok::<AccessRequest>().await;
+    assert!(!eventually_refused(&topic, &group, false).await, "reads while the product lives");
+
+    let retired: DataProduct = app
+        .as_(Who::Owner)
+        .retire(&product.id, &meshport_shared::api::RetireRequest { revision: product.revision })
+        .await
+        .ok()
+        .await;
+
+    assert_eq!(retired.status, ProductStatus::Retired);
+    let stored = app.state.mesh.catalog.get_access(&asked.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, AccessState::Revoked);
+    assert!(stored.reason.unwrap().contains("retired"));
+    assert!(eventually_refused(&topic, &group, true).await, "refused once the product is retired");
+}
