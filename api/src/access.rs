@@ -310,7 +310,7 @@ pub async fn end_all(mesh: &Mesh, actor: &str, product: &DataProduct, reason: &s
             _ => continue,
         };
         if action == AccessAction::Revoke {
-            mesh.kafka.revoke_read(&grant_of(&request, product)).await?;
+            delete_acls(mesh, &request, product).await?;
         }
         let mut next = request.clone();
         next.state = request.state.after(action).unwrap_or(request.state);

@@ -370,6 +370,19 @@ fn access_items(request: &AccessRequest) -> Result<[Item; 3]> {
     Ok([main, copy(format!("INBOX#{}", request.owner_team)), copy(format!("TEAM_ACCESS#{}", request.team))])
 }
 
+/// A Put on condition that the item is at revision `expected` (`None`: that it does not exist yet).
+fn at_revision(
+    put: aws_sdk_dynamodb::types::builders::PutBuilder,
+    expected: Option<u64>,
+) -> aws_sdk_dynamodb::types::builders::PutBuilder {
+    match expected {
+        None => put.condition_expression("attribute_not_exists(PK)"),
+        Some(revision) => put
+            .condition_expression("revision = :expected")
+            .expression_attribute_values(":expected", AttributeValue::N(revision.to_string())),
+    }
+}
+
 fn claim_key(claim: &Claim) -> Item {
     key(format!("CLAIM#{}", claim.key()), CLAIM_SK.to_owned())
 }
@@ -568,13 +581,7 @@ impl CatalogStore for DynamoStore {
             None => Vec::new(),
         };
         product.revision = next_revision(expected);
-        let put = Put::builder().table_name(&self.table).set_item(Some(product_item(&product)?));
-        let put = match expected {
-            None => put.condition_expression("attribute_not_exists(PK)"),
-            Some(revision) => put
-                .condition_expression("revision = :expected")
-                .expression_attribute_values(":expected", AttributeValue::N(revision.to_string())),
-        };
+        let put = at_revision(Put::builder().table_name(&self.table).set_item(Some(product_item(&product)?)), expected);
         let token = audit.id.clone();
         let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?));
         let mut items = vec![
@@ -653,13 +660,7 @@ impl CatalogStore for DynamoStore {
     ) -> Result<AccessRequest> {
         request.revision = next_revision(expected);
         let [main, inbox, team] = access_items(&request)?;
-        let put = Put::builder().table_name(&self.table).set_item(Some(main));
-        let put = match expected {
-            None => put.condition_expression("attribute_not_exists(PK)"),
-            Some(revision) => put
-                .condition_expression("revision = :expected")
-                .expression_attribute_values(":expected", AttributeValue::N(revision.to_string())),
-        };
+        let put = at_revision(Put::builder().table_name(&self.table).set_item(Some(main)), expected);
         let token = audit.id.clone();
         let mut items = vec![TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build()];
         for item in [inbox, team, audit_item(&audit)?] {

@@ -264,3 +264,54 @@ async fn retiring_a_product_revokes_its_grants_and_denies_its_open_requests() {
     assert!(stored.reason.unwrap().contains("retired"));
     assert!(eventually_refused(&topic, &group, true).await, "refused once the product is retired");
 }
+
+/// Meshport stops between creating a grant's ACLs and storing it active (the catalog fails that write): sync finishes
+/// it, and the cluster holds one set of the grant's bindings, not two.
+#[tokio::test]
+async fn a_grant_interrupted_after_its_acls_is_finished_by_sync_with_one_set_of_bindings() {
+    let faulty = std::sync::Mutex::new(None);
+    let app = TestApp::spawn_with_catalog(&[("MESHPORT_DEV_AUTH", "true".into())], |catalog| {
+        let catalog = common::faults::FaultyCatalog::new(catalog);
+        *faulty.lock().unwrap() = Some(catalog.clone());
+        catalog
+    })
+    .await;
+    let faults = faulty.into_inner().unwrap().unwrap();
+    let product = product_with_a_record(&app).await;
+    let group = unique("fraud-interrupted");
+    let asked: AccessRequest =
+        app.as_(Who::OtherTeam).request_access(&product.id, &draft(&group, Some(in_days(30)))).await.ok().await;
+    // Writes of requests: 1 asked, 2 approved, 3 active: the third fails.
+    faults.fail_access_put(3);
+
+    let (status, _) =
+        app.as_(Who::Owner).decide_access(&asked.id, "approve", &decision(&asked, None)).await.error().await;
+    let stuck = app.state.mesh.catalog.get_access(&asked.id).await.unwrap().unwrap().state;
+    let finished = meshport_api::access::finish_approved(&app.state.mesh).await.unwrap();
+
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(stuck, AccessState::Approved, "the decision was stored, its outcome was not");
+    assert_eq!(finished, std::slice::from_ref(&asked.id));
+    let stored = app.state.mesh.catalog.get_access(&asked.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, AccessState::Active);
+    let on_topic: Vec<_> = app
+        .state
+        .mesh
+        .kafka
+        .acls_for_topic(&product.output_port.topic)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|b| b.principal == "User:svc-fraud")
+        .collect();
+    assert_eq!(on_topic.len(), 2, "topic READ and DESCRIBE, once each: {on_topic:?}");
+    let wanted = meshport_api::kafka::read_bindings(
+        &product.output_port.topic,
+        "User:svc-fraud",
+        &group,
+        meshport_api::kafka::PatternType::Literal,
+    )
+    .unwrap();
+    assert!(app.state.mesh.kafka.absent(&wanted).await.unwrap().is_empty(), "the group binding is there too");
+    assert!(!eventually_refused(product.output_port.topic.as_str(), &group, false).await, "and svc-fraud reads");
+}

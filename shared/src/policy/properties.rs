@@ -153,6 +153,7 @@ prop_compose! {
             owner_must_belong_to_domain,
             topics: TopicLimits::default(),
             ownership: Ownership::default(),
+            access: AccessRules::default(),
         }
     }
 }
@@ -183,6 +184,7 @@ proptest! {
             owner_must_belong_to_domain: false,
             topics: TopicLimits::default(),
             ownership: Ownership::default(),
+            access: AccessRules::default(),
         };
 
         // Under such a policy only the product's own content can be wrong: nothing about domains, quality or SLA.

@@ -40,6 +40,9 @@ struct Plan {
     after_puts: Vec<(usize, Hook)>,
     /// A product that someone else changes right after the next read of it.
     racing_change: Option<ProductId>,
+    /// Access request writes counted from 1, and which of them fail as if the catalog were down.
+    access_puts: usize,
+    failing_access_puts: Vec<usize>,
     /// Whether listings may lag behind writes, as DynamoDB's indexes do.
     lagging: bool,
     /// What the next `list_products` answers instead of the truth: the listing from before some writes.
@@ -73,6 +76,11 @@ impl FaultyCatalog {
     /// Every `delete_product` fails from now on.
     pub fn fail_deletes(&self) {
         self.plan().failing_deletes = true;
+    }
+
+    /// The `nth` `put_access` (counted from 1 since the catalog was made) fails.
+    pub fn fail_access_put(&self, nth: usize) {
+        self.plan().failing_access_puts.push(nth);
     }
 
     /// Runs `hook` right after the `nth` `put_product` succeeded.
@@ -187,6 +195,14 @@ impl CatalogStore for FaultyCatalog {
         expected: Option<u64>,
         audit: AuditEntry,
     ) -> Result<AccessRequest> {
+        let failing = {
+            let mut plan = self.plan();
+            plan.access_puts += 1;
+            plan.failing_access_puts.contains(&plan.access_puts)
+        };
+        if failing {
+            return Err(down());
+        }
         self.inner.put_access(request, expected, audit).await
     }
 
