@@ -299,6 +299,46 @@ pub async fn finish_approved(mesh: &Mesh) -> Result<Vec<String>> {
     Ok(finished)
 }
 
+/// Puts back the ACLs of active grants that vanished from the cluster (someone deleted them by hand, or the cluster
+/// was rebuilt): each grant's bindings are checked, and the missing ones created again. Answers the ids of the grants
+/// it repaired; a grant it cannot check or repair now is left for the next run.
+pub async fn repair_active(mesh: &Mesh) -> Result<Vec<String>> {
+    let mut repaired = Vec::new();
+    for request in mesh.catalog.access_in_state(AccessState::Active).await? {
+        let Some(product) = mesh.catalog.get_product(&request.product).await? else { continue };
+        let outcome = async {
+            let missing = mesh.kafka.absent(&bindings_of(&request, &product)?).await?;
+            if missing.is_empty() {
+                return Ok(false);
+            }
+            create_acls(mesh, &request, &product).await?;
+            Ok::<_, Error>(true)
+        };
+        match outcome.await {
+            Ok(true) => {
+                tracing::warn!(request = %request.id, "an active grant's ACLs had vanished from the cluster; created again");
+                let entry = audit::entry(
+                    "meshport",
+                    &request.product,
+                    AuditAction::Access,
+                    format!("access of team `{}` repaired: its ACLs had vanished from the cluster", request.team),
+                    None,
+                    None,
+                );
+                if let Err(e) = mesh.catalog.record(entry).await {
+                    tracing::warn!(request = %request.id, error = %e, "a repaired grant not recorded");
+                }
+                repaired.push(request.id);
+            }
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(request = %request.id, error = %e, "an active grant not checked; the next sync retries")
+            }
+        }
+    }
+    Ok(repaired)
+}
+
 /// Ends every open request of a product that is being retired: active and failed grants lose their ACLs and are
 /// revoked, requests not decided yet are denied, all with `reason`. Answers the ids of the requests it ended.
 pub async fn end_all(mesh: &Mesh, actor: &str, product: &DataProduct, reason: &str) -> Result<Vec<String>> {

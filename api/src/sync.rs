@@ -43,6 +43,9 @@ pub struct SyncReport {
     /// Approved requests a crash left without their grant, now granted (or failed).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub access_finished: Vec<String>,
+    /// Active grants whose ACLs had vanished from the cluster, now created again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub access_repaired: Vec<String>,
     pub duration_ms: f64,
 }
 
@@ -54,7 +57,8 @@ impl SyncReport {
             && self.schema_versions_added.is_empty()
             && self.consumers_changed == 0
             && self.access_expired.is_empty()
-            && self.access_finished.is_empty())
+            && self.access_finished.is_empty()
+            && self.access_repaired.is_empty())
     }
 }
 
@@ -121,9 +125,11 @@ pub async fn run_once(mesh: &Mesh) -> Result<SyncReport, Error> {
         .filter(|p| vanished.contains(p.output_port.topic.as_str()))
         .map(|p| p.id)
         .collect();
-    // Access grants: those past their end date lose their ACLs; those a crash left approved get them.
+    // Access grants: those past their end date lose their ACLs; those a crash left approved get them; those whose
+    // ACLs vanished get them back.
     report.access_expired = crate::access::expire_due(mesh, &crate::access::today()).await?;
     report.access_finished = crate::access::finish_approved(mesh).await?;
+    report.access_repaired = crate::access::repair_active(mesh).await?;
 
     report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(report)

@@ -315,3 +315,28 @@ async fn a_grant_interrupted_after_its_acls_is_finished_by_sync_with_one_set_of_
     assert!(app.state.mesh.kafka.absent(&wanted).await.unwrap().is_empty(), "the group binding is there too");
     assert!(!eventually_refused(product.output_port.topic.as_str(), &group, false).await, "and svc-fraud reads");
 }
+
+#[tokio::test]
+async fn a_grant_whose_acls_vanished_from_the_cluster_is_repaired_by_sync() {
+    let app = spawn().await;
+    let product = product_with_a_record(&app).await;
+    let group = unique("fraud-vanished");
+    let asked: AccessRequest =
+        app.as_(Who::OtherTeam).request_access(&product.id, &draft(&group, Some(in_days(30)))).await.ok().await;
+    app.as_(Who::Owner).decide_access(&asked.id, "approve", &decision(&asked, None)).await.ok::<AccessRequest>().await;
+    let topic = &product.output_port.topic;
+    let bindings =
+        meshport_api::kafka::read_bindings(topic, "User:svc-fraud", &group, meshport_api::kafka::PatternType::Literal)
+            .unwrap();
+    // Someone deletes them behind Meshport's back.
+    app.state.mesh.kafka.revoke(&bindings).await.unwrap();
+    assert!(eventually_refused(topic.as_str(), &group, true).await, "refused once the ACLs are gone");
+
+    let repaired = meshport_api::access::repair_active(&app.state.mesh).await.unwrap();
+    let again = meshport_api::access::repair_active(&app.state.mesh).await.unwrap();
+
+    assert_eq!(repaired, std::slice::from_ref(&asked.id));
+    assert!(again.is_empty(), "nothing to repair the second time");
+    assert!(app.state.mesh.kafka.absent(&bindings).await.unwrap().is_empty());
+    assert!(!eventually_refused(topic.as_str(), &group, false).await, "svc-fraud reads again");
+}
