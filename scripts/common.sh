@@ -8,6 +8,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 MOTO_VERSION="5.2.1"
 CFN_LINT_VERSION="1.51.0"
 OPENAPI_VALIDATOR_VERSION="0.9.0"
+SCHEMATHESIS_VERSION="4.32.5"
 
 log() { printf '\033[1;34m[meshport]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[meshport] error:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -76,6 +77,17 @@ ensure_openapi_validator() {
   python3 -m pip install --quiet --disable-pip-version-check "openapi-spec-validator==$OPENAPI_VALIDATOR_VERSION"
   hash -r
   command -v openapi-spec-validator >/dev/null 2>&1 || die "openapi-spec-validator is not on PATH after pip install"
+}
+
+# schemathesis fuzzes the running API from its OpenAPI document (scripts/api-fuzz).
+ensure_schemathesis() {
+  if command -v schemathesis >/dev/null 2>&1 && [ "$(schemathesis --version)" = "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+    return 0
+  fi
+  log "installing schemathesis $SCHEMATHESIS_VERSION (OpenAPI-driven API fuzzer)"
+  python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  hash -r
+  command -v schemathesis >/dev/null 2>&1 || die "schemathesis is not on PATH after pip install"
 }
 
 # The processes this run started and the directories they keep their data in; each start_* helper registers its own.

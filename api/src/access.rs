@@ -60,7 +60,7 @@ pub async fn request(
         }
     }
     if product.owner.team == draft.team {
-        return Err(Error::Invalid(format!("team `{}` owns `{}` already", draft.team, product.id)));
+        return Err(Error::Conflict(format!("team `{}` owns `{}` already", draft.team, product.id)));
     }
     let personal = !product.personal_fields.is_empty();
     let mut violations = mesh.policy.access.violations(&draft, personal, &today());

@@ -907,8 +907,9 @@ pub async fn change_topic(
     if !violations.is_empty() {
         return Err(Error::Violations(violations));
     }
+    // The topic's state, not the request, makes this a no-op: a conflict, as a stale revision is.
     if partitions.is_none() && configs.is_empty() {
-        return Err(Error::Invalid(format!(
+        return Err(Error::Conflict(format!(
             "nothing to change: topic `{topic}` already has these settings (send partitions, retention_ms or cleanup_policy)"
         )));
     }

@@ -147,8 +147,10 @@ pub struct AccessRequestDraft {
     /// The team that will read: one of the requester's teams.
     pub team: TeamName,
     /// What the team will use the data for (required, at most 2,000 characters).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"[^\s\x85]", max_length = 2000))]
     pub purpose: String,
     /// The team's Kafka principals that will read, e.g. `User:svc-fraud`.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 10))]
     pub principals: Vec<Principal>,
     /// The consumer group id the team will read with (or, with `prefixed`, the prefix of its group ids).
     pub group: GroupName,
@@ -156,6 +158,7 @@ pub struct AccessRequestDraft {
     pub group_pattern: GroupPattern,
     /// The last day of access (`2027-06-30`); absent asks for permanent access, where the policy allows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub until: Option<String>,
 }
 
@@ -199,6 +202,7 @@ pub struct AccessDecision {
     pub revision: u64,
     /// Why: required to deny and to revoke, at most 2,000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub reason: Option<String>,
 }
 

@@ -245,6 +245,8 @@ pub struct ProductLinks {
 #[serde(deny_unknown_fields)]
 pub struct SchemaCheckRequest {
     pub format: crate::product::SchemaFormat,
+    /// The schema's text, not only white space.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"[^\s\x85]"))]
     pub schema: String,
 }
 
@@ -275,6 +277,7 @@ pub struct CreateRequest {
     pub product: DataProduct,
     pub topic: TopicSettings,
     /// The value schema's text (an Avro `.avsc`, a JSON schema or a Protobuf file, per the output port's format).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"[^\s\x85]"))]
     pub schema: String,
 }
 
@@ -282,14 +285,21 @@ pub struct CreateRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TopicSettings {
+    /// At least 1, at most the policy's `topics.max_partitions`.
+    #[serde(deserialize_with = "whole::number")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub partitions: i32,
-    #[serde(default = "one")]
+    /// `-1` for the cluster's default, or 1 to the policy's `topics.max_replication_factor` (default 1).
+    #[serde(default = "one", deserialize_with = "whole::number")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = replication_factor_schema))]
     pub replication_factor: i32,
-    /// `-1` keeps every event; absent uses the broker's default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `-1` keeps every event, otherwise milliseconds within the policy's limits; absent uses the broker's default.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "whole::optional")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = retention_schema))]
     pub retention_ms: Option<i64>,
     /// `delete`, `compact` or `compact,delete`.
     #[serde(default = "delete")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(delete|compact|compact,delete|delete,compact)$"))]
     pub cleanup_policy: String,
 }
 
@@ -299,18 +309,45 @@ pub struct TopicSettings {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TopicChangeRequest {
-    /// The product's revision this change was decided on.
-    #[serde(default)]
+    /// The product's revision this change was decided on (or send it in `If-Match`).
+    #[serde(default, deserialize_with = "whole::number")]
+    #[cfg_attr(feature = "openapi", schema(required = true, minimum = 1))]
     pub revision: u64,
     /// The new partition count: more than the topic has (Kafka cannot take partitions away).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "whole::optional")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub partitions: Option<i32>,
-    /// `-1` keeps every event; otherwise milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `-1` keeps every event; otherwise milliseconds within the policy's limits.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "whole::optional")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = retention_schema))]
     pub retention_ms: Option<i64>,
     /// `delete`, `compact` or `compact,delete`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(delete|compact|compact,delete|delete,compact)$"))]
     pub cleanup_policy: Option<String>,
+}
+
+/// `-1` or a positive number up to `max`, described for the document (the derive cannot say "one of").
+#[cfg(feature = "openapi")]
+fn minus_one_or_positive(description: &str, max: i64) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+    AnyOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Integer).enum_values(Some([-1])))
+        .item(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(max)))
+        .description(Some(description))
+        .into()
+}
+
+#[cfg(feature = "openapi")]
+fn replication_factor_schema() -> utoipa::openapi::schema::Schema {
+    let description = "`-1` for the cluster's default, or 1 to the policy's `topics.max_replication_factor`";
+    minus_one_or_positive(description, i32::MAX.into())
+}
+
+#[cfg(feature = "openapi")]
+fn retention_schema() -> utoipa::openapi::schema::Schema {
+    let description = "`-1` keeps every event, otherwise milliseconds within the policy's `topics` limits";
+    minus_one_or_positive(description, i64::MAX)
 }
 
 fn one() -> i32 {
@@ -326,6 +363,8 @@ fn delete() -> String {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EvolveRequest {
+    /// The new schema's text, not only white space.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"[^\s\x85]"))]
     pub schema: String,
     /// Only check: report compatibility and changes, register nothing.
     #[serde(default)]
@@ -334,8 +373,9 @@ pub struct EvolveRequest {
     #[serde(default)]
     pub new_major_version: bool,
     /// The product's revision the caller read (or send it in `If-Match`); a stale one is refused with a conflict
-    /// before anything is registered. A dry run may leave it out (0).
-    #[serde(default)]
+    /// before anything is registered. A dry run may leave it out (0); the document asks for it always.
+    #[serde(default, deserialize_with = "whole::number")]
+    #[cfg_attr(feature = "openapi", schema(required = true, minimum = 1))]
     pub revision: u64,
 }
 
@@ -362,12 +402,18 @@ pub struct EvolveResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DeprecateRequest {
+    /// The day (YYYY-MM-DD) after which the product may be retired.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub sunset: String,
     #[serde(default)]
     pub replacement: Option<crate::names::ProductId>,
+    /// Up to 4,000 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub message: String,
     /// The revision the caller read, to refuse a stale write.
+    #[serde(deserialize_with = "whole::number")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub revision: u64,
 }
 
@@ -376,6 +422,9 @@ pub struct DeprecateRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RetireRequest {
+    /// The revision the caller read, to refuse a stale write.
+    #[serde(deserialize_with = "whole::number")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub revision: u64,
 }
 
@@ -395,7 +444,8 @@ pub struct Activity {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DevTokenRequest {
-    /// Who to be: letters, digits, `.`, `_`, `-` and `@`.
+    /// Who to be: 1 to 64 letters, digits, `.`, `_`, `-` and `@`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._@-]{1,64}$"))]
     pub user: String,
     #[serde(default)]
     pub teams: Vec<crate::names::TeamName>,
@@ -487,4 +537,74 @@ pub struct SampleEvent {
     /// deep or too large to show); absent when it was decoded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undecodable: Option<String>,
+}
+
+/// Integers in requests, read from either JSON spelling: JSON Schema, and so the OpenAPI document, counts `2.0` as
+/// the integer 2, while serde reads only `2` into an integer type. Anything else (`2.5`, a string, out of range) is
+/// refused as before.
+pub(crate) mod whole {
+    use serde::de::{Error, Unexpected};
+    use serde::{Deserialize, Deserializer};
+
+    /// The largest magnitude a JSON float still spells exactly.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+
+    pub fn number<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: TryFrom<i64> + TryFrom<u64>,
+    {
+        let number = serde_json::Number::deserialize(deserializer)?;
+        let out_of_range = || D::Error::invalid_value(Unexpected::Other(&format!("{number}")), &"an integer in range");
+        if let Some(n) = number.as_u64() {
+            return T::try_from(n).map_err(|_| out_of_range());
+        }
+        if let Some(n) = number.as_i64() {
+            return T::try_from(n).map_err(|_| out_of_range());
+        }
+        match number.as_f64() {
+            #[expect(clippy::cast_possible_truncation, reason = "a whole number within ±2^53 converts exactly")]
+            Some(n) if n.fract() == 0.0 && n.abs() <= EXACT => T::try_from(n as i64).map_err(|_| out_of_range()),
+            Some(n) => Err(D::Error::invalid_type(Unexpected::Float(n), &"an integer")),
+            None => Err(out_of_range()),
+        }
+    }
+
+    pub fn optional<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: TryFrom<i64> + TryFrom<u64>,
+    {
+        #[derive(Deserialize)]
+        struct Whole<T: TryFrom<i64> + TryFrom<u64>>(#[serde(deserialize_with = "number")] T);
+        Ok(Option::<Whole<T>>::deserialize(deserializer)?.map(|Whole(n)| n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_in_requests_may_be_written_as_whole_floats() {
+        let settings: TopicSettings =
+            serde_json::from_str(r#"{"partitions": 3.0, "replication_factor": -1.0, "retention_ms": 6e4}"#).unwrap();
+        assert_eq!((settings.partitions, settings.replication_factor, settings.retention_ms), (3, -1, Some(60_000)));
+        let change: TopicChangeRequest = serde_json::from_str(r#"{"revision": 2.0, "partitions": null}"#).unwrap();
+        assert_eq!((change.revision, change.partitions), (2, None));
+        let retire: RetireRequest = serde_json::from_str(r#"{"revision": 7}"#).unwrap();
+        assert_eq!(retire.revision, 7);
+
+        for (body, fragment) in [
+            (r#"{"partitions": 2.5}"#, "invalid type: floating point `2.5`, expected an integer"),
+            (r#"{"partitions": 3000000000}"#, "expected an integer in range"),
+            (r#"{"partitions": "3"}"#, "invalid type: string"),
+            (r#"{"partitions": 1e300}"#, "expected an integer"),
+        ] {
+            let error = serde_json::from_str::<TopicSettings>(body).unwrap_err().to_string();
+            assert!(error.contains(fragment), "{body}: `{error}` lacks `{fragment}`");
+        }
+        let error = serde_json::from_str::<RetireRequest>(r#"{"revision": -1}"#).unwrap_err().to_string();
+        assert!(error.contains("expected an integer in range"), "{error}");
+    }
 }

@@ -44,13 +44,45 @@ fn check_slug(kind: &'static str, value: &str, max: usize, extra: &[char]) -> Re
     Ok(())
 }
 
+/// How a name type is described in the API's OpenAPI document: the same rules as its `parse`, as a JSON Schema
+/// `pattern` (ECMA-262, anchored) and a length in characters, so that every name valid by the document parses.
+#[cfg(feature = "openapi")]
+struct NameSchema {
+    pattern: &'static str,
+    max_length: usize,
+}
+
+#[cfg(feature = "openapi")]
+impl NameSchema {
+    fn build(&self, doc: &[&str]) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let description = doc.iter().map(|line| line.trim()).collect::<Vec<_>>().join("\n");
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(description))
+            .pattern(Some(self.pattern))
+            .min_length(Some(1))
+            .max_length(Some(self.max_length))
+            .into()
+    }
+}
+
 macro_rules! name_type {
-    ($(#[$meta:meta])* $name:ident, $parse:expr) => {
-        $(#[$meta])*
+    ($(#[doc = $doc:literal])* $name:ident, $schema:expr, $parse:expr) => {
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(transparent)]
         pub struct $name(String);
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let schema: NameSchema = $schema;
+                schema.build(&[$($doc),*])
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl $name {
             /// Parses `value`, returning why it is not a valid name otherwise.
@@ -97,24 +129,30 @@ macro_rules! name_type {
 name_type!(
     /// A data product's id, stable for its whole life and used in URLs: `users`, `orders.v2`.
     ProductId,
+    NameSchema { pattern: "^[a-z0-9][a-z0-9._-]*$", max_length: 128 },
     |v| check_slug("product id", v, 128, &['.', '-', '_'])
 );
 
 name_type!(
     /// A business domain of the mesh: `membership`, `analytics`.
     DomainName,
+    NameSchema { pattern: "^[a-z0-9][a-z0-9-]*$", max_length: 64 },
     |v| check_slug("domain", v, 64, &['-'])
 );
 
 name_type!(
     /// A team that owns data products: `growth-analytics`.
     TeamName,
+    NameSchema { pattern: "^[a-z0-9][a-z0-9-]*$", max_length: 64 },
     |v| check_slug("team", v, 64, &['-'])
 );
 
 name_type!(
     /// A Kafka topic name, with exactly Kafka's rules: 1 to 249 characters of `[a-zA-Z0-9._-]`, not `.` or `..`.
     TopicName,
+    // Any run of the allowed characters except `.` and `..`: it starts with up to two dots and another character,
+    // or with three dots.
+    NameSchema { pattern: r"^(\.{0,2}[a-zA-Z0-9_-]|\.{3})[a-zA-Z0-9._-]*$", max_length: 249 },
     |v| {
         const KIND: &str = "topic";
         if v.is_empty() {
@@ -141,6 +179,11 @@ name_type!(
     /// A schema registry subject: `orders-value`. Registries accept almost any text; we refuse only what no
     /// registry or URL handles well (empty, over 255 characters, control characters).
     SubjectName,
+    // No control character (Unicode's `Cc`), and one character at least that is not white space (`\x85` is both).
+    NameSchema {
+        pattern: r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length: 255,
+    },
     |v| {
         const KIND: &str = "subject";
         if v.trim().is_empty() {
@@ -160,6 +203,7 @@ name_type!(
     /// A Kafka principal a team consumes or produces as: `User:svc-fraud`. Only `User:` principals, with a name of 1
     /// to 128 letters, digits, `.`, `_`, `-` or `@`, so that an ACL never names more than the one account.
     Principal,
+    NameSchema { pattern: "^User:[A-Za-z0-9._@-]{1,128}$", max_length: 133 },
     |v| {
         const KIND: &str = "principal";
         let Some(name) = v.strip_prefix("User:") else {
@@ -185,6 +229,7 @@ impl Principal {
 name_type!(
     /// A Kafka consumer group id (or a prefix of group ids): 1 to 249 letters, digits, `.`, `_` or `-`.
     GroupName,
+    NameSchema { pattern: "^[A-Za-z0-9._-]+$", max_length: 249 },
     |v| {
         const KIND: &str = "consumer group";
         if v.is_empty() || v.len() > 249 {

@@ -98,7 +98,7 @@ impl AccessRules {
             ),
             Some(until) => match (day_number(until), day_number(today)) {
                 (Some(until_day), Some(today_day)) if until_day < today_day => {
-                    push(C::InvalidDate, "until", format!("{until} is in the past"))
+                    push(C::AccessNotAllowed, "until", format!("{until} is in the past"))
                 }
                 (Some(until_day), Some(today_day)) if until_day - today_day > i64::from(max) => push(
                     C::AccessNotAllowed,

@@ -11,32 +11,43 @@ use crate::names::{DomainName, ProductId, SubjectName, TeamName, TopicName};
 #[serde(deny_unknown_fields)]
 pub struct DataProduct {
     pub id: ProductId,
-    /// The human name shown in the portal.
+    /// The human name shown in the portal: up to 120 characters, not only white space.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"[^\s\x85]", max_length = 120))]
     pub name: String,
-    /// The product's own semantic version (ODPS `version`); a breaking schema change makes a new major version.
+    /// The product's own semantic version (ODPS `version`): `MAJOR.MINOR.PATCH`, plain numbers of up to 9 digits;
+    /// a breaking schema change makes a new major version.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{1,9}\.[0-9]{1,9}\.[0-9]{1,9}$"))]
     pub version: String,
     pub domain: DomainName,
     pub owner: Owner,
     pub status: ProductStatus,
     pub description: Description,
+    /// Up to 20 tags of 1 to 40 letters, digits or `-` (the document names ASCII ones; the API also takes other
+    /// alphabets' letters and digits).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20, pattern = "^[A-Za-z0-9-]{1,40}$"))]
     pub tags: Vec<String>,
     pub output_port: OutputPort,
     pub quality: Quality,
     pub sla: SlaTier,
+    /// Up to 20 channels.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub support: Vec<SupportChannel>,
-    /// Schema field paths (`customer.email`) that hold personal data and are masked in samples.
+    /// Schema field paths (`customer.email`) that hold personal data and are masked in samples: up to 100 of up to
+    /// 200 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100, max_length = 200))]
     pub personal_fields: Vec<String>,
     /// The products this one is derived from (ODPS input ports): its lineage upstream. Each must exist, and a
-    /// product never lists itself.
+    /// product never lists itself. Up to 100, each once.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = inputs_schema))]
     pub inputs: Vec<ProductId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecation: Option<Deprecation>,
     /// Increases on every stored change; writers send the revision they read to detect lost updates.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::whole::number")]
     pub revision: u64,
     /// RFC 3339 UTC timestamps, set by the API.
     #[serde(default)]
@@ -45,16 +56,31 @@ pub struct DataProduct {
     pub updated_at: String,
 }
 
+/// `inputs` in the OpenAPI document: up to 100 product ids, none twice (the derive cannot say `uniqueItems`).
+#[cfg(feature = "openapi")]
+fn inputs_schema() -> utoipa::openapi::Array {
+    use utoipa::ToSchema;
+    utoipa::openapi::ArrayBuilder::new()
+        .items(utoipa::openapi::Ref::from_schema_name(ProductId::name()))
+        .max_items(Some(100))
+        .unique_items(true)
+        .description(Some("The products this one is derived from (ODPS input ports): its lineage upstream. Each must exist, a product never lists itself, and none is listed twice; up to 100."))
+        .build()
+}
+
 /// Who owns a product and how to reach them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Owner {
     pub team: TeamName,
-    /// A contact address for the team (mail or chat handle).
+    /// A contact address for the team (mail or chat handle), up to 200 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub contact: String,
+    /// Up to 100 members of up to 200 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100, max_length = 200))]
     pub members: Vec<String>,
 }
 
@@ -87,10 +113,16 @@ impl ProductStatus {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Description {
+    /// Up to 4,000 characters, not only white space.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"[^\s\x85]", max_length = 4000))]
     pub purpose: String,
+    /// Up to 4,000 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub limitations: String,
+    /// Up to 4,000 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub usage: String,
 }
 
@@ -193,6 +225,8 @@ impl SlaTier {
 #[serde(deny_unknown_fields)]
 pub struct SupportChannel {
     pub kind: SupportKind,
+    /// Up to 200 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub address: String,
 }
 
@@ -212,9 +246,12 @@ pub enum SupportKind {
 #[serde(deny_unknown_fields)]
 pub struct Deprecation {
     /// The day (YYYY-MM-DD) after which the product may be retired.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub sunset: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replacement: Option<ProductId>,
+    /// Up to 4,000 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub message: String,
 }

@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use meshport_shared::ApiError;
 use meshport_shared::access::{AccessAction, AccessDecision, AccessRequest, AccessRequestDraft};
+use meshport_shared::{ApiError, ProductId};
 
 use super::AppError;
 use super::extract::{Body, ProductPath, SignedIn};
@@ -17,15 +17,15 @@ use crate::state::AppState;
     post,
     path = "/api/v1/products/{id}/access",
     tag = "access",
-    params(("id" = String, Path, description = "The product's id, e.g. `users`")),
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`")),
     request_body = AccessRequestDraft,
     responses(
         (status = 201, description = "The request, waiting for the product's owners", body = AccessRequest),
-        (status = 400, description = "`bad_request`: a malformed body, or the team owns the product", body = ApiError),
+        (status = 400, description = "`bad_request`: a malformed body", body = ApiError),
         (status = 401, description = "`unauthorized`: nobody is signed in", body = ApiError),
         (status = 403, description = "`forbidden`: not a member of the requesting team", body = ApiError),
         (status = 404, description = "`not_found`: no such product", body = ApiError),
-        (status = 409, description = "`conflict`: the product takes no new consumers, or the team has an open request", body = ApiError),
+        (status = 409, description = "`conflict`: the product takes no new consumers, the team owns it, or the team has an open request", body = ApiError),
         (status = 422, description = "`validation_failed`: the policy's access limits, another team's principal", body = ApiError),
     )
 )]
@@ -43,9 +43,10 @@ pub async fn request(
     get,
     path = "/api/v1/products/{id}/access",
     tag = "access",
-    params(("id" = String, Path, description = "The product's id, e.g. `users`")),
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`")),
     responses(
         (status = 200, description = "Its requests and grants: all of them for its owners and admins, the caller's teams' otherwise", body = Vec<AccessRequest>),
+        (status = 400, description = "`bad_request`: not a product id", body = ApiError),
         (status = 401, description = "`unauthorized`: nobody is signed in", body = ApiError),
         (status = 404, description = "`not_found`: no such product", body = ApiError),
     )

@@ -77,6 +77,7 @@ impl Viewer {
 #[into_params(parameter_in = Query)]
 pub struct CardQuery {
     /// `light` (the default) or `dark`.
+    #[param(pattern = "^(light|dark)$")]
     theme: Option<String>,
 }
 
@@ -84,7 +85,7 @@ pub struct CardQuery {
     get,
     path = "/embed/products/{id}",
     tag = "embeds",
-    params(("id" = String, Path, description = "The product's id"), CardQuery),
+    params(("id" = ProductId, Path, description = "The product's id"), CardQuery),
     responses(
         (status = 200, description = "The product's card (or a sign-in card when cards are not public); no script, inline CSS", content_type = "text/html"),
         (status = 304, description = "The client's copy is current (`If-None-Match` / `If-Modified-Since`)"),
@@ -127,8 +128,8 @@ pub async fn card(
     path = "/badge/products/{id}/{file}",
     tag = "embeds",
     params(
-        ("id" = String, Path, description = "The product's id"),
-        ("file" = String, Path, description = "`status.svg`, `quality.svg` or `sla.svg`"),
+        ("id" = ProductId, Path, description = "The product's id"),
+        ("file" = String, Path, description = "`status.svg`, `quality.svg` or `sla.svg`", pattern = r"^(status|quality|sla)\.svg$"),
     ),
     responses(
         (status = 200, description = "A shields-style badge (or one asking to sign in when cards are not public)", content_type = "image/svg+xml"),
@@ -172,14 +173,19 @@ pub async fn badge(
 #[into_params(parameter_in = Query)]
 pub struct OEmbedQuery {
     /// The portal page of a product, `<portal>/products/<id>` (required).
+    #[param(required = true, pattern = r"[^\s\x85]")]
     url: Option<String>,
-    /// `json` (the default); anything else is 501.
+    /// `json` (the default); anything else is 501, as oEmbed says.
+    #[param(pattern = "^json$")]
     format: Option<String>,
     /// The widest iframe the consumer can show, in pixels.
+    #[param(value_type = Option<u32>, minimum = 1)]
     maxwidth: Option<String>,
     /// The tallest iframe the consumer can show, in pixels.
+    #[param(value_type = Option<u32>, minimum = 1)]
     maxheight: Option<String>,
     /// Not in the oEmbed spec: lets a consumer ask for the dark card.
+    #[param(pattern = "^(light|dark)$")]
     theme: Option<String>,
 }
 

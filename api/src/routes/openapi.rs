@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use utoipa::OpenApi;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{Object, Schema, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Server};
 
@@ -129,9 +130,26 @@ static GENERATED: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
         if route.path.starts_with("/api/") {
             add(operation, "500", "`internal`: something went wrong on the server's side; it has been logged");
         }
+        for parameter in operation.parameters.iter_mut().flatten() {
+            if let Some(RefOr::T(Schema::Object(schema))) = &mut parameter.schema {
+                never_null(schema);
+            }
+        }
     }
     document
 });
+
+/// A parameter is left out rather than sent as null, and a query string or header has no null to send: the
+/// derive's `["string", "null"]` for an optional parameter would let a client send the text `null`.
+fn never_null(schema: &mut Object) {
+    if let SchemaType::Array(types) = &schema.schema_type {
+        let types: Vec<Type> = types.iter().filter(|t| **t != Type::Null).cloned().collect();
+        schema.schema_type = match types.as_slice() {
+            [one] => SchemaType::Type(one.clone()),
+            _ => SchemaType::Array(types),
+        };
+    }
+}
 
 /// The OpenAPI document, with the portal's URL (under which the API is served) as its server. The catalog's reads
 /// take a token, or none at all where `public_reads` (`MESHPORT_PUBLIC_READS`).

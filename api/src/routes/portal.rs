@@ -98,7 +98,7 @@ async fn fetch(http: &reqwest::Client, url: &str) -> Result<String, String> {
     get,
     path = "/products/{id}",
     tag = "portal",
-    params(("id" = String, Path, description = "The product's id")),
+    params(("id" = ProductId, Path, description = "The product's id")),
     responses((status = 200, description = "The portal's page, with the product's oEmbed discovery link", content_type = "text/html"))
 )]
 pub async fn product_page(State(portal): State<Portal>, Path(id): Path<String>) -> Response {

@@ -13,7 +13,7 @@ use meshport_shared::schema::SchemaChange;
 use meshport_shared::search::SortOrder;
 use meshport_shared::search::{SearchPage, SearchQuery};
 use meshport_shared::{
-    ApiError, DataProduct, DomainName, GovernancePolicy, ProductStatus, Quality, SlaTier, SubjectName,
+    ApiError, DataProduct, DomainName, GovernancePolicy, ProductId, ProductStatus, Quality, SlaTier, SubjectName,
 };
 use serde::Deserialize;
 
@@ -35,7 +35,7 @@ const HISTORY_ON_PAGE: usize = 20;
     path = "/api/v1/products",
     tag = "catalog",
     params(
-        ("q" = Option<String>, Query, description = "Free text over names, descriptions, tags and schema field names; the last word matches as a prefix"),
+        ("q" = Option<String>, Query, max_length = 200, description = "Free text over names, descriptions, tags and schema field names, up to 200 characters; the last word matches as a prefix"),
         ("domain" = Option<Vec<String>>, Query, description = "Domains; repeat for any of several"),
         ("team" = Option<Vec<String>>, Query, description = "Owning teams; repeat for any of several"),
         ("quality" = Option<Vec<Quality>>, Query, description = "Qualities; repeat for any of several"),
@@ -43,8 +43,8 @@ const HISTORY_ON_PAGE: usize = 20;
         ("status" = Option<Vec<ProductStatus>>, Query, description = "Statuses; retired products are listed only when asked for"),
         ("tag" = Option<Vec<String>>, Query, description = "Tags; repeat for any of several"),
         ("sort" = Option<SortOrder>, Query, description = "`relevance` (the default with text), `name` (the default without), `updated` or `domain`"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
-        ("limit" = Option<u32>, Query, description = "Results per page, 1 to 100 (default 20)"),
+        ("cursor" = Option<String>, Query, pattern = "^01[0-9a-f]{24}$", description = "`next_cursor` of the previous page of the same search (text, filters and order): only a cursor the API handed out for it is taken"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Results per page, 1 to 100 (default 20)"),
     ),
     responses(
         (status = 200, description = "One page of matching products, with facet counts over all matches", body = SearchPage),
@@ -66,7 +66,7 @@ pub async fn list(State(state): State<AppState>, uri: Uri) -> Result<Json<Search
     get,
     path = "/api/v1/products/{id}",
     tag = "catalog",
-    params(("id" = String, Path, description = "The product's id, e.g. `users`")),
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`")),
     responses(
         (status = 200, description = "The product page: the product, its topic, schema, versions, consumers, links, history (for signed-in callers only; empty otherwise), how to consume it and its lineage", body = ProductDetail),
         (status = 400, description = "`bad_request`: not a product id", body = ApiError),
@@ -140,6 +140,7 @@ fn links(state: &AppState, product: &DataProduct) -> ProductLinks {
 #[serde(deny_unknown_fields)]
 pub struct Limit {
     /// How many entries, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<usize>,
 }
 
@@ -156,7 +157,7 @@ fn limit(query: &Limit) -> Result<usize, AppError> {
     get,
     path = "/api/v1/products/{id}/history",
     tag = "catalog",
-    params(("id" = String, Path, description = "The product's id, e.g. `users`"), Limit),
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`"), Limit),
     responses(
         (status = 200, description = "The product's audit entries, newest first", body = Activity),
         (status = 400, description = "`bad_request`: a bad id or limit", body = ApiError),
@@ -196,7 +197,7 @@ pub async fn activity(State(state): State<AppState>, Params(query): Params<Limit
     get,
     path = "/api/v1/domains/{domain}/publishable-topics",
     tag = "catalog",
-    params(("domain" = String, Path, description = "A domain of the policy, e.g. `analytics`")),
+    params(("domain" = DomainName, Path, description = "A domain of the policy, e.g. `analytics`")),
     responses(
         (status = 200, description = "Synced topics that are not products yet", body = Vec<PublishableTopic>),
         (status = 400, description = "`bad_request`: not a domain name", body = ApiError),
@@ -239,7 +240,7 @@ pub async fn publishable(
     get,
     path = "/api/v1/products/{id}/sample",
     tag = "catalog",
-    params(("id" = String, Path, description = "The product's id, e.g. `users`"), ("limit" = Option<usize>, Query, description = "How many events, 1 to 100 (default 10)")),
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`"), ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "How many events, 1 to 100 (default 10)")),
     responses(
         (status = 200, description = "The newest events, decoded, personal fields masked; an event that cannot be decoded says why in `undecodable`", body = Sample),
         (status = 400, description = "`bad_request`: a bad id or limit", body = ApiError),
@@ -362,7 +363,7 @@ pub async fn create(
     put,
     path = "/api/v1/products/{id}",
     tag = "changes",
-    params(("id" = String, Path, description = "The product's id, e.g. `users`"), ("If-Match" = Option<String>, Header, description = "The revision read, e.g. `\"3\"`; wins over the one in the body or query")),
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`"), IfMatchRequired),
     request_body = DataProduct,
     responses(
         (status = 200, description = "The product as stored, at its next revision", body = DataProduct),
@@ -386,6 +387,26 @@ pub async fn update(
     Ok(Json(lifecycle::update(&state.mesh, &who, &id, product).await?))
 }
 
+/// `If-Match`: the product's revision the caller read, which wins over one in the body or query.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code, reason = "documents the header `if_match` reads")]
+pub struct IfMatch {
+    /// The revision read: `"3"`, `W/"3"` or `3`; wins over the one in the body or query.
+    #[param(rename = "If-Match", pattern = r#"^(W/)?"?[1-9][0-9]{0,18}"?$"#)]
+    if_match: Option<String>,
+}
+
+/// `If-Match` where the body cannot carry the revision: a product's metadata, whose `revision` the API sets.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code, reason = "documents the header `if_match` reads")]
+pub struct IfMatchRequired {
+    /// The revision read: `"3"`, `W/"3"` or `3`; wins over the product's `revision`.
+    #[param(rename = "If-Match", pattern = r#"^(W/)?"?[1-9][0-9]{0,18}"?$"#)]
+    if_match: String,
+}
+
 /// The revision in `If-Match` (`"3"`, `W/"3"` or `3`), which wins over one in the body or query.
 fn if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
     let Some(tag) = headers.get(header::IF_MATCH) else {
@@ -403,7 +424,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
     post,
     path = "/api/v1/products/{id}/schema",
     tag = "changes",
-    params(("id" = String, Path, description = "The product's id, e.g. `users`"), ("If-Match" = Option<String>, Header, description = "The revision read, e.g. `\"3\"`; wins over the one in the body or query")),
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`"), IfMatch),
     request_body = EvolveRequest,
     responses(
         (status = 200, description = "Compatibility, every change in words, and what was registered or made", body = EvolveResponse),
@@ -442,7 +463,7 @@ pub struct DiffQuery {
     get,
     path = "/api/v1/products/{id}/schema/diff",
     tag = "catalog",
-    params(("id" = String, Path, description = "The product's id, e.g. `users`"), DiffQuery),
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`"), DiffQuery),
     responses(
         (status = 200, description = "Every change between the two versions, each marked breaking or not", body = Vec<SchemaChange>),
         (status = 400, description = "`bad_request`: bad versions, or schemas that cannot be compared", body = ApiError),
@@ -477,7 +498,7 @@ pub async fn diff(
     post,
     path = "/api/v1/products/{id}/deprecate",
     tag = "changes",
-    params(("id" = String, Path, description = "The product's id, e.g. `users`")),
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`")),
     request_body = DeprecateRequest,
     responses(
         (status = 200, description = "The product, deprecated", body = DataProduct),
@@ -502,7 +523,7 @@ pub async fn deprecate(
     post,
     path = "/api/v1/products/{id}/retire",
     tag = "changes",
-    params(("id" = String, Path, description = "The product's id, e.g. `users`")),
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`")),
     request_body = RetireRequest,
     responses(
         (status = 200, description = "The product, retired: out of discovery, kept in the catalog", body = DataProduct),
@@ -527,14 +548,14 @@ pub async fn retire(
     patch,
     path = "/api/v1/products/{id}/topic",
     tag = "changes",
-    params(("id" = String, Path, description = "The product's id, e.g. `users`"), ("If-Match" = Option<String>, Header, description = "The revision read, e.g. `\"3\"`; wins over the one in the body")),
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`"), IfMatch),
     request_body = TopicChangeRequest,
     responses(
         (status = 200, description = "The topic is changed; the product (its revision advanced) is returned", body = DataProduct),
-        (status = 400, description = "`bad_request`: a malformed body, no revision, or nothing to change", body = ApiError),
+        (status = 400, description = "`bad_request`: a malformed body, or no revision", body = ApiError),
         (status = 403, description = "`forbidden`: not a member of the owning team, nor an admin", body = ApiError),
         (status = 404, description = "`not_found`: no such product", body = ApiError),
-        (status = 409, description = "`conflict`: a stale revision, or a retired product", body = ApiError),
+        (status = 409, description = "`conflict`: a stale revision, a retired product, or a topic that has these settings already", body = ApiError),
         (status = 422, description = "`validation_failed`: fewer partitions than the topic has, or a setting beyond the policy's topic limits (each in `details`)", body = ApiError),
         (status = 503, description = "`kafka_unavailable`: the cluster cannot be reached", body = ApiError),
     )
@@ -556,7 +577,8 @@ pub async fn change_topic(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteTopicQuery {
-    /// The product's revision the caller read; or send it in `If-Match`.
+    /// The product's revision the caller read (or send it in `If-Match`).
+    #[param(required = true, minimum = 1)]
     revision: Option<u64>,
     /// Delete even while consumer groups hold offsets on the topic.
     #[serde(default)]
@@ -568,7 +590,7 @@ pub struct DeleteTopicQuery {
     delete,
     path = "/api/v1/products/{id}/topic",
     tag = "changes",
-    params(("id" = String, Path, description = "The product's id, e.g. `users`"), DeleteTopicQuery, ("If-Match" = Option<String>, Header, description = "The revision read, e.g. `\"3\"`; wins over the one in the body or query")),
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`"), DeleteTopicQuery, IfMatch),
     responses(
         (status = 200, description = "The topic is deleted; the product stays", body = DataProduct),
         (status = 400, description = "`bad_request`: no revision, or a malformed one", body = ApiError),

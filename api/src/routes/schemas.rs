@@ -52,7 +52,7 @@ fn read(format: SchemaFormat, schema: &str) -> Result<Vec<meshport_shared::schem
     get,
     path = "/api/v1/subjects/{subject}",
     tag = "schemas",
-    params(("subject" = String, Path, description = "A registry subject, e.g. `clickstream.raw-value`")),
+    params(("subject" = SubjectName, Path, description = "A registry subject, e.g. `clickstream.raw-value`")),
     responses(
         (status = 200, description = "The subject's latest mirrored version", body = SchemaDetail),
         (status = 400, description = "`bad_request`: not a subject name", body = ApiError),

@@ -218,7 +218,7 @@ async fn a_request_is_held_to_the_policy_and_to_the_teams_own_principals() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields: Vec<(ViolationCode, &str)> = error.details.iter().map(|v| (v.code, v.field.as_str())).collect();
     assert_eq!(fields, [(ViolationCode::RequiredFieldMissing, "purpose"), (ViolationCode::AccessNotAllowed, "until")]);
-    assert_eq!(own_team, StatusCode::BAD_REQUEST, "a team does not ask for its own product");
+    assert_eq!(own_team, StatusCode::CONFLICT, "a team does not ask for its own product");
     assert_eq!(not_member, StatusCode::FORBIDDEN, "only members ask for their team");
 }
 

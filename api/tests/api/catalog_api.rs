@@ -547,7 +547,7 @@ async fn a_topic_change_beyond_the_policy_or_taking_partitions_away_is_refused_w
             (ViolationCode::InvalidTopicSettings, "cleanup_policy"),
         ]
     );
-    assert_eq!(nothing_status, StatusCode::BAD_REQUEST);
+    assert_eq!(nothing_status, StatusCode::CONFLICT, "the request is valid; the topic's state makes it a no-op");
     assert!(nothing.message.contains("nothing to change"), "{}", nothing.message);
     assert_eq!(stale_status, StatusCode::CONFLICT);
     assert_eq!(missing_status, StatusCode::BAD_REQUEST);
