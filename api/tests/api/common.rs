@@ -301,7 +301,7 @@ impl Client<'_> {
         }
     }
 
-    async fn get(&self, path: &str) -> Response {
+    pub async fn get(&self, path: &str) -> Response {
         self.request(Method::GET, path).await.send().await.unwrap()
     }
 
