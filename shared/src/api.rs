@@ -286,15 +286,17 @@ pub struct CreateRequest {
 #[serde(deny_unknown_fields)]
 pub struct TopicSettings {
     /// At least 1, at most the policy's `topics.max_partitions`.
-    #[serde(deserialize_with = "whole::number")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(deserialize_with = "whole::number"))]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub partitions: i32,
     /// `-1` for the cluster's default, or 1 to the policy's `topics.max_replication_factor` (default 1).
-    #[serde(default = "one", deserialize_with = "whole::number")]
+    #[serde(default = "one")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(deserialize_with = "whole::number"))]
     #[cfg_attr(feature = "openapi", schema(schema_with = replication_factor_schema))]
     pub replication_factor: i32,
     /// `-1` keeps every event, otherwise milliseconds within the policy's limits; absent uses the broker's default.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "whole::optional")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(deserialize_with = "whole::optional"))]
     #[cfg_attr(feature = "openapi", schema(schema_with = retention_schema))]
     pub retention_ms: Option<i64>,
     /// `delete`, `compact` or `compact,delete`.
@@ -310,15 +312,18 @@ pub struct TopicSettings {
 #[serde(deny_unknown_fields)]
 pub struct TopicChangeRequest {
     /// The product's revision this change was decided on (or send it in `If-Match`).
-    #[serde(default, deserialize_with = "whole::number")]
+    #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(deserialize_with = "whole::number"))]
     #[cfg_attr(feature = "openapi", schema(required = true, minimum = 1))]
     pub revision: u64,
     /// The new partition count: more than the topic has (Kafka cannot take partitions away).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "whole::optional")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(deserialize_with = "whole::optional"))]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub partitions: Option<i32>,
     /// `-1` keeps every event; otherwise milliseconds within the policy's limits.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "whole::optional")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(deserialize_with = "whole::optional"))]
     #[cfg_attr(feature = "openapi", schema(schema_with = retention_schema))]
     pub retention_ms: Option<i64>,
     /// `delete`, `compact` or `compact,delete`.
@@ -374,7 +379,8 @@ pub struct EvolveRequest {
     pub new_major_version: bool,
     /// The product's revision the caller read (or send it in `If-Match`); a stale one is refused with a conflict
     /// before anything is registered. A dry run may leave it out (0); the document asks for it always.
-    #[serde(default, deserialize_with = "whole::number")]
+    #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(deserialize_with = "whole::number"))]
     #[cfg_attr(feature = "openapi", schema(required = true, minimum = 1))]
     pub revision: u64,
 }
@@ -412,7 +418,7 @@ pub struct DeprecateRequest {
     #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub message: String,
     /// The revision the caller read, to refuse a stale write.
-    #[serde(deserialize_with = "whole::number")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(deserialize_with = "whole::number"))]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub revision: u64,
 }
@@ -423,7 +429,7 @@ pub struct DeprecateRequest {
 #[serde(deny_unknown_fields)]
 pub struct RetireRequest {
     /// The revision the caller read, to refuse a stale write.
-    #[serde(deserialize_with = "whole::number")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(deserialize_with = "whole::number"))]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub revision: u64,
 }
@@ -541,7 +547,9 @@ pub struct SampleEvent {
 
 /// Integers in requests, read from either JSON spelling: JSON Schema, and so the OpenAPI document, counts `2.0` as
 /// the integer 2, while serde reads only `2` into an integer type. Anything else (`2.5`, a string, out of range) is
-/// refused as before.
+/// refused as before. Only the API reads requests: the portal reads only what it wrote itself, so its bundles do
+/// without.
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) mod whole {
     use serde::de::{Error, Unexpected};
     use serde::{Deserialize, Deserializer};

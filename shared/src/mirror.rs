@@ -272,6 +272,7 @@ pub struct AuditEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "AuditStage::is_done")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub stage: AuditStage,
 }
 

@@ -47,7 +47,8 @@ pub struct DataProduct {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecation: Option<Deprecation>,
     /// Increases on every stored change; writers send the revision they read to detect lost updates.
-    #[serde(default, deserialize_with = "crate::api::whole::number")]
+    #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(deserialize_with = "crate::api::whole::number"))]
     pub revision: u64,
     /// RFC 3339 UTC timestamps, set by the API.
     #[serde(default)]
