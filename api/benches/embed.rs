@@ -2,8 +2,11 @@
 //! over local HTTP (p50/p95), catalog read and registry lookup included, against an embedded catalog and the
 //! project's registry in-process. It prints and asserts nothing: `cargo bench -p meshport-api --bench embed`.
 
+mod common;
+
+use common::{report, timed_gets};
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use meshport_api::app::{AppState, Application};
 use meshport_api::config::Config;
@@ -68,21 +71,8 @@ async fn run() {
     let served = http.get(&url).send().await.expect("an answer").text().await.expect("a body");
     let fields = served.split("data-testid=\"fields\"").nth(1).and_then(|rest| rest.split(['>', '<']).nth(1));
     println!("served card: {} bytes, fields shown: {}", served.len(), fields.unwrap_or("?"));
-    let mut requests = Vec::with_capacity(REQUESTS);
-    for _ in 0..REQUESTS {
-        let started = Instant::now();
-        let response = http.get(&url).send().await.expect("an answer");
-        assert_eq!(response.status(), reqwest::StatusCode::OK);
-        response.bytes().await.expect("a body");
-        requests.push(started.elapsed());
-    }
+    let mut requests = timed_gets(&http, &url, REQUESTS).await;
     report(&format!("GET /embed/products/users over local HTTP, {REQUESTS} requests"), &mut requests);
-}
-
-fn report(what: &str, samples: &mut [Duration]) {
-    samples.sort_unstable();
-    let at = |fraction: f64| samples[((samples.len() - 1) as f64 * fraction).round() as usize];
-    println!("{what}: p50 {:?}, p95 {:?}, max {:?}", at(0.50), at(0.95), at(1.0));
 }
 
 fn users() -> DataProduct {

@@ -3,6 +3,9 @@
 //! `scripts/bench` sets it), a whole `GET /api/v1/products/{id}/sample?limit=100` over local HTTP (p50/p95) and a
 //! burst of concurrent ones. It prints and asserts nothing: `cargo bench -p meshport-api --bench sample`.
 
+mod common;
+
+use common::{report, timed_gets};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -151,14 +154,7 @@ async fn over_http(bootstrap: String) {
     let started = Instant::now();
     let first = http.get(&url).send().await.expect("an answer").bytes().await.expect("a body");
     println!("first sample (a new consumer): {:?}, {} bytes", started.elapsed(), first.len());
-    let mut requests = Vec::with_capacity(REQUESTS);
-    for _ in 0..REQUESTS {
-        let started = Instant::now();
-        let response = http.get(&url).send().await.expect("an answer");
-        assert_eq!(response.status(), reqwest::StatusCode::OK);
-        response.bytes().await.expect("a body");
-        requests.push(started.elapsed());
-    }
+    let mut requests = timed_gets(&http, &url, REQUESTS).await;
     report(&format!("GET .../sample?limit=100 of 3 partitions over local HTTP, {REQUESTS} requests"), &mut requests);
 
     let started = Instant::now();
@@ -169,10 +165,4 @@ async fn over_http(bootstrap: String) {
         *statuses.entry(status).or_default() += 1;
     }
     println!("a burst of {BURST} concurrent samples: {statuses:?} in {:?}", started.elapsed());
-}
-
-fn report(what: &str, samples: &mut [Duration]) {
-    samples.sort_unstable();
-    let at = |fraction: f64| samples[((samples.len() - 1) as f64 * fraction).round() as usize];
-    println!("{what}: p50 {:?}, p95 {:?}, max {:?}", at(0.50), at(0.95), at(1.0));
 }
