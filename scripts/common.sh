@@ -4,6 +4,9 @@
 MESHPORT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # One target directory outside the checkout, so every clone (and CI's fresh one) reuses the compiled dependencies.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/meshport/target}"
+# Incremental compilation pays off in an edit-compile loop, not in these whole runs, and its caches grow by gigabytes
+# per checkout in the shared target directory (a full disk once failed CI). Off unless asked for.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export PATH="$HOME/.cargo/bin:$PATH"
 MOTO_VERSION="5.2.1"
 CFN_LINT_VERSION="1.51.0"
@@ -12,6 +15,17 @@ SCHEMATHESIS_VERSION="4.32.5"
 
 log() { printf '\033[1;34m[meshport]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[meshport] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Warns when the disk holding the target directory is nearly full: a build that runs out of space fails with a
+# linker's bus error, far from the cause.
+check_disk_space() {
+  mkdir -p "$CARGO_TARGET_DIR"
+  local free_kb
+  free_kb=$(df -Pk "$CARGO_TARGET_DIR" | awk 'NR == 2 { print $4 }')
+  if [ -n "$free_kb" ] && [ "$free_kb" -lt $((8 * 1024 * 1024)) ]; then
+    log "warning: only $((free_kb / 1024)) MB free under $CARGO_TARGET_DIR; a build needs about 8 GB"
+  fi
+}
 
 # Prints a TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() {
