@@ -393,3 +393,23 @@ async fn limits_within_the_documented_range_are_taken_and_others_refused() {
         }
     }
 }
+
+#[test]
+fn no_parameter_can_be_sent_as_null() {
+    let document = generated();
+
+    let nullable: Vec<String> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| item.as_object().unwrap().iter().map(move |(method, op)| (path, method, op)))
+        .flat_map(|(path, method, op)| {
+            op["parameters"].as_array().into_iter().flatten().map(move |p| (path, method, p))
+        })
+        .filter(|(_, _, p)| p["schema"]["type"].as_array().is_some_and(|t| t.contains(&Value::from("null"))))
+        .map(|(path, method, p)| format!("{method} {path} {}", p["name"]))
+        .collect();
+
+    // A query string or header has no null: an optional parameter is left out.
+    assert_eq!(nullable, Vec::<String>::new());
+}
