@@ -244,10 +244,16 @@ impl DynamoStore {
     /// not run again and so is not mistaken for a lost race. Every change bumps the one generation item, so two
     /// changes to different products at once can cancel each other (TransactionConflict): such a change is tried
     /// again after a jittered, growing pause, and answered as busy when it keeps losing.
+    ///
+    /// A change whose conditions fail is looked for once more by its audit entry (`written`, stored by the same
+    /// transaction): when the entry is there, an earlier attempt of this very change committed and its answer was
+    /// lost (a 5xx the SDK retried, on a table that keeps no request tokens, such as moto's), so it is answered as
+    /// done rather than as a race it lost to itself.
     async fn transact(
         &self,
         mut items: Vec<TransactWriteItem>,
         token: &str,
+        written: Option<Item>,
     ) -> Result<std::result::Result<(), Vec<usize>>> {
         let bump = aws_sdk_dynamodb::types::Update::builder()
             .table_name(&self.table)
@@ -265,7 +271,13 @@ impl DynamoStore {
             match request.send().await {
                 Ok(_) => return Ok(Ok(())),
                 Err(e) => match cancellation(&e) {
-                    Cancellation::Conditions(failed) => return Ok(Err(failed)),
+                    Cancellation::Conditions(failed) => {
+                        let committed = match written {
+                            Some(key) => self.item(key).await?.is_some(),
+                            None => false,
+                        };
+                        return Ok(if committed { Ok(()) } else { Err(failed) });
+                    }
                     Cancellation::Contended if attempt < TRANSACTION_ATTEMPTS => {
                         tokio::time::sleep(jitter(pause)).await;
                         pause *= 2;
@@ -470,6 +482,10 @@ fn doc_item(pk: String, sk: String, kind: &str, kind_sort: String, doc: String) 
     item
 }
 
+fn audit_key(entry: &AuditEntry) -> Item {
+    key(format!("PRODUCT#{}", entry.product), format!("AUDIT#{}", entry.id))
+}
+
 fn audit_item(entry: &AuditEntry) -> Result<Item> {
     Ok(doc_item(
         format!("PRODUCT#{}", entry.product),
@@ -583,6 +599,7 @@ impl CatalogStore for DynamoStore {
         product.revision = next_revision(expected);
         let put = at_revision(Put::builder().table_name(&self.table).set_item(Some(product_item(&product)?)), expected);
         let token = audit.id.clone();
+        let written = audit_key(&audit);
         let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?));
         let mut items = vec![
             TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build(),
@@ -595,7 +612,7 @@ impl CatalogStore for DynamoStore {
         for claim in previous.iter().filter(|c| !claims.contains(c)) {
             items.push(TransactWriteItem::builder().delete(claim_release(&self.table, claim, &product.id)?).build());
         }
-        match self.transact(items, &token).await? {
+        match self.transact(items, &token, Some(written)).await? {
             Ok(()) => Ok(product),
             Err(failed) => {
                 // Items 2.. are the claims, in the order of `claims`.
@@ -626,6 +643,7 @@ impl CatalogStore for DynamoStore {
             .build()
             .map_err(|e| internal(&e))?;
         let token = audit.id.clone();
+        let written = audit_key(&audit);
         let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
         let mut items = vec![
             TransactWriteItem::builder().delete(delete).build(),
@@ -634,7 +652,7 @@ impl CatalogStore for DynamoStore {
         for claim in Claim::of(&stored) {
             items.push(TransactWriteItem::builder().delete(claim_release(&self.table, &claim, id)?).build());
         }
-        match self.transact(items, &token).await? {
+        match self.transact(items, &token, Some(written)).await? {
             Ok(()) => Ok(true),
             Err(_) => {
                 let actual = self.stored_revision(id).await?;
@@ -649,7 +667,9 @@ impl CatalogStore for DynamoStore {
     async fn record(&self, entry: AuditEntry) -> Result<()> {
         let put = Put::builder().table_name(&self.table).set_item(Some(audit_item(&entry)?)).build();
         let items = vec![TransactWriteItem::builder().put(put.map_err(|e| internal(&e))?).build()];
-        self.transact(items, &entry.id).await?.map_err(|_| StoreError::Corrupt("an audit entry was refused".into()))
+        self.transact(items, &entry.id, None)
+            .await?
+            .map_err(|_| StoreError::Corrupt("an audit entry was refused".into()))
     }
 
     async fn put_access(
@@ -662,12 +682,13 @@ impl CatalogStore for DynamoStore {
         let [main, inbox, team] = access_items(&request)?;
         let put = at_revision(Put::builder().table_name(&self.table).set_item(Some(main)), expected);
         let token = audit.id.clone();
+        let written = audit_key(&audit);
         let mut items = vec![TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build()];
         for item in [inbox, team, audit_item(&audit)?] {
             let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(|e| internal(&e))?;
             items.push(TransactWriteItem::builder().put(put).build());
         }
-        match self.transact(items, &token).await? {
+        match self.transact(items, &token, Some(written)).await? {
             Ok(()) => Ok(request),
             Err(_) => {
                 let actual = self.get_access(&request.id).await?.map(|r| r.revision);
@@ -799,7 +820,9 @@ impl CatalogStore for DynamoStore {
         self.write_batch(items).await?;
         // New versions change what search finds (field names): move the generation so indexes rebuild.
         let token = format!("schemas-{}", uuid::Uuid::new_v4().simple());
-        self.transact(Vec::new(), &token).await?.map_err(|_| StoreError::Corrupt("generation bump refused".into()))
+        self.transact(Vec::new(), &token, None)
+            .await?
+            .map_err(|_| StoreError::Corrupt("generation bump refused".into()))
     }
 
     async fn schema_versions(&self, subject: &str) -> Result<Vec<SchemaVersion>> {

@@ -546,6 +546,24 @@ async fn a_dynamodb_catalog_from_before_claims_is_backfilled() {
     a_catalog_from_before_claims_is_backfilled(&store).await;
 }
 
+/// A change whose answer was lost (a 5xx after DynamoDB committed it) and that is sent again, same audit entry and
+/// all, is done: moto keeps no request tokens, so the second attempt meets the first one's product; the store finds
+/// its own audit entry and answers as the first attempt would have. A different change meeting it still conflicts.
+#[tokio::test]
+async fn a_dynamodb_change_sent_again_after_its_answer_was_lost_is_done_once() {
+    let store = dynamo_store().await;
+    let first = product("users", "membership");
+    let audit = common::audit(&first);
+    let stored = store.put_product(first.clone(), None, audit.clone()).await.unwrap();
+
+    let again = store.put_product(first.clone(), None, audit).await.expect("the same change is done, not a conflict");
+
+    assert_eq!(again.revision, stored.revision);
+    assert_eq!(store.product_history(&stored.id, 10).await.unwrap().len(), 1, "one change, one entry");
+    let other = store.put_product(first.clone(), None, common::audit(&first)).await.unwrap_err();
+    assert!(matches!(other, StoreError::Conflict { actual: Some(1), .. }), "{other:?}");
+}
+
 fn dynamo_settings(endpoint: &str, table: String) -> DynamoSettings {
     DynamoSettings {
         table,
