@@ -17,6 +17,7 @@ pub mod session;
 
 use components::feedback::Loading;
 use components::layout::{NotFound, SiteHeader};
+use routes::access::Access;
 use routes::activity::Activity;
 use routes::create::Create;
 use routes::explore::Explore;
@@ -26,7 +27,7 @@ use routes::publish::Publish;
 use routes::sign_in::SignIn;
 
 /// The portal ships as three bundles, so a visit downloads only what its pages need: **Discover** (Explore, product
-/// pages, Activity: what every reader uses), **Studio** (Publish, Create: what a team uses to add a data product;
+/// pages, Activity, Access: what every reader uses), **Studio** (Publish, Create: what a team uses to add a data product;
 /// and Sign in, visited now and then, whose identity provider code every reader would otherwise download) and
 /// **Manage** (Manage: what owners use to look after theirs). All share this library, the session and
 /// the look; moving between them is a full page load. One bundle for everything would be about 540 KB gzipped, two
@@ -45,7 +46,7 @@ impl Bundle {
     pub fn of(path: &str) -> Option<Self> {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         match segments.as_slice() {
-            [] | ["activity"] | ["products", _] => Some(Self::Discover),
+            [] | ["activity"] | ["access"] | ["products", _] => Some(Self::Discover),
             ["publish"] | ["create"] | ["sign-in"] => Some(Self::Studio),
             ["manage"] | ["manage", _] => Some(Self::Manage),
             _ => None,
@@ -62,6 +63,7 @@ pub fn Discover() -> impl IntoView {
                 <Route path=path!("/") view=Explore/>
                 <Route path=path!("/products/:id") view=Product/>
                 <Route path=path!("/activity") view=Activity/>
+                <Route path=path!("/access") view=Access/>
             </Routes>
         </Shell>
     }

@@ -276,6 +276,7 @@ fn every_page_belongs_to_one_bundle_and_other_paths_to_none() {
         ("/products/users", Some(Discover)),
         ("/products/orders.v2/", Some(Discover)),
         ("/activity", Some(Discover)),
+        ("/access", Some(Discover)),
         ("/sign-in", Some(Studio)),
         ("/publish", Some(Studio)),
         ("/create", Some(Studio)),
