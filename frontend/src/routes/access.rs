@@ -6,6 +6,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use meshport_shared::access::{AccessAction, AccessDecision, AccessRequest, AccessState, GroupPattern};
@@ -29,20 +30,29 @@ pub const OWNERS: &[AccessAction] =
 /// A list of requests as the API answers it.
 pub type Requests = LocalResource<api::Result<Vec<AccessRequest>>>;
 
+/// A request for a list of requests, boxed: every list is then one `LocalResource` type in the bundle.
+pub type Read = Pin<Box<dyn Future<Output = api::Result<Vec<AccessRequest>>>>>;
+
+/// The list `read` answers, read again whenever the session or a signal `read` tracks changes.
+pub fn requests(read: Arc<dyn Fn() -> Read + Send + Sync>) -> Requests {
+    LocalResource::new(move || {
+        session::current().track();
+        read()
+    })
+}
+
 #[component]
 pub fn Access() -> impl IntoView {
     // Counts the decisions taken here: each one reads both lists again, since a request may be in both.
     let decided = RwSignal::new(0_u32);
-    let mine = LocalResource::new(move || {
-        session::current().track();
+    let mine = requests(Arc::new(move || {
         decided.track();
-        api::my_access()
-    });
-    let inbox = LocalResource::new(move || {
-        session::current().track();
+        Box::pin(api::my_access())
+    }));
+    let inbox = requests(Arc::new(move || {
         decided.track();
-        api::access_inbox()
-    });
+        Box::pin(api::access_inbox())
+    }));
     let done = Callback::new(move |()| decided.update(|n| *n += 1));
     let list = move |list: Requests, actions: &'static [AccessAction], empty: (&'static str, &'static str)| {
         loaded(
@@ -198,7 +208,7 @@ fn Decisions(request: AccessRequest, offered: Vec<AccessAction>, done: Callback<
         );
     };
     let failed = sent.failed();
-    let reason_message = Signal::derive(move || said_about(failed.get(), &["reason"]));
+    let reason_message = problem(Signal::stored(String::new()), failed, &["reason"]);
     let buttons = offered
         .into_iter()
         .map(|action| {
@@ -259,6 +269,19 @@ pub fn Refusal(failed: Signal<Option<api::Error>>) -> impl IntoView {
         None => ().into_any(),
     });
     view! { <div aria-live="polite" data-testid="access-refusal">{refusal}</div> }
+}
+
+/// The problem shown next to a field: what the portal found wrong with what was `typed` (never sent then), or else
+/// what the API said about `fields`. One function, so that each form field's message is one closure type.
+pub fn problem(
+    typed: Signal<String>,
+    failed: Signal<Option<api::Error>>,
+    fields: &'static [&'static str],
+) -> Signal<String> {
+    Signal::derive(move || match typed.get() {
+        mine if mine.is_empty() => said_about(failed.get(), fields),
+        mine => mine,
+    })
 }
 
 /// What the API said about `fields` (a field, or an item of it: `principals` covers `principals[1]`), joined; empty

@@ -3,6 +3,8 @@
 //! access limits are the API's to apply: the page states the defaults before sending and shows what the API said
 //! about each field after.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use meshport_shared::access::{AccessRequest, AccessRequestDraft, GroupPattern};
 use meshport_shared::{GroupName, Principal, ProductId, ProductStatus, TeamName};
@@ -10,7 +12,7 @@ use meshport_shared::{GroupName, Principal, ProductId, ProductStatus, TeamName};
 use crate::api;
 use crate::components::form::{Field, invalid_if};
 use crate::reactive::live;
-use crate::routes::access::{REQUESTERS, Refusal, RequestRow, Sent, loaded, said_about, text_box};
+use crate::routes::access::{REQUESTERS, Refusal, RequestRow, Sent, loaded, problem, requests, text_box};
 use crate::session;
 
 /// How many days from today the end date starts at: within the default limit for every product, personal data or
@@ -21,10 +23,7 @@ const DEFAULT_DAYS: u32 = 90;
 #[component]
 pub fn AccessPanel(product: ProductId, owner: TeamName, status: ProductStatus, personal: bool) -> impl IntoView {
     let id = product.to_string();
-    let requests = LocalResource::new(move || {
-        session::current().track();
-        api::product_access(id.clone())
-    });
+    let requests = requests(Arc::new(move || Box::pin(api::product_access(id.clone()))));
     let id = StoredValue::new(product.to_string());
     live(move || {
         let Some(who) = session::identity() else {
@@ -83,7 +82,7 @@ fn RequestForm(id: String, teams: Vec<TeamName>, personal: bool, sent: Callback<
     let prefixed = RwSignal::new(false);
     let until = RwSignal::new(day_in(DEFAULT_DAYS));
     // What the portal itself found wrong with the principals and the group: never sent then.
-    let typed = RwSignal::new((String::new(), String::new()));
+    let (principals_typed, group_typed) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
 
     let id = StoredValue::new(id);
     let send = Sent::new();
@@ -96,10 +95,8 @@ fn RequestForm(id: String, teams: Vec<TeamName>, personal: bool, sent: Callback<
             .map(|p| Principal::parse(p).map_err(|e| e.to_string()))
             .collect();
         let parsed_group = GroupName::parse(group.get_untracked().trim()).map_err(|e| e.to_string());
-        typed.set((
-            parsed.as_ref().err().cloned().unwrap_or_default(),
-            parsed_group.as_ref().err().cloned().unwrap_or_default(),
-        ));
+        principals_typed.set(parsed.as_ref().err().cloned().unwrap_or_default());
+        group_typed.set(parsed_group.as_ref().err().cloned().unwrap_or_default());
         let (Ok(principals), Ok(group), Ok(team)) = (parsed, parsed_group, TeamName::parse(team.get_untracked()))
         else {
             return;
@@ -113,16 +110,11 @@ fn RequestForm(id: String, teams: Vec<TeamName>, personal: bool, sent: Callback<
     };
 
     let failed = send.failed();
-    let purpose_message = Signal::derive(move || said_about(failed.get(), &["purpose"]));
-    let principals_message = Signal::derive(move || match typed.get().0 {
-        mine if mine.is_empty() => said_about(failed.get(), &["principals"]),
-        mine => mine,
-    });
-    let group_message = Signal::derive(move || match typed.get().1 {
-        mine if mine.is_empty() => said_about(failed.get(), &["group", "group_pattern"]),
-        mine => mine,
-    });
-    let until_message = Signal::derive(move || said_about(failed.get(), &["until"]));
+    let nothing = Signal::stored(String::new());
+    let purpose_message = problem(nothing, failed, &["purpose"]);
+    let principals_message = problem(principals_typed.into(), failed, &["principals"]);
+    let group_message = problem(group_typed.into(), failed, &["group", "group_pattern"]);
+    let until_message = problem(nothing, failed, &["until"]);
 
     let limit = if personal {
         "This product has personal data: by default the organisation allows access to it for at most 90 days."
