@@ -1,4 +1,4 @@
-//! The Discover bundle's entry point (Explore, product pages, Activity, Access): mounts it and nothing else.
+//! The Discover bundle's entry point (Explore, product pages, Activity): mounts it and nothing else.
 
 fn main() {
     leptos::mount::mount_to_body(meshport_frontend::Discover);

@@ -1,5 +1,5 @@
-//! Access: the product page's request form and the Access page's lists, rendered into a real headless Chromium by
-//! wasm-bindgen-test, against the shared fake API.
+//! Access: the product page's way to it, the request form and the Access page's lists, rendered into a real headless
+//! Chromium by wasm-bindgen-test, against the shared fake API.
 //!
 //! ```text
 //! CHROMEDRIVER=/usr/bin/chromedriver cargo test -p meshport-frontend --target wasm32-unknown-unknown --test access
@@ -7,8 +7,10 @@
 
 use leptos::mount::mount_to;
 use leptos::prelude::*;
+use leptos_router::components::Router;
 use meshport_frontend::routes::access::Access;
-use meshport_frontend::routes::product::access::AccessPanel;
+use meshport_frontend::routes::access::request::AccessPanel;
+use meshport_frontend::routes::product::ProductView;
 use meshport_frontend::routes::product::sample::SamplePanel;
 use meshport_frontend::session::{self, Session};
 use meshport_shared::{ProductId, ProductStatus, TeamName};
@@ -42,7 +44,30 @@ fn request(id: &str, state: &str) -> Value {
     })
 }
 
-/// The `users` panel of the product page, owned by `accounts`, with personal fields.
+/// The API's detail of `users`, owned by `accounts`, without personal fields, on a secured cluster.
+fn users_detail() -> Value {
+    json!({
+        "product": {
+            "id": "users", "name": "Users", "version": "1.0.0", "domain": "membership",
+            "owner": { "team": "accounts", "contact": "accounts@acme.example" }, "status": "active",
+            "description": { "purpose": "Every registered member" },
+            "output_port": { "topic": "users", "value_subject": "users-value", "schema_format": "avro" },
+            "quality": "authoritative", "sla": "tier-1", "revision": 4
+        },
+        "topic": null, "schema": null, "versions": [], "consumers": [],
+        "links": { "portal": "/products/users", "embed": "/embed/products/users",
+                   "badge": "/badge/products/users/status.svg", "card_width": 480, "card_height": 208 },
+        "history": [], "warnings": [],
+        "consume": {
+            "bootstrap_servers": "127.0.0.1:9092", "registry_url": "http://127.0.0.1:8081",
+            "topic": "users", "value_subject": "users-value", "format": "avro",
+            "security": { "protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512" }
+        },
+        "lineage": { "inputs": [], "downstream": [] }
+    })
+}
+
+/// The `users` panel of the Access page, owned by `accounts`, with personal fields.
 fn users_panel() -> impl IntoView {
     view! {
         <AccessPanel
@@ -174,18 +199,71 @@ async fn a_sample_refused_for_want_of_access_says_to_ask_for_it() {
     assert!(find(&root, "sample-error").is_none());
 }
 
-/// The Access page with `mine` and `inbox` as the API's lists, and `more` answers.
-async fn access_page(mine: Value, inbox: Value, more: Value) -> (FakeApi, web_sys::HtmlElement, impl Sized) {
+#[wasm_bindgen_test]
+async fn the_product_page_leads_to_the_access_pages_form_for_the_product() {
+    // Arrange
+    member_of("edge");
+    let detail = serde_json::from_value(users_detail()).unwrap();
+    let root = container();
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <ProductView detail/> });
+
+    // Assert
+    let link = find(&root, "access-link").unwrap();
+    assert_eq!(link.get_attribute("href").as_deref(), Some("/access?product=users"));
+    assert!(find(&root, "access-form").is_none(), "the form is the Access bundle's");
+}
+
+/// The Access page at `/access{search}` with `mine` and `inbox` as the API's lists, and `more` answers.
+fn mount_access_page(
+    search: &str,
+    mine: Value,
+    inbox: Value,
+    more: Value,
+) -> (FakeApi, web_sys::HtmlElement, impl Sized) {
     let mut answers = json!({
         "GET /api/v1/access/mine": { "status": 200, "body": mine },
         "GET /api/v1/access/inbox": { "status": 200, "body": inbox }
     });
     answers.as_object_mut().unwrap().extend(more.as_object().unwrap().clone());
     let api = FakeApi::answering(answers);
+    // The router reads the query from the test page's own address.
+    js_sys::eval(&format!("history.replaceState(null, '', location.pathname + '{search}')")).unwrap();
     let root = container();
-    let view = mount_to(root.clone(), || view! { <Access/> });
+    let view = mount_to(root.clone(), || view! { <Router><Access/></Router> });
+    (api, root, view)
+}
+
+/// The Access page with `mine` and `inbox` as the API's lists, and `more` answers, once a request shows.
+async fn access_page(mine: Value, inbox: Value, more: Value) -> (FakeApi, web_sys::HtmlElement, impl Sized) {
+    let (api, root, view) = mount_access_page("", mine, inbox, more);
     eventually(&root, "access-request").await;
     (api, root, view)
+}
+
+#[wasm_bindgen_test]
+async fn asked_about_a_product_the_access_page_shows_its_form_above_the_lists() {
+    // Arrange
+    member_of("edge");
+
+    // Act
+    let (_api, root, _view) = mount_access_page(
+        "?product=users",
+        json!([]),
+        json!([]),
+        json!({
+            "GET /api/v1/products/users": { "status": 200, "body": users_detail() },
+            "GET /api/v1/products/users/access": { "status": 200, "body": [] }
+        }),
+    );
+    let ask = eventually(&root, "access-ask").await;
+    let form = eventually(&ask, "access-form").await;
+
+    // Assert
+    assert!(ask.text_content().unwrap_or_default().starts_with("Access to users"));
+    assert!(text_of(&form, "access-limits").contains("at most 365 days"), "users has no personal fields");
+    assert!(find(&root, "my-access").is_some() && find(&root, "access-inbox").is_some());
 }
 
 #[wasm_bindgen_test]
@@ -265,29 +343,10 @@ async fn a_revocation_without_a_reason_shows_the_apis_answer_next_to_the_reason(
 async fn my_active_grant_shows_its_consumer_code_with_the_granted_principal_and_group() {
     // Arrange
     member_of("edge");
-    let detail = json!({
-        "product": {
-            "id": "users", "name": "Users", "version": "1.0.0", "domain": "membership",
-            "owner": { "team": "accounts", "contact": "accounts@acme.example" }, "status": "active",
-            "description": { "purpose": "Every registered member" },
-            "output_port": { "topic": "users", "value_subject": "users-value", "schema_format": "avro" },
-            "quality": "authoritative", "sla": "tier-1", "revision": 4
-        },
-        "topic": null, "schema": null, "versions": [], "consumers": [],
-        "links": { "portal": "/products/users", "embed": "/embed/products/users",
-                   "badge": "/badge/products/users/status.svg", "card_width": 480, "card_height": 208 },
-        "history": [], "warnings": [],
-        "consume": {
-            "bootstrap_servers": "127.0.0.1:9092", "registry_url": "http://127.0.0.1:8081",
-            "topic": "users", "value_subject": "users-value", "format": "avro",
-            "security": { "protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512" }
-        },
-        "lineage": { "inputs": [], "downstream": [] }
-    });
     let (_api, root, _view) = access_page(
         json!([request("r1", "active")]),
         json!([]),
-        json!({ "GET /api/v1/products/users": { "status": 200, "body": detail } }),
+        json!({ "GET /api/v1/products/users": { "status": 200, "body": users_detail() } }),
     )
     .await;
     let mine = find(&root, "my-access").unwrap();

@@ -1,6 +1,6 @@
-// Access: a consumer team asks to read a product on its page, an owner approves it in the Access page's inbox
-// (Meshport creates the Kafka ACLs on the secured broker), the consumer sees the grant in My access with its consumer
-// code filled in, and the owner revokes it with a reason.
+// Access: a consumer team asks to read a product from its page (the Access page's form, its own bundle), an owner
+// approves it in the Access page's inbox (Meshport creates the Kafka ACLs on the secured broker), the consumer sees
+// the grant in My access with its consumer code filled in, and the owner revokes it with a reason.
 //
 // The journey uses a product created for it (owned by `edge`), asked for by `trading` as the demo principal
 // `svc-fraud` (scripts/kafka.sh), so the demo's products keep no grants.
@@ -41,6 +41,10 @@ test('a team asks for access, an owner approves it, the team sees its grant with
     await consumer.page.getByTestId('sample-load').click();
     await consumer.page.getByTestId('sample-needs-access').waitFor({ timeout: 30_000 });
 
+    // The product page's Access section leads to the request form, on the Access page.
+    await consumer.page.getByTestId('access-link').click();
+    await consumer.page.waitForURL(`${baseUrl}/access?product=${id}`);
+
     // The request, with the organisation's limit stated before it is sent.
     const form = consumer.page.getByTestId('access-form');
     await form.waitFor({ timeout: 30_000 });
@@ -49,7 +53,7 @@ test('a team asks for access, an owner approves it, the team sees its grant with
     await form.getByTestId('access-principals').fill('User:svc-fraud');
     assert.equal(await form.getByTestId('access-group').inputValue(), `trading.${id}`);
     await form.getByTestId('access-submit').click();
-    const open = consumer.page.getByTestId('product-access').getByTestId('access-request');
+    const open = consumer.page.getByTestId('access-ask').getByTestId('access-request');
     await open.locator('[data-testid="access-state"]:text-is("requested")').waitFor({ timeout: 30_000 });
     assert.equal(await consumer.page.getByTestId('access-form').count(), 0, 'one open request per team');
     const requestId = await open.getAttribute('data-request-id');

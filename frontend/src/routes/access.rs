@@ -1,16 +1,20 @@
-//! The Access page (`/access`): "My team's access", the requests and grants of the person's teams (those expiring
-//! soonest first, each active grant with its consumer code filled in for the granted principal and group), and
-//! "Requests to our products", the owners' inbox, where they approve, deny, revoke and retry. Which action a request
-//! offers comes from the shared state machine, the one the API enforces. The product page shows its open requests
-//! with the same rows.
+//! The Access page (`/access`), its own bundle: "My team's access", the requests and grants of the person's teams
+//! (those expiring soonest first, each active grant with its consumer code filled in for the granted principal and
+//! group), and "Requests to our products", the owners' inbox, where they approve, deny, revoke and retry. Which
+//! action a request offers comes from the shared state machine, the one the API enforces. With `?product=<id>` (the
+//! product page's Access section leads there), the request form for that product and its teams' open requests, in
+//! the same rows, come first.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 use meshport_shared::access::{AccessAction, AccessDecision, AccessRequest, AccessState, GroupPattern};
 use meshport_shared::api::ProductDetail;
+
+pub mod request;
 
 use crate::api;
 use crate::components::feedback::{Empty, Loading};
@@ -20,6 +24,7 @@ use crate::reactive::live;
 use crate::routes::product::Problem;
 use crate::routes::product::consume::{ConsumeSnippets, Granted};
 use crate::session;
+use request::AccessPanel;
 
 /// What the requesting team may do with its requests.
 pub const REQUESTERS: &[AccessAction] = &[AccessAction::Cancel];
@@ -43,14 +48,20 @@ pub fn requests(read: Arc<dyn Fn() -> Read + Send + Sync>) -> Requests {
 
 #[component]
 pub fn Access() -> impl IntoView {
+    // The product asked about, if any. The lists are read again when it changes too: the header's Access link,
+    // followed from `?product=`, shows the lists as they are now, as a fresh page would.
+    let query = use_query_map();
+    let asked = Memo::new(move |_| query.with(|q| q.get("product")));
     // Counts the decisions taken here: each one reads both lists again, since a request may be in both.
     let decided = RwSignal::new(0_u32);
     let mine = requests(Arc::new(move || {
         decided.track();
+        asked.track();
         Box::pin(api::my_access())
     }));
     let inbox = requests(Arc::new(move || {
         decided.track();
+        asked.track();
         Box::pin(api::access_inbox())
     }));
     let done = Callback::new(move |()| decided.update(|n| *n += 1));
@@ -71,6 +82,7 @@ pub fn Access() -> impl IntoView {
             return view! { <SignInPrompt title="Sign in to see your team's access"/> }.into_any();
         }
         view! {
+            {move || asked.get().map(|id| view! { <Ask id/> })}
             <section class="access-list" aria-labelledby="mine-title" data-testid="my-access">
                 <h2 id="mine-title">"My team's access"</h2>
                 {list(mine, REQUESTERS, ("No access yet", "Your teams have asked for none: ask on a product's page, under Access."))}
@@ -95,8 +107,41 @@ pub fn Access() -> impl IntoView {
     }
 }
 
-/// A list of requests once it came (`shown`), or why it did not. One function for the page's lists and the product
-/// page's, so their code is in the bundle once.
+/// Access to product `id`: the form to ask for it, or where the person's teams' requests stand, once the product's
+/// owner and status are known.
+#[component]
+fn Ask(id: String) -> impl IntoView {
+    let heading = format!("Access to {id}");
+    let href = format!("/products/{}", api::encode(&id));
+    let detail = LocalResource::new(move || api::product(id.clone()));
+    let panel = live(move || match detail.get() {
+        None => view! { <Loading what="the product"/> }.into_any(),
+        Some(Ok(detail)) => {
+            let product = detail.product;
+            view! {
+                <AccessPanel
+                    product=product.id
+                    owner=product.owner.team
+                    status=product.status
+                    personal=!product.personal_fields.is_empty()
+                />
+            }
+            .into_any()
+        }
+        Some(Err(error)) => view! { <Problem error/> }.into_any(),
+    });
+    view! {
+        <section class="access-list" aria-labelledby="ask-title" data-testid="access-ask">
+            <h2 id="ask-title">
+                <a href=href>{heading}</a>
+            </h2>
+            {panel}
+        </section>
+    }
+}
+
+/// A list of requests once it came (`shown`), or why it did not. One function for the page's lists and a product's
+/// (`request.rs`), so their code is in the bundle once.
 pub fn loaded(list: Requests, shown: Callback<Vec<AccessRequest>, AnyView>) -> impl IntoView {
     live(move || match list.get() {
         None => view! { <Loading what="requests"/> }.into_any(),
@@ -157,8 +202,8 @@ pub fn RequestRow(request: AccessRequest, actions: &'static [AccessAction], done
     }
 }
 
-/// A change of a request sent to the API: whether it is on its way, and the API's answer. (Not an `Action`: the
-/// portal's Discover bundle has room for few more generic types.)
+/// A change of a request sent to the API: whether it is on its way, and the API's answer. (Not an `Action`: one small
+/// type for every change keeps the bundle lean.)
 #[derive(Clone, Copy)]
 pub(crate) struct Sent {
     pub(crate) pending: RwSignal<bool>,

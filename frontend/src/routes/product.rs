@@ -12,7 +12,6 @@ use crate::components::feedback::{ErrorBanner, Loading};
 use crate::components::sign_in::SignInPrompt;
 use crate::session;
 
-pub mod access;
 pub mod consume;
 pub mod consumers;
 pub mod copy;
@@ -25,7 +24,6 @@ pub mod schema;
 pub mod topic;
 pub mod versions;
 
-use access::AccessPanel;
 use consume::ConsumeSnippets;
 use consumers::ConsumerList;
 use embed::EmbedPanel;
@@ -116,13 +114,15 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
     let versions = view! { <SchemaVersions product_id=id.clone() versions/> };
     let sample = view! { <SamplePanel product_id=id.clone() field_order/> };
     let snippets = view! { <ConsumeSnippets product_id=id.clone() consume/> };
+    // Asking for access and following a request are the Access page's (its own bundle): a link keeps their code
+    // out of every reader's download.
     let access = view! {
-        <AccessPanel
-            product=product.id.clone()
-            owner=product.owner.team.clone()
-            status=product.status
-            personal=!product.personal_fields.is_empty()
-        />
+        <p>
+            "Teams read this product once its owners approve their request. "
+            <a href=format!("/access?product={}", api::encode(&id)) data-testid="access-link">
+                "Ask for access, or see where your team's request stands"
+            </a>
+        </p>
     };
     let groups = consumers.iter().map(|c| c.group.clone()).collect();
     let lineage = view! { <LineageGraph name=product.name.clone() lineage groups/> };
@@ -309,11 +309,7 @@ fn columns(titles: &[&str]) -> Vec<String> {
 
 /// One term and its value in a list of facts.
 #[component]
-pub(crate) fn Fact(
-    term: &'static str,
-    #[prop(optional)] testid: Option<&'static str>,
-    children: Children,
-) -> impl IntoView {
+fn Fact(term: &'static str, #[prop(optional)] testid: Option<&'static str>, children: Children) -> impl IntoView {
     view! {
         <div>
             <dt>{term}</dt>

@@ -1,5 +1,6 @@
-//! "Access" on the product page: a signed-in member of a team that does not own the product asks for read access
-//! (purpose, principals, consumer group, until when), or sees where their team's open request stands. The policy's
+//! Asking for access to one product, on the Access page (`/access?product=<id>`, where the product page's Access
+//! section leads): a signed-in member of a team that does not own the product asks for read access (purpose,
+//! principals, consumer group, until when), or sees where their team's open request stands. The policy's
 //! access limits are the API's to apply: the page states the defaults before sending and shows what the API said
 //! about each field after.
 
@@ -9,17 +10,17 @@ use leptos::prelude::*;
 use meshport_shared::access::{AccessRequest, AccessRequestDraft, GroupPattern};
 use meshport_shared::{GroupName, Principal, ProductId, ProductStatus, TeamName};
 
+use super::{REQUESTERS, Refusal, RequestRow, Sent, loaded, problem, requests, text_box};
 use crate::api;
 use crate::components::form::{Field, invalid_if};
 use crate::reactive::live;
-use crate::routes::access::{REQUESTERS, Refusal, RequestRow, Sent, loaded, problem, requests, text_box};
 use crate::session;
 
 /// How many days from today the end date starts at: within the default limit for every product, personal data or
 /// not.
 const DEFAULT_DAYS: u32 = 90;
 
-/// The access section: who may ask, and their teams' requests for this product.
+/// Who may ask for access to `product`, and their teams' requests for it.
 #[component]
 pub fn AccessPanel(product: ProductId, owner: TeamName, status: ProductStatus, personal: bool) -> impl IntoView {
     let id = product.to_string();
@@ -40,10 +41,9 @@ pub fn AccessPanel(product: ProductId, owner: TeamName, status: ProductStatus, p
             let why = if who.teams.is_empty() {
                 "Teams ask for access, and you are in none: there is nothing to ask for here."
             } else {
-                "Your team owns this product: requests to read it are in your inbox on the "
+                "Your team owns this product: requests to read it are in the inbox below."
             };
-            return view! { <p class="muted" data-testid="access-owned">{why} <a href="/access">"Access page"</a></p> }
-                .into_any();
+            return view! { <p class="muted" data-testid="access-owned">{why}</p> }.into_any();
         }
         let sent = Callback::new(move |()| requests.refetch());
         let shown = Callback::new(move |list: Vec<AccessRequest>| {
