@@ -235,6 +235,35 @@ fn mount_access_page(
     (api, root, view)
 }
 
+#[wasm_bindgen_test]
+async fn a_request_sent_from_the_access_page_is_read_again_into_my_teams_access() {
+    // Arrange
+    member_of("edge");
+    let (api, root, _view) = mount_access_page(
+        "?product=users",
+        json!([]),
+        json!([]),
+        json!({
+            "GET /api/v1/products/users": { "status": 200, "body": users_detail() },
+            "GET /api/v1/products/users/access": { "status": 200, "body": [] },
+            "POST /api/v1/products/users/access": { "status": 201, "body": request("r1", "requested") }
+        }),
+    );
+    eventually(&root, "access-form").await;
+    type_into(&root, "access-purpose", "Audience analysis");
+    type_into(&root, "access-principals", "User:svc-fraud");
+    let read_before = api.sent("GET /api/v1/access/mine").len();
+
+    // Act
+    click(&root, "access-submit");
+    sleep(300).await;
+
+    // Assert
+    assert_eq!(api.sent("POST /api/v1/products/users/access").len(), 1);
+    assert_eq!(api.sent("GET /api/v1/access/mine").len(), read_before + 1, "my team's access is read again");
+    assert_eq!(api.sent("GET /api/v1/products/users/access").len(), 2, "and the product's requests");
+}
+
 /// The Access page with `mine` and `inbox` as the API's lists, and `more` answers, once a request shows.
 async fn access_page(mine: Value, inbox: Value, more: Value) -> (FakeApi, web_sys::HtmlElement, impl Sized) {
     let (api, root, view) = mount_access_page("", mine, inbox, more);

@@ -57,6 +57,7 @@ test('a team asks for access, an owner approves it, the team sees its grant with
     await open.locator('[data-testid="access-state"]:text-is("requested")').waitFor({ timeout: 30_000 });
     assert.equal(await consumer.page.getByTestId('access-form').count(), 0, 'one open request per team');
     const requestId = await open.getAttribute('data-request-id');
+    await requestIn(consumer.page, 'my-access', requestId, 'requested');
     await screenshot(consumer.page, 'access-requested');
 
     // The owner approves it in the inbox: Meshport creates and checks the ACLs, then the grant is active.

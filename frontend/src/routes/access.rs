@@ -52,7 +52,7 @@ pub fn Access() -> impl IntoView {
     // followed from `?product=`, shows the lists as they are now, as a fresh page would.
     let query = use_query_map();
     let asked = Memo::new(move |_| query.with(|q| q.get("product")));
-    // Counts the decisions taken here: each one reads both lists again, since a request may be in both.
+    // Counts the changes of requests made here: each one reads every list again, since a request may be in several.
     let decided = RwSignal::new(0_u32);
     let mine = requests(Arc::new(move || {
         decided.track();
@@ -82,7 +82,7 @@ pub fn Access() -> impl IntoView {
             return view! { <SignInPrompt title="Sign in to see your team's access"/> }.into_any();
         }
         view! {
-            {move || asked.get().map(|id| view! { <Ask id/> })}
+            {move || asked.get().map(|id| view! { <Ask id changes=decided/> })}
             <section class="access-list" aria-labelledby="mine-title" data-testid="my-access">
                 <h2 id="mine-title">"My team's access"</h2>
                 {list(mine, REQUESTERS, ("No access yet", "Your teams have asked for none: ask on a product's page, under Access."))}
@@ -108,9 +108,9 @@ pub fn Access() -> impl IntoView {
 }
 
 /// Access to product `id`: the form to ask for it, or where the person's teams' requests stand, once the product's
-/// owner and status are known.
+/// owner and status are known. `changes` counts the page's changes of requests, the panel's among them.
 #[component]
-fn Ask(id: String) -> impl IntoView {
+fn Ask(id: String, changes: RwSignal<u32>) -> impl IntoView {
     let heading = format!("Access to {id}");
     let href = format!("/products/{}", api::encode(&id));
     let detail = LocalResource::new(move || api::product(id.clone()));
@@ -124,6 +124,7 @@ fn Ask(id: String) -> impl IntoView {
                     owner=product.owner.team
                     status=product.status
                     personal=!product.personal_fields.is_empty()
+                    changes
                 />
             }
             .into_any()

@@ -22,9 +22,22 @@ const DEFAULT_DAYS: u32 = 90;
 
 /// Who may ask for access to `product`, and their teams' requests for it.
 #[component]
-pub fn AccessPanel(product: ProductId, owner: TeamName, status: ProductStatus, personal: bool) -> impl IntoView {
+pub fn AccessPanel(
+    product: ProductId,
+    owner: TeamName,
+    status: ProductStatus,
+    personal: bool,
+    /// Counts the changes of requests made on the page: the panel reads its list again on each, and counts its own,
+    /// so that the page's lists follow.
+    #[prop(optional)]
+    changes: Option<RwSignal<u32>>,
+) -> impl IntoView {
+    let changes = changes.unwrap_or_else(|| RwSignal::new(0));
     let id = product.to_string();
-    let requests = requests(Arc::new(move || Box::pin(api::product_access(id.clone()))));
+    let requests = requests(Arc::new(move || {
+        changes.track();
+        Box::pin(api::product_access(id.clone()))
+    }));
     let id = StoredValue::new(product.to_string());
     live(move || {
         let Some(who) = session::identity() else {
@@ -45,7 +58,7 @@ pub fn AccessPanel(product: ProductId, owner: TeamName, status: ProductStatus, p
             };
             return view! { <p class="muted" data-testid="access-owned">{why}</p> }.into_any();
         }
-        let sent = Callback::new(move |()| requests.refetch());
+        let sent = Callback::new(move |()| changes.update(|n| *n += 1));
         let shown = Callback::new(move |list: Vec<AccessRequest>| {
             // The person's teams' open requests, then the form for those of their teams that have none.
             let open: Vec<AccessRequest> =
