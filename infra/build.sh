@@ -84,7 +84,7 @@ PY
 }
 
 build_portal() {
-  log "building the portal (frontend/dist: Discover; Studio under studio/, Manage under studio/manage/)"
+  log "building the portal (frontend/dist: Discover; Studio under studio/, Manage and Access under studio/manage/ and studio/access/)"
   bash scripts/build-portal
 }
 

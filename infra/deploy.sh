@@ -57,13 +57,13 @@ bucket=$(output PortalBucketName)
 distribution=$(output DistributionId)
 log "uploading the portal to s3://$bucket"
 # trunk names every asset by its content hash, so assets are cached for good. Each bundle's index.html (Discover's,
-# Studio's in studio/, Manage's in studio/manage/) names the assets of its build, so it is revalidated each time:
-# a cached one would name files the next deploy deletes.
+# Studio's in studio/, Manage's in studio/manage/, Access's in studio/access/) names the assets of its build, so it
+# is revalidated each time: a cached one would name files the next deploy deletes.
 aws s3 sync frontend/dist "s3://$bucket/" --region "$region" --delete --only-show-errors \
   --exclude '*index.html' --exclude '*.wasm' --cache-control "public, max-age=31536000, immutable"
 aws s3 sync frontend/dist "s3://$bucket/" --region "$region" --delete --only-show-errors \
   --exclude '*' --include '*.wasm' --content-type application/wasm --cache-control "public, max-age=31536000, immutable"
-for page in index.html studio/index.html studio/manage/index.html; do
+for page in index.html studio/index.html studio/manage/index.html studio/access/index.html; do
   aws s3 cp "frontend/dist/$page" "s3://$bucket/$page" --region "$region" --only-show-errors \
     --content-type "text/html; charset=utf-8" --cache-control "no-cache"
 done

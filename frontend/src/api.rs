@@ -7,6 +7,7 @@
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use meshport_shared::access::{AccessAction, AccessDecision, AccessRequest, AccessRequestDraft};
 use meshport_shared::api::{
     Activity, CreateRequest, DeprecateRequest, DevToken, DevTokenRequest, DevUserList, EvolveRequest, EvolveResponse,
     Identity, ProductDetail, PublishableTopic, RetireRequest, Sample, SchemaCheck, SchemaCheckRequest, SchemaDetail,
@@ -236,6 +237,33 @@ pub async fn retire(id: &ProductId, revision: u64) -> Result<DataProduct> {
 /// afterwards (its topic's new facts come with the product page, read again).
 pub async fn change_topic(id: &ProductId, request: &TopicChangeRequest) -> Result<DataProduct> {
     patch(&format!("/api/v1/products/{}/topic", encode(id.as_str())), request).await
+}
+
+/// `POST /api/v1/products/{id}/access`: the team's request to read the product, waiting for its owners.
+pub async fn request_access(id: &str, draft: &AccessRequestDraft) -> Result<AccessRequest> {
+    post(&format!("/api/v1/products/{}/access", encode(id)), draft).await
+}
+
+/// `GET /api/v1/products/{id}/access`: the product's requests the caller may see (their teams', or all of them for
+/// its owners).
+pub async fn product_access(id: String) -> Result<Vec<AccessRequest>> {
+    get(&format!("/api/v1/products/{}/access", encode(&id))).await
+}
+
+/// `GET /api/v1/access/mine`: the caller's teams' requests and grants, those expiring soonest first.
+pub async fn my_access() -> Result<Vec<AccessRequest>> {
+    get("/api/v1/access/mine").await
+}
+
+/// `GET /api/v1/access/inbox`: requests to the products of the caller's teams, newest first.
+pub async fn access_inbox() -> Result<Vec<AccessRequest>> {
+    get("/api/v1/access/inbox").await
+}
+
+/// `POST /api/v1/access/{request}/{action}`: a decision on a request, taken on the revision it was made on; the
+/// request afterwards (approving grants the ACLs: `active`, or `failed` with the reason).
+pub async fn decide_access(id: &str, action: AccessAction, decision: &AccessDecision) -> Result<AccessRequest> {
+    post(&format!("/api/v1/access/{}/{}", encode(id), action.as_str()), decision).await
 }
 
 /// `GET /api/v1/activity?limit=`: recent changes across the mesh, newest first.

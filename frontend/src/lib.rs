@@ -17,6 +17,7 @@ pub mod session;
 
 use components::feedback::Loading;
 use components::layout::{NotFound, SiteHeader};
+use routes::access::Access;
 use routes::activity::Activity;
 use routes::create::Create;
 use routes::explore::Explore;
@@ -25,29 +26,32 @@ use routes::product::Product;
 use routes::publish::Publish;
 use routes::sign_in::SignIn;
 
-/// The portal ships as three bundles, so a visit downloads only what its pages need: **Discover** (Explore, product
+/// The portal ships as four bundles, so a visit downloads only what its pages need: **Discover** (Explore, product
 /// pages, Activity: what every reader uses), **Studio** (Publish, Create: what a team uses to add a data product;
-/// and Sign in, visited now and then, whose identity provider code every reader would otherwise download) and
-/// **Manage** (Manage: what owners use to look after theirs). All share this library, the session and
-/// the look; moving between them is a full page load. One bundle for everything would be about 540 KB gzipped, two
-/// (owners' pages together) put the owners' one over the portal's 350 KB target.
+/// and Sign in, visited now and then, whose identity provider code every reader would otherwise download),
+/// **Manage** (Manage: what owners use to look after theirs) and **Access** (Access: a team's requests and grants
+/// and the owners' inbox, which put Discover over the target). All share this library, the session and the look;
+/// moving between them is a full page load. One bundle for everything would be about 540 KB gzipped, two (owners'
+/// pages together) put the owners' one over the portal's 350 KB target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bundle {
     Discover,
     Studio,
     Manage,
+    Access,
 }
 
 impl Bundle {
-    /// Which bundle has the page at `path`; `None` when neither has one. The API's static file server and the
-    /// CloudFront function in `infra/template.json` apply the same rule to pick `index.html`, `studio/index.html` or
-    /// `studio/manage/index.html`.
+    /// Which bundle has the page at `path`; `None` when none has one. The API's static file server and the
+    /// CloudFront function in `infra/template.json` apply the same rule to pick `index.html`, `studio/index.html`,
+    /// `studio/manage/index.html` or `studio/access/index.html`.
     pub fn of(path: &str) -> Option<Self> {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         match segments.as_slice() {
             [] | ["activity"] | ["products", _] => Some(Self::Discover),
             ["publish"] | ["create"] | ["sign-in"] => Some(Self::Studio),
             ["manage"] | ["manage", _] => Some(Self::Manage),
+            ["access"] => Some(Self::Access),
             _ => None,
         }
     }
@@ -89,6 +93,18 @@ pub fn ManagePages() -> impl IntoView {
             <Routes fallback=|| view! { <Elsewhere bundle=Bundle::Manage/> }>
                 <Route path=path!("/manage") view=Manage/>
                 <Route path=path!("/manage/:id") view=ManageProduct/>
+            </Routes>
+        </Shell>
+    }
+}
+
+/// The Access bundle: the site header and the page of a team's access and its owners' inbox.
+#[component]
+pub fn AccessPages() -> impl IntoView {
+    view! {
+        <Shell bundle=Bundle::Access>
+            <Routes fallback=|| view! { <Elsewhere bundle=Bundle::Access/> }>
+                <Route path=path!("/access") view=Access/>
             </Routes>
         </Shell>
     }

@@ -1,5 +1,6 @@
 //! The portal's pages, one file each.
 
+pub mod access;
 pub mod activity;
 pub mod create;
 pub mod explore;

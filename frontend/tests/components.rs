@@ -270,12 +270,14 @@ async fn explore_shows_loading_then_an_error_when_the_api_answers_with_something
 
 #[wasm_bindgen_test]
 fn every_page_belongs_to_one_bundle_and_other_paths_to_none() {
-    use meshport_frontend::Bundle::{Discover, Manage, Studio};
+    use meshport_frontend::Bundle::{Access, Discover, Manage, Studio};
     let cases = [
         ("/", Some(Discover)),
         ("/products/users", Some(Discover)),
         ("/products/orders.v2/", Some(Discover)),
         ("/activity", Some(Discover)),
+        ("/access", Some(Access)),
+        ("/access/", Some(Access)),
         ("/sign-in", Some(Studio)),
         ("/publish", Some(Studio)),
         ("/create", Some(Studio)),
@@ -287,6 +289,8 @@ fn every_page_belongs_to_one_bundle_and_other_paths_to_none() {
         ("/publish/now", None),
         ("/studio/", None),
         ("/studio/manage/", None),
+        ("/studio/access/", None),
+        ("/access/users", None),
         ("/manage/a/b", None),
         ("/no/such/page", None),
     ];

@@ -19,6 +19,10 @@ use meshport_shared::{DataProduct, GovernancePolicy, TeamName, Violation, Violat
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
+mod common;
+
+use common::type_into;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// The policy the API runs with unless an organisation sets its own: it requires a contact.
@@ -89,15 +93,6 @@ async fn form_for(start: fn() -> ProductFormState) -> (HtmlElement, ProductFormS
 
 fn editing_clicks() -> ProductFormState {
     ProductFormState::edit(clicks(), policy(), member_of("edge"))
-}
-
-/// Types `value` into a control the way a browser reports it: the value changes, then `input` bubbles up.
-fn type_into(root: &Element, test_id: &str, value: &str) {
-    let typed = js_sys::Function::new_with_args(
-        "control, value",
-        "control.value = value; control.dispatchEvent(new Event('input', { bubbles: true }));",
-    );
-    typed.call2(&JsValue::NULL, &by_test_id(root, test_id), &JsValue::from_str(value)).unwrap();
 }
 
 /// Leaves a control, as tabbing away does.

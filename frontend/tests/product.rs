@@ -13,7 +13,7 @@ use leptos::web_sys::{Element, HtmlElement, HtmlSelectElement};
 use meshport_frontend::api;
 use meshport_frontend::routes::product::ProductView;
 use meshport_frontend::routes::product::consume::{
-    ConsumeSnippets, java_snippet, kcat_snippet, python_snippet, rust_snippet,
+    ConsumeSnippets, PRINCIPAL, java_snippet, kcat_snippet, python_snippet, rust_snippet,
 };
 use meshport_frontend::routes::product::consumers::ConsumerList;
 use meshport_frontend::routes::product::embed::EmbedPanel;
@@ -644,10 +644,10 @@ fn secured(mechanism: &str) -> ConsumeInfo {
 fn snippets(info: &ConsumeInfo) -> [(&'static str, String); 4] {
     let group = "your-team.users";
     [
-        ("Rust", rust_snippet(info, group)),
-        ("Java", java_snippet(info, group)),
-        ("Python", python_snippet(info, group)),
-        ("kcat", kcat_snippet(info)),
+        ("Rust", rust_snippet(info, group, PRINCIPAL)),
+        ("Java", java_snippet(info, group, PRINCIPAL)),
+        ("Python", python_snippet(info, group, PRINCIPAL)),
+        ("kcat", kcat_snippet(info, PRINCIPAL)),
     ]
 }
 
@@ -797,7 +797,7 @@ fn kcat_quotes_what_a_shell_would_split() {
     consume.registry_url = "https://user's registry".to_owned();
 
     // Act
-    let command = kcat_snippet(&consume);
+    let command = kcat_snippet(&consume, PRINCIPAL);
 
     // Assert
     assert!(command.contains("-r 'https://user'\\''s registry'"), "{command}");

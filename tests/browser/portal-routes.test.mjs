@@ -20,11 +20,15 @@ test('each portal path is answered with its bundle, and files are served as they
     ['/create', '/studio/index.html'],
     ['/manage', '/studio/manage/index.html'],
     ['/manage/orders.v2', '/studio/manage/index.html'],
+    ['/access', '/studio/access/index.html'],
+    ['/access/', '/studio/access/index.html'],
+    ['/access/users', '/index.html'],
     ['/manage/a/b', '/index.html'],
     ['/no/such/page', '/index.html'],
     ['/style-80e637806bfd3256.css', '/style-80e637806bfd3256.css'],
     ['/studio/studio-30fbe756a20b88d4_bg.wasm', '/studio/studio-30fbe756a20b88d4_bg.wasm'],
     ['/studio/manage/manage-4b1c0de0a2f3e9d1.js', '/studio/manage/manage-4b1c0de0a2f3e9d1.js'],
+    ['/studio/access/access-f62856f8d58fd552_bg.wasm', '/studio/access/access-f62856f8d58fd552_bg.wasm'],
   ];
   for (const [uri, expected] of cases) assert.equal(route(uri), expected, uri);
 });

@@ -1,6 +1,6 @@
 //! The portal as the local server serves it: its files gzipped; for a client-side route, the `index.html` of the
 //! bundle that has the page (Publish, Create and Sign in get Studio's `studio/index.html`, Manage's pages
-//! `studio/manage/index.html`, every other path Discover's `index.html`); on
+//! `studio/manage/index.html`, Access `studio/access/index.html`, every other path Discover's `index.html`); on
 //! a product's page (`/products/{id}`) with the oEmbed discovery link in its `<head>`, for wiki crawlers that run no
 //! script.
 //!
@@ -191,13 +191,15 @@ fn protect(headers: &mut HeaderMap, policy: Option<String>) {
 }
 
 /// The `index.html` of the bundle that has the page at `path`, when it is not Discover's: `studio/index.html` for
-/// Publish, Create and Sign in, `studio/manage/index.html` for Manage's pages. The same rule as the portal's `Bundle::of`
-/// (frontend/src/lib.rs) and the CloudFront function in infra/template.json.
+/// Publish, Create and Sign in, `studio/manage/index.html` for Manage's pages, `studio/access/index.html` for Access.
+/// The same rule as the portal's `Bundle::of` (frontend/src/lib.rs) and the CloudFront function in
+/// infra/template.json.
 pub fn owner_bundle_index(path: &str) -> Option<&'static str> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match segments.as_slice() {
         ["publish"] | ["create"] | ["sign-in"] => Some("studio/index.html"),
         ["manage"] | ["manage", _] => Some("studio/manage/index.html"),
+        ["access"] => Some("studio/access/index.html"),
         _ => None,
     }
 }
@@ -255,7 +257,7 @@ mod tests {
     use super::owner_bundle_index;
 
     #[test]
-    fn publish_create_and_sign_in_are_studio_pages_and_manage_has_its_own_bundle() {
+    fn publish_create_and_sign_in_are_studio_pages_and_manage_and_access_have_their_own_bundles() {
         let cases = [
             ("/publish", Some("studio/index.html")),
             ("/create/", Some("studio/index.html")),
@@ -269,6 +271,10 @@ mod tests {
             ("/publish/now", None),
             ("/studio/x.js", None),
             ("/studio/manage/", None),
+            ("/access", Some("studio/access/index.html")),
+            ("/access/", Some("studio/access/index.html")),
+            ("/access/users", None),
+            ("/studio/access/access-0e1f2a3b4c5d6e7f.js", None),
         ];
         for (path, expected) in cases {
             assert_eq!(owner_bundle_index(path), expected, "{path}");

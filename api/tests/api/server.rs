@@ -303,8 +303,10 @@ async fn owners_pages_get_their_bundles_and_the_portal_is_sent_gzipped() {
     let portal = tempfile::tempdir().unwrap();
     write(portal.path(), "index.html", "<html><body>discover bundle</body></html>");
     std::fs::create_dir_all(portal.path().join("studio/manage")).unwrap();
+    std::fs::create_dir_all(portal.path().join("studio/access")).unwrap();
     write(&portal.path().join("studio"), "index.html", "<html><body>studio bundle</body></html>");
     write(&portal.path().join("studio/manage"), "index.html", "<html><body>manage bundle</body></html>");
+    write(&portal.path().join("studio/access"), "index.html", "<html><body>access bundle</body></html>");
     write(portal.path(), "app.wasm", &"wasm bytes that repeat ".repeat(200));
     let app = TestApp::spawn(&[("MESHPORT_STATIC_DIR", portal.path().display().to_string())]).await;
 
@@ -314,7 +316,8 @@ async fn owners_pages_get_their_bundles_and_the_portal_is_sent_gzipped() {
     for path in ["/manage", "/manage/orders.v2"] {
         assert!(app.get(path).await.text().await.unwrap().contains("manage bundle"), "{path}");
     }
-    for path in ["/", "/products/orders.v2", "/activity", "/manage/a/b"] {
+    assert!(app.get("/access").await.text().await.unwrap().contains("access bundle"));
+    for path in ["/", "/products/orders.v2", "/activity", "/manage/a/b", "/access/users"] {
         assert!(app.get(path).await.text().await.unwrap().contains("discover bundle"), "{path}");
     }
     let wasm = app.request(Method::GET, "/app.wasm").header("accept-encoding", "gzip").send().await.unwrap();

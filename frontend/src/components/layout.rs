@@ -18,6 +18,7 @@ pub fn SiteHeader() -> impl IntoView {
                         <li><A href="/publish">"Publish"</A></li>
                         <li><A href="/create">"Create"</A></li>
                         <li><A href="/manage">"Manage"</A></li>
+                        <li><A href="/access">"Access"</A></li>
                         <li><A href="/activity">"Activity"</A></li>
                     </ul>
                 </nav>

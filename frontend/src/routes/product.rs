@@ -114,6 +114,16 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
     let versions = view! { <SchemaVersions product_id=id.clone() versions/> };
     let sample = view! { <SamplePanel product_id=id.clone() field_order/> };
     let snippets = view! { <ConsumeSnippets product_id=id.clone() consume/> };
+    // Asking for access and following a request are the Access page's (its own bundle): a link keeps their code
+    // out of every reader's download.
+    let access = view! {
+        <p>
+            "Teams read this product once its owners approve their request. "
+            <a href=format!("/access?product={}", api::encode(&id)) data-testid="access-link">
+                "Ask for access, or see where your team's request stands"
+            </a>
+        </p>
+    };
     let groups = consumers.iter().map(|c| c.group.clone()).collect();
     let lineage = view! { <LineageGraph name=product.name.clone() lineage groups/> };
     let embed = view! { <EmbedPanel id=id.clone() name=product.name.clone() links/> };
@@ -135,6 +145,7 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
                     <Section id="product-using" title="Using it">{about}</Section>
                     <Section id="product-schema" title="Schema">{schema} {versions}</Section>
                     <Section id="product-consume" title="How to consume">{snippets}</Section>
+                    <Section id="product-access" title="Access">{access}</Section>
                     <Section id="product-topic" title="Topic">{topic}</Section>
                     <Section id="product-sample" title="Recent events">{sample}</Section>
                     <Section id="product-lineage" title="Lineage">{lineage}</Section>
@@ -154,10 +165,11 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
 /// Links to the page's sections, in their order: the page is long, and most readers come for one part.
 #[component]
 fn OnThisPage() -> impl IntoView {
-    const SECTIONS: [(&str, &str); 9] = [
+    const SECTIONS: [(&str, &str); 10] = [
         ("product-using", "Using it"),
         ("product-schema", "Schema"),
         ("product-consume", "How to consume"),
+        ("product-access", "Access"),
         ("product-topic", "Topic"),
         ("product-sample", "Recent events"),
         ("product-lineage", "Lineage"),
@@ -224,12 +236,13 @@ fn minutes(at: &str) -> String {
     }
 }
 
-/// One failed request, shown like the page's own errors: its stable code, its message, and what to do next.
+/// One failed request, shown like the page's own errors: its stable code, its message, and what to do next (if
+/// anything but reading it).
 #[component]
-fn Problem(error: api::Error, children: Children) -> impl IntoView {
+pub(crate) fn Problem(error: api::Error, #[prop(optional)] children: Option<Children>) -> impl IntoView {
     let mut errors = Errors::default();
     errors.insert_with_default_key(error);
-    view! { <ErrorBanner errors=ArcRwSignal::new(errors)>{children()}</ErrorBanner> }
+    view! { <ErrorBanner errors=ArcRwSignal::new(errors)>{children.map(|c| c())}</ErrorBanner> }
 }
 
 /// A labelled drop-down of numbers (versions, event counts) bound to a signal.

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use leptos::prelude::{document, window};
-use leptos::wasm_bindgen::JsCast;
+use leptos::wasm_bindgen::{JsCast, JsValue};
 use leptos::web_sys::{Element, HtmlElement};
 
 /// A fresh container in the page, so tests never see each other's output; and an empty `sessionStorage`, so no
@@ -38,6 +38,16 @@ pub fn click(root: &Element, test_id: &str) {
         .unwrap_or_else(|| panic!("no [data-testid='{test_id}']"))
         .unchecked_into::<HtmlElement>()
         .click();
+}
+
+/// Types `value` into a control the way a browser reports it: the value changes, then `input` bubbles up.
+pub fn type_into(root: &Element, test_id: &str, value: &str) {
+    let control = find(root, test_id).unwrap_or_else(|| panic!("no [data-testid='{test_id}']"));
+    let typed = js_sys::Function::new_with_args(
+        "control, value",
+        "control.value = value; control.dispatchEvent(new Event('input', { bubbles: true }));",
+    );
+    typed.call2(&JsValue::NULL, &control, &JsValue::from_str(value)).unwrap();
 }
 
 /// Resolves after `ms` milliseconds, letting fetches and the reactive system make progress meanwhile.

@@ -100,20 +100,24 @@ pub fn FieldError(problems: Problems) -> impl IntoView {
             }
             .into_any()
         }
-        Problems::Message(control, message) => {
-            let id = format!("{control}-error");
-            live(move || match message.get() {
-                message if message.is_empty() => ().into_any(),
-                message => view! {
-                    <p class="field__error-message" id=id.clone() data-testid=id.clone()>
-                        {message}
-                    </p>
-                }
-                .into_any(),
-            })
-            .into_any()
-        }
+        Problems::Message(control, message) => view! { <MessageError control message/> }.into_any(),
     }
+}
+
+/// The problem of a control of a page's own (`Problems::Message`). Its own component, so that a page with only such
+/// fields (`Field`) does not take the product form's code into its bundle.
+#[component]
+fn MessageError(control: &'static str, message: Signal<String>) -> impl IntoView {
+    let id = format!("{control}-error");
+    live(move || match message.get() {
+        message if message.is_empty() => ().into_any(),
+        message => view! {
+            <p class="field__error-message" id=id.clone() data-testid=id.clone()>
+                {message}
+            </p>
+        }
+        .into_any(),
+    })
 }
 
 /// A hint under a label: fixed, or following the form (e.g. the chosen domain's description).
@@ -160,7 +164,7 @@ pub fn Field(
             </label>
             {hint.map(|hint| view! { <p class="field__hint" id=format!("{id}-hint")>{hint}</p> })}
             {children()}
-            <FieldError problems=Problems::Message(id, message)/>
+            <MessageError control=id message/>
         </div>
     }
 }

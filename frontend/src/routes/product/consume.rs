@@ -1,10 +1,11 @@
 //! "How to consume": the connection facts and ready-to-copy consumer code for Rust, Java, Python and kcat, filled
 //! with the product's bootstrap servers, topic, subjects and registry URL, and, on a secured cluster, its security
-//! protocol and SASL mechanism. The portal holds no credential: the principal is a placeholder and the secret is read
-//! from an environment variable, so a copied snippet never carries one.
+//! protocol and SASL mechanism. The portal holds no credential: the principal is a placeholder (or, on "My access",
+//! the granted one) and the secret is read from an environment variable, so a copied snippet never carries one.
 
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
+use meshport_shared::Principal;
 use meshport_shared::api::{ConsumeInfo, ConsumeSecurity};
 use meshport_shared::product::SchemaFormat;
 
@@ -23,13 +24,22 @@ pub const SECRET_VARIABLE: &str = "KAFKA_PASSWORD";
 /// The facts a client needs, then one tab per language with its snippet and a Copy button. The tabs follow the
 /// WAI-ARIA tabs pattern: arrow keys, Home and End move between them.
 #[component]
-pub fn ConsumeSnippets(product_id: String, consume: ConsumeInfo) -> impl IntoView {
-    let group = format!("your-team.{product_id}");
+pub fn ConsumeSnippets(
+    product_id: String,
+    consume: ConsumeInfo,
+    /// The principal and consumer group of a team's grant, filled into the code; placeholders without one.
+    #[prop(default = None)]
+    granted: Option<Granted>,
+) -> impl IntoView {
+    let (group, user) = match &granted {
+        Some(Granted { principal, group }) => (group.clone(), principal.user().to_owned()),
+        None => (format!("your-team.{product_id}"), PRINCIPAL.to_owned()),
+    };
     let snippets: Vec<String> = vec![
-        rust_snippet(&consume, &group),
-        java_snippet(&consume, &group),
-        python_snippet(&consume, &group),
-        kcat_snippet(&consume),
+        rust_snippet(&consume, &group, &user),
+        java_snippet(&consume, &group, &user),
+        python_snippet(&consume, &group, &user),
+        kcat_snippet(&consume, &user),
     ];
     let selected = RwSignal::new(0_usize);
     let tab_id = move |i: usize| format!("consume-{product_id}-tab-{i}");
@@ -100,7 +110,12 @@ pub fn ConsumeSnippets(product_id: String, consume: ConsumeInfo) -> impl IntoVie
         };
         view! { <Fact term="Security"><code data-testid="consume-security">{settings}</code></Fact> }
     });
-    let note = if signs_in {
+    let note = if let Some(Granted { principal, group }) = &granted {
+        format!(
+            "Filled in for your team's grant: principal {principal}, consumer group {group}. Put its secret in the \
+             {SECRET_VARIABLE} environment variable; the portal never shows secrets."
+        )
+    } else if signs_in {
         format!(
             "Bring your own credentials: put your principal where the code says {PRINCIPAL} and your secret in the \
              {SECRET_VARIABLE} environment variable; the portal never shows secrets. Name the consumer group after \
@@ -126,6 +141,14 @@ pub fn ConsumeSnippets(product_id: String, consume: ConsumeInfo) -> impl IntoVie
     }
 }
 
+/// What a team was granted: the principal it reads as and the consumer group id it reads with (for a prefix, one
+/// id under it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Granted {
+    pub principal: Principal,
+    pub group: String,
+}
+
 /// A double-quoted string literal valid in Rust, Java and Python.
 fn quoted(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
@@ -138,7 +161,7 @@ fn shell(text: &str) -> String {
 }
 
 /// rdkafka with schema_registry_converter, decoding values in Confluent's wire format.
-pub fn rust_snippet(info: &ConsumeInfo, group: &str) -> String {
+pub fn rust_snippet(info: &ConsumeInfo, group: &str, user: &str) -> String {
     let (feature, module, decoder, print) = match info.format {
         SchemaFormat::Avro => {
             ("avro", "avro::AvroDecoder", "AvroDecoder", "decoder.decode(message.payload()).await?.value")
@@ -180,7 +203,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {{
         topic = quoted(info.topic.as_str()),
         subject = info.value_subject,
         registry = quoted(&info.registry_url),
-        security = rust_security(info.security.as_ref()),
+        security = rust_security(info.security.as_ref(), user),
     )
 }
 
@@ -191,7 +214,7 @@ fn with_secret(mechanism: &str) -> bool {
 }
 
 /// rdkafka's security settings, each on its own line of the `ClientConfig` chain.
-fn rust_security(security: Option<&ConsumeSecurity>) -> String {
+fn rust_security(security: Option<&ConsumeSecurity>, user: &str) -> String {
     let Some(ConsumeSecurity { protocol, sasl_mechanism }) = security else { return String::new() };
     let mut lines = format!("\n        .set(\"security.protocol\", {})", quoted(protocol));
     if let Some(mechanism) = sasl_mechanism {
@@ -200,7 +223,7 @@ fn rust_security(security: Option<&ConsumeSecurity>) -> String {
             lines += &format!(
                 "\n        .set(\"sasl.username\", {})\n        // Your secret, from the environment: never in the code.\n        \
                  .set(\"sasl.password\", std::env::var({})?)",
-                quoted(PRINCIPAL),
+                quoted(user),
                 quoted(SECRET_VARIABLE)
             );
         } else {
@@ -212,7 +235,7 @@ fn rust_security(security: Option<&ConsumeSecurity>) -> String {
 }
 
 /// The Java client's security settings; its SASL login is a JAAS line with the principal and the secret.
-fn java_security(security: Option<&ConsumeSecurity>) -> String {
+fn java_security(security: Option<&ConsumeSecurity>, user: &str) -> String {
     let Some(ConsumeSecurity { protocol, sasl_mechanism }) = security else { return String::new() };
     let mut lines = format!("props.put(\"security.protocol\", {});\n", quoted(protocol));
     if let Some(mechanism) = sasl_mechanism {
@@ -226,7 +249,7 @@ fn java_security(security: Option<&ConsumeSecurity>) -> String {
             Some(module) => format!(
                 "// Your principal, and your secret from the environment: never in the code.\n\
                  props.put(\"sasl.jaas.config\", \"{module} required \"\n    \
-                 + \"username=\\\"{PRINCIPAL}\\\" password=\\\"\" + System.getenv(\"{SECRET_VARIABLE}\") + \"\\\";\");\n"
+                 + \"username=\\\"{user}\\\" password=\\\"\" + System.getenv(\"{SECRET_VARIABLE}\") + \"\\\";\");\n"
             ),
             None => {
                 format!("// {mechanism} signs in with its own sasl.jaas.config: the login module your cluster uses.\n")
@@ -237,7 +260,7 @@ fn java_security(security: Option<&ConsumeSecurity>) -> String {
 }
 
 /// confluent-kafka's security settings, as entries of the consumer's configuration.
-fn python_security(security: Option<&ConsumeSecurity>) -> String {
+fn python_security(security: Option<&ConsumeSecurity>, user: &str) -> String {
     let Some(ConsumeSecurity { protocol, sasl_mechanism }) = security else { return String::new() };
     let mut lines = format!("    \"security.protocol\": {},\n", quoted(protocol));
     if let Some(mechanism) = sasl_mechanism {
@@ -245,7 +268,7 @@ fn python_security(security: Option<&ConsumeSecurity>) -> String {
         if with_secret(mechanism) {
             lines += &format!(
                 "    \"sasl.username\": {},\n    \"sasl.password\": os.environ[{}],  # your secret, never in the code\n",
-                quoted(PRINCIPAL),
+                quoted(user),
                 quoted(SECRET_VARIABLE)
             );
         }
@@ -254,20 +277,20 @@ fn python_security(security: Option<&ConsumeSecurity>) -> String {
 }
 
 /// kcat's `-X` security settings, the secret expanded by the shell from the environment.
-fn kcat_security(security: Option<&ConsumeSecurity>) -> String {
+fn kcat_security(security: Option<&ConsumeSecurity>, user: &str) -> String {
     let Some(ConsumeSecurity { protocol, sasl_mechanism }) = security else { return String::new() };
     let mut line = format!(" \\\n  -X security.protocol={}", shell(protocol));
     if let Some(mechanism) = sasl_mechanism {
         line += &format!(" -X sasl.mechanism={}", shell(mechanism));
         if with_secret(mechanism) {
-            line += &format!(" \\\n  -X sasl.username={} -X sasl.password=\"${SECRET_VARIABLE}\"", shell(PRINCIPAL));
+            line += &format!(" \\\n  -X sasl.username={} -X sasl.password=\"${SECRET_VARIABLE}\"", shell(user));
         }
     }
     line
 }
 
 /// The Java client with Confluent's deserializers.
-pub fn java_snippet(info: &ConsumeInfo, group: &str) -> String {
+pub fn java_snippet(info: &ConsumeInfo, group: &str, user: &str) -> String {
     let (deserializer, value_type) = match info.format {
         SchemaFormat::Avro => ("io.confluent.kafka.serializers.KafkaAvroDeserializer", "GenericRecord"),
         SchemaFormat::Json => ("io.confluent.kafka.serializers.json.KafkaJsonSchemaDeserializer", "Object"),
@@ -301,12 +324,12 @@ try (KafkaConsumer<{key_type}, {value_type}> consumer = new KafkaConsumer<>(prop
         group = quoted(group),
         registry = quoted(&info.registry_url),
         topic = quoted(info.topic.as_str()),
-        security = java_security(info.security.as_ref()),
+        security = java_security(info.security.as_ref(), user),
     )
 }
 
 /// confluent-kafka for Python with the registry's deserializer.
-pub fn python_snippet(info: &ConsumeInfo, group: &str) -> String {
+pub fn python_snippet(info: &ConsumeInfo, group: &str, user: &str) -> String {
     let (import, make) = match info.format {
         SchemaFormat::Avro => {
             ("from confluent_kafka.schema_registry.avro import AvroDeserializer", "AvroDeserializer(registry)")
@@ -321,7 +344,7 @@ pub fn python_snippet(info: &ConsumeInfo, group: &str) -> String {
             "ProtobufDeserializer(YourMessage, {\"use.deprecated.format\": False})",
         ),
     };
-    let security = python_security(info.security.as_ref());
+    let security = python_security(info.security.as_ref(), user);
     format!(
         r#"# pip install "confluent-kafka[schemaregistry]"
 {os}from confluent_kafka import Consumer
@@ -356,12 +379,12 @@ finally:
 }
 
 /// kcat from the start of the topic; it decodes Avro through the registry, other formats arrive as bytes.
-pub fn kcat_snippet(info: &ConsumeInfo) -> String {
+pub fn kcat_snippet(info: &ConsumeInfo, user: &str) -> String {
     let base = format!(
         "kcat -C -b {} -t {} -o beginning{}",
         shell(&info.bootstrap_servers),
         shell(info.topic.as_str()),
-        kcat_security(info.security.as_ref())
+        kcat_security(info.security.as_ref(), user)
     );
     match info.format {
         SchemaFormat::Avro => {

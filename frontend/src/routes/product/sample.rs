@@ -82,6 +82,17 @@ pub fn SampleError(error: api::Error, retry: impl Fn() + Copy + Send + Sync + 's
             </p>
         }
     });
+    // Only the owning team, admins and teams granted access read a product's events: a refusal is the way to ask.
+    if error.status() == Some(403) {
+        return view! {
+            <p class="notice sample__needs-access" data-testid="sample-needs-access">
+                "Only the owning team and teams with access see this product's events: "
+                <a href="#product-access">"ask for access to see events"</a>
+                "."
+            </p>
+        }
+        .into_any();
+    }
     view! {
         <div data-testid="sample-error">
             {unavailable}
@@ -90,6 +101,7 @@ pub fn SampleError(error: api::Error, retry: impl Fn() + Copy + Send + Sync + 's
             </Problem>
         </div>
     }
+    .into_any()
 }
 
 /// The events as a table: where each came from, its key, and one column per top-level field.

@@ -1,0 +1,412 @@
+//! Access: the product page's way to it, the request form and the Access page's lists, rendered into a real headless
+//! Chromium by wasm-bindgen-test, against the shared fake API.
+//!
+//! ```text
+//! CHROMEDRIVER=/usr/bin/chromedriver cargo test -p meshport-frontend --target wasm32-unknown-unknown --test access
+//! ```
+
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use leptos_router::components::Router;
+use meshport_frontend::routes::access::Access;
+use meshport_frontend::routes::access::request::AccessPanel;
+use meshport_frontend::routes::product::ProductView;
+use meshport_frontend::routes::product::sample::SamplePanel;
+use meshport_frontend::session::{self, Session};
+use meshport_shared::{ProductId, ProductStatus, TeamName};
+use serde_json::{Value, json};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+mod common;
+
+use common::{FakeApi, all, click, container, eventually, find, sleep, text_of, type_into};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Signs in a member of `team` for the rest of the test.
+fn member_of(team: &str) {
+    let session: Session = serde_json::from_value(json!({
+        "token": "test-token",
+        "identity": { "subject": "bob", "name": "Bob", "teams": [team], "admin": false },
+        "expires_at": "2999-01-01T00:00:00Z"
+    }))
+    .unwrap();
+    session::sign_in(session);
+}
+
+/// A request of team `edge` for `users` (owned by `accounts`), in `state`.
+fn request(id: &str, state: &str) -> Value {
+    json!({
+        "id": id, "product": "users", "owner_team": "accounts", "team": "edge",
+        "purpose": "Audience analysis", "principals": ["User:svc-fraud"], "group": "edge.users",
+        "group_pattern": "literal", "until": "2027-03-01", "state": state,
+        "requested_by": "bob", "requested_at": "2026-12-05T09:00:00Z", "revision": 3
+    })
+}
+
+/// The API's detail of `users`, owned by `accounts`, without personal fields, on a secured cluster.
+fn users_detail() -> Value {
+    json!({
+        "product": {
+            "id": "users", "name": "Users", "version": "1.0.0", "domain": "membership",
+            "owner": { "team": "accounts", "contact": "accounts@acme.example" }, "status": "active",
+            "description": { "purpose": "Every registered member" },
+            "output_port": { "topic": "users", "value_subject": "users-value", "schema_format": "avro" },
+            "quality": "authoritative", "sla": "tier-1", "revision": 4
+        },
+        "topic": null, "schema": null, "versions": [], "consumers": [],
+        "links": { "portal": "/products/users", "embed": "/embed/products/users",
+                   "badge": "/badge/products/users/status.svg", "card_width": 480, "card_height": 208 },
+        "history": [], "warnings": [],
+        "consume": {
+            "bootstrap_servers": "127.0.0.1:9092", "registry_url": "http://127.0.0.1:8081",
+            "topic": "users", "value_subject": "users-value", "format": "avro",
+            "security": { "protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512" }
+        },
+        "lineage": { "inputs": [], "downstream": [] }
+    })
+}
+
+/// The `users` panel of the Access page, owned by `accounts`, with personal fields.
+fn users_panel() -> impl IntoView {
+    view! {
+        <AccessPanel
+            product=ProductId::parse("users").unwrap()
+            owner=TeamName::parse("accounts").unwrap()
+            status=ProductStatus::Active
+            personal=true
+        />
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_request_form_states_the_limits_and_shows_the_apis_violations_next_to_their_fields() {
+    // Arrange
+    member_of("edge");
+    let api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/access": { "status": 200, "body": [] },
+        "POST /api/v1/products/users/access": { "status": 422, "body": {
+            "code": "validation_failed", "message": "the request breaks the access policy",
+            "details": [
+                { "code": "required_field_missing", "field": "purpose", "message": "say what your team will use the data for" },
+                { "code": "access_not_allowed", "field": "principals[0]", "message": "`User:svc-fraud` belongs to team `trading`: name one of your team's own principals" },
+                { "code": "access_not_allowed", "field": "until", "message": "access lasts at most 90 days (personal data): until 2027-03-05 at the latest" }
+            ]
+        } }
+    }));
+    let root = container();
+    let _view = mount_to(root.clone(), users_panel);
+    let form = eventually(&root, "access-form").await;
+    assert!(text_of(&form, "access-limits").contains("at most 90 days"), "the limit is stated before sending");
+
+    // Act
+    type_into(&root, "access-principals", "User:svc-fraud");
+    type_into(&root, "access-until", "2027-12-31");
+    click(&root, "access-submit");
+    eventually(&root, "access-until-error").await;
+
+    // Assert
+    assert_eq!(text_of(&root, "access-purpose-error"), "say what your team will use the data for");
+    assert!(text_of(&root, "access-principals-error").contains("belongs to team `trading`"));
+    assert!(text_of(&root, "access-until-error").contains("until 2027-03-05 at the latest"));
+    assert!(find(&root, "access-group-error").is_none(), "the group had no problem");
+    let sent = api.sent("POST /api/v1/products/users/access");
+    assert_eq!(
+        sent,
+        vec![json!({
+            "team": "edge", "purpose": "", "principals": ["User:svc-fraud"], "group": "edge.users",
+            "group_pattern": "literal", "until": "2027-12-31"
+        })]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_principal_that_is_not_a_kafka_user_is_refused_before_anything_is_sent() {
+    // Arrange
+    member_of("edge");
+    let api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/access": { "status": 200, "body": [] },
+        "POST /api/v1/products/users/access": { "status": 201, "body": request("r1", "requested") }
+    }));
+    let root = container();
+    let _view = mount_to(root.clone(), users_panel);
+    eventually(&root, "access-form").await;
+
+    // Act
+    type_into(&root, "access-principals", "svc-fraud");
+    click(&root, "access-submit");
+
+    // Assert
+    let error = eventually(&root, "access-principals-error").await;
+    assert!(error.text_content().unwrap_or_default().contains("must be a Kafka user"));
+    sleep(100).await;
+    assert!(api.sent("POST /api/v1/products/users/access").is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn a_team_with_an_open_request_sees_where_it_stands_instead_of_the_form() {
+    // Arrange
+    member_of("edge");
+    let _api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/access": { "status": 200, "body": [request("r0", "denied"), request("r1", "requested")] }
+    }));
+    let root = container();
+
+    // Act
+    let _view = mount_to(root.clone(), users_panel);
+    let open = eventually(&root, "access-request").await;
+
+    // Assert
+    assert_eq!(all(&root, "access-request").len(), 1, "a denied request is over");
+    assert_eq!(text_of(&open, "access-state"), "requested");
+    assert!(find(&open, "access-cancel").is_some(), "the team may withdraw it here");
+    assert!(find(&root, "access-form").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_owning_team_is_not_offered_the_form() {
+    // Arrange
+    member_of("accounts");
+    let _api = FakeApi::answering(json!({ "GET /api/v1/products/users/access": { "status": 200, "body": [] } }));
+    let root = container();
+
+    // Act
+    let _view = mount_to(root.clone(), users_panel);
+
+    // Assert
+    eventually(&root, "access-owned").await;
+    assert!(find(&root, "access-form").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_sample_refused_for_want_of_access_says_to_ask_for_it() {
+    // Arrange
+    member_of("edge");
+    let _api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/sample": { "status": 403, "body": {
+            "code": "forbidden", "message": "only the owning team and teams granted access read `users`'s events"
+        } }
+    }));
+    let root = container();
+    let _view = mount_to(root.clone(), || view! { <SamplePanel product_id="users".to_owned()/> });
+
+    // Act
+    click(&root, "sample-load");
+
+    // Assert
+    let note = eventually(&root, "sample-needs-access").await;
+    assert!(note.text_content().unwrap_or_default().contains("ask for access to see events"));
+    assert!(find(&root, "sample-error").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_product_page_leads_to_the_access_pages_form_for_the_product() {
+    // Arrange
+    member_of("edge");
+    let detail = serde_json::from_value(users_detail()).unwrap();
+    let root = container();
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <ProductView detail/> });
+
+    // Assert
+    let link = find(&root, "access-link").unwrap();
+    assert_eq!(link.get_attribute("href").as_deref(), Some("/access?product=users"));
+    assert!(find(&root, "access-form").is_none(), "the form is the Access bundle's");
+}
+
+/// The Access page at `/access{search}` with `mine` and `inbox` as the API's lists, and `more` answers.
+fn mount_access_page(
+    search: &str,
+    mine: Value,
+    inbox: Value,
+    more: Value,
+) -> (FakeApi, web_sys::HtmlElement, impl Sized) {
+    let mut answers = json!({
+        "GET /api/v1/access/mine": { "status": 200, "body": mine },
+        "GET /api/v1/access/inbox": { "status": 200, "body": inbox }
+    });
+    answers.as_object_mut().unwrap().extend(more.as_object().unwrap().clone());
+    let api = FakeApi::answering(answers);
+    // The router reads the query from the test page's own address.
+    js_sys::eval(&format!("history.replaceState(null, '', location.pathname + '{search}')")).unwrap();
+    let root = container();
+    let view = mount_to(root.clone(), || view! { <Router><Access/></Router> });
+    (api, root, view)
+}
+
+#[wasm_bindgen_test]
+async fn a_request_sent_from_the_access_page_is_read_again_into_my_teams_access() {
+    // Arrange
+    member_of("edge");
+    let (api, root, _view) = mount_access_page(
+        "?product=users",
+        json!([]),
+        json!([]),
+        json!({
+            "GET /api/v1/products/users": { "status": 200, "body": users_detail() },
+            "GET /api/v1/products/users/access": { "status": 200, "body": [] },
+            "POST /api/v1/products/users/access": { "status": 201, "body": request("r1", "requested") }
+        }),
+    );
+    eventually(&root, "access-form").await;
+    type_into(&root, "access-purpose", "Audience analysis");
+    type_into(&root, "access-principals", "User:svc-fraud");
+    let read_before = api.sent("GET /api/v1/access/mine").len();
+
+    // Act
+    click(&root, "access-submit");
+    sleep(300).await;
+
+    // Assert
+    assert_eq!(api.sent("POST /api/v1/products/users/access").len(), 1);
+    assert_eq!(api.sent("GET /api/v1/access/mine").len(), read_before + 1, "my team's access is read again");
+    assert_eq!(api.sent("GET /api/v1/products/users/access").len(), 2, "and the product's requests");
+}
+
+/// The Access page with `mine` and `inbox` as the API's lists, and `more` answers, once a request shows.
+async fn access_page(mine: Value, inbox: Value, more: Value) -> (FakeApi, web_sys::HtmlElement, impl Sized) {
+    let (api, root, view) = mount_access_page("", mine, inbox, more);
+    eventually(&root, "access-request").await;
+    (api, root, view)
+}
+
+#[wasm_bindgen_test]
+async fn asked_about_a_product_the_access_page_shows_its_form_above_the_lists() {
+    // Arrange
+    member_of("edge");
+
+    // Act
+    let (_api, root, _view) = mount_access_page(
+        "?product=users",
+        json!([]),
+        json!([]),
+        json!({
+            "GET /api/v1/products/users": { "status": 200, "body": users_detail() },
+            "GET /api/v1/products/users/access": { "status": 200, "body": [] }
+        }),
+    );
+    let ask = eventually(&root, "access-ask").await;
+    let form = eventually(&ask, "access-form").await;
+
+    // Assert
+    assert!(ask.text_content().unwrap_or_default().starts_with("Access to users"));
+    assert!(text_of(&form, "access-limits").contains("at most 365 days"), "users has no personal fields");
+    assert!(find(&root, "my-access").is_some() && find(&root, "access-inbox").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn owners_approve_a_request_in_the_inbox_on_the_revision_they_saw() {
+    // Arrange
+    member_of("accounts");
+    let (api, root, _view) = access_page(
+        json!([]),
+        json!([request("r1", "requested")]),
+        json!({ "POST /api/v1/access/r1/approve": { "status": 200, "body": request("r1", "active") } }),
+    )
+    .await;
+    let inbox = find(&root, "access-inbox").unwrap();
+    assert!(find(&inbox, "access-revoke").is_none(), "nothing granted yet to revoke");
+    assert!(find(&inbox, "access-cancel").is_none(), "owners do not cancel");
+
+    // Act
+    click(&inbox, "access-approve");
+    sleep(200).await;
+
+    // Assert
+    assert_eq!(api.sent("POST /api/v1/access/r1/approve"), vec![json!({ "revision": 3 })]);
+}
+
+#[wasm_bindgen_test]
+async fn denying_asks_for_the_reason_and_sends_it() {
+    // Arrange
+    member_of("accounts");
+    let (api, root, _view) = access_page(
+        json!([]),
+        json!([request("r1", "requested")]),
+        json!({ "POST /api/v1/access/r1/deny": { "status": 200, "body": request("r1", "denied") } }),
+    )
+    .await;
+
+    // Act
+    click(&root, "access-deny");
+    assert!(api.sent("POST /api/v1/access/r1/deny").is_empty(), "a denial waits for its reason");
+    eventually(&root, "access-reason-form").await;
+    type_into(&root, "access-reason", "Consent does not cover audience analysis");
+    click(&root, "access-confirm");
+    sleep(200).await;
+
+    // Assert
+    assert_eq!(
+        api.sent("POST /api/v1/access/r1/deny"),
+        vec![json!({ "revision": 3, "reason": "Consent does not cover audience analysis" })]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_revocation_without_a_reason_shows_the_apis_answer_next_to_the_reason() {
+    // Arrange
+    member_of("accounts");
+    let (_api, root, _view) = access_page(
+        json!([]),
+        json!([request("r1", "active")]),
+        json!({ "POST /api/v1/access/r1/revoke": { "status": 422, "body": {
+            "code": "validation_failed", "message": "a revocation needs a reason",
+            "details": [{ "code": "required_field_missing", "field": "reason", "message": "say why you revoke the access" }]
+        } } }),
+    )
+    .await;
+    assert!(find(&root, "access-approve").is_none(), "an active grant is not approved again");
+
+    // Act
+    click(&root, "access-revoke");
+    eventually(&root, "access-reason-form").await;
+    click(&root, "access-confirm");
+
+    // Assert
+    let error = eventually(&root, "access-reason-error").await;
+    assert_eq!(error.text_content().unwrap_or_default(), "say why you revoke the access");
+}
+
+#[wasm_bindgen_test]
+async fn my_active_grant_shows_its_consumer_code_with_the_granted_principal_and_group() {
+    // Arrange
+    member_of("edge");
+    let (_api, root, _view) = access_page(
+        json!([request("r1", "active")]),
+        json!([]),
+        json!({ "GET /api/v1/products/users": { "status": 200, "body": users_detail() } }),
+    )
+    .await;
+    let mine = find(&root, "my-access").unwrap();
+    assert!(find(&mine, "access-cancel").is_none(), "an active grant is revoked by the owners, not cancelled");
+
+    // Act
+    click(&mine, "access-show-consume");
+    let snippet = eventually(&mine, "consume-snippet").await;
+
+    // Assert
+    let code = snippet.text_content().unwrap_or_default();
+    assert!(code.contains("\"sasl.username\", \"svc-fraud\""), "{code}");
+    assert!(code.contains("\"group.id\", \"edge.users\""), "{code}");
+    assert!(!code.contains("<your-principal>"), "{code}");
+}
+
+#[wasm_bindgen_test]
+async fn a_team_cancels_its_request_while_it_waits() {
+    // Arrange
+    member_of("edge");
+    let (api, root, _view) = access_page(
+        json!([request("r1", "requested")]),
+        json!([]),
+        json!({ "POST /api/v1/access/r1/cancel": { "status": 200, "body": request("r1", "cancelled") } }),
+    )
+    .await;
+
+    // Act
+    click(&root, "access-cancel");
+    sleep(200).await;
+
+    // Assert
+    assert_eq!(api.sent("POST /api/v1/access/r1/cancel"), vec![json!({ "revision": 3 })]);
+}

@@ -1,0 +1,98 @@
+// Access: a consumer team asks to read a product from its page (the Access page's form, its own bundle), an owner
+// approves it in the Access page's inbox (Meshport creates the Kafka ACLs on the secured broker), the consumer sees
+// the grant in My access with its consumer code filled in, and the owner revokes it with a reason.
+//
+// The journey uses a product created for it (owned by `edge`), asked for by `trading` as the demo principal
+// `svc-fraud` (scripts/kafka.sh), so the demo's products keep no grants.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, baseUrl, screenshot, signIn, createProduct, uniqueId } from './browser.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+// A signed-in page of its own for one person, failing the test on any page error.
+async function personPage(person) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await signIn(context, person);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { context, page, errors };
+}
+
+// The row of request `id` in one of the Access page's lists (`my-access` or `access-inbox`), once it is in `state`.
+async function requestIn(page, list, id, state) {
+  const row = page.getByTestId(list).locator(`[data-request-id="${id}"]`);
+  await row.locator(`[data-testid="access-state"]:text-is("${state}")`).waitFor({ timeout: 30_000 });
+  return row;
+}
+
+test('a team asks for access, an owner approves it, the team sees its grant with its code, and the owner revokes it',
+  async () => {
+    const id = uniqueId('access');
+    await createProduct({ id, domain: 'analytics', team: 'edge' });
+    const consumer = await personPage({ user: 'carol', teams: ['trading'] });
+    const owner = await personPage({ user: 'bob', teams: ['edge'] });
+
+    // The consumer may not see events yet, and is told how to change that.
+    await consumer.page.goto(`${baseUrl}/products/${id}`);
+    await consumer.page.getByTestId('sample-load').click();
+    await consumer.page.getByTestId('sample-needs-access').waitFor({ timeout: 30_000 });
+
+    // The product page's Access section leads to the request form, on the Access page.
+    await consumer.page.getByTestId('access-link').click();
+    await consumer.page.waitForURL(`${baseUrl}/access?product=${id}`);
+
+    // The request, with the organisation's limit stated before it is sent.
+    const form = consumer.page.getByTestId('access-form');
+    await form.waitFor({ timeout: 30_000 });
+    assert.match(await form.getByTestId('access-limits').innerText(), /at most 365 days/);
+    await form.getByTestId('access-purpose').fill('Fraud scoring of page views');
+    await form.getByTestId('access-principals').fill('User:svc-fraud');
+    assert.equal(await form.getByTestId('access-group').inputValue(), `trading.${id}`);
+    await form.getByTestId('access-submit').click();
+    const open = consumer.page.getByTestId('access-ask').getByTestId('access-request');
+    await open.locator('[data-testid="access-state"]:text-is("requested")').waitFor({ timeout: 30_000 });
+    assert.equal(await consumer.page.getByTestId('access-form').count(), 0, 'one open request per team');
+    const requestId = await open.getAttribute('data-request-id');
+    await requestIn(consumer.page, 'my-access', requestId, 'requested');
+    await screenshot(consumer.page, 'access-requested');
+
+    // The owner approves it in the inbox: Meshport creates and checks the ACLs, then the grant is active.
+    await owner.page.goto(`${baseUrl}/access`);
+    const asked = await requestIn(owner.page, 'access-inbox', requestId, 'requested');
+    assert.match(await asked.innerText(), /Fraud scoring of page views/);
+    await asked.getByTestId('access-approve').click();
+    await requestIn(owner.page, 'access-inbox', requestId, 'active');
+
+    // The consumer finds the grant in My access (the nav's Access link), with its consumer code filled in.
+    await consumer.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Access' }).click();
+    const grant = await requestIn(consumer.page, 'my-access', requestId, 'active');
+    assert.equal(await grant.getByTestId('access-cancel').count(), 0, 'an active grant is not cancelled');
+    await grant.getByTestId('access-show-consume').click();
+    const snippet = grant.getByTestId('consume-snippet');
+    await snippet.waitFor({ timeout: 30_000 });
+    const code = await snippet.innerText();
+    assert.match(code, /"sasl\.username", "svc-fraud"/);
+    assert.match(code, new RegExp(`"group\\.id", "trading\\.${id.replace(/\./g, '\\.')}"`));
+    await screenshot(consumer.page, 'access-mine');
+
+    // The owner revokes it, with the reason the consumer then reads.
+    const active = await requestIn(owner.page, 'access-inbox', requestId, 'active');
+    await active.getByTestId('access-revoke').click();
+    await active.getByTestId('access-reason').fill('The fraud pilot ended');
+    await active.getByTestId('access-confirm').click();
+    await requestIn(owner.page, 'access-inbox', requestId, 'revoked');
+    await screenshot(owner.page, 'access-inbox');
+
+    await consumer.page.reload();
+    const revoked = await requestIn(consumer.page, 'my-access', requestId, 'revoked');
+    assert.match(await revoked.getByTestId('access-why').innerText(), /The fraud pilot ended/);
+
+    assert.deepEqual(consumer.errors, []);
+    assert.deepEqual(owner.errors, []);
+    await consumer.context.close();
+    await owner.context.close();
+  });
