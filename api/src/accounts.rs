@@ -83,7 +83,7 @@ pub async fn register(
             return Err(Error::Forbidden(format!("only org admins reassign `{principal}` to another team")));
         }
         Some(_) if draft.create_credentials => {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Conflict(format!(
                 "`{principal}` exists: reassign it without creating credentials, then rotate them"
             )));
         }

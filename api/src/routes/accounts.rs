@@ -49,9 +49,9 @@ pub async fn list(
     request_body = ServiceAccountDraft,
     responses(
         (status = 201, description = "The account; with `create_credentials`, its password, shown this once", body = ServiceAccountAnswer),
-        (status = 400, description = "`bad_request`: a malformed body, or creating credentials while reassigning", body = ApiError),
+        (status = 400, description = "`bad_request`: a malformed body", body = ApiError),
         (status = 403, description = "`forbidden`: not a member of the team nor an org admin; reassigning without being an org admin", body = ApiError),
-        (status = 409, description = "`conflict`: the principal is a team's already (the message names it), has SCRAM credentials already, or an open access request names it", body = ApiError),
+        (status = 409, description = "`conflict`: the principal is a team's already (the message names it; reassigning keeps its credentials), has SCRAM credentials already, or an open access request names it", body = ApiError),
         (status = 422, description = "`validation_failed`: no role", body = ApiError),
         (status = 503, description = "`kafka_unavailable`: the credentials or ACLs could not be changed", body = ApiError),
     )

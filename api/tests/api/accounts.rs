@@ -89,21 +89,33 @@ async fn eventually_signs_in(user: &str, password: &str, expected: bool) -> bool
     signed_in
 }
 
-/// Whether `user` is refused writing to `topic` (topic authorization failed), asked until the answer is `expected`
-/// (bounded), as ACL changes take a moment to reach the broker's authorizer.
-async fn eventually_refused_writing(user: &str, password: &str, topic: &str, expected: bool) -> bool {
-    let mut refused = !expected;
+/// What became of a record a principal produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Write {
+    Written,
+    /// Topic authorization failed.
+    Refused,
+    Failed(String),
+}
+
+/// What becomes of a record `user` produces to `topic`, asked until it is `expected` (bounded), as ACL changes take
+/// a moment to reach the broker's authorizer; the last outcome.
+async fn eventually_writes(user: &str, password: &str, topic: &str, expected: Write) -> Write {
+    let mut outcome = Write::Failed("never tried".into());
     for _ in 0..20 {
         let producer: FutureProducer = sasl(user, password).set("message.timeout.ms", "3000").create().unwrap();
         let record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(topic).key(&b"k"[..]).payload(&b"a fill"[..]);
-        let outcome = producer.send(record, Duration::from_secs(3)).await.map_err(|(e, _)| e);
-        refused = matches!(outcome, Err(KafkaError::MessageProduction(RDKafkaErrorCode::TopicAuthorizationFailed)));
-        if refused == expected && (refused || outcome.is_ok()) {
+        outcome = match producer.send(record, Duration::from_secs(3)).await {
+            Ok(_) => Write::Written,
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::TopicAuthorizationFailed), _)) => Write::Refused,
+            Err((e, _)) => Write::Failed(e.to_string()),
+        };
+        if outcome == expected {
             break;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    refused
+    outcome
 }
 
 /// A fresh topic with a value schema, not yet a product, and the `trading` product it would be.
@@ -184,16 +196,16 @@ async fn a_producer_writes_its_teams_product_only_while_it_is_live() {
     let unpublished = unpublished_product(&app).await;
     let topic = unpublished.output_port.topic.to_string();
     assert!(eventually_signs_in(user, &password, true).await);
-    assert!(eventually_refused_writing(user, &password, &topic, true).await, "refused before the publish");
+    assert_eq!(eventually_writes(user, &password, &topic, Write::Refused).await, Write::Refused, "before the publish");
 
     let published: DataProduct = owner.publish(&unpublished).await.ok().await;
-    let writes = !eventually_refused_writing(user, &password, &topic, false).await;
+    let writes = eventually_writes(user, &password, &topic, Write::Written).await;
     let retired: DataProduct =
         owner.retire(&published.id, &RetireRequest { revision: published.revision }).await.ok().await;
-    let refused_after = eventually_refused_writing(user, &password, &topic, true).await;
+    let refused_after = eventually_writes(user, &password, &topic, Write::Refused).await;
 
-    assert!(writes, "the owning team's producer writes once the product is published");
-    assert!(refused_after, "and is refused again once it is retired");
+    assert_eq!(writes, Write::Written, "the owning team's producer writes once the product is published");
+    assert_eq!(refused_after, Write::Refused, "and is refused again once it is retired");
     assert_eq!(retired.status, meshport_shared::ProductStatus::Retired);
     let bindings = app.state.mesh.kafka.acls_for_topic(&published.output_port.topic).await.unwrap();
     assert!(bindings.iter().all(|b| b.principal != principal.as_str()), "exactly its bindings went: {bindings:?}");
@@ -215,7 +227,7 @@ async fn a_producer_registered_later_writes_the_live_products_until_it_is_delete
     let created: ServiceAccountAnswer =
         register(&owner, "trading", &draft(&principal, &[AccountRole::Producer], true)).await.ok().await;
     let password = created.credentials.unwrap().password;
-    let writes = !eventually_refused_writing(principal.user(), &password, &topic, false).await;
+    let writes = eventually_writes(principal.user(), &password, &topic, Write::Written).await;
     let before = app.state.mesh.kafka.acls_for_topic(&published.output_port.topic).await.unwrap();
     let deleted = delete(&owner, "trading", &principal).await.status();
     let after = app.state.mesh.kafka.acls_for_topic(&published.output_port.topic).await.unwrap();
@@ -223,7 +235,7 @@ async fn a_producer_registered_later_writes_the_live_products_until_it_is_delete
     let of_principal = |bindings: &[meshport_api::kafka::AclBinding]| {
         bindings.iter().filter(|b| b.principal == principal.as_str()).count()
     };
-    assert!(writes, "a new producer writes its team's live products");
+    assert_eq!(writes, Write::Written, "a new producer writes its team's live products");
     assert_eq!(of_principal(&before), 2, "WRITE and DESCRIBE: {before:?}");
     assert_eq!(deleted, StatusCode::NO_CONTENT);
     assert_eq!(of_principal(&after), 0, "deleting the account revokes them: {after:?}");
@@ -250,6 +262,9 @@ async fn a_principal_another_team_holds_is_a_conflict_naming_it_and_only_an_admi
         .await
         .error()
         .await;
+    let mut with_credentials = reassign.clone();
+    with_credentials.create_credentials = true;
+    let (new_password, _) = register(&app.as_(Who::Admin), "edge", &with_credentials).await.error().await;
     let moved: ServiceAccountAnswer = register(&app.as_(Who::Admin), "edge", &reassign).await.ok().await;
     let request = AccessRequestDraft {
         team: TeamName::parse("trading").unwrap(),
@@ -266,6 +281,7 @@ async fn a_principal_another_team_holds_is_a_conflict_naming_it_and_only_an_admi
     assert!(taken_error.message.contains("team `trading`"), "{}", taken_error.message);
     assert_eq!(not_admin, StatusCode::FORBIDDEN, "only org admins reassign");
     assert_eq!(again, StatusCode::CONFLICT, "registered already");
+    assert_eq!(new_password, StatusCode::CONFLICT, "a reassigned principal keeps its credentials");
     assert_eq!(moved.account.team.as_str(), "edge");
     assert_eq!(named_by_old_team, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refusal.details.iter().any(|v| v.message.contains("belongs to team `edge`")), "{refusal:?}");
