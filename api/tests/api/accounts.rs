@@ -348,3 +348,45 @@ async fn an_account_an_open_request_names_is_not_deleted_and_an_existing_user_ge
     assert!(in_use_error.message.contains(&asked.id), "{}", in_use_error.message);
     assert_eq!(taken_user, StatusCode::CONFLICT, "svc-fraud signs in with its own password already");
 }
+
+/// Every log line of this test process, at every level. nextest runs each test in a process of its own, so the test
+/// that sets this as the global subscriber sees everything the application logs.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_password_never_reaches_the_logs() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber =
+        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
+    let logging = tracing::subscriber::set_global_default(subscriber).is_ok();
+    let app = spawn().await;
+    let owner = app.as_(Who::Owner);
+    let principal = new_principal();
+
+    let created: ServiceAccountAnswer =
+        register(&owner, "trading", &draft(&principal, &[AccountRole::Producer], true)).await.ok().await;
+    let rotated: ServiceAccountAnswer = rotate(&owner, "trading", &principal).await.ok().await;
+    let deleted = delete(&owner, "trading", &principal).await.status();
+
+    assert!(logging, "this test's process logs to the buffer (run it with nextest, a process per test)");
+    assert_eq!(deleted, StatusCode::NO_CONTENT);
+    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    assert!(logs.contains(principal.user()), "the logs are captured: {} bytes", logs.len());
+    for answer in [created, rotated] {
+        let password = answer.credentials.unwrap().password;
+        assert!(!logs.contains(&password), "a password is in the logs");
+    }
+}
