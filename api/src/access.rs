@@ -65,12 +65,8 @@ pub async fn request(
     let personal = !product.personal_fields.is_empty();
     let mut violations = mesh.policy.access.violations(&draft, personal, &today());
     for (i, principal) in draft.principals.iter().enumerate() {
-        if let Some(owner) = mesh.catalog.claim_principal(principal, &draft.team).await? {
-            violations.push(Violation::new(
-                ViolationCode::AccessNotAllowed,
-                &format!("principals[{i}]"),
-                format!("`{principal}` belongs to team `{owner}`: name one of your team's own principals"),
-            ));
+        if let Some(refusal) = crate::accounts::refusal_for_request(mesh, &who.subject, principal, &draft.team).await? {
+            violations.push(Violation::new(ViolationCode::AccessNotAllowed, &format!("principals[{i}]"), refusal));
         }
     }
     if !violations.is_empty() {

@@ -8,6 +8,7 @@ pub mod embedded;
 
 use async_trait::async_trait;
 use meshport_shared::access::{AccessRequest, AccessState};
+use meshport_shared::accounts::ServiceAccount;
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -34,6 +35,9 @@ pub enum StoreError {
     /// An access request changed since it was read (or exists already).
     #[error("access request `{id}` is at revision {actual:?}, not {expected:?}")]
     AccessConflict { id: String, expected: Option<u64>, actual: Option<u64> },
+    /// A service account changed since it was read, or (`expected` none) a team holds its principal already.
+    #[error("service account `{principal}` is at revision {actual:?}, not {expected:?}")]
+    AccountConflict { principal: Principal, expected: Option<u64>, actual: Option<u64> },
     /// A write that would bind a topic or subject another product holds.
     #[error("{claim} is already data product `{holder}`'s")]
     Claimed { claim: Claim, holder: ProductId },
@@ -143,8 +147,26 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// The requests in one state, oldest first: for sync, to expire active grants and finish approved ones.
     async fn access_in_state(&self, state: AccessState) -> Result<Vec<AccessRequest>>;
 
-    /// Registers `principal` as `team`'s unless another team has it; answers that team then.
-    async fn claim_principal(&self, principal: &Principal, team: &TeamName) -> Result<Option<TeamName>>;
+    /// The one record of which team holds `principal`, if any: its service account.
+    async fn get_account(&self, principal: &Principal) -> Result<Option<ServiceAccount>>;
+
+    /// One team's service accounts, by principal.
+    async fn team_accounts(&self, team: &TeamName) -> Result<Vec<ServiceAccount>>;
+
+    /// Stores a service account only if its stored revision is `expected` (`None`: no team holds the principal
+    /// yet), with its audit entry in the same transaction; returns it as stored, its revision advanced by one. So a
+    /// principal is unique across teams by the store's guarantee, and moving it to another team (`team` changed)
+    /// is one conditional write. Otherwise [`StoreError::AccountConflict`].
+    async fn put_account(
+        &self,
+        account: ServiceAccount,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<ServiceAccount>;
+
+    /// Removes a service account at revision `expected`, with its audit entry; answers whether it existed. One at
+    /// another revision is kept, and the answer is [`StoreError::AccountConflict`].
+    async fn delete_account(&self, principal: &Principal, expected: u64, audit: AuditEntry) -> Result<bool>;
 
     /// The product that holds `claim`, if any.
     async fn claim_holder(&self, claim: &Claim) -> Result<Option<ProductId>>;
@@ -207,6 +229,21 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// A number that grows with every product change and every mirrored schema version, so a process holding
     /// derived state (the search index) knows with one cheap read whether it is still current.
     async fn generation(&self) -> Result<u64>;
+}
+
+/// The account a principal record written before service accounts stands for: `team` named it first in an access
+/// request. A consumer account at revision 0 (stored accounts start at 1), which the next change replaces.
+fn legacy_account(principal: &Principal, team: TeamName) -> ServiceAccount {
+    ServiceAccount {
+        principal: principal.clone(),
+        team,
+        roles: vec![meshport_shared::accounts::AccountRole::Consumer],
+        managed: false,
+        registered_by: "meshport".into(),
+        registered_at: String::new(),
+        rotated_at: None,
+        revision: 0,
+    }
 }
 
 /// The revision a product gets when stored over `expected`.

@@ -19,6 +19,8 @@ use meshport_shared::{
 use crate::catalog::StoreError;
 use crate::kafka::{KafkaError, NewTopic};
 use crate::mesh::Mesh;
+use meshport_shared::Principal;
+use meshport_shared::accounts::{AccountRole, ServiceAccount};
 
 /// How often the generator produces one event per demo product.
 const EVENT_INTERVAL: Duration = Duration::from_millis(1000);
@@ -33,6 +35,16 @@ const CONSUMER_GROUPS: &[(&str, &str, i64)] = &[
     ("legacy-signups-export", "signups", 40),
 ];
 const COMMIT_EVERY: u32 = 5;
+
+/// The demo's service accounts (the principals `scripts/kafka.sh` creates): each team's producer, and the
+/// `insights` team's two consumers, which have no rights until an access request naming them is granted.
+const SERVICE_ACCOUNTS: &[(&str, &str, AccountRole)] = &[
+    ("User:svc-accounts", "accounts", AccountRole::Producer),
+    ("User:svc-edge", "edge", AccountRole::Producer),
+    ("User:svc-trading", "trading", AccountRole::Producer),
+    ("User:svc-fraud", "insights", AccountRole::Consumer),
+    ("User:svc-reporting", "insights", AccountRole::Consumer),
+];
 
 pub(crate) const USERS_SCHEMA: &str = r#"{
   "type": "record", "name": "User", "namespace": "com.acme.membership",
@@ -247,6 +259,7 @@ async fn seed(mesh: &Mesh) -> Result<Vec<Stream>, SeedError> {
             mesh.registry.register(SubjectName::value_of(&topic).as_str(), schema, SchemaFormat::Avro).await?;
         }
     }
+    let new_producers = register_accounts(mesh).await?;
     let mut streams = Vec::new();
     for seed in seeds() {
         let product = product_of(&seed)?;
@@ -263,14 +276,51 @@ async fn seed(mesh: &Mesh) -> Result<Vec<Stream>, SeedError> {
             None,
             Some(&product),
         );
-        match mesh.catalog.put_product(product, None, audit).await {
-            Ok(_) | Err(StoreError::Conflict { .. }) => {}
+        let (id, team) = (product.id.clone(), product.owner.team.clone());
+        let stored = match mesh.catalog.put_product(product, None, audit).await {
+            Ok(stored) => Some(stored),
+            Err(StoreError::Conflict { .. }) => None,
             Err(e) => return Err(e.into()),
+        };
+        // A new product, or a team's new producer: the team's producers write its topic, as after a publish.
+        let stored = match stored {
+            None if new_producers.contains(&team) => mesh.catalog.get_product(&id).await?,
+            stored => stored,
+        };
+        if let Some(stored) = stored {
+            crate::accounts::grant_producers(mesh, "meshport-demo", &stored).await;
         }
         let schema_id = u32::try_from(schema_id).map_err(|_| SeedError::Broken(format!("schema id {schema_id}")))?;
         streams.push(Stream { topic, schema, schema_id });
     }
     Ok(streams)
+}
+
+/// Registers the demo's service accounts that no team holds yet; answers the teams that got a new producer.
+async fn register_accounts(mesh: &Mesh) -> Result<Vec<TeamName>, SeedError> {
+    let broken = |e: meshport_shared::NameError| SeedError::Broken(e.to_string());
+    let mut new_producers = Vec::new();
+    for (principal, team, role) in SERVICE_ACCOUNTS {
+        let account = ServiceAccount {
+            principal: Principal::parse(*principal).map_err(broken)?,
+            team: TeamName::parse(*team).map_err(broken)?,
+            roles: vec![*role],
+            managed: false,
+            registered_by: "meshport-demo".into(),
+            registered_at: jiff::Timestamp::now().to_string(),
+            rotated_at: None,
+            revision: 0,
+        };
+        let summary = format!("registered `{principal}` ({}): seeded by the demo mesh", role.as_str());
+        let audit = crate::accounts::account_entry("meshport-demo", &account.team, summary)
+            .map_err(|e| SeedError::Broken(e.to_string()))?;
+        match mesh.catalog.put_account(account, None, audit).await {
+            Ok(stored) if *role == AccountRole::Producer => new_producers.push(stored.team),
+            Ok(_) | Err(StoreError::AccountConflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(new_producers)
 }
 
 async fn create_topic(

@@ -552,6 +552,12 @@ impl KafkaAdmin {
         .await
     }
 
+    /// Whether `user` has SCRAM credentials on the cluster (of any mechanism): a user Meshport must not give a new
+    /// password, as someone else signs in as it.
+    pub async fn scram_user_exists(&self, user: &str) -> Result<bool, KafkaError> {
+        Ok(!self.scram_credentials("describing a SCRAM user", user).await?.is_empty())
+    }
+
     /// Removes every SCRAM credential of `user`, so it can no longer sign in (its connections already open stay
     /// until they reconnect). A user without credentials is no error. When this returns, the cluster describes none.
     pub async fn delete_scram_user(&self, user: &str) -> Result<(), KafkaError> {

@@ -1,6 +1,7 @@
 //! Meshport's API as a library: the router, its state and the modules behind it. `main.rs` only launches it.
 
 pub mod access;
+pub mod accounts;
 pub mod app;
 pub mod audit;
 pub mod auth;

@@ -293,7 +293,7 @@ async fn mirror(mesh: &Mesh, topic: Option<&TopicInfo>, subject: &SubjectName) {
 }
 
 /// Turns an existing topic into a product. The topic must exist and every policy rule hold; all violations are
-/// returned at once. A draft left by an interrupted create can be published this way too.
+/// returned at once. The owning team's producer accounts get write access to the topic. A draft left by an interrupted create can be published this way too.
 pub async fn publish(mesh: &Mesh, who: &Identity, mut product: DataProduct, run: Run) -> Result<DataProduct> {
     require_change(who, &product)?;
     let draft = match mesh.catalog.get_product(&product.id).await? {
@@ -344,6 +344,7 @@ pub async fn publish(mesh: &Mesh, who: &Identity, mut product: DataProduct, run:
     let summary = format!("published topic `{}` as a data product", product.output_port.topic);
     let stored = commit(mesh, who, product, draft.as_ref(), AuditAction::Published, summary).await?;
     mirror(mesh, topic.as_ref(), &stored.output_port.value_subject).await;
+    crate::accounts::grant_producers(mesh, &who.subject, &stored).await;
     Ok(stored)
 }
 
@@ -481,6 +482,7 @@ pub async fn create(mesh: &Mesh, who: &Identity, request: CreateRequest, run: Ru
     })?;
     let topic = mesh.kafka.topic(&topic_name).await.ok().flatten();
     mirror(mesh, topic.as_ref(), &subject).await;
+    crate::accounts::grant_producers(mesh, &who.subject, &stored).await;
     Ok(stored)
 }
 
@@ -785,7 +787,8 @@ pub async fn deprecate(mesh: &Mesh, who: &Identity, id: &ProductId, request: Dep
     commit(mesh, who, product, Some(&stored), AuditAction::Deprecated, summary).await
 }
 
-/// Retires a product: gone from discovery, kept in the catalog and its history. The topic stays until deleted.
+/// Retires a product: gone from discovery, kept in the catalog and its history, its grants ended and its team's
+/// producers' write access revoked. The topic stays until deleted.
 pub async fn retire(mesh: &Mesh, who: &Identity, id: &ProductId, revision: u64) -> Result<DataProduct> {
     let stored = existing(mesh, id).await?;
     require_change(who, &stored)?;
@@ -795,6 +798,8 @@ pub async fn retire(mesh: &Mesh, who: &Identity, id: &ProductId, revision: u64) 
     }
     // Nobody keeps reading a retired product: its grants go first (a failure stops the retirement).
     crate::access::end_all(mesh, &who.subject, &stored, &format!("product `{id}` was retired")).await?;
+    // Nor does its team keep writing it.
+    crate::accounts::revoke_producers(mesh, &who.subject, &stored).await?;
     let mut product = stored.clone();
     product.status = ProductStatus::Retired;
     product.updated_at = now();

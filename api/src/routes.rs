@@ -1,6 +1,7 @@
 //! The HTTP surface: one router, and the one place that turns errors into status codes and `{code, message, details}`.
 
 mod access;
+mod accounts;
 mod auth;
 mod embed;
 pub mod extract;
@@ -123,6 +124,10 @@ fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
         route(Get, "/api/v1/access/inbox", Members, access::inbox),
         route(Get, "/api/v1/access/mine", Members, access::mine),
         route(Post, "/api/v1/access/{request}/{action}", Members, access::decide),
+        route(Get, "/api/v1/teams/{team}/service-accounts", Members, accounts::list),
+        route(Post, "/api/v1/teams/{team}/service-accounts", Members, accounts::register),
+        route(Post, "/api/v1/teams/{team}/service-accounts/{principal}/rotate", Members, accounts::rotate),
+        route(Delete, "/api/v1/teams/{team}/service-accounts/{principal}", Members, accounts::delete),
         route(Get, "/api/v1/activity", Members, products::activity),
         route(Post, "/api/v1/schemas/check", Members, schemas::check),
         route(Get, "/api/v1/subjects/{subject}", Members, schemas::subject),
@@ -234,6 +239,7 @@ impl AppError {
             Error::Store(
                 StoreError::Conflict { .. }
                 | StoreError::AccessConflict { .. }
+                | StoreError::AccountConflict { .. }
                 | StoreError::Claimed { .. }
                 | StoreError::Busy(_),
             ) => (StatusCode::CONFLICT, ErrorCode::Conflict),

@@ -5,6 +5,7 @@
 //! very same functions.
 
 pub mod access;
+pub mod accounts;
 pub mod api;
 pub mod mirror;
 pub mod names;

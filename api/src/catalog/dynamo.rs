@@ -13,7 +13,8 @@
 //! | who holds a claim          | GetItem `PK = CLAIM#<kind>\0<name>`, `SK = CLAIM`    |
 //! | store an access request    | TransactWriteItems: Put `PK = ACCESS#<id>` (GSI1 by product, GSI2 by state) conditioned on `revision`, Put its copies under `INBOX#<owning team>` and `TEAM_ACCESS#<team>`, Put the audit entry, add 1 to the generation |
 //! | access requests            | by product: Query `GSI1` `ACCESS_PRODUCT#<id>`; inbox / a team's: Query `PK = INBOX#<team>` / `TEAM_ACCESS#<team>`; by state: Query `GSI2` `ACCESS_STATE#<state>` |
-//! | a team's principal         | PutItem `PK = PRINCIPAL#<principal>` if absent or the team's |
+//! | a service account          | GetItem `PK = PRINCIPAL#<principal>`, `SK = PRINCIPAL`; a team's: Query `GSI1` `TEAM_ACCOUNTS#<team>` |
+//! | change a service account   | TransactWriteItems: Put (or Delete) it conditioned on `revision` (or absence), Put its audit entry, add 1 to the generation |
 //! | catalog generation         | GetItem `PK = META`, `SK = GENERATION` (`claims_backfilled` marks the one-time backfill) |
 //! | a product's history        | Query `PK = PRODUCT#<id>`, `SK` begins with `AUDIT#`, newest first |
 //! | recent activity            | Query `GSI2` where `GSI2PK = AUDIT`, newest first    |
@@ -37,13 +38,14 @@ use aws_sdk_dynamodb::types::{
     Projection, ProjectionType, Put, PutRequest, ScalarAttributeType, TransactWriteItem, WriteRequest,
 };
 use meshport_shared::access::{AccessRequest, AccessState};
+use meshport_shared::accounts::ServiceAccount;
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
 
 pub use crate::config::DynamoSettings;
 
-use super::{CatalogStore, Claim, Result, StoreError, decode, encode, next_revision, version_key};
+use super::{CatalogStore, Claim, Result, StoreError, decode, encode, legacy_account, next_revision, version_key};
 
 const PRODUCT_SK: &str = "PRODUCT";
 const TOPIC_SK: &str = "TOPIC";
@@ -51,6 +53,7 @@ const AUDIT: &str = "AUDIT";
 const SCHEMA: &str = "SCHEMA";
 const CLAIM_SK: &str = "CLAIM";
 const ACCESS_SK: &str = "ACCESS";
+const PRINCIPAL_SK: &str = "PRINCIPAL";
 /// BatchWriteItem's limit.
 const BATCH: usize = 25;
 /// How often a transaction cancelled by another one on the same items (the generation item, mostly) is tried again.
@@ -395,6 +398,23 @@ fn at_revision(
     }
 }
 
+fn principal_key(principal: &Principal) -> Item {
+    key(format!("PRINCIPAL#{principal}"), PRINCIPAL_SK.to_owned())
+}
+
+/// A stored service account: its document, or (a principal an access request claimed before service accounts)
+/// only the team that holds it.
+fn account_of(principal: &Principal, item: &Item) -> Result<ServiceAccount> {
+    if item.contains_key("doc") {
+        return doc_of(item);
+    }
+    let holder = item.get("holder").and_then(|h| h.as_s().ok());
+    let holder = holder.ok_or_else(|| StoreError::Corrupt(format!("principal `{principal}` has no holder")))?;
+    let team =
+        TeamName::parse(holder.as_str()).map_err(|e| StoreError::Corrupt(format!("principal `{principal}`: {e}")))?;
+    Ok(legacy_account(principal, team))
+}
+
 fn claim_key(claim: &Claim) -> Item {
     key(format!("CLAIM#{}", claim.key()), CLAIM_SK.to_owned())
 }
@@ -717,30 +737,73 @@ impl CatalogStore for DynamoStore {
         self.query_docs(Query::kind(&format!("ACCESS_STATE#{}", state.as_str()))).await
     }
 
-    async fn claim_principal(&self, principal: &Principal, team: &TeamName) -> Result<Option<TeamName>> {
-        let mut item = key(format!("PRINCIPAL#{principal}"), "PRINCIPAL".to_owned());
-        item.insert("holder".to_owned(), s(team.as_str()));
-        let outcome = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK) OR holder = :team")
-            .expression_attribute_values(":team", s(team.as_str()))
-            .send()
-            .await;
-        match outcome {
-            Ok(_) => Ok(None),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                let item = self.item(key(format!("PRINCIPAL#{principal}"), "PRINCIPAL".to_owned())).await?;
-                let holder = item.as_ref().and_then(|i| i.get("holder")).and_then(|h| h.as_s().ok());
-                let holder =
-                    holder.ok_or_else(|| StoreError::Corrupt(format!("principal `{principal}` has no holder")))?;
-                TeamName::parse(holder.as_str())
-                    .map(Some)
-                    .map_err(|e| StoreError::Corrupt(format!("principal `{principal}`: {e}")))
+    async fn get_account(&self, principal: &Principal) -> Result<Option<ServiceAccount>> {
+        self.item(principal_key(principal)).await?.map(|item| account_of(principal, &item)).transpose()
+    }
+
+    async fn team_accounts(&self, team: &TeamName) -> Result<Vec<ServiceAccount>> {
+        self.query_docs(Query::grouped(format!("TEAM_ACCOUNTS#{team}"))).await
+    }
+
+    async fn put_account(
+        &self,
+        mut account: ServiceAccount,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<ServiceAccount> {
+        account.revision = next_revision(expected);
+        let principal = account.principal.to_string();
+        let mut item = key(format!("PRINCIPAL#{principal}"), PRINCIPAL_SK.to_owned());
+        item.extend([
+            ("holder".to_owned(), s(account.team.as_str())),
+            ("doc".to_owned(), s(encode(&principal, &account)?)),
+            ("GSI1PK".to_owned(), s(format!("TEAM_ACCOUNTS#{}", account.team))),
+            ("GSI1SK".to_owned(), s(principal)),
+            ("revision".to_owned(), AttributeValue::N(account.revision.to_string())),
+        ]);
+        let put = Put::builder().table_name(&self.table).set_item(Some(item));
+        let put = match expected {
+            // A principal an access request claimed before service accounts: a record without a revision.
+            Some(0) => put.condition_expression("attribute_exists(PK) AND attribute_not_exists(revision)"),
+            _ => at_revision(put, expected),
+        };
+        let token = audit.id.clone();
+        let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
+        let items = vec![
+            TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build(),
+            TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
+        ];
+        match self.transact(items, &token).await? {
+            Ok(()) => Ok(account),
+            Err(_) => {
+                let actual = self.get_account(&account.principal).await?.map(|a| a.revision);
+                Err(StoreError::AccountConflict { principal: account.principal, expected, actual })
             }
-            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn delete_account(&self, principal: &Principal, expected: u64, audit: AuditEntry) -> Result<bool> {
+        let delete = Delete::builder().table_name(&self.table).set_key(Some(principal_key(principal)));
+        let delete = match expected {
+            0 => delete.condition_expression("attribute_exists(PK) AND attribute_not_exists(revision)"),
+            _ => delete
+                .condition_expression("revision = :expected")
+                .expression_attribute_values(":expected", AttributeValue::N(expected.to_string())),
+        };
+        let token = audit.id.clone();
+        let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
+        let items = vec![
+            TransactWriteItem::builder().delete(delete.build().map_err(|e| internal(&e))?).build(),
+            TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
+        ];
+        match self.transact(items, &token).await? {
+            Ok(()) => Ok(true),
+            Err(_) => match self.get_account(principal).await?.map(|a| a.revision) {
+                None => Ok(false),
+                actual => {
+                    Err(StoreError::AccountConflict { principal: principal.clone(), expected: Some(expected), actual })
+                }
+            },
         }
     }
 

@@ -9,12 +9,13 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use meshport_shared::access::{AccessRequest, AccessState};
+use meshport_shared::accounts::ServiceAccount;
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
 use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
 
-use super::{CatalogStore, Claim, Result, StoreError, decode, encode, next_revision, version_key};
+use super::{CatalogStore, Claim, Result, StoreError, decode, encode, legacy_account, next_revision, version_key};
 
 /// Product id -> the product as JSON.
 const PRODUCTS: TableDefinition<&str, &[u8]> = TableDefinition::new("products");
@@ -35,7 +36,8 @@ const ACCESS: TableDefinition<&str, &[u8]> = TableDefinition::new("access");
 /// `<index>\0<value>\0<request id>` -> nothing: requests by product, by owning team (inbox), by requesting team,
 /// and by state.
 const ACCESS_INDEX: TableDefinition<&str, ()> = TableDefinition::new("access_index");
-/// Kafka principal -> the team it belongs to.
+/// Kafka principal -> its service account as JSON (or, written before service accounts, the bare name of the team
+/// that named it first in an access request: read as a consumer account at revision 0).
 const PRINCIPALS: TableDefinition<&str, &str> = TableDefinition::new("principals");
 
 pub struct EmbeddedStore {
@@ -217,6 +219,16 @@ fn access_by(db: &Database, index: &str, value: &str) -> Result<Vec<AccessReques
     Ok(found)
 }
 
+/// A stored service account: its JSON, or the bare team name an access request claimed the principal for before
+/// service accounts existed.
+fn account_of(principal: &Principal, value: &str) -> Result<ServiceAccount> {
+    if value.starts_with('{') {
+        return decode(principal.as_str(), value.as_bytes());
+    }
+    let team = TeamName::parse(value).map_err(|e| StoreError::Corrupt(format!("principal `{principal}`: {e}")))?;
+    Ok(legacy_account(principal, team))
+}
+
 fn write_all<T: serde::Serialize>(
     db: &Database,
     table: TableDefinition<&str, &[u8]>,
@@ -382,27 +394,86 @@ impl CatalogStore for EmbeddedStore {
         self.with_db(move |db| access_by(db, "state", state.as_str())).await
     }
 
-    async fn claim_principal(&self, principal: &Principal, team: &TeamName) -> Result<Option<TeamName>> {
-        let (principal, team) = (principal.to_string(), team.clone());
+    async fn get_account(&self, principal: &Principal) -> Result<Option<ServiceAccount>> {
+        let principal = principal.clone();
+        self.with_db(move |db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let table = tx.open_table(PRINCIPALS).map_err(storage)?;
+            let value = table.get(principal.as_str()).map_err(storage)?;
+            value.map(|v| account_of(&principal, v.value())).transpose()
+        })
+        .await
+    }
+
+    async fn team_accounts(&self, team: &TeamName) -> Result<Vec<ServiceAccount>> {
+        let team = team.clone();
+        self.with_db(move |db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let table = tx.open_table(PRINCIPALS).map_err(storage)?;
+            let mut accounts = Vec::new();
+            for entry in table.iter().map_err(storage)? {
+                let (key, value) = entry.map_err(storage)?;
+                let principal = Principal::parse(key.value())
+                    .map_err(|e| StoreError::Corrupt(format!("principal `{}`: {e}", key.value())))?;
+                let account = account_of(&principal, value.value())?;
+                if account.team == team {
+                    accounts.push(account);
+                }
+            }
+            Ok(accounts)
+        })
+        .await
+    }
+
+    async fn put_account(
+        &self,
+        mut account: ServiceAccount,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<ServiceAccount> {
         self.with_db(move |db| {
             let tx = db.begin_write().map_err(storage)?;
-            let holder = {
+            {
                 let mut table = tx.open_table(PRINCIPALS).map_err(storage)?;
-                let holder = table.get(principal.as_str()).map_err(storage)?.map(|h| h.value().to_owned());
-                match holder {
-                    Some(holder) if holder != team.as_str() => Some(
-                        TeamName::parse(holder)
-                            .map_err(|e| StoreError::Corrupt(format!("principal `{principal}`: {e}")))?,
-                    ),
-                    Some(_) => None,
-                    None => {
-                        table.insert(principal.as_str(), team.as_str()).map_err(storage)?;
-                        None
-                    }
+                let key = account.principal.to_string();
+                let actual = match table.get(key.as_str()).map_err(storage)? {
+                    Some(stored) => Some(account_of(&account.principal, stored.value())?.revision),
+                    None => None,
+                };
+                if actual != expected {
+                    return Err(StoreError::AccountConflict { principal: account.principal, expected, actual });
                 }
-            };
+                account.revision = next_revision(expected);
+                table.insert(key.as_str(), encode(&key, &account)?.as_str()).map_err(storage)?;
+            }
+            append_audit(&tx, &audit)?;
             tx.commit().map_err(storage)?;
-            Ok(holder)
+            Ok(account)
+        })
+        .await
+    }
+
+    async fn delete_account(&self, principal: &Principal, expected: u64, audit: AuditEntry) -> Result<bool> {
+        let principal = principal.clone();
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            let removed =
+                match tx.open_table(PRINCIPALS).map_err(storage)?.remove(principal.as_str()).map_err(storage)? {
+                    Some(stored) => Some(account_of(&principal, stored.value())?),
+                    None => None,
+                };
+            if let Some(account) = &removed
+                && account.revision != expected
+            {
+                // Dropping the transaction keeps the account.
+                let actual = Some(account.revision);
+                return Err(StoreError::AccountConflict { principal, expected: Some(expected), actual });
+            }
+            if removed.is_some() {
+                append_audit(&tx, &audit)?;
+            }
+            tx.commit().map_err(storage)?;
+            Ok(removed.is_some())
         })
         .await
     }

@@ -14,7 +14,7 @@ use utoipa::openapi::schema::{Object, Schema, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Server};
 
-use super::{Access, Verb, access, auth, embed, health, portal, products, schemas};
+use super::{Access, Verb, access, accounts, auth, embed, health, portal, products, schemas};
 use crate::state::AppState;
 
 #[derive(OpenApi, Debug)]
@@ -54,6 +54,10 @@ use crate::state::AppState;
         access::inbox,
         access::mine,
         access::decide,
+        accounts::list,
+        accounts::register,
+        accounts::rotate,
+        accounts::delete,
         schemas::check,
         schemas::subject,
         auth::me,
@@ -69,7 +73,7 @@ use crate::state::AppState;
     tags(
         (name = "catalog", description = "Search and read data products, the mesh's activity and the policy"),
         (name = "changes", description = "Publish, create, update, evolve, deprecate and retire data products"),
-        (name = "access", description = "Ask for access to a product, decide on requests, see grants"),
+        (name = "access", description = "Ask for access to a product, decide on requests, see grants; a team's service accounts"),
         (name = "schemas", description = "Checks and previews for the portal's forms"),
         (name = "sign-in", description = "Who is calling, and dev sign-in for local runs"),
         (name = "embeds", description = "Cards, oEmbed and badges for wikis, outside the JSON API"),

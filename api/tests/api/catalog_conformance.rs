@@ -9,6 +9,7 @@ use std::time::Duration;
 use meshport_api::catalog::dynamo::DynamoSettings;
 use meshport_api::catalog::{CatalogStore, Claim, DynamoStore, EmbeddedStore, StoreError};
 use meshport_shared::access::{AccessRequest, AccessState, GroupPattern};
+use meshport_shared::accounts::{AccountRole, ServiceAccount};
 use meshport_shared::{
     AuditAction, DataProduct, DomainName, GroupName, HistoryKind, Principal, ProductId, SchemaFormat, SchemaVersion,
     SubjectName, TeamName, TopicFacts, TopicName,
@@ -296,13 +297,80 @@ async fn access_requests_are_found_by_product_owners_team_and_state(store: &dyn 
     assert!(store.access_in_state(AccessState::Active).await.unwrap().is_empty(), "a revoked grant is not active");
 }
 
-async fn a_principal_belongs_to_the_first_team_that_names_it(store: &dyn CatalogStore) {
-    let principal = Principal::parse("User:svc-fraud").unwrap();
-    let (fraud, edge) = (TeamName::parse("fraud").unwrap(), TeamName::parse("edge").unwrap());
+fn account(principal: &str, team: &str, roles: &[AccountRole]) -> ServiceAccount {
+    ServiceAccount {
+        principal: Principal::parse(principal).unwrap(),
+        team: TeamName::parse(team).unwrap(),
+        roles: roles.to_vec(),
+        managed: false,
+        registered_by: "dev:bob".into(),
+        registered_at: "2026-12-05T10:00:00Z".into(),
+        rotated_at: None,
+        revision: 0,
+    }
+}
 
-    assert_eq!(store.claim_principal(&principal, &fraud).await.unwrap(), None);
-    assert_eq!(store.claim_principal(&principal, &fraud).await.unwrap(), None, "again: still the team's");
-    assert_eq!(store.claim_principal(&principal, &edge).await.unwrap(), Some(fraud));
+async fn put_account(
+    store: &dyn CatalogStore,
+    account: ServiceAccount,
+    expected: Option<u64>,
+) -> Result<ServiceAccount, StoreError> {
+    let trail = ProductId::parse(format!("service-accounts.{}", account.team)).unwrap();
+    let entry = meshport_api::audit::entry("test", &trail, AuditAction::Access, "a test", None, None);
+    store.put_account(account, expected, entry).await
+}
+
+async fn a_principal_belongs_to_one_team_and_moves_only_at_its_revision(store: &dyn CatalogStore) {
+    let fraud = put_account(store, account("User:svc-fraud", "fraud", &[AccountRole::Consumer]), None).await.unwrap();
+    put_account(store, account("User:svc-fraud-2", "fraud", &[AccountRole::Producer]), None).await.unwrap();
+    put_account(store, account("User:svc-edge", "edge", &[AccountRole::Producer]), None).await.unwrap();
+
+    let taken =
+        put_account(store, account("User:svc-fraud", "edge", &[AccountRole::Consumer]), None).await.unwrap_err();
+    let mut moved = fraud.clone();
+    moved.team = TeamName::parse("edge").unwrap();
+    let moved = put_account(store, moved, Some(fraud.revision)).await.unwrap();
+    let stale = put_account(store, fraud.clone(), Some(fraud.revision)).await.unwrap_err();
+
+    let principals =
+        |accounts: Vec<ServiceAccount>| accounts.into_iter().map(|a| a.principal.to_string()).collect::<Vec<_>>();
+    assert!(matches!(taken, StoreError::AccountConflict { expected: None, actual: Some(1), .. }), "{taken:?}");
+    assert!(matches!(stale, StoreError::AccountConflict { actual: Some(2), .. }), "{stale:?}");
+    assert_eq!((fraud.revision, moved.revision), (1, 2));
+    assert_eq!(store.get_account(&fraud.principal).await.unwrap(), Some(moved.clone()));
+    assert_eq!(
+        principals(store.team_accounts(&TeamName::parse("fraud").unwrap()).await.unwrap()),
+        ["User:svc-fraud-2"]
+    );
+    assert_eq!(
+        principals(store.team_accounts(&TeamName::parse("edge").unwrap()).await.unwrap()),
+        ["User:svc-edge", "User:svc-fraud"]
+    );
+    let trail = ProductId::parse("service-accounts.fraud").unwrap();
+    assert_eq!(store.product_history(&trail, 10).await.unwrap().len(), 2, "each stored change has its entry");
+}
+
+async fn deleting_an_account_frees_its_principal_only_at_its_revision(store: &dyn CatalogStore) {
+    let stored = put_account(store, account("User:svc-a", "fraud", &[AccountRole::Producer]), None).await.unwrap();
+    let entry = |summary: &str| {
+        let trail = ProductId::parse("service-accounts.fraud").unwrap();
+        meshport_api::audit::entry("test", &trail, AuditAction::Access, summary, None, None)
+    };
+
+    let stale = store.delete_account(&stored.principal, 7, entry("stale")).await.unwrap_err();
+    let deleted = store.delete_account(&stored.principal, stored.revision, entry("deleted")).await.unwrap();
+    let again = store.delete_account(&stored.principal, stored.revision, entry("again")).await.unwrap();
+
+    assert!(matches!(stale, StoreError::AccountConflict { actual: Some(1), .. }), "{stale:?}");
+    assert!(deleted);
+    assert!(!again, "gone already");
+    assert_eq!(store.get_account(&stored.principal).await.unwrap(), None);
+    assert!(store.team_accounts(&stored.team).await.unwrap().is_empty());
+    put_account(store, account("User:svc-a", "edge", &[AccountRole::Consumer]), None).await.unwrap();
+    let trail = ProductId::parse("service-accounts.fraud").unwrap();
+    let summaries: Vec<String> =
+        store.product_history(&trail, 10).await.unwrap().into_iter().map(|e| e.summary).collect();
+    assert_eq!(summaries, ["deleted", "a test"], "a refused delete records nothing");
 }
 
 /// `product(id)` with `topic` as its topic (and `<topic>-value` as its subject).
@@ -480,7 +548,8 @@ conformance!(
     claims_follow_the_product_and_are_released_when_it_is_deleted,
     the_claims_backfill_runs_once_and_is_harmless_on_claimed_products,
     access_requests_are_found_by_product_owners_team_and_state,
-    a_principal_belongs_to_the_first_team_that_names_it,
+    a_principal_belongs_to_one_team_and_moves_only_at_its_revision,
+    deleting_an_account_frees_its_principal_only_at_its_revision,
 );
 
 /// Only against the embedded store: moto runs each DynamoDB transaction without isolation from the others in flight
@@ -516,13 +585,7 @@ async fn an_embedded_catalog_from_before_claims_is_backfilled() {
 async fn a_dynamodb_catalog_from_before_claims_is_backfilled() {
     use aws_sdk_dynamodb::types::AttributeValue;
     let store = dynamo_store().await;
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "test"))
-        .endpoint_url(common::dynamodb_endpoint())
-        .build();
-    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    let client = dynamo_client();
     let s = |v: &str| AttributeValue::S(v.to_owned());
     for p in legacy_products() {
         // The item layout of the previous release: the product alone, no claim items.
@@ -562,6 +625,72 @@ async fn a_dynamodb_change_sent_again_after_its_answer_was_lost_is_done_once() {
     assert_eq!(store.product_history(&stored.id, 10).await.unwrap().len(), 1, "one change, one entry");
     let other = store.put_product(first.clone(), None, common::audit(&first)).await.unwrap_err();
     assert!(matches!(other, StoreError::Conflict { actual: Some(1), .. }), "{other:?}");
+}
+
+/// A principal an access request claimed before service accounts, as the team's name alone: read as the team's
+/// consumer account at revision 0, which the next change replaces.
+async fn a_principal_claimed_before_service_accounts_is_a_consumer_account(store: &dyn CatalogStore) {
+    let principal = Principal::parse("User:svc-old").unwrap();
+
+    let legacy = store.get_account(&principal).await.unwrap().unwrap();
+    let taken = put_account(store, account("User:svc-old", "edge", &[AccountRole::Consumer]), None).await.unwrap_err();
+    let mut producer = legacy.clone();
+    producer.roles = vec![AccountRole::Producer];
+    let stored = put_account(store, producer, Some(0)).await.unwrap();
+
+    assert_eq!(
+        (legacy.team.as_str(), legacy.roles.as_slice(), legacy.revision),
+        ("fraud", &[AccountRole::Consumer][..], 0)
+    );
+    assert!(matches!(taken, StoreError::AccountConflict { actual: Some(0), .. }), "{taken:?}");
+    assert_eq!(stored.revision, 1);
+    assert_eq!(store.team_accounts(&legacy.team).await.unwrap(), [stored]);
+}
+
+#[tokio::test]
+async fn an_embedded_principal_claimed_before_service_accounts_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = redb::Database::create(dir.path().join("catalog.redb")).unwrap();
+        let tx = db.begin_write().unwrap();
+        tx.open_table(redb::TableDefinition::<&str, &str>::new("principals"))
+            .unwrap()
+            .insert("User:svc-old", "fraud")
+            .unwrap();
+        tx.commit().unwrap();
+    }
+
+    a_principal_claimed_before_service_accounts_is_a_consumer_account(&EmbeddedStore::new(dir.path())).await;
+}
+
+#[tokio::test]
+async fn a_dynamodb_principal_claimed_before_service_accounts_is_read() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let store = dynamo_store().await;
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    // The previous release's item: the holding team alone.
+    dynamo_client()
+        .put_item()
+        .table_name(store.table())
+        .item("PK", s("PRINCIPAL#User:svc-old"))
+        .item("SK", s("PRINCIPAL"))
+        .item("holder", s("fraud"))
+        .send()
+        .await
+        .unwrap();
+
+    a_principal_claimed_before_service_accounts_is_a_consumer_account(&store).await;
+}
+
+/// A raw client of moto's, to write what an earlier release wrote.
+fn dynamo_client() -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "test"))
+        .endpoint_url(common::dynamodb_endpoint())
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
 }
 
 fn dynamo_settings(endpoint: &str, table: String) -> DynamoSettings {

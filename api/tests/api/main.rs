@@ -3,6 +3,7 @@
 //! application and the helpers they share.
 
 mod access;
+mod accounts;
 mod acls;
 mod auth;
 mod catalog_api;

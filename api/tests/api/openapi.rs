@@ -130,6 +130,7 @@ fn public_reads_open_the_catalog_only_and_never_samples_unclaimed_topics_subject
             "/api/v1/products/{id}/history",
             "/api/v1/products/{id}/sample",
             "/api/v1/subjects/{subject}",
+            "/api/v1/teams/{team}/service-accounts",
         ])
     );
     let changes = routes::served(true).into_iter().filter(|route| route.method != routes::Verb::Get);

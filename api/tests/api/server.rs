@@ -385,6 +385,29 @@ async fn the_demo_mesh_is_seeded_and_keeps_producing_avro_events_in_the_confluen
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(seeded, 4, "users, pageviews, stocktrades and signups are seeded");
+    let accounts_of = |team: &str| {
+        let (catalog, team) = (app.state.mesh.catalog.clone(), meshport_shared::TeamName::parse(team).unwrap());
+        async move {
+            let accounts = catalog.team_accounts(&team).await.unwrap();
+            accounts.into_iter().map(|a| (a.principal.to_string(), a.roles)).collect::<Vec<_>>()
+        }
+    };
+    use meshport_shared::accounts::AccountRole;
+    assert_eq!(accounts_of("trading").await, [("User:svc-trading".to_owned(), vec![AccountRole::Producer])]);
+    assert_eq!(
+        accounts_of("insights").await,
+        [
+            ("User:svc-fraud".to_owned(), vec![AccountRole::Consumer]),
+            ("User:svc-reporting".to_owned(), vec![AccountRole::Consumer])
+        ]
+    );
+    let trades = app.state.mesh.kafka.acls_for_topic(&TopicName::parse("stocktrades").unwrap()).await.unwrap();
+    assert!(
+        trades
+            .iter()
+            .any(|b| b.principal == "User:svc-trading" && b.operation == meshport_api::kafka::AclOperation::Write),
+        "the owning team's producer writes its product: {trades:?}"
+    );
     let signups: ProductDetail = app.product("signups").await.json().await.unwrap();
     assert_eq!(signups.product.status, meshport_shared::ProductStatus::Deprecated);
     let replacement = signups.product.deprecation.as_ref().and_then(|d| d.replacement.as_ref());

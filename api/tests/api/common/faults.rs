@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use meshport_api::catalog::{CatalogStore, Claim, Result, StoreError};
 use meshport_shared::access::{AccessRequest, AccessState};
+use meshport_shared::accounts::ServiceAccount;
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -226,8 +227,25 @@ impl CatalogStore for FaultyCatalog {
         self.inner.access_in_state(state).await
     }
 
-    async fn claim_principal(&self, principal: &Principal, team: &TeamName) -> Result<Option<TeamName>> {
-        self.inner.claim_principal(principal, team).await
+    async fn get_account(&self, principal: &Principal) -> Result<Option<ServiceAccount>> {
+        self.inner.get_account(principal).await
+    }
+
+    async fn team_accounts(&self, team: &TeamName) -> Result<Vec<ServiceAccount>> {
+        self.inner.team_accounts(team).await
+    }
+
+    async fn put_account(
+        &self,
+        account: ServiceAccount,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<ServiceAccount> {
+        self.inner.put_account(account, expected, audit).await
+    }
+
+    async fn delete_account(&self, principal: &Principal, expected: u64, audit: AuditEntry) -> Result<bool> {
+        self.inner.delete_account(principal, expected, audit).await
     }
 
     async fn claim_holder(&self, claim: &Claim) -> Result<Option<ProductId>> {
