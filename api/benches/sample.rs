@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{report, timed_gets};
+use common::{report, spawn_registry, timed_gets};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -105,9 +105,7 @@ fn hostile() {
 
 async fn over_http(bootstrap: String) {
     let data = tempfile::tempdir().expect("a temporary directory");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port for the registry");
-    let registry = format!("http://{}", listener.local_addr().expect("the registry's address"));
-    tokio::spawn(async move { axum::serve(listener, meshport_registry::router()).await });
+    let registry = spawn_registry().await;
     let env = HashMap::from([
         ("MESHPORT_LISTEN", "127.0.0.1:0".to_owned()),
         ("MESHPORT_DATA_DIR", data.path().display().to_string()),

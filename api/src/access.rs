@@ -6,17 +6,21 @@
 //! A grant is idempotent on the cluster: Kafka's ACLs are a set, so approving twice, or retrying after a crash
 //! between creating the ACLs and storing `active`, leaves one set of bindings.
 
+use std::collections::{HashMap, HashSet};
+
 use meshport_shared::access::{
-    AccessAction, AccessDecision, AccessRequest, AccessRequestDraft, AccessRole, AccessState, GroupPattern,
-    MAX_ACCESS_TEXT,
+    AccessAction, AccessDecision, AccessRequest, AccessRequestDraft, AccessRole, AccessState, ConsumerGrant,
+    GroupPattern, MAX_ACCESS_TEXT, ProductConsumers, RetirementPreview, UnmanagedBinding,
 };
 use meshport_shared::api::Identity;
-use meshport_shared::{AuditAction, DataProduct, ProductId, ProductStatus, TeamName, Violation, ViolationCode};
+use meshport_shared::{
+    AuditAction, DataProduct, ProductId, ProductStatus, TeamName, TopicName, Violation, ViolationCode,
+};
 
 use crate::audit;
 use crate::catalog::StoreError;
 use crate::error::{Error, Result};
-use crate::kafka::{AclBinding, PatternType};
+use crate::kafka::{AclBinding, PatternType, ResourceType};
 use crate::mesh::Mesh;
 
 fn now() -> String {
@@ -228,37 +232,94 @@ fn bindings_of(request: &AccessRequest, product: &DataProduct) -> Result<Vec<Acl
 /// Deletes the ACLs of `request`'s grant, except those another active grant needs too (Kafka keeps one binding for
 /// both: two groups of one principal on one topic share topic READ, two topics read in one group share group READ).
 async fn delete_acls(mesh: &Mesh, request: &AccessRequest, product: &DataProduct) -> Result<()> {
-    let mut needed = Vec::new();
-    for other in mesh.catalog.access_in_state(AccessState::Active).await? {
-        if other.id == request.id {
-            continue;
-        }
-        let other_product = match &other.product {
-            id if *id == product.id => product.clone(),
-            id => match mesh.catalog.get_product(id).await? {
-                Some(p) => p,
-                None => continue,
-            },
-        };
-        needed.extend(bindings_of(&other, &other_product)?);
-    }
-    let only_this: Vec<AclBinding> =
-        bindings_of(request, product)?.into_iter().filter(|b| !needed.contains(b)).collect();
-    mesh.kafka.revoke(&only_this).await?;
+    let others: Vec<AccessRequest> = mesh
+        .catalog
+        .access_in_state(AccessState::Active)
+        .await?
+        .into_iter()
+        .filter(|other| other.id != request.id)
+        .collect();
+    let mut products = products_of(mesh, &others).await?;
+    products.insert(product.id.clone(), product.clone());
+    let needs = Needs::of(&others, &products);
+    mesh.kafka.revoke(&needs.unneeded(&bindings_of(request, product)?)).await?;
     Ok(())
 }
 
-/// Expires the grants whose end date is before `today`: their ACLs are deleted, then the request stored as expired.
-/// Answers the expired requests' ids; a grant whose ACLs cannot be deleted now is left active for the next run.
-pub async fn expire_due(mesh: &Mesh, today: &str) -> Result<Vec<String>> {
-    let mut expired = Vec::new();
-    for request in mesh.catalog.access_in_state(AccessState::Active).await? {
-        let due = request.until.as_deref().is_some_and(|until| until < today);
-        if !due {
-            continue;
+/// The products `requests` are for, each read once.
+async fn products_of(mesh: &Mesh, requests: &[AccessRequest]) -> Result<HashMap<ProductId, DataProduct>> {
+    let mut products = HashMap::new();
+    for request in requests {
+        if !products.contains_key(&request.product)
+            && let Some(product) = mesh.catalog.get_product(&request.product).await?
+        {
+            products.insert(product.id.clone(), product);
         }
-        let Some(product) = mesh.catalog.get_product(&request.product).await? else { continue };
-        if let Err(e) = delete_acls(mesh, &request, &product).await {
+    }
+    Ok(products)
+}
+
+/// How many active grants need each binding on the cluster: a binding is deleted only when none does. Counted once
+/// for all grants, so ending many grants costs one pass, not one pass per grant.
+struct Needs(HashMap<AclBinding, usize>);
+
+impl Needs {
+    fn of(grants: &[AccessRequest], products: &HashMap<ProductId, DataProduct>) -> Self {
+        let mut needs = Self(HashMap::new());
+        for grant in grants {
+            needs.add(&distinct_bindings(grant, products));
+        }
+        needs
+    }
+
+    fn add(&mut self, bindings: &HashSet<AclBinding>) {
+        for binding in bindings {
+            *self.0.entry(binding.clone()).or_default() += 1;
+        }
+    }
+
+    fn remove(&mut self, bindings: &HashSet<AclBinding>) {
+        for binding in bindings {
+            if let Some(count) = self.0.get_mut(binding) {
+                *count = count.saturating_sub(1);
+            }
+        }
+    }
+
+    /// Those of `bindings` no grant counted here needs.
+    fn unneeded(&self, bindings: &[AclBinding]) -> Vec<AclBinding> {
+        bindings.iter().filter(|b| self.0.get(*b).is_none_or(|count| *count == 0)).cloned().collect()
+    }
+}
+
+/// A grant's bindings as a set; none when its product is gone or its bindings cannot be built (they never were).
+fn distinct_bindings(grant: &AccessRequest, products: &HashMap<ProductId, DataProduct>) -> HashSet<AclBinding> {
+    products
+        .get(&grant.product)
+        .and_then(|product| bindings_of(grant, product).ok())
+        .map(|bindings| bindings.into_iter().collect())
+        .unwrap_or_default()
+}
+
+/// Expires the grants whose end date is before `today`: their ACLs are deleted, then the request stored as expired.
+/// Answers the expired requests' ids; a grant whose ACLs cannot be deleted now is left active for the next run. One
+/// read of the active grants and their products, whatever the number of grants.
+pub async fn expire_due(mesh: &Mesh, today: &str) -> Result<Vec<String>> {
+    let active = mesh.catalog.access_in_state(AccessState::Active).await?;
+    let products = products_of(mesh, &active).await?;
+    let mut needs = Needs::of(&active, &products);
+    let mut expired = Vec::new();
+    for request in &active {
+        let due = request.until.as_deref().is_some_and(|until| until < today);
+        let Some(product) = products.get(&request.product).filter(|_| due) else { continue };
+        let own = distinct_bindings(request, &products);
+        needs.remove(&own);
+        let deleted = match bindings_of(request, product) {
+            Ok(bindings) => mesh.kafka.revoke(&needs.unneeded(&bindings)).await.map_err(Error::from),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = deleted {
+            needs.add(&own);
             tracing::warn!(request = %request.id, error = %e, "an expired grant's ACLs not deleted; the next sync retries");
             continue;
         }
@@ -295,19 +356,71 @@ pub async fn finish_approved(mesh: &Mesh) -> Result<Vec<String>> {
     Ok(finished)
 }
 
+/// What reconciling the grants with the cluster found and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reconciliation {
+    /// Grants past their end date, now expired.
+    pub expired: Vec<String>,
+    /// Approved requests a crash left without their grant, now granted (or failed).
+    pub finished: Vec<String>,
+    /// Active grants whose ACLs had vanished, now created again.
+    pub repaired: Vec<String>,
+    /// Bindings on products' topics that no grant explains, over all products.
+    pub unmanaged: usize,
+}
+
+/// Reconciles every grant with the cluster, as sync does: expires those past `today`, finishes those a crash left
+/// approved, re-creates the ACLs of active grants that vanished, and counts the bindings on products' topics that
+/// no grant explains. The cluster's ACLs are read once (two DescribeAcls: every topic binding, every group binding),
+/// the grants and products once, so the work grows with the number of grants, not its square.
+pub async fn reconcile(mesh: &Mesh, today: &str) -> Result<Reconciliation> {
+    let expired = expire_due(mesh, today).await?;
+    let finished = finish_approved(mesh).await?;
+    // Read after expiring and finishing, so the cluster's ACLs and the active grants are compared as they are now.
+    let cluster = ClusterAcls::read(mesh).await?;
+    let repaired = repair(mesh, &cluster).await?;
+    let mut unmanaged = 0;
+    let products = mesh.catalog.list_products().await?;
+    let active = mesh.catalog.access_in_state(AccessState::Active).await?;
+    let mut grants: HashMap<&ProductId, Vec<&AccessRequest>> = HashMap::new();
+    for grant in &active {
+        grants.entry(&grant.product).or_default().push(grant);
+    }
+    let trusted = mesh.kafka.trusted_principals();
+    let mut owners: HashMap<TeamName, HashSet<String>> = HashMap::new();
+    for product in products.iter().filter(|p| p.status != ProductStatus::Retired) {
+        let on_topic = cluster.on_topic(&product.output_port.topic);
+        if on_topic.is_empty() {
+            continue;
+        }
+        if !owners.contains_key(&product.owner.team) {
+            owners.insert(product.owner.team.clone(), team_principals(mesh, &product.owner.team).await?);
+        }
+        let granted = grants.get(&product.id).map(Vec::as_slice).unwrap_or_default();
+        let explained = Explained::new(granted, product, &owners[&product.owner.team], &trusted);
+        unmanaged += on_topic.iter().filter(|b| !explained.explains(b, product)).count();
+    }
+    Ok(Reconciliation { expired, finished, repaired, unmanaged })
+}
+
 /// Puts back the ACLs of active grants that vanished from the cluster (someone deleted them by hand, or the cluster
 /// was rebuilt): each grant's bindings are checked, and the missing ones created again. Answers the ids of the grants
 /// it repaired; a grant it cannot check or repair now is left for the next run.
 pub async fn repair_active(mesh: &Mesh) -> Result<Vec<String>> {
+    repair(mesh, &ClusterAcls::read(mesh).await?).await
+}
+
+async fn repair(mesh: &Mesh, cluster: &ClusterAcls) -> Result<Vec<String>> {
+    let active = mesh.catalog.access_in_state(AccessState::Active).await?;
+    let products = products_of(mesh, &active).await?;
     let mut repaired = Vec::new();
-    for request in mesh.catalog.access_in_state(AccessState::Active).await? {
-        let Some(product) = mesh.catalog.get_product(&request.product).await? else { continue };
+    for request in active {
+        let Some(product) = products.get(&request.product) else { continue };
         let outcome = async {
-            let missing = mesh.kafka.absent(&bindings_of(&request, &product)?).await?;
-            if missing.is_empty() {
+            if bindings_of(&request, product)?.iter().all(|b| cluster.has(b)) {
                 return Ok(false);
             }
-            create_acls(mesh, &request, &product).await?;
+            create_acls(mesh, &request, product).await?;
             Ok::<_, Error>(true)
         };
         match outcome.await {
@@ -335,16 +448,125 @@ pub async fn repair_active(mesh: &Mesh) -> Result<Vec<String>> {
     Ok(repaired)
 }
 
+/// The cluster's topic and group bindings, read once.
+struct ClusterAcls {
+    all: HashSet<AclBinding>,
+    topics: Vec<AclBinding>,
+}
+
+impl ClusterAcls {
+    async fn read(mesh: &Mesh) -> Result<Self> {
+        let (topics, groups) =
+            tokio::try_join!(mesh.kafka.acls_of(ResourceType::Topic), mesh.kafka.acls_of(ResourceType::Group))?;
+        Ok(Self { all: topics.iter().chain(&groups).cloned().collect(), topics })
+    }
+
+    fn has(&self, binding: &AclBinding) -> bool {
+        self.all.contains(binding)
+    }
+
+    /// The bindings that apply to `topic`: its literal ones, the wildcard's, and the prefixed ones it starts with.
+    fn on_topic(&self, topic: &TopicName) -> Vec<&AclBinding> {
+        self.topics.iter().filter(|b| applies_to(b, topic)).collect()
+    }
+}
+
+/// Whether a topic binding applies to `topic`, as Kafka's authorizer matches names.
+fn applies_to(binding: &AclBinding, topic: &TopicName) -> bool {
+    match binding.pattern {
+        PatternType::Literal => binding.name == topic.as_str() || binding.name == "*",
+        PatternType::Prefixed => topic.as_str().starts_with(&binding.name),
+        PatternType::Unknown => false,
+    }
+}
+
+/// What explains a binding on a product's topic: the product's active grants, the owners' producers, Meshport
+/// itself and the super users.
+struct Explained<'a> {
+    /// The bindings of the product's active grants.
+    granted: HashSet<AclBinding>,
+    /// The principals the owning team holds: their WRITE and DESCRIBE on the topic are the owners' producers'.
+    owners: &'a HashSet<String>,
+    /// Meshport's own principal and the cluster's super users.
+    trusted: &'a [String],
+}
+
+impl<'a> Explained<'a> {
+    fn new(
+        grants: &[&AccessRequest],
+        product: &DataProduct,
+        owners: &'a HashSet<String>,
+        trusted: &'a [String],
+    ) -> Self {
+        let granted = grants.iter().filter_map(|grant| bindings_of(grant, product).ok()).flatten().collect();
+        Self { granted, owners, trusted }
+    }
+
+    fn explains(&self, binding: &AclBinding, product: &DataProduct) -> bool {
+        self.trusted.contains(&binding.principal)
+            || self.granted.contains(binding)
+            || (self.owners.contains(&binding.principal)
+                && crate::kafka::write_bindings(&product.output_port.topic, &binding.principal)
+                    .is_ok_and(|producer| producer.contains(binding)))
+    }
+}
+
+/// The principals `team` holds, as far as Meshport knows them: those its requests named (each claimed for the team
+/// when it asked). The hook for service accounts: a team's registered accounts join these once the catalog keeps
+/// them.
+async fn team_principals(mesh: &Mesh, team: &TeamName) -> Result<HashSet<String>> {
+    Ok(mesh
+        .catalog
+        .team_access(team)
+        .await?
+        .into_iter()
+        .flat_map(|r| r.principals.into_iter().map(|p| p.as_str().to_owned()))
+        .collect())
+}
+
+/// The bindings on `product`'s topic that no grant explains, for its owners and org admins: read from the cluster
+/// now (one DescribeAcls), so owners see what is in force.
+pub async fn unmanaged(mesh: &Mesh, who: &Identity, id: &ProductId) -> Result<Vec<UnmanagedBinding>> {
+    let product = mesh.catalog.get_product(id).await?.ok_or_else(|| no_product(id))?;
+    require_owner(who, &product)?;
+    let (on_topic, requests, owners) = tokio::try_join!(
+        async { Ok::<_, Error>(mesh.kafka.acls_for_topic(&product.output_port.topic).await?) },
+        async { Ok(mesh.catalog.product_access(id).await?) },
+        team_principals(mesh, &product.owner.team),
+    )?;
+    let grants: Vec<&AccessRequest> = requests.iter().filter(|r| r.state == AccessState::Active).collect();
+    let trusted = mesh.kafka.trusted_principals();
+    let explained = Explained::new(&grants, &product, &owners, &trusted);
+    Ok(on_topic
+        .into_iter()
+        .filter(|b| b.resource_type == ResourceType::Topic && !explained.explains(b, &product))
+        .map(|b| UnmanagedBinding {
+            principal: b.principal,
+            operation: b.operation.as_str().to_ascii_lowercase(),
+            permission: b.permission.as_str().to_ascii_lowercase(),
+            pattern: b.pattern.as_str().to_ascii_lowercase(),
+            resource: b.name,
+            host: b.host,
+        })
+        .collect())
+}
+
+fn require_owner(who: &Identity, product: &DataProduct) -> Result<()> {
+    if who.can_change(product) {
+        return Ok(());
+    }
+    Err(Error::Forbidden(format!(
+        "only team `{}` (the product's owners) or org admins see who else has access to `{}`",
+        product.owner.team, product.id
+    )))
+}
+
 /// Ends every open request of a product that is being retired: active and failed grants lose their ACLs and are
 /// revoked, requests not decided yet are denied, all with `reason`. Answers the ids of the requests it ended.
 pub async fn end_all(mesh: &Mesh, actor: &str, product: &DataProduct, reason: &str) -> Result<Vec<String>> {
     let mut ended = Vec::new();
     for request in mesh.catalog.product_access(&product.id).await? {
-        let action = match request.state {
-            AccessState::Active | AccessState::Failed => AccessAction::Revoke,
-            AccessState::Requested => AccessAction::Deny,
-            _ => continue,
-        };
+        let Some(action) = ended_by_retirement(request.state) else { continue };
         if action == AccessAction::Revoke {
             delete_acls(mesh, &request, product).await?;
         }
@@ -357,6 +579,101 @@ pub async fn end_all(mesh: &Mesh, actor: &str, product: &DataProduct, reason: &s
         ended.push(store(mesh, actor, next, Some(request.revision), summary).await?.id);
     }
     Ok(ended)
+}
+
+/// What retiring a product does to a request in `state`: grants are revoked, undecided requests denied.
+fn ended_by_retirement(state: AccessState) -> Option<AccessAction> {
+    match state {
+        AccessState::Active | AccessState::Failed => Some(AccessAction::Revoke),
+        AccessState::Requested => Some(AccessAction::Deny),
+        _ => None,
+    }
+}
+
+/// What retiring product `id` would end, for its owners (and org admins) to read before they retire it: the grants
+/// [`end_all`] would revoke and the requests it would deny. Changes nothing.
+pub async fn retirement(mesh: &Mesh, who: &Identity, id: &ProductId) -> Result<RetirementPreview> {
+    let product = mesh.catalog.get_product(id).await?.ok_or_else(|| no_product(id))?;
+    if !who.can_change(&product) {
+        return Err(Error::Forbidden(format!(
+            "only team `{}` (the product's owners) or org admins retire `{id}`",
+            product.owner.team
+        )));
+    }
+    let mut preview = RetirementPreview::default();
+    for request in mesh.catalog.product_access(id).await? {
+        match ended_by_retirement(request.state) {
+            Some(AccessAction::Revoke) => preview.revoked.push(request),
+            Some(_) => preview.denied.push(request),
+            None => {}
+        }
+    }
+    Ok(preview)
+}
+
+/// Asks, for the team holding grant `id`, for the same access to the product that replaces the grant's product (its
+/// next major version, which evolve names as the replacement): the same principals, group, purpose and end date, as
+/// a new request that the successor's owners decide on as on any other.
+pub async fn request_successor(mesh: &Mesh, who: &Identity, id: &str) -> Result<AccessRequest> {
+    let grant = mesh.catalog.get_access(id).await?.ok_or_else(|| no_request(id))?;
+    if !who.teams.contains(&grant.team) {
+        return Err(Error::Forbidden(format!(
+            "only team `{}`, which holds this grant, may carry it over to a successor",
+            grant.team
+        )));
+    }
+    if grant.state != AccessState::Active {
+        return Err(Error::Conflict(format!(
+            "request `{id}` is {}: only an active grant carries over to a successor",
+            grant.state.as_str()
+        )));
+    }
+    let product = mesh.catalog.get_product(&grant.product).await?.ok_or_else(|| no_product(&grant.product))?;
+    let Some(successor) = product.deprecation.as_ref().and_then(|d| d.replacement.clone()) else {
+        return Err(Error::Conflict(format!(
+            "product `{}` has no successor: it is not deprecated in favour of another product",
+            product.id
+        )));
+    };
+    let draft = AccessRequestDraft {
+        team: grant.team,
+        purpose: grant.purpose,
+        principals: grant.principals,
+        group: grant.group,
+        group_pattern: grant.group_pattern,
+        until: grant.until,
+    };
+    request(mesh, who, &successor, draft).await
+}
+
+/// Who reads `id`: the teams with an active grant, and each consumer group of the last sync joined to the grant
+/// that covers it (a group no grant covers has none: the portal flags it).
+pub async fn consumers(mesh: &Mesh, id: &ProductId) -> Result<ProductConsumers> {
+    let product = mesh.catalog.get_product(id).await?.ok_or_else(|| no_product(id))?;
+    let (topic, requests) =
+        tokio::try_join!(mesh.catalog.topic(&product.output_port.topic), mesh.catalog.product_access(id))?;
+    let active: Vec<&AccessRequest> = requests.iter().filter(|r| r.state == AccessState::Active).collect();
+    let mut subscribers: Vec<TeamName> = active.iter().map(|r| r.team.clone()).collect();
+    subscribers.sort();
+    subscribers.dedup();
+    let groups = topic
+        .map(|t| t.consumers)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|consumer| ConsumerGrant {
+            granted_to: active.iter().find(|r| covers(r, &consumer.group)).map(|r| r.team.clone()),
+            group: consumer.group,
+        })
+        .collect();
+    Ok(ProductConsumers { subscribers, groups })
+}
+
+/// Whether `grant`'s group binding lets consumers use `group`.
+fn covers(grant: &AccessRequest, group: &str) -> bool {
+    match grant.group_pattern {
+        GroupPattern::Literal => grant.group.as_str() == group,
+        GroupPattern::Prefixed => group.starts_with(grant.group.as_str()),
+    }
 }
 
 /// Whether `who` may read `product`'s events through Meshport (its samples): its owning team, org admins, and the
@@ -473,4 +790,94 @@ fn no_product(id: &ProductId) -> Error {
 
 fn no_request(id: &str) -> Error {
     Error::NotFound(format!("no access request `{}`", clip(id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::{AclOperation, write_bindings};
+
+    fn topic(name: &str) -> TopicName {
+        TopicName::parse(name).unwrap()
+    }
+
+    fn on_topic(name: &str, pattern: PatternType, principal: &str, operation: AclOperation) -> AclBinding {
+        AclBinding::allow(ResourceType::Topic, name, pattern, principal, operation)
+    }
+
+    #[test]
+    fn a_topic_binding_applies_as_the_authorizer_matches_names() {
+        let orders = topic("orders.v2");
+        let cases = [
+            ("orders.v2", PatternType::Literal, true),
+            ("*", PatternType::Literal, true),
+            ("orders.v", PatternType::Literal, false),
+            ("orders.", PatternType::Prefixed, true),
+            ("orders.v2", PatternType::Prefixed, true),
+            ("payments", PatternType::Prefixed, false),
+            ("orders.v2", PatternType::Unknown, false),
+        ];
+        for (name, pattern, expected) in cases {
+            let binding = on_topic(name, pattern, "User:x", AclOperation::Read);
+            assert_eq!(applies_to(&binding, &orders), expected, "{name} {}", pattern.as_str());
+        }
+    }
+
+    fn grant(group: &str, pattern: GroupPattern) -> AccessRequest {
+        AccessRequest {
+            id: "r1".into(),
+            product: ProductId::parse("orders").unwrap(),
+            owner_team: TeamName::parse("trading").unwrap(),
+            team: TeamName::parse("edge").unwrap(),
+            purpose: "p".into(),
+            principals: vec![meshport_shared::Principal::parse("User:svc-fraud").unwrap()],
+            group: meshport_shared::GroupName::parse(group).unwrap(),
+            group_pattern: pattern,
+            until: None,
+            state: AccessState::Active,
+            requested_by: "bob".into(),
+            requested_at: "2026-12-05T10:00:00Z".into(),
+            decided_by: None,
+            decided_at: None,
+            reason: None,
+            revision: 2,
+        }
+    }
+
+    #[test]
+    fn a_grant_covers_its_literal_group_or_every_group_its_prefix_starts() {
+        let cases = [
+            (GroupPattern::Literal, "fraud", true),
+            (GroupPattern::Literal, "fraud-eu", false),
+            (GroupPattern::Prefixed, "fraud-eu", true),
+            (GroupPattern::Prefixed, "fraud", true),
+            (GroupPattern::Prefixed, "frau", false),
+        ];
+        for (pattern, group, expected) in cases {
+            assert_eq!(covers(&grant("fraud", pattern), group), expected, "{pattern:?} {group}");
+        }
+    }
+
+    #[test]
+    fn grants_trusted_principals_and_the_owners_producers_explain_bindings_and_nothing_else_does() {
+        let product =
+            meshport_shared::testing::product("orders").topic("orders").domain("execution", "trading").build();
+        let grant = grant("fraud", GroupPattern::Literal);
+        let owners: HashSet<String> = ["User:svc-orders".to_owned()].into();
+        let trusted = ["User:meshport".to_owned()];
+        let explained = Explained::new(&[&grant], &product, &owners, &trusted);
+        let read = |principal: &str| on_topic("orders", PatternType::Literal, principal, AclOperation::Read);
+        let cases = [
+            (read("User:svc-fraud"), true),
+            (read("User:meshport"), true),
+            (read("User:svc-legacy"), false),
+            (write_bindings(&topic("orders"), "User:svc-orders").unwrap()[0].clone(), true),
+            (read("User:svc-orders"), false),
+            (write_bindings(&topic("orders"), "User:svc-fraud").unwrap()[0].clone(), false),
+            (on_topic("ord", PatternType::Prefixed, "User:svc-fraud", AclOperation::Read), false),
+        ];
+        for (binding, expected) in cases {
+            assert_eq!(explained.explains(&binding, &product), expected, "{binding}");
+        }
+    }
 }

@@ -37,6 +37,12 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "(none)",
         "extra librdkafka properties, `key=value` pairs separated by `;` (security.protocol, sasl.*)",
     ),
+    (
+        "MESHPORT_KAFKA_SUPER_USERS",
+        "(none)",
+        "the cluster's super users (its `super.users`), `User:<name>` separated by `;`: ACLs naming them are not \
+         flagged as unmanaged access",
+    ),
     ("MESHPORT_REGISTRY_URL", "http://127.0.0.1:8081", "schema registry base URL (Confluent REST API)"),
     ("MESHPORT_REGISTRY_BASIC_AUTH", "(none)", "`key:secret` for the registry's basic auth"),
     (
@@ -129,6 +135,8 @@ pub struct Config {
     pub kafka_bootstrap: String,
     /// librdkafka properties; values may be secrets, so this is never logged.
     pub kafka_config: Vec<(String, String)>,
+    /// The cluster's super users, `User:<name>` each.
+    pub kafka_super_users: Vec<String>,
     pub registry_url: String,
     pub registry_auth: Option<(String, String)>,
     pub static_dir: Option<PathBuf>,
@@ -163,6 +171,7 @@ impl std::fmt::Debug for Config {
             .field("catalog", &self.catalog)
             .field("kafka_bootstrap", &self.kafka_bootstrap)
             .field("kafka_config_keys", &kafka_keys)
+            .field("kafka_super_users", &self.kafka_super_users)
             .field("registry_url", &self.registry_url)
             .field("registry_auth", &self.registry_auth.as_ref().map(|_| "<redacted>"))
             .field("static_dir", &self.static_dir)
@@ -260,6 +269,14 @@ impl Config {
             None => Vec::new(),
             Some(raw) => parse_properties(&raw).map_err(|m| error("MESHPORT_KAFKA_CONFIG", m))?,
         };
+        let mut kafka_super_users = Vec::new();
+        for user in get("MESHPORT_KAFKA_SUPER_USERS").unwrap_or_default().split(';').map(str::trim) {
+            match user.strip_prefix("User:") {
+                Some(name) if !name.is_empty() => kafka_super_users.push(user.to_owned()),
+                _ if user.is_empty() => {}
+                _ => return Err(error("MESHPORT_KAFKA_SUPER_USERS", format!("`{user}` is not `User:<name>`"))),
+            }
+        }
 
         let registry_url = get("MESHPORT_REGISTRY_URL").unwrap_or_else(|| "http://127.0.0.1:8081".into());
         if !is_http_url(&registry_url) {
@@ -359,6 +376,7 @@ impl Config {
             catalog,
             kafka_bootstrap,
             kafka_config,
+            kafka_super_users,
             registry_url,
             registry_auth,
             static_dir,

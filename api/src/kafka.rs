@@ -137,6 +137,9 @@ pub struct PartitionOffset {
 #[derive(Clone)]
 pub struct KafkaAdmin {
     inner: Arc<Inner>,
+    /// The cluster's super users (`MESHPORT_KAFKA_SUPER_USERS`): they need no ACL, and bindings naming them are
+    /// not anyone's unmanaged access.
+    super_users: Arc<[String]>,
 }
 
 struct Inner {
@@ -148,6 +151,9 @@ struct Inner {
     bootstrap_servers: String,
     /// Only the names of the extra properties: their values may be credentials.
     extra_keys: Vec<String>,
+    /// The principal Meshport signs in as, when its settings say (`User:<sasl.username>`, `User:ANONYMOUS` without
+    /// security); `None` where the cluster names it from a certificate.
+    principal: Option<String>,
     /// The client context every client of this admin shares.
     context: QuietContext,
     samplers: Samplers,
@@ -253,10 +259,22 @@ impl KafkaAdmin {
                 timeout,
                 bootstrap_servers: bootstrap_servers.to_owned(),
                 extra_keys: extra_config.iter().map(|(key, _)| key.clone()).collect(),
+                principal: own_principal(extra_config),
                 context,
                 samplers: Samplers::new(),
             }),
+            super_users: Arc::from([]),
         })
+    }
+
+    /// The same admin, knowing the cluster's super users (`User:<name>`).
+    pub fn with_super_users(self, super_users: Vec<String>) -> Self {
+        Self { super_users: super_users.into(), ..self }
+    }
+
+    /// The principals whose bindings are nobody's unmanaged access: Meshport's own and the cluster's super users.
+    pub fn trusted_principals(&self) -> Vec<String> {
+        self.inner.principal.iter().chain(self.super_users.iter()).cloned().collect()
     }
 
     /// A metadata round trip: the cluster answers within the timeout, or this says why not.
@@ -465,6 +483,20 @@ impl KafkaAdmin {
         self.blocking(OPERATION, move |inner| {
             let mut bindings = meshport_kafka_ext::describe_acls(inner.admin.inner(), &filter, inner.timeout)
                 .map_err(|e| classify_admin(OPERATION, &name, &e))?;
+            bindings.sort();
+            Ok(bindings)
+        })
+        .await
+    }
+
+    /// Every binding on resources of `resource_type` (every topic's or every group's), sorted: one DescribeAcls,
+    /// which is how reconciliation reads the cluster's ACLs once for all grants rather than once per grant.
+    pub async fn acls_of(&self, resource_type: ResourceType) -> Result<Vec<AclBinding>, KafkaError> {
+        const OPERATION: &str = "listing ACLs";
+        let filter = AclBindingFilter { resource_type: Some(resource_type), ..AclBindingFilter::any() };
+        self.blocking(OPERATION, move |inner| {
+            let mut bindings = meshport_kafka_ext::describe_acls(inner.admin.inner(), &filter, inner.timeout)
+                .map_err(|e| classify_admin(OPERATION, "", &e))?;
             bindings.sort();
             Ok(bindings)
         })
@@ -1085,6 +1117,18 @@ pub fn write_bindings(topic: &TopicName, principal: &str) -> Result<Vec<AclBindi
     let topic =
         |operation| AclBinding::allow(ResourceType::Topic, topic.as_str(), PatternType::Literal, principal, operation);
     Ok(vec![topic(AclOperation::Write), topic(AclOperation::Describe)])
+}
+
+/// The principal `extra_config` signs in as: the SASL user, or `User:ANONYMOUS` on a plaintext listener; `None`
+/// over SSL, where the broker takes the name from the client's certificate.
+fn own_principal(extra_config: &[(String, String)]) -> Option<String> {
+    let last = |key: &str| extra_config.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let protocol = last("security.protocol").unwrap_or("plaintext").to_ascii_uppercase();
+    match protocol.as_str() {
+        "PLAINTEXT" => Some("User:ANONYMOUS".to_owned()),
+        p if p.starts_with("SASL") => last("sasl.username").map(|user| format!("User:{user}")),
+        _ => None,
+    }
 }
 
 /// A grant names one user: `User:*` (every principal) or a malformed principal never reaches the cluster.

@@ -79,7 +79,8 @@ impl AppState {
                 Arc::new(store)
             }
         };
-        let kafka = KafkaAdmin::new(&config.kafka_bootstrap, &config.kafka_config, config.dependency_timeout)?;
+        let kafka = KafkaAdmin::new(&config.kafka_bootstrap, &config.kafka_config, config.dependency_timeout)?
+            .with_super_users(config.kafka_super_users.clone());
         let registry =
             RegistryClient::new(&config.registry_url, config.registry_auth.clone(), config.dependency_timeout)?;
         Ok(Self {

@@ -46,7 +46,15 @@ pub struct SyncReport {
     /// Active grants whose ACLs had vanished from the cluster, now created again.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub access_repaired: Vec<String>,
+    /// ACLs on products' topics that no grant explains (not Meshport's, a super user's or the owners' producers'):
+    /// access given outside Meshport, which each product's owners see at `GET /api/v1/products/{id}/access/unmanaged`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub access_unmanaged: usize,
     pub duration_ms: f64,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl SyncReport {
@@ -126,10 +134,12 @@ pub async fn run_once(mesh: &Mesh) -> Result<SyncReport, Error> {
         .map(|p| p.id)
         .collect();
     // Access grants: those past their end date lose their ACLs; those a crash left approved get them; those whose
-    // ACLs vanished get them back.
-    report.access_expired = crate::access::expire_due(mesh, &crate::access::today()).await?;
-    report.access_finished = crate::access::finish_approved(mesh).await?;
-    report.access_repaired = crate::access::repair_active(mesh).await?;
+    // ACLs vanished get them back; bindings on products' topics that no grant explains are counted.
+    let access = crate::access::reconcile(mesh, &crate::access::today()).await?;
+    report.access_expired = access.expired;
+    report.access_finished = access.finished;
+    report.access_repaired = access.repaired;
+    report.access_unmanaged = access.unmanaged;
 
     report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(report)

@@ -206,6 +206,62 @@ pub struct AccessDecision {
     pub reason: Option<String>,
 }
 
+/// An ACL on a product's topic that no grant explains: access given outside Meshport (by hand, by another tool),
+/// shown to the product's owners. Each part is Kafka's own word, lower case, so the portal reads it as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnmanagedBinding {
+    /// Who it lets in (or keeps out), e.g. `User:svc-legacy`.
+    pub principal: String,
+    /// `read`, `write`, `describe`, `all`...
+    pub operation: String,
+    /// `allow` or `deny`.
+    pub permission: String,
+    /// How `resource` names topics: `literal` (the topic itself, or `*` for every topic) or `prefixed`.
+    pub pattern: String,
+    /// The name the binding is on: the product's topic, a prefix of it, or `*`.
+    pub resource: String,
+    /// The host it applies from, `*` for any.
+    #[serde(default)]
+    pub host: String,
+}
+
+/// `GET /api/v1/products/{id}/retire`: what retiring the product will end, for its owners to read first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RetirementPreview {
+    /// Grants (active or failed) that will be revoked, their ACLs deleted.
+    #[serde(default)]
+    pub revoked: Vec<AccessRequest>,
+    /// Requests not decided yet that will be denied.
+    #[serde(default)]
+    pub denied: Vec<AccessRequest>,
+}
+
+/// `GET /api/v1/products/{id}/consumers`: who reads a product, by grant and by consumer group.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductConsumers {
+    /// The teams with an active grant, by name.
+    #[serde(default)]
+    pub subscribers: Vec<TeamName>,
+    /// The consumer groups with committed offsets on the product's topic (as of the last sync), each joined to the
+    /// grant that covers it.
+    #[serde(default)]
+    pub groups: Vec<ConsumerGrant>,
+}
+
+/// A consumer group and the team whose active grant covers it: its literal group, or a prefix of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsumerGrant {
+    pub group: String,
+    /// `None`: no grant explains the group's committed offsets (the owners' own groups, or access given outside
+    /// Meshport), which the portal flags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_to: Option<TeamName>,
+}
+
 /// The longest purpose or reason, in characters.
 pub const MAX_ACCESS_TEXT: usize = 2000;
 /// The most principals one request may name.

@@ -768,12 +768,13 @@ impl CatalogStore for DynamoStore {
             _ => at_revision(put, expected),
         };
         let token = audit.id.clone();
+        let written = audit_key(&audit);
         let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
         let items = vec![
             TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build(),
             TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
         ];
-        match self.transact(items, &token).await? {
+        match self.transact(items, &token, Some(written)).await? {
             Ok(()) => Ok(account),
             Err(_) => {
                 let actual = self.get_account(&account.principal).await?.map(|a| a.revision);
@@ -791,12 +792,13 @@ impl CatalogStore for DynamoStore {
                 .expression_attribute_values(":expected", AttributeValue::N(expected.to_string())),
         };
         let token = audit.id.clone();
+        let written = audit_key(&audit);
         let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
         let items = vec![
             TransactWriteItem::builder().delete(delete.build().map_err(|e| internal(&e))?).build(),
             TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
         ];
-        match self.transact(items, &token).await? {
+        match self.transact(items, &token, Some(written)).await? {
             Ok(()) => Ok(true),
             Err(_) => match self.get_account(principal).await?.map(|a| a.revision) {
                 None => Ok(false),

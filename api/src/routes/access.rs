@@ -1,10 +1,15 @@
 //! Self-serve access over HTTP: ask for access to a product, see a product's requests, the owners' inbox and a
-//! team's own requests, and decide (approve, deny, cancel, revoke, retry). The work is `crate::access`.
+//! team's own requests, and decide (approve, deny, cancel, revoke, retry); a product's subscribers and consumer
+//! groups joined to grants, the ACLs on its topic no grant explains, what retiring it would end, and a grant carried
+//! over to a successor. The work is `crate::access`.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use meshport_shared::access::{AccessAction, AccessDecision, AccessRequest, AccessRequestDraft};
+use meshport_shared::access::{
+    AccessAction, AccessDecision, AccessRequest, AccessRequestDraft, ProductConsumers, RetirementPreview,
+    UnmanagedBinding,
+};
 use meshport_shared::{ApiError, ProductId};
 
 use super::AppError;
@@ -132,4 +137,94 @@ pub async fn decide(
         return Err(AppError::not_found("no such access request"));
     }
     Ok(Json(access::decide(&state.mesh, &who, &id, action, decision).await?))
+}
+
+/// `GET /api/v1/products/{id}/access/unmanaged`
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}/access/unmanaged",
+    tag = "access",
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`")),
+    responses(
+        (status = 200, description = "The ACLs on the product's topic, as the cluster holds them now, that no grant explains (nor Meshport's own principal, the cluster's super users or the owners' producers): access given outside Meshport", body = Vec<UnmanagedBinding>),
+        (status = 400, description = "`bad_request`: not a product id", body = ApiError),
+        (status = 401, description = "`unauthorized`: nobody is signed in", body = ApiError),
+        (status = 403, description = "`forbidden`: not the product's owners or an org admin", body = ApiError),
+        (status = 404, description = "`not_found`: no such product", body = ApiError),
+        (status = 503, description = "`kafka_unavailable`: the cluster's ACLs could not be read", body = ApiError),
+    )
+)]
+pub async fn unmanaged(
+    State(state): State<AppState>,
+    SignedIn(who): SignedIn,
+    ProductPath(id): ProductPath,
+) -> Result<Json<Vec<UnmanagedBinding>>, AppError> {
+    Ok(Json(access::unmanaged(&state.mesh, &who, &id).await?))
+}
+
+/// `GET /api/v1/products/{id}/consumers`
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}/consumers",
+    tag = "access",
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`")),
+    responses(
+        (status = 200, description = "The teams with an active grant, and each consumer group of the last sync with the team whose grant covers it (none: no grant explains it)", body = ProductConsumers),
+        (status = 400, description = "`bad_request`: not a product id", body = ApiError),
+        (status = 404, description = "`not_found`: no such product", body = ApiError),
+    )
+)]
+pub async fn consumers(
+    State(state): State<AppState>,
+    ProductPath(id): ProductPath,
+) -> Result<Json<ProductConsumers>, AppError> {
+    Ok(Json(access::consumers(&state.mesh, &id).await?))
+}
+
+/// `GET /api/v1/products/{id}/retire`
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}/retire",
+    tag = "access",
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`")),
+    responses(
+        (status = 200, description = "What retiring the product would end: the grants it revokes (their ACLs deleted) and the requests it denies; nothing changes", body = RetirementPreview),
+        (status = 400, description = "`bad_request`: not a product id", body = ApiError),
+        (status = 401, description = "`unauthorized`: nobody is signed in", body = ApiError),
+        (status = 403, description = "`forbidden`: not the product's owners or an org admin", body = ApiError),
+        (status = 404, description = "`not_found`: no such product", body = ApiError),
+    )
+)]
+pub async fn retirement(
+    State(state): State<AppState>,
+    SignedIn(who): SignedIn,
+    ProductPath(id): ProductPath,
+) -> Result<Json<RetirementPreview>, AppError> {
+    Ok(Json(access::retirement(&state.mesh, &who, &id).await?))
+}
+
+/// `POST /api/v1/access/{request}/successor`
+#[utoipa::path(
+    post,
+    path = "/api/v1/access/{request}/successor",
+    tag = "access",
+    params(("request" = String, Path, description = "The id of an active grant on a product that has a successor")),
+    responses(
+        (status = 201, description = "A new request for the product's successor (its next major version), with the grant's principals, group, purpose and end date, waiting for the successor's owners", body = AccessRequest),
+        (status = 401, description = "`unauthorized`: nobody is signed in", body = ApiError),
+        (status = 403, description = "`forbidden`: not a member of the team holding the grant", body = ApiError),
+        (status = 404, description = "`not_found`: no such request", body = ApiError),
+        (status = 409, description = "`conflict`: the grant is not active, its product has no successor, or the team has an open request for the successor", body = ApiError),
+        (status = 422, description = "`validation_failed`: the successor's policy limits (e.g. the end date)", body = ApiError),
+    )
+)]
+pub async fn successor(
+    State(state): State<AppState>,
+    SignedIn(who): SignedIn,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<AccessRequest>), AppError> {
+    if id.len() > 128 {
+        return Err(AppError::not_found("no such access request"));
+    }
+    Ok((StatusCode::CREATED, Json(access::request_successor(&state.mesh, &who, &id).await?)))
 }

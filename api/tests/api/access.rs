@@ -6,10 +6,14 @@ use crate::common;
 
 use std::time::Duration;
 
-use meshport_api::kafka::NewTopic;
-use meshport_shared::access::{AccessDecision, AccessRequest, AccessRequestDraft, AccessState, GroupPattern};
+use meshport_api::kafka::{NewTopic, PatternType};
+use meshport_shared::access::{
+    AccessDecision, AccessRequest, AccessRequestDraft, AccessState, GroupPattern, ProductConsumers, RetirementPreview,
+    UnmanagedBinding,
+};
+use meshport_shared::api::{EvolveRequest, EvolveResponse};
 use meshport_shared::{
-    DataProduct, GroupName, Principal, ProductStatus, SchemaFormat, TeamName, TopicName, ViolationCode,
+    DataProduct, GroupName, Principal, ProductStatus, SchemaFormat, TeamName, TopicFacts, TopicName, ViolationCode,
 };
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -305,13 +309,9 @@ async fn a_grant_interrupted_after_its_acls_is_finished_by_sync_with_one_set_of_
         .filter(|b| b.principal == "User:svc-fraud")
         .collect();
     assert_eq!(on_topic.len(), 2, "topic READ and DESCRIBE, once each: {on_topic:?}");
-    let wanted = meshport_api::kafka::read_bindings(
-        &product.output_port.topic,
-        "User:svc-fraud",
-        &group,
-        meshport_api::kafka::PatternType::Literal,
-    )
-    .unwrap();
+    let wanted =
+        meshport_api::kafka::read_bindings(&product.output_port.topic, "User:svc-fraud", &group, PatternType::Literal)
+            .unwrap();
     assert!(app.state.mesh.kafka.absent(&wanted).await.unwrap().is_empty(), "the group binding is there too");
     assert!(!eventually_refused(product.output_port.topic.as_str(), &group, false).await, "and svc-fraud reads");
 }
@@ -325,9 +325,7 @@ async fn a_grant_whose_acls_vanished_from_the_cluster_is_repaired_by_sync() {
         app.as_(Who::OtherTeam).request_access(&product.id, &draft(&group, Some(in_days(30)))).await.ok().await;
     app.as_(Who::Owner).decide_access(&asked.id, "approve", &decision(&asked, None)).await.ok::<AccessRequest>().await;
     let topic = &product.output_port.topic;
-    let bindings =
-        meshport_api::kafka::read_bindings(topic, "User:svc-fraud", &group, meshport_api::kafka::PatternType::Literal)
-            .unwrap();
+    let bindings = meshport_api::kafka::read_bindings(topic, "User:svc-fraud", &group, PatternType::Literal).unwrap();
     // Someone deletes them behind Meshport's back.
     app.state.mesh.kafka.revoke(&bindings).await.unwrap();
     assert!(eventually_refused(topic.as_str(), &group, true).await, "refused once the ACLs are gone");
@@ -339,4 +337,146 @@ async fn a_grant_whose_acls_vanished_from_the_cluster_is_repaired_by_sync() {
     assert!(again.is_empty(), "nothing to repair the second time");
     assert!(app.state.mesh.kafka.absent(&bindings).await.unwrap().is_empty());
     assert!(!eventually_refused(topic.as_str(), &group, false).await, "svc-fraud reads again");
+}
+
+/// `edge`'s request for `product` approved by its owners: the active grant.
+async fn granted(app: &TestApp, product: &DataProduct, draft: &AccessRequestDraft) -> AccessRequest {
+    let asked: AccessRequest = app.as_(Who::OtherTeam).request_access(&product.id, draft).await.ok().await;
+    let active: AccessRequest =
+        app.as_(Who::Owner).decide_access(&asked.id, "approve", &decision(&asked, None)).await.ok().await;
+    assert_eq!(active.state, AccessState::Active, "{active:?}");
+    active
+}
+
+#[tokio::test]
+async fn acls_on_a_products_topic_that_no_grant_explains_are_shown_to_its_owners_and_counted_by_sync() {
+    let app = TestApp::spawn(&[
+        ("MESHPORT_DEV_AUTH", "true".into()),
+        ("MESHPORT_KAFKA_SUPER_USERS", "User:ops-root; User:ops-break-glass".into()),
+    ])
+    .await;
+    let product = product_with_a_record(&app).await;
+    let topic = &product.output_port.topic;
+    granted(&app, &product, &draft(&unique("fraud-managed"), Some(in_days(30)))).await;
+    let kafka = &app.state.mesh.kafka;
+    // Given by hand, beside Meshport: a legacy reader, a super user's write, and Meshport's own principal (the
+    // tests' plain listener signs Meshport in as ANONYMOUS).
+    let legacy = kafka.grant_read(topic, "User:svc-legacy", &unique("legacy"), PatternType::Literal).await.unwrap();
+    kafka.grant_write(topic, "User:ops-root").await.unwrap();
+    kafka.grant_read(topic, "User:ANONYMOUS", &unique("meshport"), PatternType::Literal).await.unwrap();
+
+    let shown: Vec<UnmanagedBinding> = app.as_(Who::Owner).unmanaged_access(&product.id).await.ok().await;
+    let (stranger, _) = app.as_(Who::OtherTeam).unmanaged_access(&product.id).await.error().await;
+    let counted = meshport_api::access::reconcile(&app.state.mesh, &in_days(0)).await.unwrap();
+
+    let mut on_topic: Vec<(String, String, String, String)> = legacy
+        .iter()
+        .filter(|b| b.resource_type == meshport_api::kafka::ResourceType::Topic)
+        .map(|b| (b.principal.clone(), b.operation.as_str().to_lowercase(), "literal".into(), topic.to_string()))
+        .collect();
+    let mut seen: Vec<(String, String, String, String)> = shown
+        .iter()
+        .map(|b| (b.principal.clone(), b.operation.clone(), b.pattern.clone(), b.resource.clone()))
+        .collect();
+    seen.sort();
+    on_topic.sort();
+    assert_eq!(seen, on_topic, "only svc-legacy's topic READ and DESCRIBE: {shown:?}");
+    assert!(shown.iter().all(|b| b.permission == "allow" && b.host == "*"));
+    assert_eq!(stranger, StatusCode::FORBIDDEN, "only the owners see who else reads");
+    assert_eq!(counted.unmanaged, 2, "{counted:?}");
+    assert!(counted.repaired.is_empty(), "the grant's own ACLs are in force: {counted:?}");
+}
+
+#[tokio::test]
+async fn consumer_groups_are_joined_to_the_grants_that_cover_them_and_ungranted_ones_stand_out() {
+    let app = spawn().await;
+    let product = product_with_a_record(&app).await;
+    let prefix = unique("fraud-scoring");
+    let mut prefixed = draft(&prefix, Some(in_days(30)));
+    prefixed.group_pattern = GroupPattern::Prefixed;
+    granted(&app, &product, &prefixed).await;
+    let (covered, stray) = (format!("{prefix}-eu"), unique("stray"));
+    let facts = TopicFacts {
+        name: product.output_port.topic.clone(),
+        partitions: 1,
+        replication_factor: 1,
+        configs: Default::default(),
+        config_sources: Default::default(),
+        history: meshport_shared::HistoryKind::BrokerDefault,
+        present: true,
+        synced_at: "2026-12-05T10:00:00Z".into(),
+        consumers: [&covered, &stray]
+            .map(|group| meshport_shared::mirror::Consumer { group: group.clone(), partitions: Vec::new() })
+            .to_vec(),
+    };
+    app.state.mesh.catalog.put_topics(vec![facts]).await.unwrap();
+
+    let consumers: ProductConsumers = app.anonymous().product_consumers(&product.id).await.ok().await;
+    let (missing, _) = app.anonymous().product_consumers("no-such-product").await.error().await;
+
+    assert_eq!(consumers.subscribers, [TeamName::parse("edge").unwrap()]);
+    let joined: Vec<(String, Option<TeamName>)> =
+        consumers.groups.into_iter().map(|g| (g.group, g.granted_to)).collect();
+    assert_eq!(joined, [(covered, Some(TeamName::parse("edge").unwrap())), (stray, None)]);
+    assert_eq!(missing, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_owners_see_what_retiring_will_end_before_anything_is_revoked() {
+    let app = spawn().await;
+    let product = product_with_a_record(&app).await;
+    let (topic, group) = (product.output_port.topic.to_string(), unique("fraud-preview"));
+    let active = granted(&app, &product, &draft(&group, Some(in_days(30)))).await;
+    let mut waiting = active.clone();
+    waiting.id = format!("{}-insights", active.id);
+    waiting.team = TeamName::parse("insights").unwrap();
+    waiting.state = AccessState::Requested;
+    waiting.revision = 0;
+    let entry = meshport_api::audit::entry("test", &product.id, meshport_shared::AuditAction::Access, "a", None, None);
+    let waiting = app.state.mesh.catalog.put_access(waiting, None, entry).await.unwrap();
+
+    let preview: RetirementPreview = app.as_(Who::Owner).retirement_preview(&product.id).await.ok().await;
+    let (stranger, _) = app.as_(Who::OtherTeam).retirement_preview(&product.id).await.error().await;
+
+    assert_eq!(preview.revoked.iter().map(|r| &r.id).collect::<Vec<_>>(), [&active.id]);
+    assert_eq!(preview.denied.iter().map(|r| &r.id).collect::<Vec<_>>(), [&waiting.id]);
+    assert_eq!(stranger, StatusCode::FORBIDDEN);
+    let stored = app.state.mesh.catalog.get_access(&active.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, AccessState::Active, "a preview changes nothing");
+    assert!(!eventually_refused(&topic, &group, false).await, "and svc-fraud still reads");
+}
+
+#[tokio::test]
+async fn a_subscriber_asks_for_the_next_major_version_with_one_request_carrying_its_grant_over() {
+    let app = spawn().await;
+    let product = product_with_a_record(&app).await;
+    let active = granted(&app, &product, &draft(&unique("fraud-successor"), Some(in_days(30)))).await;
+    let (before, _) = app.as_(Who::OtherTeam).request_successor(&active.id).await.error().await;
+    let stored = app.state.mesh.catalog.get_product(&product.id).await.unwrap().unwrap();
+    let breaking = EvolveRequest {
+        schema: r#"{"type":"record","name":"Fill","fields":[{"name":"id","type":"long"}]}"#.into(),
+        dry_run: false,
+        new_major_version: true,
+        revision: stored.revision,
+    };
+    let evolved: EvolveResponse = app.as_(Who::Owner).evolve(&product.id, &breaking).await.ok().await;
+    let successor = evolved.new_product.expect("a new major version");
+
+    let (owners, _) = app.as_(Who::Owner).request_successor(&active.id).await.error().await;
+    let carried: AccessRequest = app.as_(Who::OtherTeam).request_successor(&active.id).await.ok().await;
+    let (twice, _) = app.as_(Who::OtherTeam).request_successor(&active.id).await.error().await;
+    let (unknown, _) = app.as_(Who::OtherTeam).request_successor("no-such-request").await.error().await;
+
+    assert_eq!(before, StatusCode::CONFLICT, "no successor yet");
+    assert_eq!(owners, StatusCode::FORBIDDEN, "only the team holding the grant carries it over");
+    assert_eq!(carried.product, successor);
+    assert_eq!(carried.state, AccessState::Requested, "the successor's owners decide");
+    assert_eq!(
+        (&carried.team, &carried.principals, &carried.group, carried.group_pattern, &carried.purpose, &carried.until),
+        (&active.team, &active.principals, &active.group, active.group_pattern, &active.purpose, &active.until)
+    );
+    assert_eq!(twice, StatusCode::CONFLICT, "one open request per team and product");
+    assert_eq!(unknown, StatusCode::NOT_FOUND);
+    let predecessor = app.state.mesh.catalog.get_access(&active.id).await.unwrap().unwrap();
+    assert_eq!(predecessor.state, AccessState::Active, "the old grant keeps working until its sunset");
 }

@@ -334,6 +334,26 @@ impl Client<'_> {
         self.send(Method::POST, &format!("/api/v1/access/{request}/{action}"), decision).await
     }
 
+    /// `POST /api/v1/access/{request}/successor`.
+    pub async fn request_successor(&self, request: &str) -> Response {
+        self.request(Method::POST, &format!("/api/v1/access/{request}/successor")).await.send().await.unwrap()
+    }
+
+    /// `GET /api/v1/products/{id}/access/unmanaged`.
+    pub async fn unmanaged_access(&self, id: impl Display) -> Response {
+        self.get(&format!("/api/v1/products/{id}/access/unmanaged")).await
+    }
+
+    /// `GET /api/v1/products/{id}/consumers`.
+    pub async fn product_consumers(&self, id: impl Display) -> Response {
+        self.get(&format!("/api/v1/products/{id}/consumers")).await
+    }
+
+    /// `GET /api/v1/products/{id}/retire`: what retiring it would end.
+    pub async fn retirement_preview(&self, id: impl Display) -> Response {
+        self.get(&format!("/api/v1/products/{id}/retire")).await
+    }
+
     /// `GET /api/v1/products`: the first page of every product.
     pub async fn products(&self) -> Response {
         self.get("/api/v1/products").await

@@ -115,6 +115,7 @@ fn public_reads_open_the_catalog_only_and_never_samples_unclaimed_topics_subject
             "/api/v1/policy",
             "/api/v1/products",
             "/api/v1/products/{id}",
+            "/api/v1/products/{id}/consumers",
             "/api/v1/products/{id}/schema/diff",
         ])
     );
@@ -124,10 +125,12 @@ fn public_reads_open_the_catalog_only_and_never_samples_unclaimed_topics_subject
             "/api/v1/access/inbox",
             "/api/v1/access/mine",
             "/api/v1/products/{id}/access",
+            "/api/v1/products/{id}/access/unmanaged",
             "/api/v1/activity",
             "/api/v1/domains/{domain}/publishable-topics",
             "/api/v1/me",
             "/api/v1/products/{id}/history",
+            "/api/v1/products/{id}/retire",
             "/api/v1/products/{id}/sample",
             "/api/v1/subjects/{subject}",
             "/api/v1/teams/{team}/service-accounts",
