@@ -157,15 +157,20 @@ async fn a_created_accounts_password_signs_in_until_rotated_and_until_deleted() 
     assert!(rotated.account.rotated_at.is_some());
 }
 
+/// Creates `principal` as a `trading` producer and rotates its password: both passwords.
+async fn created_and_rotated(owner: &Client<'_>, principal: &Principal) -> [String; 2] {
+    let created: ServiceAccountAnswer =
+        register(owner, "trading", &draft(principal, &[AccountRole::Producer], true)).await.ok().await;
+    let rotated: ServiceAccountAnswer = rotate(owner, "trading", principal).await.ok().await;
+    [created.credentials.unwrap().password, rotated.credentials.unwrap().password]
+}
+
 #[tokio::test]
 async fn a_password_is_shown_once_and_never_in_listings_or_the_audit_trail() {
     let app = spawn().await;
     let owner = app.as_(Who::Owner);
     let principal = new_principal();
-    let created: ServiceAccountAnswer =
-        register(&owner, "trading", &draft(&principal, &[AccountRole::Producer], true)).await.ok().await;
-    let rotated: ServiceAccountAnswer = rotate(&owner, "trading", &principal).await.ok().await;
-    let passwords = [created.credentials.unwrap().password, rotated.credentials.unwrap().password];
+    let passwords = created_and_rotated(&owner, &principal).await;
 
     let listing = list(&owner, "trading").await.text().await.unwrap();
     let activity = owner.activity().await.text().await.unwrap();
@@ -376,17 +381,14 @@ async fn a_password_never_reaches_the_logs() {
     let owner = app.as_(Who::Owner);
     let principal = new_principal();
 
-    let created: ServiceAccountAnswer =
-        register(&owner, "trading", &draft(&principal, &[AccountRole::Producer], true)).await.ok().await;
-    let rotated: ServiceAccountAnswer = rotate(&owner, "trading", &principal).await.ok().await;
+    let passwords = created_and_rotated(&owner, &principal).await;
     let deleted = delete(&owner, "trading", &principal).await.status();
 
     assert!(logging, "this test's process logs to the buffer (run it with nextest, a process per test)");
     assert_eq!(deleted, StatusCode::NO_CONTENT);
     let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
     assert!(logs.contains(principal.user()), "the logs are captured: {} bytes", logs.len());
-    for answer in [created, rotated] {
-        let password = answer.credentials.unwrap().password;
+    for password in passwords {
         assert!(!logs.contains(&password), "a password is in the logs");
     }
 }
