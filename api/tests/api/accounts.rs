@@ -410,3 +410,33 @@ async fn a_password_never_reaches_the_logs() {
         assert!(!logs.contains(&password), "a password is in the logs");
     }
 }
+
+#[tokio::test]
+async fn a_product_handed_to_another_team_is_written_by_that_teams_producers() {
+    let app = spawn().await;
+    let fills: DataProduct = app.as_(Who::Owner).publish(&unpublished_product(&app).await).await.ok().await;
+    let (trading, edge) = (new_principal(), new_principal());
+    register(&app.as_(Who::Owner), "trading", &draft(&trading, &[AccountRole::Producer], false))
+        .await
+        .ok::<ServiceAccountAnswer>()
+        .await;
+    register(&app.as_(Who::OtherTeam), "edge", &draft(&edge, &[AccountRole::Producer], false))
+        .await
+        .ok::<ServiceAccountAnswer>()
+        .await;
+    let writers = || async {
+        let bindings = app.state.mesh.kafka.acls_for_topic(&fills.output_port.topic).await.unwrap();
+        let writes = |p: &Principal| bindings.iter().any(|b| b.principal == p.as_str());
+        (writes(&trading), writes(&edge))
+    };
+    let before = writers().await;
+    let mut handed = fills.clone();
+    handed.domain = meshport_shared::DomainName::parse("analytics").unwrap();
+    handed.owner.team = TeamName::parse("edge").unwrap();
+
+    let updated: DataProduct = app.as_(Who::Admin).update(&handed).await.ok().await;
+
+    assert_eq!(before, (true, false), "trading's producer writes trading's product");
+    assert_eq!(updated.owner.team.as_str(), "edge");
+    assert_eq!(writers().await, (false, true), "once edge's, edge's producer writes it and trading's no longer");
+}
