@@ -539,7 +539,8 @@ enum Undo {
 }
 
 /// Changes a product's metadata. The id and the topic are fixed, and status changes go through deprecate and
-/// retire; `revision` is the one the caller read.
+/// retire; `revision` is the one the caller read. A live product handed to another team changes producers: the old
+/// team's lose write access to its topic, the new team's get it.
 pub async fn update(mesh: &Mesh, who: &Identity, id: &ProductId, mut product: DataProduct) -> Result<DataProduct> {
     let stored = existing(mesh, id).await?;
     require_change(who, &stored)?;
@@ -581,7 +582,26 @@ pub async fn update(mesh: &Mesh, who: &Identity, id: &ProductId, mut product: Da
     }
     product.created_at = stored.created_at.clone();
     product.updated_at = now();
-    commit(mesh, who, product, Some(&stored), AuditAction::Updated, "updated metadata".into()).await
+    let handed_over = product.owner.team != stored.owner.team
+        && matches!(stored.status, ProductStatus::Active | ProductStatus::Deprecated);
+    if handed_over {
+        // The old team's producers stop writing the product before it is the new team's.
+        crate::accounts::revoke_producers(mesh, &who.subject, &stored).await?;
+    }
+    match commit(mesh, who, product, Some(&stored), AuditAction::Updated, "updated metadata".into()).await {
+        Ok(updated) if handed_over => {
+            crate::accounts::grant_producers(mesh, &who.subject, &updated).await;
+            Ok(updated)
+        }
+        Ok(updated) => Ok(updated),
+        Err(e) => {
+            if handed_over {
+                // Still the old team's: its producers write it again.
+                crate::accounts::grant_producers(mesh, &who.subject, &stored).await;
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Checks a proposed schema against the latest version at the subject's compatibility level, and registers it if

@@ -157,15 +157,20 @@ async fn a_created_accounts_password_signs_in_until_rotated_and_until_deleted() 
     assert!(rotated.account.rotated_at.is_some());
 }
 
+/// Creates `principal` as a `trading` producer and rotates its password: both passwords.
+async fn created_and_rotated(owner: &Client<'_>, principal: &Principal) -> [String; 2] {
+    let created: ServiceAccountAnswer =
+        register(owner, "trading", &draft(principal, &[AccountRole::Producer], true)).await.ok().await;
+    let rotated: ServiceAccountAnswer = rotate(owner, "trading", principal).await.ok().await;
+    [created.credentials.unwrap().password, rotated.credentials.unwrap().password]
+}
+
 #[tokio::test]
 async fn a_password_is_shown_once_and_never_in_listings_or_the_audit_trail() {
     let app = spawn().await;
     let owner = app.as_(Who::Owner);
     let principal = new_principal();
-    let created: ServiceAccountAnswer =
-        register(&owner, "trading", &draft(&principal, &[AccountRole::Producer], true)).await.ok().await;
-    let rotated: ServiceAccountAnswer = rotate(&owner, "trading", &principal).await.ok().await;
-    let passwords = [created.credentials.unwrap().password, rotated.credentials.unwrap().password];
+    let passwords = created_and_rotated(&owner, &principal).await;
 
     let listing = list(&owner, "trading").await.text().await.unwrap();
     let activity = owner.activity().await.text().await.unwrap();
@@ -244,11 +249,18 @@ async fn a_producer_registered_later_writes_the_live_products_until_it_is_delete
 #[tokio::test]
 async fn a_principal_another_team_holds_is_a_conflict_naming_it_and_only_an_admin_reassigns_it() {
     let app = spawn().await;
+    let fills: DataProduct = app.as_(Who::Owner).publish(&unpublished_product(&app).await).await.ok().await;
     let principal = new_principal();
-    register(&app.as_(Who::Owner), "trading", &draft(&principal, &[AccountRole::Consumer], false))
+    register(&app.as_(Who::Owner), "trading", &draft(&principal, &[AccountRole::Producer], false))
         .await
         .ok::<ServiceAccountAnswer>()
         .await;
+    let writes_fills = |app: &TestApp| {
+        let (kafka, topic, principal) =
+            (app.state.mesh.kafka.clone(), fills.output_port.topic.clone(), principal.clone());
+        async move { kafka.acls_for_topic(&topic).await.unwrap().iter().any(|b| b.principal == principal.as_str()) }
+    };
+    assert!(writes_fills(&app).await, "trading's producer writes trading's product");
     let mut reassign = draft(&principal, &[AccountRole::Consumer], false);
     reassign.reassign = true;
 
@@ -283,6 +295,7 @@ async fn a_principal_another_team_holds_is_a_conflict_naming_it_and_only_an_admi
     assert_eq!(again, StatusCode::CONFLICT, "registered already");
     assert_eq!(new_password, StatusCode::CONFLICT, "a reassigned principal keeps its credentials");
     assert_eq!(moved.account.team.as_str(), "edge");
+    assert!(!writes_fills(&app).await, "and no longer once it is edge's");
     assert_eq!(named_by_old_team, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refusal.details.iter().any(|v| v.message.contains("belongs to team `edge`")), "{refusal:?}");
     let edge_trail = meshport_shared::ProductId::parse("service-accounts.edge").unwrap();
@@ -339,6 +352,14 @@ async fn an_account_an_open_request_names_is_not_deleted_and_an_existing_user_ge
     let registered: Vec<ServiceAccount> = list(&other, "edge").await.ok().await;
 
     let (in_use, in_use_error) = delete(&other, "edge", &principal).await.error().await;
+    let producer = new_principal();
+    register(&other, "edge", &draft(&producer, &[AccountRole::Producer], false))
+        .await
+        .ok::<ServiceAccountAnswer>()
+        .await;
+    let mut as_producer = request.clone();
+    as_producer.principals = vec![producer];
+    let (producer_named, producer_refusal) = other.request_access(&fills.id, &as_producer).await.error().await;
     let existing = Principal::parse("User:svc-fraud").unwrap();
     let (taken_user, _) =
         register(&other, "edge", &draft(&existing, &[AccountRole::Consumer], true)).await.error().await;
@@ -347,6 +368,8 @@ async fn an_account_an_open_request_names_is_not_deleted_and_an_existing_user_ge
     assert_eq!(in_use, StatusCode::CONFLICT);
     assert!(in_use_error.message.contains(&asked.id), "{}", in_use_error.message);
     assert_eq!(taken_user, StatusCode::CONFLICT, "svc-fraud signs in with its own password already");
+    assert_eq!(producer_named, StatusCode::UNPROCESSABLE_ENTITY, "a request names consumer accounts only");
+    assert!(producer_refusal.details[0].message.contains("consumer accounts"), "{producer_refusal:?}");
 }
 
 /// Every log line of this test process, at every level. nextest runs each test in a process of its own, so the test
@@ -376,17 +399,44 @@ async fn a_password_never_reaches_the_logs() {
     let owner = app.as_(Who::Owner);
     let principal = new_principal();
 
-    let created: ServiceAccountAnswer =
-        register(&owner, "trading", &draft(&principal, &[AccountRole::Producer], true)).await.ok().await;
-    let rotated: ServiceAccountAnswer = rotate(&owner, "trading", &principal).await.ok().await;
+    let passwords = created_and_rotated(&owner, &principal).await;
     let deleted = delete(&owner, "trading", &principal).await.status();
 
     assert!(logging, "this test's process logs to the buffer (run it with nextest, a process per test)");
     assert_eq!(deleted, StatusCode::NO_CONTENT);
     let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
     assert!(logs.contains(principal.user()), "the logs are captured: {} bytes", logs.len());
-    for answer in [created, rotated] {
-        let password = answer.credentials.unwrap().password;
+    for password in passwords {
         assert!(!logs.contains(&password), "a password is in the logs");
     }
+}
+
+#[tokio::test]
+async fn a_product_handed_to_another_team_is_written_by_that_teams_producers() {
+    let app = spawn().await;
+    let fills: DataProduct = app.as_(Who::Owner).publish(&unpublished_product(&app).await).await.ok().await;
+    let (trading, edge) = (new_principal(), new_principal());
+    register(&app.as_(Who::Owner), "trading", &draft(&trading, &[AccountRole::Producer], false))
+        .await
+        .ok::<ServiceAccountAnswer>()
+        .await;
+    register(&app.as_(Who::OtherTeam), "edge", &draft(&edge, &[AccountRole::Producer], false))
+        .await
+        .ok::<ServiceAccountAnswer>()
+        .await;
+    let writers = || async {
+        let bindings = app.state.mesh.kafka.acls_for_topic(&fills.output_port.topic).await.unwrap();
+        let writes = |p: &Principal| bindings.iter().any(|b| b.principal == p.as_str());
+        (writes(&trading), writes(&edge))
+    };
+    let before = writers().await;
+    let mut handed = fills.clone();
+    handed.domain = meshport_shared::DomainName::parse("analytics").unwrap();
+    handed.owner.team = TeamName::parse("edge").unwrap();
+
+    let updated: DataProduct = app.as_(Who::Admin).update(&handed).await.ok().await;
+
+    assert_eq!(before, (true, false), "trading's producer writes trading's product");
+    assert_eq!(updated.owner.team.as_str(), "edge");
+    assert_eq!(writers().await, (false, true), "once edge's, edge's producer writes it and trading's no longer");
 }
