@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod api;
+pub mod events;
 pub mod mirror;
 pub mod names;
 pub mod policy;
