@@ -318,20 +318,7 @@ mod tests {
     use super::*;
 
     fn data() -> EventData {
-        EventData {
-            product: ProductRef {
-                id: ProductId::parse("sales.orders").unwrap(),
-                name: "Orders".into(),
-                domain: "sales".into(),
-                team: "trading".into(),
-            },
-            actor: "ada".into(),
-            change: Change {
-                summary: "Orders is deprecated".into(),
-                sunset: Some("2027-01-31".into()),
-                ..Change::default()
-            },
-        }
+        crate::testing::deprecation_event(42, "Orders", "Orders is deprecated").data
     }
 
     fn event(kind: EventKind) -> Event {
@@ -353,7 +340,8 @@ mod tests {
         assert_eq!(json["data"]["product"]["id"], "sales.orders");
         assert_eq!(json["data"]["actor"], "ada");
         assert_eq!(json["data"]["change"]["sunset"], "2027-01-31");
-        assert!(json["data"]["change"].get("replacement").is_none(), "absent facts are left out");
+        assert_eq!(json["data"]["change"]["replacement"], "sales.orders.v2");
+        assert!(json["data"]["change"].get("version").is_none(), "absent facts are left out");
     }
 
     #[test]

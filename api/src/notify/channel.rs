@@ -26,6 +26,7 @@ use crate::secrets::Secret;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const MAIL_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_REDIRECTS: usize = 3;
 /// The most of a failed answer's body kept to say why it failed.
 pub const ERROR_BODY_BYTES: usize = 512;
@@ -216,7 +217,12 @@ impl Channels {
                     .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(email.html)),
             )
             .map_err(|e| DeliveryError::Mail(e.to_string()))?;
-        transport.send(message).await.map(|_| ()).map_err(|e| DeliveryError::Mail(error_chain(&e)))
+        // lettre's own timeout bounds each read and write, not the whole exchange; a relay that stalls between
+        // answers is bounded here.
+        match tokio::time::timeout(MAIL_TIMEOUT, transport.send(message)).await {
+            Ok(sent) => sent.map(|_| ()).map_err(|e| DeliveryError::Mail(error_chain(&e))),
+            Err(_) => Err(DeliveryError::Mail(format!("no answer within {} s", MAIL_TIMEOUT.as_secs()))),
+        }
     }
 }
 

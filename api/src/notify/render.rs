@@ -206,9 +206,6 @@ pub fn teams_escape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use meshport_shared::ProductId;
-    use meshport_shared::events::{Change, EventData, ProductRef};
-
     use super::*;
 
     const PORTAL: &str = "https://meshport.acme.example";
@@ -216,22 +213,7 @@ mod tests {
     const HOSTILE_SUMMARY: &str = "Use **[this](https://evil.example)** <@U123> <!here> & \"quotes\"\r\nSubject: injected <img src=x onerror=alert(1)>";
 
     fn event(name: &str, summary: &str) -> Event {
-        let data = EventData {
-            product: ProductRef {
-                id: ProductId::parse("sales.orders").unwrap(),
-                name: name.into(),
-                domain: "sales".into(),
-                team: "trading".into(),
-            },
-            actor: "ada".into(),
-            change: Change {
-                summary: summary.into(),
-                sunset: Some("2027-01-31".into()),
-                replacement: Some(ProductId::parse("sales.orders.v2").unwrap()),
-                ..Change::default()
-            },
-        };
-        Event::new(7, EventKind::ProductDeprecated, PORTAL, "2026-12-05T11:00:00Z", data)
+        meshport_shared::testing::deprecation_event(7, name, summary)
     }
 
     fn hostile() -> (Event, Notice) {
