@@ -10,6 +10,7 @@ It prints `port N` once listening on 127.0.0.1. Requests:
     POST /<secret>/flaky/<name>   503 for the first two attempts of each webhook-id, then as `ok`
     POST /<secret>/down/<name>    500 until POST /heal/<name>, then as `ok`
     POST /unsigned/ok/<name>      no signature expected (Slack and Teams incoming webhooks); 2xx
+    POST /redirect/<host>/<path>  307 to http://<host>:<this port>/<path>
     POST /heal/<name>             heals a `down` receiver
     GET  /requests                every request seen, as JSON
 """
@@ -50,6 +51,15 @@ class Receiver(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         parts = self.path.strip("/").split("/")
+        if len(parts) >= 2 and parts[0] == "redirect":
+            with lock:
+                seen.append({"path": self.path, "status": 307})
+            self.send_response(307)
+            port = self.server.server_address[1]
+            self.send_header("Location", f"http://{parts[1]}:{port}/" + "/".join(parts[2:]))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if len(parts) == 2 and parts[0] == "heal":
             with lock:
                 healed.add(parts[1])

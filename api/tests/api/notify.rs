@@ -200,6 +200,28 @@ async fn a_receiver_that_always_fails_is_dead_lettered_and_redelivery_reaches_it
 }
 
 #[tokio::test]
+async fn a_redirect_is_followed_on_the_same_host_only() {
+    let receiver = peers::webhook_receiver(&[("k", OLD_SECRET)]);
+    let (outbox, dispatcher) = dispatcher(
+        vec![
+            (id("same-host"), webhook(receiver.url("/redirect/127.0.0.1/k/ok/same"), &[OLD_SECRET])),
+            (id("other-host"), webhook(receiver.url("/redirect/localhost/k/ok/other"), &[OLD_SECRET])),
+        ],
+        None,
+        &[event(15, "Orders")],
+        3,
+    );
+
+    let round = dispatcher.dispatch_due(start()).await.unwrap();
+
+    assert_eq!((round.delivered, round.retried), (1, 1));
+    assert_eq!(receiver.requests_at("/k/ok/same").await[0]["verified"], true);
+    assert!(receiver.requests_at("/k/ok/other").await.is_empty(), "the event went to another host");
+    let error = outbox.get(&key(15, "other-host")).unwrap().last_error.unwrap();
+    assert!(error.starts_with("the receiver answered 307"), "{error}");
+}
+
+#[tokio::test]
 async fn slack_and_teams_get_readable_json_messages_linking_to_the_product_with_hostile_names_escaped() {
     let receiver = peers::webhook_receiver(&[]);
     let (_, dispatcher) = dispatcher(
