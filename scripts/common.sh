@@ -12,6 +12,8 @@ MOTO_VERSION="5.2.1"
 CFN_LINT_VERSION="1.51.0"
 OPENAPI_VALIDATOR_VERSION="0.9.0"
 SCHEMATHESIS_VERSION="4.32.5"
+AIOSMTPD_VERSION="1.4.6"
+STANDARDWEBHOOKS_VERSION="1.3.0"
 
 log() { printf '\033[1;34m[meshport]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[meshport] error:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -104,6 +106,22 @@ ensure_schemathesis() {
   command -v schemathesis >/dev/null 2>&1 || die "schemathesis is not on PATH after pip install"
 }
 
+# The notification tests' independent receivers (tests/peers/): aiosmtpd receives the mail, the official
+# standardwebhooks library verifies webhook signatures. Pinned, in a venv of their own under ~/.cache/meshport, and
+# named to the tests in MESHPORT_TEST_PEERS_PYTHON.
+ensure_notify_peers() {
+  local venv="$HOME/.cache/meshport/notify-peers" want="aiosmtpd==$AIOSMTPD_VERSION standardwebhooks==$STANDARDWEBHOOKS_VERSION"
+  if [ "$(cat "$venv/installed" 2>/dev/null)" != "$want" ]; then
+    log "installing $want (the notification tests' receivers)"
+    rm -rf "$venv"
+    python3 -m venv "$venv" || die "cannot create the venv $venv"
+    # shellcheck disable=SC2086
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check $want || die "pip could not install $want"
+    echo "$want" >"$venv/installed"
+  fi
+  export MESHPORT_TEST_PEERS_PYTHON="$venv/bin/python"
+}
+
 # The processes this run started and the directories they keep their data in; each start_* helper registers its own.
 # stop_services stops and removes them (scripts set it as their EXIT trap).
 SERVICE_PIDS=()
@@ -156,8 +174,8 @@ start_api() {
 }
 
 # start_test_services WORK: what the Rust tests and benchmarks run against: a Kafka broker (secured, plus the plain
-# listener for tests that do not test authorization) and a moto_server, on free ports, announced to the tests through
-# MESHPORT_TEST_* variables.
+# listener for tests that do not test authorization), a moto_server, on free ports, and the notification tests'
+# receivers' Python, announced to the tests through MESHPORT_TEST_* variables.
 start_test_services() {
   local work=$1 kafka_port moto_port
   kafka_port=$(free_port)
@@ -168,6 +186,7 @@ start_test_services() {
   export MESHPORT_TEST_KAFKA_SASL_BOOTSTRAP="127.0.0.1:$kafka_port"
   export MESHPORT_TEST_KAFKA_CONFIG="$KAFKA_MESHPORT_CONFIG"
   export MESHPORT_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$moto_port"
+  ensure_notify_peers
 }
 
 # wait_for_products URL COUNT LOG: polls the product list until the catalog holds at least COUNT products. Reads may

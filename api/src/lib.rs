@@ -15,6 +15,7 @@ pub mod kafka;
 pub mod lambda;
 pub mod lifecycle;
 pub mod mesh;
+pub mod notify;
 pub mod registry;
 pub mod routes;
 pub mod sample;

@@ -163,3 +163,38 @@ pub async fn apply(config: &mut Config, arns: &SecretArns, extension: &SecretsEx
     }
     Ok(())
 }
+
+/// A secret value held in memory (a webhook's signing secret, the SMTP password, a chat webhook's URL): `Debug`,
+/// `Display` and serde's serializer show `<redacted>`, so no log line, error or response can carry it; only
+/// [`Secret::expose`] gives the value, at the one place that uses it.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("<redacted>")
+    }
+}

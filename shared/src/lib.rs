@@ -7,6 +7,7 @@
 pub mod access;
 pub mod accounts;
 pub mod api;
+pub mod events;
 pub mod mirror;
 pub mod names;
 pub mod policy;

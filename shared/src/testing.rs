@@ -127,6 +127,29 @@ impl ProductBuilder {
     }
 }
 
+/// A deprecation event, number `seq`, about `sales.orders` (named `name`, of team `trading`; sunset 2027-01-31,
+/// replaced by `sales.orders.v2`), made by `ada` at 2026-12-05T11:00:00Z from `https://meshport.acme.example`: what
+/// the notification tests and benchmarks render and deliver.
+pub fn deprecation_event(seq: u64, name: &str, summary: &str) -> crate::events::Event {
+    use crate::events::{Change, Event, EventData, EventKind, ProductRef};
+    let data = EventData {
+        product: ProductRef {
+            id: ProductId::parse("sales.orders").expect("a valid id"),
+            name: name.into(),
+            domain: "sales".into(),
+            team: "trading".into(),
+        },
+        actor: "ada".into(),
+        change: Change {
+            summary: summary.into(),
+            sunset: Some("2027-01-31".into()),
+            replacement: Some(ProductId::parse("sales.orders.v2").expect("a valid id")),
+            ..Change::default()
+        },
+    };
+    Event::new(seq, EventKind::ProductDeprecated, "https://meshport.acme.example", "2026-12-05T11:00:00Z", data)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

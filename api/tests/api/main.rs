@@ -12,6 +12,7 @@ mod common;
 mod deployment;
 mod embed;
 mod kafka_admin;
+mod notify;
 mod openapi;
 mod ownership;
 mod registry_client;

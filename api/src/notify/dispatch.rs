@@ -1,0 +1,273 @@
+//! The dispatcher: takes the deliveries that are due from the outbox and sends them, several at once, each
+//! destination within its rate limit; a failed attempt is retried after an exponentially growing, jittered delay, and
+//! after `max_attempts` the delivery is dead-lettered until an admin redelivers it.
+//!
+//! Time is given, not read: [`Dispatcher::dispatch_due`] takes `now`, which decides what is due and when a retry
+//! falls due, so a caller (the background task, the stream's Lambda, a test) controls the schedule. Only the
+//! webhook's `webhook-timestamp` is the real clock, as receivers check it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::channel::{Channels, DestinationId};
+use super::outbox::{Delivery, Outbox, OutboxError};
+
+#[derive(Debug, Clone)]
+pub struct DispatchSettings {
+    /// Attempts before a delivery is dead-lettered.
+    pub max_attempts: u32,
+    /// The delay before the first retry; each further retry waits twice as long, up to `max_retry_delay`.
+    pub first_retry_delay: Duration,
+    pub max_retry_delay: Duration,
+    /// Deliveries per second to one destination, and how many may go at once after a quiet spell.
+    pub rate_per_second: f64,
+    pub burst: u32,
+    /// Deliveries in flight at once, over all destinations.
+    pub concurrency: usize,
+    /// Deliveries taken from the outbox per round.
+    pub batch: usize,
+}
+
+impl Default for DispatchSettings {
+    /// Eight attempts over about four hours (1 min, 2, 4, ... capped at 2 h, each jittered), ten deliveries a
+    /// second to one destination.
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            first_retry_delay: Duration::from_secs(60),
+            max_retry_delay: Duration::from_secs(2 * 3600),
+            rate_per_second: 10.0,
+            burst: 20,
+            concurrency: 16,
+            batch: 256,
+        }
+    }
+}
+
+/// How long to wait after failed attempt `attempt` (from 1): the exponential delay, less a random part of up to
+/// half of it (`unit_random` in `[0, 1)`), so receivers that failed together are not retried together.
+pub fn retry_delay(attempt: u32, settings: &DispatchSettings, unit_random: f64) -> Duration {
+    let doublings = attempt.saturating_sub(1).min(30);
+    let exponential = settings.first_retry_delay.saturating_mul(1 << doublings).min(settings.max_retry_delay);
+    exponential.mul_f64(1.0 - unit_random.clamp(0.0, 1.0) / 2.0)
+}
+
+/// One destination's rate limit: a token bucket refilled at `rate` per second up to `burst`.
+#[derive(Debug, Clone)]
+pub struct TokenBucket {
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl TokenBucket {
+    pub fn new(rate: f64, burst: u32, now: Instant) -> Self {
+        let burst = f64::from(burst.max(1));
+        Self { rate: rate.max(f64::MIN_POSITIVE), burst, tokens: burst, at: now }
+    }
+
+    /// Takes a token at `now`, or the next one that comes: how long to wait before sending (zero if at once).
+    pub fn take(&mut self, now: Instant) -> Duration {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        self.at = self.at.max(now);
+        self.tokens -= 1.0;
+        if self.tokens >= 0.0 { Duration::ZERO } else { Duration::from_secs_f64(-self.tokens / self.rate) }
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    pub delivered: usize,
+    pub retried: usize,
+    pub dead_lettered: usize,
+    /// Deliveries another dispatcher recorded first.
+    pub skipped: usize,
+}
+
+impl Round {
+    pub fn attempted(&self) -> usize {
+        self.delivered + self.retried + self.dead_lettered
+    }
+}
+
+pub struct Dispatcher {
+    outbox: Arc<dyn Outbox>,
+    channels: Arc<Channels>,
+    settings: DispatchSettings,
+    buckets: Arc<Mutex<HashMap<DestinationId, TokenBucket>>>,
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher").field("channels", &self.channels).field("settings", &self.settings).finish()
+    }
+}
+
+enum Outcome {
+    Delivered,
+    Retried,
+    DeadLettered,
+    Skipped,
+}
+
+impl Dispatcher {
+    pub fn new(outbox: Arc<dyn Outbox>, channels: Arc<Channels>, settings: DispatchSettings) -> Self {
+        Self { outbox, channels, settings, buckets: Arc::default() }
+    }
+
+    /// Delivers what is due at `now`, one batch: each delivery once, at most `concurrency` at a time, each waiting
+    /// for its destination's rate limit.
+    pub async fn dispatch_due(&self, now: Timestamp) -> Result<Round, OutboxError> {
+        let due = self.outbox.pending(now, self.settings.batch).await?;
+        let permits = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
+        let mut tasks = JoinSet::new();
+        for delivery in due {
+            let permit = Arc::clone(&permits).acquire_owned().await.expect("the semaphore is never closed");
+            let wait = self.wait_for(&delivery.key.destination);
+            let (outbox, channels, settings) =
+                (Arc::clone(&self.outbox), Arc::clone(&self.channels), self.settings.clone());
+            tasks.spawn(async move {
+                tokio::time::sleep(wait).await;
+                let outcome = attempt(&*outbox, &channels, &settings, &delivery, now).await;
+                drop(permit);
+                outcome
+            });
+        }
+        let mut round = Round::default();
+        while let Some(outcome) = tasks.join_next().await {
+            match outcome.expect("a delivery task does not panic")? {
+                Outcome::Delivered => round.delivered += 1,
+                Outcome::Retried => round.retried += 1,
+                Outcome::DeadLettered => round.dead_lettered += 1,
+                Outcome::Skipped => round.skipped += 1,
+            }
+        }
+        Ok(round)
+    }
+
+    /// Rounds until nothing is due at the time each starts; for the background task after a wake-up.
+    pub async fn dispatch_all_due(&self) -> Result<Round, OutboxError> {
+        let mut total = Round::default();
+        loop {
+            let round = self.dispatch_due(Timestamp::now()).await?;
+            total.delivered += round.delivered;
+            total.retried += round.retried;
+            total.dead_lettered += round.dead_lettered;
+            total.skipped += round.skipped;
+            if round.attempted() + round.skipped == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    fn wait_for(&self, destination: &DestinationId) -> Duration {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().expect("the rate limits' lock");
+        buckets
+            .entry(destination.clone())
+            .or_insert_with(|| TokenBucket::new(self.settings.rate_per_second, self.settings.burst, now))
+            .take(now)
+    }
+}
+
+async fn attempt(
+    outbox: &dyn Outbox,
+    channels: &Channels,
+    settings: &DispatchSettings,
+    delivery: &Delivery,
+    now: Timestamp,
+) -> Result<Outcome, OutboxError> {
+    let key = &delivery.key;
+    let attempt = delivery.attempts + 1;
+    let recorded = match channels.deliver(&delivery.event, &key.destination).await {
+        Ok(()) => outbox.mark_delivered(key, attempt).await.map(|()| Outcome::Delivered),
+        Err(error) => {
+            let error = error.to_string();
+            tracing::warn!(seq = key.seq, destination = %key.destination, attempt, %error, "delivery failed");
+            if attempt >= settings.max_attempts {
+                outbox.dead_letter(key, attempt, &error).await.map(|()| Outcome::DeadLettered)
+            } else {
+                let delay = retry_delay(attempt, settings, fastrand::f64());
+                let next_at = now.checked_add(delay).unwrap_or(now);
+                outbox.mark_failed(key, attempt, next_at, &error).await.map(|()| Outcome::Retried)
+            }
+        }
+    };
+    match recorded {
+        Err(OutboxError::Changed(_)) => Ok(Outcome::Skipped),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> DispatchSettings {
+        DispatchSettings {
+            first_retry_delay: Duration::from_secs(10),
+            max_retry_delay: Duration::from_secs(100),
+            ..DispatchSettings::default()
+        }
+    }
+
+    #[test]
+    fn retry_delays_double_up_to_the_cap_and_jitter_takes_up_to_half() {
+        let settings = settings();
+        let cases = [
+            (1, 0.0, 10),
+            (2, 0.0, 20),
+            (3, 0.0, 40),
+            (4, 0.0, 80),
+            (5, 0.0, 100),
+            (40, 0.0, 100),
+            (1, 0.5, 7.5 as u64),
+            (2, 0.999_999, 10),
+        ];
+        for (attempt, random, seconds) in cases {
+            let delay = retry_delay(attempt, &settings, random);
+            assert_eq!(delay.as_secs(), seconds, "attempt {attempt}, random {random}: {delay:?}");
+        }
+    }
+
+    #[test]
+    fn jittered_delays_stay_between_half_and_all_of_the_exponential_delay() {
+        let settings = settings();
+        for step in 0..100 {
+            let delay = retry_delay(3, &settings, f64::from(step) / 100.0);
+            assert!(delay > Duration::from_secs(20) && delay <= Duration::from_secs(40), "{delay:?}");
+        }
+    }
+
+    #[test]
+    fn a_token_bucket_lets_a_burst_through_then_spaces_the_rest() {
+        let start = Instant::now();
+        let mut bucket = TokenBucket::new(2.0, 2, start);
+
+        let waits: Vec<Duration> = (0..4).map(|_| bucket.take(start)).collect();
+
+        assert_eq!(waits, [Duration::ZERO, Duration::ZERO, Duration::from_millis(500), Duration::from_secs(1)]);
+    }
+
+    #[test]
+    fn a_token_bucket_refills_with_time_up_to_its_burst() {
+        let start = Instant::now();
+        let mut bucket = TokenBucket::new(2.0, 2, start);
+        bucket.take(start);
+        bucket.take(start);
+
+        let later = start + Duration::from_secs(60);
+
+        assert_eq!(bucket.take(later), Duration::ZERO);
+        assert_eq!(bucket.take(later), Duration::ZERO);
+        assert_eq!(bucket.take(later), Duration::from_millis(500));
+    }
+}

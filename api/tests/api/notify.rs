@@ -1,0 +1,352 @@
+//! Notifications delivered to real, independent receivers: webhooks verified by the official `standardwebhooks`
+//! library (secret rotation included), a receiver that fails and one that is down (retries, idempotency, dead
+//! letters, redelivery), Slack and Teams payloads, and email received by aiosmtpd.
+
+mod peers;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use lettre::message::Mailbox;
+use meshport_api::notify::{
+    Channels, DeliveryKey, DeliveryState, Destination, DestinationId, DispatchSettings, Dispatcher, EmailSettings,
+    MemoryOutbox, Outbox, Round, SmtpSecurity, WebhookSecret,
+};
+use meshport_api::secrets::Secret;
+use meshport_shared::events::Event;
+use reqwest::Url;
+
+const PORTAL: &str = "https://meshport.acme.example";
+const OLD_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const NEW_SECRET: &str = "whsec_dGhlIG5ldyBzZWNyZXQgYWZ0ZXIgcm90YXRpb24=";
+const HOSTILE_NAME: &str = "<script>alert(\"x\")</script> O'Brien & <!channel>";
+
+fn event(seq: u64, name: &str) -> Event {
+    meshport_shared::testing::deprecation_event(seq, name, "Orders is deprecated: move to Orders v2 <b>now</b>.")
+}
+
+fn settings(max_attempts: u32) -> DispatchSettings {
+    DispatchSettings {
+        max_attempts,
+        first_retry_delay: Duration::from_secs(1),
+        max_retry_delay: Duration::from_secs(60),
+        rate_per_second: 1000.0,
+        burst: 1000,
+        ..DispatchSettings::default()
+    }
+}
+
+fn id(name: &str) -> DestinationId {
+    DestinationId(name.to_owned())
+}
+
+fn webhook(url: String, secrets: &[&str]) -> Destination {
+    Destination::Webhook {
+        url: Url::parse(&url).unwrap(),
+        secrets: secrets.iter().map(|secret| WebhookSecret::parse(secret).unwrap()).collect(),
+    }
+}
+
+/// A dispatcher over a fresh in-memory outbox holding `events`, each for every destination.
+fn dispatcher(
+    destinations: Vec<(DestinationId, Destination)>,
+    email: Option<EmailSettings>,
+    events: &[Event],
+    max_attempts: u32,
+) -> (Arc<MemoryOutbox>, Dispatcher) {
+    let outbox = Arc::new(MemoryOutbox::default());
+    let ids: Vec<DestinationId> = destinations.iter().map(|(id, _)| id.clone()).collect();
+    for event in events {
+        outbox.add(event, &ids, start());
+    }
+    let channels = Channels::new(PORTAL, email, destinations.into_iter().collect::<HashMap<_, _>>()).unwrap();
+    let dispatcher = Dispatcher::new(outbox.clone(), Arc::new(channels), settings(max_attempts));
+    (outbox, dispatcher)
+}
+
+fn start() -> Timestamp {
+    "2026-12-05T11:00:00Z".parse().unwrap()
+}
+
+/// The schedule's time `hours` after the start: later than any retry the test settings make.
+fn hours(hours: i64) -> Timestamp {
+    start() + SignedDuration::from_hours(hours)
+}
+
+fn key(seq: u64, destination: &str) -> DeliveryKey {
+    DeliveryKey { seq, destination: id(destination) }
+}
+
+#[tokio::test]
+async fn a_webhook_verifies_with_the_official_library_under_the_old_or_the_new_secret_during_a_rotation() {
+    // Arrange: one receiver that still holds the old secret, one that holds the new one.
+    let receiver = peers::webhook_receiver(&[("old", OLD_SECRET), ("new", NEW_SECRET)]);
+    let event = event(7, "Orders");
+    let (outbox, dispatcher) = dispatcher(
+        vec![
+            (id("holds-old"), webhook(receiver.url("/old/ok/a"), &[OLD_SECRET, NEW_SECRET])),
+            (id("holds-new"), webhook(receiver.url("/new/ok/b"), &[OLD_SECRET, NEW_SECRET])),
+        ],
+        None,
+        std::slice::from_ref(&event),
+        3,
+    );
+
+    // Act
+    let round = dispatcher.dispatch_due(start()).await.unwrap();
+
+    // Assert
+    assert_eq!(round, Round { delivered: 2, ..Round::default() });
+    for path in ["/old/ok/a", "/new/ok/b"] {
+        let requests = receiver.requests_at(path).await;
+        assert_eq!(requests.len(), 1, "{requests:?}");
+        let request = &requests[0];
+        assert_eq!(request["verified"], true, "{request}");
+        assert_eq!(request["webhook_id"], "7");
+        assert_eq!(request["content_type"], "application/json");
+        assert_eq!(request["event"], serde_json::to_value(&event).unwrap());
+    }
+    assert_eq!(outbox.get(&key(7, "holds-old")).unwrap().state, DeliveryState::Delivered);
+}
+
+#[tokio::test]
+async fn a_webhook_signed_only_with_a_secret_the_receiver_does_not_hold_is_refused_and_retried() {
+    let receiver = peers::webhook_receiver(&[("old", OLD_SECRET)]);
+    let (outbox, dispatcher) = dispatcher(
+        vec![(id("rotated-too-early"), webhook(receiver.url("/old/ok/c"), &[NEW_SECRET]))],
+        None,
+        &[event(8, "Orders")],
+        3,
+    );
+
+    let round = dispatcher.dispatch_due(start()).await.unwrap();
+
+    assert_eq!(round, Round { retried: 1, ..Round::default() });
+    let requests = receiver.requests_at("/old/ok/c").await;
+    assert_eq!(requests[0]["verified"], false);
+    assert_eq!(requests[0]["error"], "No matching signature found");
+    let delivery = outbox.get(&key(8, "rotated-too-early")).unwrap();
+    assert_eq!((delivery.state, delivery.attempts), (DeliveryState::Pending, 1));
+    assert!(delivery.last_error.unwrap().contains("the receiver answered 401"));
+    assert!(delivery.next_at > start() && delivery.next_at <= start() + SignedDuration::from_secs(1));
+}
+
+#[tokio::test]
+async fn a_receiver_that_fails_twice_then_succeeds_gets_the_event_exactly_once_by_its_idempotency_key() {
+    let receiver = peers::webhook_receiver(&[("k", OLD_SECRET)]);
+    let (outbox, dispatcher) = dispatcher(
+        vec![(id("flaky"), webhook(receiver.url("/k/flaky/f"), &[OLD_SECRET]))],
+        None,
+        &[event(9, "Orders")],
+        5,
+    );
+
+    let rounds = [
+        dispatcher.dispatch_due(start()).await.unwrap(),
+        // Not yet due again: nothing is attempted before the retry's time.
+        dispatcher.dispatch_due(start()).await.unwrap(),
+        dispatcher.dispatch_due(hours(1)).await.unwrap(),
+        dispatcher.dispatch_due(hours(2)).await.unwrap(),
+        dispatcher.dispatch_due(hours(3)).await.unwrap(),
+    ];
+
+    let attempted: Vec<(usize, usize)> = rounds.iter().map(|r| (r.retried, r.delivered)).collect();
+    assert_eq!(attempted, [(1, 0), (0, 0), (1, 0), (0, 1), (0, 0)]);
+    let requests = receiver.requests_at("/k/flaky/f").await;
+    let statuses: Vec<u64> = requests.iter().map(|r| r["status"].as_u64().unwrap()).collect();
+    assert_eq!(statuses, [503, 503, 200]);
+    assert!(requests.iter().all(|r| r["webhook_id"] == "9" && r["verified"] == true));
+    let taken: Vec<_> = requests.iter().filter(|r| r["status"] == 200 && r["duplicate"] == false).collect();
+    assert_eq!(taken.len(), 1, "the receiver acted on the event once");
+    let delivery = outbox.get(&key(9, "flaky")).unwrap();
+    assert_eq!((delivery.state, delivery.attempts, delivery.last_error), (DeliveryState::Delivered, 3, None));
+}
+
+#[tokio::test]
+async fn a_receiver_that_always_fails_is_dead_lettered_and_redelivery_reaches_it_once_healthy() {
+    let receiver = peers::webhook_receiver(&[("k", OLD_SECRET)]);
+    let (outbox, dispatcher) = dispatcher(
+        vec![(id("down"), webhook(receiver.url("/k/down/d"), &[OLD_SECRET]))],
+        None,
+        &[event(10, "Orders")],
+        3,
+    );
+
+    for hour in 0..3 {
+        dispatcher.dispatch_due(hours(hour)).await.unwrap();
+    }
+    let after_dead_letter = dispatcher.dispatch_due(hours(10)).await.unwrap();
+
+    assert_eq!(after_dead_letter, Round::default(), "a dead letter is not retried by itself");
+    let dead = outbox.dead_letters(10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!((dead[0].key.clone(), dead[0].attempts), (key(10, "down"), 3));
+    assert_eq!(dead[0].last_error.as_deref(), Some("the receiver answered 500: receiver is down"));
+    assert_eq!(receiver.requests_at("/k/down/d").await.len(), 3);
+
+    // The receiver is fixed and an admin redelivers.
+    receiver.heal("d").await;
+    outbox.redeliver(&key(10, "down"), hours(11)).await.unwrap();
+    let round = dispatcher.dispatch_due(hours(11)).await.unwrap();
+
+    assert_eq!(round, Round { delivered: 1, ..Round::default() });
+    assert!(outbox.dead_letters(10).await.unwrap().is_empty());
+    let statuses: Vec<u64> =
+        receiver.requests_at("/k/down/d").await.iter().map(|r| r["status"].as_u64().unwrap()).collect();
+    assert_eq!(statuses, [500, 500, 500, 200]);
+    assert_eq!(outbox.get(&key(10, "down")).unwrap().state, DeliveryState::Delivered);
+}
+
+#[tokio::test]
+async fn a_redirect_is_followed_on_the_same_host_only() {
+    let receiver = peers::webhook_receiver(&[("k", OLD_SECRET)]);
+    let (outbox, dispatcher) = dispatcher(
+        vec![
+            (id("same-host"), webhook(receiver.url("/redirect/127.0.0.1/k/ok/same"), &[OLD_SECRET])),
+            (id("other-host"), webhook(receiver.url("/redirect/localhost/k/ok/other"), &[OLD_SECRET])),
+        ],
+        None,
+        &[event(15, "Orders")],
+        3,
+    );
+
+    let round = dispatcher.dispatch_due(start()).await.unwrap();
+
+    assert_eq!((round.delivered, round.retried), (1, 1));
+    assert_eq!(receiver.requests_at("/k/ok/same").await[0]["verified"], true);
+    assert!(receiver.requests_at("/k/ok/other").await.is_empty(), "the event went to another host");
+    let error = outbox.get(&key(15, "other-host")).unwrap().last_error.unwrap();
+    assert!(error.starts_with("the receiver answered 307"), "{error}");
+}
+
+#[tokio::test]
+async fn slack_and_teams_get_readable_json_messages_linking_to_the_product_with_hostile_names_escaped() {
+    let receiver = peers::webhook_receiver(&[]);
+    let (_, dispatcher) = dispatcher(
+        vec![
+            (id("slack"), Destination::Slack { url: Secret::new(receiver.url("/unsigned/ok/slack")) }),
+            (id("teams"), Destination::Teams { url: Secret::new(receiver.url("/unsigned/ok/teams")) }),
+        ],
+        None,
+        &[event(11, HOSTILE_NAME)],
+        3,
+    );
+
+    let round = dispatcher.dispatch_due(start()).await.unwrap();
+
+    assert_eq!(round.delivered, 2);
+    let slack = &receiver.requests_at("/unsigned/ok/slack").await[0];
+    assert_eq!(slack["content_type"], "application/json");
+    let text = slack["event"]["text"].as_str().unwrap();
+    assert!(text.contains("&lt;script&gt;") && !text.contains("<!channel>"), "{text}");
+    let section = slack["event"]["blocks"][1]["text"]["text"].as_str().unwrap();
+    assert!(section.ends_with("<https://meshport.acme.example/products/sales.orders|Open in Meshport>"), "{section}");
+    let teams = &receiver.requests_at("/unsigned/ok/teams").await[0]["event"];
+    let card = &teams["attachments"][0]["content"];
+    assert_eq!(card["type"], "AdaptiveCard");
+    assert!(card["body"][0]["text"].as_str().unwrap().starts_with(r"\<script\>"), "{card}");
+    assert_eq!(card["actions"][0]["url"], "https://meshport.acme.example/products/sales.orders");
+}
+
+#[tokio::test]
+async fn delivery_errors_and_debug_output_never_show_a_chat_webhooks_secret_url() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let token = "T0001/B0002/SuperSecretToken";
+    let destinations = vec![
+        (id("slack"), Destination::Slack { url: Secret::new(format!("http://127.0.0.1:{closed}/services/{token}")) }),
+        (id("webhook"), webhook(format!("http://127.0.0.1:{closed}/hook"), &[OLD_SECRET])),
+    ];
+    let (outbox, dispatcher) = dispatcher(destinations, None, &[event(12, "Orders")], 3);
+
+    let round = dispatcher.dispatch_due(start()).await.unwrap();
+
+    assert_eq!(round.retried, 2);
+    let error = outbox.get(&key(12, "slack")).unwrap().last_error.unwrap();
+    assert!(error.starts_with("the receiver could not be reached"), "{error}");
+    let shown = format!("{error} {dispatcher:?}");
+    for secret in ["SuperSecretToken", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+}
+
+fn email_settings(port: u16, credentials: Option<(&str, &str)>) -> EmailSettings {
+    EmailSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: SmtpSecurity::None,
+        credentials: credentials.map(|(user, password)| (user.to_owned(), Secret::new(password))),
+        from: "Meshport <meshport@acme.example>".parse().unwrap(),
+    }
+}
+
+fn email_to(addresses: &[&str]) -> Destination {
+    Destination::Email { to: addresses.iter().map(|address| address.parse::<Mailbox>().unwrap()).collect() }
+}
+
+#[tokio::test]
+async fn an_email_reaches_a_real_smtp_server_with_both_parts_and_hostile_texts_escaped_in_the_html() {
+    // Arrange: aiosmtpd, demanding sign-in.
+    let out = tempfile::tempdir().unwrap();
+    let server = peers::smtp_receiver(out.path(), Some(("meshport", "s3cret")));
+    let (outbox, dispatcher) = dispatcher(
+        vec![(id("team:trading/email"), email_to(&["Trading <trading@acme.example>", "oncall@acme.example"]))],
+        Some(email_settings(server.port, Some(("meshport", "s3cret")))),
+        &[event(13, HOSTILE_NAME)],
+        3,
+    );
+
+    // Act
+    let round = dispatcher.dispatch_due(start()).await.unwrap();
+
+    // Assert
+    assert_eq!(round, Round { delivered: 1, ..Round::default() }, "{:?}", outbox.get(&key(13, "team:trading/email")));
+    let mails = peers::mails(out.path());
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert_eq!(mail["mail_from"], "meshport@acme.example");
+    assert_eq!(mail["rcpt_tos"], serde_json::json!(["trading@acme.example", "oncall@acme.example"]));
+    let headers = &mail["headers"];
+    assert_eq!(headers["Subject"], format!("[Meshport product] {HOSTILE_NAME} (sales.orders): deprecated"));
+    assert_eq!(headers["From"], "Meshport <meshport@acme.example>");
+    assert_eq!(headers["To"], "Trading <trading@acme.example>, oncall@acme.example");
+    assert_eq!(headers["Message-ID"], "<event-13.team-trading-email@acme.example>");
+    assert_eq!(mail["content_type"], "multipart/alternative");
+    let parts = mail["parts"].as_array().unwrap();
+    let types: Vec<&str> = parts.iter().map(|part| part["content_type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["text/plain", "text/html"]);
+    let text = parts[0]["body"].as_str().unwrap();
+    assert!(text.contains(&format!("{HOSTILE_NAME}: deprecated")), "{text}");
+    assert!(text.contains("Open it in Meshport: https://meshport.acme.example/products/sales.orders"), "{text}");
+    let html = parts[1]["body"].as_str().unwrap();
+    for forbidden in ["<script", "<!channel>", "<b>now</b>"] {
+        assert!(!html.contains(forbidden), "`{forbidden}` in the HTML: {html}");
+    }
+    assert!(html.contains("&#60;script&#62;") && html.contains("&#60;b&#62;now&#60;/b&#62;"), "{html}");
+    assert!(html.contains(r#"<a href="https://meshport.acme.example/products/sales.orders""#), "{html}");
+}
+
+#[tokio::test]
+async fn a_relay_refusing_the_sign_in_fails_the_delivery_without_showing_the_password() {
+    let out = tempfile::tempdir().unwrap();
+    let server = peers::smtp_receiver(out.path(), Some(("meshport", "the-right-one")));
+    let (outbox, dispatcher) = dispatcher(
+        vec![(id("email"), email_to(&["trading@acme.example"]))],
+        Some(email_settings(server.port, Some(("meshport", "WrongPassword123")))),
+        &[event(14, "Orders")],
+        3,
+    );
+
+    let round = dispatcher.dispatch_due(start()).await.unwrap();
+
+    assert_eq!(round.retried, 1);
+    let error = outbox.get(&key(14, "email")).unwrap().last_error.unwrap();
+    assert!(error.starts_with("the mail relay did not take the message"), "{error}");
+    assert!(error.contains("535"), "the relay's refusal is named: {error}");
+    assert!(!format!("{error} {dispatcher:?}").contains("WrongPassword123"));
+    assert!(peers::mails(out.path()).is_empty());
+}

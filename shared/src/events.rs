@@ -1,0 +1,455 @@
+//! Change events: what the catalog tells people and systems about a change, as CloudEvents 1.0 in JSON
+//! (<https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md> and its JSON format), and who each kind of
+//! change concerns.
+//!
+//! The attributes are written here rather than through the `cloudevents-sdk` crate: the SDK brings chrono, url and
+//! its HTTP bindings for a dozen fields, and this crate builds for the portal's wasm. [`Event::check`] enforces the
+//! spec's rules on what is sent (required attributes, naming), and its tests follow the spec.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::names::ProductId;
+
+/// The CloudEvents version every event declares.
+pub const SPEC_VERSION: &str = "1.0";
+/// The prefix of every event type: reverse DNS of the project, as the spec recommends.
+pub const TYPE_PREFIX: &str = "io.meshport.";
+/// The media type of every event's `data`.
+pub const DATA_CONTENT_TYPE: &str = "application/json";
+
+/// One kind of change the catalog makes, each an event type of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    ProductPublished,
+    ProductCreated,
+    ProductUpdated,
+    SchemaEvolved,
+    NewMajorVersion,
+    ProductDeprecated,
+    ProductRetired,
+    TopicDeleted,
+    AccessRequested,
+    AccessApproved,
+    AccessDenied,
+    AccessRevoked,
+    AccessExpiring,
+    AccessExpired,
+}
+
+/// Who an event concerns. Each is resolved to teams and people by the API (grants, owners, watchers); this type only
+/// says which of them a kind of change is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// Teams with an active grant on the product: they consume it.
+    Subscribers,
+    /// The product's owning team.
+    Owners,
+    /// The team that asked for access, on the answer to its own request.
+    Requester,
+    /// Anyone who chose to watch the product.
+    Watchers,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 14] = [
+        EventKind::ProductPublished,
+        EventKind::ProductCreated,
+        EventKind::ProductUpdated,
+        EventKind::SchemaEvolved,
+        EventKind::NewMajorVersion,
+        EventKind::ProductDeprecated,
+        EventKind::ProductRetired,
+        EventKind::TopicDeleted,
+        EventKind::AccessRequested,
+        EventKind::AccessApproved,
+        EventKind::AccessDenied,
+        EventKind::AccessRevoked,
+        EventKind::AccessExpiring,
+        EventKind::AccessExpired,
+    ];
+
+    /// The CloudEvents `type`, e.g. `io.meshport.product.deprecated`.
+    pub fn event_type(self) -> &'static str {
+        match self {
+            EventKind::ProductPublished => "io.meshport.product.published",
+            EventKind::ProductCreated => "io.meshport.product.created",
+            EventKind::ProductUpdated => "io.meshport.product.updated",
+            EventKind::SchemaEvolved => "io.meshport.product.schema_evolved",
+            EventKind::NewMajorVersion => "io.meshport.product.new_major_version",
+            EventKind::ProductDeprecated => "io.meshport.product.deprecated",
+            EventKind::ProductRetired => "io.meshport.product.retired",
+            EventKind::TopicDeleted => "io.meshport.product.topic_deleted",
+            EventKind::AccessRequested => "io.meshport.access.requested",
+            EventKind::AccessApproved => "io.meshport.access.approved",
+            EventKind::AccessDenied => "io.meshport.access.denied",
+            EventKind::AccessRevoked => "io.meshport.access.revoked",
+            EventKind::AccessExpiring => "io.meshport.access.expiring",
+            EventKind::AccessExpired => "io.meshport.access.expired",
+        }
+    }
+
+    /// The kind an event type names; `None` for any other type.
+    pub fn from_event_type(event_type: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|kind| kind.event_type() == event_type)
+    }
+
+    /// Who is told of a change of this kind. Consumers hear of what can break them (deprecation, a breaking schema
+    /// change, a new major version, retirement, the topic's deletion); owners of requests for their product; the team
+    /// that asked, of the answer and of its grant ending; watchers of everything about the product but access,
+    /// which concerns only the two teams involved.
+    pub fn audience(self) -> &'static [Audience] {
+        use Audience::*;
+        match self {
+            EventKind::ProductPublished | EventKind::ProductCreated | EventKind::ProductUpdated => &[Watchers],
+            EventKind::SchemaEvolved
+            | EventKind::NewMajorVersion
+            | EventKind::ProductDeprecated
+            | EventKind::ProductRetired
+            | EventKind::TopicDeleted => &[Subscribers, Watchers],
+            EventKind::AccessRequested => &[Owners],
+            EventKind::AccessApproved | EventKind::AccessDenied | EventKind::AccessExpiring => &[Requester],
+            EventKind::AccessRevoked | EventKind::AccessExpired => &[Requester, Owners],
+        }
+    }
+
+    /// The change in a few words, for people: "deprecated", "access requested".
+    pub fn describe(self) -> &'static str {
+        match self {
+            EventKind::ProductPublished => "published",
+            EventKind::ProductCreated => "created",
+            EventKind::ProductUpdated => "updated",
+            EventKind::SchemaEvolved => "schema evolved",
+            EventKind::NewMajorVersion => "new major version",
+            EventKind::ProductDeprecated => "deprecated",
+            EventKind::ProductRetired => "retired",
+            EventKind::TopicDeleted => "topic deleted",
+            EventKind::AccessRequested => "access requested",
+            EventKind::AccessApproved => "access approved",
+            EventKind::AccessDenied => "access denied",
+            EventKind::AccessRevoked => "access revoked",
+            EventKind::AccessExpiring => "access expiring",
+            EventKind::AccessExpired => "access expired",
+        }
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.event_type())
+    }
+}
+
+/// The product an event is about, as people recognise it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductRef {
+    pub id: ProductId,
+    pub name: String,
+    pub domain: String,
+    pub team: String,
+}
+
+/// What changed, in words and in the few facts a reader acts on. Only the facts the kind has are present.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// One sentence for people, e.g. "Orders is deprecated: use orders.v2".
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sunset: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<ProductId>,
+    /// The team asking for access, or holding the grant, in access events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// When a grant ends, in access events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Whether a schema change breaks consumers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaking: Option<bool>,
+}
+
+/// An event's `data`: the product, who changed it, and the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventData {
+    pub product: ProductRef,
+    pub actor: String,
+    pub change: Change,
+}
+
+/// One change event, serialized as a CloudEvent in the JSON format.
+///
+/// `seq` is the catalog's monotonic sequence number of the event, assigned in the change's own transaction; it is
+/// the event's `id` too (`source` + `id` are unique, as the spec demands) and travels as the CloudEvents `sequence`
+/// extension, a string zero-padded to 20 digits so it orders as text as well (the extension's rule; CloudEvents
+/// integers are only 32-bit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub specversion: String,
+    pub id: String,
+    pub source: String,
+    #[serde(rename = "type", with = "event_type")]
+    pub kind: EventKind,
+    /// The product's id.
+    pub subject: String,
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub datacontenttype: String,
+    #[serde(rename = "sequence", with = "sequence")]
+    pub seq: u64,
+    pub data: EventData,
+}
+
+mod event_type {
+    use super::*;
+
+    pub fn serialize<S: serde::Serializer>(kind: &EventKind, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(kind.event_type())
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<EventKind, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        EventKind::from_event_type(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a Meshport event type")))
+    }
+}
+
+mod sequence {
+    use super::*;
+
+    pub fn serialize<S: serde::Serializer>(seq: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format!("{seq:020}"))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(|_| serde::de::Error::custom(format!("sequence `{text}` is not a decimal number")))
+    }
+}
+
+/// A rule of the CloudEvents spec an event breaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    #[error("the required attribute `{0}` is empty")]
+    Empty(&'static str),
+    #[error("`specversion` must be `{SPEC_VERSION}`, not `{0}`")]
+    SpecVersion(String),
+    #[error("`type` must start with `{TYPE_PREFIX}`, not be `{0}`")]
+    Type(String),
+    #[error("`time` must be an RFC 3339 UTC time like 2026-01-31T12:00:00Z, not `{0}`")]
+    Time(String),
+    #[error("`subject` must be the product's id `{product}`, not `{subject}`")]
+    Subject { subject: String, product: String },
+}
+
+impl Event {
+    /// An event of `kind` about `data.product`, from `source` (a URI reference naming the Meshport deployment).
+    pub fn new(seq: u64, kind: EventKind, source: &str, time: &str, data: EventData) -> Event {
+        Event {
+            specversion: SPEC_VERSION.to_owned(),
+            id: seq.to_string(),
+            source: source.to_owned(),
+            kind,
+            subject: data.product.id.to_string(),
+            time: time.to_owned(),
+            datacontenttype: DATA_CONTENT_TYPE.to_owned(),
+            seq,
+            data,
+        }
+    }
+
+    /// Checks the spec's rules an event built or read could break: every required attribute present and non-empty,
+    /// the spec version, the type's prefix, the time's format and the subject naming the product.
+    pub fn check(&self) -> Result<(), EventError> {
+        for (name, value) in [("id", &self.id), ("source", &self.source), ("specversion", &self.specversion)] {
+            if value.is_empty() {
+                return Err(EventError::Empty(name));
+            }
+        }
+        if self.specversion != SPEC_VERSION {
+            return Err(EventError::SpecVersion(self.specversion.clone()));
+        }
+        if !self.kind.event_type().starts_with(TYPE_PREFIX) {
+            return Err(EventError::Type(self.kind.event_type().to_owned()));
+        }
+        if !is_rfc3339_utc(&self.time) {
+            return Err(EventError::Time(self.time.clone()));
+        }
+        if self.subject != self.data.product.id.as_str() {
+            return Err(EventError::Subject {
+                subject: self.subject.clone(),
+                product: self.data.product.id.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]Z`: the RFC 3339 times Meshport writes (always UTC).
+fn is_rfc3339_utc(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| bytes.get(range).is_some_and(|b| b.iter().all(u8::is_ascii_digit));
+    let seconds_end = 19;
+    let shape = digits(0..4)
+        && bytes.get(4) == Some(&b'-')
+        && digits(5..7)
+        && bytes.get(7) == Some(&b'-')
+        && digits(8..10)
+        && bytes.get(10) == Some(&b'T')
+        && digits(11..13)
+        && bytes.get(13) == Some(&b':')
+        && digits(14..16)
+        && bytes.get(16) == Some(&b':')
+        && digits(17..19);
+    if !shape || !text.ends_with('Z') {
+        return false;
+    }
+    let rest = &text[seconds_end..text.len() - 1];
+    rest.is_empty() || (rest.len() > 1 && rest.starts_with('.') && rest[1..].bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data() -> EventData {
+        crate::testing::deprecation_event(42, "Orders", "Orders is deprecated").data
+    }
+
+    fn event(kind: EventKind) -> Event {
+        Event::new(42, kind, "https://meshport.acme.example", "2026-12-05T11:00:00Z", data())
+    }
+
+    #[test]
+    fn an_event_is_a_cloudevent_with_every_required_attribute_and_the_sequence_extension() {
+        let json = serde_json::to_value(event(EventKind::ProductDeprecated)).unwrap();
+
+        assert_eq!(json["specversion"], "1.0");
+        assert_eq!(json["id"], "42");
+        assert_eq!(json["source"], "https://meshport.acme.example");
+        assert_eq!(json["type"], "io.meshport.product.deprecated");
+        assert_eq!(json["subject"], "sales.orders");
+        assert_eq!(json["time"], "2026-12-05T11:00:00Z");
+        assert_eq!(json["datacontenttype"], "application/json");
+        assert_eq!(json["sequence"], "00000000000000000042");
+        assert_eq!(json["data"]["product"]["id"], "sales.orders");
+        assert_eq!(json["data"]["actor"], "ada");
+        assert_eq!(json["data"]["change"]["sunset"], "2027-01-31");
+        assert_eq!(json["data"]["change"]["replacement"], "sales.orders.v2");
+        assert!(json["data"]["change"].get("version").is_none(), "absent facts are left out");
+    }
+
+    #[test]
+    fn attribute_names_follow_the_spec_lowercase_alphanumeric_at_most_twenty_characters() {
+        let json = serde_json::to_value(event(EventKind::AccessRequested)).unwrap();
+        for name in json.as_object().unwrap().keys() {
+            assert!(name.len() <= 20, "`{name}` is longer than the spec recommends");
+            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()), "`{name}` breaks the spec");
+        }
+    }
+
+    #[test]
+    fn every_kind_has_a_distinct_reverse_dns_type_that_reads_back() {
+        let mut seen = std::collections::BTreeSet::new();
+        for kind in EventKind::ALL {
+            let event_type = kind.event_type();
+            assert!(event_type.starts_with(TYPE_PREFIX), "{event_type}");
+            assert!(event_type.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_'), "{event_type}");
+            assert!(seen.insert(event_type), "{event_type} twice");
+            assert_eq!(EventKind::from_event_type(event_type), Some(kind));
+            event(kind).check().unwrap();
+        }
+        assert_eq!(EventKind::from_event_type("io.meshport.product.eaten"), None);
+    }
+
+    #[test]
+    fn an_event_reads_back_from_its_json() {
+        let original = event(EventKind::SchemaEvolved);
+        let text = serde_json::to_string(&original).unwrap();
+        assert_eq!(serde_json::from_str::<Event>(&text).unwrap(), original);
+    }
+
+    #[test]
+    fn an_unknown_type_or_a_malformed_sequence_is_refused_on_reading() {
+        let mut json = serde_json::to_value(event(EventKind::ProductRetired)).unwrap();
+        json["type"] = "com.example.other".into();
+        let error = serde_json::from_value::<Event>(json.clone()).unwrap_err().to_string();
+        assert!(error.contains("not a Meshport event type"), "{error}");
+
+        json["type"] = "io.meshport.product.retired".into();
+        json["sequence"] = "forty-two".into();
+        let error = serde_json::from_value::<Event>(json).unwrap_err().to_string();
+        assert!(error.contains("not a decimal number"), "{error}");
+    }
+
+    #[test]
+    fn sequences_order_as_text_as_they_do_as_numbers() {
+        let text = |seq: u64| {
+            serde_json::to_value(Event::new(seq, EventKind::ProductUpdated, "s", "2026-12-05T11:00:00Z", data()))
+                .unwrap()["sequence"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert!(text(9) < text(10));
+        assert!(text(99_999) < text(u64::MAX));
+    }
+
+    #[test]
+    fn check_refuses_what_the_spec_forbids() {
+        type Breaks = fn(&mut Event);
+        let cases: [(Breaks, EventError); 5] = [
+            (|e| e.id.clear(), EventError::Empty("id")),
+            (|e| e.source.clear(), EventError::Empty("source")),
+            (|e| e.specversion = "0.3".into(), EventError::SpecVersion("0.3".into())),
+            (|e| e.time = "5 Dec 2026".into(), EventError::Time("5 Dec 2026".into())),
+            (
+                |e| e.subject = "sales.other".into(),
+                EventError::Subject { subject: "sales.other".into(), product: "sales.orders".into() },
+            ),
+        ];
+        for (breaks, expected) in cases {
+            let mut event = event(EventKind::ProductCreated);
+            breaks(&mut event);
+            assert_eq!(event.check(), Err(expected));
+        }
+    }
+
+    #[test]
+    fn times_are_rfc_3339_in_utc() {
+        for good in ["2026-12-05T11:00:00Z", "2026-12-05T11:00:00.123456Z"] {
+            assert!(is_rfc3339_utc(good), "{good}");
+        }
+        for bad in ["", "2026-12-05", "2026-12-05T11:00:00", "2026-12-05T11:00:00+01:00", "2026-12-05T11:00:00.Z"] {
+            assert!(!is_rfc3339_utc(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn who_is_told_depends_on_the_kind_of_change() {
+        use Audience::*;
+        let cases = [
+            (EventKind::ProductDeprecated, &[Subscribers, Watchers][..]),
+            (EventKind::NewMajorVersion, &[Subscribers, Watchers]),
+            (EventKind::ProductRetired, &[Subscribers, Watchers]),
+            (EventKind::SchemaEvolved, &[Subscribers, Watchers]),
+            (EventKind::ProductUpdated, &[Watchers]),
+            (EventKind::AccessRequested, &[Owners]),
+            (EventKind::AccessApproved, &[Requester]),
+            (EventKind::AccessDenied, &[Requester]),
+            (EventKind::AccessExpiring, &[Requester]),
+            (EventKind::AccessRevoked, &[Requester, Owners]),
+        ];
+        for (kind, expected) in cases {
+            assert_eq!(kind.audience(), expected, "{kind}");
+        }
+        for kind in EventKind::ALL {
+            assert!(!kind.audience().is_empty(), "{kind} concerns no one");
+        }
+    }
+}
