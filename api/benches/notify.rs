@@ -3,8 +3,6 @@
 //! due to its webhook delivered (p50/p95), one event at a time. The in-memory outbox stands in for the store's.
 //! It prints and asserts nothing: `cargo bench -p meshport-api --bench notify`.
 
-// This benchmark times no GETs, so `timed_gets` goes unused here.
-#[allow(dead_code)]
 mod common;
 
 use std::collections::HashMap;

@@ -511,17 +511,9 @@ impl<'a> Explained<'a> {
     }
 }
 
-/// The principals `team` holds, as far as Meshport knows them: those its requests named (each claimed for the team
-/// when it asked). The hook for service accounts: a team's registered accounts join these once the catalog keeps
-/// them.
+/// The principals `team` holds: its service accounts (registered, created, or claimed by its first access request).
 async fn team_principals(mesh: &Mesh, team: &TeamName) -> Result<HashSet<String>> {
-    Ok(mesh
-        .catalog
-        .team_access(team)
-        .await?
-        .into_iter()
-        .flat_map(|r| r.principals.into_iter().map(|p| p.as_str().to_owned()))
-        .collect())
+    Ok(mesh.catalog.team_accounts(team).await?.into_iter().map(|a| a.principal.as_str().to_owned()).collect())
 }
 
 /// The bindings on `product`'s topic that no grant explains, for its owners and org admins: read from the cluster
