@@ -301,28 +301,37 @@ fn distinct_bindings(grant: &AccessRequest, products: &HashMap<ProductId, DataPr
         .unwrap_or_default()
 }
 
-/// Expires the grants whose end date is before `today`: their ACLs are deleted, then the request stored as expired.
-/// Answers the expired requests' ids; a grant whose ACLs cannot be deleted now is left active for the next run. One
-/// read of the active grants and their products, whatever the number of grants.
+/// Expires the grants whose end date is before `today`: their ACLs are deleted (all in one DeleteAcls, less those a
+/// grant still active needs), then each request stored as expired. Answers the expired requests' ids; when the ACLs
+/// cannot be deleted now, every due grant is left active for the next run. One read of the active grants and their
+/// products, whatever the number of grants.
 pub async fn expire_due(mesh: &Mesh, today: &str) -> Result<Vec<String>> {
     let active = mesh.catalog.access_in_state(AccessState::Active).await?;
     let products = products_of(mesh, &active).await?;
     let mut needs = Needs::of(&active, &products);
+    let due: Vec<(&AccessRequest, &DataProduct)> = active
+        .iter()
+        .filter(|r| r.until.as_deref().is_some_and(|until| until < today))
+        .filter_map(|r| products.get(&r.product).map(|product| (r, product)))
+        .collect();
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    for (request, _) in &due {
+        needs.remove(&distinct_bindings(request, &products));
+    }
+    // A grant whose bindings cannot be built never had any on the cluster: it just expires.
+    let unneeded: Vec<AclBinding> = due
+        .iter()
+        .filter_map(|(request, product)| bindings_of(request, product).ok())
+        .flat_map(|bindings| needs.unneeded(&bindings))
+        .collect();
+    if let Err(e) = mesh.kafka.revoke(&unneeded).await {
+        tracing::warn!(grants = due.len(), error = %e, "expired grants' ACLs not deleted; the next sync retries");
+        return Ok(Vec::new());
+    }
     let mut expired = Vec::new();
-    for request in &active {
-        let due = request.until.as_deref().is_some_and(|until| until < today);
-        let Some(product) = products.get(&request.product).filter(|_| due) else { continue };
-        let own = distinct_bindings(request, &products);
-        needs.remove(&own);
-        let deleted = match bindings_of(request, product) {
-            Ok(bindings) => mesh.kafka.revoke(&needs.unneeded(&bindings)).await.map_err(Error::from),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = deleted {
-            needs.add(&own);
-            tracing::warn!(request = %request.id, error = %e, "an expired grant's ACLs not deleted; the next sync retries");
-            continue;
-        }
+    for (request, _) in due {
         let mut next = request.clone();
         next.state = AccessState::Expired;
         next.decided_by = Some("meshport".into());
@@ -413,39 +422,55 @@ pub async fn repair_active(mesh: &Mesh) -> Result<Vec<String>> {
 async fn repair(mesh: &Mesh, cluster: &ClusterAcls) -> Result<Vec<String>> {
     let active = mesh.catalog.access_in_state(AccessState::Active).await?;
     let products = products_of(mesh, &active).await?;
+    let vanished: Vec<(AccessRequest, DataProduct)> = active
+        .into_iter()
+        .filter_map(|request| {
+            let product = products.get(&request.product)?;
+            let whole = bindings_of(&request, product).is_ok_and(|b| b.iter().all(|b| cluster.has(b)));
+            (!whole).then(|| (request, product.clone()))
+        })
+        .collect();
+    // Each repair waits until the cluster shows the ACLs again; several wait at once.
+    let mut tasks = tokio::task::JoinSet::new();
     let mut repaired = Vec::new();
-    for request in active {
-        let Some(product) = products.get(&request.product) else { continue };
-        let outcome = async {
-            if bindings_of(&request, product)?.iter().all(|b| cluster.has(b)) {
-                return Ok(false);
-            }
-            create_acls(mesh, &request, product).await?;
-            Ok::<_, Error>(true)
-        };
-        match outcome.await {
-            Ok(true) => {
-                tracing::warn!(request = %request.id, "an active grant's ACLs had vanished from the cluster; created again");
-                let entry = audit::entry(
-                    "meshport",
-                    &request.product,
-                    AuditAction::Access,
-                    format!("access of team `{}` repaired: its ACLs had vanished from the cluster", request.team),
-                    None,
-                    None,
-                );
-                if let Err(e) = mesh.catalog.record(entry).await {
-                    tracing::warn!(request = %request.id, error = %e, "a repaired grant not recorded");
-                }
-                repaired.push(request.id);
-            }
-            Ok(false) => {}
-            Err(e) => {
-                tracing::warn!(request = %request.id, error = %e, "an active grant not checked; the next sync retries")
-            }
+    for (request, product) in vanished {
+        if tasks.len() >= REPAIR_CONCURRENCY
+            && let Some(done) = tasks.join_next().await
+        {
+            repaired.extend(done.ok().flatten());
         }
+        let mesh = mesh.clone();
+        tasks.spawn(async move { repair_one(&mesh, request, &product).await });
+    }
+    while let Some(done) = tasks.join_next().await {
+        repaired.extend(done.ok().flatten());
     }
     Ok(repaired)
+}
+
+/// How many vanished grants are repaired at once.
+const REPAIR_CONCURRENCY: usize = 16;
+
+/// Creates a vanished grant's ACLs again and records it in the product's history: the grant's id, or `None` when it
+/// cannot be repaired now (the next run tries again).
+async fn repair_one(mesh: &Mesh, request: AccessRequest, product: &DataProduct) -> Option<String> {
+    if let Err(e) = create_acls(mesh, &request, product).await {
+        tracing::warn!(request = %request.id, error = %e, "an active grant not repaired; the next sync retries");
+        return None;
+    }
+    tracing::warn!(request = %request.id, "an active grant's ACLs had vanished from the cluster; created again");
+    let entry = audit::entry(
+        "meshport",
+        &request.product,
+        AuditAction::Access,
+        format!("access of team `{}` repaired: its ACLs had vanished from the cluster", request.team),
+        None,
+        None,
+    );
+    if let Err(e) = mesh.catalog.record(entry).await {
+        tracing::warn!(request = %request.id, error = %e, "a repaired grant not recorded");
+    }
+    Some(request.id)
 }
 
 /// The cluster's topic and group bindings, read once.

@@ -480,3 +480,31 @@ async fn a_subscriber_asks_for_the_next_major_version_with_one_request_carrying_
     let predecessor = app.state.mesh.catalog.get_access(&active.id).await.unwrap().unwrap();
     assert_eq!(predecessor.state, AccessState::Active, "the old grant keeps working until its sunset");
 }
+
+#[tokio::test]
+async fn expiring_grants_together_deletes_their_acls_but_keeps_those_a_live_grant_shares() {
+    let app = spawn().await;
+    let (ending, lasting, also_ending) =
+        (product_with_a_record(&app).await, product_with_a_record(&app).await, product_with_a_record(&app).await);
+    // One consumer group reads all three topics: the group READ binding is one, shared by the three grants.
+    let group = unique("fraud-shared");
+    granted(&app, &ending, &draft(&group, Some(in_days(0)))).await;
+    granted(&app, &lasting, &draft(&group, Some(in_days(30)))).await;
+    granted(&app, &also_ending, &draft(&group, Some(in_days(0)))).await;
+    let bindings = |product: &DataProduct| {
+        meshport_api::kafka::read_bindings(&product.output_port.topic, "User:svc-fraud", &group, PatternType::Literal)
+            .unwrap()
+    };
+
+    let expired = meshport_api::access::expire_due(&app.state.mesh, &in_days(1)).await.unwrap();
+
+    assert_eq!(expired.len(), 2, "{expired:?}");
+    let kafka = &app.state.mesh.kafka;
+    for gone in [&ending, &also_ending] {
+        let absent = kafka.absent(&bindings(gone)).await.unwrap();
+        assert_eq!(absent, bindings(gone)[..2], "topic READ and DESCRIBE of `{}` are gone", gone.id);
+    }
+    assert!(kafka.absent(&bindings(&lasting)).await.unwrap().is_empty(), "the live grant keeps all its bindings");
+    assert!(!eventually_refused(lasting.output_port.topic.as_str(), &group, false).await, "and still reads");
+    assert!(eventually_refused(ending.output_port.topic.as_str(), &group, true).await);
+}
