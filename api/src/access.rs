@@ -720,7 +720,14 @@ pub async fn inbox(mesh: &Mesh, who: &Identity) -> Result<Vec<AccessRequest>> {
     for team in &who.teams {
         requests.extend(mesh.catalog.inbox(team).await?);
     }
+    if who.admin {
+        // Org admins decide for every team, in a team or not: every request waiting for a decision or a retry.
+        for state in [AccessState::Requested, AccessState::Failed] {
+            requests.extend(mesh.catalog.access_in_state(state).await?);
+        }
+    }
     requests.sort_by(|a, b| b.id.cmp(&a.id));
+    requests.dedup_by(|a, b| a.id == b.id);
     Ok(requests)
 }
 

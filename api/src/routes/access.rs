@@ -70,7 +70,7 @@ pub async fn for_product(
     path = "/api/v1/access/inbox",
     tag = "access",
     responses(
-        (status = 200, description = "Requests to the products of the caller's teams, newest first", body = Vec<AccessRequest>),
+        (status = 200, description = "Requests to the products of the caller's teams, newest first; for an org admin also every request of any team waiting for a decision or a retry", body = Vec<AccessRequest>),
         (status = 401, description = "`unauthorized`: nobody is signed in", body = ApiError),
     )
 )]

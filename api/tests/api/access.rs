@@ -508,3 +508,24 @@ async fn expiring_grants_together_deletes_their_acls_but_keeps_those_a_live_gran
     assert!(!eventually_refused(lasting.output_port.topic.as_str(), &group, false).await, "and still reads");
     assert!(eventually_refused(ending.output_port.topic.as_str(), &group, true).await);
 }
+
+/// The owners see a request in their inbox, the requesting team does not, and an org admin of no team sees every
+/// request waiting for a decision: before this, an admin's inbox listed only their own teams' products, so nobody
+/// without a team could find what to decide.
+#[tokio::test]
+async fn the_inbox_holds_the_owners_requests_and_every_waiting_one_for_an_org_admin() {
+    let app = spawn().await;
+    let product = product_with_a_record(&app).await;
+    let request: AccessRequest =
+        app.as_(Who::OtherTeam).request_access(&product.id, &draft(&unique("g"), Some(in_days(30)))).await.ok().await;
+    let ids = |requests: Vec<AccessRequest>| requests.into_iter().map(|r| r.id).collect::<Vec<_>>();
+
+    let owners: Vec<AccessRequest> = app.as_(Who::Owner).access_inbox().await.ok().await;
+    let requesters: Vec<AccessRequest> = app.as_(Who::OtherTeam).access_inbox().await.ok().await;
+    let admin: Vec<AccessRequest> = app.as_(Who::Admin).access_inbox().await.ok().await;
+
+    assert!(ids(owners).contains(&request.id));
+    assert!(!ids(requesters).contains(&request.id));
+    let admin = ids(admin);
+    assert_eq!(admin.iter().filter(|id| **id == request.id).count(), 1, "once: {admin:?}");
+}
