@@ -10,11 +10,12 @@
 #
 # Principals (SCRAM-SHA-512, added when the storage is formatted; passwords are the demo's, local use only):
 #   meshport       Meshport's own principal, a super user (KAFKA_MESHPORT_CONFIG holds its librdkafka settings)
-#   svc-accounts   producer of the membership domain's products   (password svc-accounts-secret)
-#   svc-edge       producer of the analytics domain's products    (password svc-edge-secret)
-#   svc-trading    producer of the execution domain's products    (password svc-trading-secret)
-#   svc-fraud      a consumer with no rights until access is granted (password svc-fraud-secret)
-#   svc-reporting  a consumer with no rights until access is granted (password svc-reporting-secret)
+#   svc-accounts   team accounts' producer: WRITE on its live products' topics (password svc-accounts-secret)
+#   svc-edge       team edge's producer, likewise                               (password svc-edge-secret)
+#   svc-trading    team trading's producer, likewise                            (password svc-trading-secret)
+#   svc-fraud      team insights' consumer, no rights until access is granted   (password svc-fraud-secret)
+#   svc-reporting  team insights' consumer, likewise                            (password svc-reporting-secret)
+# The demo (api/src/demo.rs) registers them as these teams' service accounts; Meshport grants their ACLs.
 # The broker talks to itself as `broker` (SCRAM) and to its controller as `controller` (SASL/PLAIN: a controller
 # cannot read SCRAM credentials from the metadata it serves); both are super users, neither is for clients.
 
