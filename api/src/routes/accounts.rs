@@ -24,6 +24,7 @@ fn principal_of(raw: String) -> Result<Principal, AppError> {
 #[utoipa::path(
     get,
     path = "/api/v1/teams/{team}/service-accounts",
+    operation_id = "list_service_accounts",
     tag = "access",
     params(("team" = TeamName, Path, description = "The team, e.g. `trading`")),
     responses(
@@ -44,6 +45,7 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/api/v1/teams/{team}/service-accounts",
+    operation_id = "register_service_account",
     tag = "access",
     params(("team" = TeamName, Path, description = "The team, e.g. `trading`")),
     request_body = ServiceAccountDraft,
@@ -70,6 +72,7 @@ pub async fn register(
 #[utoipa::path(
     post,
     path = "/api/v1/teams/{team}/service-accounts/{principal}/rotate",
+    operation_id = "rotate_service_account",
     tag = "access",
     params(
         ("team" = TeamName, Path, description = "The team, e.g. `trading`"),
@@ -97,6 +100,7 @@ pub async fn rotate(
 #[utoipa::path(
     delete,
     path = "/api/v1/teams/{team}/service-accounts/{principal}",
+    operation_id = "delete_service_account",
     tag = "access",
     params(
         ("team" = TeamName, Path, description = "The team, e.g. `trading`"),
