@@ -9,6 +9,7 @@ use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos_router::components::Router;
 use meshport_frontend::routes::access::Access;
+use meshport_frontend::routes::access::accounts::ServiceAccounts;
 use meshport_frontend::routes::access::request::AccessPanel;
 use meshport_frontend::routes::product::ProductView;
 use meshport_frontend::routes::product::sample::SamplePanel;
@@ -409,4 +410,151 @@ async fn a_team_cancels_its_request_while_it_waits() {
 
     // Assert
     assert_eq!(api.sent("POST /api/v1/access/r1/cancel"), vec![json!({ "revision": 3 })]);
+}
+
+/// An account of team `edge`, as the API lists it.
+fn account(principal: &str, roles: &[&str], managed: bool) -> Value {
+    json!({
+        "principal": principal, "team": "edge", "roles": roles, "managed": managed,
+        "registered_by": "bob", "registered_at": "2026-12-01T09:00:00Z",
+        "rotated_at": if managed { json!("2026-12-02T09:00:00Z") } else { Value::Null }, "revision": 1
+    })
+}
+
+/// The service accounts page of a member of `edge`, with the API answering `answers` and listing `accounts`.
+async fn accounts_page(accounts: Value, mut answers: Value) -> (FakeApi, web_sys::HtmlElement, impl Sized) {
+    member_of("edge");
+    answers["GET /api/v1/teams/edge/service-accounts"] = json!({ "status": 200, "body": accounts });
+    let api = FakeApi::answering(answers);
+    let root = container();
+    let view = mount_to(root.clone(), ServiceAccounts);
+    eventually(&root, "account-form").await;
+    (api, root, view)
+}
+
+/// Whether the tab's `localStorage` or `sessionStorage` holds `text` anywhere.
+fn stored_anywhere(text: &str) -> bool {
+    let window = web_sys::window().unwrap();
+    [window.local_storage().unwrap().unwrap(), window.session_storage().unwrap().unwrap()].iter().any(|storage| {
+        (0..storage.length().unwrap()).any(|i| {
+            let key = storage.key(i).unwrap().unwrap();
+            storage.get_item(&key).unwrap().unwrap_or_default().contains(text)
+        })
+    })
+}
+
+#[wasm_bindgen_test]
+async fn an_account_meshport_creates_shows_its_password_once_and_forgets_it_once_stored() {
+    // Arrange
+    let created = json!({
+        "account": account("User:svc-new", &["consumer"], true),
+        "credentials": { "username": "svc-new", "password": "s3cret-once", "mechanisms": ["SCRAM-SHA-256", "SCRAM-SHA-512"] }
+    });
+    let (api, root, _view) = accounts_page(
+        json!([]),
+        json!({ "POST /api/v1/teams/edge/service-accounts": { "status": 201, "body": created } }),
+    )
+    .await;
+
+    // Act
+    type_into(&root, "account-principal", "User:svc-new");
+    click(&root, "account-submit");
+    let secret = eventually(&root, "account-secret").await;
+
+    // Assert
+    assert_eq!(
+        api.sent("POST /api/v1/teams/edge/service-accounts"),
+        vec![
+            json!({ "principal": "User:svc-new", "roles": ["consumer"], "create_credentials": true, "reassign": false })
+        ]
+    );
+    assert_eq!(text_of(&secret, "account-secret-password"), "s3cret-once");
+    assert!(text_of(&secret, "account-secret-warning").contains("it will not be shown again"));
+    assert!(find(&secret, "copy-button").is_some(), "the password can be copied");
+    assert!(!stored_anywhere("s3cret-once"), "the password is in no storage");
+    click(&root, "account-secret-done");
+    sleep(50).await;
+    assert!(find(&root, "account-secret").is_none());
+    assert!(!root.text_content().unwrap_or_default().contains("s3cret-once"), "the password is gone from the page");
+}
+
+#[wasm_bindgen_test]
+async fn accounts_show_their_roles_and_credentials_and_only_meshports_can_be_rotated() {
+    // Arrange
+    let rotated = json!({
+        "account": account("User:svc-edge", &["producer"], true),
+        "credentials": { "username": "svc-edge", "password": "rotated-pw", "mechanisms": ["SCRAM-SHA-512"] }
+    });
+    let (api, root, _view) = accounts_page(
+        json!([account("User:svc-edge", &["producer"], true), account("User:svc-legacy", &["consumer"], false)]),
+        json!({ "POST /api/v1/teams/edge/service-accounts/User%3Asvc-edge/rotate": { "status": 200, "body": rotated } }),
+    )
+    .await;
+    eventually(&root, "accounts-list").await;
+    let rows = all(&root, "account");
+    assert_eq!(rows.len(), 2);
+    assert!(
+        text_of(&rows[0], "account-facts")
+            .contains("producer; Meshport manages its credentials; password set on 2026-12-02")
+    );
+    assert!(
+        text_of(&rows[1], "account-facts").contains("consumer; registered: its credentials are kept outside Meshport")
+    );
+    assert!(find(&rows[1], "account-rotate").is_none(), "a registered account's password is not Meshport's");
+
+    // Act
+    click(&rows[0], "account-rotate");
+    eventually(&rows[0], "account-confirm-yes").await;
+    click(&rows[0], "account-confirm-yes");
+    let secret = eventually(&root, "account-secret").await;
+
+    // Assert
+    assert_eq!(api.sent("POST /api/v1/teams/edge/service-accounts/User%3Asvc-edge/rotate").len(), 1);
+    assert_eq!(text_of(&secret, "account-secret-password"), "rotated-pw");
+    assert!(text_of(&secret, "account-secret-warning").contains("it will not be shown again"));
+}
+
+#[wasm_bindgen_test]
+async fn a_deletion_the_api_refuses_says_why() {
+    // Arrange
+    let (api, root, _view) = accounts_page(
+        json!([account("User:svc-fraud", &["consumer"], false)]),
+        json!({ "DELETE /api/v1/teams/edge/service-accounts/User%3Asvc-fraud": { "status": 409, "body": {
+            "code": "conflict", "message": "access request `r1` names `User:svc-fraud`: cancel it first", "details": []
+        } } }),
+    )
+    .await;
+    let row = eventually(&root, "account").await;
+
+    // Act
+    click(&row, "account-delete");
+    eventually(&row, "account-confirm-yes").await;
+    click(&row, "account-confirm-yes");
+    sleep(100).await;
+
+    // Assert
+    assert_eq!(api.sent("DELETE /api/v1/teams/edge/service-accounts/User%3Asvc-fraud").len(), 1);
+    assert!(text_of(&row, "access-refusal").contains("access request `r1` names `User:svc-fraud`: cancel it first"));
+}
+
+#[wasm_bindgen_test]
+async fn an_account_without_a_role_or_with_a_malformed_principal_is_not_sent() {
+    // Arrange
+    let (api, root, _view) =
+        accounts_page(json!([]), json!({ "POST /api/v1/teams/edge/service-accounts": { "status": 201, "body": {} } }))
+            .await;
+
+    // Act
+    type_into(&root, "account-principal", "svc-new");
+    click(&root, "account-consumer");
+    click(&root, "account-submit");
+    let principal_error = eventually(&root, "account-principal-error").await;
+    type_into(&root, "account-principal", "User:svc-new");
+    click(&root, "account-submit");
+    let roles_error = eventually(&root, "account-roles-error").await;
+
+    // Assert
+    assert!(principal_error.text_content().unwrap_or_default().contains("User:svc-fraud"));
+    assert!(roles_error.text_content().unwrap_or_default().contains("producer, a consumer, or both"));
+    assert!(api.sent("POST /api/v1/teams/edge/service-accounts").is_empty());
 }

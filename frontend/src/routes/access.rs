@@ -3,7 +3,7 @@
 //! group), and "Requests to our products", the owners' inbox, where they approve, deny, revoke and retry. Which
 //! action a request offers comes from the shared state machine, the one the API enforces. With `?product=<id>` (the
 //! product page's Access section leads there), the request form for that product and its teams' open requests, in
-//! the same rows, come first.
+//! the same rows, come first. Its link leads to the teams' service accounts (`accounts.rs`, `/access/accounts`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,6 +14,7 @@ use leptos_router::hooks::use_query_map;
 use meshport_shared::access::{AccessAction, AccessDecision, AccessRequest, AccessState, GroupPattern};
 use meshport_shared::api::ProductDetail;
 
+pub mod accounts;
 pub mod request;
 
 use crate::api;
@@ -101,6 +102,10 @@ pub fn Access() -> impl IntoView {
                 "Who reads what: the access your teams asked for and were granted, and the requests to read your "
                 "teams' products. Meshport creates the Kafka ACLs of a grant when it is approved and deletes them when "
                 "it is revoked or ends."
+            </p>
+            <p>
+                <a href="/access/accounts" data-testid="accounts-link">"Your teams' service accounts"</a>
+                ": the Kafka principals your requests name and your producers write as."
             </p>
             {page}
         </div>
@@ -203,37 +208,41 @@ pub fn RequestRow(request: AccessRequest, actions: &'static [AccessAction], done
     }
 }
 
-/// A change of a request sent to the API: whether it is on its way, and the API's answer. (Not an `Action`: one small
-/// type for every change keeps the bundle lean.)
+/// A change sent to the API (a request's, a service account's): whether it is on its way, and why the API refused
+/// it, if it did. (Not an `Action`: one small type for every change keeps the bundle lean.)
 #[derive(Clone, Copy)]
 pub(crate) struct Sent {
     pub(crate) pending: RwSignal<bool>,
-    answer: RwSignal<Option<api::Result<AccessRequest>>>,
+    refused: RwSignal<Option<api::Error>>,
 }
 
 impl Sent {
     pub(crate) fn new() -> Self {
-        Self { pending: RwSignal::new(false), answer: RwSignal::new(None) }
+        Self { pending: RwSignal::new(false), refused: RwSignal::new(None) }
     }
 
-    /// Sends `request`; `done` runs once the API accepted it.
-    pub(crate) fn start(self, request: Pin<Box<dyn Future<Output = api::Result<AccessRequest>>>>, done: Callback<()>) {
+    /// Sends `request`; `done` runs with the API's answer once it accepted it.
+    pub(crate) fn start<T: 'static>(self, request: Pin<Box<dyn Future<Output = api::Result<T>>>>, done: Callback<T>) {
         self.pending.set(true);
+        self.refused.set(None);
         leptos::task::spawn_local(async move {
             let answer = request.await;
-            let accepted = answer.is_ok();
             // `try_`: the form may be gone by the time the answer comes.
-            self.answer.try_set(Some(answer));
             self.pending.try_set(false);
-            if accepted {
-                done.run(());
+            match answer {
+                Ok(answer) => {
+                    done.try_run(answer);
+                }
+                Err(error) => {
+                    self.refused.try_set(Some(error));
+                }
             }
         });
     }
 
     /// Why the API refused the last change, if it did.
     pub(crate) fn failed(self) -> Signal<Option<api::Error>> {
-        Signal::derive(move || self.answer.with(|a| a.as_ref().and_then(|r| r.as_ref().err().cloned())))
+        self.refused.into()
     }
 }
 
@@ -249,7 +258,9 @@ fn Decisions(request: AccessRequest, offered: Vec<AccessAction>, done: Callback<
     let decide = move |action: AccessAction, reason: Option<String>| {
         let id = id.get_value();
         sent.start(
-            Box::pin(async move { api::decide_access(&id, action, &AccessDecision { revision, reason }).await }),
+            Box::pin(
+                async move { api::decide_access(&id, action, &AccessDecision { revision, reason }).await.map(drop) },
+            ),
             done,
         );
     };

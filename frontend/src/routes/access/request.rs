@@ -119,7 +119,7 @@ fn RequestForm(id: String, teams: Vec<TeamName>, personal: bool, sent: Callback<
         let draft =
             AccessRequestDraft { team, purpose: purpose.get_untracked(), principals, group, group_pattern, until };
         let id = id.get_value();
-        send.start(Box::pin(async move { api::request_access(&id, &draft).await }), sent);
+        send.start(Box::pin(async move { api::request_access(&id, &draft).await.map(drop) }), sent);
     };
 
     let failed = send.failed();
@@ -177,15 +177,7 @@ fn RequestForm(id: String, teams: Vec<TeamName>, personal: bool, sent: Callback<
                 message=group_message
             >
                 {input("access-group", "text", group, group_message)}
-                <label class="access-form__check">
-                    <input
-                        type="checkbox"
-                        prop:checked=move || prefixed.get()
-                        on:change=move |ev| prefixed.set(event_target_checked(&ev))
-                        data-testid="access-prefixed"
-                    />
-                    " A prefix: any group id starting with it"
-                </label>
+                {check(prefixed, "access-prefixed", " A prefix: any group id starting with it")}
             </Field>
             <Field
                 id="access-until"
@@ -205,7 +197,12 @@ fn RequestForm(id: String, teams: Vec<TeamName>, personal: bool, sent: Callback<
 
 /// A one-line control of `kind` bound to `value` inside its `Field` (`id`, with a hint), showing `message` as its
 /// problem.
-fn input(id: &'static str, kind: &'static str, value: RwSignal<String>, message: Signal<String>) -> impl IntoView {
+pub(super) fn input(
+    id: &'static str,
+    kind: &'static str,
+    value: RwSignal<String>,
+    message: Signal<String>,
+) -> impl IntoView {
     view! {
         <input
             id=id
@@ -219,6 +216,21 @@ fn input(id: &'static str, kind: &'static str, value: RwSignal<String>, message:
             on:input=move |ev| value.set(event_target_value(&ev))
             data-testid=id
         />
+    }
+}
+
+/// A checkbox bound to `value`, labelled `text`.
+pub(super) fn check(value: RwSignal<bool>, testid: &'static str, text: &'static str) -> impl IntoView {
+    view! {
+        <label class="access-form__check">
+            <input
+                type="checkbox"
+                prop:checked=move || value.get()
+                on:change=move |ev| value.set(event_target_checked(&ev))
+                data-testid=testid
+            />
+            {text}
+        </label>
     }
 }
 
