@@ -268,6 +268,12 @@ pub async fn decide_access(id: &str, action: AccessAction, decision: &AccessDeci
     post(&format!("/api/v1/access/{}/{}", encode(id), action.as_str()), decision).await
 }
 
+/// `POST /api/v1/access/{request}/successor`: the same access to the product that replaces an active grant's, asked
+/// for as a new request its owners decide on.
+pub async fn request_successor(id: &str) -> Result<AccessRequest> {
+    post_empty(&format!("/api/v1/access/{}/successor", encode(id))).await
+}
+
 /// `GET /api/v1/teams/{team}/service-accounts`: the team's Kafka principals (never a password).
 pub async fn service_accounts(team: TeamName) -> Result<Vec<ServiceAccount>> {
     get(&format!("/api/v1/teams/{}/service-accounts", encode(team.as_str()))).await
@@ -282,7 +288,7 @@ pub async fn add_service_account(team: &TeamName, draft: &ServiceAccountDraft) -
 /// `POST /api/v1/teams/{team}/service-accounts/{principal}/rotate`: a new password, in this answer only; the old one
 /// no longer works.
 pub async fn rotate_service_account(team: &TeamName, principal: &Principal) -> Result<ServiceAccountAnswer> {
-    send(authorized(Request::post(&account_path(team, principal, "/rotate"))).build().map_err(built)?).await
+    post_empty(&account_path(team, principal, "/rotate")).await
 }
 
 /// `DELETE /api/v1/teams/{team}/service-accounts/{principal}`: the account gone, with its write access and the
@@ -377,6 +383,11 @@ async fn get<T: DeserializeOwned>(path: &str) -> Result<T> {
 /// `POST path` with a JSON body.
 async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(path: &str, body: &B) -> Result<T> {
     send(authorized(Request::post(path)).json(body).map_err(|e| Error::Network(e.to_string()))?).await
+}
+
+/// `POST path` without a body: an action the path names in full.
+async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T> {
+    send(authorized(Request::post(path)).build().map_err(built)?).await
 }
 
 /// `PUT path` with a JSON body.

@@ -412,6 +412,72 @@ async fn a_team_cancels_its_request_while_it_waits() {
     assert_eq!(api.sent("POST /api/v1/access/r1/cancel"), vec![json!({ "revision": 3 })]);
 }
 
+/// The API's detail of `users`, deprecated in favour of `users.v2`.
+fn users_replaced() -> Value {
+    let mut detail = users_detail();
+    detail["product"]["status"] = json!("deprecated");
+    detail["product"]["deprecation"] = json!({ "sunset": "2027-06-30", "replacement": "users.v2", "message": "" });
+    detail
+}
+
+#[wasm_bindgen_test]
+async fn an_active_grant_on_a_replaced_product_asks_for_its_successor_in_one_click() {
+    // Arrange
+    member_of("edge");
+    let mut successor = request("r2", "requested");
+    successor["product"] = json!("users.v2");
+    let (api, root, _view) = access_page(
+        json!([request("r1", "active")]),
+        json!([]),
+        json!({
+            "GET /api/v1/products/users": { "status": 200, "body": users_replaced() },
+            "POST /api/v1/access/r1/successor": { "status": 201, "body": successor }
+        }),
+    )
+    .await;
+    let offer = eventually(&root, "access-successor").await;
+    assert!(offer.text_content().unwrap_or_default().contains("users is deprecated in favour of users.v2"));
+    let reads = api.sent("GET /api/v1/access/mine").len();
+
+    // Act
+    click(&offer, "access-request-successor");
+    sleep(300).await;
+
+    // Assert
+    assert_eq!(api.sent("POST /api/v1/access/r1/successor").len(), 1);
+    assert_eq!(api.sent("GET /api/v1/access/mine").len(), reads + 1, "my team's access is read again");
+}
+
+#[wasm_bindgen_test]
+async fn a_grant_whose_team_asked_for_the_successor_offers_it_no_more_and_others_offer_nothing() {
+    // Arrange
+    member_of("edge");
+    let mut asked = request("r2", "requested");
+    asked["product"] = json!("users.v2");
+    let mut other = request("r3", "active");
+    other["product"] = json!("orders");
+    let mut orders = users_detail();
+    orders["product"]["id"] = json!("orders");
+
+    // Act
+    let (_api, root, _view) = access_page(
+        json!([request("r1", "active"), asked, other]),
+        json!([]),
+        json!({
+            "GET /api/v1/products/users": { "status": 200, "body": users_replaced() },
+            "GET /api/v1/products/orders": { "status": 200, "body": orders }
+        }),
+    )
+    .await;
+
+    // Assert
+    let said = eventually(&root, "access-successor-asked").await;
+    assert!(said.text_content().unwrap_or_default().contains("Team edge has asked for users.v2"));
+    sleep(200).await;
+    assert_eq!(all(&root, "access-successor").len(), 1, "only the replaced product's grant mentions a successor");
+    assert!(find(&root, "access-request-successor").is_none());
+}
+
 /// An account of team `edge`, as the API lists it.
 fn account(principal: &str, roles: &[&str], managed: bool) -> Value {
     json!({

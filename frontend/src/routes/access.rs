@@ -66,6 +66,7 @@ pub fn Access() -> impl IntoView {
         Box::pin(api::access_inbox())
     }));
     let done = Callback::new(move |()| decided.update(|n| *n += 1));
+    provide_context(Mine(mine));
     let list = move |list: Requests, actions: &'static [AccessAction], empty: (&'static str, &'static str)| {
         loaded(
             list,
@@ -166,8 +167,13 @@ pub fn loaded(list: Requests, shown: Callback<Vec<AccessRequest>, AnyView>) -> i
 #[component]
 pub fn RequestRow(request: AccessRequest, actions: &'static [AccessAction], done: Callback<()>) -> impl IntoView {
     let offered: Vec<AccessAction> = actions.iter().copied().filter(|a| request.state.after(*a).is_some()).collect();
-    let consume = (request.state == AccessState::Active && actions == REQUESTERS)
-        .then(|| view! { <GrantedCode request=request.clone()/> });
+    let granted = request.state == AccessState::Active && actions == REQUESTERS;
+    let consume = granted.then(|| {
+        view! {
+            <Successor request=request.clone() done/>
+            <GrantedCode request=request.clone()/>
+        }
+    });
     let decisions = (!offered.is_empty()).then(|| view! { <Decisions request=request.clone() offered done/> });
     let AccessRequest {
         id,
@@ -367,6 +373,60 @@ pub fn text_box(id: &'static str, value: RwSignal<String>, message: Signal<Strin
             data-testid=id
         ></textarea>
     }
+}
+
+/// My team's access as the page read it, for a grant to tell whether its team has asked for the successor already.
+#[derive(Clone, Copy)]
+struct Mine(Requests);
+
+/// For an active grant on a product deprecated in favour of another (its next major version): one click asks for the
+/// same access to that one (the API copies principals, group, purpose and end date), unless the team has asked.
+#[component]
+fn Successor(request: AccessRequest, done: Callback<()>) -> impl IntoView {
+    let product = request.product.to_string();
+    let detail = LocalResource::new(move || api::product(product.clone()));
+    let mine = use_context::<Mine>();
+    let (id, team, product) = (StoredValue::new(request.id), request.team, request.product);
+    let sent = Sent::new();
+    live(move || {
+        let Some(Ok(detail)) = detail.get() else { return ().into_any() };
+        let Some(next) = detail.product.deprecation.and_then(|d| d.replacement) else { return ().into_any() };
+        let asked = mine
+            .and_then(|Mine(list)| list.get())
+            .and_then(Result::ok)
+            .is_some_and(|list| list.iter().any(|r| r.team == team && r.product == next && !r.state.is_final()));
+        let said = format!("{product} is deprecated in favour of {next}.");
+        let offer = if asked {
+            view! { <span data-testid="access-successor-asked">{format!(" Team {team} has asked for {next}.")}</span> }
+                .into_any()
+        } else {
+            let ask = move |_| {
+                let id = id.get_value();
+                sent.start(Box::pin(async move { api::request_successor(&id).await.map(drop) }), done);
+            };
+            view! {
+                " "
+                <button
+                    type="button"
+                    class="button"
+                    data-testid="access-request-successor"
+                    disabled=move || sent.pending.get()
+                    on:click=ask
+                >
+                    {format!("Request access to {next}")}
+                </button>
+                <Refusal failed=sent.failed()/>
+            }
+            .into_any()
+        };
+        view! {
+            <div class="access-request__actions" data-testid="access-successor">
+                <span>{said}</span>
+                {offer}
+            </div>
+        }
+        .into_any()
+    })
 }
 
 /// An active grant's consumer code, filled in for its first principal and its group: the product's connection
