@@ -7,7 +7,7 @@
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use meshport_shared::access::{AccessAction, AccessDecision, AccessRequest, AccessRequestDraft};
+use meshport_shared::access::{AccessAction, AccessDecision, AccessRequest, AccessRequestDraft, UnmanagedBinding};
 use meshport_shared::accounts::{ServiceAccount, ServiceAccountAnswer, ServiceAccountDraft};
 use meshport_shared::api::{
     Activity, CreateRequest, DeprecateRequest, DevToken, DevTokenRequest, DevUserList, EvolveRequest, EvolveResponse,
@@ -250,6 +250,12 @@ pub async fn request_access(id: &str, draft: &AccessRequestDraft) -> Result<Acce
 /// its owners).
 pub async fn product_access(id: String) -> Result<Vec<AccessRequest>> {
     get(&format!("/api/v1/products/{}/access", encode(&id))).await
+}
+
+/// `GET /api/v1/products/{id}/access/unmanaged`: for its owners, the ACLs on the product's topic that no grant
+/// explains, read from the cluster now.
+pub async fn unmanaged_access(id: String) -> Result<Vec<UnmanagedBinding>> {
+    get(&format!("/api/v1/products/{}/access/unmanaged", encode(&id))).await
 }
 
 /// `GET /api/v1/access/mine`: the caller's teams' requests and grants, those expiring soonest first.

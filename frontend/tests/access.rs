@@ -168,7 +168,10 @@ async fn a_team_with_an_open_request_sees_where_it_stands_instead_of_the_form() 
 async fn the_owning_team_is_not_offered_the_form() {
     // Arrange
     member_of("accounts");
-    let _api = FakeApi::answering(json!({ "GET /api/v1/products/users/access": { "status": 200, "body": [] } }));
+    let _api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/access": { "status": 200, "body": [] },
+        "GET /api/v1/products/users/access/unmanaged": { "status": 200, "body": [] }
+    }));
     let root = container();
 
     // Act
@@ -177,6 +180,44 @@ async fn the_owning_team_is_not_offered_the_form() {
     // Assert
     eventually(&root, "access-owned").await;
     assert!(find(&root, "access-form").is_none());
+    eventually(&root, "unmanaged-none").await;
+}
+
+#[wasm_bindgen_test]
+async fn the_owners_see_the_acls_on_their_topic_that_no_grant_explains_in_words() {
+    // Arrange
+    member_of("accounts");
+    let binding = |principal: &str, operation: &str, pattern: &str, resource: &str, host: &str| {
+        json!({ "principal": principal, "operation": operation, "permission": "allow", "pattern": pattern,
+                "resource": resource, "host": host })
+    };
+    let _api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/access": { "status": 200, "body": [] },
+        "GET /api/v1/products/users/access/unmanaged": { "status": 200, "body": [
+            binding("User:svc-legacy", "read", "literal", "users", "*"),
+            binding("User:svc-etl", "all", "prefixed", "us", "10.0.0.7"),
+            binding("User:svc-ops", "describe", "literal", "*", "*")
+        ] }
+    }));
+    let root = container();
+
+    // Act
+    let _view = mount_to(root.clone(), users_panel);
+
+    // Assert
+    let list = eventually(&root, "unmanaged-list").await;
+    let rows: Vec<String> = (0..list.children().length())
+        .map(|i| list.children().item(i).unwrap().text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "allow read to User:svc-legacy on the topic users, from any host",
+            "allow all to User:svc-etl on the topics starting with us, from 10.0.0.7",
+            "allow describe to User:svc-ops on every topic, from any host",
+        ]
+    );
+    assert!(text_of(&root, "access-unmanaged").contains("Meshport does not manage them"));
 }
 
 #[wasm_bindgen_test]

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use meshport_shared::access::{AccessRequest, AccessRequestDraft, GroupPattern};
 use meshport_shared::{GroupName, Principal, ProductId, ProductStatus, TeamName};
 
+use super::unmanaged::Unmanaged;
 use super::{REQUESTERS, Refusal, RequestRow, Sent, loaded, problem, requests, text_box};
 use crate::api;
 use crate::components::form::{Field, invalid_if};
@@ -51,12 +52,18 @@ pub fn AccessPanel(
         };
         let teams: Vec<TeamName> = who.teams.iter().filter(|t| **t != owner).cloned().collect();
         if teams.is_empty() {
-            let why = if who.teams.is_empty() {
-                "Teams ask for access, and you are in none: there is nothing to ask for here."
-            } else {
+            let owns = !who.teams.is_empty();
+            let why = if owns {
                 "Your team owns this product: requests to read it are in the inbox below."
+            } else {
+                "Teams ask for access, and you are in none: there is nothing to ask for here."
             };
-            return view! { <p class="muted" data-testid="access-owned">{why}</p> }.into_any();
+            let unmanaged = owns.then(|| view! { <Unmanaged product=product.clone()/> });
+            return view! {
+                <p class="muted" data-testid="access-owned">{why}</p>
+                {unmanaged}
+            }
+            .into_any();
         }
         let sent = Callback::new(move |()| changes.update(|n| *n += 1));
         let shown = Callback::new(move |list: Vec<AccessRequest>| {
