@@ -7,7 +7,9 @@
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use meshport_shared::access::{AccessAction, AccessDecision, AccessRequest, AccessRequestDraft, UnmanagedBinding};
+use meshport_shared::access::{
+    AccessAction, AccessDecision, AccessRequest, AccessRequestDraft, ProductConsumers, UnmanagedBinding,
+};
 use meshport_shared::accounts::{ServiceAccount, ServiceAccountAnswer, ServiceAccountDraft};
 use meshport_shared::api::{
     Activity, CreateRequest, DeprecateRequest, DevToken, DevTokenRequest, DevUserList, EvolveRequest, EvolveResponse,
@@ -256,6 +258,12 @@ pub async fn product_access(id: String) -> Result<Vec<AccessRequest>> {
 /// explains, read from the cluster now.
 pub async fn unmanaged_access(id: String) -> Result<Vec<UnmanagedBinding>> {
     get(&format!("/api/v1/products/{}/access/unmanaged", encode(&id))).await
+}
+
+/// `GET /api/v1/products/{id}/consumers`: the teams with an active grant, and each consumer group with the team
+/// whose grant covers it.
+pub async fn product_consumers(id: &str) -> Result<ProductConsumers> {
+    get(&format!("/api/v1/products/{}/consumers", encode(id))).await
 }
 
 /// `GET /api/v1/access/mine`: the caller's teams' requests and grants, those expiring soonest first.
