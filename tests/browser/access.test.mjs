@@ -1,7 +1,8 @@
 // Access: a consumer team asks to read a product from its page (the Access page's form, its own bundle), an owner
 // approves it in the Access page's inbox (Meshport creates the Kafka ACLs on the secured broker), the consumer sees
-// the grant in My access with its consumer code filled in, and the owner revokes it with a reason. A team creates a
-// service account on the Access bundle's accounts page and sees its password once.
+// the grant in My access with its consumer code filled in (the product page names its team a subscriber, and the
+// owners' view of ACLs no grant explains leaves the grant's out), and the owner revokes it with a reason. A team
+// creates a service account on the Access bundle's accounts page and sees its password once.
 //
 // The journey uses a product created for it (owned by `edge`), asked for by `insights` as its demo principal
 // `svc-fraud` (scripts/kafka.sh), so the demo's products keep no grants.
@@ -67,6 +68,16 @@ test('a team asks for access, an owner approves it, the team sees its grant with
     assert.match(await asked.innerText(), /Fraud scoring of page views/);
     await asked.getByTestId('access-approve').click();
     await requestIn(owner.page, 'access-inbox', requestId, 'active');
+
+    // The product page names the team granted access; on the Access page for the product, its owners read the ACLs
+    // on its topic that no grant explains, among which the grant's own are not.
+    await owner.page.goto(`${baseUrl}/products/${id}`);
+    await owner.page.locator('[data-testid="consumer-subscribers"]:text-is("Subscribers, the teams granted access: insights.")')
+      .waitFor({ timeout: 30_000 });
+    await owner.page.goto(`${baseUrl}/access?product=${id}`);
+    const unmanaged = owner.page.getByTestId('access-unmanaged');
+    await unmanaged.locator('[data-testid="unmanaged-list"], [data-testid="unmanaged-none"]').waitFor({ timeout: 30_000 });
+    assert.doesNotMatch(await unmanaged.innerText(), /svc-fraud/);
 
     // The consumer finds the grant in My access (the nav's Access link), with its consumer code filled in.
     await consumer.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Access' }).click();
