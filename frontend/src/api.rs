@@ -7,7 +7,10 @@
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use meshport_shared::access::{AccessAction, AccessDecision, AccessRequest, AccessRequestDraft};
+use meshport_shared::access::{
+    AccessAction, AccessDecision, AccessRequest, AccessRequestDraft, ProductConsumers, UnmanagedBinding,
+};
+use meshport_shared::accounts::{ServiceAccount, ServiceAccountAnswer, ServiceAccountDraft};
 use meshport_shared::api::{
     Activity, CreateRequest, DeprecateRequest, DevToken, DevTokenRequest, DevUserList, EvolveRequest, EvolveResponse,
     Identity, ProductDetail, PublishableTopic, RetireRequest, Sample, SchemaCheck, SchemaCheckRequest, SchemaDetail,
@@ -16,7 +19,8 @@ use meshport_shared::api::{
 use meshport_shared::schema::SchemaChange;
 use meshport_shared::search::{SearchPage, SearchQuery};
 use meshport_shared::{
-    ApiError, DataProduct, ErrorCode, GovernancePolicy, ProductId, SchemaFormat, SubjectName, Violation,
+    ApiError, DataProduct, ErrorCode, GovernancePolicy, Principal, ProductId, SchemaFormat, SubjectName, TeamName,
+    Violation,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -250,6 +254,18 @@ pub async fn product_access(id: String) -> Result<Vec<AccessRequest>> {
     get(&format!("/api/v1/products/{}/access", encode(&id))).await
 }
 
+/// `GET /api/v1/products/{id}/access/unmanaged`: for its owners, the ACLs on the product's topic that no grant
+/// explains, read from the cluster now.
+pub async fn unmanaged_access(id: String) -> Result<Vec<UnmanagedBinding>> {
+    get(&format!("/api/v1/products/{}/access/unmanaged", encode(&id))).await
+}
+
+/// `GET /api/v1/products/{id}/consumers`: the teams with an active grant, and each consumer group with the team
+/// whose grant covers it.
+pub async fn product_consumers(id: &str) -> Result<ProductConsumers> {
+    get(&format!("/api/v1/products/{}/consumers", encode(id))).await
+}
+
 /// `GET /api/v1/access/mine`: the caller's teams' requests and grants, those expiring soonest first.
 pub async fn my_access() -> Result<Vec<AccessRequest>> {
     get("/api/v1/access/mine").await
@@ -264,6 +280,40 @@ pub async fn access_inbox() -> Result<Vec<AccessRequest>> {
 /// request afterwards (approving grants the ACLs: `active`, or `failed` with the reason).
 pub async fn decide_access(id: &str, action: AccessAction, decision: &AccessDecision) -> Result<AccessRequest> {
     post(&format!("/api/v1/access/{}/{}", encode(id), action.as_str()), decision).await
+}
+
+/// `POST /api/v1/access/{request}/successor`: the same access to the product that replaces an active grant's, asked
+/// for as a new request its owners decide on.
+pub async fn request_successor(id: &str) -> Result<AccessRequest> {
+    post_empty(&format!("/api/v1/access/{}/successor", encode(id))).await
+}
+
+/// `GET /api/v1/teams/{team}/service-accounts`: the team's Kafka principals (never a password).
+pub async fn service_accounts(team: TeamName) -> Result<Vec<ServiceAccount>> {
+    get(&format!("/api/v1/teams/{}/service-accounts", encode(team.as_str()))).await
+}
+
+/// `POST /api/v1/teams/{team}/service-accounts`: a principal registered, or created with credentials whose password
+/// comes in this answer only.
+pub async fn add_service_account(team: &TeamName, draft: &ServiceAccountDraft) -> Result<ServiceAccountAnswer> {
+    post(&format!("/api/v1/teams/{}/service-accounts", encode(team.as_str())), draft).await
+}
+
+/// `POST /api/v1/teams/{team}/service-accounts/{principal}/rotate`: a new password, in this answer only; the old one
+/// no longer works.
+pub async fn rotate_service_account(team: &TeamName, principal: &Principal) -> Result<ServiceAccountAnswer> {
+    post_empty(&account_path(team, principal, "/rotate")).await
+}
+
+/// `DELETE /api/v1/teams/{team}/service-accounts/{principal}`: the account gone, with its write access and the
+/// credentials Meshport made; refused (409) while an open access request names it.
+pub async fn delete_service_account(team: &TeamName, principal: &Principal) -> Result<()> {
+    let request = authorized(Request::delete(&account_path(team, principal, ""))).build().map_err(built)?;
+    expire_on_401(respond(request).await.map(drop))
+}
+
+fn account_path(team: &TeamName, principal: &Principal, action: &str) -> String {
+    format!("/api/v1/teams/{}/service-accounts/{}{action}", encode(team.as_str()), encode(principal.as_str()))
 }
 
 /// `GET /api/v1/activity?limit=`: recent changes across the mesh, newest first.
@@ -349,6 +399,11 @@ async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(path: &str, body: &B) 
     send(authorized(Request::post(path)).json(body).map_err(|e| Error::Network(e.to_string()))?).await
 }
 
+/// `POST path` without a body: an action the path names in full.
+async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T> {
+    send(authorized(Request::post(path)).build().map_err(built)?).await
+}
+
 /// `PUT path` with a JSON body.
 async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(path: &str, body: &B) -> Result<T> {
     send(authorized(Request::put(path)).json(body).map_err(|e| Error::Network(e.to_string()))?).await
@@ -370,23 +425,37 @@ fn authorized(builder: RequestBuilder) -> RequestBuilder {
 
 /// Sends a request carrying the session's token.
 async fn send<T: DeserializeOwned>(request: Request) -> Result<T> {
-    let answer = fetch(request).await;
+    expire_on_401(fetch(request).await)
+}
+
+/// The answer to a request carrying the session's token, which is forgotten when the API refuses it: it expired or
+/// was revoked, so the header offers sign-in again.
+fn expire_on_401<T>(answer: Result<T>) -> Result<T> {
     if let Err(error) = &answer
         && error.status() == Some(401)
     {
-        // The token expired or was revoked: forget it, so the header offers sign-in again.
         crate::session::expired();
     }
     answer
 }
 
 async fn fetch<T: DeserializeOwned>(request: Request) -> Result<T> {
+    let response = respond(request).await?;
+    let status = response.status();
+    response.json().await.map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })
+}
+
+/// The API's successful answer, or its error.
+async fn respond(request: Request) -> Result<Response> {
     let response = request.send().await.map_err(|e| Error::Network(e.to_string()))?;
     if !response.ok() {
         return Err(error_from(response).await);
     }
-    let status = response.status();
-    response.json().await.map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })
+    Ok(response)
+}
+
+fn built(error: gloo_net::Error) -> Error {
+    Error::Network(error.to_string())
 }
 
 /// Reads the API's error body; anything else (a gateway's page, an empty body) is reported as unexpected.

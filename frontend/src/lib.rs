@@ -18,6 +18,7 @@ pub mod session;
 use components::feedback::Loading;
 use components::layout::{NotFound, SiteHeader};
 use routes::access::Access;
+use routes::access::accounts::ServiceAccounts;
 use routes::activity::Activity;
 use routes::create::Create;
 use routes::explore::Explore;
@@ -29,9 +30,9 @@ use routes::sign_in::SignIn;
 /// The portal ships as four bundles, so a visit downloads only what its pages need: **Discover** (Explore, product
 /// pages, Activity: what every reader uses), **Studio** (Publish, Create: what a team uses to add a data product;
 /// and Sign in, visited now and then, whose identity provider code every reader would otherwise download),
-/// **Manage** (Manage: what owners use to look after theirs) and **Access** (Access: a team's requests and grants
-/// and the owners' inbox, which put Discover over the target). All share this library, the session and the look;
-/// moving between them is a full page load. One bundle for everything would be about 540 KB gzipped, two (owners'
+/// **Manage** (Manage: what owners use to look after theirs) and **Access** (Access: a team's requests and grants,
+/// the owners' inbox, which put Discover over the target, and the teams' service accounts). All share this library,
+/// the session and the look; moving between them is a full page load. One bundle for everything would be about 540 KB gzipped, two (owners'
 /// pages together) put the owners' one over the portal's 350 KB target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bundle {
@@ -51,7 +52,7 @@ impl Bundle {
             [] | ["activity"] | ["products", _] => Some(Self::Discover),
             ["publish"] | ["create"] | ["sign-in"] => Some(Self::Studio),
             ["manage"] | ["manage", _] => Some(Self::Manage),
-            ["access"] => Some(Self::Access),
+            ["access"] | ["access", "accounts"] => Some(Self::Access),
             _ => None,
         }
     }
@@ -98,13 +99,15 @@ pub fn ManagePages() -> impl IntoView {
     }
 }
 
-/// The Access bundle: the site header and the page of a team's access and its owners' inbox.
+/// The Access bundle: the site header, the page of a team's access and its owners' inbox, and the teams' service
+/// accounts.
 #[component]
 pub fn AccessPages() -> impl IntoView {
     view! {
         <Shell bundle=Bundle::Access>
             <Routes fallback=|| view! { <Elsewhere bundle=Bundle::Access/> }>
                 <Route path=path!("/access") view=Access/>
+                <Route path=path!("/access/accounts") view=ServiceAccounts/>
             </Routes>
         </Shell>
     }

@@ -9,6 +9,7 @@ use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos_router::components::Router;
 use meshport_frontend::routes::access::Access;
+use meshport_frontend::routes::access::accounts::ServiceAccounts;
 use meshport_frontend::routes::access::request::AccessPanel;
 use meshport_frontend::routes::product::ProductView;
 use meshport_frontend::routes::product::sample::SamplePanel;
@@ -167,7 +168,10 @@ async fn a_team_with_an_open_request_sees_where_it_stands_instead_of_the_form() 
 async fn the_owning_team_is_not_offered_the_form() {
     // Arrange
     member_of("accounts");
-    let _api = FakeApi::answering(json!({ "GET /api/v1/products/users/access": { "status": 200, "body": [] } }));
+    let _api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/access": { "status": 200, "body": [] },
+        "GET /api/v1/products/users/access/unmanaged": { "status": 200, "body": [] }
+    }));
     let root = container();
 
     // Act
@@ -176,6 +180,44 @@ async fn the_owning_team_is_not_offered_the_form() {
     // Assert
     eventually(&root, "access-owned").await;
     assert!(find(&root, "access-form").is_none());
+    eventually(&root, "unmanaged-none").await;
+}
+
+#[wasm_bindgen_test]
+async fn the_owners_see_the_acls_on_their_topic_that_no_grant_explains_in_words() {
+    // Arrange
+    member_of("accounts");
+    let binding = |principal: &str, operation: &str, pattern: &str, resource: &str, host: &str| {
+        json!({ "principal": principal, "operation": operation, "permission": "allow", "pattern": pattern,
+                "resource": resource, "host": host })
+    };
+    let _api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/access": { "status": 200, "body": [] },
+        "GET /api/v1/products/users/access/unmanaged": { "status": 200, "body": [
+            binding("User:svc-legacy", "read", "literal", "users", "*"),
+            binding("User:svc-etl", "all", "prefixed", "us", "10.0.0.7"),
+            binding("User:svc-ops", "describe", "literal", "*", "*")
+        ] }
+    }));
+    let root = container();
+
+    // Act
+    let _view = mount_to(root.clone(), users_panel);
+
+    // Assert
+    let list = eventually(&root, "unmanaged-list").await;
+    let rows: Vec<String> = (0..list.children().length())
+        .map(|i| list.children().item(i).unwrap().text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "allow read to User:svc-legacy on the topic users, from any host",
+            "allow all to User:svc-etl on the topics starting with us, from 10.0.0.7",
+            "allow describe to User:svc-ops on every topic, from any host",
+        ]
+    );
+    assert!(text_of(&root, "access-unmanaged").contains("Meshport does not manage them"));
 }
 
 #[wasm_bindgen_test]
@@ -409,4 +451,217 @@ async fn a_team_cancels_its_request_while_it_waits() {
 
     // Assert
     assert_eq!(api.sent("POST /api/v1/access/r1/cancel"), vec![json!({ "revision": 3 })]);
+}
+
+/// The API's detail of `users`, deprecated in favour of `users.v2`.
+fn users_replaced() -> Value {
+    let mut detail = users_detail();
+    detail["product"]["status"] = json!("deprecated");
+    detail["product"]["deprecation"] = json!({ "sunset": "2027-06-30", "replacement": "users.v2", "message": "" });
+    detail
+}
+
+#[wasm_bindgen_test]
+async fn an_active_grant_on_a_replaced_product_asks_for_its_successor_in_one_click() {
+    // Arrange
+    member_of("edge");
+    let mut successor = request("r2", "requested");
+    successor["product"] = json!("users.v2");
+    let (api, root, _view) = access_page(
+        json!([request("r1", "active")]),
+        json!([]),
+        json!({
+            "GET /api/v1/products/users": { "status": 200, "body": users_replaced() },
+            "POST /api/v1/access/r1/successor": { "status": 201, "body": successor }
+        }),
+    )
+    .await;
+    let offer = eventually(&root, "access-successor").await;
+    assert!(offer.text_content().unwrap_or_default().contains("users is deprecated in favour of users.v2"));
+    let reads = api.sent("GET /api/v1/access/mine").len();
+
+    // Act
+    click(&offer, "access-request-successor");
+    sleep(300).await;
+
+    // Assert
+    assert_eq!(api.sent("POST /api/v1/access/r1/successor").len(), 1);
+    assert_eq!(api.sent("GET /api/v1/access/mine").len(), reads + 1, "my team's access is read again");
+}
+
+#[wasm_bindgen_test]
+async fn a_grant_whose_team_asked_for_the_successor_offers_it_no_more_and_others_offer_nothing() {
+    // Arrange
+    member_of("edge");
+    let mut asked = request("r2", "requested");
+    asked["product"] = json!("users.v2");
+    let mut other = request("r3", "active");
+    other["product"] = json!("orders");
+    let mut orders = users_detail();
+    orders["product"]["id"] = json!("orders");
+
+    // Act
+    let (_api, root, _view) = access_page(
+        json!([request("r1", "active"), asked, other]),
+        json!([]),
+        json!({
+            "GET /api/v1/products/users": { "status": 200, "body": users_replaced() },
+            "GET /api/v1/products/orders": { "status": 200, "body": orders }
+        }),
+    )
+    .await;
+
+    // Assert
+    let said = eventually(&root, "access-successor-asked").await;
+    assert!(said.text_content().unwrap_or_default().contains("Team edge has asked for users.v2"));
+    sleep(200).await;
+    assert_eq!(all(&root, "access-successor").len(), 1, "only the replaced product's grant mentions a successor");
+    assert!(find(&root, "access-request-successor").is_none());
+}
+
+/// An account of team `edge`, as the API lists it.
+fn account(principal: &str, roles: &[&str], managed: bool) -> Value {
+    json!({
+        "principal": principal, "team": "edge", "roles": roles, "managed": managed,
+        "registered_by": "bob", "registered_at": "2026-12-01T09:00:00Z",
+        "rotated_at": if managed { json!("2026-12-02T09:00:00Z") } else { Value::Null }, "revision": 1
+    })
+}
+
+/// The service accounts page of a member of `edge`, with the API answering `answers` and listing `accounts`.
+async fn accounts_page(accounts: Value, mut answers: Value) -> (FakeApi, web_sys::HtmlElement, impl Sized) {
+    member_of("edge");
+    answers["GET /api/v1/teams/edge/service-accounts"] = json!({ "status": 200, "body": accounts });
+    let api = FakeApi::answering(answers);
+    let root = container();
+    let view = mount_to(root.clone(), ServiceAccounts);
+    eventually(&root, "account-form").await;
+    (api, root, view)
+}
+
+/// Whether the tab's `localStorage` or `sessionStorage` holds `text` anywhere.
+fn stored_anywhere(text: &str) -> bool {
+    let window = web_sys::window().unwrap();
+    [window.local_storage().unwrap().unwrap(), window.session_storage().unwrap().unwrap()].iter().any(|storage| {
+        (0..storage.length().unwrap()).any(|i| {
+            let key = storage.key(i).unwrap().unwrap();
+            storage.get_item(&key).unwrap().unwrap_or_default().contains(text)
+        })
+    })
+}
+
+#[wasm_bindgen_test]
+async fn an_account_meshport_creates_shows_its_password_once_and_forgets_it_once_stored() {
+    // Arrange
+    let created = json!({
+        "account": account("User:svc-new", &["consumer"], true),
+        "credentials": { "username": "svc-new", "password": "s3cret-once", "mechanisms": ["SCRAM-SHA-256", "SCRAM-SHA-512"] }
+    });
+    let (api, root, _view) = accounts_page(
+        json!([]),
+        json!({ "POST /api/v1/teams/edge/service-accounts": { "status": 201, "body": created } }),
+    )
+    .await;
+
+    // Act
+    type_into(&root, "account-principal", "User:svc-new");
+    click(&root, "account-submit");
+    let secret = eventually(&root, "account-secret").await;
+
+    // Assert
+    assert_eq!(
+        api.sent("POST /api/v1/teams/edge/service-accounts"),
+        vec![
+            json!({ "principal": "User:svc-new", "roles": ["consumer"], "create_credentials": true, "reassign": false })
+        ]
+    );
+    assert_eq!(text_of(&secret, "account-secret-password"), "s3cret-once");
+    assert!(text_of(&secret, "account-secret-warning").contains("it will not be shown again"));
+    assert!(find(&secret, "copy-button").is_some(), "the password can be copied");
+    assert!(!stored_anywhere("s3cret-once"), "the password is in no storage");
+    click(&root, "account-secret-done");
+    sleep(50).await;
+    assert!(find(&root, "account-secret").is_none());
+    assert!(!root.text_content().unwrap_or_default().contains("s3cret-once"), "the password is gone from the page");
+}
+
+#[wasm_bindgen_test]
+async fn accounts_show_their_roles_and_credentials_and_only_meshports_can_be_rotated() {
+    // Arrange
+    let rotated = json!({
+        "account": account("User:svc-edge", &["producer"], true),
+        "credentials": { "username": "svc-edge", "password": "rotated-pw", "mechanisms": ["SCRAM-SHA-512"] }
+    });
+    let (api, root, _view) = accounts_page(
+        json!([account("User:svc-edge", &["producer"], true), account("User:svc-legacy", &["consumer"], false)]),
+        json!({ "POST /api/v1/teams/edge/service-accounts/User%3Asvc-edge/rotate": { "status": 200, "body": rotated } }),
+    )
+    .await;
+    eventually(&root, "accounts-list").await;
+    let rows = all(&root, "account");
+    assert_eq!(rows.len(), 2);
+    assert!(
+        text_of(&rows[0], "account-facts")
+            .contains("producer; Meshport manages its credentials; password set on 2026-12-02")
+    );
+    assert!(
+        text_of(&rows[1], "account-facts").contains("consumer; registered: its credentials are kept outside Meshport")
+    );
+    assert!(find(&rows[1], "account-rotate").is_none(), "a registered account's password is not Meshport's");
+
+    // Act
+    click(&rows[0], "account-rotate");
+    eventually(&rows[0], "account-confirm-yes").await;
+    click(&rows[0], "account-confirm-yes");
+    let secret = eventually(&root, "account-secret").await;
+
+    // Assert
+    assert_eq!(api.sent("POST /api/v1/teams/edge/service-accounts/User%3Asvc-edge/rotate").len(), 1);
+    assert_eq!(text_of(&secret, "account-secret-password"), "rotated-pw");
+    assert!(text_of(&secret, "account-secret-warning").contains("it will not be shown again"));
+}
+
+#[wasm_bindgen_test]
+async fn a_deletion_the_api_refuses_says_why() {
+    // Arrange
+    let (api, root, _view) = accounts_page(
+        json!([account("User:svc-fraud", &["consumer"], false)]),
+        json!({ "DELETE /api/v1/teams/edge/service-accounts/User%3Asvc-fraud": { "status": 409, "body": {
+            "code": "conflict", "message": "access request `r1` names `User:svc-fraud`: cancel it first", "details": []
+        } } }),
+    )
+    .await;
+    let row = eventually(&root, "account").await;
+
+    // Act
+    click(&row, "account-delete");
+    eventually(&row, "account-confirm-yes").await;
+    click(&row, "account-confirm-yes");
+    sleep(100).await;
+
+    // Assert
+    assert_eq!(api.sent("DELETE /api/v1/teams/edge/service-accounts/User%3Asvc-fraud").len(), 1);
+    assert!(text_of(&row, "access-refusal").contains("access request `r1` names `User:svc-fraud`: cancel it first"));
+}
+
+#[wasm_bindgen_test]
+async fn an_account_without_a_role_or_with_a_malformed_principal_is_not_sent() {
+    // Arrange
+    let (api, root, _view) =
+        accounts_page(json!([]), json!({ "POST /api/v1/teams/edge/service-accounts": { "status": 201, "body": {} } }))
+            .await;
+
+    // Act
+    type_into(&root, "account-principal", "svc-new");
+    click(&root, "account-consumer");
+    click(&root, "account-submit");
+    let principal_error = eventually(&root, "account-principal-error").await;
+    type_into(&root, "account-principal", "User:svc-new");
+    click(&root, "account-submit");
+    let roles_error = eventually(&root, "account-roles-error").await;
+
+    // Assert
+    assert!(principal_error.text_content().unwrap_or_default().contains("User:svc-fraud"));
+    assert!(roles_error.text_content().unwrap_or_default().contains("producer, a consumer, or both"));
+    assert!(api.sent("POST /api/v1/teams/edge/service-accounts").is_empty());
 }

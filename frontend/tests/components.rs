@@ -278,6 +278,8 @@ fn every_page_belongs_to_one_bundle_and_other_paths_to_none() {
         ("/activity", Some(Discover)),
         ("/access", Some(Access)),
         ("/access/", Some(Access)),
+        ("/access/accounts", Some(Access)),
+        ("/access/accounts/", Some(Access)),
         ("/sign-in", Some(Studio)),
         ("/publish", Some(Studio)),
         ("/create", Some(Studio)),
@@ -291,6 +293,7 @@ fn every_page_belongs_to_one_bundle_and_other_paths_to_none() {
         ("/studio/manage/", None),
         ("/studio/access/", None),
         ("/access/users", None),
+        ("/access/accounts/users", None),
         ("/manage/a/b", None),
         ("/no/such/page", None),
     ];

@@ -32,7 +32,7 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 mod common;
 
-use common::{all, click, container, eventually, find, sleep, text_of};
+use common::{FakeApi, all, click, container, eventually, find, sleep, text_of};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -601,7 +601,7 @@ fn consumers_show_their_committed_offsets_and_lag() {
     let consumers = detail(detail_json()).consumers;
 
     // Act
-    let _view = mount_to(root.clone(), move || view! { <ConsumerList consumers/> });
+    let _view = mount_to(root.clone(), move || view! { <ConsumerList product_id="users".to_owned() consumers/> });
 
     // Assert
     assert_eq!(text_of(&root, "consumer-group"), "billing");
@@ -624,13 +624,40 @@ fn consumers_show_their_exact_lag_against_the_end_of_each_partition() {
     let consumers = detail(json).consumers;
 
     // Act
-    let _view = mount_to(root.clone(), move || view! { <ConsumerList consumers/> });
+    let _view = mount_to(root.clone(), move || view! { <ConsumerList product_id="users".to_owned() consumers/> });
 
     // Assert
     let offsets: Vec<String> = all(&root, "consumer-offsets").iter().filter_map(|e| e.text_content()).collect();
     let lags: Vec<String> = all(&root, "consumer-lag").iter().filter_map(|e| e.text_content()).collect();
     assert_eq!(offsets, ["0: 1 of 3", "0: 3 of 3, 1: 5 of 5"]);
     assert_eq!(lags, ["2 behind", "up to date"]);
+}
+
+#[wasm_bindgen_test]
+async fn consumers_show_the_subscribers_and_each_groups_team_and_flag_a_group_no_grant_covers() {
+    // Arrange
+    let _api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/consumers": { "status": 200, "body": {
+            "subscribers": ["edge", "insights"],
+            "groups": [{ "group": "edge.users", "granted_to": "edge" }, { "group": "legacy" }]
+        } }
+    }));
+    let root = container();
+    let mut json = detail_json();
+    json["consumers"] = json!([
+        { "group": "edge.users", "partitions": [ { "partition": 0, "committed": 1 } ] },
+        { "group": "legacy", "partitions": [ { "partition": 0, "committed": 2 } ] }
+    ]);
+    let consumers = detail(json).consumers;
+
+    // Act
+    let _view = mount_to(root.clone(), move || view! { <ConsumerList product_id="users".to_owned() consumers/> });
+    eventually(&root, "consumer-ungranted").await;
+
+    // Assert
+    assert_eq!(text_of(&root, "consumer-subscribers"), "Subscribers, the teams granted access: edge, insights.");
+    let teams: Vec<String> = all(&root, "consumer-team").iter().filter_map(|e| e.text_content()).collect();
+    assert_eq!(teams, ["edge", "no grant"]);
 }
 
 /// The consume facts of a cluster secured as the local run's is: SASL_PLAINTEXT with `mechanism`.

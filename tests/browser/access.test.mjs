@@ -1,8 +1,10 @@
 // Access: a consumer team asks to read a product from its page (the Access page's form, its own bundle), an owner
 // approves it in the Access page's inbox (Meshport creates the Kafka ACLs on the secured broker), the consumer sees
-// the grant in My access with its consumer code filled in, and the owner revokes it with a reason.
+// the grant in My access with its consumer code filled in (the product page names its team a subscriber, and the
+// owners' view of ACLs no grant explains leaves the grant's out), and the owner revokes it with a reason. A team
+// creates a service account on the Access bundle's accounts page and sees its password once.
 //
-// The journey uses a product created for it (owned by `edge`), asked for by `trading` as the demo principal
+// The journey uses a product created for it (owned by `edge`), asked for by `insights` as its demo principal
 // `svc-fraud` (scripts/kafka.sh), so the demo's products keep no grants.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,7 +35,7 @@ test('a team asks for access, an owner approves it, the team sees its grant with
   async () => {
     const id = uniqueId('access');
     await createProduct({ id, domain: 'analytics', team: 'edge' });
-    const consumer = await personPage({ user: 'carol', teams: ['trading'] });
+    const consumer = await personPage({ user: 'carol', teams: ['insights'] });
     const owner = await personPage({ user: 'bob', teams: ['edge'] });
 
     // The consumer may not see events yet, and is told how to change that.
@@ -51,7 +53,7 @@ test('a team asks for access, an owner approves it, the team sees its grant with
     assert.match(await form.getByTestId('access-limits').innerText(), /at most 365 days/);
     await form.getByTestId('access-purpose').fill('Fraud scoring of page views');
     await form.getByTestId('access-principals').fill('User:svc-fraud');
-    assert.equal(await form.getByTestId('access-group').inputValue(), `trading.${id}`);
+    assert.equal(await form.getByTestId('access-group').inputValue(), `insights.${id}`);
     await form.getByTestId('access-submit').click();
     const open = consumer.page.getByTestId('access-ask').getByTestId('access-request');
     await open.locator('[data-testid="access-state"]:text-is("requested")').waitFor({ timeout: 30_000 });
@@ -67,6 +69,16 @@ test('a team asks for access, an owner approves it, the team sees its grant with
     await asked.getByTestId('access-approve').click();
     await requestIn(owner.page, 'access-inbox', requestId, 'active');
 
+    // The product page names the team granted access; on the Access page for the product, its owners read the ACLs
+    // on its topic that no grant explains, among which the grant's own are not.
+    await owner.page.goto(`${baseUrl}/products/${id}`);
+    await owner.page.locator('[data-testid="consumer-subscribers"]:text-is("Subscribers, the teams granted access: insights.")')
+      .waitFor({ timeout: 30_000 });
+    await owner.page.goto(`${baseUrl}/access?product=${id}`);
+    const unmanaged = owner.page.getByTestId('access-unmanaged');
+    await unmanaged.locator('[data-testid="unmanaged-list"], [data-testid="unmanaged-none"]').waitFor({ timeout: 30_000 });
+    assert.doesNotMatch(await unmanaged.innerText(), /svc-fraud/);
+
     // The consumer finds the grant in My access (the nav's Access link), with its consumer code filled in.
     await consumer.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Access' }).click();
     const grant = await requestIn(consumer.page, 'my-access', requestId, 'active');
@@ -76,7 +88,7 @@ test('a team asks for access, an owner approves it, the team sees its grant with
     await snippet.waitFor({ timeout: 30_000 });
     const code = await snippet.innerText();
     assert.match(code, /"sasl\.username", "svc-fraud"/);
-    assert.match(code, new RegExp(`"group\\.id", "trading\\.${id.replace(/\./g, '\\.')}"`));
+    assert.match(code, new RegExp(`"group\\.id", "insights\\.${id.replace(/\./g, '\\.')}"`));
     await screenshot(consumer.page, 'access-mine');
 
     // The owner revokes it, with the reason the consumer then reads.
@@ -94,5 +106,63 @@ test('a team asks for access, an owner approves it, the team sees its grant with
     assert.deepEqual(consumer.errors, []);
     assert.deepEqual(owner.errors, []);
     await consumer.context.close();
+    await owner.context.close();
+  });
+
+// The password shown in the once-shown box, after checking the box says so and offers a copy.
+async function oncePassword(page) {
+  const secret = page.getByTestId('account-secret');
+  await secret.waitFor({ timeout: 30_000 });
+  assert.match(await secret.getByTestId('account-secret-warning').innerText(), /it will not be shown again/);
+  await secret.getByTestId('copy-button').click();
+  await secret.locator('[data-testid="copy-status"]:not(:empty)').waitFor({ timeout: 10_000 });
+  return secret.getByTestId('account-secret-password').innerText();
+}
+
+test('a team creates a service account and sees its password once, rotates it for a new one, then deletes it',
+  async () => {
+    const owner = await personPage({ user: 'bob', teams: ['edge'] });
+    const { page } = owner;
+    const principal = `User:${uniqueId('svc-journey')}`;
+    const nowhereStored = (password) => page.evaluate((p) => [localStorage, sessionStorage]
+      .every((s) => Object.keys(s).every((k) => !(s.getItem(k) ?? '').includes(p))), password);
+
+    // From the Access page to the team's service accounts, in the same bundle.
+    await page.goto(`${baseUrl}/access`);
+    await page.getByTestId('accounts-link').click();
+    await page.waitForURL(`${baseUrl}/access/accounts`);
+
+    // Meshport creates the account with a password, shown this once.
+    const form = page.getByTestId('account-form');
+    await form.waitFor({ timeout: 30_000 });
+    await form.getByTestId('account-principal').fill(principal);
+    await form.getByTestId('account-submit').click();
+    const password = await oncePassword(page);
+    assert.ok(password.length >= 16, 'a long random password');
+    assert.ok(await nowhereStored(password), 'the password is in no storage');
+    await screenshot(page, 'access-account-created');
+    const row = page.locator(`[data-testid="account"][data-principal="${principal}"]`);
+    assert.match(await row.getByTestId('account-facts').innerText(), /consumer; Meshport manages its credentials/);
+    await page.getByTestId('account-secret-done').click();
+    assert.equal(await page.getByTestId('account-secret').count(), 0);
+
+    // Read again, the page lists the account but never the password.
+    await page.reload();
+    await row.waitFor({ timeout: 30_000 });
+    assert.ok(!(await page.locator('body').innerText()).includes(password), 'the password is not shown again');
+
+    // Rotating shows a new password, once.
+    await row.getByTestId('account-rotate').click();
+    await row.getByTestId('account-confirm-yes').click();
+    const rotated = await oncePassword(page);
+    assert.notEqual(rotated, password);
+    await page.getByTestId('account-secret-done').click();
+
+    // No request names it, so it can be deleted.
+    await row.getByTestId('account-delete').click();
+    await row.getByTestId('account-confirm-yes').click();
+    await row.waitFor({ state: 'detached', timeout: 30_000 });
+
+    assert.deepEqual(owner.errors, []);
     await owner.context.close();
   });

@@ -1,6 +1,6 @@
 //! The portal as the local server serves it: its files gzipped; for a client-side route, the `index.html` of the
 //! bundle that has the page (Publish, Create and Sign in get Studio's `studio/index.html`, Manage's pages
-//! `studio/manage/index.html`, Access `studio/access/index.html`, every other path Discover's `index.html`); on
+//! `studio/manage/index.html`, Access's `studio/access/index.html`, every other path Discover's `index.html`); on
 //! a product's page (`/products/{id}`) with the oEmbed discovery link in its `<head>`, for wiki crawlers that run no
 //! script.
 //!
@@ -191,7 +191,7 @@ fn protect(headers: &mut HeaderMap, policy: Option<String>) {
 }
 
 /// The `index.html` of the bundle that has the page at `path`, when it is not Discover's: `studio/index.html` for
-/// Publish, Create and Sign in, `studio/manage/index.html` for Manage's pages, `studio/access/index.html` for Access.
+/// Publish, Create and Sign in, `studio/manage/index.html` for Manage's pages, `studio/access/index.html` for Access's.
 /// The same rule as the portal's `Bundle::of` (frontend/src/lib.rs) and the CloudFront function in
 /// infra/template.json.
 pub fn owner_bundle_index(path: &str) -> Option<&'static str> {
@@ -199,7 +199,7 @@ pub fn owner_bundle_index(path: &str) -> Option<&'static str> {
     match segments.as_slice() {
         ["publish"] | ["create"] | ["sign-in"] => Some("studio/index.html"),
         ["manage"] | ["manage", _] => Some("studio/manage/index.html"),
-        ["access"] => Some("studio/access/index.html"),
+        ["access"] | ["access", "accounts"] => Some("studio/access/index.html"),
         _ => None,
     }
 }
@@ -274,6 +274,9 @@ mod tests {
             ("/access", Some("studio/access/index.html")),
             ("/access/", Some("studio/access/index.html")),
             ("/access/users", None),
+            ("/access/accounts", Some("studio/access/index.html")),
+            ("/access/accounts/", Some("studio/access/index.html")),
+            ("/access/accounts/users", None),
             ("/studio/access/access-0e1f2a3b4c5d6e7f.js", None),
         ];
         for (path, expected) in cases {

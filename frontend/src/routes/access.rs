@@ -3,7 +3,7 @@
 //! group), and "Requests to our products", the owners' inbox, where they approve, deny, revoke and retry. Which
 //! action a request offers comes from the shared state machine, the one the API enforces. With `?product=<id>` (the
 //! product page's Access section leads there), the request form for that product and its teams' open requests, in
-//! the same rows, come first.
+//! the same rows, come first. Its link leads to the teams' service accounts (`accounts.rs`, `/access/accounts`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,7 +14,9 @@ use leptos_router::hooks::use_query_map;
 use meshport_shared::access::{AccessAction, AccessDecision, AccessRequest, AccessState, GroupPattern};
 use meshport_shared::api::ProductDetail;
 
+pub mod accounts;
 pub mod request;
+pub mod unmanaged;
 
 use crate::api;
 use crate::components::feedback::{Empty, Loading};
@@ -65,6 +67,7 @@ pub fn Access() -> impl IntoView {
         Box::pin(api::access_inbox())
     }));
     let done = Callback::new(move |()| decided.update(|n| *n += 1));
+    provide_context(Mine(mine));
     let list = move |list: Requests, actions: &'static [AccessAction], empty: (&'static str, &'static str)| {
         loaded(
             list,
@@ -101,6 +104,10 @@ pub fn Access() -> impl IntoView {
                 "Who reads what: the access your teams asked for and were granted, and the requests to read your "
                 "teams' products. Meshport creates the Kafka ACLs of a grant when it is approved and deletes them when "
                 "it is revoked or ends."
+            </p>
+            <p>
+                <a href="/access/accounts" data-testid="accounts-link">"Your teams' service accounts"</a>
+                ": the Kafka principals your requests name and your producers write as."
             </p>
             {page}
         </div>
@@ -161,8 +168,13 @@ pub fn loaded(list: Requests, shown: Callback<Vec<AccessRequest>, AnyView>) -> i
 #[component]
 pub fn RequestRow(request: AccessRequest, actions: &'static [AccessAction], done: Callback<()>) -> impl IntoView {
     let offered: Vec<AccessAction> = actions.iter().copied().filter(|a| request.state.after(*a).is_some()).collect();
-    let consume = (request.state == AccessState::Active && actions == REQUESTERS)
-        .then(|| view! { <GrantedCode request=request.clone()/> });
+    let granted = request.state == AccessState::Active && actions == REQUESTERS;
+    let consume = granted.then(|| {
+        view! {
+            <Successor request=request.clone() done/>
+            <GrantedCode request=request.clone()/>
+        }
+    });
     let decisions = (!offered.is_empty()).then(|| view! { <Decisions request=request.clone() offered done/> });
     let AccessRequest {
         id,
@@ -203,37 +215,41 @@ pub fn RequestRow(request: AccessRequest, actions: &'static [AccessAction], done
     }
 }
 
-/// A change of a request sent to the API: whether it is on its way, and the API's answer. (Not an `Action`: one small
-/// type for every change keeps the bundle lean.)
+/// A change sent to the API (a request's, a service account's): whether it is on its way, and why the API refused
+/// it, if it did. (Not an `Action`: one small type for every change keeps the bundle lean.)
 #[derive(Clone, Copy)]
 pub(crate) struct Sent {
     pub(crate) pending: RwSignal<bool>,
-    answer: RwSignal<Option<api::Result<AccessRequest>>>,
+    refused: RwSignal<Option<api::Error>>,
 }
 
 impl Sent {
     pub(crate) fn new() -> Self {
-        Self { pending: RwSignal::new(false), answer: RwSignal::new(None) }
+        Self { pending: RwSignal::new(false), refused: RwSignal::new(None) }
     }
 
-    /// Sends `request`; `done` runs once the API accepted it.
-    pub(crate) fn start(self, request: Pin<Box<dyn Future<Output = api::Result<AccessRequest>>>>, done: Callback<()>) {
+    /// Sends `request`; `done` runs with the API's answer once it accepted it.
+    pub(crate) fn start<T: 'static>(self, request: Pin<Box<dyn Future<Output = api::Result<T>>>>, done: Callback<T>) {
         self.pending.set(true);
+        self.refused.set(None);
         leptos::task::spawn_local(async move {
             let answer = request.await;
-            let accepted = answer.is_ok();
             // `try_`: the form may be gone by the time the answer comes.
-            self.answer.try_set(Some(answer));
             self.pending.try_set(false);
-            if accepted {
-                done.run(());
+            match answer {
+                Ok(answer) => {
+                    done.try_run(answer);
+                }
+                Err(error) => {
+                    self.refused.try_set(Some(error));
+                }
             }
         });
     }
 
     /// Why the API refused the last change, if it did.
     pub(crate) fn failed(self) -> Signal<Option<api::Error>> {
-        Signal::derive(move || self.answer.with(|a| a.as_ref().and_then(|r| r.as_ref().err().cloned())))
+        self.refused.into()
     }
 }
 
@@ -249,7 +265,9 @@ fn Decisions(request: AccessRequest, offered: Vec<AccessAction>, done: Callback<
     let decide = move |action: AccessAction, reason: Option<String>| {
         let id = id.get_value();
         sent.start(
-            Box::pin(async move { api::decide_access(&id, action, &AccessDecision { revision, reason }).await }),
+            Box::pin(
+                async move { api::decide_access(&id, action, &AccessDecision { revision, reason }).await.map(drop) },
+            ),
             done,
         );
     };
@@ -356,6 +374,60 @@ pub fn text_box(id: &'static str, value: RwSignal<String>, message: Signal<Strin
             data-testid=id
         ></textarea>
     }
+}
+
+/// My team's access as the page read it, for a grant to tell whether its team has asked for the successor already.
+#[derive(Clone, Copy)]
+struct Mine(Requests);
+
+/// For an active grant on a product deprecated in favour of another (its next major version): one click asks for the
+/// same access to that one (the API copies principals, group, purpose and end date), unless the team has asked.
+#[component]
+fn Successor(request: AccessRequest, done: Callback<()>) -> impl IntoView {
+    let product = request.product.to_string();
+    let detail = LocalResource::new(move || api::product(product.clone()));
+    let mine = use_context::<Mine>();
+    let (id, team, product) = (StoredValue::new(request.id), request.team, request.product);
+    let sent = Sent::new();
+    live(move || {
+        let Some(Ok(detail)) = detail.get() else { return ().into_any() };
+        let Some(next) = detail.product.deprecation.and_then(|d| d.replacement) else { return ().into_any() };
+        let asked = mine
+            .and_then(|Mine(list)| list.get())
+            .and_then(Result::ok)
+            .is_some_and(|list| list.iter().any(|r| r.team == team && r.product == next && !r.state.is_final()));
+        let said = format!("{product} is deprecated in favour of {next}.");
+        let offer = if asked {
+            view! { <span data-testid="access-successor-asked">{format!(" Team {team} has asked for {next}.")}</span> }
+                .into_any()
+        } else {
+            let ask = move |_| {
+                let id = id.get_value();
+                sent.start(Box::pin(async move { api::request_successor(&id).await.map(drop) }), done);
+            };
+            view! {
+                " "
+                <button
+                    type="button"
+                    class="button"
+                    data-testid="access-request-successor"
+                    disabled=move || sent.pending.get()
+                    on:click=ask
+                >
+                    {format!("Request access to {next}")}
+                </button>
+                <Refusal failed=sent.failed()/>
+            }
+            .into_any()
+        };
+        view! {
+            <div class="access-request__actions" data-testid="access-successor">
+                <span>{said}</span>
+                {offer}
+            </div>
+        }
+        .into_any()
+    })
 }
 
 /// An active grant's consumer code, filled in for its first principal and its group: the product's connection

@@ -127,6 +127,7 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
     let groups = consumers.iter().map(|c| c.group.clone()).collect();
     let lineage = view! { <LineageGraph name=product.name.clone() lineage groups/> };
     let embed = view! { <EmbedPanel id=id.clone() name=product.name.clone() links/> };
+    let consumers = view! { <ConsumerList product_id=id.clone() consumers/> };
     let topic = view! { <TopicSummary topic_name=product.output_port.topic.to_string() topic/> };
     view! {
         <article class="product" data-testid="product-page" data-product-id=id>
@@ -149,9 +150,7 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
                     <Section id="product-topic" title="Topic">{topic}</Section>
                     <Section id="product-sample" title="Recent events">{sample}</Section>
                     <Section id="product-lineage" title="Lineage">{lineage}</Section>
-                    <Section id="product-consumers" title="Consumers">
-                        <ConsumerList consumers/>
-                    </Section>
+                    <Section id="product-consumers" title="Consumers">{consumers}</Section>
                     <Section id="product-embed" title="Embed">{embed}</Section>
                     <Section id="product-history" title="History">
                         <AuditHistory entries=history/>

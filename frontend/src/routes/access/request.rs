@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use meshport_shared::access::{AccessRequest, AccessRequestDraft, GroupPattern};
 use meshport_shared::{GroupName, Principal, ProductId, ProductStatus, TeamName};
 
+use super::unmanaged::Unmanaged;
 use super::{REQUESTERS, Refusal, RequestRow, Sent, loaded, problem, requests, text_box};
 use crate::api;
 use crate::components::form::{Field, invalid_if};
@@ -51,12 +52,18 @@ pub fn AccessPanel(
         };
         let teams: Vec<TeamName> = who.teams.iter().filter(|t| **t != owner).cloned().collect();
         if teams.is_empty() {
-            let why = if who.teams.is_empty() {
-                "Teams ask for access, and you are in none: there is nothing to ask for here."
-            } else {
+            let owns = !who.teams.is_empty();
+            let why = if owns {
                 "Your team owns this product: requests to read it are in the inbox below."
+            } else {
+                "Teams ask for access, and you are in none: there is nothing to ask for here."
             };
-            return view! { <p class="muted" data-testid="access-owned">{why}</p> }.into_any();
+            let unmanaged = owns.then(|| view! { <Unmanaged product=product.clone()/> });
+            return view! {
+                <p class="muted" data-testid="access-owned">{why}</p>
+                {unmanaged}
+            }
+            .into_any();
         }
         let sent = Callback::new(move |()| changes.update(|n| *n += 1));
         let shown = Callback::new(move |list: Vec<AccessRequest>| {
@@ -119,7 +126,7 @@ fn RequestForm(id: String, teams: Vec<TeamName>, personal: bool, sent: Callback<
         let draft =
             AccessRequestDraft { team, purpose: purpose.get_untracked(), principals, group, group_pattern, until };
         let id = id.get_value();
-        send.start(Box::pin(async move { api::request_access(&id, &draft).await }), sent);
+        send.start(Box::pin(async move { api::request_access(&id, &draft).await.map(drop) }), sent);
     };
 
     let failed = send.failed();
@@ -177,15 +184,7 @@ fn RequestForm(id: String, teams: Vec<TeamName>, personal: bool, sent: Callback<
                 message=group_message
             >
                 {input("access-group", "text", group, group_message)}
-                <label class="access-form__check">
-                    <input
-                        type="checkbox"
-                        prop:checked=move || prefixed.get()
-                        on:change=move |ev| prefixed.set(event_target_checked(&ev))
-                        data-testid="access-prefixed"
-                    />
-                    " A prefix: any group id starting with it"
-                </label>
+                {check(prefixed, "access-prefixed", " A prefix: any group id starting with it")}
             </Field>
             <Field
                 id="access-until"
@@ -205,7 +204,12 @@ fn RequestForm(id: String, teams: Vec<TeamName>, personal: bool, sent: Callback<
 
 /// A one-line control of `kind` bound to `value` inside its `Field` (`id`, with a hint), showing `message` as its
 /// problem.
-fn input(id: &'static str, kind: &'static str, value: RwSignal<String>, message: Signal<String>) -> impl IntoView {
+pub(super) fn input(
+    id: &'static str,
+    kind: &'static str,
+    value: RwSignal<String>,
+    message: Signal<String>,
+) -> impl IntoView {
     view! {
         <input
             id=id
@@ -219,6 +223,21 @@ fn input(id: &'static str, kind: &'static str, value: RwSignal<String>, message:
             on:input=move |ev| value.set(event_target_value(&ev))
             data-testid=id
         />
+    }
+}
+
+/// A checkbox bound to `value`, labelled `text`.
+pub(super) fn check(value: RwSignal<bool>, testid: &'static str, text: &'static str) -> impl IntoView {
+    view! {
+        <label class="access-form__check">
+            <input
+                type="checkbox"
+                prop:checked=move || value.get()
+                on:change=move |ev| value.set(event_target_checked(&ev))
+                data-testid=testid
+            />
+            {text}
+        </label>
     }
 }
 
