@@ -70,14 +70,16 @@ test('a team asks for access, an owner approves it, the team sees its grant with
     await requestIn(owner.page, 'access-inbox', requestId, 'active');
 
     // The product page names the team granted access; on the Access page for the product, its owners read the ACLs
-    // on its topic that no grant explains, among which the grant's own are not.
+    // on its topic that no grant explains: none, since the grant's are explained and so are the WRITE and DESCRIBE
+    // of the owning team's producer (svc-edge, granted at publication).
     await owner.page.goto(`${baseUrl}/products/${id}`);
     await owner.page.locator('[data-testid="consumer-subscribers"]:text-is("Subscribers, the teams granted access: insights.")')
       .waitFor({ timeout: 30_000 });
     await owner.page.goto(`${baseUrl}/access?product=${id}`);
     const unmanaged = owner.page.getByTestId('access-unmanaged');
     await unmanaged.locator('[data-testid="unmanaged-list"], [data-testid="unmanaged-none"]').waitFor({ timeout: 30_000 });
-    assert.doesNotMatch(await unmanaged.innerText(), /svc-fraud/);
+    assert.doesNotMatch(await unmanaged.innerText(), /svc-fraud|svc-edge/);
+    assert.equal(await unmanaged.getByTestId('unmanaged-none').count(), 1);
 
     // The consumer finds the grant in My access (the nav's Access link), with its consumer code filled in.
     await consumer.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Access' }).click();
