@@ -8,7 +8,8 @@ use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use meshport_shared::access::{
-    AccessAction, AccessDecision, AccessRequest, AccessRequestDraft, ProductConsumers, UnmanagedBinding,
+    AccessAction, AccessDecision, AccessRequest, AccessRequestDraft, ProductConsumers, RetirementPreview,
+    UnmanagedBinding,
 };
 use meshport_shared::accounts::{ServiceAccount, ServiceAccountAnswer, ServiceAccountDraft};
 use meshport_shared::api::{
@@ -258,6 +259,11 @@ pub async fn product_access(id: String) -> Result<Vec<AccessRequest>> {
 /// explains, read from the cluster now.
 pub async fn unmanaged_access(id: String) -> Result<Vec<UnmanagedBinding>> {
     get(&format!("/api/v1/products/{}/access/unmanaged", encode(&id))).await
+}
+
+/// `GET /api/v1/products/{id}/retire`: for its owners, the grants and requests retiring the product would end.
+pub async fn retirement_preview(id: String) -> Result<RetirementPreview> {
+    get(&format!("/api/v1/products/{}/retire", encode(&id))).await
 }
 
 /// `GET /api/v1/products/{id}/consumers`: the teams with an active grant, and each consumer group with the team

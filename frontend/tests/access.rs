@@ -221,6 +221,33 @@ async fn the_owners_see_the_acls_on_their_topic_that_no_grant_explains_in_words(
 }
 
 #[wasm_bindgen_test]
+async fn the_owners_see_what_retiring_would_end_before_they_retire() {
+    // Arrange
+    member_of("accounts");
+    let _api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/access": { "status": 200, "body": [] },
+        "GET /api/v1/products/users/access/unmanaged": { "status": 200, "body": [] },
+        "GET /api/v1/products/users/retire": { "status": 200, "body": {
+            "revoked": [request("r1", "active")], "denied": [request("r2", "requested")]
+        } }
+    }));
+    let root = container();
+
+    // Act
+    let _view = mount_to(root.clone(), users_panel);
+
+    // Assert
+    let list = eventually(&root, "retirement-list").await;
+    let rows: Vec<String> = (0..list.children().length())
+        .map(|i| list.children().item(i).unwrap().text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        rows,
+        ["edge (User:svc-fraud): grant revoked, its ACLs deleted", "edge (User:svc-fraud): request denied"]
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_sample_refused_for_want_of_access_says_to_ask_for_it() {
     // Arrange
     member_of("edge");

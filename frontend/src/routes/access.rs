@@ -16,6 +16,7 @@ use meshport_shared::api::ProductDetail;
 
 pub mod accounts;
 pub mod request;
+pub mod retirement;
 pub mod unmanaged;
 
 use crate::api;

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use meshport_shared::access::{AccessRequest, AccessRequestDraft, GroupPattern};
 use meshport_shared::{GroupName, Principal, ProductId, ProductStatus, TeamName};
 
+use super::retirement::Retirement;
 use super::unmanaged::Unmanaged;
 use super::{REQUESTERS, Refusal, RequestRow, Sent, loaded, problem, requests, text_box};
 use crate::api;
@@ -58,7 +59,12 @@ pub fn AccessPanel(
             } else {
                 "Teams ask for access, and you are in none: there is nothing to ask for here."
             };
-            let unmanaged = owns.then(|| view! { <Unmanaged product=product.clone()/> });
+            let unmanaged = owns.then(|| {
+                view! {
+                    <Unmanaged product=product.clone()/>
+                    <Retirement product=product.clone()/>
+                }
+            });
             return view! {
                 <p class="muted" data-testid="access-owned">{why}</p>
                 {unmanaged}

@@ -98,7 +98,12 @@ pub(super) fn Retire(managed: Managed) -> impl IntoView {
         <ChangeSection name="retire" title="Retire" danger=true>
             <p>
                 "Retiring takes the product out of discovery: nobody new finds it. It stays in the catalog with its "
-                "history, and its topic stays until you delete it. The portal cannot undo it."
+                "history, and its topic stays until you delete it. The portal cannot undo it. Every team's grant to "
+                "read it is revoked and its open requests denied: "
+                <a href=move || managed.detail.with(|d| format!("/access?product={}", d.product.id))>
+                    "see which on its Access page"
+                </a>
+                "."
             </p>
             {form}
             <div aria-live="polite">{outcome}</div>
