@@ -10,7 +10,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::{AccessRequest, AccessState};
+use crate::mirror::{AuditAction, AuditEntry, AuditStage};
 use crate::names::ProductId;
+use crate::product::DataProduct;
 
 /// The CloudEvents version every event declares.
 pub const SPEC_VERSION: &str = "1.0";
@@ -18,6 +21,9 @@ pub const SPEC_VERSION: &str = "1.0";
 pub const TYPE_PREFIX: &str = "io.meshport.";
 /// The media type of every event's `data`.
 pub const DATA_CONTENT_TYPE: &str = "application/json";
+/// The `source` of an event as the catalog stores it: a URI reference naming the catalog. Whoever hands events out
+/// (the feed, the dispatcher) may name the deployment instead, with [`Event::from_source`].
+pub const CATALOG_SOURCE: &str = "/meshport/catalog";
 
 /// One kind of change the catalog makes, each an event type of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -232,6 +238,83 @@ mod sequence {
     }
 }
 
+/// What a change has to tell, before the catalog gives it its sequence number in the change's own transaction: the
+/// event's kind, time and data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: EventKind,
+    /// The audit entry's time, RFC 3339 UTC.
+    pub time: String,
+    pub data: EventData,
+}
+
+impl Notice {
+    /// The notice of a change, from its audit entry and what the change stored: the product as it is now (or as
+    /// it was, when removed) and, for access, the request as stored. `None` when the entry tells no one: an intent
+    /// or a failed outcome, a draft deleted, a topic's settings changed, a sync, an access step no one waits for
+    /// (a grant checked active, a request cancelled, a grant repaired), or an access entry without its request.
+    pub fn of(entry: &AuditEntry, product: Option<&DataProduct>, request: Option<&AccessRequest>) -> Option<Notice> {
+        if entry.stage != AuditStage::Done {
+            return None;
+        }
+        let mut change = Change { summary: entry.summary.clone(), ..Change::default() };
+        let kind = match entry.action {
+            AuditAction::Published => EventKind::ProductPublished,
+            AuditAction::Created => EventKind::ProductCreated,
+            AuditAction::Updated => EventKind::ProductUpdated,
+            AuditAction::SchemaEvolved => EventKind::SchemaEvolved,
+            AuditAction::Deprecated => {
+                let deprecation = product.and_then(|p| p.deprecation.as_ref());
+                change.sunset = deprecation.map(|d| d.sunset.clone());
+                change.replacement = deprecation.and_then(|d| d.replacement.clone());
+                EventKind::ProductDeprecated
+            }
+            AuditAction::Retired => EventKind::ProductRetired,
+            AuditAction::TopicDeleted => EventKind::TopicDeleted,
+            AuditAction::Deleted | AuditAction::TopicChanged | AuditAction::Synced => return None,
+            AuditAction::Access => {
+                let request = request?;
+                change.team = Some(request.team.to_string());
+                change.expires = request.until.clone();
+                match request.state {
+                    AccessState::Requested => EventKind::AccessRequested,
+                    AccessState::Approved => EventKind::AccessApproved,
+                    AccessState::Denied => EventKind::AccessDenied,
+                    AccessState::Revoked => EventKind::AccessRevoked,
+                    AccessState::Expired => EventKind::AccessExpired,
+                    AccessState::Active | AccessState::Cancelled | AccessState::Failed => return None,
+                }
+            }
+        };
+        if let Some(product) = product {
+            change.version = Some(product.version.clone()).filter(|v| !v.is_empty());
+        }
+        let product = match (product, request) {
+            (Some(p), _) => ProductRef {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                domain: p.domain.to_string(),
+                team: p.owner.team.to_string(),
+            },
+            // A request for a product that is gone meanwhile: what the request itself knows.
+            (None, Some(r)) => ProductRef {
+                id: r.product.clone(),
+                name: r.product.to_string(),
+                domain: String::new(),
+                team: r.owner_team.to_string(),
+            },
+            (None, None) => return None,
+        };
+        let data = EventData { product, actor: entry.actor.clone(), change };
+        Some(Notice { kind, time: entry.at.clone(), data })
+    }
+
+    /// The event, numbered `seq` by the catalog.
+    pub fn into_event(self, seq: u64) -> Event {
+        Event::new(seq, self.kind, CATALOG_SOURCE, &self.time, self.data)
+    }
+}
+
 /// A rule of the CloudEvents spec an event breaks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EventError {
@@ -261,6 +344,11 @@ impl Event {
             seq,
             data,
         }
+    }
+
+    /// The event as told by `source`, the URI naming the deployment (its public address).
+    pub fn from_source(self, source: &str) -> Event {
+        Event { source: source.to_owned(), ..self }
     }
 
     /// Checks the spec's rules an event built or read could break: every required attribute present and non-empty,
@@ -451,5 +539,109 @@ mod tests {
         for kind in EventKind::ALL {
             assert!(!kind.audience().is_empty(), "{kind} concerns no one");
         }
+    }
+
+    fn entry(action: AuditAction, stage: AuditStage) -> AuditEntry {
+        AuditEntry {
+            id: "2026-12-05T11:00:00.000000Z-0a1b2c3d".into(),
+            at: "2026-12-05T11:00:00.000000Z".into(),
+            actor: "ada".into(),
+            product: ProductId::parse("orders").unwrap(),
+            action,
+            summary: "a change".into(),
+            before: None,
+            after: None,
+            stage,
+        }
+    }
+
+    fn request(state: AccessState) -> AccessRequest {
+        AccessRequest {
+            id: "r1".into(),
+            product: ProductId::parse("orders").unwrap(),
+            owner_team: crate::TeamName::parse("trading").unwrap(),
+            team: crate::TeamName::parse("edge").unwrap(),
+            purpose: "fraud models".into(),
+            principals: vec![crate::Principal::parse("User:svc-fraud").unwrap()],
+            group: crate::GroupName::parse("fraud").unwrap(),
+            group_pattern: crate::access::GroupPattern::default(),
+            until: Some("2027-06-30".into()),
+            state,
+            requested_by: "bob".into(),
+            requested_at: "2026-12-05T10:00:00Z".into(),
+            decided_by: None,
+            decided_at: None,
+            reason: None,
+            revision: 1,
+        }
+    }
+
+    #[test]
+    fn each_notifiable_audit_action_is_its_event_kind_and_the_rest_tell_no_one() {
+        let product = crate::testing::product("orders").build();
+        let cases = [
+            (AuditAction::Published, Some(EventKind::ProductPublished)),
+            (AuditAction::Created, Some(EventKind::ProductCreated)),
+            (AuditAction::Updated, Some(EventKind::ProductUpdated)),
+            (AuditAction::SchemaEvolved, Some(EventKind::SchemaEvolved)),
+            (AuditAction::Deprecated, Some(EventKind::ProductDeprecated)),
+            (AuditAction::Retired, Some(EventKind::ProductRetired)),
+            (AuditAction::TopicDeleted, Some(EventKind::TopicDeleted)),
+            (AuditAction::Deleted, None),
+            (AuditAction::TopicChanged, None),
+            (AuditAction::Synced, None),
+            (AuditAction::Access, None),
+        ];
+        for (action, expected) in cases {
+            let notice = Notice::of(&entry(action, AuditStage::Done), Some(&product), None);
+            assert_eq!(notice.map(|n| n.kind), expected, "{action:?}");
+        }
+    }
+
+    #[test]
+    fn an_intent_or_a_failed_outcome_tells_no_one() {
+        let product = crate::testing::product("orders").build();
+        for stage in [AuditStage::Started, AuditStage::Failed] {
+            assert_eq!(Notice::of(&entry(AuditAction::Retired, stage), Some(&product), None), None, "{stage:?}");
+        }
+    }
+
+    #[test]
+    fn an_access_entry_is_the_event_of_the_state_its_request_reached() {
+        let cases = [
+            (AccessState::Requested, Some(EventKind::AccessRequested)),
+            (AccessState::Approved, Some(EventKind::AccessApproved)),
+            (AccessState::Denied, Some(EventKind::AccessDenied)),
+            (AccessState::Revoked, Some(EventKind::AccessRevoked)),
+            (AccessState::Expired, Some(EventKind::AccessExpired)),
+            (AccessState::Active, None),
+            (AccessState::Cancelled, None),
+            (AccessState::Failed, None),
+        ];
+        for (state, expected) in cases {
+            let notice = Notice::of(&entry(AuditAction::Access, AuditStage::Done), None, Some(&request(state)));
+            assert_eq!(notice.as_ref().map(|n| n.kind), expected, "{state:?}");
+            if let Some(notice) = notice {
+                assert_eq!(notice.data.change.team.as_deref(), Some("edge"));
+                assert_eq!(notice.data.change.expires.as_deref(), Some("2027-06-30"));
+                assert_eq!(notice.data.product.team, "trading", "the owners, from the request");
+            }
+        }
+    }
+
+    #[test]
+    fn a_deprecation_event_carries_the_sunset_and_replacement_and_is_a_valid_cloudevent() {
+        let product =
+            crate::testing::product("orders").name("Orders").deprecated("2027-01-31", Some("orders.v2"), "").build();
+
+        let notice = Notice::of(&entry(AuditAction::Deprecated, AuditStage::Done), Some(&product), None).unwrap();
+        let event = notice.into_event(7);
+
+        assert_eq!(event.kind, EventKind::ProductDeprecated);
+        assert_eq!(event.data.change.sunset.as_deref(), Some("2027-01-31"));
+        assert_eq!(event.data.change.replacement.as_ref().map(ProductId::as_str), Some("orders.v2"));
+        assert_eq!((event.data.product.name.as_str(), event.data.actor.as_str()), ("Orders", "ada"));
+        assert_eq!((event.seq, event.id.as_str(), event.source.as_str()), (7, "7", CATALOG_SOURCE));
+        event.check().unwrap();
     }
 }

@@ -299,4 +299,8 @@ impl CatalogStore for FaultyCatalog {
     async fn generation(&self) -> Result<u64> {
         self.inner.generation().await
     }
+
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<meshport_shared::events::Event>> {
+        self.inner.events_after(after, limit).await
+    }
 }
