@@ -151,6 +151,7 @@ impl fmt::Display for EventKind {
 
 /// The product an event is about, as people recognise it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductRef {
     pub id: ProductId,
     pub name: String,
@@ -160,6 +161,7 @@ pub struct ProductRef {
 
 /// What changed, in words and in the few facts a reader acts on. Only the facts the kind has are present.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     /// One sentence for people, e.g. "Orders is deprecated: use orders.v2".
     pub summary: String,
@@ -182,6 +184,7 @@ pub struct Change {
 
 /// An event's `data`: the product, who changed it, and the change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventData {
     pub product: ProductRef,
     pub actor: String,
@@ -195,18 +198,23 @@ pub struct EventData {
 /// extension, a string zero-padded to 20 digits so it orders as text as well (the extension's rule; CloudEvents
 /// integers are only 32-bit).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     pub specversion: String,
     pub id: String,
     pub source: String,
+    /// `io.meshport.<product|access>.<change>`, e.g. `io.meshport.product.deprecated`.
     #[serde(rename = "type", with = "event_type")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub kind: EventKind,
     /// The product's id.
     pub subject: String,
     /// RFC 3339, UTC.
     pub time: String,
     pub datacontenttype: String,
+    /// The catalog's sequence number, 20 digits.
     #[serde(rename = "sequence", with = "sequence")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{20}$"))]
     pub seq: u64,
     pub data: EventData,
 }
@@ -236,6 +244,15 @@ mod sequence {
         let text = String::deserialize(deserializer)?;
         text.parse().map_err(|_| serde::de::Error::custom(format!("sequence `{text}` is not a decimal number")))
     }
+}
+
+/// `GET /api/v1/events?after=`: the events after a sequence number, in commit order, and where to go on from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventFeed {
+    pub events: Vec<Event>,
+    /// The `after` of the next call: the last event's sequence number, or the one asked for when there was none.
+    pub next: u64,
 }
 
 /// What a change has to tell, before the catalog gives it its sequence number in the change's own transaction: the

@@ -451,6 +451,11 @@ impl Client<'_> {
         self.get("/api/v1/activity").await
     }
 
+    /// `GET /api/v1/events?after=&limit=`.
+    pub async fn events(&self, after: u64, limit: usize) -> Response {
+        self.get(&format!("/api/v1/events?after={after}&limit={limit}")).await
+    }
+
     /// `POST /api/v1/schemas/check`.
     pub async fn check_schema(&self, request: &SchemaCheckRequest) -> Response {
         self.send(Method::POST, "/api/v1/schemas/check", request).await
