@@ -255,6 +255,80 @@ pub struct EventFeed {
     pub next: u64,
 }
 
+/// `PUT /api/v1/teams/{team}/channels`: where a team is told of the changes that concern it. It replaces the team's
+/// channels: one left out is removed. Secrets (the webhook's, and Slack's and Teams' URLs, which are their
+/// credentials) are written here and never answered.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSettings {
+    /// A webhook receiving each event's CloudEvent, signed per the Standard Webhooks spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<WebhookSettings>,
+    /// A Slack incoming webhook URL (`https://hooks.slack.com/...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_url: Option<String>,
+    /// A Microsoft Teams incoming webhook (Workflows) URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teams_url: Option<String>,
+    /// An email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
+    pub email: Option<String>,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// `http` or `https`; not a private or loopback address unless the deployment allows them.
+    pub url: String,
+    /// The signing secret, `whsec_` and base64 of 24 to 64 bytes.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^whsec_"))]
+    pub secret: String,
+}
+
+impl fmt::Debug for ChannelSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChannelSettings")
+            .field("webhook", &self.webhook.as_ref().map(|w| &w.url))
+            .field("slack_url", &self.slack_url.as_ref().map(|_| "<redacted>"))
+            .field("teams_url", &self.teams_url.as_ref().map(|_| "<redacted>"))
+            .field("email", &self.email)
+            .finish()
+    }
+}
+
+impl fmt::Debug for WebhookSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookSettings").field("url", &self.url).field("secret", &"<redacted>").finish()
+    }
+}
+
+/// A team's channels as answered: which are set, never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TeamChannels {
+    /// The webhook's URL (not its secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    pub slack: bool,
+    pub teams: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl From<&ChannelSettings> for TeamChannels {
+    fn from(settings: &ChannelSettings) -> Self {
+        TeamChannels {
+            webhook_url: settings.webhook.as_ref().map(|w| w.url.clone()),
+            slack: settings.slack_url.is_some(),
+            teams: settings.teams_url.is_some(),
+            email: settings.email.clone(),
+        }
+    }
+}
+
 /// What a change has to tell, before the catalog gives it its sequence number in the change's own transaction: the
 /// event's kind, time and data.
 #[derive(Debug, Clone, PartialEq, Eq)]

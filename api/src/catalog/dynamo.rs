@@ -17,6 +17,8 @@
 //! | change a service account   | TransactWriteItems: Put (or Delete) it conditioned on `revision` (or absence), Put its audit entry, add 1 to the generation |
 //! | catalog generation         | GetItem `PK = META`, `SK = GENERATION` (`claims_backfilled` marks the one-time backfill) |
 //! | a change's event           | in the change's transaction: Put `PK = EVENTS`, `SK = EVENT#<seq, 20 digits>` if absent, the generation item's `event_seq` set to `seq` on condition it is `seq - 1` (read just before) |
+//! | the notifier's mark        | GetItem `PK = META`, `SK = NOTIFIED`; moved by a PutItem on condition it is where it was read |
+//! | a team's channels          | GetItem / TransactWriteItems (one Put) `PK = TEAM#<team>`, `SK = CHANNELS` |
 //! | events after a number      | Query `PK = EVENTS`, `SK > EVENT#<after>`, in order, consistent |
 //! | a product's history        | Query `PK = PRODUCT#<id>`, `SK` begins with `AUDIT#`, newest first |
 //! | recent activity            | Query `GSI2` where `GSI2PK = AUDIT`, newest first    |
@@ -41,7 +43,7 @@ use aws_sdk_dynamodb::types::{
 };
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
-use meshport_shared::events::{Event, Notice};
+use meshport_shared::events::{ChannelSettings, Event, Notice};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -598,6 +600,14 @@ fn audit_item(entry: &AuditEntry) -> Result<Item> {
     ))
 }
 
+fn notified_key() -> Item {
+    key("META".to_owned(), "NOTIFIED".to_owned())
+}
+
+fn channels_key(team: &TeamName) -> Item {
+    key(format!("TEAM#{team}"), "CHANNELS".to_owned())
+}
+
 fn event_key(seq: u64) -> Item {
     key(EVENTS.to_owned(), event_sort_key(seq))
 }
@@ -1003,6 +1013,52 @@ impl CatalogStore for DynamoStore {
 
     fn listings_lag(&self) -> bool {
         true
+    }
+
+    async fn notified(&self) -> Result<u64> {
+        let item = self.item(notified_key()).await?;
+        let at = item.as_ref().and_then(|item| item.get("at")).and_then(|n| n.as_n().ok());
+        at.map_or(Ok(0), |n| n.parse().map_err(|_| StoreError::Corrupt(format!("notified `{n}`"))))
+    }
+
+    async fn advance_notified(&self, from: u64, to: u64) -> Result<()> {
+        let mut item = notified_key();
+        item.insert("at".to_owned(), AttributeValue::N(to.to_string()));
+        let put = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        let put = match from {
+            0 => put.condition_expression("attribute_not_exists(PK) OR #at = :from"),
+            _ => put.condition_expression("#at = :from"),
+        };
+        let outcome = put
+            .expression_attribute_names("#at", "at")
+            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Err(StoreError::Busy(format!("the notifier's mark moved from {from} meanwhile")))
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn team_channels(&self, team: &TeamName) -> Result<Option<ChannelSettings>> {
+        self.get_doc(channels_key(team)).await
+    }
+
+    async fn put_team_channels(&self, team: &TeamName, channels: &ChannelSettings) -> Result<()> {
+        let mut item = channels_key(team);
+        item.insert("doc".to_owned(), s(encode(team.as_str(), channels)?));
+        // A transaction of one item, as the table's request paths write (see the module's patterns).
+        let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(|e| internal(&e))?;
+        let outcome = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .send()
+            .await;
+        outcome.map(|_| ()).map_err(sdk_error)
     }
 
     async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {

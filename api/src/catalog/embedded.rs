@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
-use meshport_shared::events::{Event, Notice};
+use meshport_shared::events::{ChannelSettings, Event, Notice};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -29,8 +29,10 @@ const TOPICS: TableDefinition<&str, &[u8]> = TableDefinition::new("topics");
 /// `<subject>\0<version, zero-padded>` -> the mirrored schema version as JSON.
 const SCHEMAS: TableDefinition<&str, &[u8]> = TableDefinition::new("schemas");
 /// `generation` -> how many product changes were committed; `claims_backfilled` -> 1 once the backfill ran;
-/// `event_seq` -> the sequence number of the last event written.
+/// `event_seq` -> the sequence number of the last event written; `notified` -> the last one the notifier handed out.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// Team name -> its notification channels as JSON, secrets included.
+const CHANNELS: TableDefinition<&str, &[u8]> = TableDefinition::new("channels");
 /// An event's sequence number -> the event as JSON: the outbox, in commit order.
 const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
 /// A claim's key ([`Claim::key`]) -> the id of the product holding it.
@@ -112,6 +114,7 @@ fn open(path: &Path) -> Result<Database> {
     tx.open_table(ACCESS_INDEX).map_err(|e| unavailable(&e))?;
     tx.open_table(PRINCIPALS).map_err(|e| unavailable(&e))?;
     tx.open_table(EVENTS).map_err(|e| unavailable(&e))?;
+    tx.open_table(CHANNELS).map_err(|e| unavailable(&e))?;
     tx.commit().map_err(|e| unavailable(&e))?;
     Ok(db)
 }
@@ -667,6 +670,41 @@ impl CatalogStore for EmbeddedStore {
             Ok(events)
         })
         .await
+    }
+
+    async fn notified(&self) -> Result<u64> {
+        self.with_db(|db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let meta = tx.open_table(META).map_err(storage)?;
+            Ok(meta.get("notified").map_err(storage)?.map_or(0, |n| n.value()))
+        })
+        .await
+    }
+
+    async fn advance_notified(&self, from: u64, to: u64) -> Result<()> {
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            {
+                let mut meta = tx.open_table(META).map_err(storage)?;
+                let at = meta.get("notified").map_err(storage)?.map_or(0, |n| n.value());
+                if at != from {
+                    return Err(StoreError::Busy(format!("the notifier's mark is at {at}, not {from}")));
+                }
+                meta.insert("notified", to).map_err(storage)?;
+            }
+            tx.commit().map_err(storage)
+        })
+        .await
+    }
+
+    async fn team_channels(&self, team: &TeamName) -> Result<Option<ChannelSettings>> {
+        let team = team.clone();
+        self.with_db(move |db| read_one(db, CHANNELS, team.as_str())).await
+    }
+
+    async fn put_team_channels(&self, team: &TeamName, channels: &ChannelSettings) -> Result<()> {
+        let items = vec![(team.to_string(), channels.clone())];
+        self.with_db(move |db| write_all(db, CHANNELS, items)).await
     }
 
     async fn generation(&self) -> Result<u64> {

@@ -554,6 +554,39 @@ async fn a_change_whose_transaction_failed_leaves_no_event_and_no_gap(store: &dy
     assert_eq!(last[0].subject, after.id.as_str(), "the next change takes the next number");
 }
 
+async fn a_teams_channels_are_replaced_whole_and_the_notifiers_mark_moves_only_from_where_it_was(
+    store: &dyn CatalogStore,
+) {
+    use meshport_shared::events::{ChannelSettings, WebhookSettings};
+    let team = TeamName::parse("fraud").unwrap();
+    let first = ChannelSettings {
+        webhook: Some(WebhookSettings {
+            url: "https://hooks.fraud.example/in".into(),
+            secret: "whsec_c2VjcmV0".into(),
+        }),
+        email: Some("fraud@acme.example".into()),
+        ..ChannelSettings::default()
+    };
+    let second = ChannelSettings {
+        slack_url: Some("https://hooks.slack.com/services/T/B/x".into()),
+        ..ChannelSettings::default()
+    };
+
+    assert_eq!(store.team_channels(&team).await.unwrap(), None);
+    store.put_team_channels(&team, &first).await.unwrap();
+    assert_eq!(store.team_channels(&team).await.unwrap(), Some(first));
+    store.put_team_channels(&team, &second).await.unwrap();
+    assert_eq!(store.team_channels(&team).await.unwrap(), Some(second), "replaced whole");
+    assert_eq!(store.team_channels(&TeamName::parse("edge").unwrap()).await.unwrap(), None);
+
+    assert_eq!(store.notified().await.unwrap(), 0);
+    store.advance_notified(0, 3).await.unwrap();
+    let moved = store.advance_notified(0, 5).await.unwrap_err();
+    store.advance_notified(3, 5).await.unwrap();
+    assert!(matches!(moved, StoreError::Busy(_)), "{moved:?}");
+    assert_eq!(store.notified().await.unwrap(), 5);
+}
+
 fn topic(name: &str, partitions: i32) -> TopicFacts {
     TopicFacts {
         name: TopicName::parse(name).unwrap(),
@@ -630,6 +663,7 @@ conformance!(
     deleting_an_account_frees_its_principal_only_at_its_revision,
     every_change_that_tells_someone_is_an_event_numbered_in_commit_order,
     a_change_whose_transaction_failed_leaves_no_event_and_no_gap,
+    a_teams_channels_are_replaced_whole_and_the_notifiers_mark_moves_only_from_where_it_was,
 );
 
 /// Many writers at once: every committed change has its event, numbered 1, 2, 3... in the order the changes
