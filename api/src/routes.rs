@@ -3,6 +3,7 @@
 mod access;
 mod accounts;
 mod auth;
+mod channels;
 mod embed;
 mod events;
 pub mod extract;
@@ -134,6 +135,8 @@ fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
         route(Post, "/api/v1/teams/{team}/service-accounts", Members, accounts::register),
         route(Post, "/api/v1/teams/{team}/service-accounts/{principal}/rotate", Members, accounts::rotate),
         route(Delete, "/api/v1/teams/{team}/service-accounts/{principal}", Members, accounts::delete),
+        route(Get, "/api/v1/teams/{team}/channels", Members, channels::get),
+        route(Put, "/api/v1/teams/{team}/channels", Members, channels::put),
         route(Get, "/api/v1/activity", Members, products::activity),
         route(Get, "/api/v1/events", Members, events::feed),
         route(Post, "/api/v1/schemas/check", Members, schemas::check),

@@ -14,7 +14,7 @@ use utoipa::openapi::schema::{Object, Schema, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Server};
 
-use super::{Access, Verb, access, accounts, auth, embed, events, health, portal, products, schemas};
+use super::{Access, Verb, access, accounts, auth, channels, embed, events, health, portal, products, schemas};
 use crate::state::AppState;
 
 #[derive(OpenApi, Debug)]
@@ -59,6 +59,8 @@ use crate::state::AppState;
         accounts::register,
         accounts::rotate,
         accounts::delete,
+        channels::get,
+        channels::put,
         access::successor,
         access::unmanaged,
         access::consumers,

@@ -134,6 +134,7 @@ fn public_reads_open_the_catalog_only_and_never_samples_unclaimed_topics_subject
             "/api/v1/products/{id}/retire",
             "/api/v1/products/{id}/sample",
             "/api/v1/subjects/{subject}",
+            "/api/v1/teams/{team}/channels",
             "/api/v1/teams/{team}/service-accounts",
         ])
     );
