@@ -9,6 +9,7 @@ pub mod embedded;
 use async_trait::async_trait;
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
+use meshport_shared::events::{ChannelSettings, Event};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -202,6 +203,25 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
 
     /// The newest audit entries across the whole mesh, newest first.
     async fn recent_activity(&self, limit: usize) -> Result<Vec<AuditEntry>>;
+
+    /// Up to `limit` change events numbered after `after`, in commit order. Every write above that stores an audit
+    /// entry also stores the event the entry tells ([`Notice::of`](meshport_shared::events::Notice::of)), if any, in
+    /// the same transaction, numbered one after the last event: so the numbers follow commit order without gaps,
+    /// and a change that did not commit left no event.
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>>;
+
+    /// The sequence number of the last event the notifier has handed to the outbox (0 before the first).
+    async fn notified(&self) -> Result<u64>;
+
+    /// Moves the notifier's mark from `from` to `to`, on condition it is still at `from` (otherwise
+    /// [`StoreError::Busy`]: another notifier moved it), so two notifiers never both hand an event out.
+    async fn advance_notified(&self, from: u64, to: u64) -> Result<()>;
+
+    /// A team's notification channels, secrets included: for the notifier only, never for an answer.
+    async fn team_channels(&self, team: &TeamName) -> Result<Option<ChannelSettings>>;
+
+    /// Replaces a team's notification channels.
+    async fn put_team_channels(&self, team: &TeamName, channels: &ChannelSettings) -> Result<()>;
 
     /// Creates or replaces the mirror of these topics.
     async fn put_topics(&self, topics: Vec<TopicFacts>) -> Result<()>;

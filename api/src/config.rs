@@ -76,6 +76,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("MESHPORT_PUBLIC_CARDS", "false", "whether product cards, badges and oEmbed answer without sign-in"),
     (
+        "MESHPORT_NOTIFY_ALLOW_PRIVATE_URLS",
+        "false",
+        "whether teams' webhook, Slack and Teams URLs may name loopback or private addresses (local runs and tests)",
+    ),
+    (
         "MESHPORT_PORTAL_INDEX_URL",
         "(none)",
         "the portal's index.html on the CDN; the API then answers /products/{id} with it and the oEmbed link",
@@ -145,6 +150,8 @@ pub struct Config {
     pub demo: bool,
     /// `None`: no background sync.
     pub sync_interval: Option<Duration>,
+    /// Whether teams' channel URLs may name loopback or private addresses.
+    pub notify_allow_private: bool,
     pub embed: EmbedSettings,
     pub auth: AuthSettings,
     pub public: PublicEndpoints,
@@ -178,6 +185,7 @@ impl std::fmt::Debug for Config {
             .field("dependency_timeout", &self.dependency_timeout)
             .field("demo", &self.demo)
             .field("sync_interval", &self.sync_interval)
+            .field("notify_allow_private", &self.notify_allow_private)
             .field("embed", &self.embed)
             .field("auth", &self.auth)
             .field("public", &self.public)
@@ -334,6 +342,8 @@ impl Config {
         };
 
         let demo = flag("MESHPORT_DEMO", get("MESHPORT_DEMO").as_deref())?;
+        let notify_allow_private =
+            flag("MESHPORT_NOTIFY_ALLOW_PRIVATE_URLS", get("MESHPORT_NOTIFY_ALLOW_PRIVATE_URLS").as_deref())?;
 
         let embed = EmbedSettings {
             portal_url: parse_portal_url(get("MESHPORT_PORTAL_URL").as_deref().unwrap_or("http://127.0.0.1:8080"))
@@ -384,6 +394,7 @@ impl Config {
             dependency_timeout,
             demo,
             sync_interval,
+            notify_allow_private,
             embed,
             auth,
             public,

@@ -5,6 +5,10 @@ use std::process::ExitCode;
 
 use meshport_api::app::{AppState, Application};
 use meshport_api::config::Config;
+use meshport_api::notify::Notifier;
+
+/// How often the local server hands new events to the outbox and delivers what is due.
+const NOTIFY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -66,6 +70,9 @@ async fn serve_locally(config: &Config, state: AppState) -> Result<(), String> {
     if let Some(interval) = config.sync_interval {
         tokio::spawn(meshport_api::sync::every(state.mesh.clone(), interval));
     }
+    let (notifier, dispatcher) =
+        Notifier::local(state.mesh.catalog.clone(), &config.embed.portal_url).map_err(|e| e.to_string())?;
+    tokio::spawn(meshport_api::notify::run(notifier, dispatcher, NOTIFY_EVERY));
     let application = Application::bind(config, state).await.map_err(|e| e.to_string())?;
     tracing::info!(
         portal = config.static_dir.is_some(),

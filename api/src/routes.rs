@@ -3,7 +3,9 @@
 mod access;
 mod accounts;
 mod auth;
+mod channels;
 mod embed;
+mod events;
 pub mod extract;
 mod health;
 mod openapi;
@@ -43,7 +45,8 @@ pub enum Access {
     Catalog,
     /// Behind [`SignedIn`], whatever `MESHPORT_PUBLIC_READS` says: every change (whose handler also checks the
     /// owning team), and the reads that show more than the catalog: samples of the events, topics and subjects no
-    /// product has claimed, and the audit trail (who changed what, with the products before and after).
+    /// product has claimed, the audit trail (who changed what, with the products before and after) and the change
+    /// events feed.
     Members,
 }
 
@@ -132,7 +135,10 @@ fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
         route(Post, "/api/v1/teams/{team}/service-accounts", Members, accounts::register),
         route(Post, "/api/v1/teams/{team}/service-accounts/{principal}/rotate", Members, accounts::rotate),
         route(Delete, "/api/v1/teams/{team}/service-accounts/{principal}", Members, accounts::delete),
+        route(Get, "/api/v1/teams/{team}/channels", Members, channels::get),
+        route(Put, "/api/v1/teams/{team}/channels", Members, channels::put),
         route(Get, "/api/v1/activity", Members, products::activity),
+        route(Get, "/api/v1/events", Members, events::feed),
         route(Post, "/api/v1/schemas/check", Members, schemas::check),
         route(Get, "/api/v1/subjects/{subject}", Members, schemas::subject),
         route(Post, "/api/v1/sync", Members, products::sync),

@@ -26,6 +26,8 @@ pub struct AppState {
     pub public: Arc<PublicEndpoints>,
     /// The health verdict given to callers who see no details.
     pub health: Arc<KeptHealth>,
+    /// Whether teams' channel URLs may name loopback or private addresses.
+    pub notify_allow_private: bool,
 }
 
 /// The last health verdict given to callers who see no details, kept [`KeptHealth::KEEP`] so that however many ask,
@@ -90,6 +92,7 @@ impl AppState {
             auth: Authenticator::new(&config.auth, config.dependency_timeout)?,
             public: Arc::new(config.public.clone()),
             health: Arc::default(),
+            notify_allow_private: config.notify_allow_private,
         })
     }
 }

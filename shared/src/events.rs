@@ -10,7 +10,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::{AccessRequest, AccessState};
+use crate::mirror::{AuditAction, AuditEntry, AuditStage};
 use crate::names::ProductId;
+use crate::product::DataProduct;
 
 /// The CloudEvents version every event declares.
 pub const SPEC_VERSION: &str = "1.0";
@@ -18,6 +21,9 @@ pub const SPEC_VERSION: &str = "1.0";
 pub const TYPE_PREFIX: &str = "io.meshport.";
 /// The media type of every event's `data`.
 pub const DATA_CONTENT_TYPE: &str = "application/json";
+/// The `source` of an event as the catalog stores it: a URI reference naming the catalog. Whoever hands events out
+/// (the feed, the dispatcher) may name the deployment instead, with [`Event::from_source`].
+pub const CATALOG_SOURCE: &str = "/meshport/catalog";
 
 /// One kind of change the catalog makes, each an event type of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -145,6 +151,7 @@ impl fmt::Display for EventKind {
 
 /// The product an event is about, as people recognise it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductRef {
     pub id: ProductId,
     pub name: String,
@@ -154,6 +161,7 @@ pub struct ProductRef {
 
 /// What changed, in words and in the few facts a reader acts on. Only the facts the kind has are present.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     /// One sentence for people, e.g. "Orders is deprecated: use orders.v2".
     pub summary: String,
@@ -176,6 +184,7 @@ pub struct Change {
 
 /// An event's `data`: the product, who changed it, and the change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventData {
     pub product: ProductRef,
     pub actor: String,
@@ -189,18 +198,23 @@ pub struct EventData {
 /// extension, a string zero-padded to 20 digits so it orders as text as well (the extension's rule; CloudEvents
 /// integers are only 32-bit).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     pub specversion: String,
     pub id: String,
     pub source: String,
+    /// `io.meshport.<product|access>.<change>`, e.g. `io.meshport.product.deprecated`.
     #[serde(rename = "type", with = "event_type")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub kind: EventKind,
     /// The product's id.
     pub subject: String,
     /// RFC 3339, UTC.
     pub time: String,
     pub datacontenttype: String,
+    /// The catalog's sequence number, 20 digits.
     #[serde(rename = "sequence", with = "sequence")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{20}$"))]
     pub seq: u64,
     pub data: EventData,
 }
@@ -229,6 +243,166 @@ mod sequence {
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
         let text = String::deserialize(deserializer)?;
         text.parse().map_err(|_| serde::de::Error::custom(format!("sequence `{text}` is not a decimal number")))
+    }
+}
+
+/// `GET /api/v1/events?after=`: the events after a sequence number, in commit order, and where to go on from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventFeed {
+    pub events: Vec<Event>,
+    /// The `after` of the next call: the last event's sequence number, or the one asked for when there was none.
+    pub next: u64,
+}
+
+/// `PUT /api/v1/teams/{team}/channels`: where a team is told of the changes that concern it. It replaces the team's
+/// channels: one left out is removed. Secrets (the webhook's, and Slack's and Teams' URLs, which are their
+/// credentials) are written here and never answered.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSettings {
+    /// A webhook receiving each event's CloudEvent, signed per the Standard Webhooks spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<WebhookSettings>,
+    /// A Slack incoming webhook URL (`https://hooks.slack.com/...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_url: Option<String>,
+    /// A Microsoft Teams incoming webhook (Workflows) URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teams_url: Option<String>,
+    /// An email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
+    pub email: Option<String>,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// `http` or `https`; not a private or loopback address unless the deployment allows them.
+    pub url: String,
+    /// The signing secret, `whsec_` and base64 of 24 to 64 bytes.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^whsec_"))]
+    pub secret: String,
+}
+
+impl fmt::Debug for ChannelSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChannelSettings")
+            .field("webhook", &self.webhook.as_ref().map(|w| &w.url))
+            .field("slack_url", &self.slack_url.as_ref().map(|_| "<redacted>"))
+            .field("teams_url", &self.teams_url.as_ref().map(|_| "<redacted>"))
+            .field("email", &self.email)
+            .finish()
+    }
+}
+
+impl fmt::Debug for WebhookSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookSettings").field("url", &self.url).field("secret", &"<redacted>").finish()
+    }
+}
+
+/// A team's channels as answered: which are set, never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TeamChannels {
+    /// The webhook's URL (not its secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    pub slack: bool,
+    pub teams: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl From<&ChannelSettings> for TeamChannels {
+    fn from(settings: &ChannelSettings) -> Self {
+        TeamChannels {
+            webhook_url: settings.webhook.as_ref().map(|w| w.url.clone()),
+            slack: settings.slack_url.is_some(),
+            teams: settings.teams_url.is_some(),
+            email: settings.email.clone(),
+        }
+    }
+}
+
+/// What a change has to tell, before the catalog gives it its sequence number in the change's own transaction: the
+/// event's kind, time and data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: EventKind,
+    /// The audit entry's time, RFC 3339 UTC.
+    pub time: String,
+    pub data: EventData,
+}
+
+impl Notice {
+    /// The notice of a change, from its audit entry and what the change stored: the product as it is now (or as
+    /// it was, when removed) and, for access, the request as stored. `None` when the entry tells no one: an intent
+    /// or a failed outcome, a draft deleted, a topic's settings changed, a sync, an access step no one waits for
+    /// (a grant checked active, a request cancelled, a grant repaired), or an access entry without its request.
+    pub fn of(entry: &AuditEntry, product: Option<&DataProduct>, request: Option<&AccessRequest>) -> Option<Notice> {
+        if entry.stage != AuditStage::Done {
+            return None;
+        }
+        let mut change = Change { summary: entry.summary.clone(), ..Change::default() };
+        let kind = match entry.action {
+            AuditAction::Published => EventKind::ProductPublished,
+            AuditAction::Created => EventKind::ProductCreated,
+            AuditAction::Updated => EventKind::ProductUpdated,
+            AuditAction::SchemaEvolved => EventKind::SchemaEvolved,
+            AuditAction::Deprecated => {
+                let deprecation = product.and_then(|p| p.deprecation.as_ref());
+                change.sunset = deprecation.map(|d| d.sunset.clone());
+                change.replacement = deprecation.and_then(|d| d.replacement.clone());
+                EventKind::ProductDeprecated
+            }
+            AuditAction::Retired => EventKind::ProductRetired,
+            AuditAction::TopicDeleted => EventKind::TopicDeleted,
+            AuditAction::Deleted | AuditAction::TopicChanged | AuditAction::Synced => return None,
+            AuditAction::Access => {
+                let request = request?;
+                change.team = Some(request.team.to_string());
+                change.expires = request.until.clone();
+                match request.state {
+                    AccessState::Requested => EventKind::AccessRequested,
+                    AccessState::Approved => EventKind::AccessApproved,
+                    AccessState::Denied => EventKind::AccessDenied,
+                    AccessState::Revoked => EventKind::AccessRevoked,
+                    AccessState::Expired => EventKind::AccessExpired,
+                    AccessState::Active | AccessState::Cancelled | AccessState::Failed => return None,
+                }
+            }
+        };
+        if let Some(product) = product {
+            change.version = Some(product.version.clone()).filter(|v| !v.is_empty());
+        }
+        let product = match (product, request) {
+            (Some(p), _) => ProductRef {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                domain: p.domain.to_string(),
+                team: p.owner.team.to_string(),
+            },
+            // A request for a product that is gone meanwhile: what the request itself knows.
+            (None, Some(r)) => ProductRef {
+                id: r.product.clone(),
+                name: r.product.to_string(),
+                domain: String::new(),
+                team: r.owner_team.to_string(),
+            },
+            (None, None) => return None,
+        };
+        let data = EventData { product, actor: entry.actor.clone(), change };
+        Some(Notice { kind, time: entry.at.clone(), data })
+    }
+
+    /// The event, numbered `seq` by the catalog.
+    pub fn into_event(self, seq: u64) -> Event {
+        Event::new(seq, self.kind, CATALOG_SOURCE, &self.time, self.data)
     }
 }
 
@@ -261,6 +435,11 @@ impl Event {
             seq,
             data,
         }
+    }
+
+    /// The event as told by `source`, the URI naming the deployment (its public address).
+    pub fn from_source(self, source: &str) -> Event {
+        Event { source: source.to_owned(), ..self }
     }
 
     /// Checks the spec's rules an event built or read could break: every required attribute present and non-empty,
@@ -451,5 +630,109 @@ mod tests {
         for kind in EventKind::ALL {
             assert!(!kind.audience().is_empty(), "{kind} concerns no one");
         }
+    }
+
+    fn entry(action: AuditAction, stage: AuditStage) -> AuditEntry {
+        AuditEntry {
+            id: "2026-12-05T11:00:00.000000Z-0a1b2c3d".into(),
+            at: "2026-12-05T11:00:00.000000Z".into(),
+            actor: "ada".into(),
+            product: ProductId::parse("orders").unwrap(),
+            action,
+            summary: "a change".into(),
+            before: None,
+            after: None,
+            stage,
+        }
+    }
+
+    fn request(state: AccessState) -> AccessRequest {
+        AccessRequest {
+            id: "r1".into(),
+            product: ProductId::parse("orders").unwrap(),
+            owner_team: crate::TeamName::parse("trading").unwrap(),
+            team: crate::TeamName::parse("edge").unwrap(),
+            purpose: "fraud models".into(),
+            principals: vec![crate::Principal::parse("User:svc-fraud").unwrap()],
+            group: crate::GroupName::parse("fraud").unwrap(),
+            group_pattern: crate::access::GroupPattern::default(),
+            until: Some("2027-06-30".into()),
+            state,
+            requested_by: "bob".into(),
+            requested_at: "2026-12-05T10:00:00Z".into(),
+            decided_by: None,
+            decided_at: None,
+            reason: None,
+            revision: 1,
+        }
+    }
+
+    #[test]
+    fn each_notifiable_audit_action_is_its_event_kind_and_the_rest_tell_no_one() {
+        let product = crate::testing::product("orders").build();
+        let cases = [
+            (AuditAction::Published, Some(EventKind::ProductPublished)),
+            (AuditAction::Created, Some(EventKind::ProductCreated)),
+            (AuditAction::Updated, Some(EventKind::ProductUpdated)),
+            (AuditAction::SchemaEvolved, Some(EventKind::SchemaEvolved)),
+            (AuditAction::Deprecated, Some(EventKind::ProductDeprecated)),
+            (AuditAction::Retired, Some(EventKind::ProductRetired)),
+            (AuditAction::TopicDeleted, Some(EventKind::TopicDeleted)),
+            (AuditAction::Deleted, None),
+            (AuditAction::TopicChanged, None),
+            (AuditAction::Synced, None),
+            (AuditAction::Access, None),
+        ];
+        for (action, expected) in cases {
+            let notice = Notice::of(&entry(action, AuditStage::Done), Some(&product), None);
+            assert_eq!(notice.map(|n| n.kind), expected, "{action:?}");
+        }
+    }
+
+    #[test]
+    fn an_intent_or_a_failed_outcome_tells_no_one() {
+        let product = crate::testing::product("orders").build();
+        for stage in [AuditStage::Started, AuditStage::Failed] {
+            assert_eq!(Notice::of(&entry(AuditAction::Retired, stage), Some(&product), None), None, "{stage:?}");
+        }
+    }
+
+    #[test]
+    fn an_access_entry_is_the_event_of_the_state_its_request_reached() {
+        let cases = [
+            (AccessState::Requested, Some(EventKind::AccessRequested)),
+            (AccessState::Approved, Some(EventKind::AccessApproved)),
+            (AccessState::Denied, Some(EventKind::AccessDenied)),
+            (AccessState::Revoked, Some(EventKind::AccessRevoked)),
+            (AccessState::Expired, Some(EventKind::AccessExpired)),
+            (AccessState::Active, None),
+            (AccessState::Cancelled, None),
+            (AccessState::Failed, None),
+        ];
+        for (state, expected) in cases {
+            let notice = Notice::of(&entry(AuditAction::Access, AuditStage::Done), None, Some(&request(state)));
+            assert_eq!(notice.as_ref().map(|n| n.kind), expected, "{state:?}");
+            if let Some(notice) = notice {
+                assert_eq!(notice.data.change.team.as_deref(), Some("edge"));
+                assert_eq!(notice.data.change.expires.as_deref(), Some("2027-06-30"));
+                assert_eq!(notice.data.product.team, "trading", "the owners, from the request");
+            }
+        }
+    }
+
+    #[test]
+    fn a_deprecation_event_carries_the_sunset_and_replacement_and_is_a_valid_cloudevent() {
+        let product =
+            crate::testing::product("orders").name("Orders").deprecated("2027-01-31", Some("orders.v2"), "").build();
+
+        let notice = Notice::of(&entry(AuditAction::Deprecated, AuditStage::Done), Some(&product), None).unwrap();
+        let event = notice.into_event(7);
+
+        assert_eq!(event.kind, EventKind::ProductDeprecated);
+        assert_eq!(event.data.change.sunset.as_deref(), Some("2027-01-31"));
+        assert_eq!(event.data.change.replacement.as_ref().map(ProductId::as_str), Some("orders.v2"));
+        assert_eq!((event.data.product.name.as_str(), event.data.actor.as_str()), ("Orders", "ada"));
+        assert_eq!((event.seq, event.id.as_str(), event.source.as_str()), (7, "7", CATALOG_SOURCE));
+        event.check().unwrap();
     }
 }

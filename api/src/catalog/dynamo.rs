@@ -16,6 +16,10 @@
 //! | a service account          | GetItem `PK = PRINCIPAL#<principal>`, `SK = PRINCIPAL`; a team's: Query `GSI1` `TEAM_ACCOUNTS#<team>` |
 //! | change a service account   | TransactWriteItems: Put (or Delete) it conditioned on `revision` (or absence), Put its audit entry, add 1 to the generation |
 //! | catalog generation         | GetItem `PK = META`, `SK = GENERATION` (`claims_backfilled` marks the one-time backfill) |
+//! | a change's event           | in the change's transaction: Put `PK = EVENTS`, `SK = EVENT#<seq, 20 digits>` if absent, the generation item's `event_seq` set to `seq` on condition it is `seq - 1` (read just before) |
+//! | the notifier's mark        | GetItem `PK = META`, `SK = NOTIFIED`; moved by a PutItem on condition it is where it was read |
+//! | a team's channels          | GetItem / TransactWriteItems (one Put) `PK = TEAM#<team>`, `SK = CHANNELS` |
+//! | events after a number      | Query `PK = EVENTS`, `SK > EVENT#<after>`, in order, consistent |
 //! | a product's history        | Query `PK = PRODUCT#<id>`, `SK` begins with `AUDIT#`, newest first |
 //! | recent activity            | Query `GSI2` where `GSI2PK = AUDIT`, newest first    |
 //! | get / list mirrored topics | GetItem `PK = TOPIC#<name>`, `SK = TOPIC`; Query `GSI2` where `GSI2PK = TOPIC` |
@@ -39,6 +43,7 @@ use aws_sdk_dynamodb::types::{
 };
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
+use meshport_shared::events::{ChannelSettings, Event, Notice};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -54,6 +59,8 @@ const SCHEMA: &str = "SCHEMA";
 const CLAIM_SK: &str = "CLAIM";
 const ACCESS_SK: &str = "ACCESS";
 const PRINCIPAL_SK: &str = "PRINCIPAL";
+/// The partition of the change events.
+const EVENTS: &str = "EVENTS";
 /// BatchWriteItem's limit.
 const BATCH: usize = 25;
 /// How often a transaction cancelled by another one on the same items (the generation item, mostly) is tried again.
@@ -175,6 +182,9 @@ impl DynamoStore {
                 .set_index_name(request.index.map(str::to_owned))
                 .key_condition_expression(request.condition)
                 .set_exclusive_start_key(start.take())
+                // The table's own queries read what committed before them (the events feed relies on it); an
+                // index cannot be read consistently.
+                .consistent_read(request.index.is_none())
                 .scan_index_forward(request.forward);
             for (name, value) in &request.values {
                 call = call.expression_attribute_values(*name, AttributeValue::S(value.clone()));
@@ -241,12 +251,17 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// Runs a product change with its generation bump; `Ok(Err(failed))` when conditions did not hold, `failed` the
-    /// positions (in `items`) of the items whose condition failed. `token` (the audit entry's id, unique per change)
-    /// makes the SDK's retries idempotent: a retry of a transaction that did commit, but whose answer was lost, is
-    /// not run again and so is not mistaken for a lost race. Every change bumps the one generation item, so two
-    /// changes to different products at once can cancel each other (TransactionConflict): such a change is tried
-    /// again after a jittered, growing pause, and answered as busy when it keeps losing.
+    /// Runs a product change with its generation bump and its event, if `notice` tells anyone; `Ok(Err(failed))`
+    /// when conditions did not hold, `failed` the positions (in `items`) of the items whose condition failed.
+    /// `token` (the audit entry's id, unique per change) makes the SDK's retries idempotent: a retry of a
+    /// transaction that did commit, but whose answer was lost, is not run again and so is not mistaken for a lost
+    /// race. Every change bumps the one generation item, so two changes to different products at once can cancel
+    /// each other (TransactionConflict): such a change is tried again after a jittered, growing pause, and answered
+    /// as busy when it keeps losing.
+    ///
+    /// The event is numbered one after the generation item's `event_seq`, read just before, and the transaction
+    /// sets `event_seq` on condition that it is still what was read: so numbers follow commit order without gaps.
+    /// When only that condition fails, another change took the number: the change is tried again with the next.
     ///
     /// A change whose conditions fail is looked for once more by its audit entry (`written`, stored by the same
     /// transaction): when the entry is there, an earlier attempt of this very change committed and its answer was
@@ -254,47 +269,107 @@ impl DynamoStore {
     /// done rather than as a race it lost to itself.
     async fn transact(
         &self,
-        mut items: Vec<TransactWriteItem>,
+        items: Vec<TransactWriteItem>,
         token: &str,
         written: Option<Item>,
+        notice: Option<Notice>,
     ) -> Result<std::result::Result<(), Vec<usize>>> {
-        let bump = aws_sdk_dynamodb::types::Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(generation_key()))
-            .update_expression("ADD generation :one")
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .build()
-            .map_err(|e| internal(&e))?;
-        items.push(TransactWriteItem::builder().update(bump).build());
-        let token: String = token.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(36).collect();
+        let own = items.len();
+        let token: String = token.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
         let mut pause = Duration::from_millis(20);
         for attempt in 1..=TRANSACTION_ATTEMPTS {
+            let mut attempt_items = items.clone();
+            let token = match &notice {
+                Some(notice) => {
+                    let last = self.event_seq().await?;
+                    attempt_items.extend(self.event_items(notice.clone().into_event(last + 1), last)?);
+                    // A number of its own per attempt: each attempt is another request.
+                    last_chars(&format!("{token}-{}", last + 1), 36)
+                }
+                None => {
+                    attempt_items.push(TransactWriteItem::builder().update(self.bump(None)?).build());
+                    last_chars(&token, 36)
+                }
+            };
             let request =
-                self.client.transact_write_items().set_transact_items(Some(items.clone())).client_request_token(&token);
+                self.client.transact_write_items().set_transact_items(Some(attempt_items)).client_request_token(&token);
             match request.send().await {
                 Ok(_) => return Ok(Ok(())),
                 Err(e) => match cancellation(&e) {
                     Cancellation::Conditions(failed) => {
-                        let committed = match written {
-                            Some(key) => self.item(key).await?.is_some(),
+                        let committed = match &written {
+                            Some(key) => self.item(key.clone()).await?.is_some(),
                             None => false,
                         };
-                        return Ok(if committed { Ok(()) } else { Err(failed) });
+                        if committed {
+                            return Ok(Ok(()));
+                        }
+                        let own_failed: Vec<usize> = failed.into_iter().filter(|&i| i < own).collect();
+                        if !own_failed.is_empty() {
+                            return Ok(Err(own_failed));
+                        }
+                        // Only the event's number was taken meanwhile: try again with the next one.
+                        if attempt == TRANSACTION_ATTEMPTS {
+                            return Err(busy());
+                        }
                     }
                     Cancellation::Contended if attempt < TRANSACTION_ATTEMPTS => {
                         tokio::time::sleep(jitter(pause)).await;
                         pause *= 2;
                     }
-                    Cancellation::Contended => {
-                        return Err(StoreError::Busy(format!(
-                            "other changes kept colliding with this one ({TRANSACTION_ATTEMPTS} attempts)"
-                        )));
-                    }
+                    Cancellation::Contended => return Err(busy()),
                     Cancellation::Other => return Err(sdk_error(e)),
                 },
             }
         }
         unreachable!("the last attempt returns")
+    }
+
+    /// The generation's bump: one more, and with an event numbered `last + 1`, its number, on condition that the
+    /// last number is still `last`.
+    fn bump(&self, event: Option<u64>) -> Result<aws_sdk_dynamodb::types::Update> {
+        let update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(generation_key()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()));
+        let update = match event {
+            None => update.update_expression("ADD generation :one"),
+            Some(seq) => {
+                let update = update
+                    .update_expression("ADD generation :one SET event_seq = :seq")
+                    .expression_attribute_values(":seq", AttributeValue::N(seq.to_string()));
+                match seq - 1 {
+                    0 => update.condition_expression("attribute_not_exists(event_seq)"),
+                    last => update
+                        .condition_expression("event_seq = :last")
+                        .expression_attribute_values(":last", AttributeValue::N(last.to_string())),
+                }
+            }
+        };
+        update.build().map_err(|e| internal(&e))
+    }
+
+    /// The items that write `event` after event `last`: the event itself, and the bump that numbers it.
+    fn event_items(&self, event: Event, last: u64) -> Result<[TransactWriteItem; 2]> {
+        let mut item = event_key(event.seq);
+        item.insert("doc".to_owned(), s(encode(&event.id, &event)?));
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .build()
+            .map_err(|e| internal(&e))?;
+        Ok([
+            TransactWriteItem::builder().put(put).build(),
+            TransactWriteItem::builder().update(self.bump(Some(last + 1))?).build(),
+        ])
+    }
+
+    /// The number of the last event written, read consistently.
+    async fn event_seq(&self) -> Result<u64> {
+        let item = self.item(generation_key()).await?;
+        let seq = item.as_ref().and_then(|item| item.get("event_seq")).and_then(|g| g.as_n().ok());
+        seq.map_or(Ok(0), |n| n.parse().map_err(|_| StoreError::Corrupt(format!("event_seq `{n}`"))))
     }
 
     /// Writes `claim` for `holder` unless another product holds it; answers that product then.
@@ -352,6 +427,15 @@ fn cancellation<R: std::fmt::Debug>(
         Some(TransactWriteItemsError::TransactionInProgressException(_)) => Cancellation::Contended,
         _ => Cancellation::Other,
     }
+}
+
+fn busy() -> StoreError {
+    StoreError::Busy(format!("other changes kept colliding with this one ({TRANSACTION_ATTEMPTS} attempts)"))
+}
+
+/// The last `n` characters of `text` (ASCII): a client request token's most distinctive part.
+fn last_chars(text: &str, n: usize) -> String {
+    text[text.len().saturating_sub(n)..].to_owned()
 }
 
 /// `pause` give or take half of it, so that changes that collided once do not collide again on the next try.
@@ -516,6 +600,23 @@ fn audit_item(entry: &AuditEntry) -> Result<Item> {
     ))
 }
 
+fn notified_key() -> Item {
+    key("META".to_owned(), "NOTIFIED".to_owned())
+}
+
+fn channels_key(team: &TeamName) -> Item {
+    key(format!("TEAM#{team}"), "CHANNELS".to_owned())
+}
+
+fn event_key(seq: u64) -> Item {
+    key(EVENTS.to_owned(), event_sort_key(seq))
+}
+
+/// Zero-padded, so the sort key's order is the numbers'.
+fn event_sort_key(seq: u64) -> String {
+    format!("EVENT#{seq:020}")
+}
+
 fn generation_key() -> Item {
     key("META".to_owned(), "GENERATION".to_owned())
 }
@@ -620,6 +721,7 @@ impl CatalogStore for DynamoStore {
         let put = at_revision(Put::builder().table_name(&self.table).set_item(Some(product_item(&product)?)), expected);
         let token = audit.id.clone();
         let written = audit_key(&audit);
+        let notice = Notice::of(&audit, Some(&product), None);
         let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?));
         let mut items = vec![
             TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build(),
@@ -632,7 +734,7 @@ impl CatalogStore for DynamoStore {
         for claim in previous.iter().filter(|c| !claims.contains(c)) {
             items.push(TransactWriteItem::builder().delete(claim_release(&self.table, claim, &product.id)?).build());
         }
-        match self.transact(items, &token, Some(written)).await? {
+        match self.transact(items, &token, Some(written), notice).await? {
             Ok(()) => Ok(product),
             Err(failed) => {
                 // Items 2.. are the claims, in the order of `claims`.
@@ -664,6 +766,7 @@ impl CatalogStore for DynamoStore {
             .map_err(|e| internal(&e))?;
         let token = audit.id.clone();
         let written = audit_key(&audit);
+        let notice = Notice::of(&audit, Some(&stored), None);
         let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
         let mut items = vec![
             TransactWriteItem::builder().delete(delete).build(),
@@ -672,7 +775,7 @@ impl CatalogStore for DynamoStore {
         for claim in Claim::of(&stored) {
             items.push(TransactWriteItem::builder().delete(claim_release(&self.table, &claim, id)?).build());
         }
-        match self.transact(items, &token, Some(written)).await? {
+        match self.transact(items, &token, Some(written), notice).await? {
             Ok(()) => Ok(true),
             Err(_) => {
                 let actual = self.stored_revision(id).await?;
@@ -687,7 +790,7 @@ impl CatalogStore for DynamoStore {
     async fn record(&self, entry: AuditEntry) -> Result<()> {
         let put = Put::builder().table_name(&self.table).set_item(Some(audit_item(&entry)?)).build();
         let items = vec![TransactWriteItem::builder().put(put.map_err(|e| internal(&e))?).build()];
-        self.transact(items, &entry.id, None)
+        self.transact(items, &entry.id, None, Notice::of(&entry, None, None))
             .await?
             .map_err(|_| StoreError::Corrupt("an audit entry was refused".into()))
     }
@@ -703,12 +806,15 @@ impl CatalogStore for DynamoStore {
         let put = at_revision(Put::builder().table_name(&self.table).set_item(Some(main)), expected);
         let token = audit.id.clone();
         let written = audit_key(&audit);
+        // The product as it is now, for the event's words only: no condition on it.
+        let product = self.get_product(&request.product).await?;
+        let notice = Notice::of(&audit, product.as_ref(), Some(&request));
         let mut items = vec![TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build()];
         for item in [inbox, team, audit_item(&audit)?] {
             let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(|e| internal(&e))?;
             items.push(TransactWriteItem::builder().put(put).build());
         }
-        match self.transact(items, &token, Some(written)).await? {
+        match self.transact(items, &token, Some(written), notice).await? {
             Ok(()) => Ok(request),
             Err(_) => {
                 let actual = self.get_access(&request.id).await?.map(|r| r.revision);
@@ -774,7 +880,7 @@ impl CatalogStore for DynamoStore {
             TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build(),
             TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
         ];
-        match self.transact(items, &token, Some(written)).await? {
+        match self.transact(items, &token, Some(written), None).await? {
             Ok(()) => Ok(account),
             Err(_) => {
                 let actual = self.get_account(&account.principal).await?.map(|a| a.revision);
@@ -798,7 +904,7 @@ impl CatalogStore for DynamoStore {
             TransactWriteItem::builder().delete(delete.build().map_err(|e| internal(&e))?).build(),
             TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
         ];
-        match self.transact(items, &token, Some(written)).await? {
+        match self.transact(items, &token, Some(written), None).await? {
             Ok(()) => Ok(true),
             Err(_) => match self.get_account(principal).await?.map(|a| a.revision) {
                 None => Ok(false),
@@ -885,7 +991,7 @@ impl CatalogStore for DynamoStore {
         self.write_batch(items).await?;
         // New versions change what search finds (field names): move the generation so indexes rebuild.
         let token = format!("schemas-{}", uuid::Uuid::new_v4().simple());
-        self.transact(Vec::new(), &token, None)
+        self.transact(Vec::new(), &token, None, None)
             .await?
             .map_err(|_| StoreError::Corrupt("generation bump refused".into()))
     }
@@ -907,6 +1013,63 @@ impl CatalogStore for DynamoStore {
 
     fn listings_lag(&self) -> bool {
         true
+    }
+
+    async fn notified(&self) -> Result<u64> {
+        let item = self.item(notified_key()).await?;
+        let at = item.as_ref().and_then(|item| item.get("at")).and_then(|n| n.as_n().ok());
+        at.map_or(Ok(0), |n| n.parse().map_err(|_| StoreError::Corrupt(format!("notified `{n}`"))))
+    }
+
+    async fn advance_notified(&self, from: u64, to: u64) -> Result<()> {
+        let mut item = notified_key();
+        item.insert("at".to_owned(), AttributeValue::N(to.to_string()));
+        let put = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        let put = match from {
+            0 => put.condition_expression("attribute_not_exists(PK) OR #at = :from"),
+            _ => put.condition_expression("#at = :from"),
+        };
+        let outcome = put
+            .expression_attribute_names("#at", "at")
+            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Err(StoreError::Busy(format!("the notifier's mark moved from {from} meanwhile")))
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn team_channels(&self, team: &TeamName) -> Result<Option<ChannelSettings>> {
+        self.get_doc(channels_key(team)).await
+    }
+
+    async fn put_team_channels(&self, team: &TeamName, channels: &ChannelSettings) -> Result<()> {
+        let mut item = channels_key(team);
+        item.insert("doc".to_owned(), s(encode(team.as_str(), channels)?));
+        // A transaction of one item, as the table's request paths write (see the module's patterns).
+        let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(|e| internal(&e))?;
+        let outcome = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .send()
+            .await;
+        outcome.map(|_| ()).map_err(sdk_error)
+    }
+
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        self.query_docs(Query {
+            index: None,
+            condition: "PK = :pk AND SK > :after",
+            values: vec![(":pk", EVENTS.to_owned()), (":after", event_sort_key(after))],
+            forward: true,
+            limit: Some(limit),
+        })
+        .await
     }
 
     async fn generation(&self) -> Result<u64> {

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
+use meshport_shared::events::{ChannelSettings, Event, Notice};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -27,8 +28,13 @@ const PRODUCT_AUDIT: TableDefinition<&str, ()> = TableDefinition::new("product_a
 const TOPICS: TableDefinition<&str, &[u8]> = TableDefinition::new("topics");
 /// `<subject>\0<version, zero-padded>` -> the mirrored schema version as JSON.
 const SCHEMAS: TableDefinition<&str, &[u8]> = TableDefinition::new("schemas");
-/// `generation` -> how many product changes were committed; `claims_backfilled` -> 1 once the backfill ran.
+/// `generation` -> how many product changes were committed; `claims_backfilled` -> 1 once the backfill ran;
+/// `event_seq` -> the sequence number of the last event written; `notified` -> the last one the notifier handed out.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// Team name -> its notification channels as JSON, secrets included.
+const CHANNELS: TableDefinition<&str, &[u8]> = TableDefinition::new("channels");
+/// An event's sequence number -> the event as JSON: the outbox, in commit order.
+const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
 /// A claim's key ([`Claim::key`]) -> the id of the product holding it.
 const CLAIMS: TableDefinition<&str, &str> = TableDefinition::new("claims");
 /// Access request id (time-ordered) -> the request as JSON.
@@ -107,6 +113,8 @@ fn open(path: &Path) -> Result<Database> {
     tx.open_table(ACCESS).map_err(|e| unavailable(&e))?;
     tx.open_table(ACCESS_INDEX).map_err(|e| unavailable(&e))?;
     tx.open_table(PRINCIPALS).map_err(|e| unavailable(&e))?;
+    tx.open_table(EVENTS).map_err(|e| unavailable(&e))?;
+    tx.open_table(CHANNELS).map_err(|e| unavailable(&e))?;
     tx.commit().map_err(|e| unavailable(&e))?;
     Ok(db)
 }
@@ -162,6 +170,18 @@ fn append_audit(tx: &WriteTransaction, entry: &AuditEntry) -> Result<()> {
         .map_err(storage)?;
     let key = format!("{}\u{0}{}", entry.product, entry.id);
     tx.open_table(PRODUCT_AUDIT).map_err(storage)?.insert(key.as_str(), ()).map_err(storage)?;
+    Ok(())
+}
+
+/// Writes the event of a change, if it tells anyone, numbered one after the last: write transactions run one at a
+/// time, so the numbers follow commit order without gaps, and a transaction dropped takes its number with it.
+fn append_event(tx: &WriteTransaction, notice: Option<Notice>) -> Result<()> {
+    let Some(notice) = notice else { return Ok(()) };
+    let mut meta = tx.open_table(META).map_err(storage)?;
+    let seq = meta.get("event_seq").map_err(storage)?.map_or(0, |s| s.value()) + 1;
+    meta.insert("event_seq", seq).map_err(storage)?;
+    let event = notice.into_event(seq);
+    tx.open_table(EVENTS).map_err(storage)?.insert(seq, encode(&event.id, &event)?.as_bytes()).map_err(storage)?;
     Ok(())
 }
 
@@ -294,6 +314,7 @@ impl CatalogStore for EmbeddedStore {
                 table.insert(key, encode(key, &product)?.as_bytes()).map_err(storage)?;
             }
             append_audit(&tx, &audit)?;
+            append_event(&tx, Notice::of(&audit, Some(&product), None))?;
             tx.commit().map_err(storage)?;
             Ok(product)
         })
@@ -318,6 +339,7 @@ impl CatalogStore for EmbeddedStore {
             if let Some(product) = removed {
                 hold_claims(&tx, &id, &[], &Claim::of(&product))?;
                 append_audit(&tx, &audit)?;
+                append_event(&tx, Notice::of(&audit, Some(&product), None))?;
             }
             tx.commit().map_err(storage)?;
             Ok(existed)
@@ -329,6 +351,7 @@ impl CatalogStore for EmbeddedStore {
         self.with_db(move |db| {
             let tx = db.begin_write().map_err(storage)?;
             append_audit(&tx, &entry)?;
+            append_event(&tx, Notice::of(&entry, None, None))?;
             tx.commit().map_err(storage)
         })
         .await
@@ -364,6 +387,12 @@ impl CatalogStore for EmbeddedStore {
                 }
             }
             append_audit(&tx, &audit)?;
+            let product: Option<DataProduct> =
+                match tx.open_table(PRODUCTS).map_err(storage)?.get(request.product.as_str()).map_err(storage)? {
+                    Some(stored) => Some(decode(request.product.as_str(), stored.value())?),
+                    None => None,
+                };
+            append_event(&tx, Notice::of(&audit, product.as_ref(), Some(&request)))?;
             tx.commit().map_err(storage)?;
             Ok(request)
         })
@@ -447,6 +476,7 @@ impl CatalogStore for EmbeddedStore {
                 table.insert(key.as_str(), encode(&key, &account)?.as_str()).map_err(storage)?;
             }
             append_audit(&tx, &audit)?;
+            append_event(&tx, Notice::of(&audit, None, None))?;
             tx.commit().map_err(storage)?;
             Ok(account)
         })
@@ -471,6 +501,7 @@ impl CatalogStore for EmbeddedStore {
             }
             if removed.is_some() {
                 append_audit(&tx, &audit)?;
+                append_event(&tx, Notice::of(&audit, None, None))?;
             }
             tx.commit().map_err(storage)?;
             Ok(removed.is_some())
@@ -625,6 +656,55 @@ impl CatalogStore for EmbeddedStore {
 
     async fn all_schema_versions(&self) -> Result<Vec<SchemaVersion>> {
         self.with_db(|db| read_range(db, SCHEMAS, .., |_: &SchemaVersion| true)).await
+    }
+
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        self.with_db(move |db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let table = tx.open_table(EVENTS).map_err(storage)?;
+            let mut events = Vec::new();
+            for entry in table.range(after.saturating_add(1)..).map_err(storage)?.take(limit) {
+                let (seq, event) = entry.map_err(storage)?;
+                events.push(decode(&seq.value().to_string(), event.value())?);
+            }
+            Ok(events)
+        })
+        .await
+    }
+
+    async fn notified(&self) -> Result<u64> {
+        self.with_db(|db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let meta = tx.open_table(META).map_err(storage)?;
+            Ok(meta.get("notified").map_err(storage)?.map_or(0, |n| n.value()))
+        })
+        .await
+    }
+
+    async fn advance_notified(&self, from: u64, to: u64) -> Result<()> {
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            {
+                let mut meta = tx.open_table(META).map_err(storage)?;
+                let at = meta.get("notified").map_err(storage)?.map_or(0, |n| n.value());
+                if at != from {
+                    return Err(StoreError::Busy(format!("the notifier's mark is at {at}, not {from}")));
+                }
+                meta.insert("notified", to).map_err(storage)?;
+            }
+            tx.commit().map_err(storage)
+        })
+        .await
+    }
+
+    async fn team_channels(&self, team: &TeamName) -> Result<Option<ChannelSettings>> {
+        let team = team.clone();
+        self.with_db(move |db| read_one(db, CHANNELS, team.as_str())).await
+    }
+
+    async fn put_team_channels(&self, team: &TeamName, channels: &ChannelSettings) -> Result<()> {
+        let items = vec![(team.to_string(), channels.clone())];
+        self.with_db(move |db| write_all(db, CHANNELS, items)).await
     }
 
     async fn generation(&self) -> Result<u64> {

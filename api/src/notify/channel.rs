@@ -104,7 +104,8 @@ pub struct Channels {
     http: reqwest::Client,
     mailer: Option<(AsyncSmtpTransport<Tokio1Executor>, Mailbox)>,
     portal_url: String,
-    destinations: HashMap<DestinationId, Destination>,
+    /// Added to as teams' channels are met (a team's are read again with each event).
+    destinations: std::sync::RwLock<HashMap<DestinationId, Destination>>,
 }
 
 impl fmt::Debug for Channels {
@@ -137,16 +138,22 @@ impl Channels {
             .build()
             .map_err(|e| DeliveryError::Unreachable(format!("cannot build the HTTP client: {}", error_chain(&e))))?;
         let mailer = email.map(mailer).transpose()?;
+        let destinations = std::sync::RwLock::new(destinations);
         Ok(Self { http, mailer, portal_url: portal_url.trim_end_matches('/').to_owned(), destinations })
+    }
+
+    /// Adds or replaces the destination `id`.
+    pub fn set_destination(&self, id: DestinationId, destination: Destination) {
+        self.destinations.write().expect("the destinations' lock").insert(id, destination);
     }
 
     /// Sends `event` to `destination` once. `Ok` only when the receiver took it (2xx, or the relay accepted the
     /// mail); the message id of an email is the event's and the destination's, so a relay or reader can tell a
     /// retry from a new event.
     pub async fn deliver(&self, event: &Event, destination: &DestinationId) -> Result<(), DeliveryError> {
-        let target =
-            self.destinations.get(destination).ok_or_else(|| DeliveryError::UnknownDestination(destination.clone()))?;
-        match target {
+        let target = self.destinations.read().expect("the destinations' lock").get(destination).cloned();
+        let target = target.ok_or_else(|| DeliveryError::UnknownDestination(destination.clone()))?;
+        match &target {
             Destination::Webhook { url, secrets } => {
                 let body = serde_json::to_vec(event).expect("an event serializes");
                 let timestamp = jiff::Timestamp::now().as_second();

@@ -14,7 +14,7 @@ use utoipa::openapi::schema::{Object, Schema, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Server};
 
-use super::{Access, Verb, access, accounts, auth, embed, health, portal, products, schemas};
+use super::{Access, Verb, access, accounts, auth, channels, embed, events, health, portal, products, schemas};
 use crate::state::AppState;
 
 #[derive(OpenApi, Debug)]
@@ -48,6 +48,7 @@ use crate::state::AppState;
         products::sample,
         products::publishable,
         products::activity,
+        events::feed,
         products::sync,
         access::request,
         access::for_product,
@@ -58,6 +59,8 @@ use crate::state::AppState;
         accounts::register,
         accounts::rotate,
         accounts::delete,
+        channels::get,
+        channels::put,
         access::successor,
         access::unmanaged,
         access::consumers,

@@ -451,6 +451,21 @@ impl Client<'_> {
         self.get("/api/v1/activity").await
     }
 
+    /// `GET /api/v1/teams/{team}/channels`.
+    pub async fn channels(&self, team: &str) -> Response {
+        self.get(&format!("/api/v1/teams/{team}/channels")).await
+    }
+
+    /// `PUT /api/v1/teams/{team}/channels`.
+    pub async fn set_channels(&self, team: &str, settings: &meshport_shared::events::ChannelSettings) -> Response {
+        self.send(Method::PUT, &format!("/api/v1/teams/{team}/channels"), settings).await
+    }
+
+    /// `GET /api/v1/events?after=&limit=`.
+    pub async fn events(&self, after: u64, limit: usize) -> Response {
+        self.get(&format!("/api/v1/events?after={after}&limit={limit}")).await
+    }
+
     /// `POST /api/v1/schemas/check`.
     pub async fn check_schema(&self, request: &SchemaCheckRequest) -> Response {
         self.send(Method::POST, "/api/v1/schemas/check", request).await

@@ -45,6 +45,7 @@ const NOT_SET_IN_THE_CLOUD: &[(&str, &str)] = &[
     ("MESHPORT_DYNAMODB_ENDPOINT", "a local DynamoDB (moto, DynamoDB Local); in AWS the region's endpoint is used"),
     ("MESHPORT_STATIC_DIR", "the portal served by the local server; in the cloud CloudFront serves it from S3"),
     ("MESHPORT_DEMO", "the demo mesh, for local runs"),
+    ("MESHPORT_NOTIFY_ALLOW_PRIVATE_URLS", "channel URLs on this machine, for local runs and tests: never deployed"),
     (
         "MESHPORT_SYNC_INTERVAL_SECS",
         "the local server's sync schedule; on Lambda an EventBridge rule runs the sync function",

@@ -11,6 +11,7 @@ mod catalog_conformance;
 mod common;
 mod deployment;
 mod embed;
+mod events;
 mod kafka_admin;
 mod notify;
 mod openapi;

@@ -350,3 +350,121 @@ async fn a_relay_refusing_the_sign_in_fails_the_delivery_without_showing_the_pas
     assert!(!format!("{error} {dispatcher:?}").contains("WrongPassword123"));
     assert!(peers::mails(out.path()).is_empty());
 }
+
+mod wiring {
+    //! The notifier wired to the catalog: a change's event reaches the teams it concerns, through the channels they
+    //! set over the API.
+
+    use meshport_api::notify::Notifier;
+    use meshport_shared::access::{AccessRequest, AccessState, GroupPattern};
+    use meshport_shared::api::DeprecateRequest;
+    use meshport_shared::events::{ChannelSettings, TeamChannels, WebhookSettings};
+    use meshport_shared::{AuditAction, DataProduct, ErrorCode, GroupName, Principal, TeamName};
+    use reqwest::StatusCode;
+
+    use super::{NEW_SECRET, OLD_SECRET, peers};
+    use crate::common::{Answer, TestApp, Who, product};
+
+    async fn spawn(allow_private: bool) -> TestApp {
+        TestApp::spawn(&[
+            ("MESHPORT_DEV_AUTH", "true".into()),
+            ("MESHPORT_NOTIFY_ALLOW_PRIVATE_URLS", allow_private.to_string()),
+        ])
+        .await
+    }
+
+    /// An active grant of `team` on `product`, as approval leaves it.
+    async fn grant(app: &TestApp, product: &DataProduct, team: &str) {
+        let request = AccessRequest {
+            id: format!("grant-{team}"),
+            product: product.id.clone(),
+            owner_team: product.owner.team.clone(),
+            team: TeamName::parse(team).unwrap(),
+            purpose: "Fraud scoring".into(),
+            principals: vec![Principal::parse(format!("User:svc-{team}")).unwrap()],
+            group: GroupName::parse(format!("{team}-readers")).unwrap(),
+            group_pattern: GroupPattern::Literal,
+            until: None,
+            state: AccessState::Active,
+            requested_by: "dev:bob".into(),
+            requested_at: "2026-12-05T10:00:00Z".into(),
+            decided_by: Some("dev:carol".into()),
+            decided_at: Some("2026-12-05T10:05:00Z".into()),
+            reason: None,
+            revision: 0,
+        };
+        let entry = meshport_api::audit::entry("test", &product.id, AuditAction::Access, "granted", None, None);
+        app.state.mesh.catalog.put_access(request, None, entry).await.unwrap();
+    }
+
+    fn webhook(url: String, secret: &str) -> ChannelSettings {
+        ChannelSettings { webhook: Some(WebhookSettings { url, secret: secret.into() }), ..ChannelSettings::default() }
+    }
+
+    #[tokio::test]
+    async fn deprecating_a_product_sends_a_signed_webhook_to_its_subscribers_and_to_no_other_team() {
+        // Arrange: `edge` consumes the product (an active grant) and has a webhook; `insights` has one and no grant.
+        let app = spawn(true).await;
+        let receiver = peers::webhook_receiver(&[("edge", OLD_SECRET), ("insights", NEW_SECRET)]);
+        let orders = app.seed(product("orders", "execution")).await;
+        grant(&app, &orders, "edge").await;
+        let edge: TeamChannels = app
+            .as_(Who::OtherTeam)
+            .set_channels("edge", &webhook(receiver.url("/edge/ok/e"), OLD_SECRET))
+            .await
+            .ok()
+            .await;
+        let insights = webhook(receiver.url("/insights/ok/i"), NEW_SECRET);
+        app.as_(Who::Admin).set_channels("insights", &insights).await.ok::<TeamChannels>().await;
+        let (notifier, dispatcher) =
+            Notifier::local(app.state.mesh.catalog.clone(), &app.state.embed.portal_url).unwrap();
+        notifier.hand_out().await.unwrap();
+
+        // Act
+        let deprecation = DeprecateRequest {
+            sunset: "2027-06-30".into(),
+            replacement: None,
+            message: "Moving to orders-v2".into(),
+            revision: orders.revision,
+        };
+        app.as_(Who::Owner).deprecate(&orders.id, &deprecation).await.ok::<DataProduct>().await;
+        let handed_out = notifier.hand_out().await.unwrap();
+        let round = dispatcher.dispatch_all_due().await.unwrap();
+
+        // Assert
+        assert_eq!(handed_out, 1, "one change, one event");
+        assert_eq!(round.delivered, 1, "{round:?}");
+        let delivered = receiver.requests_at("/edge/ok/e").await;
+        assert_eq!(delivered.len(), 1, "{delivered:?}");
+        assert_eq!(delivered[0]["verified"], true, "{}", delivered[0]);
+        assert_eq!(delivered[0]["event"]["type"], "io.meshport.product.deprecated");
+        assert_eq!(delivered[0]["event"]["subject"], "orders");
+        assert_eq!(delivered[0]["event"]["data"]["change"]["sunset"], "2027-06-30");
+        assert!(receiver.requests_at("/insights/ok/i").await.is_empty(), "a team without a grant hears nothing");
+        assert_eq!(edge.webhook_url, Some(receiver.url("/edge/ok/e")));
+        let answered = app.as_(Who::OtherTeam).channels("edge").await.text().await.unwrap();
+        assert!(!answered.contains(OLD_SECRET) && !answered.contains("whsec_"), "{answered}");
+    }
+
+    #[tokio::test]
+    async fn a_teams_channels_are_its_members_and_name_no_internal_address() {
+        let app = spawn(false).await;
+        let public = webhook("https://hooks.acme.example/in".into(), OLD_SECRET);
+        let slack = ChannelSettings {
+            slack_url: Some("http://127.0.0.1:9/services/T/B/s3cr3t".into()),
+            ..ChannelSettings::default()
+        };
+
+        let (not_member, _) = app.as_(Who::OtherTeam).set_channels("trading", &public).await.error().await;
+        let (loopback, error) = app.as_(Who::Owner).set_channels("trading", &slack).await.error().await;
+        let set: TeamChannels = app.as_(Who::Owner).set_channels("trading", &public).await.ok().await;
+
+        assert_eq!(not_member, StatusCode::FORBIDDEN);
+        assert_eq!((loopback, error.code), (StatusCode::BAD_REQUEST, ErrorCode::BadRequest));
+        assert!(!error.message.contains("s3cr3t"), "{}", error.message);
+        assert_eq!(
+            set,
+            TeamChannels { webhook_url: public.webhook.map(|w| w.url), slack: false, teams: false, email: None }
+        );
+    }
+}

@@ -128,11 +128,13 @@ fn public_reads_open_the_catalog_only_and_never_samples_unclaimed_topics_subject
             "/api/v1/products/{id}/access/unmanaged",
             "/api/v1/activity",
             "/api/v1/domains/{domain}/publishable-topics",
+            "/api/v1/events",
             "/api/v1/me",
             "/api/v1/products/{id}/history",
             "/api/v1/products/{id}/retire",
             "/api/v1/products/{id}/sample",
             "/api/v1/subjects/{subject}",
+            "/api/v1/teams/{team}/channels",
             "/api/v1/teams/{team}/service-accounts",
         ])
     );

@@ -299,4 +299,28 @@ impl CatalogStore for FaultyCatalog {
     async fn generation(&self) -> Result<u64> {
         self.inner.generation().await
     }
+
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<meshport_shared::events::Event>> {
+        self.inner.events_after(after, limit).await
+    }
+
+    async fn notified(&self) -> Result<u64> {
+        self.inner.notified().await
+    }
+
+    async fn advance_notified(&self, from: u64, to: u64) -> Result<()> {
+        self.inner.advance_notified(from, to).await
+    }
+
+    async fn team_channels(&self, team: &TeamName) -> Result<Option<meshport_shared::events::ChannelSettings>> {
+        self.inner.team_channels(team).await
+    }
+
+    async fn put_team_channels(
+        &self,
+        team: &TeamName,
+        channels: &meshport_shared::events::ChannelSettings,
+    ) -> Result<()> {
+        self.inner.put_team_channels(team, channels).await
+    }
 }

@@ -1,0 +1,303 @@
+//! Who is told, and where: a team's channels checked before they are stored, the destinations they make, and the
+//! notifier that hands each new catalog event to the outbox once per destination of the teams it concerns
+//! ([`EventKind::audience`]: subscribers are the teams with an active grant on the product, owners its owning team,
+//! the requester the team that asked for access).
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use lettre::message::Mailbox;
+use meshport_shared::access::AccessState;
+use meshport_shared::api::Identity;
+use meshport_shared::events::{Audience, ChannelSettings, Event, TeamChannels};
+use meshport_shared::{ProductId, TeamName};
+use reqwest::Url;
+
+use super::channel::{Channels, DeliveryError, Destination, DestinationId};
+use super::dispatch::{DispatchSettings, Dispatcher};
+use super::outbox::MemoryOutbox;
+use super::webhook::WebhookSecret;
+use crate::catalog::CatalogStore;
+use crate::error::{Error, Result};
+use crate::secrets::Secret;
+
+/// Events handed to the outbox per round.
+const BATCH: usize = 256;
+
+fn require_member(who: &Identity, team: &TeamName) -> Result<()> {
+    if who.admin || who.teams.contains(team) {
+        return Ok(());
+    }
+    Err(Error::Forbidden(format!("only members of team `{team}` or org admins see and set its channels")))
+}
+
+/// Team `team`'s channels as its members see them: which are set, never a secret.
+pub async fn channels(catalog: &dyn CatalogStore, who: &Identity, team: &TeamName) -> Result<TeamChannels> {
+    require_member(who, team)?;
+    let settings = catalog.team_channels(team).await?.unwrap_or_default();
+    Ok(TeamChannels::from(&settings))
+}
+
+/// Replaces team `team`'s channels, once every one is valid ([`check`]).
+pub async fn set_channels(
+    catalog: &dyn CatalogStore,
+    who: &Identity,
+    team: &TeamName,
+    settings: ChannelSettings,
+    allow_private: bool,
+) -> Result<TeamChannels> {
+    require_member(who, team)?;
+    check(&settings, allow_private)?;
+    catalog.put_team_channels(team, &settings).await?;
+    Ok(TeamChannels::from(&settings))
+}
+
+/// Checks a team's channels: URLs `http` or `https` and, unless `allow_private` (local runs and tests), not naming a
+/// loopback, private, link-local or otherwise internal address, so a team cannot make Meshport post into its own
+/// network; the webhook secret in the Standard Webhooks format; the email a mailbox. A host name is not resolved
+/// here: one resolving to an internal address is caught only by the network's own rules.
+pub fn check(settings: &ChannelSettings, allow_private: bool) -> Result<()> {
+    if let Some(webhook) = &settings.webhook {
+        check_url("webhook.url", &webhook.url, allow_private)?;
+        WebhookSecret::parse(&webhook.secret).map_err(|e| Error::Invalid(format!("webhook.secret: {e}")))?;
+    }
+    for (field, url) in [("slack_url", &settings.slack_url), ("teams_url", &settings.teams_url)] {
+        if let Some(url) = url {
+            check_url(field, url, allow_private)?;
+        }
+    }
+    if let Some(email) = &settings.email {
+        email.parse::<Mailbox>().map_err(|_| Error::Invalid(format!("email: `{email}` is not an email address")))?;
+    }
+    Ok(())
+}
+
+/// A URL's field name, and whether it may name an internal address. Never repeats the URL: a chat webhook's URL is
+/// its credential.
+fn check_url(field: &str, url: &str, allow_private: bool) -> Result<Url> {
+    let parsed = Url::parse(url).map_err(|_| Error::Invalid(format!("{field} is not a URL")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Error::Invalid(format!("{field} must be an http or https URL")));
+    }
+    let host = parsed.host_str().ok_or_else(|| Error::Invalid(format!("{field} has no host")))?;
+    // An IPv6 host comes in brackets.
+    let internal = match host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+        Ok(ip) => is_internal(ip),
+        Err(_) => {
+            let name = host.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost") || name.ends_with(".internal")
+        }
+    };
+    if internal && !allow_private {
+        return Err(Error::Invalid(format!(
+            "{field} names a loopback or private address, which this deployment does not send to"
+        )));
+    }
+    Ok(parsed)
+}
+
+fn is_internal(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(ip) => {
+            ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+                || ip.is_documentation()
+                || ip.octets()[0] == 100 && (64..128).contains(&ip.octets()[1])
+        }
+        IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
+            Some(v4) => is_internal(IpAddr::V4(v4)),
+            None => {
+                ip.is_loopback()
+                    || ip.is_unspecified()
+                    || (ip.segments()[0] & 0xfe00) == 0xfc00
+                    || (ip.segments()[0] & 0xffc0) == 0xfe80
+            }
+        },
+    }
+}
+
+/// The destinations of a team's channels, each with an id of its own (`<team>/webhook`, `/slack`, `/teams`,
+/// `/email`). Settings stored before a rule tightened and no longer valid are left out, with a warning.
+pub fn destinations(team: &TeamName, settings: &ChannelSettings) -> Vec<(DestinationId, Destination)> {
+    let id = |kind: &str| DestinationId(format!("{team}/{kind}"));
+    let mut found = Vec::new();
+    if let Some(webhook) = &settings.webhook {
+        match (Url::parse(&webhook.url), WebhookSecret::parse(&webhook.secret)) {
+            (Ok(url), Ok(secret)) => found.push((id("webhook"), Destination::Webhook { url, secrets: vec![secret] })),
+            _ => tracing::warn!(%team, "the team's webhook settings are invalid; skipped"),
+        }
+    }
+    if let Some(url) = &settings.slack_url {
+        found.push((id("slack"), Destination::Slack { url: Secret::new(url.clone()) }));
+    }
+    if let Some(url) = &settings.teams_url {
+        found.push((id("teams"), Destination::Teams { url: Secret::new(url.clone()) }));
+    }
+    if let Some(email) = settings.email.as_ref().and_then(|e| e.parse::<Mailbox>().ok()) {
+        found.push((id("email"), Destination::Email { to: vec![email] }));
+    }
+    found
+}
+
+/// The teams `event` concerns, by its kind's audience. Watchers are not resolved yet: no one can watch.
+pub async fn audience(catalog: &dyn CatalogStore, event: &Event) -> Result<BTreeSet<TeamName>> {
+    let mut teams = BTreeSet::new();
+    let team = |name: &str| TeamName::parse(name).ok();
+    for audience in event.kind.audience() {
+        match audience {
+            Audience::Subscribers => {
+                let product = ProductId::parse(event.subject.as_str()).map_err(|e| Error::Invalid(e.to_string()))?;
+                let grants = catalog.product_access(&product).await?;
+                teams.extend(grants.into_iter().filter(|g| g.state == AccessState::Active).map(|g| g.team));
+            }
+            Audience::Owners => teams.extend(team(&event.data.product.team)),
+            Audience::Requester => teams.extend(event.data.change.team.as_deref().and_then(team)),
+            Audience::Watchers => {}
+        }
+    }
+    Ok(teams)
+}
+
+/// Hands the catalog's new events to the outbox, one delivery per destination of the teams each concerns, and
+/// moves the catalog's mark past them. Deliveries wait in memory: a restart loses those not yet delivered (the
+/// feed still has the events).
+#[derive(Debug)]
+pub struct Notifier {
+    pub catalog: Arc<dyn CatalogStore>,
+    pub outbox: Arc<MemoryOutbox>,
+    pub channels: Arc<Channels>,
+    /// The events' `source`: the deployment's portal URL.
+    pub source: String,
+}
+
+impl Notifier {
+    /// The local server's notifier and the dispatcher over its outbox, with the default dispatch settings and no
+    /// mail relay (email deliveries fail until one is configured).
+    pub fn local(
+        catalog: Arc<dyn CatalogStore>,
+        portal_url: &str,
+    ) -> std::result::Result<(Notifier, Dispatcher), DeliveryError> {
+        let outbox = Arc::new(MemoryOutbox::default());
+        let channels = Arc::new(Channels::new(portal_url, None, HashMap::new())?);
+        let dispatcher = Dispatcher::new(outbox.clone(), Arc::clone(&channels), DispatchSettings::default());
+        let notifier = Notifier { catalog, outbox, channels, source: portal_url.to_owned() };
+        Ok((notifier, dispatcher))
+    }
+
+    /// One round: up to [`BATCH`] events after the mark; answers how many were handed out.
+    pub async fn hand_out(&self) -> Result<usize> {
+        let from = self.catalog.notified().await?;
+        let events = self.catalog.events_after(from, BATCH).await?;
+        let Some(last) = events.last().map(|e| e.seq) else { return Ok(0) };
+        for event in &events {
+            let mut ids = Vec::new();
+            for team in audience(&*self.catalog, event).await? {
+                let Some(settings) = self.catalog.team_channels(&team).await? else { continue };
+                for (id, destination) in destinations(&team, &settings) {
+                    self.channels.set_destination(id.clone(), destination);
+                    ids.push(id);
+                }
+            }
+            self.outbox.add(&event.clone().from_source(&self.source), &ids, Timestamp::now());
+        }
+        self.catalog.advance_notified(from, last).await?;
+        Ok(events.len())
+    }
+}
+
+/// The local server's notifier: every `every`, hands out the new events and delivers what is due, each step bounded
+/// (a batch of events, the dispatcher's batch and concurrency). Failures are logged and tried again next round.
+pub async fn run(notifier: Notifier, dispatcher: Dispatcher, every: Duration) {
+    loop {
+        if let Err(e) = notifier.hand_out().await {
+            tracing::warn!(error = %e, "events not handed to the outbox; trying again");
+        }
+        if let Err(e) = dispatcher.dispatch_all_due().await {
+            tracing::warn!(error = %e, "deliveries not dispatched; trying again");
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meshport_shared::events::WebhookSettings;
+
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    fn webhook(url: &str) -> ChannelSettings {
+        ChannelSettings {
+            webhook: Some(WebhookSettings { url: url.into(), secret: SECRET.into() }),
+            ..ChannelSettings::default()
+        }
+    }
+
+    #[test]
+    fn webhook_urls_must_be_http_and_outside_internal_networks_unless_allowed() {
+        let cases = [
+            ("https://hooks.acme.example/in", true, true),
+            ("http://hooks.acme.example/in", true, true),
+            ("ftp://hooks.acme.example/in", false, false),
+            ("not a url", false, false),
+            ("http://127.0.0.1:9000/in", false, true),
+            ("http://localhost:9000/in", false, true),
+            ("http://10.1.2.3/in", false, true),
+            ("http://192.168.0.10/in", false, true),
+            ("http://169.254.169.254/latest/meta-data", false, true),
+            ("http://[::1]/in", false, true),
+            ("http://[::ffff:127.0.0.1]/in", false, true),
+            ("http://[fd00::1]/in", false, true),
+            ("http://100.64.0.1/in", false, true),
+        ];
+        for (url, public, when_allowed) in cases {
+            assert_eq!(check(&webhook(url), false).is_ok(), public, "{url}");
+            assert_eq!(check(&webhook(url), true).is_ok(), when_allowed, "{url} when private addresses are allowed");
+        }
+    }
+
+    #[test]
+    fn a_refused_chat_url_is_not_repeated_in_the_error() {
+        let settings = ChannelSettings {
+            slack_url: Some("http://127.0.0.1/services/T000/B000/s3cr3t".into()),
+            ..ChannelSettings::default()
+        };
+
+        let error = check(&settings, false).unwrap_err().to_string();
+
+        assert!(error.starts_with("slack_url"), "{error}");
+        assert!(!error.contains("s3cr3t"), "{error}");
+    }
+
+    #[test]
+    fn a_bad_secret_or_email_is_refused() {
+        let bad_secret = ChannelSettings {
+            webhook: Some(WebhookSettings { url: "https://hooks.acme.example".into(), secret: "hunter2".into() }),
+            ..ChannelSettings::default()
+        };
+        let bad_email = ChannelSettings { email: Some("not-an-address".into()), ..ChannelSettings::default() };
+
+        assert!(check(&bad_secret, false).unwrap_err().to_string().contains("whsec_"));
+        assert!(check(&bad_email, false).unwrap_err().to_string().starts_with("email"));
+    }
+
+    #[test]
+    fn a_teams_channels_make_one_destination_each() {
+        let team = TeamName::parse("fraud").unwrap();
+        let settings = ChannelSettings {
+            slack_url: Some("https://hooks.slack.com/services/T/B/x".into()),
+            email: Some("fraud@acme.example".into()),
+            ..webhook("https://hooks.acme.example/in")
+        };
+
+        let ids: Vec<String> = destinations(&team, &settings).into_iter().map(|(id, _)| id.0).collect();
+
+        assert_eq!(ids, ["fraud/webhook", "fraud/slack", "fraud/email"]);
+    }
+}
