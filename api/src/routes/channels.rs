@@ -19,6 +19,7 @@ fn team_of(raw: String) -> Result<TeamName, AppError> {
 #[utoipa::path(
     get,
     path = "/api/v1/teams/{team}/channels",
+    operation_id = "get_team_channels",
     tag = "access",
     params(("team" = TeamName, Path, description = "The team, e.g. `trading`")),
     responses(
@@ -39,6 +40,7 @@ pub async fn get(
 #[utoipa::path(
     put,
     path = "/api/v1/teams/{team}/channels",
+    operation_id = "set_team_channels",
     tag = "access",
     params(("team" = TeamName, Path, description = "The team, e.g. `trading`")),
     request_body = ChannelSettings,
