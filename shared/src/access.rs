@@ -199,6 +199,7 @@ pub struct AccessRequest {
 #[serde(deny_unknown_fields)]
 pub struct AccessDecision {
     /// The revision of the request the decision was made on.
+    #[cfg_attr(not(target_arch = "wasm32"), serde(deserialize_with = "crate::api::whole::number"))]
     pub revision: u64,
     /// Why: required to deny and to revoke, at most 2,000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]

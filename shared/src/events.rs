@@ -152,7 +152,7 @@ impl fmt::Display for EventKind {
 /// The product an event is about, as people recognise it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ProductRef {
+pub struct EventProduct {
     pub id: ProductId,
     pub name: String,
     pub domain: String,
@@ -186,7 +186,7 @@ pub struct Change {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventData {
-    pub product: ProductRef,
+    pub product: EventProduct,
     pub actor: String,
     pub change: Change,
 }
@@ -381,14 +381,14 @@ impl Notice {
             change.version = Some(product.version.clone()).filter(|v| !v.is_empty());
         }
         let product = match (product, request) {
-            (Some(p), _) => ProductRef {
+            (Some(p), _) => EventProduct {
                 id: p.id.clone(),
                 name: p.name.clone(),
                 domain: p.domain.to_string(),
                 team: p.owner.team.to_string(),
             },
             // A request for a product that is gone meanwhile: what the request itself knows.
-            (None, Some(r)) => ProductRef {
+            (None, Some(r)) => EventProduct {
                 id: r.product.clone(),
                 name: r.product.to_string(),
                 domain: String::new(),

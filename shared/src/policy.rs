@@ -528,6 +528,9 @@ pub enum ViolationCode {
     ReservedVersion,
     /// Access the policy does not give: too long, permanent, a group prefix.
     AccessNotAllowed,
+    /// A notification channel Meshport will not send to: not an http(s) URL, an internal address, a malformed
+    /// webhook secret or email address.
+    InvalidChannel,
 }
 
 /// One broken rule: which field, and a sentence saying how to fix it.

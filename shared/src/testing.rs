@@ -131,9 +131,9 @@ impl ProductBuilder {
 /// replaced by `sales.orders.v2`), made by `ada` at 2026-12-05T11:00:00Z from `https://meshport.acme.example`: what
 /// the notification tests and benchmarks render and deliver.
 pub fn deprecation_event(seq: u64, name: &str, summary: &str) -> crate::events::Event {
-    use crate::events::{Change, Event, EventData, EventKind, ProductRef};
+    use crate::events::{Change, Event, EventData, EventKind, EventProduct};
     let data = EventData {
-        product: ProductRef {
+        product: EventProduct {
             id: ProductId::parse("sales.orders").expect("a valid id"),
             name: name.into(),
             domain: "sales".into(),

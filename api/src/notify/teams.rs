@@ -13,7 +13,7 @@ use lettre::message::Mailbox;
 use meshport_shared::access::AccessState;
 use meshport_shared::api::Identity;
 use meshport_shared::events::{Audience, ChannelSettings, Event, TeamChannels};
-use meshport_shared::{ProductId, TeamName};
+use meshport_shared::{ProductId, TeamName, Violation, ViolationCode};
 use reqwest::Url;
 
 use super::channel::{Channels, DeliveryError, Destination, DestinationId};
@@ -60,29 +60,43 @@ pub async fn set_channels(
 /// network; the webhook secret in the Standard Webhooks format; the email a mailbox. A host name is not resolved
 /// here: one resolving to an internal address is caught only by the network's own rules.
 pub fn check(settings: &ChannelSettings, allow_private: bool) -> Result<()> {
+    let mut problems = Vec::new();
     if let Some(webhook) = &settings.webhook {
-        check_url("webhook.url", &webhook.url, allow_private)?;
-        WebhookSecret::parse(&webhook.secret).map_err(|e| Error::Invalid(format!("webhook.secret: {e}")))?;
+        problems.extend(check_url("webhook.url", &webhook.url, allow_private).err());
+        if let Err(e) = WebhookSecret::parse(&webhook.secret) {
+            problems.push(("webhook.secret", e.to_string()));
+        }
     }
     for (field, url) in [("slack_url", &settings.slack_url), ("teams_url", &settings.teams_url)] {
         if let Some(url) = url {
-            check_url(field, url, allow_private)?;
+            problems.extend(check_url(field, url, allow_private).err());
         }
     }
-    if let Some(email) = &settings.email {
-        email.parse::<Mailbox>().map_err(|_| Error::Invalid(format!("email: `{email}` is not an email address")))?;
+    if let Some(email) = &settings.email
+        && email.parse::<Mailbox>().is_err()
+    {
+        problems.push(("email", format!("`{email}` is not an email address")));
     }
-    Ok(())
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Violations(
+        problems
+            .into_iter()
+            .map(|(field, why)| Violation::new(ViolationCode::InvalidChannel, field, format!("{field}: {why}")))
+            .collect(),
+    ))
 }
 
-/// A URL's field name, and whether it may name an internal address. Never repeats the URL: a chat webhook's URL is
-/// its credential.
-fn check_url(field: &str, url: &str, allow_private: bool) -> Result<Url> {
-    let parsed = Url::parse(url).map_err(|_| Error::Invalid(format!("{field} is not a URL")))?;
+/// A URL's field name and what is wrong with it, if anything. Never repeats the URL: a chat webhook's URL is its
+/// credential.
+fn check_url(field: &'static str, url: &str, allow_private: bool) -> std::result::Result<Url, (&'static str, String)> {
+    let refuse = |why: &str| (field, why.to_owned());
+    let parsed = Url::parse(url).map_err(|_| refuse("not a URL"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(Error::Invalid(format!("{field} must be an http or https URL")));
+        return Err(refuse("must be an http or https URL"));
     }
-    let host = parsed.host_str().ok_or_else(|| Error::Invalid(format!("{field} has no host")))?;
+    let host = parsed.host_str().ok_or_else(|| refuse("has no host"))?;
     // An IPv6 host comes in brackets.
     let internal = match host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
         Ok(ip) => is_internal(ip),
@@ -92,9 +106,7 @@ fn check_url(field: &str, url: &str, allow_private: bool) -> Result<Url> {
         }
     };
     if internal && !allow_private {
-        return Err(Error::Invalid(format!(
-            "{field} names a loopback or private address, which this deployment does not send to"
-        )));
+        return Err(refuse("names a loopback or private address, which this deployment does not send to"));
     }
     Ok(parsed)
 }
@@ -269,10 +281,20 @@ mod tests {
             ..ChannelSettings::default()
         };
 
-        let error = check(&settings, false).unwrap_err().to_string();
+        let error = said(check(&settings, false));
 
         assert!(error.starts_with("slack_url"), "{error}");
         assert!(!error.contains("s3cr3t"), "{error}");
+    }
+
+    /// The violations' messages of a refused check, one per line.
+    fn said(checked: Result<()>) -> String {
+        match checked {
+            Err(Error::Violations(violations)) => {
+                violations.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("\n")
+            }
+            other => panic!("not violations: {other:?}"),
+        }
     }
 
     #[test]
@@ -283,8 +305,8 @@ mod tests {
         };
         let bad_email = ChannelSettings { email: Some("not-an-address".into()), ..ChannelSettings::default() };
 
-        assert!(check(&bad_secret, false).unwrap_err().to_string().contains("whsec_"));
-        assert!(check(&bad_email, false).unwrap_err().to_string().starts_with("email"));
+        assert!(said(check(&bad_secret, false)).contains("whsec_"));
+        assert!(said(check(&bad_email, false)).starts_with("email"));
     }
 
     #[test]

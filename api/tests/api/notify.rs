@@ -359,7 +359,7 @@ mod wiring {
     use meshport_shared::access::{AccessRequest, AccessState, GroupPattern};
     use meshport_shared::api::DeprecateRequest;
     use meshport_shared::events::{ChannelSettings, TeamChannels, WebhookSettings};
-    use meshport_shared::{AuditAction, DataProduct, ErrorCode, GroupName, Principal, TeamName};
+    use meshport_shared::{AuditAction, DataProduct, ErrorCode, GroupName, Principal, TeamName, ViolationCode};
     use reqwest::StatusCode;
 
     use super::{NEW_SECRET, OLD_SECRET, peers};
@@ -457,11 +457,21 @@ mod wiring {
 
         let (not_member, _) = app.as_(Who::OtherTeam).set_channels("trading", &public).await.error().await;
         let (loopback, error) = app.as_(Who::Owner).set_channels("trading", &slack).await.error().await;
+        let (_, both) =
+            app.as_(Who::Owner).set_channels("trading", &webhook(String::new(), "whsec_x")).await.error().await;
         let set: TeamChannels = app.as_(Who::Owner).set_channels("trading", &public).await.ok().await;
 
         assert_eq!(not_member, StatusCode::FORBIDDEN);
-        assert_eq!((loopback, error.code), (StatusCode::BAD_REQUEST, ErrorCode::BadRequest));
-        assert!(!error.message.contains("s3cr3t"), "{}", error.message);
+        assert_eq!((loopback, error.code), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed));
+        let said: Vec<(&str, ViolationCode)> = error.details.iter().map(|v| (v.field.as_str(), v.code)).collect();
+        assert_eq!(said, [("slack_url", ViolationCode::InvalidChannel)]);
+        assert!(!format!("{error:?}").contains("s3cr3t"), "{error:?}");
+        let fields: Vec<&str> = both.details.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(
+            (both.code, fields),
+            (ErrorCode::ValidationFailed, vec!["webhook.url", "webhook.secret"]),
+            "all at once"
+        );
         assert_eq!(
             set,
             TeamChannels { webhook_url: public.webhook.map(|w| w.url), slack: false, teams: false, email: None }
