@@ -46,7 +46,8 @@ pub async fn get(
     request_body = ChannelSettings,
     responses(
         (status = 200, description = "The team's channels as now set (never a secret)", body = TeamChannels),
-        (status = 400, description = "`bad_request`: a malformed body, a URL that is not http(s) or names an internal address, a bad secret or email", body = ApiError),
+        (status = 400, description = "`bad_request`: a malformed body or team name", body = ApiError),
+        (status = 422, description = "`validation_failed`: a channel Meshport will not send to, each an `invalid_channel` violation naming its field: a URL that is not http(s) or names an internal address, a malformed webhook secret or email address", body = ApiError),
         (status = 403, description = "`forbidden`: not a member of the team nor an org admin", body = ApiError),
     )
 )]
