@@ -32,8 +32,9 @@ pub enum Error {
     /// A verified identity that may not do this.
     #[error("{0}")]
     Forbidden(String),
-    /// Rules the product breaks, every one of them.
-    #[error("the product breaks {} governance rule(s)", .0.len())]
+    /// Rules the request breaks (a product's governance, an access request's limits, a team's channels), every one
+    /// of them.
+    #[error("the request breaks {} rule(s): each is in `details`", .0.len())]
     Violations(Vec<Violation>),
     /// A schema text that cannot be read in its format.
     #[error("{0}")]
