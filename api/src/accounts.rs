@@ -41,7 +41,7 @@ fn trail(team: &TeamName) -> Result<ProductId> {
 }
 
 fn require_member(who: &Identity, team: &TeamName) -> Result<()> {
-    if who.admin || who.teams.contains(team) {
+    if who.acts_for(team) {
         return Ok(());
     }
     Err(Error::Forbidden(format!("only members of team `{team}` or org admins manage its service accounts")))

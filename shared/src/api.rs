@@ -125,7 +125,12 @@ pub struct Identity {
 impl Identity {
     /// Only members of the owning team, or org admins, change a product.
     pub fn can_change(&self, product: &DataProduct) -> bool {
-        self.admin || self.teams.contains(&product.owner.team)
+        self.acts_for(&product.owner.team)
+    }
+
+    /// Members of `team`, and org admins, act for it: change its products, accounts and channels.
+    pub fn acts_for(&self, team: &crate::names::TeamName) -> bool {
+        self.admin || self.teams.contains(team)
     }
 }
 

@@ -28,7 +28,7 @@ use crate::secrets::Secret;
 const BATCH: usize = 256;
 
 fn require_member(who: &Identity, team: &TeamName) -> Result<()> {
-    if who.admin || who.teams.contains(team) {
+    if who.acts_for(team) {
         return Ok(());
     }
     Err(Error::Forbidden(format!("only members of team `{team}` or org admins see and set its channels")))

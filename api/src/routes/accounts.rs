@@ -8,13 +8,9 @@ use meshport_shared::accounts::{ServiceAccount, ServiceAccountAnswer, ServiceAcc
 use meshport_shared::{ApiError, Principal, TeamName};
 
 use super::AppError;
-use super::extract::{Body, SignedIn};
+use super::extract::{Body, SignedIn, team_of};
 use crate::accounts;
 use crate::state::AppState;
-
-fn team_of(raw: String) -> Result<TeamName, AppError> {
-    TeamName::parse(raw).map_err(|e| AppError::invalid(e.to_string()))
-}
 
 fn principal_of(raw: String) -> Result<Principal, AppError> {
     Principal::parse(raw).map_err(|e| AppError::invalid(e.to_string()))

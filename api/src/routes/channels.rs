@@ -7,13 +7,9 @@ use meshport_shared::events::{ChannelSettings, TeamChannels};
 use meshport_shared::{ApiError, TeamName};
 
 use super::AppError;
-use super::extract::{Body, SignedIn};
+use super::extract::{Body, SignedIn, team_of};
 use crate::notify;
 use crate::state::AppState;
-
-fn team_of(raw: String) -> Result<TeamName, AppError> {
-    TeamName::parse(raw).map_err(|e| AppError::invalid(e.to_string()))
-}
 
 /// `GET /api/v1/teams/{team}/channels`
 #[utoipa::path(

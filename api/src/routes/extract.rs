@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, HOST};
 use axum::http::request::Parts;
 use axum::http::uri::Authority;
-use meshport_shared::ProductId;
 use meshport_shared::api::Identity;
+use meshport_shared::{ProductId, TeamName};
 use serde::de::DeserializeOwned;
 
 use super::AppError;
@@ -165,4 +165,9 @@ impl FromRequestParts<Arc<AllowedHosts>> for KnownHost {
             )),
         }
     }
+}
+
+/// A team named in a path (`/api/v1/teams/{team}/...`), or a 400 saying what is wrong with the name.
+pub fn team_of(raw: String) -> Result<TeamName, AppError> {
+    TeamName::parse(raw).map_err(|e| AppError::invalid(e.to_string()))
 }
