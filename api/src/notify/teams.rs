@@ -189,14 +189,15 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    /// The local server's notifier and the dispatcher over its outbox, with the default dispatch settings and no
-    /// mail relay (email deliveries fail until one is configured).
+    /// The local server's notifier and the dispatcher over its outbox, with the default dispatch settings; without
+    /// `email` (no mail relay), email deliveries fail until one is configured.
     pub fn local(
         catalog: Arc<dyn CatalogStore>,
         portal_url: &str,
+        email: Option<super::channel::EmailSettings>,
     ) -> std::result::Result<(Notifier, Dispatcher), DeliveryError> {
         let outbox = Arc::new(MemoryOutbox::default());
-        let channels = Arc::new(Channels::new(portal_url, None, HashMap::new())?);
+        let channels = Arc::new(Channels::new(portal_url, email, HashMap::new())?);
         let dispatcher = Dispatcher::new(outbox.clone(), Arc::clone(&channels), DispatchSettings::default());
         let notifier = Notifier { catalog, outbox, channels, source: portal_url.to_owned() };
         Ok((notifier, dispatcher))

@@ -417,7 +417,7 @@ mod wiring {
         let insights = webhook(receiver.url("/insights/ok/i"), NEW_SECRET);
         app.as_(Who::Admin).set_channels("insights", &insights).await.ok::<TeamChannels>().await;
         let (notifier, dispatcher) =
-            Notifier::local(app.state.mesh.catalog.clone(), &app.state.embed.portal_url).unwrap();
+            Notifier::local(app.state.mesh.catalog.clone(), &app.state.embed.portal_url, None).unwrap();
         notifier.hand_out().await.unwrap();
 
         // Act
