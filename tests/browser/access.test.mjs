@@ -2,10 +2,11 @@
 // approves it in the Access page's inbox (Meshport creates the Kafka ACLs on the secured broker), the consumer sees
 // the grant in My access with its consumer code filled in (the product page names its team a subscriber, and the
 // owners' view of ACLs no grant explains leaves the grant's out), and the owner revokes it with a reason. A team
-// creates a service account on the Access bundle's accounts page and sees its password once.
+// creates a service account on the Access bundle's accounts page and sees its password once, and sets its
+// notification channels, whose secrets are never shown back.
 //
 // The journey uses a product created for it (owned by `edge`), asked for by `insights` as its demo principal
-// `svc-fraud` (scripts/kafka.sh), so the demo's products keep no grants.
+// `svc-fraud` (scripts/kafka.sh), so the demo's own grant (`insights` on `stocktrades`) is left alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, baseUrl, screenshot, signIn, createProduct, uniqueId } from './browser.mjs';
@@ -167,4 +168,49 @@ test('a team creates a service account and sees its password once, rotates it fo
 
     assert.deepEqual(owner.errors, []);
     await owner.context.close();
+  });
+
+test('a team sets its notification channels, sees its secrets only as set, and a refused URL next to its field',
+  async () => {
+    // A team of the journey's own, so no other journey's channels change.
+    const team = uniqueId('channels').replace(/\./g, '-');
+    const member = await personPage({ user: 'dana', teams: [team] });
+    const { page } = member;
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const slack = `https://hooks.slack.com/services/T0/B0/${uniqueId('s3cret')}`;
+
+    // From the Access page to the team's channels, in the same bundle.
+    await page.goto(`${baseUrl}/access`);
+    await page.getByTestId('channels-link').click();
+    await page.waitForURL(`${baseUrl}/access/channels`);
+    const form = page.getByTestId('channels-form');
+    await form.waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('channel-webhook').innerText(), 'not set');
+
+    // A webhook into this machine is refused, next to its field, and nothing is stored.
+    await form.getByTestId('channels-email').fill(`${team}@acme.example`);
+    await form.getByTestId('channels-webhook-url').fill('http://127.0.0.1:9/in');
+    await form.getByTestId('channels-webhook-secret').fill(secret);
+    await form.getByTestId('channels-slack').fill(slack);
+    await form.getByTestId('channels-submit').click();
+    const refused = page.getByTestId('channels-webhook-url-error');
+    await refused.waitFor({ timeout: 30_000 });
+    assert.match(await refused.innerText(), /loopback or private address/);
+
+    // A public one is stored; the page then says the secrets are set, and never shows them.
+    await form.getByTestId('channels-webhook-url').fill('https://hooks.acme.example/meshport');
+    await form.getByTestId('channels-submit').click();
+    await page.getByTestId('channels-saved').waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('channel-webhook').innerText(), 'https://hooks.acme.example/meshport (secret set)');
+    assert.equal(await page.getByTestId('channel-slack').innerText(), 'set');
+    assert.equal(await page.getByTestId('channel-email').innerText(), `${team}@acme.example`);
+    await screenshot(page, 'access-channels-set');
+    await page.reload();
+    await page.getByTestId('channels-form').waitFor({ timeout: 30_000 });
+    const shown = await page.locator('body').innerText();
+    assert.ok(!shown.includes(secret) && !shown.includes(slack), 'no secret is shown back');
+    assert.equal(await page.getByTestId('channels-webhook-secret').inputValue(), '');
+
+    assert.deepEqual(member.errors, []);
+    await member.context.close();
   });
