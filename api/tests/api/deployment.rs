@@ -48,7 +48,8 @@ const NOT_SET_IN_THE_CLOUD: &[(&str, &str)] = &[
     ("MESHPORT_DEMO_CATCHER_URL", "the demo's mail and webhook catcher, for local runs"),
     ("MESHPORT_SMTP_URL", "email is sent by the local server's notifier only: no notifier runs in the cloud yet"),
     ("MESHPORT_SMTP_FROM", "email is sent by the local server's notifier only: no notifier runs in the cloud yet"),
-    ("MESHPORT_SMTP_PASSWORD", "a secret, and no notifier runs in the cloud yet to use it"),
+    ("MESHPORT_SMTP_PASSWORD", "a secret: the cloud's comes from MESHPORT_SMTP_SECRET_ARN"),
+    ("MESHPORT_SMTP_SECRET_ARN", "no notifier runs in the cloud yet: the template grants no secret it would not use"),
     ("MESHPORT_NOTIFY_ALLOW_PRIVATE_URLS", "channel URLs on this machine, for local runs and tests: never deployed"),
     (
         "MESHPORT_SYNC_INTERVAL_SECS",
@@ -874,7 +875,7 @@ async fn an_unusable_secret_is_refused_by_name_without_echoing_it() {
     let settings = offline_settings(dir.path());
     let mut config =
         Config::from_lookup(|name| settings.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap();
-    let arns = SecretArns { kafka_sasl: None, registry: Some(arn.to_owned()) };
+    let arns = SecretArns { registry: Some(arn.to_owned()), ..SecretArns::default() };
     let extension = |token: &str| {
         let lookup = |name: &str| match name {
             "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT" => Some(port.clone()),
@@ -892,4 +893,41 @@ async fn an_unusable_secret_is_refused_by_name_without_echoing_it() {
     assert!(!not_json.to_string().contains("hunter2"), "{not_json}");
     assert!(wrong_token.message.contains("401"), "{wrong_token}");
     assert_eq!(config.registry_auth, None, "nothing was applied");
+}
+
+#[tokio::test]
+async fn the_smtp_relays_sign_in_is_read_from_its_secret_and_never_shown() {
+    let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:meshport/test/smtp-MnOpQr";
+    let emulator =
+        Emulator::start(&[(arn, r#"{"username": "AKIASMTP", "password": "smtp-password-never-shown"}"#)]).await;
+    let port = emulator.address.port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = offline_settings(dir.path());
+    let config_with = |settings: &[(String, String)]| {
+        Config::from_lookup(|name| settings.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap()
+    };
+    let mut without_relay = config_with(&settings);
+    settings.extend([
+        ("MESHPORT_SMTP_URL".to_owned(), "smtp://email-smtp.eu-west-1.amazonaws.com".to_owned()),
+        ("MESHPORT_SMTP_FROM".to_owned(), "Meshport <meshport@acme.example>".to_owned()),
+    ]);
+    let mut config = config_with(&settings);
+    let arns = SecretArns { smtp: Some(arn.to_owned()), ..SecretArns::default() };
+    let lookup = |name: &str| match name {
+        "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT" => Some(port.clone()),
+        "AWS_SESSION_TOKEN" => Some(SESSION_TOKEN.to_owned()),
+        _ => None,
+    };
+    let extension = SecretsExtension::from_lookup(lookup, Duration::from_secs(2)).unwrap();
+
+    secrets::apply(&mut config, &arns, &extension).await.unwrap();
+    let no_relay = secrets::apply(&mut without_relay, &arns, &extension).await.unwrap_err();
+
+    let smtp = config.smtp.as_ref().unwrap();
+    assert_eq!(smtp.credentials, Some(("AKIASMTP".to_owned(), "smtp-password-never-shown".to_owned())));
+    assert!(!format!("{config:?}").contains("smtp-password-never-shown"), "{config:?}");
+    assert_eq!(
+        no_relay.to_string(),
+        "MESHPORT_SMTP_SECRET_ARN: is set but MESHPORT_SMTP_URL is not: name the relay too"
+    );
 }
