@@ -71,7 +71,7 @@ async fn serve_locally(config: &Config, state: AppState) -> Result<(), String> {
         tokio::spawn(meshport_api::sync::every(state.mesh.clone(), interval));
     }
     let (notifier, dispatcher) =
-        Notifier::local(state.mesh.catalog.clone(), &config.embed.portal_url).map_err(|e| e.to_string())?;
+        Notifier::local(state.mesh.catalog.clone(), &config.embed.portal_url, None).map_err(|e| e.to_string())?;
     tokio::spawn(meshport_api::notify::run(notifier, dispatcher, NOTIFY_EVERY));
     let application = Application::bind(config, state).await.map_err(|e| e.to_string())?;
     tracing::info!(

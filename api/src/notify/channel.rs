@@ -17,7 +17,6 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use meshport_shared::events::Event;
 use reqwest::redirect::Policy;
 use reqwest::{Url, header};
-use serde::{Deserialize, Serialize};
 
 use super::render::{self, Notice};
 use super::webhook::{WebhookSecret, signature_header};
@@ -31,16 +30,8 @@ const MAX_REDIRECTS: usize = 3;
 /// The most of a failed answer's body kept to say why it failed.
 pub const ERROR_BODY_BYTES: usize = 512;
 
-/// Which destination a delivery goes to: a team's channel, named in the team's settings.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct DestinationId(pub String);
-
-impl fmt::Display for DestinationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+/// Which destination a delivery goes to: the outbox's, as deliveries are stored in the catalog.
+pub use crate::catalog::DestinationId;
 
 /// Where events go, with what it takes to send there.
 #[derive(Debug, Clone)]

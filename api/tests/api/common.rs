@@ -456,9 +456,37 @@ impl Client<'_> {
         self.get(&format!("/api/v1/teams/{team}/channels")).await
     }
 
-    /// `PUT /api/v1/teams/{team}/channels`.
+    /// `PUT /api/v1/teams/{team}/channels` at the revision `GET` answers now.
     pub async fn set_channels(&self, team: &str, settings: &meshport_shared::events::ChannelSettings) -> Response {
-        self.send(Method::PUT, &format!("/api/v1/teams/{team}/channels"), settings).await
+        let read = self.channels(team).await;
+        let etag = read.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        self.set_channels_at(team, settings, etag.as_deref()).await
+    }
+
+    /// `PUT /api/v1/teams/{team}/channels` with `If-Match: if_match`, or none.
+    pub async fn set_channels_at(
+        &self,
+        team: &str,
+        settings: &meshport_shared::events::ChannelSettings,
+        if_match: Option<&str>,
+    ) -> Response {
+        let request = self.request(Method::PUT, &format!("/api/v1/teams/{team}/channels")).await.json(settings);
+        let request = match if_match {
+            Some(tag) => request.header(reqwest::header::IF_MATCH, tag),
+            None => request,
+        };
+        request.send().await.unwrap()
+    }
+
+    /// `GET /api/v1/notifications/dead-letters`.
+    pub async fn dead_letters(&self) -> Response {
+        self.get("/api/v1/notifications/dead-letters").await
+    }
+
+    /// `POST /api/v1/notifications/deliveries/{event}/{team}/{channel}/redeliver`.
+    pub async fn redeliver(&self, event: u64, team: &str, channel: &str) -> Response {
+        let path = format!("/api/v1/notifications/deliveries/{event}/{team}/{channel}/redeliver");
+        self.request(Method::POST, &path).await.send().await.unwrap()
     }
 
     /// `GET /api/v1/events?after=&limit=`.
