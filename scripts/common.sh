@@ -122,6 +122,17 @@ ensure_notify_peers() {
   export MESHPORT_TEST_PEERS_PYTHON="$venv/bin/python"
 }
 
+# start_catcher SMTP_PORT HTTP_PORT LOG SECRET: the demo's mail and webhook catcher (tests/peers/catcher.py) on
+# 127.0.0.1, verifying webhooks signed with SECRET; its page lists what arrived.
+start_catcher() {
+  local smtp_port=$1 http_port=$2 logfile=$3 secret=$4
+  ensure_notify_peers
+  "$MESHPORT_TEST_PEERS_PYTHON" "$MESHPORT_ROOT/tests/peers/catcher.py" \
+    --smtp-port "$smtp_port" --http-port "$http_port" --secret "$secret" >"$logfile" 2>&1 &
+  SERVICE_PIDS+=($!)
+  wait_for_http "http://127.0.0.1:$http_port/messages" "mail and webhook catcher" "$logfile"
+}
+
 # The processes this run started and the directories they keep their data in; each start_* helper registers its own.
 # stop_services stops and removes them (scripts set it as their EXIT trap).
 SERVICE_PIDS=()

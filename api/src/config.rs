@@ -10,7 +10,7 @@ use meshport_shared::GovernancePolicy;
 pub mod auth;
 mod settings;
 use auth::AuthSettings;
-pub use settings::{DynamoSettings, EmbedSettings};
+pub use settings::{DynamoSettings, EmbedSettings, SmtpSettings, SmtpTls};
 
 /// (variable, default, meaning): the documentation of every setting.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
@@ -59,6 +59,19 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("MESHPORT_POLICY_FILE", "(built-in policy)", "governance policy JSON file"),
     ("MESHPORT_DEPENDENCY_TIMEOUT_MS", "3000", "timeout of one call to Kafka, the registry or DynamoDB"),
     ("MESHPORT_DEMO", "false", "seed the demo mesh and keep producing demo events (local runs)"),
+    (
+        "MESHPORT_DEMO_CATCHER_URL",
+        "(none)",
+        "with MESHPORT_DEMO, the demo mail and webhook catcher's base URL: the demo teams' channels are set to it",
+    ),
+    (
+        "MESHPORT_SMTP_URL",
+        "(none: no email)",
+        "the relay notification emails leave through: `smtp://[user@]host[:587]` (STARTTLS required), \
+         `smtps://[user@]host[:465]` (TLS), or `smtp://host:port?tls=none` (in the clear, a local catcher only)",
+    ),
+    ("MESHPORT_SMTP_FROM", "(none)", "with MESHPORT_SMTP_URL, the emails' sender: `Meshport <meshport@acme.example>`"),
+    ("MESHPORT_SMTP_PASSWORD", "(none)", "the password of the user named in MESHPORT_SMTP_URL"),
     (
         "MESHPORT_SYNC_INTERVAL_SECS",
         "60",
@@ -148,6 +161,10 @@ pub struct Config {
     pub policy: GovernancePolicy,
     pub dependency_timeout: Duration,
     pub demo: bool,
+    /// The demo mail and webhook catcher's base URL, without a trailing slash.
+    pub demo_catcher: Option<String>,
+    /// Where notification emails leave; `None`: no email is sent.
+    pub smtp: Option<SmtpSettings>,
     /// `None`: no background sync.
     pub sync_interval: Option<Duration>,
     /// Whether teams' channel URLs may name loopback or private addresses.
@@ -184,6 +201,8 @@ impl std::fmt::Debug for Config {
             .field("static_dir", &self.static_dir)
             .field("dependency_timeout", &self.dependency_timeout)
             .field("demo", &self.demo)
+            .field("demo_catcher", &self.demo_catcher)
+            .field("smtp", &self.smtp)
             .field("sync_interval", &self.sync_interval)
             .field("notify_allow_private", &self.notify_allow_private)
             .field("embed", &self.embed)
@@ -342,6 +361,14 @@ impl Config {
         };
 
         let demo = flag("MESHPORT_DEMO", get("MESHPORT_DEMO").as_deref())?;
+        let demo_catcher = match get("MESHPORT_DEMO_CATCHER_URL") {
+            Some(_) if !demo => {
+                return Err(error("MESHPORT_DEMO_CATCHER_URL", "is for the demo mesh: set MESHPORT_DEMO=true too"));
+            }
+            Some(url) => Some(public_url(&url).map_err(|m| error("MESHPORT_DEMO_CATCHER_URL", m))?),
+            None => None,
+        };
+        let smtp = smtp(&get)?;
         let notify_allow_private =
             flag("MESHPORT_NOTIFY_ALLOW_PRIVATE_URLS", get("MESHPORT_NOTIFY_ALLOW_PRIVATE_URLS").as_deref())?;
 
@@ -393,6 +420,8 @@ impl Config {
             policy,
             dependency_timeout,
             demo,
+            demo_catcher,
+            smtp,
             sync_interval,
             notify_allow_private,
             embed,
@@ -471,6 +500,72 @@ fn client_security(properties: &[(String, String)]) -> Option<meshport_shared::a
     }
     let sasl_mechanism = protocol.starts_with("SASL").then(|| last(&["sasl.mechanism", "sasl.mechanisms"])).flatten();
     Some(meshport_shared::api::ConsumeSecurity { protocol, sasl_mechanism })
+}
+
+/// The SMTP relay from `MESHPORT_SMTP_URL`, `MESHPORT_SMTP_FROM` and `MESHPORT_SMTP_PASSWORD`. The password is never
+/// echoed, and the URL is not once it may hold one.
+fn smtp(get: &impl Fn(&str) -> Option<String>) -> Result<Option<SmtpSettings>, ConfigError> {
+    const URL: &str = "MESHPORT_SMTP_URL";
+    const FROM: &str = "MESHPORT_SMTP_FROM";
+    const PASSWORD: &str = "MESHPORT_SMTP_PASSWORD";
+    let Some(raw) = get(URL) else {
+        for variable in [FROM, PASSWORD] {
+            if get(variable).is_some() {
+                return Err(error(variable, "is set but MESHPORT_SMTP_URL is not: name the relay too"));
+            }
+        }
+        return Ok(None);
+    };
+    let shape = "give `smtp://[user@]host[:port]` (STARTTLS), `smtps://[user@]host[:port]` (TLS) or \
+                 `smtp://host:port?tls=none` (in the clear, local catchers only)";
+    let url = reqwest::Url::parse(&raw).map_err(|_| error(URL, format!("is not a URL: {shape}")))?;
+    if url.password().is_some() {
+        return Err(error(URL, "must not contain the password: set MESHPORT_SMTP_PASSWORD"));
+    }
+    let host = url.host_str().filter(|host| !host.is_empty()).map(str::to_owned);
+    let security = match (url.scheme(), url.query()) {
+        ("smtp", None | Some("tls=required")) => SmtpTls::StartTls,
+        ("smtp", Some("tls=none")) => SmtpTls::None,
+        ("smtps", None) => SmtpTls::Tls,
+        _ => return Err(error(URL, format!("`{raw}` is not an SMTP relay URL: {shape}"))),
+    };
+    let Some(host) = host.filter(|_| matches!(url.path(), "" | "/") && url.fragment().is_none()) else {
+        return Err(error(URL, format!("`{raw}` is not an SMTP relay URL: {shape}")));
+    };
+    let port = url.port().unwrap_or(if security == SmtpTls::Tls { 465 } else { 587 });
+    let user = percent_decoded(url.username()).map_err(|m| error(URL, m))?;
+    let credentials = match (user.is_empty(), get(PASSWORD)) {
+        (true, None) => None,
+        (false, Some(password)) => Some((user, password)),
+        (true, Some(_)) => {
+            return Err(error(PASSWORD, "is set but MESHPORT_SMTP_URL names no user: `smtp://user@host:port`"));
+        }
+        (false, None) => return Err(error(PASSWORD, format!("is required: MESHPORT_SMTP_URL names user `{user}`"))),
+    };
+    let from = get(FROM)
+        .ok_or_else(|| error(FROM, "is required with MESHPORT_SMTP_URL: `Meshport <meshport@acme.example>`"))?;
+    let from = from
+        .parse::<lettre::message::Mailbox>()
+        .map_err(|_| error(FROM, format!("`{from}` is not an address like `Meshport <meshport@acme.example>`")))?;
+    Ok(Some(SmtpSettings { host, port, security, credentials, from }))
+}
+
+/// A URL's user as written before percent-encoding (`me%40acme.example` is `me@acme.example`).
+fn percent_decoded(raw: &str) -> Result<String, String> {
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = raw.get(i + 1..i + 3).and_then(|hex| u8::from_str_radix(hex, 16).ok());
+            decoded.push(hex.ok_or("the user has a `%` that is not followed by two hex digits")?);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(decoded).map_err(|_| "the user is not UTF-8 once decoded".to_owned())
 }
 
 /// A yes/no setting: absent means no.
@@ -737,6 +832,81 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(err.to_string(), "MESHPORT_KAFKA_CONFIG: `sasl.password` is not a key=value pair");
+    }
+
+    fn smtp_of(vars: &[(&str, &str)]) -> Option<SmtpSettings> {
+        Config::from_lookup(|n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| (*v).to_owned())).unwrap().smtp
+    }
+
+    #[test]
+    fn the_smtp_relay_is_read_from_its_url_with_the_password_apart() {
+        let from = ("MESHPORT_SMTP_FROM", "Meshport <meshport@acme.example>");
+
+        let ses = smtp_of(&[
+            ("MESHPORT_SMTP_URL", "smtp://AKIA123@email-smtp.eu-west-1.amazonaws.com"),
+            ("MESHPORT_SMTP_PASSWORD", "hunter2"),
+            from,
+        ])
+        .unwrap();
+        let tls = smtp_of(&[
+            ("MESHPORT_SMTP_URL", "smtps://me%40acme.example@mail.acme.example"),
+            ("MESHPORT_SMTP_PASSWORD", "pw"),
+            from,
+        ])
+        .unwrap();
+        let catcher = smtp_of(&[("MESHPORT_SMTP_URL", "smtp://127.0.0.1:8025?tls=none"), from]).unwrap();
+
+        assert_eq!(
+            (ses.host.as_str(), ses.port, ses.security),
+            ("email-smtp.eu-west-1.amazonaws.com", 587, SmtpTls::StartTls)
+        );
+        assert_eq!(ses.credentials, Some(("AKIA123".to_owned(), "hunter2".to_owned())));
+        assert_eq!(ses.from.email.to_string(), "meshport@acme.example");
+        assert_eq!((tls.port, tls.security), (465, SmtpTls::Tls));
+        assert_eq!(tls.credentials.map(|(user, _)| user).as_deref(), Some("me@acme.example"));
+        assert_eq!((catcher.port, catcher.security, catcher.credentials), (8025, SmtpTls::None, None));
+        assert_eq!(smtp_of(&[]), None, "no relay, no email");
+    }
+
+    #[test]
+    fn a_bad_smtp_setting_is_refused_naming_it_and_never_echoing_the_password() {
+        let url = |url| ("MESHPORT_SMTP_URL", url);
+        let from = ("MESHPORT_SMTP_FROM", "meshport@acme.example");
+        let password = ("MESHPORT_SMTP_PASSWORD", "hunter2");
+        check(
+            &[url("http://mail.acme.example"), from],
+            Err("MESHPORT_SMTP_URL: `http://mail.acme.example` is not an SMTP"),
+        );
+        check(&[url("smtps://mail.acme.example?tls=none"), from], Err("MESHPORT_SMTP_URL"));
+        check(&[url("smtp://mail.acme.example/inbox"), from], Err("MESHPORT_SMTP_URL"));
+        check(&[url("mail.acme.example:587"), from], Err("MESHPORT_SMTP_URL"));
+        check(&[url("smtp://mail.acme.example")], Err("MESHPORT_SMTP_FROM: is required"));
+        check(
+            &[url("smtp://mail.acme.example"), ("MESHPORT_SMTP_FROM", "nobody")],
+            Err("MESHPORT_SMTP_FROM: `nobody`"),
+        );
+        check(&[url("smtp://me@mail.acme.example"), from], Err("MESHPORT_SMTP_PASSWORD: is required"));
+        check(&[url("smtp://mail.acme.example"), from, password], Err("MESHPORT_SMTP_PASSWORD: is set but"));
+        check(&[from], Err("MESHPORT_SMTP_FROM: is set but MESHPORT_SMTP_URL is not"));
+        check(&[password], Err("MESHPORT_SMTP_PASSWORD: is set but MESHPORT_SMTP_URL is not"));
+
+        let vars = [url("smtp://me:hunter2@mail.acme.example"), from];
+        let err =
+            Config::from_lookup(|n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| (*v).to_owned())).unwrap_err();
+        assert_eq!(err.to_string(), "MESHPORT_SMTP_URL: must not contain the password: set MESHPORT_SMTP_PASSWORD");
+        let vars = [url("smtp://me@mail.acme.example"), from, password];
+        let config = Config::from_lookup(|n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| (*v).to_owned())).unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"), "{config:?}");
+    }
+
+    #[test]
+    fn the_demo_catcher_is_a_plain_url_for_the_demo_only() {
+        let demo = ("MESHPORT_DEMO", "true");
+        let vars = [demo, ("MESHPORT_DEMO_CATCHER_URL", "http://127.0.0.1:8025/")];
+        let config = Config::from_lookup(|n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| (*v).to_owned())).unwrap();
+        assert_eq!(config.demo_catcher.as_deref(), Some("http://127.0.0.1:8025"));
+        check(&[("MESHPORT_DEMO_CATCHER_URL", "http://127.0.0.1:8025")], Err("set MESHPORT_DEMO=true too"));
+        check(&[demo, ("MESHPORT_DEMO_CATCHER_URL", "127.0.0.1:8025")], Err("MESHPORT_DEMO_CATCHER_URL"));
     }
 
     #[test]

@@ -3,6 +3,10 @@
 //! yet published (one without a schema), a generator that keeps producing realistic Avro events in Confluent's wire
 //! format, and consumer groups that commit offsets behind the newest events, so product pages show real lag.
 //!
+//! Team `insights` subscribes to `stocktrades` (an access request granted by `trading`, its ACLs made as for any
+//! grant), so a change to `stocktrades` has someone to tell; told where the demo mail and webhook catcher is (`scripts/run` starts
+//! one), the demo teams' channels are set to it.
+//!
 //! Seeding is idempotent and never overwrites a product someone edited; it waits for Kafka and the registry to come
 //! up, so the server can start before them.
 
@@ -19,8 +23,11 @@ use meshport_shared::{
 use crate::catalog::StoreError;
 use crate::kafka::{KafkaError, NewTopic};
 use crate::mesh::Mesh;
-use meshport_shared::Principal;
+use meshport_shared::access::{AccessAction, AccessDecision, AccessRequestDraft, GroupPattern};
 use meshport_shared::accounts::{AccountRole, ServiceAccount};
+use meshport_shared::api::Identity;
+use meshport_shared::events::{ChannelSettings, WebhookSettings};
+use meshport_shared::{GroupName, Principal};
 
 /// How often the generator produces one event per demo product.
 const EVENT_INTERVAL: Duration = Duration::from_millis(1000);
@@ -35,6 +42,19 @@ const CONSUMER_GROUPS: &[(&str, &str, i64)] = &[
     ("legacy-signups-export", "signups", 40),
 ];
 const COMMIT_EVERY: u32 = 5;
+
+/// The demo's subscription: team `insights` reads `stocktrades` as this principal with this group (the consumer
+/// group above), granted by the owners, `trading`, for [`SUBSCRIPTION_DAYS`] (personal data: the default policy
+/// grants at most 90).
+const SUBSCRIPTION: (&str, &str, &str, &str) = ("insights", "stocktrades", "User:svc-fraud", "fraud-detection");
+const SUBSCRIPTION_DAYS: i64 = 60;
+
+/// The teams whose channels point at the demo catcher.
+const CHANNEL_TEAMS: &[&str] = &["accounts", "edge", "trading", "insights"];
+
+/// The demo catcher's webhook signing secret: fixed, so `scripts/run` can hand the same one to the catcher. Not a
+/// secret: the demo's webhooks go to this machine only.
+pub const CATCHER_WEBHOOK_SECRET: &str = "whsec_bWVzaHBvcnQgZGVtbyBjYXRjaGVyLCBub3QgYSBzZWNyZXQ=";
 
 /// The demo's service accounts (the principals `scripts/kafka.sh` creates): each team's producer, and the
 /// `insights` team's two consumers, which have no rights until an access request naming them is granted.
@@ -202,15 +222,43 @@ enum SeedError {
     Registry(#[from] crate::registry::RegistryError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Mesh(crate::error::Error),
     #[error("demo data is broken: {0}")]
     Broken(String),
 }
 
+impl From<crate::error::Error> for SeedError {
+    /// A dependency that is down is waited for, as in the rest of the seeding; anything else is the demo's own fault.
+    fn from(e: crate::error::Error) -> Self {
+        use crate::error::Error;
+        match e {
+            Error::Store(e) => SeedError::Store(e),
+            Error::Kafka(e) => SeedError::Kafka(e),
+            Error::Registry(e) => SeedError::Registry(e),
+            other => SeedError::Mesh(other),
+        }
+    }
+}
+
 /// Seeds the demo mesh (retrying until Kafka, the registry and the catalog answer), then generates events forever.
 pub async fn run(mesh: Mesh) {
+    run_with(mesh, None).await;
+}
+
+/// [`run`], with the demo teams' channels (an email address each and a webhook signed with
+/// [`CATCHER_WEBHOOK_SECRET`]) set to the demo catcher at `catcher`, a base URL, on every start.
+pub async fn run_with(mesh: Mesh, catcher: Option<String>) {
     let mut delay = Duration::from_millis(500);
     let streams = loop {
-        match seed(&mesh).await {
+        let seeded = match &catcher {
+            Some(catcher) => match set_channels(&mesh, catcher).await {
+                Ok(()) => seed(&mesh).await,
+                Err(e) => Err(e),
+            },
+            None => seed(&mesh).await,
+        };
+        match seeded {
             Ok(streams) => break streams,
             Err(SeedError::Broken(e)) => return tracing::error!("demo mesh not seeded: {e}"),
             Err(e) => {
@@ -293,7 +341,68 @@ async fn seed(mesh: &Mesh) -> Result<Vec<Stream>, SeedError> {
         let schema_id = u32::try_from(schema_id).map_err(|_| SeedError::Broken(format!("schema id {schema_id}")))?;
         streams.push(Stream { topic, schema, schema_id });
     }
+    match subscribe(mesh).await {
+        // The subscription is a refinement: a policy that refuses it leaves the rest of the demo running.
+        Err(SeedError::Mesh(e)) => tracing::warn!(error = %e, "the demo's subscription was not granted"),
+        subscribed => subscribed?,
+    }
     Ok(streams)
+}
+
+/// The demo acting for `team`, as one of its members would.
+fn member_of(team: TeamName) -> Identity {
+    Identity { subject: "meshport-demo".into(), name: "Meshport demo".into(), teams: vec![team], admin: false }
+}
+
+/// Grants the demo's [`SUBSCRIPTION`] through the same steps as anyone's: the team asks, the owners approve and
+/// Meshport makes the ACLs. Once the team has any request for the product (someone may have revoked it since),
+/// nothing is done.
+async fn subscribe(mesh: &Mesh) -> Result<(), SeedError> {
+    let (team, product, principal, group) = SUBSCRIPTION;
+    let broken = |e: meshport_shared::NameError| SeedError::Broken(e.to_string());
+    let product = ProductId::parse(product).map_err(broken)?;
+    let asker = member_of(TeamName::parse(team).map_err(broken)?);
+    if mesh.catalog.product_access(&product).await?.iter().any(|request| asker.teams.contains(&request.team)) {
+        return Ok(());
+    }
+    let until = jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(SUBSCRIPTION_DAYS))
+        .map_err(|e| SeedError::Broken(e.to_string()))?
+        .to_string();
+    let draft = AccessRequestDraft {
+        team: asker.teams[0].clone(),
+        purpose: "Fraud detection: scoring every executed trade against the customer's usual behaviour.".into(),
+        principals: vec![Principal::parse(principal).map_err(broken)?],
+        group: GroupName::parse(group).map_err(broken)?,
+        group_pattern: GroupPattern::Literal,
+        until: Some(until),
+    };
+    let asked = crate::access::request(mesh, &asker, &product, draft).await?;
+    let decision = AccessDecision { revision: asked.revision, reason: None };
+    let owners = member_of(asked.owner_team.clone());
+    crate::access::decide(mesh, &owners, &asked.id, AccessAction::Approve, decision).await?;
+    Ok(())
+}
+
+/// Points every demo team's channels at the demo catcher: `<team>@acme.example` by email (the catcher receives all
+/// mail) and a webhook to `<catcher>/webhooks/<team>` signed with [`CATCHER_WEBHOOK_SECRET`].
+async fn set_channels(mesh: &Mesh, catcher: &str) -> Result<(), SeedError> {
+    for team in CHANNEL_TEAMS {
+        let settings = ChannelSettings {
+            webhook: Some(WebhookSettings {
+                url: format!("{catcher}/webhooks/{team}"),
+                secret: CATCHER_WEBHOOK_SECRET.to_owned(),
+            }),
+            email: Some(format!("{team}@acme.example")),
+            ..ChannelSettings::default()
+        };
+        // The catcher is on this machine: private addresses are allowed here, whatever the deployment says.
+        crate::notify::check(&settings, true)?;
+        let team = TeamName::parse(*team).map_err(|e| SeedError::Broken(e.to_string()))?;
+        mesh.catalog.put_team_channels(&team, &settings).await?;
+    }
+    Ok(())
 }
 
 /// Registers the demo's service accounts that no team holds yet; answers the teams that got a new producer.
@@ -529,6 +638,20 @@ mod tests {
         for (group, topic, _) in CONSUMER_GROUPS {
             assert!(seeds().iter().any(|seed| seed.id == *topic), "{group} reads `{topic}`, which is no demo product");
         }
+    }
+
+    #[test]
+    fn the_catcher_checks_webhooks_with_the_demos_secret_and_the_demos_channels_are_valid() {
+        let run = include_str!("../../scripts/run");
+        assert!(run.contains(CATCHER_WEBHOOK_SECRET), "scripts/run hands the catcher another secret than the demo's");
+        let settings = ChannelSettings {
+            webhook: Some(WebhookSettings {
+                url: "http://127.0.0.1:8025/webhooks/insights".into(),
+                secret: CATCHER_WEBHOOK_SECRET.into(),
+            }),
+            ..ChannelSettings::default()
+        };
+        crate::notify::check(&settings, true).unwrap();
     }
 
     #[test]

@@ -4,8 +4,9 @@
 use std::process::ExitCode;
 
 use meshport_api::app::{AppState, Application};
-use meshport_api::config::Config;
-use meshport_api::notify::Notifier;
+use meshport_api::config::{Config, SmtpSettings, SmtpTls};
+use meshport_api::notify::{EmailSettings, Notifier, SmtpSecurity};
+use meshport_api::secrets::Secret;
 
 /// How often the local server hands new events to the outbox and delivers what is due.
 const NOTIFY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
@@ -65,13 +66,14 @@ fn print_openapi(config: &Config) -> ExitCode {
 
 async fn serve_locally(config: &Config, state: AppState) -> Result<(), String> {
     if config.demo {
-        tokio::spawn(meshport_api::demo::run(state.mesh.clone()));
+        tokio::spawn(meshport_api::demo::run_with(state.mesh.clone(), config.demo_catcher.clone()));
     }
     if let Some(interval) = config.sync_interval {
         tokio::spawn(meshport_api::sync::every(state.mesh.clone(), interval));
     }
+    let email = config.smtp.as_ref().map(email_settings);
     let (notifier, dispatcher) =
-        Notifier::local(state.mesh.catalog.clone(), &config.embed.portal_url, None).map_err(|e| e.to_string())?;
+        Notifier::local(state.mesh.catalog.clone(), &config.embed.portal_url, email).map_err(|e| e.to_string())?;
     tokio::spawn(meshport_api::notify::run(notifier, dispatcher, NOTIFY_EVERY));
     let application = Application::bind(config, state).await.map_err(|e| e.to_string())?;
     tracing::info!(
@@ -81,6 +83,21 @@ async fn serve_locally(config: &Config, state: AppState) -> Result<(), String> {
         application.address()
     );
     application.serve(shutdown_signal()).await.map_err(|e| e.to_string())
+}
+
+/// The configured relay as the notifier's email channel takes it, the password held as a [`Secret`].
+fn email_settings(smtp: &SmtpSettings) -> EmailSettings {
+    EmailSettings {
+        host: smtp.host.clone(),
+        port: smtp.port,
+        security: match smtp.security {
+            SmtpTls::None => SmtpSecurity::None,
+            SmtpTls::StartTls => SmtpSecurity::StartTls,
+            SmtpTls::Tls => SmtpSecurity::Tls,
+        },
+        credentials: smtp.credentials.as_ref().map(|(user, password)| (user.clone(), Secret::new(password.clone()))),
+        from: smtp.from.clone(),
+    }
 }
 
 async fn shutdown_signal() {

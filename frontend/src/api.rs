@@ -478,3 +478,17 @@ async fn error_from(response: Response) -> Error {
         }
     }
 }
+
+/// `GET /api/v1/teams/{team}/channels`: which of the team's notification channels are set, never a secret.
+pub async fn team_channels(team: TeamName) -> Result<meshport_shared::events::TeamChannels> {
+    get(&format!("/api/v1/teams/{}/channels", encode(team.as_str()))).await
+}
+
+/// `PUT /api/v1/teams/{team}/channels`: replaces every channel of the team (one left out is removed); a channel
+/// Meshport will not send to is a 422 naming its field.
+pub async fn set_team_channels(
+    team: &TeamName,
+    settings: &meshport_shared::events::ChannelSettings,
+) -> Result<meshport_shared::events::TeamChannels> {
+    put(&format!("/api/v1/teams/{}/channels", encode(team.as_str())), settings).await
+}

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos_router::components::Router;
 use meshport_frontend::routes::access::Access;
 use meshport_frontend::routes::access::accounts::ServiceAccounts;
+use meshport_frontend::routes::access::channels::NotificationChannels;
 use meshport_frontend::routes::access::request::AccessPanel;
 use meshport_frontend::routes::product::ProductView;
 use meshport_frontend::routes::product::sample::SamplePanel;
@@ -691,4 +692,84 @@ async fn an_account_without_a_role_or_with_a_malformed_principal_is_not_sent() {
     assert!(principal_error.text_content().unwrap_or_default().contains("User:svc-fraud"));
     assert!(roles_error.text_content().unwrap_or_default().contains("producer, a consumer, or both"));
     assert!(api.sent("POST /api/v1/teams/edge/service-accounts").is_empty());
+}
+
+/// The notification channels page of a member of `edge`, whose channels stand as `standing`, with the API answering
+/// `answers` too.
+async fn channels_page(standing: Value, mut answers: Value) -> (FakeApi, web_sys::HtmlElement, impl Sized) {
+    member_of("edge");
+    answers["GET /api/v1/teams/edge/channels"] = json!({ "status": 200, "body": standing });
+    let api = FakeApi::answering(answers);
+    let root = container();
+    let view = mount_to(root.clone(), NotificationChannels);
+    eventually(&root, "channels-form").await;
+    (api, root, view)
+}
+
+fn value_of(root: &web_sys::Element, test_id: &str) -> String {
+    use leptos::wasm_bindgen::JsCast;
+    find(root, test_id).unwrap().unchecked_into::<web_sys::HtmlInputElement>().value()
+}
+
+#[wasm_bindgen_test]
+async fn a_teams_channels_show_secrets_only_as_set_and_the_apis_refusals_next_to_their_fields() {
+    // Arrange
+    let standing = json!({ "webhook_url": "https://hooks.edge.example/in", "slack": true, "teams": false, "email": "edge@acme.example" });
+    let refusal = json!({ "status": 422, "body": {
+        "code": "validation_failed", "message": "the request breaks 2 rule(s): each is in `details`",
+        "details": [
+            { "code": "invalid_channel", "field": "webhook.url", "message": "webhook.url: names a loopback or private address, which this deployment does not send to" },
+            { "code": "invalid_channel", "field": "slack_url", "message": "slack_url: must be an http or https URL" }
+        ]
+    } });
+    let (api, root, _view) = channels_page(standing, json!({ "PUT /api/v1/teams/edge/channels": refusal })).await;
+
+    // Act
+    type_into(&root, "channels-webhook-url", "http://127.0.0.1:9000/in");
+    type_into(&root, "channels-webhook-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    type_into(&root, "channels-slack", "ftp://hooks.slack.example/T/B/x");
+    click(&root, "channels-submit");
+    eventually(&root, "channels-slack-error").await;
+
+    // Assert
+    assert_eq!(text_of(&root, "channel-email"), "edge@acme.example");
+    assert_eq!(text_of(&root, "channel-webhook"), "https://hooks.edge.example/in (secret set)");
+    assert_eq!(text_of(&root, "channel-slack"), "set", "a chat URL is its credential: never shown");
+    assert_eq!(text_of(&root, "channel-teams"), "not set");
+    assert!(text_of(&root, "channels-resend").contains("give the webhook's secret and the Slack and Teams URLs again"));
+    assert_eq!(value_of(&root, "channels-email"), "edge@acme.example", "what can be read back starts the form");
+    assert!(text_of(&root, "channels-webhook-url-error").contains("names a loopback or private address"));
+    assert!(text_of(&root, "channels-slack-error").contains("must be an http or https URL"));
+    assert!(find(&root, "channels-email-error").is_none(), "the email had no problem");
+    assert_eq!(
+        api.sent("PUT /api/v1/teams/edge/channels"),
+        vec![json!({
+            "webhook": { "url": "http://127.0.0.1:9000/in", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+            "slack_url": "ftp://hooks.slack.example/T/B/x",
+            "email": "edge@acme.example"
+        })]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_webhook_without_its_secret_is_not_sent_and_saved_channels_are_read_again() {
+    // Arrange
+    let standing = json!({ "webhook_url": "https://hooks.edge.example/in", "slack": false, "teams": false });
+    let answer = json!({ "webhook_url": "https://hooks.edge.example/in", "slack": false, "teams": false });
+    let (api, root, _view) =
+        channels_page(standing, json!({ "PUT /api/v1/teams/edge/channels": { "status": 200, "body": answer } })).await;
+
+    // Act
+    click(&root, "channels-submit");
+    let refused = eventually(&root, "channels-webhook-secret-error").await;
+    let sent_without = api.sent("PUT /api/v1/teams/edge/channels").len();
+    type_into(&root, "channels-webhook-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    click(&root, "channels-submit");
+    eventually(&root, "channels-saved").await;
+
+    // Assert
+    assert!(refused.text_content().unwrap_or_default().contains("signing secret"));
+    assert_eq!(sent_without, 0, "the portal's own objection is not sent");
+    assert_eq!(api.sent("PUT /api/v1/teams/edge/channels").len(), 1);
+    assert_eq!(value_of(&root, "channels-webhook-secret"), "", "a secret is not kept in the form once saved");
 }

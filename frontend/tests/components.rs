@@ -280,6 +280,7 @@ fn every_page_belongs_to_one_bundle_and_other_paths_to_none() {
         ("/access/", Some(Access)),
         ("/access/accounts", Some(Access)),
         ("/access/accounts/", Some(Access)),
+        ("/access/channels", Some(Access)),
         ("/sign-in", Some(Studio)),
         ("/publish", Some(Studio)),
         ("/create", Some(Studio)),

@@ -40,3 +40,40 @@ pub struct EmbedSettings {
     /// answer product pages with the oEmbed discovery link.
     pub portal_index_url: Option<String>,
 }
+
+/// The SMTP relay notification emails leave through (`MESHPORT_SMTP_*`): a local catcher, the organisation's relay,
+/// or SES's SMTP interface.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpTls,
+    /// The user the relay signs in, with its password (`MESHPORT_SMTP_PASSWORD`).
+    pub credentials: Option<(String, String)>,
+    /// Who the emails are from: `Meshport <meshport@acme.example>`.
+    pub from: lettre::message::Mailbox,
+}
+
+/// How the connection to the relay is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// `smtp://...?tls=none`: in the clear, for a catcher on this machine.
+    None,
+    /// `smtp://`: STARTTLS, required.
+    StartTls,
+    /// `smtps://`: TLS from the first byte.
+    Tls,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The password stays out of logs; the user does not need to.
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("user", &self.credentials.as_ref().map(|(user, _)| user))
+            .field("from", &self.from.to_string())
+            .finish_non_exhaustive()
+    }
+}

@@ -45,6 +45,10 @@ const NOT_SET_IN_THE_CLOUD: &[(&str, &str)] = &[
     ("MESHPORT_DYNAMODB_ENDPOINT", "a local DynamoDB (moto, DynamoDB Local); in AWS the region's endpoint is used"),
     ("MESHPORT_STATIC_DIR", "the portal served by the local server; in the cloud CloudFront serves it from S3"),
     ("MESHPORT_DEMO", "the demo mesh, for local runs"),
+    ("MESHPORT_DEMO_CATCHER_URL", "the demo's mail and webhook catcher, for local runs"),
+    ("MESHPORT_SMTP_URL", "email is sent by the local server's notifier only: no notifier runs in the cloud yet"),
+    ("MESHPORT_SMTP_FROM", "email is sent by the local server's notifier only: no notifier runs in the cloud yet"),
+    ("MESHPORT_SMTP_PASSWORD", "a secret, and no notifier runs in the cloud yet to use it"),
     ("MESHPORT_NOTIFY_ALLOW_PRIVATE_URLS", "channel URLs on this machine, for local runs and tests: never deployed"),
     (
         "MESHPORT_SYNC_INTERVAL_SECS",

@@ -9,6 +9,7 @@ mod auth;
 mod catalog_api;
 mod catalog_conformance;
 mod common;
+mod demo_catcher;
 mod deployment;
 mod embed;
 mod events;

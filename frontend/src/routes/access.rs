@@ -11,10 +11,12 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use meshport_shared::TeamName;
 use meshport_shared::access::{AccessAction, AccessDecision, AccessRequest, AccessState, GroupPattern};
 use meshport_shared::api::ProductDetail;
 
 pub mod accounts;
+pub mod channels;
 pub mod request;
 pub mod retirement;
 pub mod unmanaged;
@@ -108,7 +110,9 @@ pub fn Access() -> impl IntoView {
             </p>
             <p>
                 <a href="/access/accounts" data-testid="accounts-link">"Your teams' service accounts"</a>
-                ": the Kafka principals your requests name and your producers write as."
+                ": the Kafka principals your requests name and your producers write as. "
+                <a href="/access/channels" data-testid="channels-link">"Your teams' notification channels"</a>
+                ": where Meshport tells your teams of changes to what they read and of requests to what they own."
             </p>
             {page}
         </div>
@@ -359,6 +363,35 @@ pub fn said_about(error: Option<api::Error>, fields: &[&str]) -> String {
     let messages: Vec<&str> =
         error.violations().iter().filter(|v| concerns(&v.field)).map(|v| v.message.as_str()).collect();
     messages.join("; ")
+}
+
+/// For a person in several teams, the choice of the one a page is about (`chosen` runs with each new choice); none
+/// for a person in one team.
+pub(crate) fn team_choice(
+    teams: &[TeamName],
+    testid: &'static str,
+    chosen: impl Fn(TeamName) + 'static,
+) -> Option<impl IntoView> {
+    (teams.len() > 1).then(|| {
+        let options =
+            teams.iter().map(|t| view! { <option value=t.to_string()>{t.to_string()}</option> }).collect_view();
+        view! {
+            <label class="field">
+                <span class="field__label">"Team"</span>
+                <select
+                    class="field__control"
+                    data-testid=testid
+                    on:change=move |ev| {
+                        if let Ok(team) = TeamName::parse(event_target_value(&ev)) {
+                            chosen(team);
+                        }
+                    }
+                >
+                    {options}
+                </select>
+            </label>
+        }
+    })
 }
 
 /// A text area bound to `value` inside its `Field` (`id`, with a hint), showing `message` as its problem.

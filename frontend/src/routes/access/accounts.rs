@@ -12,7 +12,7 @@ use meshport_shared::accounts::{
 use meshport_shared::{Principal, TeamName};
 
 use super::request::{check, input};
-use super::{Refusal, Sent, problem};
+use super::{Refusal, Sent, problem, team_choice};
 use crate::api;
 use crate::components::feedback::{Empty, Loading};
 use crate::components::form::Field;
@@ -71,26 +71,9 @@ fn TeamAccounts(teams: Vec<TeamName>) -> impl IntoView {
         secret.set(shown);
         changes.update(|n| *n += 1);
     });
-    let choice = (teams.len() > 1).then(|| {
-        let options =
-            teams.iter().map(|t| view! { <option value=t.to_string()>{t.to_string()}</option> }).collect_view();
-        view! {
-            <label class="field">
-                <span class="field__label">"Team"</span>
-                <select
-                    class="field__control"
-                    data-testid="accounts-team"
-                    on:change=move |ev| {
-                        if let Ok(chosen) = TeamName::parse(event_target_value(&ev)) {
-                            secret.set(None);
-                            team.set(chosen);
-                        }
-                    }
-                >
-                    {options}
-                </select>
-            </label>
-        }
+    let choice = team_choice(&teams, "accounts-team", move |chosen| {
+        secret.set(None);
+        team.set(chosen);
     });
     let list = live(move || match accounts.get() {
         None => view! { <Loading what="service accounts"/> }.into_any(),

@@ -1,0 +1,241 @@
+//! Notification channels (`/access/channels`), in the Access bundle: where Meshport tells a team of the changes that
+//! concern it (an email address, a signed webhook, Slack and Microsoft Teams incoming webhooks). Secrets (the
+//! webhook's secret, the chat URLs, which are their own credentials) are written, never read back: the API says only
+//! that they are set, and so does the page. Saving replaces every channel, so a secret the team keeps is given
+//! again; the form says so. What the API refuses is shown next to its field.
+
+use leptos::prelude::*;
+use meshport_shared::TeamName;
+use meshport_shared::events::{ChannelSettings, TeamChannels, WebhookSettings};
+
+use super::request::input;
+use super::{Refusal, Sent, problem, team_choice};
+use crate::api;
+use crate::components::feedback::{Empty, Loading};
+use crate::components::form::Field;
+use crate::components::sign_in::SignInPrompt;
+use crate::reactive::live;
+use crate::routes::product::Problem;
+use crate::session;
+
+#[component]
+pub fn NotificationChannels() -> impl IntoView {
+    let page = live(move || match session::identity() {
+        None => view! { <SignInPrompt title="Sign in to set your teams' notification channels"/> }.into_any(),
+        Some(who) if who.teams.is_empty() => view! {
+            <Empty title="No team">"Notification channels are a team's, and you are in none."</Empty>
+        }
+        .into_any(),
+        Some(who) => view! { <TeamChannelsForm teams=who.teams/> }.into_any(),
+    });
+    view! {
+        <div class="access-page" data-testid="channels-page">
+            <p>
+                <a href="/access">"Access"</a>
+            </p>
+            <h1>"Notification channels"</h1>
+            <p class="muted">
+                "Where Meshport tells your team of deprecations, retirements and schema changes of the products it "
+                "reads, of access requests to the products it owns, and of the decisions on its own requests."
+            </p>
+            {page}
+        </div>
+    }
+}
+
+/// The chosen team's channels as they stand, and the form that replaces them.
+#[component]
+fn TeamChannelsForm(teams: Vec<TeamName>) -> impl IntoView {
+    let team = RwSignal::new(teams[0].clone());
+    let changes = RwSignal::new(0_u32);
+    let current = LocalResource::new(move || {
+        changes.track();
+        session::current().track();
+        api::team_channels(team.get())
+    });
+    let saved = RwSignal::new(false);
+    let choice = team_choice(&teams, "channels-team", move |chosen| {
+        saved.set(false);
+        team.set(chosen);
+    });
+    let state = live(move || match current.get() {
+        None => view! { <Loading what="notification channels"/> }.into_any(),
+        Some(Ok(channels)) => view! { <Standing channels saved=saved.get()/> }.into_any(),
+        Some(Err(error)) => view! {
+            <Problem error>
+                <button type="button" class="button" on:click=move |_| current.refetch()>"Try again"</button>
+            </Problem>
+        }
+        .into_any(),
+    });
+    // The form starts from what can be read back: the email and the webhook's URL.
+    let form = live(move || match current.get() {
+        Some(Ok(channels)) => {
+            let done = Callback::new(move |_: TeamChannels| {
+                saved.set(true);
+                changes.update(|n| *n += 1);
+            });
+            view! { <ChannelsForm team channels done/> }.into_any()
+        }
+        _ => ().into_any(),
+    });
+    view! {
+        {choice}
+        <section class="access-list" aria-labelledby="channels-title" data-testid="channels">
+            <h2 id="channels-title">"Our channels"</h2>
+            {state}
+        </section>
+        <section class="access-list" aria-labelledby="channels-form-title">
+            <h2 id="channels-form-title">"Set our channels"</h2>
+            {form}
+        </section>
+    }
+}
+
+/// Which channels are set: addresses in full, secrets only as "set".
+#[component]
+fn Standing(channels: TeamChannels, saved: bool) -> impl IntoView {
+    let set = |on: bool| if on { "set" } else { "not set" };
+    let rows = [
+        ("Email", channels.email.unwrap_or_else(|| "not set".to_owned()), "channel-email"),
+        (
+            "Webhook",
+            channels.webhook_url.map_or_else(|| "not set".to_owned(), |url| format!("{url} (secret set)")),
+            "channel-webhook",
+        ),
+        ("Slack", set(channels.slack).to_owned(), "channel-slack"),
+        ("Microsoft Teams", set(channels.teams).to_owned(), "channel-teams"),
+    ];
+    let rows = rows
+        .into_iter()
+        .map(|(what, value, testid)| {
+            view! {
+                <li>
+                    <strong>{what}</strong>
+                    ": "
+                    <span data-testid=testid>{value}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        {saved.then(|| view! { <p role="status" data-testid="channels-saved">"Saved."</p> })}
+        <ul role="list" data-testid="channels-standing">{rows}</ul>
+    }
+}
+
+/// The form replacing every channel of `team`; `done` runs with what the API then says is set.
+#[component]
+fn ChannelsForm(team: RwSignal<TeamName>, channels: TeamChannels, done: Callback<TeamChannels>) -> impl IntoView {
+    let email = RwSignal::new(channels.email.clone().unwrap_or_default());
+    let webhook_url = RwSignal::new(channels.webhook_url.clone().unwrap_or_default());
+    let webhook_secret = RwSignal::new(String::new());
+    let slack = RwSignal::new(String::new());
+    let teams_url = RwSignal::new(String::new());
+    // What the portal itself found wrong: never sent then.
+    let (url_typed, secret_typed) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let sent = Sent::new();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let given = |value: RwSignal<String>| Some(value.get_untracked().trim().to_owned()).filter(|v| !v.is_empty());
+        let (url, secret) = (given(webhook_url), given(webhook_secret));
+        url_typed.set(if url.is_none() && secret.is_some() {
+            "give the webhook's URL too".into()
+        } else {
+            String::new()
+        });
+        secret_typed.set(if url.is_some() && secret.is_none() {
+            "give the webhook's signing secret (whsec_…): Meshport never shows it back, so it is given with every save"
+                .into()
+        } else {
+            String::new()
+        });
+        let webhook = match (url, secret) {
+            (Some(url), Some(secret)) => Some(WebhookSettings { url, secret }),
+            (None, None) => None,
+            _ => return,
+        };
+        let settings =
+            ChannelSettings { webhook, slack_url: given(slack), teams_url: given(teams_url), email: given(email) };
+        let team = team.get_untracked();
+        let saved = Callback::new(move |answer: TeamChannels| {
+            webhook_secret.set(String::new());
+            slack.set(String::new());
+            teams_url.set(String::new());
+            done.run(answer);
+        });
+        sent.start(Box::pin(async move { api::set_team_channels(&team, &settings).await }), saved);
+    };
+    let failed = sent.failed();
+    let email_message = problem(Signal::stored(String::new()), failed, &["email"]);
+    let url_message = problem(url_typed.into(), failed, &["webhook.url", "webhook"]);
+    let secret_message = problem(secret_typed.into(), failed, &["webhook.secret"]);
+    let slack_message = problem(Signal::stored(String::new()), failed, &["slack_url"]);
+    let teams_message = problem(Signal::stored(String::new()), failed, &["teams_url"]);
+    let kept = (channels.slack || channels.teams || channels.webhook_url.is_some()).then(|| {
+        view! {
+            <p class="muted" data-testid="channels-resend">
+                "Saving replaces every channel. Meshport never shows a secret back: give the webhook's secret and the "
+                "Slack and Teams URLs again to keep them; a field left empty removes its channel."
+            </p>
+        }
+    });
+    view! {
+        <form class="access-form" novalidate on:submit=on_submit data-testid="channels-form">
+            {kept}
+            {field("channels-email", "Email", "The team's address, e.g. fraud@acme.example.", "email", email, email_message)}
+            {field(
+                "channels-webhook-url",
+                "Webhook URL",
+                "Receives each event as a CloudEvent, signed per Standard Webhooks.",
+                "url",
+                webhook_url,
+                url_message,
+            )}
+            {field(
+                "channels-webhook-secret",
+                "Webhook secret",
+                "whsec_ and base64: what your receiver checks the signature with.",
+                "password",
+                webhook_secret,
+                secret_message,
+            )}
+            {field(
+                "channels-slack",
+                "Slack incoming webhook URL",
+                "https://hooks.slack.com/services/…",
+                "password",
+                slack,
+                slack_message,
+            )}
+            {field(
+                "channels-teams",
+                "Microsoft Teams incoming webhook URL",
+                "A Workflows webhook URL.",
+                "password",
+                teams_url,
+                teams_message,
+            )}
+            <Refusal failed/>
+            <button type="submit" class="button" data-testid="channels-submit" disabled=move || sent.pending.get()>
+                "Save the channels"
+            </button>
+        </form>
+    }
+}
+
+/// One channel's control of `kind` in its `Field`, bound to `value`, showing `message` as its problem.
+fn field(
+    id: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    kind: &'static str,
+    value: RwSignal<String>,
+    message: Signal<String>,
+) -> impl IntoView {
+    view! {
+        <Field id label hint message>
+            {input(id, kind, value, message)}
+        </Field>
+    }
+}
