@@ -22,3 +22,34 @@ pub use dispatch::{DispatchSettings, Dispatcher, Round, TokenBucket, retry_delay
 pub use outbox::{FailedDelivery, dead_letters, redeliver};
 pub use teams::{Notifier, audience, channels, check, destinations, run, set_channels};
 pub use webhook::{WebhookSecret, WebhookSecretError, signature_header};
+
+/// What one [`deliver`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Delivered {
+    /// Events handed to the outbox.
+    pub handed_out: usize,
+    pub delivered: usize,
+    pub retried: usize,
+    pub dead_lettered: usize,
+}
+
+/// Rounds of hand-out per [`deliver`], at most: a backlog beyond `BATCH` × this waits for the next invocation.
+const HAND_OUT_ROUNDS: usize = 8;
+
+/// Hands the new events to the outbox, up to a bound, then delivers everything due: one invocation of the cloud's
+/// notify function (the local server's task does the same every second, in [`run`]).
+pub async fn deliver(notifier: &Notifier, dispatcher: &Dispatcher) -> crate::error::Result<Delivered> {
+    let mut report = Delivered::default();
+    for _ in 0..HAND_OUT_ROUNDS {
+        let handed = notifier.hand_out().await?;
+        report.handed_out += handed;
+        if handed == 0 {
+            break;
+        }
+    }
+    let round = dispatcher.dispatch_all_due().await?;
+    report.delivered = round.delivered;
+    report.retried = round.retried;
+    report.dead_lettered = round.dead_lettered;
+    Ok(report)
+}

@@ -26,11 +26,18 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "(none)",
         "Secrets Manager secret `{\"username\", \"password\"}` used as the registry's basic auth (Lambda only)",
     ),
+    (
+        "MESHPORT_SMTP_SECRET_ARN",
+        "(none)",
+        "Secrets Manager secret `{\"username\", \"password\"}` the SMTP relay of MESHPORT_SMTP_URL signs in with, e.g. SES \
+         SMTP credentials (Lambda only)",
+    ),
     ("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "2773", "port of the Parameters and Secrets Lambda Extension"),
 ];
 
 const KAFKA_SECRET: &str = "MESHPORT_KAFKA_SASL_SECRET_ARN";
 const REGISTRY_SECRET: &str = "MESHPORT_REGISTRY_SECRET_ARN";
+const SMTP_SECRET: &str = "MESHPORT_SMTP_SECRET_ARN";
 const EXTENSION_PORT: &str = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT";
 
 /// Which secrets the deployment configured, by ARN.
@@ -38,17 +45,18 @@ const EXTENSION_PORT: &str = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT";
 pub struct SecretArns {
     pub kafka_sasl: Option<String>,
     pub registry: Option<String>,
+    pub smtp: Option<String>,
 }
 
 impl SecretArns {
     /// An empty variable counts as unset: the template always sets both, empty when the organisation has no secret.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        Self { kafka_sasl: get(KAFKA_SECRET), registry: get(REGISTRY_SECRET) }
+        Self { kafka_sasl: get(KAFKA_SECRET), registry: get(REGISTRY_SECRET), smtp: get(SMTP_SECRET) }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.kafka_sasl.is_none() && self.registry.is_none()
+        self.kafka_sasl.is_none() && self.registry.is_none() && self.smtp.is_none()
     }
 }
 
@@ -146,7 +154,7 @@ impl SecretsExtension {
 }
 
 /// Reads the secrets in `arns` and puts them into `config`: Kafka's as `sasl.username` and `sasl.password` (in place
-/// of any given in `MESHPORT_KAFKA_CONFIG`), the registry's as its basic auth.
+/// of any given in `MESHPORT_KAFKA_CONFIG`), the registry's as its basic auth, the SMTP relay's as its sign-in.
 pub async fn apply(config: &mut Config, arns: &SecretArns, extension: &SecretsExtension) -> Result<(), SecretError> {
     if let Some(arn) = &arns.kafka_sasl {
         let credentials = extension.credentials(KAFKA_SECRET, arn).await?;
@@ -160,6 +168,16 @@ pub async fn apply(config: &mut Config, arns: &SecretArns, extension: &SecretsEx
             return Err(error(REGISTRY_SECRET, format!("secret `{arn}` has an empty `username`")));
         }
         config.registry_auth = Some((credentials.username, credentials.password));
+    }
+    if let Some(arn) = &arns.smtp {
+        let Some(smtp) = config.smtp.as_mut() else {
+            return Err(error(SMTP_SECRET, "is set but MESHPORT_SMTP_URL is not: name the relay too"));
+        };
+        let credentials = extension.credentials(SMTP_SECRET, arn).await?;
+        if credentials.username.is_empty() {
+            return Err(error(SMTP_SECRET, format!("secret `{arn}` has an empty `username`")));
+        }
+        smtp.credentials = Some((credentials.username, credentials.password));
     }
     Ok(())
 }

@@ -68,8 +68,8 @@ const SCHEMA: &str = "SCHEMA";
 const CLAIM_SK: &str = "CLAIM";
 const ACCESS_SK: &str = "ACCESS";
 const PRINCIPAL_SK: &str = "PRINCIPAL";
-/// The partition of the change events.
-const EVENTS: &str = "EVENTS";
+/// The partition of the change events: the notify function's stream filter names it (infra/template.json).
+pub const EVENTS: &str = "EVENTS";
 /// The sparse index partitions of pending and dead-lettered deliveries.
 const OUTBOX_PENDING: &str = "OUTBOX_PENDING";
 const OUTBOX_DEAD: &str = "OUTBOX_DEAD";

@@ -20,6 +20,7 @@ use reqwest::{Url, header};
 
 use super::render::{self, Notice};
 use super::webhook::{WebhookSecret, signature_header};
+use crate::config::{SmtpSettings, SmtpTls};
 use crate::error_chain;
 use crate::secrets::Secret;
 
@@ -63,6 +64,26 @@ pub struct EmailSettings {
     /// Sign-in, when the relay asks for one.
     pub credentials: Option<(String, Secret)>,
     pub from: Mailbox,
+}
+
+/// The configured relay (`MESHPORT_SMTP_*`) as the email channel takes it, the password held as a [`Secret`].
+impl From<&SmtpSettings> for EmailSettings {
+    fn from(smtp: &SmtpSettings) -> Self {
+        EmailSettings {
+            host: smtp.host.clone(),
+            port: smtp.port,
+            security: match smtp.security {
+                SmtpTls::None => SmtpSecurity::None,
+                SmtpTls::StartTls => SmtpSecurity::StartTls,
+                SmtpTls::Tls => SmtpSecurity::Tls,
+            },
+            credentials: smtp
+                .credentials
+                .as_ref()
+                .map(|(user, password)| (user.clone(), Secret::new(password.clone()))),
+            from: smtp.from.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,15 +11,15 @@ use meshport_api::catalog::{
     Attempt, CatalogStore, Claim, Delivery, DeliveryKey, DeliveryState, DestinationId, DynamoStore, EmbeddedStore,
     StoreError, TeamChannelSettings,
 };
-use meshport_shared::access::{AccessRequest, AccessState, GroupPattern};
+use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::{AccountRole, ServiceAccount};
 use meshport_shared::events::EventKind;
 use meshport_shared::{
-    AuditAction, DataProduct, DomainName, GroupName, HistoryKind, Principal, ProductId, SchemaFormat, SchemaVersion,
-    SubjectName, TeamName, TopicFacts, TopicName,
+    AuditAction, DataProduct, DomainName, HistoryKind, Principal, ProductId, SchemaFormat, SchemaVersion, SubjectName,
+    TeamName, TopicFacts, TopicName,
 };
 
-use common::{product, unique};
+use common::{access_request, product, unique};
 
 /// Stores a product with a test audit entry.
 async fn put(store: &dyn CatalogStore, product: DataProduct, expected: Option<u64>) -> Result<DataProduct, StoreError> {
@@ -238,27 +238,6 @@ async fn schema_versions_are_kept_per_subject_in_version_order(store: &dyn Catal
     let all: Vec<(String, i32)> =
         store.all_schema_versions().await.unwrap().into_iter().map(|v| (v.subject, v.version)).collect();
     assert_eq!(all, [("clicks-value".to_owned(), 1), ("orders-value".to_owned(), 2), ("orders-value".to_owned(), 10)]);
-}
-
-fn access_request(id: &str, product: &str, team: &str) -> AccessRequest {
-    AccessRequest {
-        id: id.into(),
-        product: ProductId::parse(product).unwrap(),
-        owner_team: TeamName::parse("trading").unwrap(),
-        team: TeamName::parse(team).unwrap(),
-        purpose: "Fraud scoring".into(),
-        principals: vec![Principal::parse(format!("User:svc-{team}")).unwrap()],
-        group: GroupName::parse(format!("{team}-readers")).unwrap(),
-        group_pattern: GroupPattern::Literal,
-        until: Some("2027-06-30".into()),
-        state: AccessState::Requested,
-        requested_by: "dev:bob".into(),
-        requested_at: "2026-12-05T10:00:00Z".into(),
-        decided_by: None,
-        decided_at: None,
-        reason: None,
-        revision: 0,
-    }
 }
 
 async fn put_access(

@@ -13,12 +13,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use meshport_api::app::{AppState, Application};
 use meshport_api::catalog::CatalogStore;
 use meshport_api::config::Config;
-use meshport_shared::access::{AccessDecision, AccessRequestDraft};
+use meshport_shared::access::{AccessDecision, AccessRequest, AccessRequestDraft, AccessState, GroupPattern};
 use meshport_shared::api::{
     CreateRequest, DeprecateRequest, DevToken, DevTokenRequest, EvolveRequest, Health, RetireRequest,
     SchemaCheckRequest, TopicChangeRequest,
 };
-use meshport_shared::{ApiError, AuditAction, AuditEntry, DataProduct, TeamName};
+use meshport_shared::{ApiError, AuditAction, AuditEntry, DataProduct, GroupName, Principal, ProductId, TeamName};
 use reqwest::header::HeaderName;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
@@ -549,5 +549,27 @@ impl Answer for Response {
         let text = self.text().await.unwrap();
         assert!(!status.is_success(), "{url} should fail: {text}");
         (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("not an error body ({e}): {text}")))
+    }
+}
+
+/// A request of `team` for access to `product` (owned by `trading`), as asked: requested, not yet decided.
+pub fn access_request(id: &str, product: &str, team: &str) -> AccessRequest {
+    AccessRequest {
+        id: id.into(),
+        product: ProductId::parse(product).unwrap(),
+        owner_team: TeamName::parse("trading").unwrap(),
+        team: TeamName::parse(team).unwrap(),
+        purpose: "Fraud scoring".into(),
+        principals: vec![Principal::parse(format!("User:svc-{team}")).unwrap()],
+        group: GroupName::parse(format!("{team}-readers")).unwrap(),
+        group_pattern: GroupPattern::Literal,
+        until: Some("2027-06-30".into()),
+        state: AccessState::Requested,
+        requested_by: "dev:bob".into(),
+        requested_at: "2026-12-05T10:00:00Z".into(),
+        decided_by: None,
+        decided_at: None,
+        reason: None,
+        revision: 0,
     }
 }
