@@ -7,12 +7,15 @@ pub mod dynamo;
 pub mod embedded;
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
 use meshport_shared::events::{ChannelSettings, Event};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
+
+use serde::{Deserialize, Serialize};
 
 pub use dynamo::DynamoStore;
 pub use embedded::EmbeddedStore;
@@ -30,6 +33,10 @@ pub enum StoreError {
     /// The backend holds or returned something we cannot read; a bug or a manual edit, not a passing fault.
     #[error("the catalog holds unreadable data: {0}")]
     Corrupt(String),
+    /// A record other than a product, an access request or an account (a team's channels, a delivery) is not as it
+    /// was read: another writer changed it first.
+    #[error("{0} changed since it was read")]
+    Changed(String),
     /// A write kept colliding with other writes at the same moment; trying again shortly is expected to succeed.
     #[error("the catalog is busy with other changes: {0}")]
     Busy(String),
@@ -215,13 +222,24 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
 
     /// Moves the notifier's mark from `from` to `to`, on condition it is still at `from` (otherwise
     /// [`StoreError::Busy`]: another notifier moved it), so two notifiers never both hand an event out.
-    async fn advance_notified(&self, from: u64, to: u64) -> Result<()>;
+    async fn advance_notified(&self, from: u64, to: u64) -> Result<()> {
+        self.hand_out(from, to, Vec::new()).await
+    }
 
-    /// A team's notification channels, secrets included: for the notifier only, never for an answer.
-    async fn team_channels(&self, team: &TeamName) -> Result<Option<ChannelSettings>>;
+    /// A team's notification channels, secrets included (for the notifier only, never for an answer), and their
+    /// revision.
+    async fn team_channels(&self, team: &TeamName) -> Result<Option<TeamChannelSettings>>;
 
-    /// Replaces a team's notification channels.
-    async fn put_team_channels(&self, team: &TeamName, channels: &ChannelSettings) -> Result<()>;
+    /// Replaces a team's notification channels only if their stored revision is `expected` (`None`: the team has
+    /// none yet), with its audit entry in the same transaction; answers the new revision. Otherwise
+    /// [`StoreError::Changed`].
+    async fn put_team_channels(
+        &self,
+        team: &TeamName,
+        channels: &ChannelSettings,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<u64>;
 
     /// Creates or replaces the mirror of these topics.
     async fn put_topics(&self, topics: Vec<TopicFacts>) -> Result<()>;
@@ -249,6 +267,142 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// A number that grows with every product change and every mirrored schema version, so a process holding
     /// derived state (the search index) knows with one cheap read whether it is still current.
     async fn generation(&self) -> Result<u64>;
+
+    /// Hands events out to the outbox: stores `deliveries` (each pending) and moves the notifier's mark from `from`
+    /// to `to`, in one transaction, on condition the mark is still at `from` (otherwise [`StoreError::Busy`] and
+    /// nothing is stored). So an event's deliveries are stored exactly once: a crash before the commit leaves the
+    /// mark where it was and the event to hand out again, one after it leaves both.
+    async fn hand_out(&self, from: u64, to: u64, deliveries: Vec<Delivery>) -> Result<()>;
+
+    /// One delivery, read consistently.
+    async fn delivery(&self, key: &DeliveryKey) -> Result<Option<Delivery>>;
+
+    /// Up to `limit` pending deliveries due at `now`, the earliest due first (an index of pending deliveries by
+    /// when they are due, never a scan).
+    async fn pending_deliveries(&self, now: Timestamp, limit: usize) -> Result<Vec<Delivery>>;
+
+    /// Records attempt `attempt` (counted from 1) of delivery `key` and how it went, on condition the delivery is
+    /// pending with `attempt - 1` attempts made, so two dispatchers never both count an attempt (otherwise
+    /// [`StoreError::Changed`]).
+    async fn record_attempt(&self, key: &DeliveryKey, attempt: u32, outcome: Attempt) -> Result<()>;
+
+    /// Up to `limit` dead-lettered deliveries, oldest event first.
+    async fn dead_letters(&self, limit: usize) -> Result<Vec<Delivery>>;
+
+    /// Puts dead-lettered delivery `key` back, due at `now` with its attempts counted afresh, with its audit entry
+    /// in the same transaction; [`StoreError::Changed`] when it is not dead-lettered (or does not exist).
+    async fn redeliver(&self, key: &DeliveryKey, now: Timestamp, audit: AuditEntry) -> Result<()>;
+}
+
+/// A team's notification channels as stored, with their revision (from 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamChannelSettings {
+    pub settings: ChannelSettings,
+    pub revision: u64,
+}
+
+/// Which destination a delivery goes to: a team's channel, `<team>/<kind>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DestinationId(pub String);
+
+impl std::fmt::Display for DestinationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A delivery's key: the event's sequence number and the destination.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DeliveryKey {
+    pub seq: u64,
+    pub destination: DestinationId,
+}
+
+impl std::fmt::Display for DeliveryKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "delivery of event {} to `{}`", self.seq, self.destination)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Pending,
+    Delivered,
+    DeadLettered,
+}
+
+/// One event to one destination, and how its delivery went so far: the outbox's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub key: DeliveryKey,
+    pub event: Event,
+    pub state: DeliveryState,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When it is due next, while pending.
+    pub next_at: Timestamp,
+    /// Why the last attempt failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl Delivery {
+    /// A pending delivery of `event` to `destination`, due at `now`.
+    pub fn new(event: Event, destination: DestinationId, now: Timestamp) -> Self {
+        let key = DeliveryKey { seq: event.seq, destination };
+        Self { key, event, state: DeliveryState::Pending, attempts: 0, next_at: now, last_error: None }
+    }
+
+    /// The delivery after attempt `attempt` went as `outcome` said, if it was pending with the attempts before it.
+    fn attempted(mut self, attempt: u32, outcome: Attempt) -> Result<Self> {
+        if self.state != DeliveryState::Pending || self.attempts.saturating_add(1) != attempt {
+            return Err(StoreError::Changed(self.key.to_string()));
+        }
+        self.attempts = attempt;
+        match outcome {
+            Attempt::Delivered => {
+                self.state = DeliveryState::Delivered;
+                self.last_error = None;
+            }
+            Attempt::Failed { next_at, error } => {
+                self.next_at = next_at;
+                self.last_error = Some(error);
+            }
+            Attempt::DeadLettered { error } => {
+                self.state = DeliveryState::DeadLettered;
+                self.last_error = Some(error);
+            }
+        }
+        Ok(self)
+    }
+
+    /// The dead-lettered delivery put back, due at `now`.
+    fn redelivered(mut self, now: Timestamp) -> Result<Self> {
+        if self.state != DeliveryState::DeadLettered {
+            return Err(StoreError::Changed(self.key.to_string()));
+        }
+        self.state = DeliveryState::Pending;
+        self.attempts = 0;
+        self.next_at = now;
+        Ok(self)
+    }
+}
+
+/// How one attempt of a delivery went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    Delivered,
+    /// Failed with `error`; due again at `next_at`.
+    Failed {
+        next_at: Timestamp,
+        error: String,
+    },
+    /// The last allowed attempt failed with `error`: the delivery waits for an admin.
+    DeadLettered {
+        error: String,
+    },
 }
 
 /// The account a principal record written before service accounts stands for: `team` named it first in an access
@@ -271,7 +425,7 @@ fn next_revision(expected: Option<u64>) -> u64 {
     expected.map_or(1, |revision| revision + 1)
 }
 
-fn encode<T: serde::Serialize>(key: &str, value: &T) -> Result<String> {
+fn encode<T: Serialize>(key: &str, value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot encode `{key}`: {e}")))
 }
 
@@ -282,4 +436,9 @@ fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> 
 /// A key under which a subject's versions sort numerically.
 fn version_key(subject: &str, version: i32) -> String {
     format!("{subject}\u{0}{version:010}")
+}
+
+/// A team's stored channels: with their revision, or (written before revisions) the bare channels, revision 1.
+fn channels_of(team: &str, bytes: &[u8]) -> Result<TeamChannelSettings> {
+    decode(team, bytes).or_else(|_| Ok(TeamChannelSettings { settings: decode(team, bytes)?, revision: 1 }))
 }

@@ -1,6 +1,8 @@
-//! The Lambda launcher. One binary serves both functions of a deployment, chosen by `MESHPORT_FUNCTION`: `api` (the
-//! default) answers API Gateway HTTP API and Function URL events with the same router as the local server, and `sync`
-//! answers the EventBridge schedule by running one mirror sync.
+//! The Lambda launcher. One binary serves the three functions of a deployment, chosen by `MESHPORT_FUNCTION`: `api`
+//! (the default) answers API Gateway HTTP API and Function URL events with the same router as the local server,
+//! `sync` answers the EventBridge schedule by running one mirror sync, and `notify` answers the catalog table's
+//! stream (a change's event was written) and a schedule (retries fall due; whatever the stream missed) by handing
+//! new events to the outbox and delivering what is due ([`crate::notify::deliver`]).
 //!
 //! The state is built once per execution environment. Without secrets that happens at cold start; with secrets
 //! (`secrets.rs`) it happens on the first invocation, because the extension that reads them does not answer before.
@@ -17,17 +19,23 @@ use tower::ServiceExt;
 use crate::app::{self, AppState};
 use crate::config::{Config, ConfigError};
 use crate::error::Error;
+use crate::notify::{self, EmailSettings, Notifier};
 use crate::secrets::{self, SecretArns, SecretsExtension};
 
 /// (variable, default, meaning) of the variable read here, in the style of `config::VARIABLES`.
-pub const VARIABLES: &[(&str, &str, &str)] =
-    &[("MESHPORT_FUNCTION", "api", "which Lambda handler runs: `api` (HTTP) or `sync` (scheduled mirror sync)")];
+pub const VARIABLES: &[(&str, &str, &str)] = &[(
+    "MESHPORT_FUNCTION",
+    "api",
+    "which Lambda handler runs: `api` (HTTP), `sync` (scheduled mirror sync) or `notify` (notifications, fed by the \
+     table's stream and a schedule)",
+)];
 
 /// Which of the deployment's functions this process is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {
     Api,
     Sync,
+    Notify,
 }
 
 impl Function {
@@ -35,9 +43,10 @@ impl Function {
         match lookup("MESHPORT_FUNCTION").as_deref().map(str::trim) {
             None | Some("" | "api") => Ok(Self::Api),
             Some("sync") => Ok(Self::Sync),
+            Some("notify") => Ok(Self::Notify),
             Some(other) => Err(ConfigError {
                 variable: "MESHPORT_FUNCTION",
-                message: format!("`{other}` is not a function: use `api` or `sync`"),
+                message: format!("`{other}` is not a function: use `api`, `sync` or `notify`"),
             }),
         }
     }
@@ -51,6 +60,8 @@ pub enum InvocationError {
     Start(String),
     #[error("mirror sync failed: {0}")]
     Sync(#[from] Error),
+    #[error("notifications not delivered: {0}")]
+    Notify(Error),
 }
 
 impl From<InvocationError> for Diagnostic {
@@ -58,6 +69,7 @@ impl From<InvocationError> for Diagnostic {
         let error_type = match &error {
             InvocationError::Start(_) => "MeshportStartFailed",
             InvocationError::Sync(_) => "MirrorSyncFailed",
+            InvocationError::Notify(_) => "NotifyFailed",
         };
         tracing::error!(error = %error, "invocation failed");
         Diagnostic { error_type: error_type.to_owned(), error_message: error.to_string() }
@@ -101,6 +113,32 @@ pub async fn run(config: Config) -> Result<(), lambda_http::Error> {
             }))
             .await
         }
+        Function::Notify => {
+            // The stream's records only wake the function: what to hand out and deliver is read from the catalog, so
+            // a batch the stream repeats, or one it lost (the schedule's invocation finds it), changes nothing.
+            let notify = Arc::new(OnceCell::new());
+            lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+                let (environment, notify) = (environment.clone(), notify.clone());
+                async move {
+                    let (notifier, dispatcher) = notify
+                        .get_or_try_init(|| async {
+                            let (state, config) = environment.built().await?;
+                            Notifier::local(
+                                state.mesh.catalog.clone(),
+                                &config.embed.portal_url,
+                                config.smtp.as_ref().map(EmailSettings::from),
+                            )
+                            .map_err(|e| InvocationError::Start(e.to_string()))
+                        })
+                        .await?;
+                    let records = event.payload.get("Records").and_then(|r| r.as_array()).map_or(0, Vec::len);
+                    let report = notify::deliver(notifier, dispatcher).await.map_err(InvocationError::Notify)?;
+                    tracing::info!(request_id = %event.context.request_id, records, ?report, "notifications delivered");
+                    Ok::<_, InvocationError>(report)
+                }
+            }))
+            .await
+        }
     }
 }
 
@@ -109,19 +147,27 @@ pub async fn run(config: Config) -> Result<(), lambda_http::Error> {
 struct Environment {
     config: Arc<Config>,
     secrets: SecretArns,
-    state: Arc<OnceCell<AppState>>,
+    state: Arc<OnceCell<(AppState, Arc<Config>)>>,
 }
 
 impl Environment {
     fn new(config: Config, secrets: SecretArns) -> Result<Self, lambda_http::Error> {
         // Without secrets nothing waits for an invocation: build now, so a bad setting fails the cold start.
-        let state =
-            if secrets.is_empty() { OnceCell::new_with(Some(AppState::build(&config)?)) } else { OnceCell::new() };
+        let state = if secrets.is_empty() {
+            OnceCell::new_with(Some((AppState::build(&config)?, Arc::new(config.clone()))))
+        } else {
+            OnceCell::new()
+        };
         Ok(Self { config: Arc::new(config), secrets, state: Arc::new(state) })
     }
 
     async fn state(&self) -> Result<AppState, InvocationError> {
-        let state = self
+        Ok(self.built().await?.0)
+    }
+
+    /// The state, and the configuration it was built from with the secrets applied.
+    async fn built(&self) -> Result<(AppState, Arc<Config>), InvocationError> {
+        let built = self
             .state
             .get_or_try_init(|| async {
                 let extension =
@@ -131,9 +177,10 @@ impl Environment {
                 secrets::apply(&mut config, &self.secrets, &extension)
                     .await
                     .map_err(|e| InvocationError::Start(e.to_string()))?;
-                AppState::build(&config).map_err(|e| InvocationError::Start(e.to_string()))
+                let state = AppState::build(&config).map_err(|e| InvocationError::Start(e.to_string()))?;
+                Ok::<_, InvocationError>((state, Arc::new(config)))
             })
             .await?;
-        Ok(state.clone())
+        Ok(built.clone())
     }
 }

@@ -4,9 +4,8 @@
 use std::process::ExitCode;
 
 use meshport_api::app::{AppState, Application};
-use meshport_api::config::{Config, SmtpSettings, SmtpTls};
-use meshport_api::notify::{EmailSettings, Notifier, SmtpSecurity};
-use meshport_api::secrets::Secret;
+use meshport_api::config::Config;
+use meshport_api::notify::{EmailSettings, Notifier};
 
 /// How often the local server hands new events to the outbox and delivers what is due.
 const NOTIFY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
@@ -71,7 +70,7 @@ async fn serve_locally(config: &Config, state: AppState) -> Result<(), String> {
     if let Some(interval) = config.sync_interval {
         tokio::spawn(meshport_api::sync::every(state.mesh.clone(), interval));
     }
-    let email = config.smtp.as_ref().map(email_settings);
+    let email = config.smtp.as_ref().map(EmailSettings::from);
     let (notifier, dispatcher) =
         Notifier::local(state.mesh.catalog.clone(), &config.embed.portal_url, email).map_err(|e| e.to_string())?;
     tokio::spawn(meshport_api::notify::run(notifier, dispatcher, NOTIFY_EVERY));
@@ -83,21 +82,6 @@ async fn serve_locally(config: &Config, state: AppState) -> Result<(), String> {
         application.address()
     );
     application.serve(shutdown_signal()).await.map_err(|e| e.to_string())
-}
-
-/// The configured relay as the notifier's email channel takes it, the password held as a [`Secret`].
-fn email_settings(smtp: &SmtpSettings) -> EmailSettings {
-    EmailSettings {
-        host: smtp.host.clone(),
-        port: smtp.port,
-        security: match smtp.security {
-            SmtpTls::None => SmtpSecurity::None,
-            SmtpTls::StartTls => SmtpSecurity::StartTls,
-            SmtpTls::Tls => SmtpSecurity::Tls,
-        },
-        credentials: smtp.credentials.as_ref().map(|(user, password)| (user.clone(), Secret::new(password.clone()))),
-        from: smtp.from.clone(),
-    }
 }
 
 async fn shutdown_signal() {

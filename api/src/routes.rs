@@ -8,6 +8,7 @@ mod embed;
 mod events;
 pub mod extract;
 mod health;
+mod notifications;
 mod openapi;
 pub mod portal;
 mod products;
@@ -147,6 +148,13 @@ fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
         route(Get, "/embed/products/{id}", Open, embed::card),
         route(Get, "/oembed", Open, embed::oembed),
         route(Get, "/badge/products/{id}/{file}", Open, embed::badge),
+        route(Get, "/api/v1/notifications/dead-letters", Members, notifications::dead_letters),
+        route(
+            Post,
+            "/api/v1/notifications/deliveries/{event}/{team}/{channel}/redeliver",
+            Members,
+            notifications::redeliver,
+        ),
     ];
     if dev_sign_in {
         routes.push(route(Get, "/api/v1/dev/users", Open, auth::dev_users));
@@ -251,7 +259,8 @@ impl AppError {
                 | StoreError::AccessConflict { .. }
                 | StoreError::AccountConflict { .. }
                 | StoreError::Claimed { .. }
-                | StoreError::Busy(_),
+                | StoreError::Busy(_)
+                | StoreError::Changed(_),
             ) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             Error::Store(StoreError::Corrupt(_)) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
             Error::Kafka(KafkaError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::KafkaUnavailable),

@@ -29,7 +29,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "MESHPORT_SMTP_SECRET_ARN",
         "(none)",
-        "Secrets Manager secret `{\"username\", \"password\"}` signing in to the relay of MESHPORT_SMTP_URL (Lambda only)",
+        "Secrets Manager secret `{\"username\", \"password\"}` the SMTP relay of MESHPORT_SMTP_URL signs in with, e.g. SES \
+         SMTP credentials (Lambda only)",
     ),
     ("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "2773", "port of the Parameters and Secrets Lambda Extension"),
 ];
@@ -153,8 +154,7 @@ impl SecretsExtension {
 }
 
 /// Reads the secrets in `arns` and puts them into `config`: Kafka's as `sasl.username` and `sasl.password` (in place
-/// of any given in `MESHPORT_KAFKA_CONFIG`), the registry's as its basic auth, the SMTP relay's as its sign-in (in
-/// place of any user in `MESHPORT_SMTP_URL`).
+/// of any given in `MESHPORT_KAFKA_CONFIG`), the registry's as its basic auth, the SMTP relay's as its sign-in.
 pub async fn apply(config: &mut Config, arns: &SecretArns, extension: &SecretsExtension) -> Result<(), SecretError> {
     if let Some(arn) = &arns.kafka_sasl {
         let credentials = extension.credentials(KAFKA_SECRET, arn).await?;

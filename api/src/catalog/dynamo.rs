@@ -18,7 +18,12 @@
 //! | catalog generation         | GetItem `PK = META`, `SK = GENERATION` (`claims_backfilled` marks the one-time backfill) |
 //! | a change's event           | in the change's transaction: Put `PK = EVENTS`, `SK = EVENT#<seq, 20 digits>` if absent, the generation item's `event_seq` set to `seq` on condition it is `seq - 1` (read just before) |
 //! | the notifier's mark        | GetItem `PK = META`, `SK = NOTIFIED`; moved by a PutItem on condition it is where it was read |
-//! | a team's channels          | GetItem / TransactWriteItems (one Put) `PK = TEAM#<team>`, `SK = CHANNELS` |
+//! | a team's channels          | GetItem `PK = TEAM#<team>`, `SK = CHANNELS`; changed by TransactWriteItems: Put it conditioned on `revision` (or absence), Put its audit entry, add 1 to the generation |
+//! | hand events out            | TransactWriteItems: Put the notifier's mark on condition it is where it was read, Put each delivery `PK = DELIVERY#<seq, 20 digits>`, `SK = TO#<destination>` (over 99 deliveries: the first ones before, each a PutItem if absent) |
+//! | a delivery                 | GetItem; an attempt recorded by a PutItem on condition of its `attempts` and `state` as read |
+//! | pending deliveries, due first | Query `GSI2` where `GSI2PK = OUTBOX_PENDING`, `GSI2SK < <now, epoch ms>~` (`<due, epoch ms>#<key>`: only pending deliveries carry it, a sparse index) |
+//! | dead letters               | Query `GSI2` where `GSI2PK = OUTBOX_DEAD`, by `GSI2SK` (`<seq>#<destination>`) |
+//! | redeliver                  | TransactWriteItems: Put the delivery on condition it is dead-lettered, Put its audit entry, add 1 to the generation |
 //! | events after a number      | Query `PK = EVENTS`, `SK > EVENT#<after>`, in order, consistent |
 //! | a product's history        | Query `PK = PRODUCT#<id>`, `SK` begins with `AUDIT#`, newest first |
 //! | recent activity            | Query `GSI2` where `GSI2PK = AUDIT`, newest first    |
@@ -41,6 +46,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType,
     Projection, ProjectionType, Put, PutRequest, ScalarAttributeType, TransactWriteItem, WriteRequest,
 };
+use jiff::Timestamp;
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
 use meshport_shared::events::{ChannelSettings, Event, Notice};
@@ -50,7 +56,10 @@ use meshport_shared::{
 
 pub use crate::config::DynamoSettings;
 
-use super::{CatalogStore, Claim, Result, StoreError, decode, encode, legacy_account, next_revision, version_key};
+use super::{
+    Attempt, CatalogStore, Claim, Delivery, DeliveryKey, DeliveryState, Result, StoreError, TeamChannelSettings,
+    decode, encode, legacy_account, next_revision, version_key,
+};
 
 const PRODUCT_SK: &str = "PRODUCT";
 const TOPIC_SK: &str = "TOPIC";
@@ -59,8 +68,13 @@ const SCHEMA: &str = "SCHEMA";
 const CLAIM_SK: &str = "CLAIM";
 const ACCESS_SK: &str = "ACCESS";
 const PRINCIPAL_SK: &str = "PRINCIPAL";
-/// The partition of the change events.
-const EVENTS: &str = "EVENTS";
+/// The partition of the change events: the notify function's stream filter names it (infra/template.json).
+pub const EVENTS: &str = "EVENTS";
+/// The sparse index partitions of pending and dead-lettered deliveries.
+const OUTBOX_PENDING: &str = "OUTBOX_PENDING";
+const OUTBOX_DEAD: &str = "OUTBOX_DEAD";
+/// TransactWriteItems' limit, less the notifier's mark.
+const DELIVERIES_PER_TRANSACTION: usize = 99;
 /// BatchWriteItem's limit.
 const BATCH: usize = 25;
 /// How often a transaction cancelled by another one on the same items (the generation item, mostly) is tried again.
@@ -323,6 +337,18 @@ impl DynamoStore {
             }
         }
         unreachable!("the last attempt returns")
+    }
+
+    /// Runs one change (a Put or Delete with its condition) with its audit entry, which tells no one: [`transact`]'s
+    /// answer.
+    async fn transact_audited(
+        &self,
+        change: TransactWriteItem,
+        audit: &AuditEntry,
+    ) -> Result<std::result::Result<(), Vec<usize>>> {
+        let put = Put::builder().table_name(&self.table).set_item(Some(audit_item(audit)?)).build();
+        let items = vec![change, TransactWriteItem::builder().put(put.map_err(|e| internal(&e))?).build()];
+        self.transact(items, &audit.id, Some(audit_key(audit)), None).await
     }
 
     /// The generation's bump: one more, and with an event numbered `last + 1`, its number, on condition that the
@@ -873,14 +899,8 @@ impl CatalogStore for DynamoStore {
             Some(0) => put.condition_expression("attribute_exists(PK) AND attribute_not_exists(revision)"),
             _ => at_revision(put, expected),
         };
-        let token = audit.id.clone();
-        let written = audit_key(&audit);
-        let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
-        let items = vec![
-            TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build(),
-            TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
-        ];
-        match self.transact(items, &token, Some(written), None).await? {
+        let change = TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build();
+        match self.transact_audited(change, &audit).await? {
             Ok(()) => Ok(account),
             Err(_) => {
                 let actual = self.get_account(&account.principal).await?.map(|a| a.revision);
@@ -897,14 +917,8 @@ impl CatalogStore for DynamoStore {
                 .condition_expression("revision = :expected")
                 .expression_attribute_values(":expected", AttributeValue::N(expected.to_string())),
         };
-        let token = audit.id.clone();
-        let written = audit_key(&audit);
-        let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
-        let items = vec![
-            TransactWriteItem::builder().delete(delete.build().map_err(|e| internal(&e))?).build(),
-            TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
-        ];
-        match self.transact(items, &token, Some(written), None).await? {
+        let change = TransactWriteItem::builder().delete(delete.build().map_err(|e| internal(&e))?).build();
+        match self.transact_audited(change, &audit).await? {
             Ok(()) => Ok(true),
             Err(_) => match self.get_account(principal).await?.map(|a| a.revision) {
                 None => Ok(false),
@@ -1021,44 +1035,39 @@ impl CatalogStore for DynamoStore {
         at.map_or(Ok(0), |n| n.parse().map_err(|_| StoreError::Corrupt(format!("notified `{n}`"))))
     }
 
-    async fn advance_notified(&self, from: u64, to: u64) -> Result<()> {
-        let mut item = notified_key();
-        item.insert("at".to_owned(), AttributeValue::N(to.to_string()));
-        let put = self.client.put_item().table_name(&self.table).set_item(Some(item));
-        let put = match from {
-            0 => put.condition_expression("attribute_not_exists(PK) OR #at = :from"),
-            _ => put.condition_expression("#at = :from"),
-        };
-        let outcome = put
-            .expression_attribute_names("#at", "at")
-            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
-            .send()
-            .await;
-        match outcome {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                Err(StoreError::Busy(format!("the notifier's mark moved from {from} meanwhile")))
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+    async fn team_channels(&self, team: &TeamName) -> Result<Option<TeamChannelSettings>> {
+        let Some(item) = self.item(channels_key(team)).await? else { return Ok(None) };
+        // Channels written before revisions have none: they are at revision 1.
+        let revision = item.get("revision").and_then(|r| r.as_n().ok()).map_or(Ok(1), |n| {
+            n.parse().map_err(|_| StoreError::Corrupt(format!("team `{team}`'s channels at revision `{n}`")))
+        })?;
+        Ok(Some(TeamChannelSettings { settings: doc_of(&item)?, revision }))
     }
 
-    async fn team_channels(&self, team: &TeamName) -> Result<Option<ChannelSettings>> {
-        self.get_doc(channels_key(team)).await
-    }
-
-    async fn put_team_channels(&self, team: &TeamName, channels: &ChannelSettings) -> Result<()> {
+    async fn put_team_channels(
+        &self,
+        team: &TeamName,
+        channels: &ChannelSettings,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<u64> {
+        let revision = next_revision(expected);
         let mut item = channels_key(team);
         item.insert("doc".to_owned(), s(encode(team.as_str(), channels)?));
-        // A transaction of one item, as the table's request paths write (see the module's patterns).
-        let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(|e| internal(&e))?;
-        let outcome = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .send()
-            .await;
-        outcome.map(|_| ()).map_err(sdk_error)
+        item.insert("revision".to_owned(), AttributeValue::N(revision.to_string()));
+        let put = Put::builder().table_name(&self.table).set_item(Some(item));
+        let put = match expected {
+            // Channels written before revisions are at revision 1 and carry none.
+            Some(1) => put
+                .condition_expression("attribute_exists(PK) AND (attribute_not_exists(revision) OR revision = :one)")
+                .expression_attribute_values(":one", AttributeValue::N("1".into())),
+            _ => at_revision(put, expected),
+        };
+        let change = TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build();
+        match self.transact_audited(change, &audit).await? {
+            Ok(()) => Ok(revision),
+            Err(_) => Err(StoreError::Changed(format!("team `{team}`'s channels"))),
+        }
     }
 
     async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
@@ -1077,4 +1086,154 @@ impl CatalogStore for DynamoStore {
         let generation = item.as_ref().and_then(|item| item.get("generation")).and_then(|g| g.as_n().ok());
         generation.map_or(Ok(0), |g| g.parse().map_err(|_| StoreError::Corrupt(format!("generation `{g}`"))))
     }
+
+    async fn hand_out(&self, from: u64, to: u64, deliveries: Vec<Delivery>) -> Result<()> {
+        let items = deliveries.iter().map(delivery_item).collect::<Result<Vec<_>>>()?;
+        // What does not fit in the mark's transaction goes first, each item only if absent: written again after a
+        // crash, it changes nothing; its event is handed out only with the mark's transaction.
+        let split = items.len().saturating_sub(DELIVERIES_PER_TRANSACTION);
+        let (before, with_mark) = items.split_at(split);
+        for item in before {
+            let outcome = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item.clone()))
+                .condition_expression("attribute_not_exists(PK)")
+                .send()
+                .await;
+            match outcome {
+                Err(e) if !e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                    return Err(sdk_error(e));
+                }
+                _ => {}
+            }
+        }
+        let mut mark = notified_key();
+        mark.insert("at".to_owned(), AttributeValue::N(to.to_string()));
+        let mark = Put::builder().table_name(&self.table).set_item(Some(mark));
+        let mark = match from {
+            0 => mark.condition_expression("attribute_not_exists(PK) OR #at = :from"),
+            _ => mark.condition_expression("#at = :from"),
+        };
+        let mark = mark
+            .expression_attribute_names("#at", "at")
+            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
+            .build()
+            .map_err(|e| internal(&e))?;
+        let mut transaction = vec![TransactWriteItem::builder().put(mark).build()];
+        for item in with_mark {
+            let put = Put::builder().table_name(&self.table).set_item(Some(item.clone())).build();
+            transaction.push(TransactWriteItem::builder().put(put.map_err(|e| internal(&e))?).build());
+        }
+        let outcome = self.client.transact_write_items().set_transact_items(Some(transaction)).send().await;
+        match outcome {
+            Ok(_) => Ok(()),
+            Err(e) => match cancellation(&e) {
+                Cancellation::Conditions(_) | Cancellation::Contended => {
+                    Err(StoreError::Busy(format!("the notifier's mark moved from {from} meanwhile")))
+                }
+                Cancellation::Other => Err(sdk_error(e)),
+            },
+        }
+    }
+
+    async fn delivery(&self, key: &DeliveryKey) -> Result<Option<Delivery>> {
+        self.get_doc(delivery_key(key)).await
+    }
+
+    async fn pending_deliveries(&self, now: Timestamp, limit: usize) -> Result<Vec<Delivery>> {
+        let due: Vec<Delivery> = self
+            .query_docs(Query {
+                index: Some("GSI2"),
+                condition: "GSI2PK = :pk AND GSI2SK < :until",
+                values: vec![(":pk", OUTBOX_PENDING.to_owned()), (":until", format!("{}~", due_key(now)))],
+                forward: true,
+                limit: Some(limit),
+            })
+            .await?;
+        // The index is read eventually consistently and to the millisecond: what is no longer pending or not quite
+        // due is left for later (a stale copy's attempt is refused by `record_attempt`'s condition).
+        Ok(due.into_iter().filter(|d| d.state == DeliveryState::Pending && d.next_at <= now).collect())
+    }
+
+    async fn record_attempt(&self, key: &DeliveryKey, attempt: u32, outcome: Attempt) -> Result<()> {
+        let stored: Delivery = self.delivery(key).await?.ok_or_else(|| StoreError::Changed(key.to_string()))?;
+        let attempted = stored.attempted(attempt, outcome)?;
+        let outcome = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(delivery_item(&attempted)?))
+            .condition_expression("attempts = :before AND #state = :pending")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":before", AttributeValue::N((attempt - 1).to_string()))
+            .expression_attribute_values(":pending", s(state_name(DeliveryState::Pending)))
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Err(StoreError::Changed(key.to_string()))
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn dead_letters(&self, limit: usize) -> Result<Vec<Delivery>> {
+        self.query_docs(Query { limit: Some(limit), ..Query::kind(OUTBOX_DEAD) }).await
+    }
+
+    async fn redeliver(&self, key: &DeliveryKey, now: Timestamp, audit: AuditEntry) -> Result<()> {
+        let stored: Delivery = self.delivery(key).await?.ok_or_else(|| StoreError::Changed(key.to_string()))?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(delivery_item(&stored.redelivered(now)?)?))
+            .condition_expression("#state = :dead")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":dead", s(state_name(DeliveryState::DeadLettered)));
+        let change = TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build();
+        match self.transact_audited(change, &audit).await? {
+            Ok(()) => Ok(()),
+            Err(_) => Err(StoreError::Changed(key.to_string())),
+        }
+    }
+}
+
+fn delivery_key(key: &DeliveryKey) -> Item {
+    self::key(format!("DELIVERY#{:020}", key.seq), format!("TO#{}", key.destination))
+}
+
+/// When a delivery is due, as a sort key that sorts in time order (to the millisecond).
+fn due_key(at: Timestamp) -> String {
+    format!("{:020}", at.as_millisecond().max(0))
+}
+
+fn state_name(state: DeliveryState) -> &'static str {
+    match state {
+        DeliveryState::Pending => "pending",
+        DeliveryState::Delivered => "delivered",
+        DeliveryState::DeadLettered => "dead_lettered",
+    }
+}
+
+/// A delivery's item: its document, `attempts` and `state` for the conditions, and its place in the sparse index
+/// of pending deliveries (by when due) or of dead letters (by event), or in neither once delivered.
+fn delivery_item(delivery: &Delivery) -> Result<Item> {
+    let mut item = delivery_key(&delivery.key);
+    let id = format!("{:020}#{}", delivery.key.seq, delivery.key.destination);
+    item.extend([
+        ("doc".to_owned(), s(encode(&id, delivery)?)),
+        ("attempts".to_owned(), AttributeValue::N(delivery.attempts.to_string())),
+        ("state".to_owned(), s(state_name(delivery.state))),
+    ]);
+    let placement = match delivery.state {
+        DeliveryState::Pending => Some((OUTBOX_PENDING, format!("{}#{id}", due_key(delivery.next_at)))),
+        DeliveryState::DeadLettered => Some((OUTBOX_DEAD, id)),
+        DeliveryState::Delivered => None,
+    };
+    if let Some((partition, sort)) = placement {
+        item.extend([("GSI2PK".to_owned(), s(partition)), ("GSI2SK".to_owned(), s(sort))]);
+    }
+    Ok(item)
 }

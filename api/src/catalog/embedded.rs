@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
 use meshport_shared::events::{ChannelSettings, Event, Notice};
@@ -16,7 +17,10 @@ use meshport_shared::{
 };
 use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
 
-use super::{CatalogStore, Claim, Result, StoreError, decode, encode, legacy_account, next_revision, version_key};
+use super::{
+    Attempt, CatalogStore, Claim, Delivery, DeliveryKey, DeliveryState, Result, StoreError, TeamChannelSettings,
+    decode, encode, legacy_account, next_revision, version_key,
+};
 
 /// Product id -> the product as JSON.
 const PRODUCTS: TableDefinition<&str, &[u8]> = TableDefinition::new("products");
@@ -31,10 +35,17 @@ const SCHEMAS: TableDefinition<&str, &[u8]> = TableDefinition::new("schemas");
 /// `generation` -> how many product changes were committed; `claims_backfilled` -> 1 once the backfill ran;
 /// `event_seq` -> the sequence number of the last event written; `notified` -> the last one the notifier handed out.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-/// Team name -> its notification channels as JSON, secrets included.
+/// Team name -> its notification channels and their revision as JSON, secrets included (written before revisions:
+/// the bare channels, read as revision 1).
 const CHANNELS: TableDefinition<&str, &[u8]> = TableDefinition::new("channels");
 /// An event's sequence number -> the event as JSON: the outbox, in commit order.
 const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
+/// `<seq, 20 digits>\0<destination>` -> the delivery as JSON: the outbox.
+const DELIVERIES: TableDefinition<&str, &[u8]> = TableDefinition::new("deliveries");
+/// `<due, epoch ms, 20 digits>\0<delivery key>` -> nothing: the pending deliveries, the earliest due first.
+const PENDING: TableDefinition<&str, ()> = TableDefinition::new("pending_deliveries");
+/// A delivery key -> nothing: the dead-lettered deliveries, oldest event first.
+const DEAD_LETTERS: TableDefinition<&str, ()> = TableDefinition::new("dead_letters");
 /// A claim's key ([`Claim::key`]) -> the id of the product holding it.
 const CLAIMS: TableDefinition<&str, &str> = TableDefinition::new("claims");
 /// Access request id (time-ordered) -> the request as JSON.
@@ -95,6 +106,28 @@ impl EmbeddedStore {
     }
 }
 
+impl EmbeddedStore {
+    /// Replaces delivery `key` by what `change` makes of it (or fails with), with `audit` if any, in one transaction.
+    async fn change_delivery(
+        &self,
+        key: &DeliveryKey,
+        audit: Option<AuditEntry>,
+        change: impl FnOnce(Delivery) -> Result<Delivery> + Send + 'static,
+    ) -> Result<()> {
+        let key = key.clone();
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            let stored = stored_delivery(&tx, &key)?;
+            put_delivery(&tx, &change(stored.clone())?, Some(&stored))?;
+            if let Some(audit) = &audit {
+                append_audit(&tx, audit)?;
+            }
+            tx.commit().map_err(storage)
+        })
+        .await
+    }
+}
+
 fn open(path: &Path) -> Result<Database> {
     let unavailable =
         |e: &dyn std::fmt::Display| StoreError::Unavailable(format!("cannot open {}: {e}", path.display()));
@@ -115,6 +148,9 @@ fn open(path: &Path) -> Result<Database> {
     tx.open_table(PRINCIPALS).map_err(|e| unavailable(&e))?;
     tx.open_table(EVENTS).map_err(|e| unavailable(&e))?;
     tx.open_table(CHANNELS).map_err(|e| unavailable(&e))?;
+    tx.open_table(DELIVERIES).map_err(|e| unavailable(&e))?;
+    tx.open_table(PENDING).map_err(|e| unavailable(&e))?;
+    tx.open_table(DEAD_LETTERS).map_err(|e| unavailable(&e))?;
     tx.commit().map_err(|e| unavailable(&e))?;
     Ok(db)
 }
@@ -681,7 +717,58 @@ impl CatalogStore for EmbeddedStore {
         .await
     }
 
-    async fn advance_notified(&self, from: u64, to: u64) -> Result<()> {
+    async fn team_channels(&self, team: &TeamName) -> Result<Option<TeamChannelSettings>> {
+        let team = team.clone();
+        self.with_db(move |db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let table = tx.open_table(CHANNELS).map_err(storage)?;
+            let value = table.get(team.as_str()).map_err(storage)?;
+            value.map(|v| super::channels_of(team.as_str(), v.value())).transpose()
+        })
+        .await
+    }
+
+    async fn put_team_channels(
+        &self,
+        team: &TeamName,
+        channels: &ChannelSettings,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<u64> {
+        let (team, settings) = (team.clone(), channels.clone());
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            let revision = next_revision(expected);
+            {
+                let mut table = tx.open_table(CHANNELS).map_err(storage)?;
+                let actual = match table.get(team.as_str()).map_err(storage)? {
+                    Some(stored) => Some(super::channels_of(team.as_str(), stored.value())?.revision),
+                    None => None,
+                };
+                if actual != expected {
+                    return Err(StoreError::Changed(format!("team `{team}`'s channels")));
+                }
+                let stored = TeamChannelSettings { settings, revision };
+                table.insert(team.as_str(), encode(team.as_str(), &stored)?.as_bytes()).map_err(storage)?;
+            }
+            append_audit(&tx, &audit)?;
+            append_event(&tx, Notice::of(&audit, None, None))?;
+            tx.commit().map_err(storage)?;
+            Ok(revision)
+        })
+        .await
+    }
+
+    async fn generation(&self) -> Result<u64> {
+        self.with_db(|db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let meta = tx.open_table(META).map_err(storage)?;
+            Ok(meta.get("generation").map_err(storage)?.map_or(0, |g| g.value()))
+        })
+        .await
+    }
+
+    async fn hand_out(&self, from: u64, to: u64, deliveries: Vec<Delivery>) -> Result<()> {
         self.with_db(move |db| {
             let tx = db.begin_write().map_err(storage)?;
             {
@@ -692,27 +779,115 @@ impl CatalogStore for EmbeddedStore {
                 }
                 meta.insert("notified", to).map_err(storage)?;
             }
+            for delivery in &deliveries {
+                put_delivery(&tx, delivery, None)?;
+            }
             tx.commit().map_err(storage)
         })
         .await
     }
 
-    async fn team_channels(&self, team: &TeamName) -> Result<Option<ChannelSettings>> {
-        let team = team.clone();
-        self.with_db(move |db| read_one(db, CHANNELS, team.as_str())).await
+    async fn delivery(&self, key: &DeliveryKey) -> Result<Option<Delivery>> {
+        let key = delivery_key(key);
+        self.with_db(move |db| read_one(db, DELIVERIES, &key)).await
     }
 
-    async fn put_team_channels(&self, team: &TeamName, channels: &ChannelSettings) -> Result<()> {
-        let items = vec![(team.to_string(), channels.clone())];
-        self.with_db(move |db| write_all(db, CHANNELS, items)).await
-    }
-
-    async fn generation(&self) -> Result<u64> {
-        self.with_db(|db| {
+    async fn pending_deliveries(&self, now: Timestamp, limit: usize) -> Result<Vec<Delivery>> {
+        self.with_db(move |db| {
             let tx = db.begin_read().map_err(storage)?;
-            let meta = tx.open_table(META).map_err(storage)?;
-            Ok(meta.get("generation").map_err(storage)?.map_or(0, |g| g.value()))
+            let index = tx.open_table(PENDING).map_err(storage)?;
+            let deliveries = tx.open_table(DELIVERIES).map_err(storage)?;
+            let end = format!("{}\u{1}", due_key(now));
+            let mut due = Vec::new();
+            for entry in index.range(..end.as_str()).map_err(storage)? {
+                if due.len() >= limit {
+                    break;
+                }
+                let (entry, _) = entry.map_err(storage)?;
+                let key = entry.value().split_once('\u{0}').map_or("", |(_, key)| key).to_owned();
+                let Some(stored) = deliveries.get(key.as_str()).map_err(storage)? else { continue };
+                let delivery: Delivery = decode(&key, stored.value())?;
+                if delivery.next_at <= now {
+                    due.push(delivery);
+                }
+            }
+            Ok(due)
         })
         .await
+    }
+
+    async fn record_attempt(&self, key: &DeliveryKey, attempt: u32, outcome: Attempt) -> Result<()> {
+        self.change_delivery(key, None, move |stored| stored.attempted(attempt, outcome)).await
+    }
+
+    async fn dead_letters(&self, limit: usize) -> Result<Vec<Delivery>> {
+        self.with_db(move |db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let index = tx.open_table(DEAD_LETTERS).map_err(storage)?;
+            let deliveries = tx.open_table(DELIVERIES).map_err(storage)?;
+            let mut dead = Vec::new();
+            for entry in index.iter().map_err(storage)?.take(limit) {
+                let (key, _) = entry.map_err(storage)?;
+                if let Some(stored) = deliveries.get(key.value()).map_err(storage)? {
+                    dead.push(decode(key.value(), stored.value())?);
+                }
+            }
+            Ok(dead)
+        })
+        .await
+    }
+
+    async fn redeliver(&self, key: &DeliveryKey, now: Timestamp, audit: AuditEntry) -> Result<()> {
+        self.change_delivery(key, Some(audit), move |stored| stored.redelivered(now)).await
+    }
+}
+
+/// A delivery's key in the outbox's tables: by event, then destination.
+fn delivery_key(key: &DeliveryKey) -> String {
+    format!("{:020}\u{0}{}", key.seq, key.destination)
+}
+
+/// When a delivery is due, as a key that sorts in time order (to the millisecond; the exact time is in the delivery).
+fn due_key(at: Timestamp) -> String {
+    format!("{:020}", at.as_millisecond().max(0))
+}
+
+/// The index entries a delivery in its state has: pending ones by when they are due, dead letters by event.
+fn delivery_indexes(tx: &WriteTransaction, delivery: &Delivery, keep: bool) -> Result<()> {
+    let key = delivery_key(&delivery.key);
+    match delivery.state {
+        DeliveryState::Pending => {
+            let entry = format!("{}\u{0}{key}", due_key(delivery.next_at));
+            let mut pending = tx.open_table(PENDING).map_err(storage)?;
+            if keep { pending.insert(entry.as_str(), ()) } else { pending.remove(entry.as_str()) }.map_err(storage)?;
+        }
+        DeliveryState::DeadLettered => {
+            let mut dead = tx.open_table(DEAD_LETTERS).map_err(storage)?;
+            if keep { dead.insert(key.as_str(), ()) } else { dead.remove(key.as_str()) }.map_err(storage)?;
+        }
+        DeliveryState::Delivered => {}
+    }
+    Ok(())
+}
+
+/// Stores `delivery` over `previous` (what was read in this transaction), moving its index entries.
+fn put_delivery(tx: &WriteTransaction, delivery: &Delivery, previous: Option<&Delivery>) -> Result<()> {
+    if let Some(previous) = previous {
+        delivery_indexes(tx, previous, false)?;
+    }
+    let key = delivery_key(&delivery.key);
+    tx.open_table(DELIVERIES)
+        .map_err(storage)?
+        .insert(key.as_str(), encode(&key, delivery)?.as_bytes())
+        .map_err(storage)?;
+    delivery_indexes(tx, delivery, true)
+}
+
+fn stored_delivery(tx: &WriteTransaction, key: &DeliveryKey) -> Result<Delivery> {
+    let table = tx.open_table(DELIVERIES).map_err(storage)?;
+    let stored = table.get(delivery_key(key).as_str()).map_err(storage)?;
+    match stored {
+        Some(stored) => decode(&delivery_key(key), stored.value()),
+        None => Err(StoreError::Changed(key.to_string())),
     }
 }

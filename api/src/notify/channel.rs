@@ -17,10 +17,10 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use meshport_shared::events::Event;
 use reqwest::redirect::Policy;
 use reqwest::{Url, header};
-use serde::{Deserialize, Serialize};
 
 use super::render::{self, Notice};
 use super::webhook::{WebhookSecret, signature_header};
+use crate::config::{SmtpSettings, SmtpTls};
 use crate::error_chain;
 use crate::secrets::Secret;
 
@@ -31,16 +31,8 @@ const MAX_REDIRECTS: usize = 3;
 /// The most of a failed answer's body kept to say why it failed.
 pub const ERROR_BODY_BYTES: usize = 512;
 
-/// Which destination a delivery goes to: a team's channel, named in the team's settings.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct DestinationId(pub String);
-
-impl fmt::Display for DestinationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+/// Which destination a delivery goes to: the outbox's, as deliveries are stored in the catalog.
+pub use crate::catalog::DestinationId;
 
 /// Where events go, with what it takes to send there.
 #[derive(Debug, Clone)]
@@ -72,6 +64,26 @@ pub struct EmailSettings {
     /// Sign-in, when the relay asks for one.
     pub credentials: Option<(String, Secret)>,
     pub from: Mailbox,
+}
+
+/// The configured relay (`MESHPORT_SMTP_*`) as the email channel takes it, the password held as a [`Secret`].
+impl From<&SmtpSettings> for EmailSettings {
+    fn from(smtp: &SmtpSettings) -> Self {
+        EmailSettings {
+            host: smtp.host.clone(),
+            port: smtp.port,
+            security: match smtp.security {
+                SmtpTls::None => SmtpSecurity::None,
+                SmtpTls::StartTls => SmtpSecurity::StartTls,
+                SmtpTls::Tls => SmtpSecurity::Tls,
+            },
+            credentials: smtp
+                .credentials
+                .as_ref()
+                .map(|(user, password)| (user.clone(), Secret::new(password.clone()))),
+            from: smtp.from.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,11 +2,14 @@
 //! destination within its rate limit; a failed attempt is retried after an exponentially growing, jittered delay, and
 //! after `max_attempts` the delivery is dead-lettered until an admin redelivers it.
 //!
+//! Deliveries wait in the catalog (see `outbox`); each round reads the channels of the teams its deliveries go to,
+//! so a delivery made after a restart, or after a team changed its channels, goes where the team now says.
+//!
 //! Time is given, not read: [`Dispatcher::dispatch_due`] takes `now`, which decides what is due and when a retry
 //! falls due, so a caller (the background task, the stream's Lambda, a test) controls the schedule. Only the
 //! webhook's `webhook-timestamp` is the real clock, as receivers check it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,8 +17,11 @@ use jiff::Timestamp;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use meshport_shared::TeamName;
+
 use super::channel::{Channels, DestinationId};
-use super::outbox::{Delivery, Outbox, OutboxError};
+use super::teams::destinations;
+use crate::catalog::{Attempt, CatalogStore, Delivery, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct DispatchSettings {
@@ -99,7 +105,7 @@ impl Round {
 }
 
 pub struct Dispatcher {
-    outbox: Arc<dyn Outbox>,
+    outbox: Arc<dyn CatalogStore>,
     channels: Arc<Channels>,
     settings: DispatchSettings,
     buckets: Arc<Mutex<HashMap<DestinationId, TokenBucket>>>,
@@ -119,14 +125,34 @@ enum Outcome {
 }
 
 impl Dispatcher {
-    pub fn new(outbox: Arc<dyn Outbox>, channels: Arc<Channels>, settings: DispatchSettings) -> Self {
+    /// A dispatcher of the deliveries waiting in `outbox` (the catalog), through `channels`.
+    pub fn new(outbox: Arc<dyn CatalogStore>, channels: Arc<Channels>, settings: DispatchSettings) -> Self {
         Self { outbox, channels, settings, buckets: Arc::default() }
+    }
+
+    /// Reads the current channels of the teams `due` goes to (a destination id is `<team>/<channel>`); an id that
+    /// names no team with channels keeps the destination `channels` was given.
+    async fn refresh_destinations(&self, due: &[Delivery]) -> Result<(), StoreError> {
+        let teams: BTreeSet<TeamName> = due
+            .iter()
+            .filter_map(|d| d.key.destination.0.split_once('/'))
+            .filter_map(|(team, _)| TeamName::parse(team).ok())
+            .collect();
+        for team in teams {
+            if let Some(stored) = self.outbox.team_channels(&team).await? {
+                for (id, destination) in destinations(&team, &stored.settings) {
+                    self.channels.set_destination(id, destination);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Delivers what is due at `now`, one batch: each delivery once, at most `concurrency` at a time, each waiting
     /// for its destination's rate limit.
-    pub async fn dispatch_due(&self, now: Timestamp) -> Result<Round, OutboxError> {
-        let due = self.outbox.pending(now, self.settings.batch).await?;
+    pub async fn dispatch_due(&self, now: Timestamp) -> Result<Round, StoreError> {
+        let due = self.outbox.pending_deliveries(now, self.settings.batch).await?;
+        self.refresh_destinations(&due).await?;
         let permits = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
         let mut tasks = JoinSet::new();
         for delivery in due {
@@ -154,7 +180,7 @@ impl Dispatcher {
     }
 
     /// Rounds until nothing is due at the time each starts; for the background task after a wake-up.
-    pub async fn dispatch_all_due(&self) -> Result<Round, OutboxError> {
+    pub async fn dispatch_all_due(&self) -> Result<Round, StoreError> {
         let mut total = Round::default();
         loop {
             let round = self.dispatch_due(Timestamp::now()).await?;
@@ -179,31 +205,33 @@ impl Dispatcher {
 }
 
 async fn attempt(
-    outbox: &dyn Outbox,
+    outbox: &dyn CatalogStore,
     channels: &Channels,
     settings: &DispatchSettings,
     delivery: &Delivery,
     now: Timestamp,
-) -> Result<Outcome, OutboxError> {
+) -> Result<Outcome, StoreError> {
     let key = &delivery.key;
     let attempt = delivery.attempts + 1;
-    let recorded = match channels.deliver(&delivery.event, &key.destination).await {
-        Ok(()) => outbox.mark_delivered(key, attempt).await.map(|()| Outcome::Delivered),
+    let (outcome, recorded) = match channels.deliver(&delivery.event, &key.destination).await {
+        Ok(()) => (Outcome::Delivered, Attempt::Delivered),
         Err(error) => {
             let error = error.to_string();
             tracing::warn!(seq = key.seq, destination = %key.destination, attempt, %error, "delivery failed");
             if attempt >= settings.max_attempts {
-                outbox.dead_letter(key, attempt, &error).await.map(|()| Outcome::DeadLettered)
+                (Outcome::DeadLettered, Attempt::DeadLettered { error })
             } else {
                 let delay = retry_delay(attempt, settings, fastrand::f64());
                 let next_at = now.checked_add(delay).unwrap_or(now);
-                outbox.mark_failed(key, attempt, next_at, &error).await.map(|()| Outcome::Retried)
+                (Outcome::Retried, Attempt::Failed { next_at, error })
             }
         }
     };
-    match recorded {
-        Err(OutboxError::Changed(_)) => Ok(Outcome::Skipped),
-        other => other,
+    match outbox.record_attempt(key, attempt, recorded).await {
+        Ok(()) => Ok(outcome),
+        // Another dispatcher recorded this attempt first.
+        Err(StoreError::Changed(_)) => Ok(Outcome::Skipped),
+        Err(e) => Err(e),
     }
 }
 

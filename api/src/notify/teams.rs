@@ -13,19 +13,22 @@ use lettre::message::Mailbox;
 use meshport_shared::access::AccessState;
 use meshport_shared::api::Identity;
 use meshport_shared::events::{Audience, ChannelSettings, Event, TeamChannels};
-use meshport_shared::{ProductId, TeamName, Violation, ViolationCode};
+use meshport_shared::{AuditAction, ProductId, TeamName, Violation, ViolationCode};
 use reqwest::Url;
 
-use super::channel::{Channels, DeliveryError, Destination, DestinationId};
+use super::channel::{Channels, DeliveryError, Destination, DestinationId, EmailSettings};
 use super::dispatch::{DispatchSettings, Dispatcher};
-use super::outbox::MemoryOutbox;
+use super::outbox::trail_of;
 use super::webhook::WebhookSecret;
-use crate::catalog::CatalogStore;
+use crate::audit;
+use crate::catalog::{CatalogStore, Delivery, StoreError};
 use crate::error::{Error, Result};
 use crate::secrets::Secret;
 
 /// Events handed to the outbox per round.
 const BATCH: usize = 256;
+/// Deliveries stored per transaction, at most (more when one event has more): what fits in one DynamoDB transaction.
+const DELIVERIES_PER_HAND_OUT: usize = 99;
 
 fn require_member(who: &Identity, team: &TeamName) -> Result<()> {
     if who.acts_for(team) {
@@ -34,25 +37,72 @@ fn require_member(who: &Identity, team: &TeamName) -> Result<()> {
     Err(Error::Forbidden(format!("only members of team `{team}` or org admins see and set its channels")))
 }
 
-/// Team `team`'s channels as its members see them: which are set, never a secret.
-pub async fn channels(catalog: &dyn CatalogStore, who: &Identity, team: &TeamName) -> Result<TeamChannels> {
+/// Team `team`'s channels as its members see them (which are set, never a secret), and their revision (0: none
+/// set yet), which a change of them must name.
+pub async fn channels(catalog: &dyn CatalogStore, who: &Identity, team: &TeamName) -> Result<(TeamChannels, u64)> {
     require_member(who, team)?;
-    let settings = catalog.team_channels(team).await?.unwrap_or_default();
-    Ok(TeamChannels::from(&settings))
+    Ok(match catalog.team_channels(team).await? {
+        Some(stored) => (TeamChannels::from(&stored.settings), stored.revision),
+        None => (TeamChannels::from(&ChannelSettings::default()), 0),
+    })
 }
 
-/// Replaces team `team`'s channels, once every one is valid ([`check`]).
+/// Replaces team `team`'s channels, once every one is valid ([`check`]), if they are still at `revision` (0: none
+/// set yet; `None`: [`Error::MissingRevision`]; another: [`Error::Stale`]). Audited under `notifications.<team>`,
+/// saying which kinds of channel were added, changed or removed, never a URL, secret or address. Answers the
+/// channels and their new revision.
 pub async fn set_channels(
     catalog: &dyn CatalogStore,
     who: &Identity,
     team: &TeamName,
     settings: ChannelSettings,
+    revision: Option<u64>,
     allow_private: bool,
-) -> Result<TeamChannels> {
+) -> Result<(TeamChannels, u64)> {
     require_member(who, team)?;
+    let revision = revision.ok_or_else(|| {
+        Error::MissingRevision(format!(
+            "say which revision of team `{team}`'s channels this change was decided on (If-Match, from GET)"
+        ))
+    })?;
     check(&settings, allow_private)?;
-    catalog.put_team_channels(team, &settings).await?;
-    Ok(TeamChannels::from(&settings))
+    let stored = catalog.team_channels(team).await?;
+    let before = stored.as_ref().map(|s| s.settings.clone()).unwrap_or_default();
+    let stale = || Error::Stale(format!("team `{team}`'s channels changed since revision {revision}: read them again"));
+    if stored.as_ref().map_or(0, |s| s.revision) != revision {
+        return Err(stale());
+    }
+    let summary = format!("notification channels set: {}", changed_channels(&before, &settings));
+    let entry = audit::entry(&who.subject, &trail_of(team)?, AuditAction::Updated, summary, None, None);
+    let expected = Some(revision).filter(|&r| r > 0);
+    let revision = match catalog.put_team_channels(team, &settings, expected, entry).await {
+        Err(StoreError::Changed(_)) => return Err(stale()),
+        other => other?,
+    };
+    Ok((TeamChannels::from(&settings), revision))
+}
+
+/// Which kinds of channel a change added, changed or removed, in words: never a URL, secret or address.
+fn changed_channels(before: &ChannelSettings, after: &ChannelSettings) -> String {
+    fn change<T: PartialEq>(kind: &str, before: Option<&T>, after: Option<&T>) -> Option<String> {
+        match (before, after) {
+            (None, Some(_)) => Some(format!("{kind} added")),
+            (Some(_), None) => Some(format!("{kind} removed")),
+            (Some(a), Some(b)) if a != b => Some(format!("{kind} changed")),
+            _ => None,
+        }
+    }
+    let webhook = |s: &ChannelSettings| s.webhook.as_ref().map(|w| (w.url.clone(), w.secret.clone()));
+    let changes: Vec<String> = [
+        change("webhook", webhook(before).as_ref(), webhook(after).as_ref()),
+        change("Slack", before.slack_url.as_ref(), after.slack_url.as_ref()),
+        change("Teams", before.teams_url.as_ref(), after.teams_url.as_ref()),
+        change("email", before.email.as_ref(), after.email.as_ref()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if changes.is_empty() { "nothing changed".to_owned() } else { changes.join(", ") }
 }
 
 /// Checks a team's channels: URLs `http` or `https` and, unless `allow_private` (local runs and tests), not naming a
@@ -176,50 +226,51 @@ pub async fn audience(catalog: &dyn CatalogStore, event: &Event) -> Result<BTree
     Ok(teams)
 }
 
-/// Hands the catalog's new events to the outbox, one delivery per destination of the teams each concerns, and
-/// moves the catalog's mark past them. Deliveries wait in memory: a restart loses those not yet delivered (the
-/// feed still has the events).
+/// Hands the catalog's new events to the outbox (the catalog's), one delivery per destination of the teams each
+/// concerns, each time with the catalog's mark moved past them in the same transaction: so a crash neither loses an
+/// event's deliveries nor stores them twice, and of two notifiers only one hands an event out.
 #[derive(Debug)]
 pub struct Notifier {
     pub catalog: Arc<dyn CatalogStore>,
-    pub outbox: Arc<MemoryOutbox>,
-    pub channels: Arc<Channels>,
     /// The events' `source`: the deployment's portal URL.
     pub source: String,
 }
 
 impl Notifier {
-    /// The local server's notifier and the dispatcher over its outbox, with the default dispatch settings; without
-    /// `email` (no mail relay), email deliveries fail until one is configured.
+    /// The local server's notifier and the dispatcher over the catalog's outbox, with the default dispatch settings;
+    /// without `email` (no SMTP relay), email deliveries fail until one is configured.
     pub fn local(
         catalog: Arc<dyn CatalogStore>,
         portal_url: &str,
-        email: Option<super::channel::EmailSettings>,
+        email: Option<EmailSettings>,
     ) -> std::result::Result<(Notifier, Dispatcher), DeliveryError> {
-        let outbox = Arc::new(MemoryOutbox::default());
         let channels = Arc::new(Channels::new(portal_url, email, HashMap::new())?);
-        let dispatcher = Dispatcher::new(outbox.clone(), Arc::clone(&channels), DispatchSettings::default());
-        let notifier = Notifier { catalog, outbox, channels, source: portal_url.to_owned() };
+        let dispatcher = Dispatcher::new(Arc::clone(&catalog), channels, DispatchSettings::default());
+        let notifier = Notifier { catalog, source: portal_url.to_owned() };
         Ok((notifier, dispatcher))
     }
 
-    /// One round: up to [`BATCH`] events after the mark; answers how many were handed out.
+    /// One round: up to [`BATCH`] events after the mark; answers how many were handed out. Consecutive events go
+    /// out together, up to [`DELIVERIES_PER_HAND_OUT`] deliveries a transaction.
     pub async fn hand_out(&self) -> Result<usize> {
-        let from = self.catalog.notified().await?;
+        let mut from = self.catalog.notified().await?;
         let events = self.catalog.events_after(from, BATCH).await?;
-        let Some(last) = events.last().map(|e| e.seq) else { return Ok(0) };
-        for event in &events {
-            let mut ids = Vec::new();
+        let now = Timestamp::now();
+        let mut deliveries = Vec::new();
+        for (n, event) in events.iter().enumerate() {
+            let mut ids = BTreeSet::new();
             for team in audience(&*self.catalog, event).await? {
-                let Some(settings) = self.catalog.team_channels(&team).await? else { continue };
-                for (id, destination) in destinations(&team, &settings) {
-                    self.channels.set_destination(id.clone(), destination);
-                    ids.push(id);
-                }
+                let Some(stored) = self.catalog.team_channels(&team).await? else { continue };
+                ids.extend(destinations(&team, &stored.settings).into_iter().map(|(id, _)| id));
             }
-            self.outbox.add(&event.clone().from_source(&self.source), &ids, Timestamp::now());
+            let event = event.clone().from_source(&self.source);
+            deliveries.extend(ids.into_iter().map(|id| Delivery::new(event.clone(), id, now)));
+            let next = events.get(n + 1);
+            if next.is_none() || deliveries.len() >= DELIVERIES_PER_HAND_OUT {
+                self.catalog.hand_out(from, event.seq, std::mem::take(&mut deliveries)).await?;
+                from = event.seq;
+            }
         }
-        self.catalog.advance_notified(from, last).await?;
         Ok(events.len())
     }
 }

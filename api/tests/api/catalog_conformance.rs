@@ -7,16 +7,19 @@ use crate::common;
 use std::time::Duration;
 
 use meshport_api::catalog::dynamo::DynamoSettings;
-use meshport_api::catalog::{CatalogStore, Claim, DynamoStore, EmbeddedStore, StoreError};
-use meshport_shared::access::{AccessRequest, AccessState, GroupPattern};
+use meshport_api::catalog::{
+    Attempt, CatalogStore, Claim, Delivery, DeliveryKey, DeliveryState, DestinationId, DynamoStore, EmbeddedStore,
+    StoreError, TeamChannelSettings,
+};
+use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::{AccountRole, ServiceAccount};
 use meshport_shared::events::EventKind;
 use meshport_shared::{
-    AuditAction, DataProduct, DomainName, GroupName, HistoryKind, Principal, ProductId, SchemaFormat, SchemaVersion,
-    SubjectName, TeamName, TopicFacts, TopicName,
+    AuditAction, DataProduct, DomainName, HistoryKind, Principal, ProductId, SchemaFormat, SchemaVersion, SubjectName,
+    TeamName, TopicFacts, TopicName,
 };
 
-use common::{product, unique};
+use common::{access_request, product, unique};
 
 /// Stores a product with a test audit entry.
 async fn put(store: &dyn CatalogStore, product: DataProduct, expected: Option<u64>) -> Result<DataProduct, StoreError> {
@@ -235,27 +238,6 @@ async fn schema_versions_are_kept_per_subject_in_version_order(store: &dyn Catal
     let all: Vec<(String, i32)> =
         store.all_schema_versions().await.unwrap().into_iter().map(|v| (v.subject, v.version)).collect();
     assert_eq!(all, [("clicks-value".to_owned(), 1), ("orders-value".to_owned(), 2), ("orders-value".to_owned(), 10)]);
-}
-
-fn access_request(id: &str, product: &str, team: &str) -> AccessRequest {
-    AccessRequest {
-        id: id.into(),
-        product: ProductId::parse(product).unwrap(),
-        owner_team: TeamName::parse("trading").unwrap(),
-        team: TeamName::parse(team).unwrap(),
-        purpose: "Fraud scoring".into(),
-        principals: vec![Principal::parse(format!("User:svc-{team}")).unwrap()],
-        group: GroupName::parse(format!("{team}-readers")).unwrap(),
-        group_pattern: GroupPattern::Literal,
-        until: Some("2027-06-30".into()),
-        state: AccessState::Requested,
-        requested_by: "dev:bob".into(),
-        requested_at: "2026-12-05T10:00:00Z".into(),
-        decided_by: None,
-        decided_at: None,
-        reason: None,
-        revision: 0,
-    }
 }
 
 async fn put_access(
@@ -558,6 +540,7 @@ async fn a_teams_channels_are_replaced_whole_and_the_notifiers_mark_moves_only_f
     store: &dyn CatalogStore,
 ) {
     use meshport_shared::events::{ChannelSettings, WebhookSettings};
+
     let team = TeamName::parse("fraud").unwrap();
     let first = ChannelSettings {
         webhook: Some(WebhookSettings {
@@ -572,12 +555,40 @@ async fn a_teams_channels_are_replaced_whole_and_the_notifiers_mark_moves_only_f
         ..ChannelSettings::default()
     };
 
+    let set = |settings: &ChannelSettings, expected| {
+        let entry = meshport_api::audit::entry(
+            "dev:carol",
+            &ProductId::parse("notifications.fraud").unwrap(),
+            AuditAction::Updated,
+            "notification channels set",
+            None,
+            None,
+        );
+        let settings = settings.clone();
+        let team = team.clone();
+        async move { store.put_team_channels(&team, &settings, expected, entry).await }
+    };
+
     assert_eq!(store.team_channels(&team).await.unwrap(), None);
-    store.put_team_channels(&team, &first).await.unwrap();
-    assert_eq!(store.team_channels(&team).await.unwrap(), Some(first));
-    store.put_team_channels(&team, &second).await.unwrap();
-    assert_eq!(store.team_channels(&team).await.unwrap(), Some(second), "replaced whole");
+    assert_eq!(set(&first, None).await.unwrap(), 1);
+    assert_eq!(
+        store.team_channels(&team).await.unwrap(),
+        Some(TeamChannelSettings { settings: first.clone(), revision: 1 })
+    );
+    assert_eq!(set(&second, Some(1)).await.unwrap(), 2);
+    let stale = set(&first, Some(1)).await.unwrap_err();
+    let exists = set(&first, None).await.unwrap_err();
+    assert!(matches!(stale, StoreError::Changed(_)), "{stale:?}");
+    assert!(matches!(exists, StoreError::Changed(_)), "{exists:?}");
+    assert_eq!(
+        store.team_channels(&team).await.unwrap(),
+        Some(TeamChannelSettings { settings: second, revision: 2 }),
+        "replaced whole, and only at its revision"
+    );
     assert_eq!(store.team_channels(&TeamName::parse("edge").unwrap()).await.unwrap(), None);
+    let trail = store.product_history(&ProductId::parse("notifications.fraud").unwrap(), 10).await.unwrap();
+    assert_eq!(trail.len(), 2, "each change audited, the refused ones not: {trail:?}");
+    assert!(store.events_after(0, 10).await.unwrap().is_empty(), "a change of channels tells no one");
 
     assert_eq!(store.notified().await.unwrap(), 0);
     store.advance_notified(0, 3).await.unwrap();
@@ -585,6 +596,181 @@ async fn a_teams_channels_are_replaced_whole_and_the_notifiers_mark_moves_only_f
     store.advance_notified(3, 5).await.unwrap();
     assert!(matches!(moved, StoreError::Busy(_)), "{moved:?}");
     assert_eq!(store.notified().await.unwrap(), 5);
+}
+
+fn at(text: &str) -> jiff::Timestamp {
+    text.parse().unwrap()
+}
+
+fn delivery(seq: u64, destination: &str, due: &str) -> Delivery {
+    let event = meshport_shared::testing::deprecation_event(seq, "Orders", "Orders is deprecated.");
+    Delivery::new(event, DestinationId(destination.to_owned()), at(due))
+}
+
+fn delivery_key(seq: u64, destination: &str) -> DeliveryKey {
+    DeliveryKey { seq, destination: DestinationId(destination.to_owned()) }
+}
+
+/// The keys of what `pending_deliveries` answers at `now`.
+async fn due(store: &dyn CatalogStore, now: &str) -> Vec<(u64, String)> {
+    let due = store.pending_deliveries(at(now), 100).await.unwrap();
+    due.into_iter().map(|d| (d.key.seq, d.key.destination.0)).collect()
+}
+
+async fn handing_out_stores_the_deliveries_with_the_mark_or_neither(store: &dyn CatalogStore) {
+    let first =
+        vec![delivery(1, "edge/webhook", "2026-12-05T10:00:00Z"), delivery(1, "edge/slack", "2026-12-05T10:00:00Z")];
+
+    store.hand_out(0, 1, first).await.unwrap();
+    let again = store.hand_out(0, 1, vec![delivery(1, "edge/teams", "2026-12-05T10:00:00Z")]).await.unwrap_err();
+
+    assert!(matches!(again, StoreError::Busy(_)), "{again:?}");
+    assert_eq!(store.notified().await.unwrap(), 1);
+    assert_eq!(
+        due(store, "2026-12-05T10:00:00Z").await,
+        [(1, "edge/slack".to_owned()), (1, "edge/webhook".to_owned())]
+    );
+    assert_eq!(
+        store.delivery(&delivery_key(1, "edge/teams")).await.unwrap(),
+        None,
+        "the losing hand-out stored nothing"
+    );
+    let stored = store.delivery(&delivery_key(1, "edge/webhook")).await.unwrap().unwrap();
+    assert_eq!((stored.state, stored.attempts, stored.event.seq), (DeliveryState::Pending, 0, 1));
+}
+
+async fn more_deliveries_than_one_transaction_holds_are_handed_out_once(store: &dyn CatalogStore) {
+    let many: Vec<Delivery> =
+        (0..130).map(|n| delivery(1, &format!("team{n:03}/webhook"), "2026-12-05T10:00:00Z")).collect();
+
+    store.hand_out(0, 1, many.clone()).await.unwrap();
+    let again = store.hand_out(0, 1, many).await.unwrap_err();
+
+    assert!(matches!(again, StoreError::Busy(_)), "{again:?}");
+    assert_eq!(store.pending_deliveries(at("2026-12-05T10:00:00Z"), 500).await.unwrap().len(), 130);
+}
+
+async fn pending_deliveries_come_earliest_due_first_and_only_once_due(store: &dyn CatalogStore) {
+    store
+        .hand_out(
+            0,
+            3,
+            vec![
+                delivery(1, "a/webhook", "2026-12-05T12:00:00Z"),
+                delivery(2, "b/webhook", "2026-12-05T10:00:00Z"),
+                delivery(3, "c/webhook", "2026-12-05T11:00:00.500Z"),
+            ],
+        )
+        .await
+        .unwrap();
+
+    assert!(due(store, "2026-12-05T09:59:59Z").await.is_empty());
+    assert_eq!(due(store, "2026-12-05T11:00:00.499Z").await, [(2, "b/webhook".to_owned())]);
+    assert_eq!(
+        due(store, "2026-12-05T13:00:00Z").await,
+        [(2, "b/webhook".to_owned()), (3, "c/webhook".to_owned()), (1, "a/webhook".to_owned())]
+    );
+    assert_eq!(store.pending_deliveries(at("2026-12-05T13:00:00Z"), 2).await.unwrap().len(), 2, "at most the limit");
+}
+
+async fn an_attempt_is_counted_once_and_moves_the_delivery_along(store: &dyn CatalogStore) {
+    store.hand_out(0, 1, vec![delivery(1, "edge/webhook", "2026-12-05T10:00:00Z")]).await.unwrap();
+    let key = delivery_key(1, "edge/webhook");
+    let failed = |error: &str| Attempt::Failed { next_at: at("2026-12-05T10:05:00Z"), error: error.to_owned() };
+
+    // Two dispatchers took the same delivery: the first to record attempt 1 counts, the second is refused.
+    store.record_attempt(&key, 1, failed("the receiver answered 503")).await.unwrap();
+    let second = store.record_attempt(&key, 1, Attempt::Delivered).await.unwrap_err();
+
+    assert!(matches!(second, StoreError::Changed(_)), "{second:?}");
+    let stored = store.delivery(&key).await.unwrap().unwrap();
+    assert_eq!((stored.state, stored.attempts), (DeliveryState::Pending, 1));
+    assert_eq!(stored.last_error.as_deref(), Some("the receiver answered 503"));
+    assert!(due(store, "2026-12-05T10:04:59Z").await.is_empty(), "not due before its retry");
+    assert_eq!(due(store, "2026-12-05T10:05:00Z").await.len(), 1);
+
+    store.record_attempt(&key, 2, Attempt::Delivered).await.unwrap();
+    let after_delivered = store.record_attempt(&key, 3, Attempt::Delivered).await.unwrap_err();
+
+    assert!(matches!(after_delivered, StoreError::Changed(_)), "{after_delivered:?}");
+    let stored = store.delivery(&key).await.unwrap().unwrap();
+    assert_eq!((stored.state, stored.attempts, stored.last_error), (DeliveryState::Delivered, 2, None));
+    assert!(due(store, "2026-12-06T00:00:00Z").await.is_empty(), "a delivered one is no longer pending");
+    let missing = store.record_attempt(&delivery_key(9, "edge/webhook"), 1, Attempt::Delivered).await.unwrap_err();
+    assert!(matches!(missing, StoreError::Changed(_)), "{missing:?}");
+}
+
+async fn dead_letters_are_listed_oldest_first_and_redelivered_once_with_an_audit_entry(store: &dyn CatalogStore) {
+    let deliveries = vec![
+        delivery(1, "edge/webhook", "2026-12-05T10:00:00Z"),
+        delivery(2, "edge/webhook", "2026-12-05T10:00:00Z"),
+        delivery(2, "edge/slack", "2026-12-05T10:00:00Z"),
+    ];
+    store.hand_out(0, 2, deliveries).await.unwrap();
+    for (seq, destination) in [(2, "edge/webhook"), (1, "edge/webhook")] {
+        let error = Attempt::DeadLettered { error: "the receiver answered 500: down".into() };
+        store.record_attempt(&delivery_key(seq, destination), 1, error).await.unwrap();
+    }
+    let trail = ProductId::parse("notifications.edge").unwrap();
+    let audit = || meshport_api::audit::entry("dev:alice", &trail, AuditAction::Updated, "redelivery", None, None);
+
+    let dead = store.dead_letters(10).await.unwrap();
+    store.redeliver(&delivery_key(1, "edge/webhook"), at("2026-12-05T12:00:00Z"), audit()).await.unwrap();
+    let twice = store.redeliver(&delivery_key(1, "edge/webhook"), at("2026-12-05T12:00:00Z"), audit()).await;
+    let pending = store.redeliver(&delivery_key(2, "edge/slack"), at("2026-12-05T12:00:00Z"), audit()).await;
+
+    let keys: Vec<(u64, DeliveryState, u32)> = dead.iter().map(|d| (d.key.seq, d.state, d.attempts)).collect();
+    assert_eq!(keys, [(1, DeliveryState::DeadLettered, 1), (2, DeliveryState::DeadLettered, 1)]);
+    assert_eq!(dead[0].last_error.as_deref(), Some("the receiver answered 500: down"));
+    assert!(matches!(twice, Err(StoreError::Changed(_))), "{twice:?}");
+    assert!(matches!(pending, Err(StoreError::Changed(_))), "{pending:?}");
+    let left: Vec<u64> = store.dead_letters(10).await.unwrap().iter().map(|d| d.key.seq).collect();
+    assert_eq!(left, [2]);
+    let back = store.delivery(&delivery_key(1, "edge/webhook")).await.unwrap().unwrap();
+    assert_eq!((back.state, back.attempts, back.next_at), (DeliveryState::Pending, 0, at("2026-12-05T12:00:00Z")));
+    assert!(due(store, "2026-12-05T12:00:00Z").await.contains(&(1, "edge/webhook".to_owned())));
+    assert_eq!(store.product_history(&trail, 10).await.unwrap().len(), 1, "one redelivery, one audit entry");
+}
+
+/// Writes an outbox that [`finds_the_outbox_written`] then reads from another process, or after a restart.
+async fn write_an_outbox(store: &dyn CatalogStore) {
+    let deliveries =
+        vec![delivery(1, "edge/webhook", "2026-12-05T10:00:00Z"), delivery(2, "edge/webhook", "2026-12-05T10:00:00Z")];
+    store.hand_out(0, 2, deliveries).await.unwrap();
+    let dead = Attempt::DeadLettered { error: "down".into() };
+    store.record_attempt(&delivery_key(2, "edge/webhook"), 1, dead).await.unwrap();
+}
+
+async fn finds_the_outbox_written(store: &dyn CatalogStore) {
+    assert_eq!(store.notified().await.unwrap(), 2);
+    assert_eq!(due(store, "2026-12-05T10:00:00Z").await, [(1, "edge/webhook".to_owned())]);
+    assert_eq!(store.dead_letters(10).await.unwrap().len(), 1);
+    store.record_attempt(&delivery_key(1, "edge/webhook"), 1, Attempt::Delivered).await.unwrap();
+    let delivered = store.delivery(&delivery_key(1, "edge/webhook")).await.unwrap().unwrap();
+    assert_eq!(delivered.state, DeliveryState::Delivered);
+}
+
+#[tokio::test]
+async fn the_embedded_outbox_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = EmbeddedStore::new(dir.path());
+        write_an_outbox(&store).await;
+    }
+
+    let reopened = EmbeddedStore::new(dir.path());
+
+    finds_the_outbox_written(&reopened).await;
+}
+
+#[tokio::test]
+async fn the_dynamodb_outbox_is_seen_by_another_process() {
+    let first = dynamo_store().await;
+    write_an_outbox(&first).await;
+
+    let second = DynamoStore::new(&dynamo_settings(&common::dynamodb_endpoint(), first.table().to_owned()));
+
+    finds_the_outbox_written(&second).await;
 }
 
 fn topic(name: &str, partitions: i32) -> TopicFacts {
@@ -664,6 +850,11 @@ conformance!(
     every_change_that_tells_someone_is_an_event_numbered_in_commit_order,
     a_change_whose_transaction_failed_leaves_no_event_and_no_gap,
     a_teams_channels_are_replaced_whole_and_the_notifiers_mark_moves_only_from_where_it_was,
+    handing_out_stores_the_deliveries_with_the_mark_or_neither,
+    more_deliveries_than_one_transaction_holds_are_handed_out_once,
+    pending_deliveries_come_earliest_due_first_and_only_once_due,
+    an_attempt_is_counted_once_and_moves_the_delivery_along,
+    dead_letters_are_listed_oldest_first_and_redelivered_once_with_an_audit_entry,
 );
 
 /// Many writers at once: every committed change has its event, numbered 1, 2, 3... in the order the changes

@@ -13,12 +13,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use meshport_api::app::{AppState, Application};
 use meshport_api::catalog::CatalogStore;
 use meshport_api::config::Config;
-use meshport_shared::access::{AccessDecision, AccessRequestDraft};
+use meshport_shared::access::{AccessDecision, AccessRequest, AccessRequestDraft, AccessState, GroupPattern};
 use meshport_shared::api::{
     CreateRequest, DeprecateRequest, DevToken, DevTokenRequest, EvolveRequest, Health, RetireRequest,
     SchemaCheckRequest, TopicChangeRequest,
 };
-use meshport_shared::{ApiError, AuditAction, AuditEntry, DataProduct, TeamName};
+use meshport_shared::{ApiError, AuditAction, AuditEntry, DataProduct, GroupName, Principal, ProductId, TeamName};
 use reqwest::header::HeaderName;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
@@ -456,9 +456,37 @@ impl Client<'_> {
         self.get(&format!("/api/v1/teams/{team}/channels")).await
     }
 
-    /// `PUT /api/v1/teams/{team}/channels`.
+    /// `PUT /api/v1/teams/{team}/channels` at the revision `GET` answers now.
     pub async fn set_channels(&self, team: &str, settings: &meshport_shared::events::ChannelSettings) -> Response {
-        self.send(Method::PUT, &format!("/api/v1/teams/{team}/channels"), settings).await
+        let read = self.channels(team).await;
+        let etag = read.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        self.set_channels_at(team, settings, etag.as_deref()).await
+    }
+
+    /// `PUT /api/v1/teams/{team}/channels` with `If-Match: if_match`, or none.
+    pub async fn set_channels_at(
+        &self,
+        team: &str,
+        settings: &meshport_shared::events::ChannelSettings,
+        if_match: Option<&str>,
+    ) -> Response {
+        let request = self.request(Method::PUT, &format!("/api/v1/teams/{team}/channels")).await.json(settings);
+        let request = match if_match {
+            Some(tag) => request.header(reqwest::header::IF_MATCH, tag),
+            None => request,
+        };
+        request.send().await.unwrap()
+    }
+
+    /// `GET /api/v1/notifications/dead-letters`.
+    pub async fn dead_letters(&self) -> Response {
+        self.get("/api/v1/notifications/dead-letters").await
+    }
+
+    /// `POST /api/v1/notifications/deliveries/{event}/{team}/{channel}/redeliver`.
+    pub async fn redeliver(&self, event: u64, team: &str, channel: &str) -> Response {
+        let path = format!("/api/v1/notifications/deliveries/{event}/{team}/{channel}/redeliver");
+        self.request(Method::POST, &path).await.send().await.unwrap()
     }
 
     /// `GET /api/v1/events?after=&limit=`.
@@ -521,5 +549,27 @@ impl Answer for Response {
         let text = self.text().await.unwrap();
         assert!(!status.is_success(), "{url} should fail: {text}");
         (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("not an error body ({e}): {text}")))
+    }
+}
+
+/// A request of `team` for access to `product` (owned by `trading`), as asked: requested, not yet decided.
+pub fn access_request(id: &str, product: &str, team: &str) -> AccessRequest {
+    AccessRequest {
+        id: id.into(),
+        product: ProductId::parse(product).unwrap(),
+        owner_team: TeamName::parse("trading").unwrap(),
+        team: TeamName::parse(team).unwrap(),
+        purpose: "Fraud scoring".into(),
+        principals: vec![Principal::parse(format!("User:svc-{team}")).unwrap()],
+        group: GroupName::parse(format!("{team}-readers")).unwrap(),
+        group_pattern: GroupPattern::Literal,
+        until: Some("2027-06-30".into()),
+        state: AccessState::Requested,
+        requested_by: "dev:bob".into(),
+        requested_at: "2026-12-05T10:00:00Z".into(),
+        decided_by: None,
+        decided_at: None,
+        reason: None,
+        revision: 0,
     }
 }

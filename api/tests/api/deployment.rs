@@ -46,10 +46,7 @@ const NOT_SET_IN_THE_CLOUD: &[(&str, &str)] = &[
     ("MESHPORT_STATIC_DIR", "the portal served by the local server; in the cloud CloudFront serves it from S3"),
     ("MESHPORT_DEMO", "the demo mesh, for local runs"),
     ("MESHPORT_DEMO_CATCHER_URL", "the demo's mail and webhook catcher, for local runs"),
-    ("MESHPORT_SMTP_URL", "email is sent by the local server's notifier only: no notifier runs in the cloud yet"),
-    ("MESHPORT_SMTP_FROM", "email is sent by the local server's notifier only: no notifier runs in the cloud yet"),
-    ("MESHPORT_SMTP_PASSWORD", "a secret: the cloud's comes from MESHPORT_SMTP_SECRET_ARN"),
-    ("MESHPORT_SMTP_SECRET_ARN", "no notifier runs in the cloud yet: the template grants no secret it would not use"),
+    ("MESHPORT_SMTP_PASSWORD", "a secret: the template passes MESHPORT_SMTP_SECRET_ARN instead"),
     ("MESHPORT_NOTIFY_ALLOW_PRIVATE_URLS", "channel URLs on this machine, for local runs and tests: never deployed"),
     (
         "MESHPORT_SYNC_INTERVAL_SECS",
@@ -202,6 +199,11 @@ fn dynamodb_operations_in_the_code() -> BTreeSet<String> {
     operations
 }
 
+/// What Lambda's event source mapping does with the notify function's role to read the table's stream: not calls of
+/// the code.
+const STREAM_ACTIONS: &[&str] =
+    &["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"];
+
 /// `transact_write_items` -> `dynamodb:TransactWriteItems`.
 fn iam_action(operation: &str) -> String {
     let pascal: String = operation
@@ -240,14 +242,25 @@ fn the_functions_may_call_exactly_the_dynamodb_operations_the_code_calls_on_the_
         let granted: BTreeSet<String> = statements
             .iter()
             .flat_map(|s| strings(&s["Action"]))
-            .filter(|action| action.starts_with("dynamodb:"))
+            .filter(|action| action.starts_with("dynamodb:") && !STREAM_ACTIONS.contains(&action.as_str()))
             .collect();
         assert_eq!(granted, expected, "{name} grants exactly the operations the code calls");
 
         for statement in &statements {
             let actions = strings(&statement["Action"]);
             assert!(!actions.iter().any(|a| a.ends_with('*')), "{name} grants no wildcard action: {statement}");
-            if actions.iter().any(|a| a.starts_with("dynamodb:")) {
+            if actions.iter().any(|a| STREAM_ACTIONS.contains(&a.as_str())) {
+                assert!(
+                    actions.iter().all(|a| STREAM_ACTIONS.contains(&a.as_str())),
+                    "{name}: the stream's actions in a statement of their own: {statement}"
+                );
+                assert_eq!(
+                    statement["Resource"],
+                    json!({"Fn::GetAtt": ["CatalogTable", "StreamArn"]}),
+                    "{name}: the table's stream only"
+                );
+                assert_eq!(name, "NotifyRole", "only the function the stream invokes reads it");
+            } else if actions.iter().any(|a| a.starts_with("dynamodb:")) {
                 assert_eq!(
                     statement["Resource"],
                     json!([{"Fn::GetAtt": ["CatalogTable", "Arn"]}, {"Fn::Sub": "${CatalogTable.Arn}/index/*"}]),
@@ -259,9 +272,10 @@ fn the_functions_may_call_exactly_the_dynamodb_operations_the_code_calls_on_the_
                     statement["Resource"],
                     json!([
                         {"Fn::If": ["HasKafkaSecret", {"Ref": "KafkaSaslSecretArn"}, {"Ref": "AWS::NoValue"}]},
-                        {"Fn::If": ["HasRegistrySecret", {"Ref": "SchemaRegistrySecretArn"}, {"Ref": "AWS::NoValue"}]}
+                        {"Fn::If": ["HasRegistrySecret", {"Ref": "SchemaRegistrySecretArn"}, {"Ref": "AWS::NoValue"}]},
+                        {"Fn::If": ["HasSmtpSecret", {"Ref": "SmtpSecretArn"}, {"Ref": "AWS::NoValue"}]}
                     ]),
-                    "{name}: the two given secrets only"
+                    "{name}: the three given secrets only"
                 );
             }
             if statement["Resource"] == "*" {
@@ -318,7 +332,7 @@ fn environments(template: &Value) -> Vec<(String, serde_json::Map<String, Value>
 }
 
 #[test]
-fn every_setting_the_api_reads_in_the_cloud_is_set_for_both_functions() {
+fn every_setting_the_api_reads_in_the_cloud_is_set_for_every_function() {
     let template = template();
     let needed: Vec<&str> = variables_the_api_reads()
         .into_iter()
@@ -328,7 +342,7 @@ fn every_setting_the_api_reads_in_the_cloud_is_set_for_both_functions() {
     assert!(needed.contains(&"MESHPORT_KAFKA_BOOTSTRAP") && needed.contains(&"MESHPORT_FUNCTION"), "{needed:?}");
 
     let environments = environments(&template);
-    assert_eq!(environments.len(), 2, "the API function and the sync function");
+    assert_eq!(environments.len(), 3, "the API, sync and notify functions");
     for (function, variables) in &environments {
         let missing: Vec<&&str> = needed.iter().filter(|name| !variables.contains_key(**name)).collect();
         assert!(missing.is_empty(), "{function} does not set {missing:?}");
@@ -338,20 +352,40 @@ fn every_setting_the_api_reads_in_the_cloud_is_set_for_both_functions() {
 }
 
 #[test]
-fn the_scheduled_function_runs_the_sync_and_the_http_function_the_api() {
+fn the_scheduled_function_runs_the_sync_the_http_function_the_api_and_the_streamed_one_notifications() {
     let template = template();
     let resources = &template["Resources"];
     for (name, variables) in environments(&template) {
         let function = Function::from_lookup(|n| variables.get(n).and_then(Value::as_str).map(str::to_owned)).unwrap();
-        let scheduled = resources[&name]["Properties"]["Events"]
-            .as_object()
-            .is_some_and(|events| events.values().any(|e| e["Type"] == "Schedule"));
+        let triggered_by = |kind: &str| {
+            resources[&name]["Properties"]["Events"]
+                .as_object()
+                .is_some_and(|events| events.values().any(|e| e["Type"] == kind))
+        };
+        let (scheduled, streamed) = (triggered_by("Schedule"), triggered_by("DynamoDB"));
         let behind_the_http_api = resources_of_type(&template, "AWS::ApiGatewayV2::Integration")
             .iter()
             .any(|(_, integration)| integration["Properties"]["IntegrationUri"]["Fn::GetAtt"][0] == name.as_str());
         match function {
-            Function::Sync => assert!(scheduled && !behind_the_http_api, "{name} runs the sync"),
-            Function::Api => assert!(behind_the_http_api && !scheduled, "{name} serves the API"),
+            Function::Sync => assert!(scheduled && !streamed && !behind_the_http_api, "{name} runs the sync"),
+            Function::Api => assert!(behind_the_http_api && !scheduled && !streamed, "{name} serves the API"),
+            Function::Notify => {
+                assert!(streamed && scheduled && !behind_the_http_api, "{name}: the table's stream, and a sweep");
+                let stream = resources[&name]["Properties"]["Events"]
+                    .as_object()
+                    .and_then(|events| events.values().find(|e| e["Type"] == "DynamoDB"))
+                    .unwrap();
+                assert_eq!(stream["Properties"]["Stream"], json!({"Fn::GetAtt": ["CatalogTable", "StreamArn"]}));
+                let pattern: Value = serde_json::from_str(
+                    stream["Properties"]["FilterCriteria"]["Filters"][0]["Pattern"].as_str().unwrap(),
+                )
+                .unwrap();
+                assert_eq!(
+                    pattern["dynamodb"]["Keys"]["PK"]["S"],
+                    json!([meshport_api::catalog::dynamo::EVENTS]),
+                    "only the writes of events wake it"
+                );
+            }
         }
     }
     assert!(Function::from_lookup(|_| Some("cron".into())).is_err(), "an unknown function is refused");
@@ -875,7 +909,7 @@ async fn an_unusable_secret_is_refused_by_name_without_echoing_it() {
     let settings = offline_settings(dir.path());
     let mut config =
         Config::from_lookup(|name| settings.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap();
-    let arns = SecretArns { registry: Some(arn.to_owned()), ..SecretArns::default() };
+    let arns = SecretArns { kafka_sasl: None, registry: Some(arn.to_owned()), smtp: None };
     let extension = |token: &str| {
         let lookup = |name: &str| match name {
             "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT" => Some(port.clone()),
@@ -895,39 +929,113 @@ async fn an_unusable_secret_is_refused_by_name_without_echoing_it() {
     assert_eq!(config.registry_auth, None, "nothing was applied");
 }
 
+/// A webhook receiver that answers 204 and keeps each request's `webhook-id`.
+async fn webhook_catcher() -> (String, Arc<Mutex<Vec<String>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let kept = seen.clone();
+    let router = axum::Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap| {
+            let kept = kept.clone();
+            async move {
+                let id = headers.get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                kept.lock().unwrap().push(id);
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, seen)
+}
+
 #[tokio::test]
-async fn the_smtp_relays_sign_in_is_read_from_its_secret_and_never_shown() {
-    let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:meshport/test/smtp-MnOpQr";
-    let emulator =
-        Emulator::start(&[(arn, r#"{"username": "AKIASMTP", "password": "smtp-password-never-shown"}"#)]).await;
-    let port = emulator.address.port().to_string();
+async fn the_notify_function_answers_the_tables_stream_by_delivering_the_new_events_once() {
+    use meshport_api::catalog::CatalogStore;
+    use meshport_api::catalog::embedded::EmbeddedStore;
+    use meshport_shared::AuditAction;
+    use meshport_shared::events::{ChannelSettings, WebhookSettings};
+
+    // Arrange: in the catalog the function will open, a product of team `trading` with a webhook channel, and a
+    // request for access to it (an event for its owners), written before the function starts (redb is one process's).
     let dir = tempfile::tempdir().unwrap();
+    let (url, seen) = webhook_catcher().await;
+    {
+        let catalog = EmbeddedStore::new(&dir.path().join("data"));
+        let product = common::product("orders", "sales");
+        let audit = |action| meshport_api::audit::entry("test", &product.id, action, "arranged", None, None);
+        catalog.put_product(product.clone(), None, audit(AuditAction::Published)).await.unwrap();
+        let channels = ChannelSettings {
+            webhook: Some(WebhookSettings { url, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into() }),
+            ..ChannelSettings::default()
+        };
+        let entry = meshport_api::audit::entry("test", &product.id, AuditAction::Updated, "channels", None, None);
+        catalog.put_team_channels(&product.owner.team, &channels, None, entry).await.unwrap();
+        let request = common::access_request("request-1", product.id.as_str(), "fraud");
+        catalog.put_access(request, None, audit(AuditAction::Access)).await.unwrap();
+    }
+    let mut emulator = Emulator::start(&[]).await;
     let mut settings = offline_settings(dir.path());
-    let config_with = |settings: &[(String, String)]| {
-        Config::from_lookup(|name| settings.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap()
+    settings.push(("MESHPORT_FUNCTION".into(), "notify".into()));
+    let log = dir.path().join("function.log");
+    let _function = start_function(&emulator, &settings, &log);
+    let stream_event: Value = serde_json::from_str(&fixture("dynamodb-stream-insert.json")).unwrap();
+
+    // Act: the stream's batch, then the same batch again (the stream delivers at least once).
+    emulator.invoke("stream-1", stream_event.clone());
+    let first = emulator.outcome(&log).await;
+    emulator.invoke("stream-2", stream_event);
+    let second = emulator.outcome(&log).await;
+
+    // Assert: the owners' webhook got the request once; the repeated batch found nothing new.
+    let report = |outcome: Outcome, expected: &str| match outcome {
+        Outcome::Response { id, payload } => {
+            assert_eq!(id, expected);
+            payload
+        }
+        other => panic!("the notify function failed: {other:?}\n{}", std::fs::read_to_string(&log).unwrap()),
     };
-    let mut without_relay = config_with(&settings);
-    settings.extend([
-        ("MESHPORT_SMTP_URL".to_owned(), "smtp://email-smtp.eu-west-1.amazonaws.com".to_owned()),
-        ("MESHPORT_SMTP_FROM".to_owned(), "Meshport <meshport@acme.example>".to_owned()),
-    ]);
-    let mut config = config_with(&settings);
-    let arns = SecretArns { smtp: Some(arn.to_owned()), ..SecretArns::default() };
+    let (first, second) = (report(first, "stream-1"), report(second, "stream-2"));
+    assert_eq!(first["delivered"], 1, "{first}");
+    assert!(first["handed_out"].as_u64().unwrap() >= 2, "the product's event and the request's: {first}");
+    assert_eq!((second["handed_out"].as_u64(), second["delivered"].as_u64()), (Some(0), Some(0)), "{second}");
+    let ids = seen.lock().unwrap().clone();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert!(!ids[0].is_empty(), "the delivery carries its webhook-id");
+}
+
+#[tokio::test]
+async fn the_smtp_relays_sign_in_comes_from_its_secret_and_needs_the_relay_named() {
+    let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:meshport/test/ses-MnOpQr";
+    let emulator =
+        Emulator::start(&[(arn, r#"{"username": "AKIAEXAMPLE", "password": "ses-password-never-logged"}"#)]).await;
+    let port = emulator.address.port().to_string();
     let lookup = |name: &str| match name {
         "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT" => Some(port.clone()),
         "AWS_SESSION_TOKEN" => Some(SESSION_TOKEN.to_owned()),
         _ => None,
     };
     let extension = SecretsExtension::from_lookup(lookup, Duration::from_secs(2)).unwrap();
+    let arns = SecretArns { kafka_sasl: None, registry: None, smtp: Some(arn.to_owned()) };
+    let dir = tempfile::tempdir().unwrap();
+    let config_with = |extra: &[(&str, &str)]| {
+        let mut settings = offline_settings(dir.path());
+        settings.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        Config::from_lookup(|name| settings.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap()
+    };
+    let mut without_relay = config_with(&[]);
+    let mut with_relay = config_with(&[
+        ("MESHPORT_SMTP_URL", "smtp://email-smtp.eu-west-1.amazonaws.com:587"),
+        ("MESHPORT_SMTP_FROM", "Meshport <meshport@acme.example>"),
+    ]);
 
-    secrets::apply(&mut config, &arns, &extension).await.unwrap();
-    let no_relay = secrets::apply(&mut without_relay, &arns, &extension).await.unwrap_err();
+    let refused = secrets::apply(&mut without_relay, &arns, &extension).await.unwrap_err();
+    secrets::apply(&mut with_relay, &arns, &extension).await.unwrap();
 
-    let smtp = config.smtp.as_ref().unwrap();
-    assert_eq!(smtp.credentials, Some(("AKIASMTP".to_owned(), "smtp-password-never-shown".to_owned())));
-    assert!(!format!("{config:?}").contains("smtp-password-never-shown"), "{config:?}");
-    assert_eq!(
-        no_relay.to_string(),
-        "MESHPORT_SMTP_SECRET_ARN: is set but MESHPORT_SMTP_URL is not: name the relay too"
-    );
+    assert_eq!(refused.variable, "MESHPORT_SMTP_SECRET_ARN");
+    assert!(refused.message.contains("MESHPORT_SMTP_URL"), "{refused}");
+    let smtp = with_relay.smtp.expect("the relay is configured");
+    assert_eq!(smtp.credentials, Some(("AKIAEXAMPLE".to_owned(), "ses-password-never-logged".to_owned())));
+    assert!(!format!("{smtp:?}").contains("ses-password-never-logged"), "the password stays out of Debug");
 }

@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use lettre::message::Mailbox;
+use meshport_api::catalog::{CatalogStore, Delivery, EmbeddedStore};
 use meshport_api::notify::{
     Channels, DeliveryKey, DeliveryState, Destination, DestinationId, DispatchSettings, Dispatcher, EmailSettings,
-    MemoryOutbox, Outbox, Round, SmtpSecurity, WebhookSecret,
+    Round, SmtpSecurity, WebhookSecret,
 };
 use meshport_api::secrets::Secret;
 use meshport_shared::events::Event;
@@ -49,20 +50,46 @@ fn webhook(url: String, secrets: &[&str]) -> Destination {
     }
 }
 
-/// A dispatcher over a fresh in-memory outbox holding `events`, each for every destination.
-fn dispatcher(
+/// The outbox of a fresh embedded catalog, in its own directory.
+struct Outbox {
+    store: Arc<EmbeddedStore>,
+    _dir: tempfile::TempDir,
+}
+
+impl Outbox {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Self { store: Arc::new(EmbeddedStore::new(dir.path())), _dir: dir }
+    }
+
+    /// Hands `events` out, each to every one of `destinations`, due at the start.
+    async fn add(&self, events: &[Event], destinations: &[DestinationId]) {
+        let from = self.store.notified().await.unwrap();
+        let Some(to) = events.iter().map(|e| e.seq).max() else { return };
+        let deliveries = events
+            .iter()
+            .flat_map(|event| destinations.iter().map(|id| Delivery::new(event.clone(), id.clone(), start())))
+            .collect();
+        self.store.hand_out(from, to, deliveries).await.unwrap();
+    }
+
+    async fn get(&self, key: &DeliveryKey) -> Option<Delivery> {
+        self.store.delivery(key).await.unwrap()
+    }
+}
+
+/// A dispatcher over a fresh catalog's outbox holding `events`, each for every destination.
+async fn dispatcher(
     destinations: Vec<(DestinationId, Destination)>,
     email: Option<EmailSettings>,
     events: &[Event],
     max_attempts: u32,
-) -> (Arc<MemoryOutbox>, Dispatcher) {
-    let outbox = Arc::new(MemoryOutbox::default());
+) -> (Outbox, Dispatcher) {
+    let outbox = Outbox::new();
     let ids: Vec<DestinationId> = destinations.iter().map(|(id, _)| id.clone()).collect();
-    for event in events {
-        outbox.add(event, &ids, start());
-    }
+    outbox.add(events, &ids).await;
     let channels = Channels::new(PORTAL, email, destinations.into_iter().collect::<HashMap<_, _>>()).unwrap();
-    let dispatcher = Dispatcher::new(outbox.clone(), Arc::new(channels), settings(max_attempts));
+    let dispatcher = Dispatcher::new(outbox.store.clone(), Arc::new(channels), settings(max_attempts));
     (outbox, dispatcher)
 }
 
@@ -92,7 +119,8 @@ async fn a_webhook_verifies_with_the_official_library_under_the_old_or_the_new_s
         None,
         std::slice::from_ref(&event),
         3,
-    );
+    )
+    .await;
 
     // Act
     let round = dispatcher.dispatch_due(start()).await.unwrap();
@@ -108,7 +136,7 @@ async fn a_webhook_verifies_with_the_official_library_under_the_old_or_the_new_s
         assert_eq!(request["content_type"], "application/json");
         assert_eq!(request["event"], serde_json::to_value(&event).unwrap());
     }
-    assert_eq!(outbox.get(&key(7, "holds-old")).unwrap().state, DeliveryState::Delivered);
+    assert_eq!(outbox.get(&key(7, "holds-old")).await.unwrap().state, DeliveryState::Delivered);
 }
 
 #[tokio::test]
@@ -119,7 +147,8 @@ async fn a_webhook_signed_only_with_a_secret_the_receiver_does_not_hold_is_refus
         None,
         &[event(8, "Orders")],
         3,
-    );
+    )
+    .await;
 
     let round = dispatcher.dispatch_due(start()).await.unwrap();
 
@@ -127,7 +156,7 @@ async fn a_webhook_signed_only_with_a_secret_the_receiver_does_not_hold_is_refus
     let requests = receiver.requests_at("/old/ok/c").await;
     assert_eq!(requests[0]["verified"], false);
     assert_eq!(requests[0]["error"], "No matching signature found");
-    let delivery = outbox.get(&key(8, "rotated-too-early")).unwrap();
+    let delivery = outbox.get(&key(8, "rotated-too-early")).await.unwrap();
     assert_eq!((delivery.state, delivery.attempts), (DeliveryState::Pending, 1));
     assert!(delivery.last_error.unwrap().contains("the receiver answered 401"));
     assert!(delivery.next_at > start() && delivery.next_at <= start() + SignedDuration::from_secs(1));
@@ -141,7 +170,8 @@ async fn a_receiver_that_fails_twice_then_succeeds_gets_the_event_exactly_once_b
         None,
         &[event(9, "Orders")],
         5,
-    );
+    )
+    .await;
 
     let rounds = [
         dispatcher.dispatch_due(start()).await.unwrap(),
@@ -160,7 +190,7 @@ async fn a_receiver_that_fails_twice_then_succeeds_gets_the_event_exactly_once_b
     assert!(requests.iter().all(|r| r["webhook_id"] == "9" && r["verified"] == true));
     let taken: Vec<_> = requests.iter().filter(|r| r["status"] == 200 && r["duplicate"] == false).collect();
     assert_eq!(taken.len(), 1, "the receiver acted on the event once");
-    let delivery = outbox.get(&key(9, "flaky")).unwrap();
+    let delivery = outbox.get(&key(9, "flaky")).await.unwrap();
     assert_eq!((delivery.state, delivery.attempts, delivery.last_error), (DeliveryState::Delivered, 3, None));
 }
 
@@ -172,7 +202,8 @@ async fn a_receiver_that_always_fails_is_dead_lettered_and_redelivery_reaches_it
         None,
         &[event(10, "Orders")],
         3,
-    );
+    )
+    .await;
 
     for hour in 0..3 {
         dispatcher.dispatch_due(hours(hour)).await.unwrap();
@@ -180,7 +211,7 @@ async fn a_receiver_that_always_fails_is_dead_lettered_and_redelivery_reaches_it
     let after_dead_letter = dispatcher.dispatch_due(hours(10)).await.unwrap();
 
     assert_eq!(after_dead_letter, Round::default(), "a dead letter is not retried by itself");
-    let dead = outbox.dead_letters(10).await.unwrap();
+    let dead = outbox.store.dead_letters(10).await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!((dead[0].key.clone(), dead[0].attempts), (key(10, "down"), 3));
     assert_eq!(dead[0].last_error.as_deref(), Some("the receiver answered 500: receiver is down"));
@@ -188,15 +219,43 @@ async fn a_receiver_that_always_fails_is_dead_lettered_and_redelivery_reaches_it
 
     // The receiver is fixed and an admin redelivers.
     receiver.heal("d").await;
-    outbox.redeliver(&key(10, "down"), hours(11)).await.unwrap();
+    let trail = meshport_shared::ProductId::parse("notifications.down").unwrap();
+    let entry = meshport_api::audit::entry("dev:alice", &trail, meshport_shared::AuditAction::Updated, "", None, None);
+    outbox.store.redeliver(&key(10, "down"), hours(11), entry).await.unwrap();
     let round = dispatcher.dispatch_due(hours(11)).await.unwrap();
 
     assert_eq!(round, Round { delivered: 1, ..Round::default() });
-    assert!(outbox.dead_letters(10).await.unwrap().is_empty());
+    assert!(outbox.store.dead_letters(10).await.unwrap().is_empty());
     let statuses: Vec<u64> =
         receiver.requests_at("/k/down/d").await.iter().map(|r| r["status"].as_u64().unwrap()).collect();
     assert_eq!(statuses, [500, 500, 500, 200]);
-    assert_eq!(outbox.get(&key(10, "down")).unwrap().state, DeliveryState::Delivered);
+    assert_eq!(outbox.get(&key(10, "down")).await.unwrap().state, DeliveryState::Delivered);
+}
+
+#[tokio::test]
+async fn two_dispatchers_on_one_outbox_count_each_attempt_once_and_the_receiver_acts_once() {
+    // Arrange: twenty events for one receiver, and two dispatchers (say the stream's and the sweep's) on one outbox.
+    let receiver = peers::webhook_receiver(&[("k", OLD_SECRET)]);
+    let events: Vec<Event> = (1..=20).map(|seq| event(seq, "Orders")).collect();
+    let destination = (id("shared"), webhook(receiver.url("/k/ok/s"), &[OLD_SECRET]));
+    let (outbox, one) = dispatcher(vec![destination.clone()], None, &events, 3).await;
+    let channels = Channels::new(PORTAL, None, HashMap::from([destination])).unwrap();
+    let other = Dispatcher::new(outbox.store.clone(), Arc::new(channels), settings(3));
+
+    // Act
+    let (first, second) = tokio::join!(one.dispatch_due(start()), other.dispatch_due(start()));
+
+    // Assert
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(first.delivered + second.delivered, 20, "{first:?} {second:?}");
+    assert_eq!(first.retried + second.retried + first.dead_lettered + second.dead_lettered, 0);
+    for seq in 1..=20 {
+        let delivery = outbox.get(&key(seq, "shared")).await.unwrap();
+        assert_eq!((delivery.state, delivery.attempts), (DeliveryState::Delivered, 1), "event {seq}");
+    }
+    let requests = receiver.requests_at("/k/ok/s").await;
+    let acted: Vec<_> = requests.iter().filter(|r| r["duplicate"] == false).collect();
+    assert_eq!(acted.len(), 20, "each event acted on once, whatever was sent twice");
 }
 
 #[tokio::test]
@@ -210,14 +269,15 @@ async fn a_redirect_is_followed_on_the_same_host_only() {
         None,
         &[event(15, "Orders")],
         3,
-    );
+    )
+    .await;
 
     let round = dispatcher.dispatch_due(start()).await.unwrap();
 
     assert_eq!((round.delivered, round.retried), (1, 1));
     assert_eq!(receiver.requests_at("/k/ok/same").await[0]["verified"], true);
     assert!(receiver.requests_at("/k/ok/other").await.is_empty(), "the event went to another host");
-    let error = outbox.get(&key(15, "other-host")).unwrap().last_error.unwrap();
+    let error = outbox.get(&key(15, "other-host")).await.unwrap().last_error.unwrap();
     assert!(error.starts_with("the receiver answered 307"), "{error}");
 }
 
@@ -232,7 +292,8 @@ async fn slack_and_teams_get_readable_json_messages_linking_to_the_product_with_
         None,
         &[event(11, HOSTILE_NAME)],
         3,
-    );
+    )
+    .await;
 
     let round = dispatcher.dispatch_due(start()).await.unwrap();
 
@@ -261,12 +322,12 @@ async fn delivery_errors_and_debug_output_never_show_a_chat_webhooks_secret_url(
         (id("slack"), Destination::Slack { url: Secret::new(format!("http://127.0.0.1:{closed}/services/{token}")) }),
         (id("webhook"), webhook(format!("http://127.0.0.1:{closed}/hook"), &[OLD_SECRET])),
     ];
-    let (outbox, dispatcher) = dispatcher(destinations, None, &[event(12, "Orders")], 3);
+    let (outbox, dispatcher) = dispatcher(destinations, None, &[event(12, "Orders")], 3).await;
 
     let round = dispatcher.dispatch_due(start()).await.unwrap();
 
     assert_eq!(round.retried, 2);
-    let error = outbox.get(&key(12, "slack")).unwrap().last_error.unwrap();
+    let error = outbox.get(&key(12, "slack")).await.unwrap().last_error.unwrap();
     assert!(error.starts_with("the receiver could not be reached"), "{error}");
     let shown = format!("{error} {dispatcher:?}");
     for secret in ["SuperSecretToken", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] {
@@ -298,13 +359,19 @@ async fn an_email_reaches_a_real_smtp_server_with_both_parts_and_hostile_texts_e
         Some(email_settings(server.port, Some(("meshport", "s3cret")))),
         &[event(13, HOSTILE_NAME)],
         3,
-    );
+    )
+    .await;
 
     // Act
     let round = dispatcher.dispatch_due(start()).await.unwrap();
 
     // Assert
-    assert_eq!(round, Round { delivered: 1, ..Round::default() }, "{:?}", outbox.get(&key(13, "team:trading/email")));
+    assert_eq!(
+        round,
+        Round { delivered: 1, ..Round::default() },
+        "{:?}",
+        outbox.get(&key(13, "team:trading/email")).await
+    );
     let mails = peers::mails(out.path());
     assert_eq!(mails.len(), 1);
     let mail = &mails[0];
@@ -339,12 +406,13 @@ async fn a_relay_refusing_the_sign_in_fails_the_delivery_without_showing_the_pas
         Some(email_settings(server.port, Some(("meshport", "WrongPassword123")))),
         &[event(14, "Orders")],
         3,
-    );
+    )
+    .await;
 
     let round = dispatcher.dispatch_due(start()).await.unwrap();
 
     assert_eq!(round.retried, 1);
-    let error = outbox.get(&key(14, "email")).unwrap().last_error.unwrap();
+    let error = outbox.get(&key(14, "email")).await.unwrap().last_error.unwrap();
     assert!(error.starts_with("the mail relay did not take the message"), "{error}");
     assert!(error.contains("535"), "the relay's refusal is named: {error}");
     assert!(!format!("{error} {dispatcher:?}").contains("WrongPassword123"));
@@ -355,14 +423,19 @@ mod wiring {
     //! The notifier wired to the catalog: a change's event reaches the teams it concerns, through the channels they
     //! set over the API.
 
-    use meshport_api::notify::Notifier;
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use jiff::{SignedDuration, Timestamp};
+    use meshport_api::notify::{Channels, Dispatcher, FailedDelivery, Notifier, Round};
     use meshport_shared::access::{AccessRequest, AccessState, GroupPattern};
     use meshport_shared::api::DeprecateRequest;
-    use meshport_shared::events::{ChannelSettings, TeamChannels, WebhookSettings};
+    use meshport_shared::events::{ChannelSettings, EventKind, TeamChannels, WebhookSettings};
     use meshport_shared::{AuditAction, DataProduct, ErrorCode, GroupName, Principal, TeamName, ViolationCode};
     use reqwest::StatusCode;
 
     use super::{NEW_SECRET, OLD_SECRET, peers};
+    use crate::common::faults::FaultyCatalog;
     use crate::common::{Answer, TestApp, Who, product};
 
     async fn spawn(allow_private: bool) -> TestApp {
@@ -476,5 +549,226 @@ mod wiring {
             set,
             TeamChannels { webhook_url: public.webhook.map(|w| w.url), slack: false, teams: false, email: None }
         );
+    }
+
+    /// A notifier and a dispatcher over the app's catalog, as a process starting afresh has them (no destination
+    /// known but what the catalog holds), retrying after at most a second and dead-lettering after `max_attempts`.
+    fn afresh(app: &TestApp, max_attempts: u32) -> (Notifier, Dispatcher) {
+        let catalog = app.state.mesh.catalog.clone();
+        let channels = Channels::new(&app.state.embed.portal_url, None, HashMap::new()).unwrap();
+        let dispatcher = Dispatcher::new(catalog.clone(), Arc::new(channels), super::settings(max_attempts));
+        (Notifier { catalog, source: app.state.embed.portal_url.clone() }, dispatcher)
+    }
+
+    fn deprecation(product: &DataProduct) -> DeprecateRequest {
+        DeprecateRequest {
+            sunset: "2027-06-30".into(),
+            replacement: None,
+            message: "Moving to orders-v2".into(),
+            revision: product.revision,
+        }
+    }
+
+    /// `orders` with `edge` subscribed, its webhook at `path` of `receiver` (verifying with the old secret).
+    async fn subscribed(app: &TestApp, receiver: &peers::Peer, path: &str) -> DataProduct {
+        let orders = app.seed(product("orders", "execution")).await;
+        grant(app, &orders, "edge").await;
+        app.as_(Who::OtherTeam)
+            .set_channels("edge", &webhook(receiver.url(path), OLD_SECRET))
+            .await
+            .ok::<TeamChannels>()
+            .await;
+        orders
+    }
+
+    fn in_hours(now: Timestamp, hours: i64) -> Timestamp {
+        now + SignedDuration::from_hours(hours)
+    }
+
+    #[tokio::test]
+    async fn through_the_catalogs_outbox_a_receiver_failing_twice_acts_on_a_deprecation_once_across_a_restart() {
+        // Arrange
+        let app = spawn(true).await;
+        let receiver = peers::webhook_receiver(&[("edge", OLD_SECRET)]);
+        let orders = subscribed(&app, &receiver, "/edge/flaky/f").await;
+        let (notifier, dispatcher) = afresh(&app, 5);
+        notifier.hand_out().await.unwrap();
+
+        // Act: the change, a first failed attempt, then a "restart" (a new notifier and dispatcher, which know
+        // nothing but the catalog) and the retries.
+        app.as_(Who::Owner).deprecate(&orders.id, &deprecation(&orders)).await.ok::<DataProduct>().await;
+        let handed_out = notifier.hand_out().await.unwrap();
+        let now = Timestamp::now();
+        let first = dispatcher.dispatch_due(now).await.unwrap();
+        drop((notifier, dispatcher));
+        let (notifier, dispatcher) = afresh(&app, 5);
+        let again = notifier.hand_out().await.unwrap();
+        let rounds = [
+            dispatcher.dispatch_due(now).await.unwrap(),
+            dispatcher.dispatch_due(in_hours(now, 1)).await.unwrap(),
+            dispatcher.dispatch_due(in_hours(now, 2)).await.unwrap(),
+            dispatcher.dispatch_due(in_hours(now, 3)).await.unwrap(),
+        ];
+
+        // Assert
+        assert_eq!((handed_out, again), (1, 0), "the event is handed out once, and not again after the restart");
+        assert_eq!(first, Round { retried: 1, ..Round::default() });
+        let attempted: Vec<(usize, usize)> = rounds.iter().map(|r| (r.retried, r.delivered)).collect();
+        assert_eq!(attempted, [(0, 0), (1, 0), (0, 1), (0, 0)]);
+        let requests = receiver.requests_at("/edge/flaky/f").await;
+        let statuses: Vec<u64> = requests.iter().map(|r| r["status"].as_u64().unwrap()).collect();
+        assert_eq!(statuses, [503, 503, 200]);
+        assert!(requests.iter().all(|r| r["verified"] == true), "{requests:?}");
+        let ids: std::collections::BTreeSet<&str> =
+            requests.iter().map(|r| r["webhook_id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), 1, "every attempt carries the one idempotency key");
+        let acted: Vec<_> = requests.iter().filter(|r| r["status"] == 200 && r["duplicate"] == false).collect();
+        assert_eq!(acted.len(), 1, "the receiver acted on the event once");
+        assert_eq!(acted[0]["event"]["type"], "io.meshport.product.deprecated");
+    }
+
+    #[tokio::test]
+    async fn a_dead_lettered_delivery_is_listed_for_admins_without_its_url_and_redelivered_once_healed() {
+        // Arrange: a receiver that is down, three attempts allowed.
+        let app = spawn(true).await;
+        let receiver = peers::webhook_receiver(&[("edge", OLD_SECRET)]);
+        let orders = subscribed(&app, &receiver, "/edge/down/d").await;
+        let (notifier, dispatcher) = afresh(&app, 3);
+        notifier.hand_out().await.unwrap();
+        app.as_(Who::Owner).deprecate(&orders.id, &deprecation(&orders)).await.ok::<DataProduct>().await;
+        notifier.hand_out().await.unwrap();
+        let now = Timestamp::now();
+        for hour in 0..3 {
+            dispatcher.dispatch_due(in_hours(now, hour)).await.unwrap();
+        }
+
+        // Act: event 1 is the seed, 2 the deprecation.
+        let (not_admin, _) = app.as_(Who::Owner).dead_letters().await.error().await;
+        let listed = app.as_(Who::Admin).dead_letters().await.text().await.unwrap();
+        let (not_admin_redelivers, _) = app.as_(Who::OtherTeam).redeliver(2, "edge", "webhook").await.error().await;
+        let (missing, _) = app.as_(Who::Admin).redeliver(999, "edge", "webhook").await.error().await;
+        receiver.heal("d").await;
+        let redelivered: FailedDelivery = app.as_(Who::Admin).redeliver(2, "edge", "webhook").await.ok().await;
+        let (twice, _) = app.as_(Who::Admin).redeliver(2, "edge", "webhook").await.error().await;
+        let round = dispatcher.dispatch_due(Timestamp::now()).await.unwrap();
+
+        // Assert
+        assert_eq!(not_admin, StatusCode::FORBIDDEN);
+        assert_eq!(not_admin_redelivers, StatusCode::FORBIDDEN);
+        let dead: serde_json::Value = serde_json::from_str(&listed).unwrap();
+        assert_eq!(
+            dead,
+            serde_json::json!([{
+                "event_id": "2",
+                "kind": "io.meshport.product.deprecated",
+                "subject": "orders",
+                "destination": "edge/webhook",
+                "attempts": 3,
+                "last_error": "the receiver answered 500: receiver is down",
+            }])
+        );
+        for secret in ["127.0.0.1", "/edge/down", OLD_SECRET, "whsec_"] {
+            assert!(!listed.contains(secret), "`{secret}` in {listed}");
+        }
+        assert_eq!(missing, StatusCode::NOT_FOUND);
+        assert_eq!((redelivered.event_id.as_str(), redelivered.attempts), ("2", 0));
+        assert_eq!(twice, StatusCode::CONFLICT, "only a dead letter is redelivered");
+        assert_eq!(round, Round { delivered: 1, ..Round::default() });
+        let statuses: Vec<u64> =
+            receiver.requests_at("/edge/down/d").await.iter().map(|r| r["status"].as_u64().unwrap()).collect();
+        assert_eq!(statuses, [500, 500, 500, 200]);
+        let after: Vec<FailedDelivery> = app.as_(Who::Admin).dead_letters().await.ok().await;
+        assert!(after.is_empty(), "{after:?}");
+        let trail = meshport_shared::ProductId::parse("notifications.edge").unwrap();
+        let audited = app.state.mesh.catalog.product_history(&trail, 10).await.unwrap();
+        let summaries: Vec<&str> = audited.iter().map(|e| e.summary.as_str()).collect();
+        assert_eq!(summaries[0], "redelivery of event 2 (io.meshport.product.deprecated) to `edge/webhook`");
+        assert_eq!(audited[0].actor, "dev:root", "the admin who redelivered: {audited:?}");
+    }
+
+    #[tokio::test]
+    async fn a_deprecation_whose_write_failed_sends_nothing_and_the_next_one_is_sent_once() {
+        // Arrange: the catalog fails the second product write (the first is the seed).
+        let faulty = std::sync::Mutex::new(None);
+        let app = TestApp::spawn_with_catalog(
+            &[("MESHPORT_DEV_AUTH", "true".into()), ("MESHPORT_NOTIFY_ALLOW_PRIVATE_URLS", "true".into())],
+            |catalog| {
+                let catalog = FaultyCatalog::new(catalog);
+                *faulty.lock().unwrap() = Some(catalog.clone());
+                catalog
+            },
+        )
+        .await;
+        let faults = faulty.into_inner().unwrap().unwrap();
+        let receiver = peers::webhook_receiver(&[("edge", OLD_SECRET)]);
+        let orders = subscribed(&app, &receiver, "/edge/ok/o").await;
+        let (notifier, dispatcher) = afresh(&app, 3);
+        notifier.hand_out().await.unwrap();
+        faults.fail_put(2);
+
+        // Act
+        let (failed, _) = app.as_(Who::Owner).deprecate(&orders.id, &deprecation(&orders)).await.error().await;
+        let after_failure = notifier.hand_out().await.unwrap();
+        let nothing = dispatcher.dispatch_all_due().await.unwrap();
+        let sent_after_failure = receiver.requests_at("/edge/ok/o").await.len();
+        app.as_(Who::Owner).deprecate(&orders.id, &deprecation(&orders)).await.ok::<DataProduct>().await;
+        let after_success = notifier.hand_out().await.unwrap();
+        let round = dispatcher.dispatch_all_due().await.unwrap();
+
+        // Assert
+        assert_eq!(failed, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!((after_failure, nothing, sent_after_failure), (0, Round::default(), 0), "no event, no delivery");
+        assert_eq!((after_success, round.delivered), (1, 1));
+        let requests = receiver.requests_at("/edge/ok/o").await;
+        assert_eq!(requests.len(), 1, "{requests:?}");
+        assert_eq!(requests[0]["event"]["type"], "io.meshport.product.deprecated");
+        let kinds: Vec<(u64, EventKind)> =
+            app.state.mesh.catalog.events_after(0, 10).await.unwrap().iter().map(|e| (e.seq, e.kind)).collect();
+        assert_eq!(kinds, [(1, EventKind::ProductUpdated), (2, EventKind::ProductDeprecated)], "no gap either");
+        assert_eq!(requests[0]["event"]["sequence"], format!("{:020}", 2));
+    }
+
+    #[tokio::test]
+    async fn a_change_of_channels_names_the_revision_it_was_decided_on_and_is_audited_without_secrets() {
+        let app = spawn(true).await;
+        let first = webhook("http://127.0.0.1:9/first".into(), OLD_SECRET);
+        let second = ChannelSettings {
+            slack_url: Some("https://hooks.slack.com/services/T/B/s3cr3t".into()),
+            email: Some("edge@acme.example".into()),
+            ..webhook("http://127.0.0.1:9/second".into(), NEW_SECRET)
+        };
+        let owner = app.as_(Who::OtherTeam);
+
+        let none = owner.channels("edge").await;
+        let etag = |r: &reqwest::Response| r.headers()[reqwest::header::ETAG].to_str().unwrap().to_owned();
+        let (none_tag, (missing, _)) = (etag(&none), owner.set_channels_at("edge", &first, None).await.error().await);
+        let set = owner.set_channels_at("edge", &first, Some("\"0\"")).await;
+        let set_tag = etag(&set);
+        let (stale, _) = owner.set_channels_at("edge", &second, Some("\"0\"")).await.error().await;
+        let (garbled, _) = owner.set_channels_at("edge", &second, Some("yesterday")).await.error().await;
+        let changed = owner.set_channels_at("edge", &second, Some(&set_tag)).await;
+        let changed_tag = etag(&changed);
+
+        assert_eq!(none_tag, "\"0\"");
+        assert_eq!(missing, StatusCode::BAD_REQUEST, "a change names its revision");
+        assert_eq!((set.status(), set_tag.as_str()), (StatusCode::OK, "\"1\""));
+        assert_eq!(stale, StatusCode::CONFLICT, "a change decided on an old revision overwrites nothing");
+        assert_eq!(garbled, StatusCode::BAD_REQUEST);
+        assert_eq!((changed.status(), changed_tag.as_str()), (StatusCode::OK, "\"2\""));
+        assert_eq!(etag(&owner.channels("edge").await), "\"2\"");
+        let trail = meshport_shared::ProductId::parse("notifications.edge").unwrap();
+        let audited = app.state.mesh.catalog.product_history(&trail, 10).await.unwrap();
+        let summaries: Vec<&str> = audited.iter().map(|e| e.summary.as_str()).collect();
+        assert_eq!(
+            summaries,
+            [
+                "notification channels set: webhook changed, Slack added, email added",
+                "notification channels set: webhook added",
+            ]
+        );
+        let shown = format!("{audited:?}");
+        for secret in ["127.0.0.1", "s3cr3t", "whsec_", "edge@acme.example"] {
+            assert!(!shown.contains(secret), "`{secret}` in the audit trail: {shown}");
+        }
     }
 }

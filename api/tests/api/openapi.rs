@@ -130,6 +130,7 @@ fn public_reads_open_the_catalog_only_and_never_samples_unclaimed_topics_subject
             "/api/v1/domains/{domain}/publishable-topics",
             "/api/v1/events",
             "/api/v1/me",
+            "/api/v1/notifications/dead-letters",
             "/api/v1/products/{id}/history",
             "/api/v1/products/{id}/retire",
             "/api/v1/products/{id}/sample",

@@ -6,7 +6,9 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use meshport_api::catalog::{CatalogStore, Claim, Result, StoreError};
+use meshport_api::catalog::{
+    Attempt, CatalogStore, Claim, Delivery, DeliveryKey, Result, StoreError, TeamChannelSettings,
+};
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
 use meshport_shared::{
@@ -312,7 +314,7 @@ impl CatalogStore for FaultyCatalog {
         self.inner.advance_notified(from, to).await
     }
 
-    async fn team_channels(&self, team: &TeamName) -> Result<Option<meshport_shared::events::ChannelSettings>> {
+    async fn team_channels(&self, team: &TeamName) -> Result<Option<TeamChannelSettings>> {
         self.inner.team_channels(team).await
     }
 
@@ -320,7 +322,33 @@ impl CatalogStore for FaultyCatalog {
         &self,
         team: &TeamName,
         channels: &meshport_shared::events::ChannelSettings,
-    ) -> Result<()> {
-        self.inner.put_team_channels(team, channels).await
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<u64> {
+        self.inner.put_team_channels(team, channels, expected, audit).await
+    }
+
+    async fn hand_out(&self, from: u64, to: u64, deliveries: Vec<Delivery>) -> Result<()> {
+        self.inner.hand_out(from, to, deliveries).await
+    }
+
+    async fn delivery(&self, key: &DeliveryKey) -> Result<Option<Delivery>> {
+        self.inner.delivery(key).await
+    }
+
+    async fn pending_deliveries(&self, now: jiff::Timestamp, limit: usize) -> Result<Vec<Delivery>> {
+        self.inner.pending_deliveries(now, limit).await
+    }
+
+    async fn record_attempt(&self, key: &DeliveryKey, attempt: u32, outcome: Attempt) -> Result<()> {
+        self.inner.record_attempt(key, attempt, outcome).await
+    }
+
+    async fn dead_letters(&self, limit: usize) -> Result<Vec<Delivery>> {
+        self.inner.dead_letters(limit).await
+    }
+
+    async fn redeliver(&self, key: &DeliveryKey, now: jiff::Timestamp, audit: AuditEntry) -> Result<()> {
+        self.inner.redeliver(key, now, audit).await
     }
 }
