@@ -249,6 +249,18 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// A number that grows with every product change and every mirrored schema version, so a process holding
     /// derived state (the search index) knows with one cheap read whether it is still current.
     async fn generation(&self) -> Result<u64>;
+
+    /// Records a reminder (`entry`, a [`AuditAction::Reminded`](meshport_shared::AuditAction::Reminded) entry
+    /// about `product` or, with it, the grant `request`) and the event it tells, once per `key`: on condition, in
+    /// the same transaction, that no reminder was recorded under `key` before. Answers whether this call recorded
+    /// it; `false` when an earlier run, or one racing this one, did.
+    async fn remind(
+        &self,
+        key: &str,
+        entry: AuditEntry,
+        product: &DataProduct,
+        request: Option<&AccessRequest>,
+    ) -> Result<bool>;
 }
 
 /// The account a principal record written before service accounts stands for: `team` named it first in an access

@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod mesh;
 pub mod notify;
 pub mod registry;
+pub mod reminders;
 pub mod routes;
 pub mod sample;
 pub mod schema;

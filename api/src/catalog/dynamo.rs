@@ -20,6 +20,7 @@
 //! | the notifier's mark        | GetItem `PK = META`, `SK = NOTIFIED`; moved by a PutItem on condition it is where it was read |
 //! | a team's channels          | GetItem / TransactWriteItems (one Put) `PK = TEAM#<team>`, `SK = CHANNELS` |
 //! | events after a number      | Query `PK = EVENTS`, `SK > EVENT#<after>`, in order, consistent |
+//! | a reminder, once           | TransactWriteItems: Put `PK = REMINDER#<key>`, `SK = REMINDER` if absent, Put its audit entry, its event |
 //! | a product's history        | Query `PK = PRODUCT#<id>`, `SK` begins with `AUDIT#`, newest first |
 //! | recent activity            | Query `GSI2` where `GSI2PK = AUDIT`, newest first    |
 //! | get / list mirrored topics | GetItem `PK = TOPIC#<name>`, `SK = TOPIC`; Query `GSI2` where `GSI2PK = TOPIC` |
@@ -59,6 +60,7 @@ const SCHEMA: &str = "SCHEMA";
 const CLAIM_SK: &str = "CLAIM";
 const ACCESS_SK: &str = "ACCESS";
 const PRINCIPAL_SK: &str = "PRINCIPAL";
+const REMINDER_SK: &str = "REMINDER";
 /// The partition of the change events.
 const EVENTS: &str = "EVENTS";
 /// BatchWriteItem's limit.
@@ -1076,5 +1078,27 @@ impl CatalogStore for DynamoStore {
         let item = self.item(generation_key()).await?;
         let generation = item.as_ref().and_then(|item| item.get("generation")).and_then(|g| g.as_n().ok());
         generation.map_or(Ok(0), |g| g.parse().map_err(|_| StoreError::Corrupt(format!("generation `{g}`"))))
+    }
+
+    async fn remind(
+        &self,
+        key: &str,
+        entry: AuditEntry,
+        product: &DataProduct,
+        request: Option<&AccessRequest>,
+    ) -> Result<bool> {
+        let mut once = self::key(format!("REMINDER#{key}"), REMINDER_SK.to_owned());
+        once.insert("audit".to_owned(), s(entry.id.clone()));
+        let mut items = Vec::new();
+        for (item, condition) in [(once, Some("attribute_not_exists(PK)")), (audit_item(&entry)?, None)] {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .set_condition_expression(condition.map(str::to_owned));
+            items.push(TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build());
+        }
+        let notice = Notice::of(&entry, Some(product), request);
+        // Refused only when the reminder's record exists: another run recorded it.
+        Ok(self.transact(items, &entry.id, Some(audit_key(&entry)), notice).await?.is_ok())
     }
 }

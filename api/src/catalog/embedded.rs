@@ -45,6 +45,8 @@ const ACCESS_INDEX: TableDefinition<&str, ()> = TableDefinition::new("access_ind
 /// Kafka principal -> its service account as JSON (or, written before service accounts, the bare name of the team
 /// that named it first in an access request: read as a consumer account at revision 0).
 const PRINCIPALS: TableDefinition<&str, &str> = TableDefinition::new("principals");
+/// A reminder's key -> the id of the audit entry that recorded it: each reminder once.
+const REMINDERS: TableDefinition<&str, &str> = TableDefinition::new("reminders");
 
 pub struct EmbeddedStore {
     path: PathBuf,
@@ -712,6 +714,32 @@ impl CatalogStore for EmbeddedStore {
             let tx = db.begin_read().map_err(storage)?;
             let meta = tx.open_table(META).map_err(storage)?;
             Ok(meta.get("generation").map_err(storage)?.map_or(0, |g| g.value()))
+        })
+        .await
+    }
+
+    async fn remind(
+        &self,
+        key: &str,
+        entry: AuditEntry,
+        product: &DataProduct,
+        request: Option<&AccessRequest>,
+    ) -> Result<bool> {
+        let key = key.to_owned();
+        let notice = Notice::of(&entry, Some(product), request);
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            {
+                let mut reminders = tx.open_table(REMINDERS).map_err(storage)?;
+                if reminders.get(key.as_str()).map_err(storage)?.is_some() {
+                    return Ok(false);
+                }
+                reminders.insert(key.as_str(), entry.id.as_str()).map_err(storage)?;
+            }
+            append_audit(&tx, &entry)?;
+            append_event(&tx, notice)?;
+            tx.commit().map_err(storage)?;
+            Ok(true)
         })
         .await
     }

@@ -17,6 +17,7 @@ mod notify;
 mod openapi;
 mod ownership;
 mod registry_client;
+mod reminders;
 mod samples;
 mod server;
 mod sync;

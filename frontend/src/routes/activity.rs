@@ -85,6 +85,8 @@ fn describe(action: AuditAction) -> &'static str {
         AuditAction::TopicChanged => "Topic changed",
         AuditAction::Synced => "Synced",
         AuditAction::Access => "Access",
+        AuditAction::NewMajorVersion => "New major version",
+        AuditAction::Reminded => "Reminded",
     }
 }
 

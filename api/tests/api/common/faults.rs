@@ -323,4 +323,14 @@ impl CatalogStore for FaultyCatalog {
     ) -> Result<()> {
         self.inner.put_team_channels(team, channels).await
     }
+
+    async fn remind(
+        &self,
+        key: &str,
+        entry: AuditEntry,
+        product: &DataProduct,
+        request: Option<&AccessRequest>,
+    ) -> Result<bool> {
+        self.inner.remind(key, entry, product, request).await
+    }
 }
