@@ -9,7 +9,7 @@ pub mod embedded;
 use async_trait::async_trait;
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
-use meshport_shared::events::{ChannelSettings, Event};
+use meshport_shared::events::{ChannelSettings, Event, PersonalSettings, Watch};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -261,6 +261,22 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
         product: &DataProduct,
         request: Option<&AccessRequest>,
     ) -> Result<bool>;
+
+    /// The people watching `product`, by person.
+    async fn watchers(&self, product: &ProductId) -> Result<Vec<Watch>>;
+
+    /// Creates or replaces a person's watch of a product, with its audit entry in the same transaction.
+    async fn put_watch(&self, watch: Watch, audit: AuditEntry) -> Result<()>;
+
+    /// Removes a person's watch of a product, with its audit entry in the same transaction; answers whether there
+    /// was one (when there was none, nothing is written).
+    async fn delete_watch(&self, product: &ProductId, person: &str, audit: AuditEntry) -> Result<bool>;
+
+    /// Where a person is told of what they watch, and whether they muted it all.
+    async fn personal_settings(&self, person: &str) -> Result<Option<PersonalSettings>>;
+
+    /// Replaces a person's notification settings.
+    async fn put_personal_settings(&self, person: &str, settings: &PersonalSettings) -> Result<()>;
 }
 
 /// The account a principal record written before service accounts stands for: `team` named it first in an access

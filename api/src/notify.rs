@@ -20,5 +20,6 @@ mod webhook;
 pub use channel::{Channels, DeliveryError, Destination, DestinationId, EmailSettings, SmtpSecurity};
 pub use dispatch::{DispatchSettings, Dispatcher, Round, TokenBucket, retry_delay};
 pub use outbox::{Delivery, DeliveryKey, DeliveryState, MemoryOutbox, Outbox, OutboxError};
+pub use teams::watcher_destinations;
 pub use teams::{Notifier, audience, channels, check, destinations, run, set_channels};
 pub use webhook::{WebhookSecret, WebhookSecretError, signature_header};

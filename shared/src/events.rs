@@ -338,6 +338,60 @@ impl From<&ChannelSettings> for TeamChannels {
     }
 }
 
+/// `PUT /api/v1/products/{id}/watch`: the caller watches the product, told by email of what its watchers hear of
+/// (every change but access and sunset reminders), unless muted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WatchRequest {
+    /// Where to tell the caller; left out, the address they gave before (`/api/v1/me/notifications`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
+    pub email: Option<String>,
+    /// Keep watching, but hear nothing of this product for now.
+    #[serde(default)]
+    pub muted: bool,
+}
+
+/// The caller's watch of one product, as `GET`, `PUT` and `DELETE /api/v1/products/{id}/watch` answer it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WatchState {
+    pub watching: bool,
+    /// This product's notifications are muted.
+    pub muted: bool,
+    /// All the caller's personal notifications are muted.
+    pub muted_all: bool,
+    /// Where the caller is told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// `GET`/`PUT /api/v1/me/notifications`: where a person is told of the products they watch, and whether they hear
+/// nothing at all for now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PersonalSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
+    pub email: Option<String>,
+    /// Mute every personal notification.
+    #[serde(default)]
+    pub muted: bool,
+}
+
+/// One person's watch of one product, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watch {
+    pub product: ProductId,
+    /// The person: their identity's subject (`dev:carol`, or the identity provider's `sub`).
+    pub person: String,
+    pub muted: bool,
+    /// RFC 3339 UTC.
+    pub since: String,
+}
+
 /// What a change has to tell, before the catalog gives it its sequence number in the change's own transaction: the
 /// event's kind, time and data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -387,7 +441,9 @@ impl Notice {
             },
             AuditAction::Retired => EventKind::ProductRetired,
             AuditAction::TopicDeleted => EventKind::TopicDeleted,
-            AuditAction::Deleted | AuditAction::TopicChanged | AuditAction::Synced => return None,
+            AuditAction::Deleted | AuditAction::TopicChanged | AuditAction::Synced | AuditAction::Watched => {
+                return None;
+            }
             AuditAction::Access => {
                 let request = request?;
                 change.team = Some(request.team.to_string());
@@ -720,6 +776,7 @@ mod tests {
             (AuditAction::TopicChanged, None),
             (AuditAction::Synced, None),
             (AuditAction::Access, None),
+            (AuditAction::Watched, None),
             (AuditAction::NewMajorVersion, Some(EventKind::NewMajorVersion)),
             // A reminder of a sunset needs one: this product is not deprecated.
             (AuditAction::Reminded, None),

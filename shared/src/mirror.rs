@@ -219,6 +219,8 @@ pub enum AuditAction {
     NewMajorVersion,
     /// Meshport reminded those concerned of a date coming: the product's sunset, or a grant's end.
     Reminded,
+    /// A person started or stopped watching the product, or muted it (the summary says which).
+    Watched,
 }
 
 impl AuditAction {
@@ -237,6 +239,7 @@ impl AuditAction {
             Self::Access => "access",
             Self::NewMajorVersion => "new_major_version",
             Self::Reminded => "reminded",
+            Self::Watched => "watched",
         }
     }
 }

@@ -20,6 +20,8 @@
 //! | the notifier's mark        | GetItem `PK = META`, `SK = NOTIFIED`; moved by a PutItem on condition it is where it was read |
 //! | a team's channels          | GetItem / TransactWriteItems (one Put) `PK = TEAM#<team>`, `SK = CHANNELS` |
 //! | events after a number      | Query `PK = EVENTS`, `SK > EVENT#<after>`, in order, consistent |
+//! | a product's watchers       | Query `PK = WATCH#<product>`, `SK` begins with `PERSON#`; a watch put or deleted (if present) with its audit entry in one transaction |
+//! | a person's settings        | GetItem / TransactWriteItems (one Put) `PK = PERSON#<person>`, `SK = SETTINGS` |
 //! | a reminder, once           | TransactWriteItems: Put `PK = REMINDER#<key>`, `SK = REMINDER` if absent, Put its audit entry, its event |
 //! | a product's history        | Query `PK = PRODUCT#<id>`, `SK` begins with `AUDIT#`, newest first |
 //! | recent activity            | Query `GSI2` where `GSI2PK = AUDIT`, newest first    |
@@ -44,7 +46,7 @@ use aws_sdk_dynamodb::types::{
 };
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
-use meshport_shared::events::{ChannelSettings, Event, Notice};
+use meshport_shared::events::{ChannelSettings, Event, Notice, PersonalSettings, Watch};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -61,6 +63,7 @@ const CLAIM_SK: &str = "CLAIM";
 const ACCESS_SK: &str = "ACCESS";
 const PRINCIPAL_SK: &str = "PRINCIPAL";
 const REMINDER_SK: &str = "REMINDER";
+const SETTINGS_SK: &str = "SETTINGS";
 /// The partition of the change events.
 const EVENTS: &str = "EVENTS";
 /// BatchWriteItem's limit.
@@ -602,6 +605,10 @@ fn audit_item(entry: &AuditEntry) -> Result<Item> {
     ))
 }
 
+fn watch_key(product: &ProductId, person: &str) -> Item {
+    key(format!("WATCH#{product}"), format!("PERSON#{person}"))
+}
+
 fn notified_key() -> Item {
     key("META".to_owned(), "NOTIFIED".to_owned())
 }
@@ -1100,5 +1107,49 @@ impl CatalogStore for DynamoStore {
         let notice = Notice::of(&entry, Some(product), request);
         // Refused only when the reminder's record exists: another run recorded it.
         Ok(self.transact(items, &entry.id, Some(audit_key(&entry)), notice).await?.is_ok())
+    }
+    async fn watchers(&self, product: &ProductId) -> Result<Vec<Watch>> {
+        self.query_docs(Query::under(format!("WATCH#{product}"), "PERSON#")).await
+    }
+
+    async fn put_watch(&self, watch: Watch, audit: AuditEntry) -> Result<()> {
+        let mut item = watch_key(&watch.product, &watch.person);
+        item.insert("doc".to_owned(), s(encode(&watch.person, &watch)?));
+        let mut items = Vec::new();
+        for item in [item, audit_item(&audit)?] {
+            let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(|e| internal(&e))?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+        self.transact(items, &audit.id, Some(audit_key(&audit)), None)
+            .await?
+            .map_err(|_| StoreError::Corrupt("a watch was refused".into()))
+    }
+
+    async fn delete_watch(&self, product: &ProductId, person: &str, audit: AuditEntry) -> Result<bool> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(watch_key(product, person)))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .map_err(|e| internal(&e))?;
+        let put = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
+        let items = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            TransactWriteItem::builder().put(put.map_err(|e| internal(&e))?).build(),
+        ];
+        // Refused only when there was no watch to remove.
+        Ok(self.transact(items, &audit.id, Some(audit_key(&audit)), None).await?.is_ok())
+    }
+
+    async fn personal_settings(&self, person: &str) -> Result<Option<PersonalSettings>> {
+        self.get_doc(key(format!("PERSON#{person}"), SETTINGS_SK.to_owned())).await
+    }
+
+    async fn put_personal_settings(&self, person: &str, settings: &PersonalSettings) -> Result<()> {
+        let mut item = key(format!("PERSON#{person}"), SETTINGS_SK.to_owned());
+        item.insert("doc".to_owned(), s(encode(person, settings)?));
+        let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(|e| internal(&e))?;
+        let request = self.client.transact_write_items().transact_items(TransactWriteItem::builder().put(put).build());
+        request.send().await.map(|_| ()).map_err(sdk_error)
     }
 }

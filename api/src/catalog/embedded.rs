@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
-use meshport_shared::events::{ChannelSettings, Event, Notice};
+use meshport_shared::events::{ChannelSettings, Event, Notice, PersonalSettings, Watch};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -47,6 +47,10 @@ const ACCESS_INDEX: TableDefinition<&str, ()> = TableDefinition::new("access_ind
 const PRINCIPALS: TableDefinition<&str, &str> = TableDefinition::new("principals");
 /// A reminder's key -> the id of the audit entry that recorded it: each reminder once.
 const REMINDERS: TableDefinition<&str, &str> = TableDefinition::new("reminders");
+/// `<product id>\0<person>` -> the person's watch of the product as JSON.
+const WATCHES: TableDefinition<&str, &[u8]> = TableDefinition::new("watches");
+/// A person (their identity's subject) -> their notification settings as JSON.
+const PEOPLE: TableDefinition<&str, &[u8]> = TableDefinition::new("people");
 
 pub struct EmbeddedStore {
     path: PathBuf,
@@ -117,6 +121,8 @@ fn open(path: &Path) -> Result<Database> {
     tx.open_table(PRINCIPALS).map_err(|e| unavailable(&e))?;
     tx.open_table(EVENTS).map_err(|e| unavailable(&e))?;
     tx.open_table(CHANNELS).map_err(|e| unavailable(&e))?;
+    tx.open_table(WATCHES).map_err(|e| unavailable(&e))?;
+    tx.open_table(PEOPLE).map_err(|e| unavailable(&e))?;
     tx.commit().map_err(|e| unavailable(&e))?;
     Ok(db)
 }
@@ -213,6 +219,10 @@ fn hold_claims(tx: &WriteTransaction, holder: &ProductId, claims: &[Claim], prev
 }
 
 /// The index keys of a request: by product, by owning team, by requesting team, and by state.
+fn watch_key(product: &ProductId, person: &str) -> String {
+    format!("{product}\u{0}{person}")
+}
+
 fn access_keys(request: &AccessRequest) -> Vec<String> {
     let id = &request.id;
     let mut keys = vec![
@@ -742,5 +752,57 @@ impl CatalogStore for EmbeddedStore {
             Ok(true)
         })
         .await
+    }
+    async fn watchers(&self, product: &ProductId) -> Result<Vec<Watch>> {
+        let (from, to) = (format!("{product}\u{0}"), format!("{product}\u{1}"));
+        self.with_db(move |db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let table = tx.open_table(WATCHES).map_err(storage)?;
+            let mut watches = Vec::new();
+            for entry in table.range(from.as_str()..to.as_str()).map_err(storage)? {
+                let (key, value) = entry.map_err(storage)?;
+                watches.push(decode(key.value(), value.value())?);
+            }
+            Ok(watches)
+        })
+        .await
+    }
+
+    async fn put_watch(&self, watch: Watch, audit: AuditEntry) -> Result<()> {
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            let key = watch_key(&watch.product, &watch.person);
+            tx.open_table(WATCHES)
+                .map_err(storage)?
+                .insert(key.as_str(), encode(&key, &watch)?.as_bytes())
+                .map_err(storage)?;
+            append_audit(&tx, &audit)?;
+            tx.commit().map_err(storage)
+        })
+        .await
+    }
+
+    async fn delete_watch(&self, product: &ProductId, person: &str, audit: AuditEntry) -> Result<bool> {
+        let key = watch_key(product, person);
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            let existed = tx.open_table(WATCHES).map_err(storage)?.remove(key.as_str()).map_err(storage)?.is_some();
+            if existed {
+                append_audit(&tx, &audit)?;
+                tx.commit().map_err(storage)?;
+            }
+            Ok(existed)
+        })
+        .await
+    }
+
+    async fn personal_settings(&self, person: &str) -> Result<Option<PersonalSettings>> {
+        let person = person.to_owned();
+        self.with_db(move |db| read_one(db, PEOPLE, person.as_str())).await
+    }
+
+    async fn put_personal_settings(&self, person: &str, settings: &PersonalSettings) -> Result<()> {
+        let items = vec![(person.to_owned(), settings.clone())];
+        self.with_db(move |db| write_all(db, PEOPLE, items)).await
     }
 }

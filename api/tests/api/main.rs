@@ -21,3 +21,4 @@ mod reminders;
 mod samples;
 mod server;
 mod sync;
+mod watch;

@@ -87,6 +87,7 @@ fn describe(action: AuditAction) -> &'static str {
         AuditAction::Access => "Access",
         AuditAction::NewMajorVersion => "New major version",
         AuditAction::Reminded => "Reminded",
+        AuditAction::Watched => "Watched",
     }
 }
 
