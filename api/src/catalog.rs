@@ -277,6 +277,13 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
 
     /// Replaces a person's notification settings.
     async fn put_personal_settings(&self, person: &str, settings: &PersonalSettings) -> Result<()>;
+
+    /// The sequence number of the last event produced to the audit topic (0 before the first).
+    async fn published(&self) -> Result<u64>;
+
+    /// Moves the audit topic's mark from `from` to `to`, on condition it is still at `from` (otherwise
+    /// [`StoreError::Busy`]: another process published those events).
+    async fn advance_published(&self, from: u64, to: u64) -> Result<()>;
 }
 
 /// The account a principal record written before service accounts stands for: `team` named it first in an access

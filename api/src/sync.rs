@@ -53,6 +53,9 @@ pub struct SyncReport {
     /// Reminders sent: a deprecated product's sunset to the teams still consuming it, a grant's end to its team.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reminders: Vec<String>,
+    /// Change events produced to `_meshport.audit` (`audit::publish_events`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub events_published: usize,
     pub duration_ms: f64,
 }
 
@@ -146,6 +149,11 @@ pub async fn run_once(mesh: &Mesh) -> Result<SyncReport, Error> {
     report.access_unmanaged = access.unmanaged;
     // After expiry, so a grant that just ended is reminded of nothing.
     report.reminders = crate::reminders::send_due(mesh, &crate::access::today()).await?;
+    // The catalog's events, the reminders' included, to `_meshport.audit`: best effort, as every publication there.
+    match crate::audit::publish_events(&*mesh.catalog, &mesh.kafka).await {
+        Ok(published) => report.events_published = published,
+        Err(e) => tracing::warn!(error = %e, "events not published to the audit topic; the next sync tries again"),
+    }
 
     report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(report)

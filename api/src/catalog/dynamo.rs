@@ -17,7 +17,7 @@
 //! | change a service account   | TransactWriteItems: Put (or Delete) it conditioned on `revision` (or absence), Put its audit entry, add 1 to the generation |
 //! | catalog generation         | GetItem `PK = META`, `SK = GENERATION` (`claims_backfilled` marks the one-time backfill) |
 //! | a change's event           | in the change's transaction: Put `PK = EVENTS`, `SK = EVENT#<seq, 20 digits>` if absent, the generation item's `event_seq` set to `seq` on condition it is `seq - 1` (read just before) |
-//! | the notifier's mark        | GetItem `PK = META`, `SK = NOTIFIED`; moved by a PutItem on condition it is where it was read |
+//! | the notifier's mark, the audit topic's | GetItem `PK = META`, `SK = NOTIFIED` / `PUBLISHED`; moved by a PutItem on condition it is where it was read |
 //! | a team's channels          | GetItem / TransactWriteItems (one Put) `PK = TEAM#<team>`, `SK = CHANNELS` |
 //! | events after a number      | Query `PK = EVENTS`, `SK > EVENT#<after>`, in order, consistent |
 //! | a product's watchers       | Query `PK = WATCH#<product>`, `SK` begins with `PERSON#`; a watch put or deleted (if present) with its audit entry in one transaction |
@@ -1025,31 +1025,11 @@ impl CatalogStore for DynamoStore {
     }
 
     async fn notified(&self) -> Result<u64> {
-        let item = self.item(notified_key()).await?;
-        let at = item.as_ref().and_then(|item| item.get("at")).and_then(|n| n.as_n().ok());
-        at.map_or(Ok(0), |n| n.parse().map_err(|_| StoreError::Corrupt(format!("notified `{n}`"))))
+        self.mark(notified_key()).await
     }
 
     async fn advance_notified(&self, from: u64, to: u64) -> Result<()> {
-        let mut item = notified_key();
-        item.insert("at".to_owned(), AttributeValue::N(to.to_string()));
-        let put = self.client.put_item().table_name(&self.table).set_item(Some(item));
-        let put = match from {
-            0 => put.condition_expression("attribute_not_exists(PK) OR #at = :from"),
-            _ => put.condition_expression("#at = :from"),
-        };
-        let outcome = put
-            .expression_attribute_names("#at", "at")
-            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
-            .send()
-            .await;
-        match outcome {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                Err(StoreError::Busy(format!("the notifier's mark moved from {from} meanwhile")))
-            }
-            Err(e) => Err(sdk_error(e)),
-        }
+        self.advance_mark(notified_key(), from, to).await
     }
 
     async fn team_channels(&self, team: &TeamName) -> Result<Option<ChannelSettings>> {
@@ -1151,5 +1131,44 @@ impl CatalogStore for DynamoStore {
         let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(|e| internal(&e))?;
         let request = self.client.transact_write_items().transact_items(TransactWriteItem::builder().put(put).build());
         request.send().await.map(|_| ()).map_err(sdk_error)
+    }
+
+    async fn published(&self) -> Result<u64> {
+        self.mark(key("META".to_owned(), "PUBLISHED".to_owned())).await
+    }
+
+    async fn advance_published(&self, from: u64, to: u64) -> Result<()> {
+        self.advance_mark(key("META".to_owned(), "PUBLISHED".to_owned()), from, to).await
+    }
+}
+
+/// The marks kept under `PK = META` (`NOTIFIED`, `PUBLISHED`): how far through the events something got.
+impl DynamoStore {
+    async fn mark(&self, key: Item) -> Result<u64> {
+        let item = self.item(key).await?;
+        let at = item.as_ref().and_then(|item| item.get("at")).and_then(|n| n.as_n().ok());
+        at.map_or(Ok(0), |n| n.parse().map_err(|_| StoreError::Corrupt(format!("mark `{n}`"))))
+    }
+
+    /// Moves a mark from `from` to `to` with a PutItem on condition it is still at `from`.
+    async fn advance_mark(&self, mut item: Item, from: u64, to: u64) -> Result<()> {
+        item.insert("at".to_owned(), AttributeValue::N(to.to_string()));
+        let put = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        let put = match from {
+            0 => put.condition_expression("attribute_not_exists(PK) OR #at = :from"),
+            _ => put.condition_expression("#at = :from"),
+        };
+        let outcome = put
+            .expression_attribute_names("#at", "at")
+            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Err(StoreError::Busy(format!("the mark moved from {from} meanwhile")))
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
     }
 }

@@ -219,6 +219,27 @@ fn hold_claims(tx: &WriteTransaction, holder: &ProductId, claims: &[Claim], prev
 }
 
 /// The index keys of a request: by product, by owning team, by requesting team, and by state.
+/// A mark kept in `META` (`notified`, `published`): how far through the events something got.
+fn read_mark(db: &Database, name: &str) -> Result<u64> {
+    let tx = db.begin_read().map_err(storage)?;
+    let meta = tx.open_table(META).map_err(storage)?;
+    Ok(meta.get(name).map_err(storage)?.map_or(0, |n| n.value()))
+}
+
+/// Moves mark `name` from `from` to `to`, or fails as busy when it is elsewhere.
+fn advance_mark(db: &Database, name: &str, from: u64, to: u64) -> Result<()> {
+    let tx = db.begin_write().map_err(storage)?;
+    {
+        let mut meta = tx.open_table(META).map_err(storage)?;
+        let at = meta.get(name).map_err(storage)?.map_or(0, |n| n.value());
+        if at != from {
+            return Err(StoreError::Busy(format!("the mark `{name}` is at {at}, not {from}")));
+        }
+        meta.insert(name, to).map_err(storage)?;
+    }
+    tx.commit().map_err(storage)
+}
+
 fn watch_key(product: &ProductId, person: &str) -> String {
     format!("{product}\u{0}{person}")
 }
@@ -685,28 +706,11 @@ impl CatalogStore for EmbeddedStore {
     }
 
     async fn notified(&self) -> Result<u64> {
-        self.with_db(|db| {
-            let tx = db.begin_read().map_err(storage)?;
-            let meta = tx.open_table(META).map_err(storage)?;
-            Ok(meta.get("notified").map_err(storage)?.map_or(0, |n| n.value()))
-        })
-        .await
+        self.with_db(|db| read_mark(db, "notified")).await
     }
 
     async fn advance_notified(&self, from: u64, to: u64) -> Result<()> {
-        self.with_db(move |db| {
-            let tx = db.begin_write().map_err(storage)?;
-            {
-                let mut meta = tx.open_table(META).map_err(storage)?;
-                let at = meta.get("notified").map_err(storage)?.map_or(0, |n| n.value());
-                if at != from {
-                    return Err(StoreError::Busy(format!("the notifier's mark is at {at}, not {from}")));
-                }
-                meta.insert("notified", to).map_err(storage)?;
-            }
-            tx.commit().map_err(storage)
-        })
-        .await
+        self.with_db(move |db| advance_mark(db, "notified", from, to)).await
     }
 
     async fn team_channels(&self, team: &TeamName) -> Result<Option<ChannelSettings>> {
@@ -804,5 +808,12 @@ impl CatalogStore for EmbeddedStore {
     async fn put_personal_settings(&self, person: &str, settings: &PersonalSettings) -> Result<()> {
         let items = vec![(person.to_owned(), settings.clone())];
         self.with_db(move |db| write_all(db, PEOPLE, items)).await
+    }
+    async fn published(&self) -> Result<u64> {
+        self.with_db(|db| read_mark(db, "published")).await
+    }
+
+    async fn advance_published(&self, from: u64, to: u64) -> Result<()> {
+        self.with_db(move |db| advance_mark(db, "published", from, to)).await
     }
 }

@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod acls;
+mod audit_events;
 mod auth;
 mod catalog_api;
 mod catalog_conformance;

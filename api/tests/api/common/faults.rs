@@ -354,4 +354,12 @@ impl CatalogStore for FaultyCatalog {
     async fn put_personal_settings(&self, person: &str, settings: &PersonalSettings) -> Result<()> {
         self.inner.put_personal_settings(person, settings).await
     }
+
+    async fn published(&self) -> Result<u64> {
+        self.inner.published().await
+    }
+
+    async fn advance_published(&self, from: u64, to: u64) -> Result<()> {
+        self.inner.advance_published(from, to).await
+    }
 }
