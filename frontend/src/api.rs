@@ -17,6 +17,7 @@ use meshport_shared::api::{
     Identity, ProductDetail, PublishableTopic, RetireRequest, Sample, SchemaCheck, SchemaCheckRequest, SchemaDetail,
     SignInOptions, TopicChangeRequest,
 };
+use meshport_shared::events::{WatchRequest, WatchState};
 use meshport_shared::schema::SchemaChange;
 use meshport_shared::search::{SearchPage, SearchQuery};
 use meshport_shared::{
@@ -477,4 +478,23 @@ async fn error_from(response: Response) -> Error {
             Error::UnexpectedResponse { status, reason }
         }
     }
+}
+
+/// `GET /api/v1/products/{id}/watch`: whether the signed-in person watches the product, and what they muted.
+pub async fn watch_state(id: &str) -> Result<WatchState> {
+    get(&watch_path(id)).await
+}
+
+/// `PUT /api/v1/products/{id}/watch`: watch the product (muted or not), told at `email` or the address given before.
+pub async fn watch(id: &str, request: &WatchRequest) -> Result<WatchState> {
+    put(&watch_path(id), request).await
+}
+
+/// `DELETE /api/v1/products/{id}/watch`: stop watching the product.
+pub async fn unwatch(id: &str) -> Result<WatchState> {
+    send(authorized(Request::delete(&watch_path(id))).build().map_err(built)?).await
+}
+
+fn watch_path(id: &str) -> String {
+    format!("/api/v1/products/{}/watch", encode(id))
 }
