@@ -16,7 +16,7 @@ use crate::watch;
     get,
     path = "/api/v1/products/{id}/watch",
     operation_id = "get_watch",
-    tag = "catalog",
+    tag = "access",
     params(("id" = ProductId, Path, description = "The product's id, e.g. `users`")),
     responses(
         (status = 200, description = "Whether the caller watches the product, and what they muted", body = WatchState),
@@ -37,7 +37,7 @@ pub async fn get(
     put,
     path = "/api/v1/products/{id}/watch",
     operation_id = "watch_product",
-    tag = "catalog",
+    tag = "access",
     params(("id" = ProductId, Path, description = "The product's id, e.g. `users`")),
     request_body = WatchRequest,
     responses(
@@ -61,7 +61,7 @@ pub async fn put(
     delete,
     path = "/api/v1/products/{id}/watch",
     operation_id = "unwatch_product",
-    tag = "catalog",
+    tag = "access",
     params(("id" = ProductId, Path, description = "The product's id, e.g. `users`")),
     responses(
         (status = 200, description = "The caller no longer watches the product", body = WatchState),
@@ -82,7 +82,7 @@ pub async fn delete(
     get,
     path = "/api/v1/me/notifications",
     operation_id = "get_personal_notifications",
-    tag = "sign-in",
+    tag = "access",
     responses(
         (status = 200, description = "Where the caller is told of what they watch, and whether they muted it all", body = PersonalSettings),
     )
@@ -99,7 +99,7 @@ pub async fn settings(
     put,
     path = "/api/v1/me/notifications",
     operation_id = "set_personal_notifications",
-    tag = "sign-in",
+    tag = "access",
     request_body = PersonalSettings,
     responses(
         (status = 200, description = "The caller's settings as now set", body = PersonalSettings),
