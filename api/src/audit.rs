@@ -1,10 +1,17 @@
 //! The audit trail: one entry for every change to a product, stored with the change itself, and published as an
 //! event to `_meshport.audit` so other systems can react. Publishing is best effort: the catalog is the record.
+//!
+//! The topic carries the catalog's change events too, the same CloudEvents the feed (`GET /api/v1/events`) hands
+//! out, in commit order, keyed by product: [`publish_events`], run by sync, produces those after the catalog's
+//! `published` mark and moves it (at least once: a consumer deduplicates on the event's `id`, as with the feed). Tell
+//! the two kinds of record apart by the CloudEvent's `specversion` attribute, which an audit entry has not; their
+//! `source` is the catalog's URI reference (`/meshport/catalog`) rather than the deployment's address.
 
 use meshport_shared::api::Activity;
 use meshport_shared::{AuditAction, AuditEntry, AuditStage, DataProduct, ProductId, TopicName};
 use serde_json::Value;
 
+use crate::catalog::{CatalogStore, StoreError};
 use crate::kafka::{KafkaAdmin, KafkaError, NewTopic};
 
 /// The topic audit events are produced to.
@@ -105,11 +112,54 @@ pub async fn publish(kafka: &KafkaAdmin, entry: &AuditEntry) {
 /// Produces `entry` to `topic`, keyed by product, creating the topic when the broker does not know it. A topic just
 /// created takes a moment to reach the producer's metadata, so producing is retried a few times, briefly.
 pub async fn publish_to(kafka: &KafkaAdmin, topic: &TopicName, entry: &AuditEntry) -> Result<(), KafkaError> {
-    const NEW_TOPIC_PAUSES_MS: [u64; 6] = [50, 100, 200, 400, 800, 1600];
     let value = serde_json::to_vec(entry)
         .map_err(|e| KafkaError::Unsupported { operation: "serializing an audit entry", reason: e.to_string() })?;
-    let key = entry.product.as_str().as_bytes();
-    let mut result = kafka.produce(topic, Some(key), &value).await;
+    produce(kafka, topic, entry.product.as_str().as_bytes(), &value).await
+}
+
+/// Events produced to the audit topic per run of [`publish_events_to`].
+const EVENT_BATCH: usize = 256;
+
+/// Why the catalog's events did not all reach the audit topic.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Kafka(#[from] KafkaError),
+    #[error(transparent)]
+    Catalog(#[from] StoreError),
+}
+
+/// Produces the catalog's events not yet on `_meshport.audit` and moves the mark past them; answers how many.
+pub async fn publish_events(catalog: &dyn CatalogStore, kafka: &KafkaAdmin) -> Result<usize, PublishError> {
+    let Ok(topic) = TopicName::parse(AUDIT_TOPIC) else { return Ok(0) };
+    publish_events_to(catalog, kafka, &topic).await
+}
+
+/// [`publish_events`] to `topic`: up to [`EVENT_BATCH`] events after the catalog's `published` mark, each as its
+/// CloudEvent keyed by product, in order; the mark moves past those produced, on condition no other process moved
+/// it meanwhile. An event that cannot be produced stops the run, to be tried again the next.
+pub async fn publish_events_to(
+    catalog: &dyn CatalogStore,
+    kafka: &KafkaAdmin,
+    topic: &TopicName,
+) -> Result<usize, PublishError> {
+    let from = catalog.published().await?;
+    let events = catalog.events_after(from, EVENT_BATCH).await?;
+    let Some(last) = events.last().map(|e| e.seq) else { return Ok(0) };
+    for event in &events {
+        let value = serde_json::to_vec(event)
+            .map_err(|e| KafkaError::Unsupported { operation: "serializing an event", reason: e.to_string() })?;
+        produce(kafka, topic, event.subject.as_bytes(), &value).await?;
+    }
+    catalog.advance_published(from, last).await?;
+    Ok(events.len())
+}
+
+/// Produces one record to `topic`, creating the topic when the broker does not know it. A topic just created takes a
+/// moment to reach the producer's metadata, so producing is retried a few times, briefly.
+async fn produce(kafka: &KafkaAdmin, topic: &TopicName, key: &[u8], value: &[u8]) -> Result<(), KafkaError> {
+    const NEW_TOPIC_PAUSES_MS: [u64; 6] = [50, 100, 200, 400, 800, 1600];
+    let mut result = kafka.produce(topic, Some(key), value).await;
     if let Err(KafkaError::UnknownTopic(_)) = result {
         let spec = NewTopic { name: topic.clone(), partitions: 1, replication_factor: -1, configs: Default::default() };
         match kafka.create_topic(&spec).await {
@@ -117,7 +167,7 @@ pub async fn publish_to(kafka: &KafkaAdmin, topic: &TopicName, entry: &AuditEntr
             Err(e) => return Err(e),
         }
         for pause in NEW_TOPIC_PAUSES_MS {
-            result = kafka.produce(topic, Some(key), &value).await;
+            result = kafka.produce(topic, Some(key), value).await;
             if !matches!(result, Err(KafkaError::UnknownTopic(_))) {
                 break;
             }

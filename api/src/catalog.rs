@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
-use meshport_shared::events::{ChannelSettings, Event};
+use meshport_shared::events::{ChannelSettings, Event, PersonalSettings, Watch};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -292,7 +292,43 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// Puts dead-lettered delivery `key` back, due at `now` with its attempts counted afresh, with its audit entry
     /// in the same transaction; [`StoreError::Changed`] when it is not dead-lettered (or does not exist).
     async fn redeliver(&self, key: &DeliveryKey, now: Timestamp, audit: AuditEntry) -> Result<()>;
+
+    /// Records a reminder (`entry`, a [`AuditAction::Reminded`](meshport_shared::AuditAction::Reminded) entry
+    /// about `product` or, with it, the grant `request`) and the event it tells, once per `key`: on condition, in
+    /// the same transaction, that no reminder was recorded under `key` before. Answers whether this call recorded
+    /// it; `false` when an earlier run, or one racing this one, did.
+    async fn remind(
+        &self,
+        key: &str,
+        entry: AuditEntry,
+        product: &DataProduct,
+        request: Option<&AccessRequest>,
+    ) -> Result<bool>;
+
+    /// The people watching `product`, by person.
+    async fn watchers(&self, product: &ProductId) -> Result<Vec<Watch>>;
+
+    /// Creates or replaces a person's watch of a product, with its audit entry in the same transaction.
+    async fn put_watch(&self, watch: Watch, audit: AuditEntry) -> Result<()>;
+
+    /// Removes a person's watch of a product, with its audit entry in the same transaction; answers whether there
+    /// was one (when there was none, nothing is written).
+    async fn delete_watch(&self, product: &ProductId, person: &str, audit: AuditEntry) -> Result<bool>;
+
+    /// Where a person is told of what they watch, and whether they muted it all.
+    async fn personal_settings(&self, person: &str) -> Result<Option<PersonalSettings>>;
+
+    /// Replaces a person's notification settings.
+    async fn put_personal_settings(&self, person: &str, settings: &PersonalSettings) -> Result<()>;
+
+    /// The sequence number of the last event produced to the audit topic (0 before the first).
+    async fn published(&self) -> Result<u64>;
+
+    /// Moves the audit topic's mark from `from` to `to`, on condition it is still at `from` (otherwise
+    /// [`StoreError::Busy`]: another process published those events).
+    async fn advance_published(&self, from: u64, to: u64) -> Result<()>;
 }
+
 
 /// A team's notification channels as stored, with their revision (from 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

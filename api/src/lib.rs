@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod mesh;
 pub mod notify;
 pub mod registry;
+pub mod reminders;
 pub mod routes;
 pub mod sample;
 pub mod schema;
@@ -24,6 +25,7 @@ pub mod search;
 pub mod secrets;
 pub mod state;
 pub mod sync;
+pub mod watch;
 
 /// An error and its causes on one line (each cause once), for messages about a dependency's failure.
 pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {

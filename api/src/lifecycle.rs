@@ -753,12 +753,24 @@ async fn new_major_version(mesh: &Mesh, who: &Identity, old: &DataProduct, schem
         message: format!("replaced by `{id}` after a breaking schema change"),
         revision: old.revision,
     };
-    deprecate(mesh, who, &old.id, request).await?;
+    // Recorded as the new major version, whose event tells the old product's subscribers where to move and by when.
+    deprecate_as(mesh, who, &old.id, request, AuditAction::NewMajorVersion).await?;
     Ok(successor)
 }
 
 /// Marks a product deprecated: a sunset date, what to use instead, and a message for its consumers.
 pub async fn deprecate(mesh: &Mesh, who: &Identity, id: &ProductId, request: DeprecateRequest) -> Result<DataProduct> {
+    deprecate_as(mesh, who, id, request, AuditAction::Deprecated).await
+}
+
+/// [`deprecate`], audited as `action`.
+async fn deprecate_as(
+    mesh: &Mesh,
+    who: &Identity,
+    id: &ProductId,
+    request: DeprecateRequest,
+    action: AuditAction,
+) -> Result<DataProduct> {
     let stored = existing(mesh, id).await?;
     require_change(who, &stored)?;
     match stored.status {
@@ -804,7 +816,7 @@ pub async fn deprecate(mesh: &Mesh, who: &Identity, id: &ProductId, request: Dep
         Some(replacement) => format!("deprecated until {}; use `{replacement}` instead", request.sunset),
         None => format!("deprecated until {}", request.sunset),
     };
-    commit(mesh, who, product, Some(&stored), AuditAction::Deprecated, summary).await
+    commit(mesh, who, product, Some(&stored), action, summary).await
 }
 
 /// Retires a product: gone from discovery, kept in the catalog and its history, its grants ended and its team's

@@ -20,6 +20,7 @@ pub use crate::catalog::{Attempt, Delivery, DeliveryKey, DeliveryState};
 pub use channel::{Channels, DeliveryError, Destination, DestinationId, EmailSettings, SmtpSecurity};
 pub use dispatch::{DispatchSettings, Dispatcher, Round, TokenBucket, retry_delay};
 pub use outbox::{FailedDelivery, dead_letters, redeliver};
+pub use teams::watcher_destinations;
 pub use teams::{Notifier, audience, channels, check, destinations, run, set_channels};
 pub use webhook::{WebhookSecret, WebhookSecretError, signature_header};
 

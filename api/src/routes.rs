@@ -13,6 +13,7 @@ mod openapi;
 pub mod portal;
 mod products;
 mod schemas;
+mod watch;
 
 use axum::Json;
 use axum::Router;
@@ -155,6 +156,11 @@ fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
             Members,
             notifications::redeliver,
         ),
+        route(Get, "/api/v1/products/{id}/watch", Members, watch::get),
+        route(Put, "/api/v1/products/{id}/watch", Members, watch::put),
+        route(Delete, "/api/v1/products/{id}/watch", Members, watch::delete),
+        route(Get, "/api/v1/me/notifications", Members, watch::settings),
+        route(Put, "/api/v1/me/notifications", Members, watch::set_settings),
     ];
     if dev_sign_in {
         routes.push(route(Get, "/api/v1/dev/users", Open, auth::dev_users));

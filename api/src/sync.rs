@@ -3,7 +3,7 @@
 //! New topics appear in the mirror (and so become publishable), changed partitions or configs are updated, topics
 //! that vanished stay mirrored as `present: false` (their products are flagged, never silently dropped), and schema
 //! versions the mirror lacks are copied in. It is idempotent: a second run with nothing changed writes nothing and
-//! reports nothing. It runs on a schedule (EventBridge in the cloud, a background task locally) and on demand.
+//! reports nothing. It also sends the reminders due (`reminders`). It runs on a schedule (EventBridge in the cloud, a background task locally) and on demand.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -50,6 +50,12 @@ pub struct SyncReport {
     /// access given outside Meshport, which each product's owners see at `GET /api/v1/products/{id}/access/unmanaged`.
     #[serde(skip_serializing_if = "is_zero")]
     pub access_unmanaged: usize,
+    /// Reminders sent: a deprecated product's sunset to the teams still consuming it, a grant's end to its team.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reminders: Vec<String>,
+    /// Change events produced to `_meshport.audit` (`audit::publish_events`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub events_published: usize,
     pub duration_ms: f64,
 }
 
@@ -66,7 +72,8 @@ impl SyncReport {
             && self.consumers_changed == 0
             && self.access_expired.is_empty()
             && self.access_finished.is_empty()
-            && self.access_repaired.is_empty())
+            && self.access_repaired.is_empty()
+            && self.reminders.is_empty())
     }
 }
 
@@ -140,6 +147,13 @@ pub async fn run_once(mesh: &Mesh) -> Result<SyncReport, Error> {
     report.access_finished = access.finished;
     report.access_repaired = access.repaired;
     report.access_unmanaged = access.unmanaged;
+    // After expiry, so a grant that just ended is reminded of nothing.
+    report.reminders = crate::reminders::send_due(mesh, &crate::access::today()).await?;
+    // The catalog's events, the reminders' included, to `_meshport.audit`: best effort, as every publication there.
+    match crate::audit::publish_events(&*mesh.catalog, &mesh.kafka).await {
+        Ok(published) => report.events_published = published,
+        Err(e) => tracing::warn!(error = %e, "events not published to the audit topic; the next sync tries again"),
+    }
 
     report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(report)

@@ -17,6 +17,7 @@ use meshport_shared::api::{
     Identity, ProductDetail, PublishableTopic, RetireRequest, Sample, SchemaCheck, SchemaCheckRequest, SchemaDetail,
     SignInOptions, TopicChangeRequest,
 };
+use meshport_shared::events::{WatchRequest, WatchState};
 use meshport_shared::schema::SchemaChange;
 use meshport_shared::search::{SearchPage, SearchQuery};
 use meshport_shared::{
@@ -491,4 +492,23 @@ pub async fn set_team_channels(
     settings: &meshport_shared::events::ChannelSettings,
 ) -> Result<meshport_shared::events::TeamChannels> {
     put(&format!("/api/v1/teams/{}/channels", encode(team.as_str())), settings).await
+}
+
+/// `GET /api/v1/products/{id}/watch`: whether the signed-in person watches the product, and what they muted.
+pub async fn watch_state(id: &str) -> Result<WatchState> {
+    get(&watch_path(id)).await
+}
+
+/// `PUT /api/v1/products/{id}/watch`: watch the product (muted or not), told at `email` or the address given before.
+pub async fn watch(id: &str, request: &WatchRequest) -> Result<WatchState> {
+    put(&watch_path(id), request).await
+}
+
+/// `DELETE /api/v1/products/{id}/watch`: stop watching the product.
+pub async fn unwatch(id: &str) -> Result<WatchState> {
+    send(authorized(Request::delete(&watch_path(id))).build().map_err(built)?).await
+}
+
+fn watch_path(id: &str) -> String {
+    format!("/api/v1/products/{}/watch", encode(id))
 }

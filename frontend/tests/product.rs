@@ -24,6 +24,7 @@ use meshport_frontend::routes::product::sample::{SampleError, SampleEvents, Samp
 use meshport_frontend::routes::product::schema::SchemaTable;
 use meshport_frontend::routes::product::topic::TopicSummary;
 use meshport_frontend::routes::product::versions::{ChangeList, SchemaVersions};
+use meshport_frontend::routes::product::watch::WatchToggle;
 use meshport_shared::api::{ConsumeInfo, ProductDetail, ProductLinks, Sample, VersionSummary};
 use meshport_shared::schema::SchemaChange;
 use meshport_shared::{ApiError, ErrorCode, TopicFacts};
@@ -32,7 +33,7 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 mod common;
 
-use common::{FakeApi, all, click, container, eventually, find, sleep, text_of};
+use common::{FakeApi, all, click, container, eventually, find, sleep, text_of, type_into};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -979,4 +980,29 @@ fn history_lists_who_did_what_and_when() {
     assert_eq!(text_of(&entry, "history-actor"), "alice");
     assert_eq!(text_of(&entry, "history-summary"), "description changed");
     assert!(entry.text_content().unwrap().contains("2026-02-03 04:05 UTC"));
+}
+
+#[wasm_bindgen_test]
+async fn watching_sends_the_address_given_and_offers_unwatch_and_mute_once_watching() {
+    // Arrange
+    let watching = json!({ "watching": true, "muted": false, "muted_all": false, "email": "ada@acme.example" });
+    let api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/watch": { "status": 200, "body": {
+            "watching": false, "muted": false, "muted_all": false
+        } },
+        "PUT /api/v1/products/users/watch": { "status": 200, "body": watching },
+    }));
+    let root = container();
+    let _view = mount_to(root.clone(), || view! { <WatchToggle product_id="users".to_owned()/> });
+    eventually(&root, "watch-email").await;
+
+    // Act
+    type_into(&root, "watch-email", "ada@acme.example");
+    click(&root, "watch");
+    eventually(&root, "unwatch").await;
+
+    // Assert
+    assert_eq!(api.sent("PUT /api/v1/products/users/watch"), [json!({ "email": "ada@acme.example", "muted": false })]);
+    assert_eq!(text_of(&root, "watch-state"), "You watch it: you are told by email when it changes.");
+    assert!(find(&root, "watch-mute").is_some(), "a watcher can mute the product");
 }

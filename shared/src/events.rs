@@ -43,6 +43,8 @@ pub enum EventKind {
     AccessRevoked,
     AccessExpiring,
     AccessExpired,
+    /// A deprecated product's sunset is near: its consumers are reminded.
+    SunsetReminder,
 }
 
 /// Who an event concerns. Each is resolved to teams and people by the API (grants, owners, watchers); this type only
@@ -61,7 +63,7 @@ pub enum Audience {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 15] = [
         EventKind::ProductPublished,
         EventKind::ProductCreated,
         EventKind::ProductUpdated,
@@ -76,6 +78,7 @@ impl EventKind {
         EventKind::AccessRevoked,
         EventKind::AccessExpiring,
         EventKind::AccessExpired,
+        EventKind::SunsetReminder,
     ];
 
     /// The CloudEvents `type`, e.g. `io.meshport.product.deprecated`.
@@ -95,6 +98,7 @@ impl EventKind {
             EventKind::AccessRevoked => "io.meshport.access.revoked",
             EventKind::AccessExpiring => "io.meshport.access.expiring",
             EventKind::AccessExpired => "io.meshport.access.expired",
+            EventKind::SunsetReminder => "io.meshport.product.sunset_reminder",
         }
     }
 
@@ -106,7 +110,7 @@ impl EventKind {
     /// Who is told of a change of this kind. Consumers hear of what can break them (deprecation, a breaking schema
     /// change, a new major version, retirement, the topic's deletion); owners of requests for their product; the team
     /// that asked, of the answer and of its grant ending; watchers of everything about the product but access,
-    /// which concerns only the two teams involved.
+    /// which concerns only the two teams involved, and but sunset reminders, which are for those still consuming.
     pub fn audience(self) -> &'static [Audience] {
         use Audience::*;
         match self {
@@ -116,6 +120,7 @@ impl EventKind {
             | EventKind::ProductDeprecated
             | EventKind::ProductRetired
             | EventKind::TopicDeleted => &[Subscribers, Watchers],
+            EventKind::SunsetReminder => &[Subscribers],
             EventKind::AccessRequested => &[Owners],
             EventKind::AccessApproved | EventKind::AccessDenied | EventKind::AccessExpiring => &[Requester],
             EventKind::AccessRevoked | EventKind::AccessExpired => &[Requester, Owners],
@@ -139,6 +144,7 @@ impl EventKind {
             EventKind::AccessRevoked => "access revoked",
             EventKind::AccessExpiring => "access expiring",
             EventKind::AccessExpired => "access expired",
+            EventKind::SunsetReminder => "sunset reminder",
         }
     }
 }
@@ -180,6 +186,9 @@ pub struct Change {
     /// Whether a schema change breaks consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breaking: Option<bool>,
+    /// In reminders: the days left before the sunset or the grant's end (0 on the day itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days_left: Option<i64>,
 }
 
 /// An event's `data`: the product, who changed it, and the change.
@@ -329,6 +338,60 @@ impl From<&ChannelSettings> for TeamChannels {
     }
 }
 
+/// `PUT /api/v1/products/{id}/watch`: the caller watches the product, told by email of what its watchers hear of
+/// (every change but access and sunset reminders), unless muted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WatchRequest {
+    /// Where to tell the caller; left out, the address they gave before (`/api/v1/me/notifications`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
+    pub email: Option<String>,
+    /// Keep watching, but hear nothing of this product for now.
+    #[serde(default)]
+    pub muted: bool,
+}
+
+/// The caller's watch of one product, as `GET`, `PUT` and `DELETE /api/v1/products/{id}/watch` answer it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WatchState {
+    pub watching: bool,
+    /// This product's notifications are muted.
+    pub muted: bool,
+    /// All the caller's personal notifications are muted.
+    pub muted_all: bool,
+    /// Where the caller is told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// `GET`/`PUT /api/v1/me/notifications`: where a person is told of the products they watch, and whether they hear
+/// nothing at all for now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PersonalSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
+    pub email: Option<String>,
+    /// Mute every personal notification.
+    #[serde(default)]
+    pub muted: bool,
+}
+
+/// One person's watch of one product, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watch {
+    pub product: ProductId,
+    /// The person: their identity's subject (`dev:carol`, or the identity provider's `sub`).
+    pub person: String,
+    pub muted: bool,
+    /// RFC 3339 UTC.
+    pub since: String,
+}
+
 /// What a change has to tell, before the catalog gives it its sequence number in the change's own transaction: the
 /// event's kind, time and data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,6 +407,7 @@ impl Notice {
     /// it was, when removed) and, for access, the request as stored. `None` when the entry tells no one: an intent
     /// or a failed outcome, a draft deleted, a topic's settings changed, a sync, an access step no one waits for
     /// (a grant checked active, a request cancelled, a grant repaired), or an access entry without its request.
+    /// A reminder is the grant's coming end when it comes with the request, else the product's coming sunset.
     pub fn of(entry: &AuditEntry, product: Option<&DataProduct>, request: Option<&AccessRequest>) -> Option<Notice> {
         if entry.stage != AuditStage::Done {
             return None;
@@ -355,14 +419,31 @@ impl Notice {
             AuditAction::Updated => EventKind::ProductUpdated,
             AuditAction::SchemaEvolved => EventKind::SchemaEvolved,
             AuditAction::Deprecated => {
-                let deprecation = product.and_then(|p| p.deprecation.as_ref());
-                change.sunset = deprecation.map(|d| d.sunset.clone());
-                change.replacement = deprecation.and_then(|d| d.replacement.clone());
+                deprecation(&mut change, product);
                 EventKind::ProductDeprecated
             }
+            AuditAction::NewMajorVersion => {
+                deprecation(&mut change, product);
+                EventKind::NewMajorVersion
+            }
+            AuditAction::Reminded => match request {
+                Some(request) => {
+                    change.team = Some(request.team.to_string());
+                    change.expires = request.until.clone();
+                    change.days_left = days_between(&entry.at, request.until.as_deref()?);
+                    EventKind::AccessExpiring
+                }
+                None => {
+                    deprecation(&mut change, product);
+                    change.days_left = days_between(&entry.at, change.sunset.as_deref()?);
+                    EventKind::SunsetReminder
+                }
+            },
             AuditAction::Retired => EventKind::ProductRetired,
             AuditAction::TopicDeleted => EventKind::TopicDeleted,
-            AuditAction::Deleted | AuditAction::TopicChanged | AuditAction::Synced => return None,
+            AuditAction::Deleted | AuditAction::TopicChanged | AuditAction::Synced | AuditAction::Watched => {
+                return None;
+            }
             AuditAction::Access => {
                 let request = request?;
                 change.team = Some(request.team.to_string());
@@ -404,6 +485,18 @@ impl Notice {
     pub fn into_event(self, seq: u64) -> Event {
         Event::new(seq, self.kind, CATALOG_SOURCE, &self.time, self.data)
     }
+}
+
+/// A deprecated product's sunset and replacement, in the change.
+fn deprecation(change: &mut Change, product: Option<&DataProduct>) {
+    let deprecation = product.and_then(|p| p.deprecation.as_ref());
+    change.sunset = deprecation.map(|d| d.sunset.clone());
+    change.replacement = deprecation.and_then(|d| d.replacement.clone());
+}
+
+/// Whole days from the date of `at` (an RFC 3339 time) to `date` (`2027-01-31`).
+fn days_between(at: &str, date: &str) -> Option<i64> {
+    Some(crate::policy::day_number(date)? - crate::policy::day_number(at.get(..10)?)?)
 }
 
 /// A rule of the CloudEvents spec an event breaks.
@@ -623,6 +716,7 @@ mod tests {
             (EventKind::AccessDenied, &[Requester]),
             (EventKind::AccessExpiring, &[Requester]),
             (EventKind::AccessRevoked, &[Requester, Owners]),
+            (EventKind::SunsetReminder, &[Subscribers]),
         ];
         for (kind, expected) in cases {
             assert_eq!(kind.audience(), expected, "{kind}");
@@ -682,6 +776,10 @@ mod tests {
             (AuditAction::TopicChanged, None),
             (AuditAction::Synced, None),
             (AuditAction::Access, None),
+            (AuditAction::Watched, None),
+            (AuditAction::NewMajorVersion, Some(EventKind::NewMajorVersion)),
+            // A reminder of a sunset needs one: this product is not deprecated.
+            (AuditAction::Reminded, None),
         ];
         for (action, expected) in cases {
             let notice = Notice::of(&entry(action, AuditStage::Done), Some(&product), None);
@@ -734,5 +832,36 @@ mod tests {
         assert_eq!((event.data.product.name.as_str(), event.data.actor.as_str()), ("Orders", "ada"));
         assert_eq!((event.seq, event.id.as_str(), event.source.as_str()), (7, "7", CATALOG_SOURCE));
         event.check().unwrap();
+    }
+
+    #[test]
+    fn a_reminder_is_the_sunset_coming_or_with_its_request_the_grant_ending_and_counts_the_days_left() {
+        let product = crate::testing::product("orders").deprecated("2026-12-12", Some("orders.v2"), "").build();
+        let reminder = entry(AuditAction::Reminded, AuditStage::Done);
+
+        let sunset = Notice::of(&reminder, Some(&product), None).unwrap();
+        let expiring = Notice::of(&reminder, Some(&product), Some(&request(AccessState::Active))).unwrap();
+
+        assert_eq!(sunset.kind, EventKind::SunsetReminder);
+        assert_eq!(sunset.data.change.sunset.as_deref(), Some("2026-12-12"));
+        assert_eq!(sunset.data.change.replacement.as_ref().map(ProductId::as_str), Some("orders.v2"));
+        assert_eq!(sunset.data.change.days_left, Some(7), "from 2026-12-05");
+        assert_eq!(expiring.kind, EventKind::AccessExpiring);
+        assert_eq!(expiring.data.change.team.as_deref(), Some("edge"));
+        assert_eq!(expiring.data.change.expires.as_deref(), Some("2027-06-30"));
+        assert_eq!(expiring.data.change.days_left, Some(207));
+        let permanent = AccessRequest { until: None, ..request(AccessState::Active) };
+        assert_eq!(Notice::of(&reminder, Some(&product), Some(&permanent)), None, "a permanent grant never ends");
+    }
+
+    #[test]
+    fn a_new_major_version_tells_the_old_products_sunset_and_successor() {
+        let product = crate::testing::product("orders").deprecated("2027-03-01", Some("orders.v2"), "").build();
+
+        let notice = Notice::of(&entry(AuditAction::NewMajorVersion, AuditStage::Done), Some(&product), None).unwrap();
+
+        assert_eq!(notice.kind, EventKind::NewMajorVersion);
+        assert_eq!(notice.data.change.replacement.as_ref().map(ProductId::as_str), Some("orders.v2"));
+        assert_eq!(notice.data.change.sunset.as_deref(), Some("2027-03-01"));
     }
 }

@@ -215,6 +215,12 @@ pub enum AuditAction {
     Synced,
     /// A request for access to the product was made, decided, granted, revoked or expired (the summary says which).
     Access,
+    /// A breaking schema change made the product's next major version, which deprecated this one.
+    NewMajorVersion,
+    /// Meshport reminded those concerned of a date coming: the product's sunset, or a grant's end.
+    Reminded,
+    /// A person started or stopped watching the product, or muted it (the summary says which).
+    Watched,
 }
 
 impl AuditAction {
@@ -231,6 +237,9 @@ impl AuditAction {
             Self::TopicChanged => "topic_changed",
             Self::Synced => "synced",
             Self::Access => "access",
+            Self::NewMajorVersion => "new_major_version",
+            Self::Reminded => "reminded",
+            Self::Watched => "watched",
         }
     }
 }

@@ -56,11 +56,22 @@ pub struct AccessRules {
     pub permanent: bool,
     /// Whether a request may name a prefix of consumer group ids rather than one group.
     pub group_prefixes: bool,
+    /// How many days before a deprecated product's sunset the teams still consuming it are reminded, each once.
+    pub sunset_reminder_days: Vec<u32>,
+    /// How many days before a grant ends the team holding it is reminded, each once.
+    pub expiry_reminder_days: Vec<u32>,
 }
 
 impl Default for AccessRules {
     fn default() -> Self {
-        Self { max_days: 365, personal_data_max_days: 90, permanent: false, group_prefixes: true }
+        Self {
+            max_days: 365,
+            personal_data_max_days: 90,
+            permanent: false,
+            group_prefixes: true,
+            sunset_reminder_days: vec![30, 7, 1],
+            expiry_reminder_days: vec![7, 1],
+        }
     }
 }
 

@@ -150,6 +150,30 @@ pub fn deprecation_event(seq: u64, name: &str, summary: &str) -> crate::events::
     Event::new(seq, EventKind::ProductDeprecated, "https://meshport.acme.example", "2026-12-05T11:00:00Z", data)
 }
 
+/// An active grant of team `team` on `product`, id `grant-<team>`, for principal `User:svc-<team>` and consumer group
+/// `<team>-readers`, permanent, requested by `bob` and approved by `carol`, at revision 0: not yet stored.
+pub fn grant(product: &DataProduct, team: &str) -> crate::access::AccessRequest {
+    use crate::access::{AccessRequest, AccessState, GroupPattern};
+    AccessRequest {
+        id: format!("grant-{team}"),
+        product: product.id.clone(),
+        owner_team: product.owner.team.clone(),
+        team: TeamName::parse(team).expect("a valid team"),
+        purpose: "Fraud scoring".into(),
+        principals: vec![crate::Principal::parse(format!("User:svc-{team}")).expect("a valid principal")],
+        group: crate::GroupName::parse(format!("{team}-readers")).expect("a valid group"),
+        group_pattern: GroupPattern::Literal,
+        until: None,
+        state: AccessState::Active,
+        requested_by: "dev:bob".into(),
+        requested_at: "2026-12-05T10:00:00Z".into(),
+        decided_by: Some("dev:carol".into()),
+        decided_at: Some("2026-12-05T10:05:00Z".into()),
+        reason: None,
+        revision: 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

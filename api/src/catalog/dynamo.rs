@@ -17,7 +17,10 @@
 //! | change a service account   | TransactWriteItems: Put (or Delete) it conditioned on `revision` (or absence), Put its audit entry, add 1 to the generation |
 //! | catalog generation         | GetItem `PK = META`, `SK = GENERATION` (`claims_backfilled` marks the one-time backfill) |
 //! | a change's event           | in the change's transaction: Put `PK = EVENTS`, `SK = EVENT#<seq, 20 digits>` if absent, the generation item's `event_seq` set to `seq` on condition it is `seq - 1` (read just before) |
-//! | the notifier's mark        | GetItem `PK = META`, `SK = NOTIFIED`; moved by a PutItem on condition it is where it was read |
+//! | the notifier's mark, the audit topic's | GetItem `PK = META`, `SK = NOTIFIED` / `PUBLISHED`; moved by a PutItem on condition it is where it was read |
+//! | a product's watchers       | Query `PK = WATCH#<product>`, `SK` begins with `PERSON#`; a watch put or deleted (if present) with its audit entry in one transaction |
+//! | a person's settings        | GetItem / TransactWriteItems (one Put) `PK = PERSON#<person>`, `SK = SETTINGS` |
+//! | a reminder, once           | TransactWriteItems: Put `PK = REMINDER#<key>`, `SK = REMINDER` if absent, Put its audit entry, its event |
 //! | a team's channels          | GetItem `PK = TEAM#<team>`, `SK = CHANNELS`; changed by TransactWriteItems: Put it conditioned on `revision` (or absence), Put its audit entry, add 1 to the generation |
 //! | hand events out            | TransactWriteItems: Put the notifier's mark on condition it is where it was read, Put each delivery `PK = DELIVERY#<seq, 20 digits>`, `SK = TO#<destination>` (over 99 deliveries: the first ones before, each a PutItem if absent) |
 //! | a delivery                 | GetItem; an attempt recorded by a PutItem on condition of its `attempts` and `state` as read |
@@ -49,7 +52,7 @@ use aws_sdk_dynamodb::types::{
 use jiff::Timestamp;
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
-use meshport_shared::events::{ChannelSettings, Event, Notice};
+use meshport_shared::events::{ChannelSettings, Event, Notice, PersonalSettings, Watch};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -65,6 +68,8 @@ const PRODUCT_SK: &str = "PRODUCT";
 const TOPIC_SK: &str = "TOPIC";
 const AUDIT: &str = "AUDIT";
 const SCHEMA: &str = "SCHEMA";
+const REMINDER_SK: &str = "REMINDER";
+const SETTINGS_SK: &str = "SETTINGS";
 const CLAIM_SK: &str = "CLAIM";
 const ACCESS_SK: &str = "ACCESS";
 const PRINCIPAL_SK: &str = "PRINCIPAL";
@@ -624,6 +629,10 @@ fn audit_item(entry: &AuditEntry) -> Result<Item> {
         entry.id.clone(),
         encode(&entry.id, entry)?,
     ))
+}
+
+fn watch_key(product: &ProductId, person: &str) -> Item {
+    key(format!("WATCH#{product}"), format!("PERSON#{person}"))
 }
 
 fn notified_key() -> Item {
@@ -1196,6 +1205,111 @@ impl CatalogStore for DynamoStore {
         match self.transact_audited(change, &audit).await? {
             Ok(()) => Ok(()),
             Err(_) => Err(StoreError::Changed(key.to_string())),
+        }
+    }
+
+    async fn remind(
+        &self,
+        key: &str,
+        entry: AuditEntry,
+        product: &DataProduct,
+        request: Option<&AccessRequest>,
+    ) -> Result<bool> {
+        let mut once = self::key(format!("REMINDER#{key}"), REMINDER_SK.to_owned());
+        once.insert("audit".to_owned(), s(entry.id.clone()));
+        let mut items = Vec::new();
+        for (item, condition) in [(once, Some("attribute_not_exists(PK)")), (audit_item(&entry)?, None)] {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .set_condition_expression(condition.map(str::to_owned));
+            items.push(TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build());
+        }
+        let notice = Notice::of(&entry, Some(product), request);
+        // Refused only when the reminder's record exists: another run recorded it.
+        Ok(self.transact(items, &entry.id, Some(audit_key(&entry)), notice).await?.is_ok())
+    }
+    async fn watchers(&self, product: &ProductId) -> Result<Vec<Watch>> {
+        self.query_docs(Query::under(format!("WATCH#{product}"), "PERSON#")).await
+    }
+
+    async fn put_watch(&self, watch: Watch, audit: AuditEntry) -> Result<()> {
+        let mut item = watch_key(&watch.product, &watch.person);
+        item.insert("doc".to_owned(), s(encode(&watch.person, &watch)?));
+        let mut items = Vec::new();
+        for item in [item, audit_item(&audit)?] {
+            let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(|e| internal(&e))?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+        self.transact(items, &audit.id, Some(audit_key(&audit)), None)
+            .await?
+            .map_err(|_| StoreError::Corrupt("a watch was refused".into()))
+    }
+
+    async fn delete_watch(&self, product: &ProductId, person: &str, audit: AuditEntry) -> Result<bool> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(watch_key(product, person)))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .map_err(|e| internal(&e))?;
+        let put = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
+        let items = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            TransactWriteItem::builder().put(put.map_err(|e| internal(&e))?).build(),
+        ];
+        // Refused only when there was no watch to remove.
+        Ok(self.transact(items, &audit.id, Some(audit_key(&audit)), None).await?.is_ok())
+    }
+
+    async fn personal_settings(&self, person: &str) -> Result<Option<PersonalSettings>> {
+        self.get_doc(key(format!("PERSON#{person}"), SETTINGS_SK.to_owned())).await
+    }
+
+    async fn put_personal_settings(&self, person: &str, settings: &PersonalSettings) -> Result<()> {
+        let mut item = key(format!("PERSON#{person}"), SETTINGS_SK.to_owned());
+        item.insert("doc".to_owned(), s(encode(person, settings)?));
+        let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(|e| internal(&e))?;
+        let request = self.client.transact_write_items().transact_items(TransactWriteItem::builder().put(put).build());
+        request.send().await.map(|_| ()).map_err(sdk_error)
+    }
+
+    async fn published(&self) -> Result<u64> {
+        self.mark(key("META".to_owned(), "PUBLISHED".to_owned())).await
+    }
+
+    async fn advance_published(&self, from: u64, to: u64) -> Result<()> {
+        self.advance_mark(key("META".to_owned(), "PUBLISHED".to_owned()), from, to).await
+    }
+}
+
+/// The marks kept under `PK = META` (`NOTIFIED`, `PUBLISHED`): how far through the events something got.
+impl DynamoStore {
+    async fn mark(&self, key: Item) -> Result<u64> {
+        let item = self.item(key).await?;
+        let at = item.as_ref().and_then(|item| item.get("at")).and_then(|n| n.as_n().ok());
+        at.map_or(Ok(0), |n| n.parse().map_err(|_| StoreError::Corrupt(format!("mark `{n}`"))))
+    }
+
+    /// Moves a mark from `from` to `to` with a PutItem on condition it is still at `from`.
+    async fn advance_mark(&self, mut item: Item, from: u64, to: u64) -> Result<()> {
+        item.insert("at".to_owned(), AttributeValue::N(to.to_string()));
+        let put = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        let put = match from {
+            0 => put.condition_expression("attribute_not_exists(PK) OR #at = :from"),
+            _ => put.condition_expression("#at = :from"),
+        };
+        let outcome = put
+            .expression_attribute_names("#at", "at")
+            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Err(StoreError::Busy(format!("the mark moved from {from} meanwhile")))
+            }
+            Err(e) => Err(sdk_error(e)),
         }
     }
 }

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
-use meshport_shared::events::{ChannelSettings, Event, Notice};
+use meshport_shared::events::{ChannelSettings, Event, Notice, PersonalSettings, Watch};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -53,6 +53,12 @@ const ACCESS: TableDefinition<&str, &[u8]> = TableDefinition::new("access");
 /// `<index>\0<value>\0<request id>` -> nothing: requests by product, by owning team (inbox), by requesting team,
 /// and by state.
 const ACCESS_INDEX: TableDefinition<&str, ()> = TableDefinition::new("access_index");
+/// A reminder's key -> the id of the audit entry that recorded it: each reminder once.
+const REMINDERS: TableDefinition<&str, &str> = TableDefinition::new("reminders");
+/// `<product id>\0<person>` -> the person's watch of the product as JSON.
+const WATCHES: TableDefinition<&str, &[u8]> = TableDefinition::new("watches");
+/// A person (their identity's subject) -> their notification settings as JSON.
+const PEOPLE: TableDefinition<&str, &[u8]> = TableDefinition::new("people");
 /// Kafka principal -> its service account as JSON (or, written before service accounts, the bare name of the team
 /// that named it first in an access request: read as a consumer account at revision 0).
 const PRINCIPALS: TableDefinition<&str, &str> = TableDefinition::new("principals");
@@ -151,6 +157,8 @@ fn open(path: &Path) -> Result<Database> {
     tx.open_table(DELIVERIES).map_err(|e| unavailable(&e))?;
     tx.open_table(PENDING).map_err(|e| unavailable(&e))?;
     tx.open_table(DEAD_LETTERS).map_err(|e| unavailable(&e))?;
+    tx.open_table(WATCHES).map_err(|e| unavailable(&e))?;
+    tx.open_table(PEOPLE).map_err(|e| unavailable(&e))?;
     tx.commit().map_err(|e| unavailable(&e))?;
     Ok(db)
 }
@@ -244,6 +252,31 @@ fn hold_claims(tx: &WriteTransaction, holder: &ProductId, claims: &[Claim], prev
         }
     }
     Ok(())
+}
+
+/// A mark kept in `META` (`notified`, `published`): how far through the events something got.
+fn read_mark(db: &Database, name: &str) -> Result<u64> {
+    let tx = db.begin_read().map_err(storage)?;
+    let meta = tx.open_table(META).map_err(storage)?;
+    Ok(meta.get(name).map_err(storage)?.map_or(0, |n| n.value()))
+}
+
+/// Moves mark `name` from `from` to `to`, or fails as busy when it is elsewhere.
+fn advance_mark(db: &Database, name: &str, from: u64, to: u64) -> Result<()> {
+    let tx = db.begin_write().map_err(storage)?;
+    {
+        let mut meta = tx.open_table(META).map_err(storage)?;
+        let at = meta.get(name).map_err(storage)?.map_or(0, |n| n.value());
+        if at != from {
+            return Err(StoreError::Busy(format!("the mark `{name}` is at {at}, not {from}")));
+        }
+        meta.insert(name, to).map_err(storage)?;
+    }
+    tx.commit().map_err(storage)
+}
+
+fn watch_key(product: &ProductId, person: &str) -> String {
+    format!("{product}\u{0}{person}")
 }
 
 /// The index keys of a request: by product, by owning team, by requesting team, and by state.
@@ -839,6 +872,91 @@ impl CatalogStore for EmbeddedStore {
 
     async fn redeliver(&self, key: &DeliveryKey, now: Timestamp, audit: AuditEntry) -> Result<()> {
         self.change_delivery(key, Some(audit), move |stored| stored.redelivered(now)).await
+    }
+
+    async fn remind(
+        &self,
+        key: &str,
+        entry: AuditEntry,
+        product: &DataProduct,
+        request: Option<&AccessRequest>,
+    ) -> Result<bool> {
+        let key = key.to_owned();
+        let notice = Notice::of(&entry, Some(product), request);
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            {
+                let mut reminders = tx.open_table(REMINDERS).map_err(storage)?;
+                if reminders.get(key.as_str()).map_err(storage)?.is_some() {
+                    return Ok(false);
+                }
+                reminders.insert(key.as_str(), entry.id.as_str()).map_err(storage)?;
+            }
+            append_audit(&tx, &entry)?;
+            append_event(&tx, notice)?;
+            tx.commit().map_err(storage)?;
+            Ok(true)
+        })
+        .await
+    }
+    async fn watchers(&self, product: &ProductId) -> Result<Vec<Watch>> {
+        let (from, to) = (format!("{product}\u{0}"), format!("{product}\u{1}"));
+        self.with_db(move |db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let table = tx.open_table(WATCHES).map_err(storage)?;
+            let mut watches = Vec::new();
+            for entry in table.range(from.as_str()..to.as_str()).map_err(storage)? {
+                let (key, value) = entry.map_err(storage)?;
+                watches.push(decode(key.value(), value.value())?);
+            }
+            Ok(watches)
+        })
+        .await
+    }
+
+    async fn put_watch(&self, watch: Watch, audit: AuditEntry) -> Result<()> {
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            let key = watch_key(&watch.product, &watch.person);
+            tx.open_table(WATCHES)
+                .map_err(storage)?
+                .insert(key.as_str(), encode(&key, &watch)?.as_bytes())
+                .map_err(storage)?;
+            append_audit(&tx, &audit)?;
+            tx.commit().map_err(storage)
+        })
+        .await
+    }
+
+    async fn delete_watch(&self, product: &ProductId, person: &str, audit: AuditEntry) -> Result<bool> {
+        let key = watch_key(product, person);
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            let existed = tx.open_table(WATCHES).map_err(storage)?.remove(key.as_str()).map_err(storage)?.is_some();
+            if existed {
+                append_audit(&tx, &audit)?;
+                tx.commit().map_err(storage)?;
+            }
+            Ok(existed)
+        })
+        .await
+    }
+
+    async fn personal_settings(&self, person: &str) -> Result<Option<PersonalSettings>> {
+        let person = person.to_owned();
+        self.with_db(move |db| read_one(db, PEOPLE, person.as_str())).await
+    }
+
+    async fn put_personal_settings(&self, person: &str, settings: &PersonalSettings) -> Result<()> {
+        let items = vec![(person.to_owned(), settings.clone())];
+        self.with_db(move |db| write_all(db, PEOPLE, items)).await
+    }
+    async fn published(&self) -> Result<u64> {
+        self.with_db(|db| read_mark(db, "published")).await
+    }
+
+    async fn advance_published(&self, from: u64, to: u64) -> Result<()> {
+        self.with_db(move |db| advance_mark(db, "published", from, to)).await
     }
 }
 

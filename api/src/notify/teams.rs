@@ -207,7 +207,8 @@ pub fn destinations(team: &TeamName, settings: &ChannelSettings) -> Vec<(Destina
     found
 }
 
-/// The teams `event` concerns, by its kind's audience. Watchers are not resolved yet: no one can watch.
+/// The teams `event` concerns, by its kind's audience. Watchers are people, not teams: [`watcher_destinations`]
+/// names them.
 pub async fn audience(catalog: &dyn CatalogStore, event: &Event) -> Result<BTreeSet<TeamName>> {
     let mut teams = BTreeSet::new();
     let team = |name: &str| TeamName::parse(name).ok();
@@ -287,6 +288,23 @@ pub async fn run(notifier: Notifier, dispatcher: Dispatcher, every: Duration) {
         }
         tokio::time::sleep(every).await;
     }
+}
+
+/// The people `event` concerns as watchers of its product, when its kind's audience names them: one email
+/// destination each (`person/<subject>/email`), less those who muted the product or all their notifications.
+pub async fn watcher_destinations(
+    catalog: &dyn CatalogStore,
+    event: &Event,
+) -> Result<Vec<(DestinationId, Destination)>> {
+    if !event.kind.audience().contains(&Audience::Watchers) {
+        return Ok(Vec::new());
+    }
+    let product = ProductId::parse(event.subject.as_str()).map_err(|e| Error::Invalid(e.to_string()))?;
+    let people = crate::watch::told(catalog, &product).await?;
+    let destination = |(person, to): (String, Mailbox)| {
+        (DestinationId(format!("person/{person}/email")), Destination::Email { to: vec![to] })
+    };
+    Ok(people.into_iter().map(destination).collect())
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Ser
 
 use super::{
     Access, Verb, access, accounts, auth, channels, embed, events, health, notifications, portal, products, schemas,
+    watch,
 };
 use crate::state::AppState;
 
@@ -79,6 +80,11 @@ use crate::state::AppState;
         portal::product_page,
         notifications::dead_letters,
         notifications::redeliver,
+        watch::get,
+        watch::put,
+        watch::delete,
+        watch::settings,
+        watch::set_settings,
     ),
     components(schemas(meshport_shared::ApiError, meshport_shared::search::SortOrder)),
     tags(

@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod acls;
+mod audit_events;
 mod auth;
 mod catalog_api;
 mod catalog_conformance;
@@ -18,6 +19,8 @@ mod notify;
 mod openapi;
 mod ownership;
 mod registry_client;
+mod reminders;
 mod samples;
 mod server;
 mod sync;
+mod watch;

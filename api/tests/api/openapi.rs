@@ -137,6 +137,8 @@ fn public_reads_open_the_catalog_only_and_never_samples_unclaimed_topics_subject
             "/api/v1/subjects/{subject}",
             "/api/v1/teams/{team}/channels",
             "/api/v1/teams/{team}/service-accounts",
+            "/api/v1/products/{id}/watch",
+            "/api/v1/me/notifications",
         ])
     );
     let changes = routes::served(true).into_iter().filter(|route| route.method != routes::Verb::Get);

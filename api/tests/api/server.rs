@@ -474,32 +474,13 @@ async fn the_demo_mesh_is_seeded_and_keeps_producing_avro_events_in_the_confluen
 
 #[tokio::test]
 async fn an_audit_entry_reaches_its_topic_even_when_the_topic_is_created_for_it() {
-    use rdkafka::Message;
-    use rdkafka::consumer::{BaseConsumer, Consumer};
-
     let app = TestApp::spawn(&[]).await;
     let topic = TopicName::parse(common::unique("audit")).unwrap();
     let entry = common::audit(&product(&common::unique("audited"), "analytics"));
 
     meshport_api::audit::publish_to(&app.state.mesh.kafka, &topic, &entry).await.expect("published to a new topic");
 
-    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", common::kafka_bootstrap())
-        .set("group.id", common::unique("audit-reader"))
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
-    // The audit topic has one partition; read it from the start without joining a group.
-    let mut partitions = rdkafka::TopicPartitionList::new();
-    partitions.add_partition_offset(topic.as_str(), 0, rdkafka::Offset::Beginning).unwrap();
-    consumer.assign(&partitions).unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let (key, value) = loop {
-        assert!(std::time::Instant::now() < deadline, "no audit event within 20 s");
-        if let Some(Ok(message)) = consumer.poll(std::time::Duration::from_millis(200)) {
-            break (message.key().unwrap().to_vec(), message.payload().unwrap().to_vec());
-        }
-    };
+    let (key, value) = crate::audit_events::records(&topic, 1).remove(0);
     assert_eq!(key, entry.product.as_str().as_bytes(), "keyed by product, so one product's events stay in order");
     let read: meshport_shared::AuditEntry = serde_json::from_slice(&value).unwrap();
     assert_eq!(read, entry);

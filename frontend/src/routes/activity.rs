@@ -85,6 +85,9 @@ fn describe(action: AuditAction) -> &'static str {
         AuditAction::TopicChanged => "Topic changed",
         AuditAction::Synced => "Synced",
         AuditAction::Access => "Access",
+        AuditAction::NewMajorVersion => "New major version",
+        AuditAction::Reminded => "Reminded",
+        AuditAction::Watched => "Watched",
     }
 }
 

@@ -23,6 +23,7 @@ pub mod sample;
 pub mod schema;
 pub mod topic;
 pub mod versions;
+pub mod watch;
 
 use consume::ConsumeSnippets;
 use consumers::ConsumerList;
@@ -129,6 +130,7 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
     let embed = view! { <EmbedPanel id=id.clone() name=product.name.clone() links/> };
     let consumers = view! { <ConsumerList product_id=id.clone() consumers/> };
     let topic = view! { <TopicSummary topic_name=product.output_port.topic.to_string() topic/> };
+    let watch = view! { <watch::WatchToggle product_id=id.clone()/> };
     view! {
         <article class="product" data-testid="product-page" data-product-id=id>
             {header}
@@ -141,6 +143,7 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
                     <Section id="product-governance" title="Ownership and trust">
                         <ProductFacts product/>
                     </Section>
+                    {watch}
                 </aside>
                 <div class="product__main">
                     <Section id="product-using" title="Using it">{about}</Section>

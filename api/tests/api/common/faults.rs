@@ -11,6 +11,7 @@ use meshport_api::catalog::{
 };
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
+use meshport_shared::events::{PersonalSettings, Watch};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -350,5 +351,43 @@ impl CatalogStore for FaultyCatalog {
 
     async fn redeliver(&self, key: &DeliveryKey, now: jiff::Timestamp, audit: AuditEntry) -> Result<()> {
         self.inner.redeliver(key, now, audit).await
+    }
+
+    async fn remind(
+        &self,
+        key: &str,
+        entry: AuditEntry,
+        product: &DataProduct,
+        request: Option<&AccessRequest>,
+    ) -> Result<bool> {
+        self.inner.remind(key, entry, product, request).await
+    }
+
+    async fn watchers(&self, product: &ProductId) -> Result<Vec<Watch>> {
+        self.inner.watchers(product).await
+    }
+
+    async fn put_watch(&self, watch: Watch, audit: AuditEntry) -> Result<()> {
+        self.inner.put_watch(watch, audit).await
+    }
+
+    async fn delete_watch(&self, product: &ProductId, person: &str, audit: AuditEntry) -> Result<bool> {
+        self.inner.delete_watch(product, person, audit).await
+    }
+
+    async fn personal_settings(&self, person: &str) -> Result<Option<PersonalSettings>> {
+        self.inner.personal_settings(person).await
+    }
+
+    async fn put_personal_settings(&self, person: &str, settings: &PersonalSettings) -> Result<()> {
+        self.inner.put_personal_settings(person, settings).await
+    }
+
+    async fn published(&self) -> Result<u64> {
+        self.inner.published().await
+    }
+
+    async fn advance_published(&self, from: u64, to: u64) -> Result<()> {
+        self.inner.advance_published(from, to).await
     }
 }
