@@ -249,6 +249,22 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// A number that grows with every product change and every mirrored schema version, so a process holding
     /// derived state (the search index) knows with one cheap read whether it is still current.
     async fn generation(&self) -> Result<u64>;
+
+    /// An API token by its id, with the hash of its secret: one read, for every request that sends one.
+    async fn get_token(&self, id: &str) -> Result<Option<StoredToken>>;
+
+    /// One team's API tokens, revoked and expired ones too, by id.
+    async fn team_tokens(&self, team: &TeamName) -> Result<Vec<StoredToken>>;
+
+    /// Stores an API token only if its stored revision is `expected` (`None`: it must not exist yet), with its audit
+    /// entry in the same transaction; returns it as stored, its revision advanced by one. Otherwise
+    /// [`StoreError::Busy`]: it changed meanwhile.
+    async fn put_token(&self, token: StoredToken, expected: Option<u64>, audit: AuditEntry) -> Result<StoredToken>;
+
+    /// Records a token's last use (`token` as read, its `last_used_at` set) on condition that it is still at
+    /// `token.revision`, which this leaves as it is: a token revoked meanwhile stays revoked. Neither audited nor a
+    /// change of the catalog's generation. Answers whether it was written.
+    async fn touch_token(&self, token: &StoredToken) -> Result<bool>;
 }
 
 /// The account a principal record written before service accounts stands for: `team` named it first in an access
@@ -282,4 +298,14 @@ fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> 
 /// A key under which a subject's versions sort numerically.
 fn version_key(subject: &str, version: i32) -> String {
     format!("{subject}\u{0}{version:010}")
+}
+
+/// An API token as the catalog keeps it: what its team sees, and the SHA-256 of its secret (hex), never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredToken {
+    #[serde(flatten)]
+    pub token: meshport_shared::tokens::ApiToken,
+    pub hash: String,
+    /// Grows with every change (creation, revocation); not with a recorded use.
+    pub revision: u64,
 }

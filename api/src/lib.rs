@@ -24,6 +24,7 @@ pub mod search;
 pub mod secrets;
 pub mod state;
 pub mod sync;
+pub mod tokens;
 
 /// An error and its causes on one line (each cause once), for messages about a dependency's failure.
 pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {

@@ -20,3 +20,4 @@ mod registry_client;
 mod samples;
 mod server;
 mod sync;
+mod tokens;
