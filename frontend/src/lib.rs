@@ -19,6 +19,7 @@ use components::feedback::Loading;
 use components::layout::{NotFound, SiteHeader};
 use routes::access::Access;
 use routes::access::accounts::ServiceAccounts;
+use routes::access::tokens::ApiTokens;
 use routes::activity::Activity;
 use routes::create::Create;
 use routes::explore::Explore;
@@ -52,7 +53,7 @@ impl Bundle {
             [] | ["activity"] | ["products", _] => Some(Self::Discover),
             ["publish"] | ["create"] | ["sign-in"] => Some(Self::Studio),
             ["manage"] | ["manage", _] => Some(Self::Manage),
-            ["access"] | ["access", "accounts"] => Some(Self::Access),
+            ["access"] | ["access", "accounts" | "tokens"] => Some(Self::Access),
             _ => None,
         }
     }
@@ -108,6 +109,7 @@ pub fn AccessPages() -> impl IntoView {
             <Routes fallback=|| view! { <Elsewhere bundle=Bundle::Access/> }>
                 <Route path=path!("/access") view=Access/>
                 <Route path=path!("/access/accounts") view=ServiceAccounts/>
+                <Route path=path!("/access/tokens") view=ApiTokens/>
             </Routes>
         </Shell>
     }

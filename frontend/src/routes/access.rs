@@ -17,6 +17,8 @@ use meshport_shared::api::ProductDetail;
 pub mod accounts;
 pub mod request;
 pub mod retirement;
+mod team;
+pub mod tokens;
 pub mod unmanaged;
 
 use crate::api;
@@ -109,6 +111,10 @@ pub fn Access() -> impl IntoView {
             <p>
                 <a href="/access/accounts" data-testid="accounts-link">"Your teams' service accounts"</a>
                 ": the Kafka principals your requests name and your producers write as."
+            </p>
+            <p>
+                <a href="/access/tokens" data-testid="tokens-link">"Your teams' API tokens"</a>
+                ": what your CI jobs call Meshport with."
             </p>
             {page}
         </div>
