@@ -83,6 +83,7 @@ pub struct TokenDraft {
     pub scope: Scope,
     /// How many days it lasts: 90 unless given, a year at most.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(deserialize_with = "crate::api::whole::optional"))]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 365))]
     pub expires_in_days: Option<u32>,
 }
@@ -131,6 +132,17 @@ mod tests {
         assert_eq!(draft(Some(365)).lifetime_days(), Ok(365));
         assert!(draft(Some(0)).lifetime_days().unwrap_err().contains("1 to 365 days, not 0"));
         assert!(draft(Some(366)).lifetime_days().unwrap_err().contains("not 366"));
+    }
+
+    #[test]
+    fn a_lifetime_may_be_written_as_json_schema_allows_an_integer() {
+        let draft: TokenDraft =
+            serde_json::from_str(r#"{"name": "ci", "scope": "change", "expires_in_days": 30.0}"#).unwrap();
+        assert_eq!((draft.scope, draft.expires_in_days), (Scope::Change, Some(30)));
+        assert!(
+            serde_json::from_str::<TokenDraft>(r#"{"name": "ci", "scope": "read", "expires_in_days": 1.5}"#).is_err()
+        );
+        assert!(serde_json::from_str::<TokenDraft>(r#"{"name": "ci", "scope": "read", "extra": 1}"#).is_err());
     }
 
     #[test]
