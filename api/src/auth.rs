@@ -1,5 +1,6 @@
 //! Who is calling: the identity in a request's `Authorization: Bearer <jwt>`, verified against the organisation's
-//! identity provider (OIDC), or, in dev mode, a token this process signed for a demo user.
+//! identity provider (OIDC), or, in dev mode, a token this process signed for a demo user; or a team's API token
+//! (`mpt_<id>_<secret>`, [`tokens`]), accepted in every deployment, whose identity is `token:<team>/<name>`.
 //!
 //! Handlers take `routes::extract`'s `Caller` (anonymous allowed), `Reader` (anonymous only where
 //! `MESHPORT_PUBLIC_READS` opens reads; the router puts every catalog route behind it) or `SignedIn`, which ask
@@ -10,7 +11,10 @@
 //!   issuer or for another audience: `Error::Unauthorized` (401 `unauthorized`) with the reason. A token that
 //!   does not verify is refused even where anonymous reading is allowed, so a client never silently loses its
 //!   identity.
-//! - a verified identity that may not change a product: `Error::Forbidden` (403 `forbidden`).
+//! - an API token that was revoked or has expired: `Error::TokenRevoked` (401 `token_revoked`) or
+//!   `Error::TokenExpired` (401 `token_expired`), so a job knows to ask for a new one.
+//! - a verified identity that may not change a product, or whose scope is `read` ([`require_change_scope`]):
+//!   `Error::Forbidden` (403 `forbidden`).
 //! - the provider's key set (JWKS) cannot be fetched: `Error::IdentityProviderUnavailable` (503
 //!   `identity_provider_unavailable`). The token may well be good; answering 401 would make the portal throw away a
 //!   valid sign-in, so this is treated like any other dependency that is down: the request may be retried and the

@@ -44,8 +44,8 @@ pub enum Access {
     /// The catalog as a visitor sees it (search, a product's page, the policy), behind [`Reader`]: a caller without
     /// a token gets a 401 unless the organisation opened reads (`MESHPORT_PUBLIC_READS`).
     Catalog,
-    /// Behind [`SignedIn`], whatever `MESHPORT_PUBLIC_READS` says: every change (whose handler also checks the
-    /// owning team), and the reads that show more than the catalog: samples of the events, topics and subjects no
+    /// Behind [`SignedIn`], whatever `MESHPORT_PUBLIC_READS` says: every change (behind [`Changer`], which refuses
+    /// a caller whose scope is `read`; its handler also checks the owning team), and the reads that show more than the catalog: samples of the events, topics and subjects no
     /// product has claimed, the audit trail (who changed what, with the products before and after) and the change
     /// events feed.
     Members,
