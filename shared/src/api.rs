@@ -127,8 +127,9 @@ pub struct Identity {
     /// Org admins may change every product.
     pub admin: bool,
     /// What the caller may do: `change` for people; an API token's own scope for a token, so a read token changes
-    /// nothing.
+    /// nothing. The portal, where only people sign in, neither reads nor writes it: that keeps the bundles smaller.
     #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub scope: crate::tokens::Scope,
 }
 
