@@ -1,5 +1,6 @@
 //! Who is calling: the identity in a request's `Authorization: Bearer <jwt>`, verified against the organisation's
-//! identity provider (OIDC), or, in dev mode, a token this process signed for a demo user.
+//! identity provider (OIDC), or, in dev mode, a token this process signed for a demo user; or a team's API token
+//! (`mpt_<id>_<secret>`, [`tokens`]), accepted in every deployment, whose identity is `token:<team>/<name>`.
 //!
 //! Handlers take `routes::extract`'s `Caller` (anonymous allowed), `Reader` (anonymous only where
 //! `MESHPORT_PUBLIC_READS` opens reads; the router puts every catalog route behind it) or `SignedIn`, which ask
@@ -10,7 +11,10 @@
 //!   issuer or for another audience: `Error::Unauthorized` (401 `unauthorized`) with the reason. A token that
 //!   does not verify is refused even where anonymous reading is allowed, so a client never silently loses its
 //!   identity.
-//! - a verified identity that may not change a product: `Error::Forbidden` (403 `forbidden`).
+//! - an API token that was revoked or has expired: `Error::TokenRevoked` (401 `token_revoked`) or
+//!   `Error::TokenExpired` (401 `token_expired`), so a job knows to ask for a new one.
+//! - a verified identity that may not change a product, or whose scope is `read` ([`require_change_scope`]):
+//!   `Error::Forbidden` (403 `forbidden`).
 //! - the provider's key set (JWKS) cannot be fetched: `Error::IdentityProviderUnavailable` (503
 //!   `identity_provider_unavailable`). The token may well be good; answering 401 would make the portal throw away a
 //!   valid sign-in, so this is treated like any other dependency that is down: the request may be retried and the
@@ -30,16 +34,19 @@ use jsonwebtoken::errors::{Error as JwtError, ErrorKind};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use meshport_shared::api::{DevToken, DevUser, Identity, SignInOptions};
+use meshport_shared::tokens::Scope;
 use meshport_shared::{DataProduct, GovernancePolicy, TeamName};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::catalog::CatalogStore;
 pub use crate::config::auth::{AuthSettings, DEV_AUTH_ON_LAMBDA_CONSENT, DevAuthSettings, OidcSettings, PortalClient};
 use crate::error::Error;
 
 mod dev;
 mod discovery;
 mod oidc;
+pub mod tokens;
 
 pub use dev::*;
 use oidc::*;
@@ -66,6 +73,8 @@ const NOT_CONFIGURED: &str = "sign-in is not configured on this server, so it on
 #[derive(Clone)]
 pub struct Authenticator {
     inner: Arc<Inner>,
+    /// Where API tokens are looked up; without it (unit tests), none is accepted.
+    tokens: Option<Arc<dyn CatalogStore>>,
 }
 
 struct Inner {
@@ -83,6 +92,7 @@ impl fmt::Debug for Authenticator {
             .field("dev", &self.inner.dev.is_some())
             .field("claims", &self.inner.claims)
             .field("public_reads", &self.inner.public_reads)
+            .field("tokens", &self.tokens.is_some())
             .finish()
     }
 }
@@ -115,7 +125,13 @@ impl Authenticator {
             name_claim: settings.name_claim.clone(),
             admin_group: settings.admin_group.clone(),
         };
-        Ok(Self { inner: Arc::new(Inner { oidc, dev, claims, public_reads: settings.public_reads }) })
+        Ok(Self { inner: Arc::new(Inner { oidc, dev, claims, public_reads: settings.public_reads }), tokens: None })
+    }
+
+    /// Accepts the API tokens `catalog` holds beside sign-in tokens, whatever the sign-in configuration.
+    pub fn with_tokens(mut self, catalog: Arc<dyn CatalogStore>) -> Self {
+        self.tokens = Some(catalog);
+        self
     }
 
     /// Whether anyone can sign in at all; without it every request is anonymous.
@@ -201,8 +217,14 @@ impl Authenticator {
         self.verify(token).await.map(Some)
     }
 
-    /// Verifies one token and reads the identity it carries.
+    /// Verifies one token and reads the identity it carries: an API token (`mpt_...`), or a sign-in JWT.
     pub async fn verify(&self, token: &str) -> Result<Identity, Error> {
+        if tokens::is_api_token(token) {
+            return match &self.tokens {
+                Some(catalog) => tokens::verify(catalog.as_ref(), token).await,
+                None => Err(Error::Unauthorized("this server does not accept API tokens".into())),
+            };
+        }
         if !self.sign_in_configured() {
             return Err(Error::Unauthorized(format!("cannot check the bearer token: {NOT_CONFIGURED}")));
         }
@@ -253,14 +275,27 @@ impl Authenticator {
     }
 }
 
-/// Only members of the owning team, or org admins, change a product.
+/// Only members of the owning team, or org admins, change a product, and only with a scope that allows changes.
 pub fn require_change(identity: &Identity, product: &DataProduct) -> Result<(), Error> {
+    require_change_scope(identity)?;
     if identity.can_change(product) {
         return Ok(());
     }
     Err(Error::Forbidden(format!(
         "only members of team `{}` or org admins may change `{}`",
         product.owner.team, product.id
+    )))
+}
+
+/// Refuses any change to a caller whose scope is `read` (an API token made for reading): the router asks it of
+/// every route that changes something, and [`require_change`] of every product change.
+pub fn require_change_scope(identity: &Identity) -> Result<(), Error> {
+    if identity.may_change() {
+        return Ok(());
+    }
+    Err(Error::Forbidden(format!(
+        "`{}` may only read (its scope is `read`): use a token whose scope is `change` to change anything",
+        identity.subject
     )))
 }
 
@@ -321,7 +356,13 @@ impl ClaimMapping {
             _ => Vec::new(),
         };
         let (teams, admin) = teams_and_admin(&groups, &self.admin_group);
-        Ok(Identity { subject: subject.to_owned(), name: name.unwrap_or(subject).to_owned(), teams, admin })
+        Ok(Identity {
+            subject: subject.to_owned(),
+            name: name.unwrap_or(subject).to_owned(),
+            teams,
+            admin,
+            scope: Scope::Change,
+        })
     }
 }
 
@@ -382,7 +423,13 @@ mod tests {
     }
 
     fn identity(teams: &[&str], admin: bool) -> Identity {
-        Identity { subject: "u1".into(), name: "U".into(), teams: teams.iter().map(|t| team(t)).collect(), admin }
+        Identity {
+            subject: "u1".into(),
+            name: "U".into(),
+            teams: teams.iter().map(|t| team(t)).collect(),
+            admin,
+            scope: Scope::Change,
+        }
     }
 
     fn product_of(owner: &str) -> DataProduct {
@@ -555,7 +602,13 @@ mod tests {
         let identity = mapping.identity(claims.as_object().unwrap()).unwrap();
         assert_eq!(
             identity,
-            Identity { subject: "u-42".into(), name: "Bob".into(), teams: vec![team("edge")], admin: true }
+            Identity {
+                subject: "u-42".into(),
+                name: "Bob".into(),
+                teams: vec![team("edge")],
+                admin: true,
+                scope: Scope::Change
+            }
         );
 
         let claims = serde_json::json!({"sub": "u-43", "https://acme.example/groups": "trading"});

@@ -327,8 +327,23 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// Moves the audit topic's mark from `from` to `to`, on condition it is still at `from` (otherwise
     /// [`StoreError::Busy`]: another process published those events).
     async fn advance_published(&self, from: u64, to: u64) -> Result<()>;
-}
 
+    /// An API token by its id, with the hash of its secret: one read, for every request that sends one.
+    async fn get_token(&self, id: &str) -> Result<Option<StoredToken>>;
+
+    /// One team's API tokens, revoked and expired ones too, by id.
+    async fn team_tokens(&self, team: &TeamName) -> Result<Vec<StoredToken>>;
+
+    /// Stores an API token only if its stored revision is `expected` (`None`: it must not exist yet), with its audit
+    /// entry in the same transaction; returns it as stored, its revision advanced by one. Otherwise
+    /// [`StoreError::Busy`]: it changed meanwhile.
+    async fn put_token(&self, token: StoredToken, expected: Option<u64>, audit: AuditEntry) -> Result<StoredToken>;
+
+    /// Records a token's last use (`token` as read, its `last_used_at` set) on condition that it is still at
+    /// `token.revision`, which this leaves as it is: a token revoked meanwhile stays revoked. Neither audited nor a
+    /// change of the catalog's generation. Answers whether it was written.
+    async fn touch_token(&self, token: &StoredToken) -> Result<bool>;
+}
 
 /// A team's notification channels as stored, with their revision (from 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -477,4 +492,14 @@ fn version_key(subject: &str, version: i32) -> String {
 /// A team's stored channels: with their revision, or (written before revisions) the bare channels, revision 1.
 fn channels_of(team: &str, bytes: &[u8]) -> Result<TeamChannelSettings> {
     decode(team, bytes).or_else(|_| Ok(TeamChannelSettings { settings: decode(team, bytes)?, revision: 1 }))
+}
+
+/// An API token as the catalog keeps it: what its team sees, and the SHA-256 of its secret (hex), never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredToken {
+    #[serde(flatten)]
+    pub token: meshport_shared::tokens::ApiToken,
+    pub hash: String,
+    /// Grows with every change (creation, revocation); not with a recorded use.
+    pub revision: u64,
 }

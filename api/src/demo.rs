@@ -351,7 +351,13 @@ async fn seed(mesh: &Mesh) -> Result<Vec<Stream>, SeedError> {
 
 /// The demo acting for `team`, as one of its members would.
 fn member_of(team: TeamName) -> Identity {
-    Identity { subject: "meshport-demo".into(), name: "Meshport demo".into(), teams: vec![team], admin: false }
+    Identity {
+        subject: "meshport-demo".into(),
+        name: "Meshport demo".into(),
+        teams: vec![team],
+        admin: false,
+        scope: Default::default(),
+    }
 }
 
 /// Grants the demo's [`SUBSCRIPTION`] through the same steps as anyone's: the team asks, the owners approve and

@@ -51,4 +51,10 @@ pub enum Error {
     Kafka(#[from] KafkaError),
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// An API token past its expiry.
+    #[error("{0}")]
+    TokenExpired(String),
+    /// An API token its team revoked.
+    #[error("{0}")]
+    TokenRevoked(String),
 }

@@ -25,6 +25,7 @@ pub mod search;
 pub mod secrets;
 pub mod state;
 pub mod sync;
+pub mod tokens;
 pub mod watch;
 
 /// An error and its causes on one line (each cause once), for messages about a dependency's failure.

@@ -13,6 +13,7 @@ mod openapi;
 pub mod portal;
 mod products;
 mod schemas;
+mod tokens;
 mod watch;
 
 use axum::Json;
@@ -31,7 +32,7 @@ use crate::error::Error;
 use crate::kafka::KafkaError;
 use crate::registry::RegistryError;
 use crate::state::AppState;
-use extract::{Reader, SignedIn};
+use extract::{Changer, Reader, SignedIn};
 
 /// Requests larger than this are refused before they are read (`payload_too_large`).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -45,8 +46,8 @@ pub enum Access {
     /// The catalog as a visitor sees it (search, a product's page, the policy), behind [`Reader`]: a caller without
     /// a token gets a 401 unless the organisation opened reads (`MESHPORT_PUBLIC_READS`).
     Catalog,
-    /// Behind [`SignedIn`], whatever `MESHPORT_PUBLIC_READS` says: every change (whose handler also checks the
-    /// owning team), and the reads that show more than the catalog: samples of the events, topics and subjects no
+    /// Behind [`SignedIn`], whatever `MESHPORT_PUBLIC_READS` says: every change (behind [`Changer`], which refuses
+    /// a caller whose scope is `read`; its handler also checks the owning team), and the reads that show more than the catalog: samples of the events, topics and subjects no
     /// product has claimed, the audit trail (who changed what, with the products before and after) and the change
     /// events feed.
     Members,
@@ -91,6 +92,17 @@ pub struct Route {
     pub method: Verb,
     pub path: &'static str,
     pub access: Access,
+}
+
+/// The routes that take a body by POST but change nothing: checks, which a token whose scope is `read` may call.
+const CHECKS: [&str; 1] = ["/api/v1/schemas/check"];
+
+impl Route {
+    /// Whether the route changes something: every method but GET, except [`CHECKS`]. The router puts these behind
+    /// [`Changer`], so a caller whose scope is `read` is refused by every one of them, whatever its handler checks.
+    pub fn changes(&self) -> bool {
+        self.method != Verb::Get && !CHECKS.contains(&self.path)
+    }
 }
 
 fn route<H, T>(method: Verb, path: &'static str, access: Access, handler: H) -> (Route, MethodRouter<AppState>)
@@ -161,6 +173,9 @@ fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
         route(Delete, "/api/v1/products/{id}/watch", Members, watch::delete),
         route(Get, "/api/v1/me/notifications", Members, watch::settings),
         route(Put, "/api/v1/me/notifications", Members, watch::set_settings),
+        route(Get, "/api/v1/teams/{team}/tokens", Members, tokens::list),
+        route(Post, "/api/v1/teams/{team}/tokens", Members, tokens::create),
+        route(Delete, "/api/v1/teams/{team}/tokens/{id}", Members, tokens::revoke),
     ];
     if dev_sign_in {
         routes.push(route(Get, "/api/v1/dev/users", Open, auth::dev_users));
@@ -187,10 +202,12 @@ pub fn documented() -> Vec<Route> {
 pub fn api_router(state: AppState) -> Router {
     let reader = middleware::from_extractor_with_state::<Reader, AppState>(state.clone());
     let member = middleware::from_extractor_with_state::<SignedIn, AppState>(state.clone());
+    let changer = middleware::from_extractor_with_state::<Changer, AppState>(state.clone());
     let mut router = Router::new();
     for (route, handler) in table(state.auth.dev_mode()) {
         let handler = match route.access {
             Access::Catalog => handler.route_layer(reader.clone()),
+            Access::Members if route.changes() => handler.route_layer(changer.clone()),
             Access::Members => handler.route_layer(member.clone()),
             Access::Open => handler,
         };
@@ -285,6 +302,8 @@ impl AppError {
             Error::Registry(RegistryError::Incompatible(_)) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             Error::Registry(RegistryError::InvalidSchema(_)) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
             Error::Registry(_) => (StatusCode::BAD_GATEWAY, ErrorCode::RegistryUnavailable),
+            Error::TokenExpired(_) => (StatusCode::UNAUTHORIZED, ErrorCode::TokenExpired),
+            Error::TokenRevoked(_) => (StatusCode::UNAUTHORIZED, ErrorCode::TokenRevoked),
         }
     }
 }

@@ -85,11 +85,12 @@ impl AppState {
             .with_super_users(config.kafka_super_users.clone());
         let registry =
             RegistryClient::new(&config.registry_url, config.registry_auth.clone(), config.dependency_timeout)?;
+        let auth = Authenticator::new(&config.auth, config.dependency_timeout)?.with_tokens(Arc::clone(&catalog));
         Ok(Self {
             mesh: Mesh { catalog, kafka, registry, policy: Arc::new(config.policy.clone()), discovery: Arc::default() },
             timeout: config.dependency_timeout,
             embed: Arc::new(config.embed.clone()),
-            auth: Authenticator::new(&config.auth, config.dependency_timeout)?,
+            auth,
             public: Arc::new(config.public.clone()),
             health: Arc::default(),
             notify_allow_private: config.notify_allow_private,

@@ -86,7 +86,7 @@ impl Error {
                 | ErrorCode::Forbidden
                 | ErrorCode::IncompatibleSchema
                 | ErrorCode::InvalidSchema => error.message.clone(),
-                ErrorCode::Unauthorized => {
+                ErrorCode::Unauthorized | ErrorCode::TokenExpired | ErrorCode::TokenRevoked => {
                     "you are not signed in, or your sign-in has expired: sign in, then try again".to_owned()
                 }
                 ErrorCode::IdentityProviderUnavailable => {
@@ -511,4 +511,23 @@ pub async fn unwatch(id: &str) -> Result<WatchState> {
 
 fn watch_path(id: &str) -> String {
     format!("/api/v1/products/{}/watch", encode(id))
+}
+
+/// `GET /api/v1/teams/{team}/tokens`: the team's API tokens, newest first, each with its last use; never a secret.
+pub async fn api_tokens(team: TeamName) -> Result<Vec<meshport_shared::tokens::ApiToken>> {
+    get(&format!("/api/v1/teams/{}/tokens", encode(team.as_str()))).await
+}
+
+/// `POST /api/v1/teams/{team}/tokens`: a new API token, whose secret comes in this answer only.
+pub async fn create_api_token(
+    team: &TeamName,
+    draft: &meshport_shared::tokens::TokenDraft,
+) -> Result<meshport_shared::tokens::TokenAnswer> {
+    post(&format!("/api/v1/teams/{}/tokens", encode(team.as_str())), draft).await
+}
+
+/// `DELETE /api/v1/teams/{team}/tokens/{id}`: the token, revoked; it is refused from now on.
+pub async fn revoke_api_token(team: &TeamName, id: &str) -> Result<meshport_shared::tokens::ApiToken> {
+    let path = format!("/api/v1/teams/{}/tokens/{}", encode(team.as_str()), encode(id));
+    send(authorized(Request::delete(&path)).build().map_err(built)?).await
 }

@@ -20,6 +20,7 @@ use components::layout::{NotFound, SiteHeader};
 use routes::access::Access;
 use routes::access::accounts::ServiceAccounts;
 use routes::access::channels::NotificationChannels;
+use routes::access::tokens::ApiTokens;
 use routes::activity::Activity;
 use routes::create::Create;
 use routes::explore::Explore;
@@ -53,7 +54,7 @@ impl Bundle {
             [] | ["activity"] | ["products", _] => Some(Self::Discover),
             ["publish"] | ["create"] | ["sign-in"] => Some(Self::Studio),
             ["manage"] | ["manage", _] => Some(Self::Manage),
-            ["access"] | ["access", "accounts" | "channels"] => Some(Self::Access),
+            ["access"] | ["access", "accounts" | "channels" | "tokens"] => Some(Self::Access),
             _ => None,
         }
     }
@@ -110,6 +111,7 @@ pub fn AccessPages() -> impl IntoView {
                 <Route path=path!("/access") view=Access/>
                 <Route path=path!("/access/accounts") view=ServiceAccounts/>
                 <Route path=path!("/access/channels") view=NotificationChannels/>
+                <Route path=path!("/access/tokens") view=ApiTokens/>
             </Routes>
         </Shell>
     }

@@ -12,6 +12,7 @@ use meshport_frontend::routes::access::Access;
 use meshport_frontend::routes::access::accounts::ServiceAccounts;
 use meshport_frontend::routes::access::channels::NotificationChannels;
 use meshport_frontend::routes::access::request::AccessPanel;
+use meshport_frontend::routes::access::tokens::ApiTokens;
 use meshport_frontend::routes::product::ProductView;
 use meshport_frontend::routes::product::sample::SamplePanel;
 use meshport_frontend::session::{self, Session};
@@ -772,4 +773,121 @@ async fn a_webhook_without_its_secret_is_not_sent_and_saved_channels_are_read_ag
     assert_eq!(sent_without, 0, "the portal's own objection is not sent");
     assert_eq!(api.sent("PUT /api/v1/teams/edge/channels").len(), 1);
     assert_eq!(value_of(&root, "channels-webhook-secret"), "", "a secret is not kept in the form once saved");
+}
+
+/// A token of team `edge`, as the API lists it.
+fn api_token(id: &str, name: &str, scope: &str, revoked: bool) -> Value {
+    let mut token = json!({
+        "id": id, "team": "edge", "name": name, "scope": scope, "created_by": "bob",
+        "created_at": "2026-12-01T09:00:00Z", "expires_at": "2027-03-01T09:00:00Z",
+        "last_used_at": "2026-12-04T17:30:12Z"
+    });
+    if revoked {
+        token["revoked_at"] = json!("2026-12-05T08:00:00Z");
+        token["revoked_by"] = json!("bob");
+    }
+    token
+}
+
+/// The API tokens page of a member of `edge`, with the API answering `answers` and listing `tokens`.
+async fn tokens_page(tokens: Value, mut answers: Value) -> (FakeApi, web_sys::HtmlElement, impl Sized) {
+    member_of("edge");
+    answers["GET /api/v1/teams/edge/tokens"] = json!({ "status": 200, "body": tokens });
+    let api = FakeApi::answering(answers);
+    let root = container();
+    let view = mount_to(root.clone(), ApiTokens);
+    eventually(&root, "token-form").await;
+    (api, root, view)
+}
+
+#[wasm_bindgen_test]
+async fn a_new_api_token_is_shown_once_with_how_to_use_it_and_forgotten_once_stored() {
+    // Arrange
+    let secret = "mpt_0123456789abcdef_00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let created = json!({ "token": api_token("0123456789abcdef", "ci-deploy", "change", false), "secret": secret });
+    let (api, root, _view) =
+        tokens_page(json!([]), json!({ "POST /api/v1/teams/edge/tokens": { "status": 201, "body": created } })).await;
+
+    // Act
+    type_into(&root, "token-name", "ci-deploy");
+    let scope = find(&root, "token-scope").unwrap();
+    js_sys::Function::new_with_args(
+        "s",
+        "s.value = 'change'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+    )
+    .call1(&wasm_bindgen::JsValue::NULL, &scope)
+    .unwrap();
+    type_into(&root, "token-days", "30");
+    click(&root, "token-submit");
+    let shown = eventually(&root, "token-secret").await;
+
+    // Assert
+    assert_eq!(
+        api.sent("POST /api/v1/teams/edge/tokens"),
+        vec![json!({ "name": "ci-deploy", "scope": "change", "expires_in_days": 30 })]
+    );
+    assert_eq!(text_of(&shown, "token-secret-text"), secret);
+    let warning = text_of(&shown, "token-secret-warning");
+    assert!(warning.contains("it will not be shown again"), "{warning}");
+    assert!(warning.contains("Authorization: Bearer $MESHPORT_TOKEN"), "{warning}");
+    assert!(find(&shown, "copy-button").is_some(), "the token can be copied");
+    assert!(!stored_anywhere(secret), "the token is in no storage");
+    click(&root, "token-secret-done");
+    sleep(50).await;
+    assert!(find(&root, "token-secret").is_none());
+    assert!(!root.text_content().unwrap_or_default().contains(secret), "the token is gone from the page");
+}
+
+#[wasm_bindgen_test]
+async fn api_tokens_are_listed_with_their_last_use_and_one_in_force_can_be_revoked() {
+    // Arrange
+    let (api, root, _view) = tokens_page(
+        json!([
+            api_token("aaaaaaaaaaaaaaaa", "ci-read", "read", false),
+            api_token("bbbbbbbbbbbbbbbb", "old", "change", true)
+        ]),
+        json!({ "DELETE /api/v1/teams/edge/tokens/aaaaaaaaaaaaaaaa": {
+            "status": 200, "body": api_token("aaaaaaaaaaaaaaaa", "ci-read", "read", true)
+        } }),
+    )
+    .await;
+    eventually(&root, "tokens-list").await;
+    let rows = all(&root, "token");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        text_of(&rows[0], "token-facts"),
+        "read; made by bob on 2026-12-01; expires on 2027-03-01; last used 2026-12-04 17:30"
+    );
+    assert!(text_of(&rows[1], "token-facts").contains("revoked on 2026-12-05"));
+    assert!(find(&rows[1], "token-revoke").is_none(), "a revoked token has nothing left to revoke");
+
+    // Act
+    click(&rows[0], "token-revoke");
+    eventually(&rows[0], "token-confirm-yes").await;
+    click(&rows[0], "token-confirm-yes");
+    sleep(100).await;
+
+    // Assert
+    assert_eq!(api.sent("DELETE /api/v1/teams/edge/tokens/aaaaaaaaaaaaaaaa").len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_token_with_a_malformed_name_or_a_lifetime_over_a_year_is_not_sent() {
+    // Arrange
+    let (api, root, _view) =
+        tokens_page(json!([]), json!({ "POST /api/v1/teams/edge/tokens": { "status": 201, "body": {} } })).await;
+
+    // Act
+    type_into(&root, "token-name", "CI Deploy");
+    click(&root, "token-submit");
+    let name_error = eventually(&root, "token-name-error").await;
+    type_into(&root, "token-name", "ci-deploy");
+    type_into(&root, "token-days", "400");
+    click(&root, "token-submit");
+    let days_error = eventually(&root, "token-days-error").await;
+
+    // Assert
+    assert!(name_error.text_content().unwrap_or_default().contains("lowercase"));
+    assert!(days_error.text_content().unwrap_or_default().contains("1 to 365 days, not 400"));
+    assert!(api.sent("POST /api/v1/teams/edge/tokens").is_empty());
 }

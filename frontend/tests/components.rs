@@ -295,6 +295,7 @@ fn every_page_belongs_to_one_bundle_and_other_paths_to_none() {
         ("/studio/access/", None),
         ("/access/users", None),
         ("/access/accounts/users", None),
+        ("/access/tokens", Some(Access)),
         ("/manage/a/b", None),
         ("/no/such/page", None),
     ];

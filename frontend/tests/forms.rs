@@ -36,6 +36,7 @@ fn member_of(team: &str) -> Identity {
         name: "Bob".to_owned(),
         teams: vec![TeamName::parse(team).unwrap()],
         admin: false,
+        scope: Default::default(),
     }
 }
 

@@ -27,6 +27,10 @@ pub enum ErrorCode {
     /// A schema text that cannot be read in its format (`POST /api/v1/schemas/check`).
     InvalidSchema,
     Internal,
+    /// An API token past its expiry: create a new one.
+    TokenExpired,
+    /// An API token its team revoked.
+    TokenRevoked,
 }
 
 impl ErrorCode {
@@ -46,6 +50,8 @@ impl ErrorCode {
             Self::InvalidSchema => "invalid_schema",
             Self::IdentityProviderUnavailable => "identity_provider_unavailable",
             Self::Internal => "internal",
+            Self::TokenExpired => "token_expired",
+            Self::TokenRevoked => "token_revoked",
         }
     }
 }
@@ -120,6 +126,11 @@ pub struct Identity {
     pub teams: Vec<crate::names::TeamName>,
     /// Org admins may change every product.
     pub admin: bool,
+    /// What the caller may do: `change` for people; an API token's own scope for a token, so a read token changes
+    /// nothing. The portal, where only people sign in, neither reads nor writes it: that keeps the bundles smaller.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
+    pub scope: crate::tokens::Scope,
 }
 
 impl Identity {
@@ -128,9 +139,15 @@ impl Identity {
         self.acts_for(&product.owner.team)
     }
 
-    /// Members of `team`, and org admins, act for it: change its products, accounts and channels.
+    /// Members of `team`, and org admins, act for it: change its products, accounts and channels. A caller whose
+    /// scope is `read` (an API token) acts for no team.
     pub fn acts_for(&self, team: &crate::names::TeamName) -> bool {
-        self.admin || self.teams.contains(team)
+        self.may_change() && (self.admin || self.teams.contains(team))
+    }
+
+    /// Whether the caller's scope allows changes at all.
+    pub fn may_change(&self) -> bool {
+        self.scope == crate::tokens::Scope::Change
     }
 }
 

@@ -16,6 +16,7 @@ pub mod schema;
 pub mod search;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod tokens;
 
 pub use api::{ApiError, ErrorCode};
 pub use mirror::{AuditAction, AuditEntry, AuditStage, ConfigSource, HistoryKind, SchemaVersion, TopicFacts};

@@ -258,6 +258,13 @@ impl SubjectName {
     }
 }
 
+name_type!(
+    /// An API token's name within its team, as audit entries show it (`token:<team>/<name>`): `ci-deploy`.
+    TokenName,
+    NameSchema { pattern: "^[a-z0-9][a-z0-9._-]*$", max_length: 64 },
+    |v| check_slug("token name", v, 64, &['.', '-', '_'])
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,7 @@ test('each portal path is answered with its bundle, and files are served as they
     ['/access/accounts/', '/studio/access/index.html'],
     ['/access/accounts/users', '/index.html'],
     ['/access/channels', '/studio/access/index.html'],
+    ['/access/tokens', '/studio/access/index.html'],
     ['/manage/a/b', '/index.html'],
     ['/no/such/page', '/index.html'],
     ['/style-80e637806bfd3256.css', '/style-80e637806bfd3256.css'],

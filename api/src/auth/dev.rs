@@ -54,6 +54,12 @@ impl DevKeys {
         let claims = jsonwebtoken::decode::<DevClaims>(token, &self.decoding, &validation)
             .map_err(|e| rejected(&e, Some((DEV_ISSUER, DEV_AUDIENCE))))?
             .claims;
-        Ok(Identity { subject: claims.sub, name: claims.name, teams: claims.teams, admin: claims.admin })
+        Ok(Identity {
+            subject: claims.sub,
+            name: claims.name,
+            teams: claims.teams,
+            admin: claims.admin,
+            scope: Scope::Change,
+        })
     }
 }

@@ -16,6 +16,7 @@
 //! | a service account          | GetItem `PK = PRINCIPAL#<principal>`, `SK = PRINCIPAL`; a team's: Query `GSI1` `TEAM_ACCOUNTS#<team>` |
 //! | change a service account   | TransactWriteItems: Put (or Delete) it conditioned on `revision` (or absence), Put its audit entry, add 1 to the generation |
 //! | catalog generation         | GetItem `PK = META`, `SK = GENERATION` (`claims_backfilled` marks the one-time backfill) |
+//! | an API token               | GetItem `PK = TOKEN#<id>`, `SK = TOKEN`; a team's: Query `GSI1` `TEAM_TOKENS#<team>`; created or revoked by TransactWriteItems with its audit entry (conditioned on `revision` or absence), its last use by a PutItem on condition of its `revision` |
 //! | a change's event           | in the change's transaction: Put `PK = EVENTS`, `SK = EVENT#<seq, 20 digits>` if absent, the generation item's `event_seq` set to `seq` on condition it is `seq - 1` (read just before) |
 //! | the notifier's mark, the audit topic's | GetItem `PK = META`, `SK = NOTIFIED` / `PUBLISHED`; moved by a PutItem on condition it is where it was read |
 //! | a product's watchers       | Query `PK = WATCH#<product>`, `SK` begins with `PERSON#`; a watch put or deleted (if present) with its audit entry in one transaction |
@@ -60,8 +61,8 @@ use meshport_shared::{
 pub use crate::config::DynamoSettings;
 
 use super::{
-    Attempt, CatalogStore, Claim, Delivery, DeliveryKey, DeliveryState, Result, StoreError, TeamChannelSettings,
-    decode, encode, legacy_account, next_revision, version_key,
+    Attempt, CatalogStore, Claim, Delivery, DeliveryKey, DeliveryState, Result, StoreError, StoredToken,
+    TeamChannelSettings, decode, encode, legacy_account, next_revision, version_key,
 };
 
 const PRODUCT_SK: &str = "PRODUCT";
@@ -1281,6 +1282,66 @@ impl CatalogStore for DynamoStore {
     async fn advance_published(&self, from: u64, to: u64) -> Result<()> {
         self.advance_mark(key("META".to_owned(), "PUBLISHED".to_owned()), from, to).await
     }
+
+    async fn get_token(&self, id: &str) -> Result<Option<StoredToken>> {
+        self.get_doc(token_key(id)).await
+    }
+
+    async fn team_tokens(&self, team: &TeamName) -> Result<Vec<StoredToken>> {
+        self.query_docs(Query::grouped(format!("TEAM_TOKENS#{team}"))).await
+    }
+
+    async fn put_token(&self, mut token: StoredToken, expected: Option<u64>, audit: AuditEntry) -> Result<StoredToken> {
+        token.revision = next_revision(expected);
+        let put = at_revision(Put::builder().table_name(&self.table).set_item(Some(token_item(&token)?)), expected);
+        let request_token = audit.id.clone();
+        let written = audit_key(&audit);
+        let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
+        let items = vec![
+            TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build(),
+            TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
+        ];
+        match self.transact(items, &request_token, Some(written), None).await? {
+            Ok(()) => Ok(token),
+            Err(_) => {
+                Err(StoreError::Busy(format!("API token `{}` changed meanwhile: reload and try again", token.token.id)))
+            }
+        }
+    }
+
+    async fn touch_token(&self, token: &StoredToken) -> Result<bool> {
+        let outcome = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(token_item(token)?))
+            .condition_expression("revision = :expected")
+            .expression_attribute_values(":expected", AttributeValue::N(token.revision.to_string()))
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+}
+
+/// An API token's item: `PK = TOKEN#<id>`, `SK = TOKEN`, found by team through GSI1 (`TEAM_TOKENS#<team>`).
+fn token_key(id: &str) -> Item {
+    key(format!("TOKEN#{id}"), "TOKEN".to_owned())
+}
+
+fn token_item(token: &StoredToken) -> Result<Item> {
+    let id = &token.token.id;
+    let mut item = token_key(id);
+    item.extend([
+        ("doc".to_owned(), s(encode(id, token)?)),
+        ("GSI1PK".to_owned(), s(format!("TEAM_TOKENS#{}", token.token.team))),
+        ("GSI1SK".to_owned(), s(id.as_str())),
+        ("revision".to_owned(), AttributeValue::N(token.revision.to_string())),
+    ]);
+    Ok(item)
 }
 
 /// The marks kept under `PK = META` (`NOTIFIED`, `PUBLISHED`): how far through the events something got.

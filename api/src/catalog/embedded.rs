@@ -18,8 +18,8 @@ use meshport_shared::{
 use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
 
 use super::{
-    Attempt, CatalogStore, Claim, Delivery, DeliveryKey, DeliveryState, Result, StoreError, TeamChannelSettings,
-    decode, encode, legacy_account, next_revision, version_key,
+    Attempt, CatalogStore, Claim, Delivery, DeliveryKey, DeliveryState, Result, StoreError, StoredToken,
+    TeamChannelSettings, decode, encode, legacy_account, next_revision, version_key,
 };
 
 /// Product id -> the product as JSON.
@@ -958,6 +958,94 @@ impl CatalogStore for EmbeddedStore {
     async fn advance_published(&self, from: u64, to: u64) -> Result<()> {
         self.with_db(move |db| advance_mark(db, "published", from, to)).await
     }
+
+    async fn get_token(&self, id: &str) -> Result<Option<StoredToken>> {
+        let id = id.to_owned();
+        self.with_db(move |db| {
+            let tx = db.begin_read().map_err(storage)?;
+            let Some(table) = tokens_table(&tx)? else { return Ok(None) };
+            let value = table.get(id.as_str()).map_err(storage)?;
+            value.map(|v| decode(&id, v.value())).transpose()
+        })
+        .await
+    }
+
+    async fn team_tokens(&self, team: &TeamName) -> Result<Vec<StoredToken>> {
+        let team = team.clone();
+        self.with_db(move |db| Ok(read_tokens(db)?.into_iter().filter(|stored| stored.token.team == team).collect()))
+            .await
+    }
+
+    async fn put_token(&self, mut token: StoredToken, expected: Option<u64>, audit: AuditEntry) -> Result<StoredToken> {
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            token.revision = next_revision(expected);
+            if !write_token_at(&tx, &token, expected)? {
+                return Err(token_changed(&token.token.id));
+            }
+            append_audit(&tx, &audit)?;
+            tx.commit().map_err(storage)?;
+            Ok(token)
+        })
+        .await
+    }
+
+    async fn touch_token(&self, token: &StoredToken) -> Result<bool> {
+        let token = token.clone();
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            let written = write_token_at(&tx, &token, Some(token.revision))?;
+            if written {
+                tx.commit().map_err(storage)?;
+            }
+            Ok(written)
+        })
+        .await
+    }
+}
+
+/// API token id -> the token as JSON ([`StoredToken`]). Created by its first write: a catalog without it has no
+/// tokens.
+const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_tokens");
+
+/// The tokens' table, `None` before the first token.
+fn tokens_table(tx: &redb::ReadTransaction) -> Result<Option<redb::ReadOnlyTable<&'static str, &'static [u8]>>> {
+    match tx.open_table(TOKENS) {
+        Ok(table) => Ok(Some(table)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(storage(e)),
+    }
+}
+
+/// Every stored token, in id order.
+fn read_tokens(db: &Database) -> Result<Vec<StoredToken>> {
+    let tx = db.begin_read().map_err(storage)?;
+    let Some(table) = tokens_table(&tx)? else { return Ok(Vec::new()) };
+    let mut tokens = Vec::new();
+    for entry in table.iter().map_err(storage)? {
+        let (key, value) = entry.map_err(storage)?;
+        tokens.push(decode(key.value(), value.value())?);
+    }
+    Ok(tokens)
+}
+
+/// Writes `token` if the stored one is at revision `expected` (`None`: there is none yet); answers whether it did.
+fn write_token_at(tx: &WriteTransaction, token: &StoredToken, expected: Option<u64>) -> Result<bool> {
+    let mut table = tx.open_table(TOKENS).map_err(storage)?;
+    let key = token.token.id.as_str();
+    let actual = match table.get(key).map_err(storage)? {
+        Some(stored) => Some(decode::<StoredToken>(key, stored.value())?.revision),
+        None => None,
+    };
+    if actual != expected {
+        return Ok(false);
+    }
+    table.insert(key, encode(key, token)?.as_bytes()).map_err(storage)?;
+    Ok(true)
+}
+
+fn token_changed(id: &str) -> StoreError {
+    StoreError::Busy(format!("API token `{id}` changed meanwhile: reload and try again"))
 }
 
 /// A delivery's key in the outbox's tables: by event, then destination.

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use meshport_shared::api::{DevToken, DevTokenRequest, DevUserList, Identity, SignInOptions};
+use meshport_shared::tokens::Scope;
 
 use super::AppError;
 use super::extract::SignedIn;
@@ -74,8 +75,13 @@ pub async fn dev_token(
     let mut teams = request.teams;
     teams.sort();
     teams.dedup();
-    let identity =
-        Identity { subject: format!("dev:{user}"), name: auth::display_name(user), teams, admin: request.admin };
+    let identity = Identity {
+        subject: format!("dev:{user}"),
+        name: auth::display_name(user),
+        teams,
+        admin: request.admin,
+        scope: Scope::Change,
+    };
     let token =
         state.auth.dev_token(&identity).ok_or_else(|| AppError::not_found("dev sign-in is off on this server"))?;
     Ok(Json(token))

@@ -101,6 +101,21 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
+/// A signed-in caller whose scope allows changes: in front of every route that changes something
+/// ([`super::Route::changes`]), so an API token made for reading changes nothing (403 `forbidden`).
+#[derive(Debug, Clone)]
+pub struct Changer(pub Identity);
+
+impl FromRequestParts<AppState> for Changer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let SignedIn(identity) = SignedIn::from_request_parts(parts, state).await?;
+        crate::auth::require_change_scope(&identity)?;
+        Ok(Self(identity))
+    }
+}
+
 /// The product a path names (`/api/v1/products/{id}/...`), parsed: a malformed id is `bad_request` saying why.
 #[derive(Debug, Clone)]
 pub struct ProductPath(pub ProductId);

@@ -16,7 +16,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Ser
 
 use super::{
     Access, Verb, access, accounts, auth, channels, embed, events, health, notifications, portal, products, schemas,
-    watch,
+    tokens, watch,
 };
 use crate::state::AppState;
 
@@ -26,7 +26,7 @@ use crate::state::AppState;
         title = "Meshport API",
         description = "The data mesh portal's API: search and read data products, publish, create, change and retire \
             them. Every `/api/v1` route needs `Authorization: Bearer <token>` (an OIDC token of the organisation's \
-            identity provider, or a dev token locally), reads included, except dev sign-in, this document and, where \
+            identity provider, a dev token locally, or a team's API token `mpt_...`), reads included, except dev sign-in, this document and, where \
             the organisation sets `MESHPORT_PUBLIC_READS=true`, the catalog's reads (search, a product's page, the \
             policy): each operation's `security` says which. Every error is `{code, message, details}` with a \
             stable `code`.",
@@ -85,6 +85,9 @@ use crate::state::AppState;
         watch::delete,
         watch::settings,
         watch::set_settings,
+        tokens::list,
+        tokens::create,
+        tokens::revoke,
     ),
     components(schemas(meshport_shared::ApiError, meshport_shared::search::SortOrder)),
     tags(
@@ -112,7 +115,8 @@ static GENERATED: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
                 .bearer_format("JWT")
                 .description(Some(
                     "A JSON Web Token of the organisation's identity provider (RS256 or ES256), or, where dev sign-in \
-                     is on, one from `POST /api/v1/dev/token`",
+                     is on, one from `POST /api/v1/dev/token`; or a team's API token (`mpt_<id>_<secret>`, from \
+                     `POST /api/v1/teams/{team}/tokens`)",
                 ))
                 .build(),
         ),
@@ -128,14 +132,15 @@ static GENERATED: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
                 None
             }
             // Its `security` depends on `MESHPORT_PUBLIC_READS`: `document` sets it.
-            Access::Catalog => {
-                Some("`unauthorized`: no token (where reads are not public) or one that does not verify")
-            }
+            Access::Catalog => Some(
+                "`unauthorized`: no token (where reads are not public) or one that does not verify; `token_expired` or \
+                 `token_revoked`: an API token that expired or was revoked",
+            ),
             Access::Members => {
                 operation.security = Some(vec![bearer()]);
                 Some(
                     "`unauthorized`: no token (sign-in is needed here even where reads are public), or one that does \
-                     not verify",
+                     not verify; `token_expired` or `token_revoked`: an API token that expired or was revoked",
                 )
             }
         };
@@ -147,6 +152,9 @@ static GENERATED: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
                 "a dependency is down: `catalog_unavailable`, `kafka_unavailable`, `registry_unavailable` or \
                  `identity_provider_unavailable`; retry later",
             );
+        }
+        if route.access == Access::Members && route.changes() {
+            add(operation, "403", "`forbidden`: an API token whose scope is `read` changes nothing");
         }
         if route.path.starts_with("/api/") {
             add(operation, "500", "`internal`: something went wrong on the server's side; it has been logged");

@@ -199,7 +199,7 @@ pub fn owner_bundle_index(path: &str) -> Option<&'static str> {
     match segments.as_slice() {
         ["publish"] | ["create"] | ["sign-in"] => Some("studio/index.html"),
         ["manage"] | ["manage", _] => Some("studio/manage/index.html"),
-        ["access"] | ["access", "accounts" | "channels"] => Some("studio/access/index.html"),
+        ["access"] | ["access", "accounts" | "channels" | "tokens"] => Some("studio/access/index.html"),
         _ => None,
     }
 }
@@ -278,6 +278,7 @@ mod tests {
             ("/access/accounts/", Some("studio/access/index.html")),
             ("/access/accounts/users", None),
             ("/access/channels", Some("studio/access/index.html")),
+            ("/access/tokens", Some("studio/access/index.html")),
             ("/studio/access/access-0e1f2a3b4c5d6e7f.js", None),
         ];
         for (path, expected) in cases {

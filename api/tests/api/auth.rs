@@ -12,6 +12,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use meshport_api::auth::require_change;
 use meshport_api::routes::extract::Caller;
 use meshport_shared::api::{DevToken, DevTokenRequest, DevUserList, Identity, OrganisationSignIn, SignInOptions};
+use meshport_shared::tokens::Scope;
 use meshport_shared::{ApiError, ErrorCode, TeamName};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -138,8 +139,13 @@ async fn a_dev_token_signs_in_as_the_requested_user() {
 
     assert_eq!(response.status(), StatusCode::OK);
     let identity: Identity = response.json().await.unwrap();
-    let alice =
-        Identity { subject: "dev:alice".into(), name: "Alice".into(), teams: vec![team("accounts")], admin: false };
+    let alice = Identity {
+        subject: "dev:alice".into(),
+        name: "Alice".into(),
+        teams: vec![team("accounts")],
+        admin: false,
+        scope: Scope::Change,
+    };
     assert_eq!(identity, alice);
     assert_eq!(session.identity, alice);
     let expires_at: jiff::Timestamp = session.expires_at.parse().unwrap();
@@ -341,7 +347,8 @@ async fn a_provider_token_maps_groups_to_teams_and_the_admin_group_to_admin() {
             subject: "00u1a2b3c".into(),
             name: "Alice Liddell".into(),
             teams: vec![team("accounts")],
-            admin: true
+            admin: true,
+            scope: Scope::Change
         }
     );
 }
@@ -360,7 +367,13 @@ async fn an_es256_provider_token_is_accepted_and_keys_are_fetched_once() {
 
     assert_eq!(
         first,
-        Identity { subject: "00u1a2b3c".into(), name: "00u1a2b3c".into(), teams: vec![team("trading")], admin: false }
+        Identity {
+            subject: "00u1a2b3c".into(),
+            name: "00u1a2b3c".into(),
+            teams: vec![team("trading")],
+            admin: false,
+            scope: Scope::Change
+        }
     );
     assert_eq!(second.status(), StatusCode::OK);
     assert_eq!(provider.fetches(), 1, "the key set is cached");

@@ -855,6 +855,7 @@ conformance!(
     pending_deliveries_come_earliest_due_first_and_only_once_due,
     an_attempt_is_counted_once_and_moves_the_delivery_along,
     dead_letters_are_listed_oldest_first_and_redelivered_once_with_an_audit_entry,
+    an_api_token_is_read_by_id_listed_by_team_revoked_at_its_revision_and_touched_only_at_it,
 );
 
 /// Many writers at once: every committed change has its event, numbered 1, 2, 3... in the order the changes
@@ -1106,4 +1107,66 @@ async fn the_embedded_catalog_survives_a_restart() {
     let reopened = EmbeddedStore::new(dir.path());
 
     assert_eq!(reopened.get_product(&ProductId::parse("users").unwrap()).await.unwrap().unwrap().revision, 1);
+}
+
+fn api_token(team: &str, name: &str) -> meshport_api::catalog::StoredToken {
+    let minted = meshport_api::auth::tokens::mint();
+    let token = meshport_shared::tokens::ApiToken {
+        id: minted.id,
+        team: TeamName::parse(team).unwrap(),
+        name: meshport_shared::tokens::TokenName::parse(name).unwrap(),
+        scope: meshport_shared::tokens::Scope::Read,
+        created_by: "dev:carol".into(),
+        created_at: "2026-01-01T00:00:00Z".into(),
+        expires_at: "2026-04-01T00:00:00Z".into(),
+        last_used_at: None,
+        revoked_at: None,
+        revoked_by: None,
+    };
+    meshport_api::catalog::StoredToken { token, hash: minted.hash, revision: 0 }
+}
+
+fn token_entry(team: &str) -> meshport_shared::AuditEntry {
+    let trail = ProductId::parse(format!("api-tokens.{team}")).unwrap();
+    meshport_api::audit::entry("dev:carol", &trail, AuditAction::Access, "a token change", None, None)
+}
+
+async fn an_api_token_is_read_by_id_listed_by_team_revoked_at_its_revision_and_touched_only_at_it(
+    store: &dyn CatalogStore,
+) {
+    let trading = TeamName::parse("trading").unwrap();
+    assert_eq!(store.get_token("0123456789abcdef").await.unwrap(), None);
+    assert!(store.team_tokens(&trading).await.unwrap().is_empty());
+    let ci = store.put_token(api_token("trading", "ci"), None, token_entry("trading")).await.unwrap();
+    store.put_token(api_token("edge", "ci"), None, token_entry("edge")).await.unwrap();
+    assert_eq!(ci.revision, 1);
+    let again = store.put_token(ci.clone(), None, token_entry("trading")).await.unwrap_err();
+    assert!(matches!(again, StoreError::Busy(_)), "{again:?}");
+
+    let mut used = ci.clone();
+    used.token.last_used_at = Some("2026-01-02T00:00:00Z".into());
+    assert!(store.touch_token(&used).await.unwrap());
+    let mut revoked = used.clone();
+    revoked.token.revoked_at = Some("2026-01-03T00:00:00Z".into());
+    let revoked = store.put_token(revoked, Some(1), token_entry("trading")).await.unwrap();
+    let mut late_use = ci.clone();
+    late_use.token.last_used_at = Some("2026-01-04T00:00:00Z".into());
+
+    assert!(!store.touch_token(&late_use).await.unwrap(), "a use recorded late does not undo the revocation");
+    assert_eq!(revoked.revision, 2);
+    assert_eq!(store.get_token(&ci.token.id).await.unwrap(), Some(revoked.clone()));
+    let stale = store.put_token(ci.clone(), Some(1), token_entry("trading")).await.unwrap_err();
+    assert!(matches!(stale, StoreError::Busy(_)), "{stale:?}");
+    // The team's list comes from an index that may lag behind writes (DynamoDB's).
+    let mut listed = store.team_tokens(&trading).await.unwrap();
+    for _ in 0..20 {
+        if listed == [revoked.clone()] {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        listed = store.team_tokens(&trading).await.unwrap();
+    }
+    assert_eq!(listed, [revoked]);
+    let trail = store.product_history(&ProductId::parse("api-tokens.trading").unwrap(), 10).await.unwrap();
+    assert_eq!(trail.len(), 2, "creation and revocation are audited; a use is not");
 }

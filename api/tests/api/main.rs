@@ -23,4 +23,5 @@ mod reminders;
 mod samples;
 mod server;
 mod sync;
+mod tokens;
 mod watch;

@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use meshport_shared::TeamName;
 use meshport_shared::access::{AccessAction, AccessDecision, AccessRequest, AccessState, GroupPattern};
 use meshport_shared::api::ProductDetail;
 
@@ -19,6 +18,8 @@ pub mod accounts;
 pub mod channels;
 pub mod request;
 pub mod retirement;
+mod team;
+pub mod tokens;
 pub mod unmanaged;
 
 use crate::api;
@@ -113,6 +114,10 @@ pub fn Access() -> impl IntoView {
                 ": the Kafka principals your requests name and your producers write as. "
                 <a href="/access/channels" data-testid="channels-link">"Your teams' notification channels"</a>
                 ": where Meshport tells your teams of changes to what they read and of requests to what they own."
+            </p>
+            <p>
+                <a href="/access/tokens" data-testid="tokens-link">"Your teams' API tokens"</a>
+                ": what your CI jobs call Meshport with."
             </p>
             {page}
         </div>
@@ -363,35 +368,6 @@ pub fn said_about(error: Option<api::Error>, fields: &[&str]) -> String {
     let messages: Vec<&str> =
         error.violations().iter().filter(|v| concerns(&v.field)).map(|v| v.message.as_str()).collect();
     messages.join("; ")
-}
-
-/// For a person in several teams, the choice of the one a page is about (`chosen` runs with each new choice); none
-/// for a person in one team.
-pub(crate) fn team_choice(
-    teams: &[TeamName],
-    testid: &'static str,
-    chosen: impl Fn(TeamName) + 'static,
-) -> Option<impl IntoView> {
-    (teams.len() > 1).then(|| {
-        let options =
-            teams.iter().map(|t| view! { <option value=t.to_string()>{t.to_string()}</option> }).collect_view();
-        view! {
-            <label class="field">
-                <span class="field__label">"Team"</span>
-                <select
-                    class="field__control"
-                    data-testid=testid
-                    on:change=move |ev| {
-                        if let Ok(team) = TeamName::parse(event_target_value(&ev)) {
-                            chosen(team);
-                        }
-                    }
-                >
-                    {options}
-                </select>
-            </label>
-        }
-    })
 }
 
 /// A text area bound to `value` inside its `Field` (`id`, with a hint), showing `message` as its problem.

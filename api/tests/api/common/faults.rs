@@ -390,4 +390,25 @@ impl CatalogStore for FaultyCatalog {
     async fn advance_published(&self, from: u64, to: u64) -> Result<()> {
         self.inner.advance_published(from, to).await
     }
+
+    async fn get_token(&self, id: &str) -> Result<Option<meshport_api::catalog::StoredToken>> {
+        self.inner.get_token(id).await
+    }
+
+    async fn team_tokens(&self, team: &TeamName) -> Result<Vec<meshport_api::catalog::StoredToken>> {
+        self.inner.team_tokens(team).await
+    }
+
+    async fn put_token(
+        &self,
+        token: meshport_api::catalog::StoredToken,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<meshport_api::catalog::StoredToken> {
+        self.inner.put_token(token, expected, audit).await
+    }
+
+    async fn touch_token(&self, token: &meshport_api::catalog::StoredToken) -> Result<bool> {
+        self.inner.touch_token(token).await
+    }
 }

@@ -299,8 +299,16 @@ pub fn teams_for(policy: &GovernancePolicy, identity: &Identity, domain: &str) -
 /// The fields a product must fill in under `policy`: the names every product has, plus whatever `validate` reports
 /// missing from an empty product. Asking `validate` keeps the policy's rules in one place.
 pub fn required_fields(policy: &GovernancePolicy) -> Vec<String> {
-    let mut empty =
-        Draft::blank(policy, &Identity { subject: String::new(), name: String::new(), teams: Vec::new(), admin: true });
+    let mut empty = Draft::blank(
+        policy,
+        &Identity {
+            subject: String::new(),
+            name: String::new(),
+            teams: Vec::new(),
+            admin: true,
+            scope: Default::default(),
+        },
+    );
     empty.version.clear();
     let product = empty.check(None, policy, SchemaFact::Unknown).product;
     let mut required: Vec<String> =

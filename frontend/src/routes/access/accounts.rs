@@ -12,26 +12,21 @@ use meshport_shared::accounts::{
 use meshport_shared::{Principal, TeamName};
 
 use super::request::{check, input};
-use super::{Refusal, Sent, problem, team_choice};
+use super::team::{for_my_teams, team_choice, team_list};
+use super::{Refusal, Sent, problem};
 use crate::api;
-use crate::components::feedback::{Empty, Loading};
 use crate::components::form::Field;
-use crate::components::sign_in::SignInPrompt;
 use crate::reactive::live;
-use crate::routes::product::Problem;
 use crate::routes::product::copy::CopyBlock;
 use crate::session;
 
 #[component]
 pub fn ServiceAccounts() -> impl IntoView {
-    let page = live(move || match session::identity() {
-        None => view! { <SignInPrompt title="Sign in to see your teams' service accounts"/> }.into_any(),
-        Some(who) if who.teams.is_empty() => view! {
-            <Empty title="No team">"Service accounts are a team's, and you are in none."</Empty>
-        }
-        .into_any(),
-        Some(who) => view! { <TeamAccounts teams=who.teams/> }.into_any(),
-    });
+    let page = for_my_teams(
+        "Sign in to see your teams' service accounts",
+        "Service accounts are a team's, and you are in none.",
+        |teams| view! { <TeamAccounts teams/> }.into_any(),
+    );
     view! {
         <div class="access-page" data-testid="accounts-page">
             <p>
@@ -71,27 +66,10 @@ fn TeamAccounts(teams: Vec<TeamName>) -> impl IntoView {
         secret.set(shown);
         changes.update(|n| *n += 1);
     });
-    let choice = team_choice(&teams, "accounts-team", move |chosen| {
-        secret.set(None);
-        team.set(chosen);
-    });
-    let list = live(move || match accounts.get() {
-        None => view! { <Loading what="service accounts"/> }.into_any(),
-        Some(Ok(accounts)) if accounts.is_empty() => view! {
-            <Empty title="No service accounts">"Your team has none yet: add one below."</Empty>
-        }
-        .into_any(),
-        Some(Ok(accounts)) => {
-            let rows = accounts.into_iter().map(|account| view! { <AccountRow account done/> });
-            view! { <ul class="access-requests" role="list" data-testid="accounts-list">{rows.collect_view()}</ul> }
-                .into_any()
-        }
-        Some(Err(error)) => view! {
-            <Problem error>
-                <button type="button" class="button" on:click=move |_| accounts.refetch()>"Try again"</button>
-            </Problem>
-        }
-        .into_any(),
+    let choice = team_choice(&teams, team, "accounts-team", move || secret.set(None));
+    let empty = ("No service accounts", "Your team has none yet: add one below.");
+    let list = team_list(accounts, "service accounts", empty, "accounts-list", move |account| {
+        view! { <AccountRow account done/> }.into_any()
     });
     view! {
         {choice}

@@ -9,7 +9,8 @@ use meshport_shared::TeamName;
 use meshport_shared::events::{ChannelSettings, TeamChannels, WebhookSettings};
 
 use super::request::input;
-use super::{Refusal, Sent, problem, team_choice};
+use super::team::team_choice;
+use super::{Refusal, Sent, problem};
 use crate::api;
 use crate::components::feedback::{Empty, Loading};
 use crate::components::form::Field;
@@ -54,10 +55,7 @@ fn TeamChannelsForm(teams: Vec<TeamName>) -> impl IntoView {
         api::team_channels(team.get())
     });
     let saved = RwSignal::new(false);
-    let choice = team_choice(&teams, "channels-team", move |chosen| {
-        saved.set(false);
-        team.set(chosen);
-    });
+    let choice = team_choice(&teams, team, "channels-team", move || saved.set(false));
     let state = live(move || match current.get() {
         None => view! { <Loading what="notification channels"/> }.into_any(),
         Some(Ok(channels)) => view! { <Standing channels saved=saved.get()/> }.into_any(),
