@@ -39,17 +39,6 @@ pub enum Change {
     Unchanged,
 }
 
-impl Change {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Created => "created",
-            Self::Published => "published",
-            Self::Updated => "updated",
-            Self::Unchanged => "unchanged",
-        }
-    }
-}
-
 /// The topic settings a mirrored topic has, as a create would ask for them.
 pub fn settings_of(topic: &TopicFacts) -> TopicSettings {
     TopicSettings {

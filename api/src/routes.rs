@@ -4,6 +4,7 @@ mod access;
 mod accounts;
 mod auth;
 mod channels;
+mod code;
 mod embed;
 mod events;
 pub mod extract;
@@ -147,6 +148,8 @@ fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
         route(Get, "/embed/products/{id}", Open, embed::card),
         route(Get, "/oembed", Open, embed::oembed),
         route(Get, "/badge/products/{id}/{file}", Open, embed::badge),
+        route(Get, "/api/v1/products/{id}/export", Catalog, code::export),
+        route(Post, "/api/v1/products/import", Members, code::import),
     ];
     if dev_sign_in {
         routes.push(route(Get, "/api/v1/dev/users", Open, auth::dev_users));

@@ -465,6 +465,8 @@ pub fn import(odps: &Value, odcs: &Value) -> Result<Imported, Vec<Violation>> {
         .map(|q| r.custom(&object.at(q), "customProperties"))
         .and_then(|props| props.get("level").and_then(|v| v.as_str()).map(str::to_owned));
     let quality = match level {
+        // A `quality` that is not a list was said so already.
+        None if object.get("quality").is_some_and(|q| !q.is_array()) => None,
         None => r.problem(
             &c,
             "schema.quality",
@@ -481,6 +483,7 @@ pub fn import(odps: &Value, odcs: &Value) -> Result<Imported, Vec<Violation>> {
         .find(|s| s.get("property").and_then(Value::as_str) == Some(SLA_TIER))
         .and_then(|s| s.get("value").and_then(Value::as_str).map(str::to_owned));
     let sla = match tier {
+        None if c.get("slaProperties").is_some_and(|s| !s.is_array()) => None,
         None => r.problem(&c, "slaProperties", format!("no SLA property `{SLA_TIER}` with a text value")),
         Some(tier) => match SlaTier::ALL.into_iter().find(|t| t.as_str() == tier) {
             None => r.problem(&c, "slaProperties", format!("`{tier}` is not tier-1, tier-2 or tier-3")),

@@ -14,7 +14,7 @@ use utoipa::openapi::schema::{Object, Schema, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Server};
 
-use super::{Access, Verb, access, accounts, auth, channels, embed, events, health, portal, products, schemas};
+use super::{Access, Verb, access, accounts, auth, channels, code, embed, events, health, portal, products, schemas};
 use crate::state::AppState;
 
 #[derive(OpenApi, Debug)]
@@ -75,6 +75,8 @@ use crate::state::AppState;
         embed::oembed,
         embed::badge,
         portal::product_page,
+        code::export,
+        code::import,
     ),
     components(schemas(meshport_shared::ApiError, meshport_shared::search::SortOrder)),
     tags(

@@ -16,6 +16,7 @@ mod kafka_admin;
 mod notify;
 mod openapi;
 mod ownership;
+mod products_as_code;
 mod registry_client;
 mod samples;
 mod server;
