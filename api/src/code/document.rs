@@ -66,6 +66,10 @@ const SCHEMA: &str = "meshportSchema";
 const QUALITY_CHECK: &str = "meshport-quality";
 const SLA_TIER: &str = "tier";
 
+/// What is kept of one file beyond what Meshport uses, at most: the product, its audit entry (before and after) and
+/// its event are each one catalog item, which DynamoDB holds to 400 KB.
+const MAX_KEPT_BYTES: usize = 64 * 1024;
+
 /// The files of `product`, with what its files said beyond it when it was imported.
 pub fn export(product: &DataProduct, facts: &Facts<'_>) -> Documents {
     let generated = generate(product, facts);
@@ -544,8 +548,22 @@ pub fn import(odps: &Value, odcs: &Value) -> Result<Imported, Vec<Violation>> {
     let ours = generate(&product, &facts);
     for (file, theirs, ours) in [("odps", odps, &ours.odps), ("odcs", odcs, &ours.odcs)] {
         if let Some(rest) = kept::residual(theirs, ours) {
+            let size = serde_json::to_string(&rest).map_or(usize::MAX, |text| text.len());
+            if size > MAX_KEPT_BYTES {
+                let doc = Doc { file, value: theirs };
+                r.problem::<()>(
+                    &doc,
+                    "",
+                    format!(
+                        "what the file says beyond what Meshport uses takes {size} bytes, more than the {MAX_KEPT_BYTES} kept with a product"
+                    ),
+                );
+            }
             product.extensions.insert(file.to_owned(), rest);
         }
+    }
+    if !r.problems.is_empty() {
+        return Err(r.problems);
     }
     Ok(Imported { product, schema, topic: topic_settings })
 }
@@ -589,8 +607,14 @@ struct Reader {
 
 impl Reader {
     fn problem<T>(&mut self, doc: &Doc<'_>, field: &str, message: impl Into<String>) -> Option<T> {
-        let message = format!("{} file, `{field}`: {}", doc.file.to_ascii_uppercase(), message.into());
-        self.problems.push(Violation::new(ViolationCode::InvalidDocument, &format!("{}.{field}", doc.file), message));
+        let (file, message) = (doc.file.to_ascii_uppercase(), message.into());
+        let violation = if field.is_empty() {
+            Violation::new(ViolationCode::InvalidDocument, doc.file, format!("{file} file: {message}"))
+        } else {
+            let at = format!("{}.{field}", doc.file);
+            Violation::new(ViolationCode::InvalidDocument, &at, format!("{file} file, `{field}`: {message}"))
+        };
+        self.problems.push(violation);
         None
     }
 
@@ -813,6 +837,19 @@ mod tests {
             "{}",
             problems[0].message
         );
+    }
+
+    #[test]
+    fn files_that_say_too_much_beyond_the_product_are_refused() {
+        let (product, schema, settings) = demo().remove(0);
+        let Documents { mut odps, odcs } = export(&product, &facts(&schema, &settings));
+        odps["tenant"] = "x".repeat(MAX_KEPT_BYTES).into();
+
+        let problems = import(&odps, &odcs).unwrap_err();
+
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].field, "odps");
+        assert!(problems[0].message.contains("more than the 65536 kept with a product"), "{}", problems[0].message);
     }
 
     #[test]
