@@ -14,6 +14,7 @@ OPENAPI_VALIDATOR_VERSION="0.9.0"
 SCHEMATHESIS_VERSION="4.32.5"
 AIOSMTPD_VERSION="1.4.6"
 STANDARDWEBHOOKS_VERSION="1.3.0"
+DATACONTRACT_CLI_VERSION="1.2.8"
 
 log() { printf '\033[1;34m[meshport]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[meshport] error:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -106,19 +107,25 @@ ensure_schemathesis() {
   command -v schemathesis >/dev/null 2>&1 || die "schemathesis is not on PATH after pip install"
 }
 
+# ensure_venv DIR WHY PACKAGE...: a venv in DIR holding exactly the pinned PACKAGEs, (re)installed when they change.
+ensure_venv() {
+  local venv=$1 why=$2; shift 2
+  local want="$*"
+  if [ "$(cat "$venv/installed" 2>/dev/null)" != "$want" ]; then
+    log "installing $want ($why)"
+    rm -rf "$venv"
+    python3 -m venv "$venv" || die "cannot create the venv $venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@" || die "pip could not install $want"
+    echo "$want" >"$venv/installed"
+  fi
+}
+
 # The notification tests' independent receivers (tests/peers/): aiosmtpd receives the mail, the official
 # standardwebhooks library verifies webhook signatures. Pinned, in a venv of their own under ~/.cache/meshport, and
 # named to the tests in MESHPORT_TEST_PEERS_PYTHON.
 ensure_notify_peers() {
-  local venv="$HOME/.cache/meshport/notify-peers" want="aiosmtpd==$AIOSMTPD_VERSION standardwebhooks==$STANDARDWEBHOOKS_VERSION"
-  if [ "$(cat "$venv/installed" 2>/dev/null)" != "$want" ]; then
-    log "installing $want (the notification tests' receivers)"
-    rm -rf "$venv"
-    python3 -m venv "$venv" || die "cannot create the venv $venv"
-    # shellcheck disable=SC2086
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check $want || die "pip could not install $want"
-    echo "$want" >"$venv/installed"
-  fi
+  local venv="$HOME/.cache/meshport/notify-peers"
+  ensure_venv "$venv" "the notification tests' receivers" "aiosmtpd==$AIOSMTPD_VERSION" "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
   export MESHPORT_TEST_PEERS_PYTHON="$venv/bin/python"
 }
 
@@ -131,6 +138,16 @@ start_catcher() {
     --smtp-port "$smtp_port" --http-port "$http_port" --secret "$secret" >"$logfile" 2>&1 &
   SERVICE_PIDS+=($!)
   wait_for_http "http://127.0.0.1:$http_port/messages" "mail and webhook catcher" "$logfile"
+}
+
+# ensure_datacontract: the Data Contract CLI (PyPI datacontract-cli, pinned; its `lint` validates an ODCS file), the
+# independent reader the products-as-code tests hand Meshport's contracts to, in a venv of its own (many
+# dependencies: about 110 s to install from the network, 17 s of it CPU), named to the tests in
+# MESHPORT_TEST_DATACONTRACT.
+ensure_datacontract() {
+  local venv="$HOME/.cache/meshport/datacontract"
+  ensure_venv "$venv" "the products-as-code tests' contract linter" "datacontract-cli==$DATACONTRACT_CLI_VERSION"
+  export MESHPORT_TEST_DATACONTRACT="$venv/bin/datacontract"
 }
 
 # The processes this run started and the directories they keep their data in; each start_* helper registers its own.
@@ -198,6 +215,7 @@ start_test_services() {
   export MESHPORT_TEST_KAFKA_CONFIG="$KAFKA_MESHPORT_CONFIG"
   export MESHPORT_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$moto_port"
   ensure_notify_peers
+  ensure_datacontract
 }
 
 # wait_for_products URL COUNT LOG: polls the product list until the catalog holds at least COUNT products. Reads may

@@ -513,7 +513,26 @@ fn product_of(seed: &Seed) -> Result<DataProduct, SeedError> {
         revision: 0,
         created_at: now.clone(),
         updated_at: now,
+        extensions: serde_json::Map::new(),
     })
+}
+
+/// The demo's products with their value schemas and topic settings, for tests of what is made of them.
+#[cfg(test)]
+pub(crate) fn products() -> Vec<(DataProduct, &'static str, meshport_shared::api::TopicSettings)> {
+    seeds()
+        .iter()
+        .map(|seed| {
+            let config = |key: &str| seed.configs.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+            let settings = meshport_shared::api::TopicSettings {
+                partitions: seed.partitions,
+                replication_factor: 1,
+                retention_ms: config("retention.ms").and_then(|ms| ms.parse().ok()),
+                cleanup_policy: config("cleanup.policy").unwrap_or("delete").to_owned(),
+            };
+            (product_of(seed).expect("the demo's products are valid"), seed.schema, settings)
+        })
+        .collect()
 }
 
 async fn generate(mesh: &Mesh, streams: Vec<Stream>) {

@@ -4,6 +4,7 @@ mod access;
 mod accounts;
 mod auth;
 mod channels;
+mod code;
 mod embed;
 mod events;
 pub mod extract;
@@ -176,6 +177,8 @@ fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
         route(Get, "/api/v1/teams/{team}/tokens", Members, tokens::list),
         route(Post, "/api/v1/teams/{team}/tokens", Members, tokens::create),
         route(Delete, "/api/v1/teams/{team}/tokens/{id}", Members, tokens::revoke),
+        route(Get, "/api/v1/products/{id}/export", Catalog, code::export),
+        route(Post, "/api/v1/products/import", Members, code::import),
     ];
     if dev_sign_in {
         routes.push(route(Get, "/api/v1/dev/users", Open, auth::dev_users));

@@ -542,6 +542,9 @@ pub enum ViolationCode {
     /// A notification channel Meshport will not send to: not an http(s) URL, an internal address, a malformed
     /// webhook secret or email address.
     InvalidChannel,
+    /// A product-as-code file (ODPS or ODCS YAML) Meshport cannot read: not YAML, too large, too deep or with too
+    /// many nodes (an alias bomb), a field of the wrong type, an unknown `apiVersion`, or two files that disagree.
+    InvalidDocument,
 }
 
 /// One broken rule: which field, and a sentence saying how to fix it.

@@ -55,6 +55,12 @@ pub struct DataProduct {
     pub created_at: String,
     #[serde(default)]
     pub updated_at: String,
+    /// What an imported ODPS (`odps`) or ODCS (`odcs`) document said that Meshport does not use (custom
+    /// properties, authoritative definitions, a team member's role...), kept as JSON and written back on export, so
+    /// that a product kept in git loses nothing on its way through Meshport. Empty for products never imported.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 /// `inputs` in the OpenAPI document: up to 100 product ids, none twice (the derive cannot say `uniqueItems`).

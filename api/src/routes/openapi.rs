@@ -15,8 +15,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Server};
 
 use super::{
-    Access, Verb, access, accounts, auth, channels, embed, events, health, notifications, portal, products, schemas,
-    tokens, watch,
+    Access, Verb, access, accounts, auth, channels, code, embed, events, health, notifications, portal, products,
+    schemas, tokens, watch,
 };
 use crate::state::AppState;
 
@@ -88,6 +88,8 @@ use crate::state::AppState;
         tokens::list,
         tokens::create,
         tokens::revoke,
+        code::export,
+        code::import,
     ),
     components(schemas(meshport_shared::ApiError, meshport_shared::search::SortOrder)),
     tags(

@@ -18,6 +18,7 @@ mod kafka_admin;
 mod notify;
 mod openapi;
 mod ownership;
+mod products_as_code;
 mod registry_client;
 mod reminders;
 mod samples;

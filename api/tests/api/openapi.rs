@@ -116,6 +116,7 @@ fn public_reads_open_the_catalog_only_and_never_samples_unclaimed_topics_subject
             "/api/v1/products",
             "/api/v1/products/{id}",
             "/api/v1/products/{id}/consumers",
+            "/api/v1/products/{id}/export",
             "/api/v1/products/{id}/schema/diff",
         ])
     );
