@@ -485,13 +485,17 @@ pub async fn team_channels(team: TeamName) -> Result<meshport_shared::events::Te
     get(&format!("/api/v1/teams/{}/channels", encode(team.as_str()))).await
 }
 
-/// `PUT /api/v1/teams/{team}/channels`: replaces every channel of the team (one left out is removed); a channel
-/// Meshport will not send to is a 422 naming its field.
+/// `PUT /api/v1/teams/{team}/channels`: replaces every channel of the team (one left out is removed), decided on
+/// `revision` (sent as `If-Match`; a 409 when they changed meanwhile); a channel Meshport will not send to is a 422
+/// naming its field.
 pub async fn set_team_channels(
     team: &TeamName,
     settings: &meshport_shared::events::ChannelSettings,
+    revision: u64,
 ) -> Result<meshport_shared::events::TeamChannels> {
-    put(&format!("/api/v1/teams/{}/channels", encode(team.as_str())), settings).await
+    let path = format!("/api/v1/teams/{}/channels", encode(team.as_str()));
+    let request = authorized(Request::put(&path)).header("if-match", &format!("\"{revision}\""));
+    send(request.json(settings).map_err(|e| Error::Network(e.to_string()))?).await
 }
 
 /// `GET /api/v1/products/{id}/watch`: whether the signed-in person watches the product, and what they muted.

@@ -325,6 +325,9 @@ pub struct TeamChannels {
     pub teams: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The channels' revision (0: none set yet), as also in `ETag`: what a change sends back in `If-Match`.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 impl From<&ChannelSettings> for TeamChannels {
@@ -334,6 +337,7 @@ impl From<&ChannelSettings> for TeamChannels {
             slack: settings.slack_url.is_some(),
             teams: settings.teams_url.is_some(),
             email: settings.email.clone(),
+            revision: 0,
         }
     }
 }

@@ -34,7 +34,7 @@ pub async fn get(
     Path(team): Path<String>,
 ) -> Result<(HeaderMap, Json<TeamChannels>), AppError> {
     let (channels, revision) = notify::channels(&*state.mesh.catalog, &who, &team_of(team)?).await?;
-    Ok((etag(revision), Json(channels)))
+    Ok((etag(revision), Json(TeamChannels { revision, ..channels })))
 }
 
 /// `PUT /api/v1/teams/{team}/channels`
@@ -69,7 +69,7 @@ pub async fn put(
     let allow_private = state.notify_allow_private;
     let (channels, revision) =
         notify::set_channels(&*state.mesh.catalog, &who, &team, settings, revision, allow_private).await?;
-    Ok((etag(revision), Json(channels)))
+    Ok((etag(revision), Json(TeamChannels { revision, ..channels })))
 }
 
 fn etag(revision: u64) -> HeaderMap {

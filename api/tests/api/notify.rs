@@ -547,7 +547,14 @@ mod wiring {
         );
         assert_eq!(
             set,
-            TeamChannels { webhook_url: public.webhook.map(|w| w.url), slack: false, teams: false, email: None }
+            TeamChannels {
+                webhook_url: public.webhook.map(|w| w.url),
+                slack: false,
+                teams: false,
+                email: None,
+                revision: 1
+            },
+            "the first channels are at revision 1, which the answer carries for the next change"
         );
     }
 

@@ -162,7 +162,8 @@ fn ChannelsForm(team: RwSignal<TeamName>, channels: TeamChannels, done: Callback
             teams_url.set(String::new());
             done.run(answer);
         });
-        sent.start(Box::pin(async move { api::set_team_channels(&team, &settings).await }), saved);
+        let revision = channels.revision;
+        sent.start(Box::pin(async move { api::set_team_channels(&team, &settings, revision).await }), saved);
     };
     let failed = sent.failed();
     let email_message = problem(Signal::stored(String::new()), failed, &["email"]);
