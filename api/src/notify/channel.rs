@@ -159,6 +159,16 @@ impl Channels {
         self.destinations.write().expect("the destinations' lock").insert(id, destination);
     }
 
+    /// Whether a destination is known (set, and not removed since).
+    pub fn knows(&self, id: &DestinationId) -> bool {
+        self.destinations.read().expect("the destinations' lock").contains_key(id)
+    }
+
+    /// Forgets a destination (a channel its team removed, a watcher who muted): a delivery to it fails as unknown.
+    pub fn remove_destination(&self, id: &DestinationId) {
+        self.destinations.write().expect("the destinations' lock").remove(id);
+    }
+
     /// Sends `event` to `destination` once. `Ok` only when the receiver took it (2xx, or the relay accepted the
     /// mail); the message id of an email is the event's and the destination's, so a relay or reader can tell a
     /// retry from a new event.

@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 use meshport_shared::TeamName;
 
 use super::channel::{Channels, DestinationId};
-use super::teams::destinations;
+use super::teams::{destinations, person_email, person_of};
 use crate::catalog::{Attempt, CatalogStore, Delivery, StoreError};
 
 #[derive(Debug, Clone)]
@@ -96,6 +96,8 @@ pub struct Round {
     pub dead_lettered: usize,
     /// Deliveries another dispatcher recorded first.
     pub skipped: usize,
+    /// Deliveries to a watcher who since muted or left no address: done, with nothing sent.
+    pub dropped: usize,
 }
 
 impl Round {
@@ -122,6 +124,7 @@ enum Outcome {
     Retried,
     DeadLettered,
     Skipped,
+    Dropped,
 }
 
 impl Dispatcher {
@@ -130,19 +133,35 @@ impl Dispatcher {
         Self { outbox, channels, settings, buckets: Arc::default() }
     }
 
-    /// Reads the current channels of the teams `due` goes to (a destination id is `<team>/<channel>`); an id that
-    /// names no team with channels keeps the destination `channels` was given.
+    /// Reads the current destinations of what `due` goes to: a team's channels (`<team>/<channel>`), a watcher's
+    /// email (`person/<subject>/email`). One no longer there (a channel removed, a watcher who muted) is forgotten, so
+    /// its delivery fails as unknown rather than reaching where the team or person no longer wants it.
     async fn refresh_destinations(&self, due: &[Delivery]) -> Result<(), StoreError> {
-        let teams: BTreeSet<TeamName> = due
-            .iter()
-            .filter_map(|d| d.key.destination.0.split_once('/'))
-            .filter_map(|(team, _)| TeamName::parse(team).ok())
-            .collect();
-        for team in teams {
-            if let Some(stored) = self.outbox.team_channels(&team).await? {
-                for (id, destination) in destinations(&team, &stored.settings) {
-                    self.channels.set_destination(id, destination);
+        let ids: BTreeSet<&DestinationId> = due.iter().map(|d| &d.key.destination).collect();
+        let mut teams = BTreeSet::new();
+        for id in &ids {
+            if let Some(person) = person_of(id) {
+                match person_email(&*self.outbox, person).await? {
+                    Some(destination) => self.channels.set_destination((*id).clone(), destination),
+                    None => self.channels.remove_destination(id),
                 }
+            } else if let Some(team) = id.0.split_once('/').and_then(|(team, _)| TeamName::parse(team).ok()) {
+                teams.insert(team);
+            }
+        }
+        for team in teams {
+            let current = match self.outbox.team_channels(&team).await? {
+                Some(stored) => destinations(&team, &stored.settings),
+                None => Vec::new(),
+            };
+            let prefix = format!("{team}/");
+            for id in ids.iter().filter(|id| id.0.starts_with(&prefix) && person_of(id).is_none()) {
+                if !current.iter().any(|(current, _)| current == *id) {
+                    self.channels.remove_destination(id);
+                }
+            }
+            for (id, destination) in current {
+                self.channels.set_destination(id, destination);
             }
         }
         Ok(())
@@ -174,6 +193,7 @@ impl Dispatcher {
                 Outcome::Retried => round.retried += 1,
                 Outcome::DeadLettered => round.dead_lettered += 1,
                 Outcome::Skipped => round.skipped += 1,
+                Outcome::Dropped => round.dropped += 1,
             }
         }
         Ok(round)
@@ -188,7 +208,8 @@ impl Dispatcher {
             total.retried += round.retried;
             total.dead_lettered += round.dead_lettered;
             total.skipped += round.skipped;
-            if round.attempted() + round.skipped == 0 {
+            total.dropped += round.dropped;
+            if round.attempted() + round.skipped + round.dropped == 0 {
                 return Ok(total);
             }
         }
@@ -213,7 +234,30 @@ async fn attempt(
 ) -> Result<Outcome, StoreError> {
     let key = &delivery.key;
     let attempt = delivery.attempts + 1;
-    let (outcome, recorded) = match channels.deliver(&delivery.event, &key.destination).await {
+    let (outcome, recorded) = if person_of(&key.destination).is_some() && !channels.knows(&key.destination) {
+        // The watcher muted, or left no address, since the hand-out: nobody to tell.
+        (Outcome::Dropped, Attempt::Delivered)
+    } else {
+        send(channels, settings, delivery, attempt, now).await
+    };
+    match outbox.record_attempt(key, attempt, recorded).await {
+        Ok(()) => Ok(outcome),
+        // Another dispatcher recorded this attempt first.
+        Err(StoreError::Changed(_)) => Ok(Outcome::Skipped),
+        Err(e) => Err(e),
+    }
+}
+
+/// Sends attempt `attempt` of `delivery`: how it went, and what to record.
+async fn send(
+    channels: &Channels,
+    settings: &DispatchSettings,
+    delivery: &Delivery,
+    attempt: u32,
+    now: Timestamp,
+) -> (Outcome, Attempt) {
+    let key = &delivery.key;
+    match channels.deliver(&delivery.event, &key.destination).await {
         Ok(()) => (Outcome::Delivered, Attempt::Delivered),
         Err(error) => {
             let error = error.to_string();
@@ -226,12 +270,6 @@ async fn attempt(
                 (Outcome::Retried, Attempt::Failed { next_at, error })
             }
         }
-    };
-    match outbox.record_attempt(key, attempt, recorded).await {
-        Ok(()) => Ok(outcome),
-        // Another dispatcher recorded this attempt first.
-        Err(StoreError::Changed(_)) => Ok(Outcome::Skipped),
-        Err(e) => Err(e),
     }
 }
 

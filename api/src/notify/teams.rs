@@ -264,6 +264,7 @@ impl Notifier {
                 let Some(stored) = self.catalog.team_channels(&team).await? else { continue };
                 ids.extend(destinations(&team, &stored.settings).into_iter().map(|(id, _)| id));
             }
+            ids.extend(watcher_destinations(&*self.catalog, event).await?.into_iter().map(|(id, _)| id));
             let event = event.clone().from_source(&self.source);
             deliveries.extend(ids.into_iter().map(|id| Delivery::new(event.clone(), id, now)));
             let next = events.get(n + 1);
@@ -292,6 +293,27 @@ pub async fn run(notifier: Notifier, dispatcher: Dispatcher, every: Duration) {
 
 /// The people `event` concerns as watchers of its product, when its kind's audience names them: one email
 /// destination each (`person/<subject>/email`), less those who muted the product or all their notifications.
+/// A watcher's email destination: `person/<subject>/email`.
+pub fn person_destination(person: &str) -> DestinationId {
+    DestinationId(format!("person/{person}/email"))
+}
+
+/// The person a destination id of [`person_destination`] names.
+pub fn person_of(destination: &DestinationId) -> Option<&str> {
+    destination.0.strip_prefix("person/")?.strip_suffix("/email")
+}
+
+/// The current email destination of watcher `person`: none when they muted everything or gave no usable address
+/// since the event was handed out.
+pub async fn person_email(
+    catalog: &dyn CatalogStore,
+    person: &str,
+) -> std::result::Result<Option<Destination>, StoreError> {
+    let settings = catalog.personal_settings(person).await?.filter(|s| !s.muted);
+    let mailbox = settings.and_then(|s| s.email).and_then(|e| e.parse::<Mailbox>().ok());
+    Ok(mailbox.map(|to| Destination::Email { to: vec![to] }))
+}
+
 pub async fn watcher_destinations(
     catalog: &dyn CatalogStore,
     event: &Event,
@@ -301,9 +323,8 @@ pub async fn watcher_destinations(
     }
     let product = ProductId::parse(event.subject.as_str()).map_err(|e| Error::Invalid(e.to_string()))?;
     let people = crate::watch::told(catalog, &product).await?;
-    let destination = |(person, to): (String, Mailbox)| {
-        (DestinationId(format!("person/{person}/email")), Destination::Email { to: vec![to] })
-    };
+    let destination =
+        |(person, to): (String, Mailbox)| (person_destination(&person), Destination::Email { to: vec![to] });
     Ok(people.into_iter().map(destination).collect())
 }
 

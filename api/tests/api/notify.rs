@@ -779,3 +779,65 @@ mod wiring {
         }
     }
 }
+
+/// Watchers through the whole path: the API's watch, the hand-out, the dispatcher and a real SMTP server.
+mod watchers {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use jiff::Timestamp;
+    use meshport_api::notify::{Channels, Dispatcher, Notifier};
+    use meshport_shared::DataProduct;
+    use meshport_shared::api::DeprecateRequest;
+    use meshport_shared::events::{PersonalSettings, WatchRequest, WatchState};
+    use reqwest::Method;
+
+    use super::{email_settings, peers};
+    use crate::common::{Answer, TestApp, Who, product};
+
+    async fn watch(app: &TestApp, who: Who, product: &DataProduct, email: &str) {
+        let body = WatchRequest { email: Some(email.into()), muted: false };
+        let path = format!("/api/v1/products/{}/watch", product.id);
+        app.as_(who).request(Method::PUT, &path).await.json(&body).send().await.unwrap().ok::<WatchState>().await;
+    }
+
+    #[tokio::test]
+    async fn a_watcher_gets_the_deprecation_by_email_and_one_who_muted_since_the_hand_out_does_not() {
+        // Arrange: Carol (an owner) and Bob (another team) watch the product; a mail server; a notifier and
+        // dispatcher sending mail to it.
+        let app = TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into())]).await;
+        let out = tempfile::tempdir().unwrap();
+        let server = peers::smtp_receiver(out.path(), None);
+        let orders = app.seed(product(&crate::common::unique("watched"), "execution")).await;
+        let catalog = app.state.mesh.catalog.clone();
+        let channels =
+            Channels::new(&app.state.embed.portal_url, Some(email_settings(server.port, None)), HashMap::new());
+        let dispatcher = Dispatcher::new(catalog.clone(), Arc::new(channels.unwrap()), super::settings(3));
+        let notifier = Notifier { catalog: catalog.clone(), source: app.state.embed.portal_url.clone() };
+        notifier.hand_out().await.unwrap();
+        watch(&app, Who::Owner, &orders, "carol@acme.example").await;
+        watch(&app, Who::OtherTeam, &orders, "bob@acme.example").await;
+        let request = DeprecateRequest {
+            sunset: "2027-06-30".into(),
+            replacement: None,
+            message: "Replaced by a better stream".into(),
+            revision: orders.revision,
+        };
+
+        // Act: the deprecation is handed out to both; Bob mutes everything before it is delivered.
+        app.as_(Who::Owner).deprecate(&orders.id, &request).await.ok::<DataProduct>().await;
+        notifier.hand_out().await.unwrap();
+        let bob = app.as_(Who::OtherTeam).request(Method::PUT, "/api/v1/me/notifications").await;
+        let muted = PersonalSettings { email: Some("bob@acme.example".into()), muted: true };
+        bob.json(&muted).send().await.unwrap().ok::<PersonalSettings>().await;
+        let round = dispatcher.dispatch_due(Timestamp::now()).await.unwrap();
+
+        // Assert
+        assert_eq!((round.delivered, round.dropped, round.retried), (1, 1, 0), "{round:?}");
+        let mails = peers::mails(out.path());
+        let to: Vec<&serde_json::Value> = mails.iter().map(|mail| &mail["rcpt_tos"]).collect();
+        assert_eq!(to, [&serde_json::json!(["carol@acme.example"])], "Carol only: Bob muted since");
+        let subject = mails[0]["headers"]["Subject"].as_str().unwrap();
+        assert!(subject.ends_with("deprecated"), "{subject}");
+    }
+}
