@@ -57,10 +57,30 @@ pub struct DataProduct {
     pub updated_at: String,
     /// What an imported ODPS (`odps`) or ODCS (`odcs`) document said that Meshport does not use (custom
     /// properties, authoritative definitions, a team member's role...), kept as JSON and written back on export, so
-    /// that a product kept in git loses nothing on its way through Meshport. Empty for products never imported.
-    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub extensions: serde_json::Map<String, serde_json::Value>,
+    /// that a product kept in git loses nothing on its way through Meshport. Absent for products never imported;
+    /// a change that leaves it out keeps what is stored.
+    #[cfg_attr(not(target_arch = "wasm32"), serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(target_arch = "wasm32", serde(default, skip_serializing))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub extensions: Option<Extensions>,
+}
+
+/// What imported files said beyond a product, as JSON.
+#[cfg(not(target_arch = "wasm32"))]
+pub type Extensions = serde_json::Map<String, serde_json::Value>;
+
+/// The portal neither shows nor sends what imported files said beyond a product: it reads past it without building
+/// it (a JSON tree reader would cost its bundles over a kilobyte each) and leaves it out of a change, which keeps
+/// what is stored.
+#[cfg(target_arch = "wasm32")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Extensions;
+
+#[cfg(target_arch = "wasm32")]
+impl<'de> Deserialize<'de> for Extensions {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer).map(|_| Self)
+    }
 }
 
 /// `inputs` in the OpenAPI document: up to 100 product ids, none twice (the derive cannot say `uniqueItems`).
