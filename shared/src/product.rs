@@ -8,7 +8,8 @@ use crate::names::{DomainName, ProductId, SubjectName, TeamName, TopicName};
 /// A data product as the catalog keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
+// The portal reads past what it has no field for (`extensions`); the API refuses unknown fields.
+#[cfg_attr(not(target_arch = "wasm32"), serde(deny_unknown_fields))]
 pub struct DataProduct {
     pub id: ProductId,
     /// The human name shown in the portal: up to 120 characters, not only white space.
@@ -59,8 +60,10 @@ pub struct DataProduct {
     /// properties, authoritative definitions, a team member's role...), kept as JSON and written back on export, so
     /// that a product kept in git loses nothing on its way through Meshport. Absent for products never imported;
     /// a change that leaves it out keeps what is stored.
-    #[cfg_attr(not(target_arch = "wasm32"), serde(default, skip_serializing_if = "Option::is_none"))]
-    #[cfg_attr(target_arch = "wasm32", serde(default, skip_serializing))]
+    /// The portal has no such field: it neither shows nor sends them (a JSON tree reader would cost each of its
+    /// bundles over a kilobyte), so its changes keep what is stored.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub extensions: Option<Extensions>,
 }
@@ -68,20 +71,6 @@ pub struct DataProduct {
 /// What imported files said beyond a product, as JSON.
 #[cfg(not(target_arch = "wasm32"))]
 pub type Extensions = serde_json::Map<String, serde_json::Value>;
-
-/// The portal neither shows nor sends what imported files said beyond a product: it reads past it without building
-/// it (a JSON tree reader would cost its bundles over a kilobyte each) and leaves it out of a change, which keeps
-/// what is stored.
-#[cfg(target_arch = "wasm32")]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Extensions;
-
-#[cfg(target_arch = "wasm32")]
-impl<'de> Deserialize<'de> for Extensions {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        serde::de::IgnoredAny::deserialize(deserializer).map(|_| Self)
-    }
-}
 
 /// `inputs` in the OpenAPI document: up to 100 product ids, none twice (the derive cannot say `uniqueItems`).
 #[cfg(feature = "openapi")]
