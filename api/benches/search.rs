@@ -178,7 +178,7 @@ fn product(random: &mut Random, n: usize) -> DataProduct {
         revision: 1,
         created_at: updated_at.clone(),
         updated_at,
-        extensions: serde_json::Map::new(),
+        extensions: None,
     }
 }
 

@@ -122,6 +122,11 @@ pub async fn import(mesh: &Mesh, who: &Identity, files: &Files, run: Run) -> Res
     }
     // What the store and the lifecycle set is not the files' to say.
     product.revision = stored.revision;
+    // Files that say nothing beyond the product replace what earlier files said (an update without `extensions`
+    // would keep it).
+    if product.extensions.is_none() && stored.extensions.is_some() {
+        product.extensions = Some(serde_json::Map::new());
+    }
     product.created_at.clone_from(&stored.created_at);
     product.updated_at.clone_from(&stored.updated_at);
     if product == stored {

@@ -513,7 +513,7 @@ fn product_of(seed: &Seed) -> Result<DataProduct, SeedError> {
         revision: 0,
         created_at: now.clone(),
         updated_at: now,
-        extensions: serde_json::Map::new(),
+        extensions: None,
     })
 }
 

@@ -570,6 +570,10 @@ pub async fn update(mesh: &Mesh, who: &Identity, id: &ProductId, mut product: Da
     }
     product.status = stored.status;
     product.deprecation = stored.deprecation.clone();
+    // What imported files said beyond the product stays unless the change says otherwise (the portal never does).
+    if product.extensions.is_none() {
+        product.extensions.clone_from(&stored.extensions);
+    }
     let fact = if mesh.catalog.schema_versions(product.output_port.value_subject.as_str()).await?.is_empty() {
         SchemaFact::Unknown
     } else {

@@ -1047,7 +1047,7 @@ mod tests {
             revision: 0,
             created_at: String::new(),
             updated_at: spec.updated_at.into(),
-            extensions: serde_json::Map::new(),
+            extensions: None,
         }
     }
 

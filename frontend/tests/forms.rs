@@ -359,26 +359,6 @@ async fn an_edit_kept_for_one_revision_does_not_come_back_on_a_newer_one() {
     assert_eq!(by_test_id(&again, "field-name").unchecked_into::<HtmlInputElement>().value(), "Clicks");
 }
 
-#[wasm_bindgen_test]
-async fn an_edit_keeps_what_the_products_imported_files_said_beyond_the_form() {
-    // Arrange: a product imported from ODPS/ODCS files with fields Meshport does not use, being edited.
-    let (root, state) = form_for(|| {
-        let mut product = clicks();
-        product.extensions.insert("odps".into(), serde_json::json!({"tenant": "acme"}));
-        ProductFormState::edit(product, policy(), member_of("edge"))
-    })
-    .await;
-
-    // Act
-    type_into(&root, "field-name", "Clicks, renamed");
-    leptos::task::tick().await;
-    let edited = state.product().unwrap();
-
-    // Assert: the edit sends them back, so a save does not drop them.
-    assert_eq!(edited.name, "Clicks, renamed");
-    assert_eq!(edited.extensions["odps"], serde_json::json!({"tenant": "acme"}));
-}
-
 /// A fresh container that leaves `sessionStorage` as it is, for the form that comes back.
 fn container_keeping_storage() -> HtmlElement {
     let div: HtmlElement = document().create_element("div").unwrap().unchecked_into();

@@ -8,7 +8,8 @@ use crate::names::{DomainName, ProductId, SubjectName, TeamName, TopicName};
 /// A data product as the catalog keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
+// The portal reads past what it has no field for (`extensions`); the API refuses unknown fields.
+#[cfg_attr(not(target_arch = "wasm32"), serde(deny_unknown_fields))]
 pub struct DataProduct {
     pub id: ProductId,
     /// The human name shown in the portal: up to 120 characters, not only white space.
@@ -57,11 +58,19 @@ pub struct DataProduct {
     pub updated_at: String,
     /// What an imported ODPS (`odps`) or ODCS (`odcs`) document said that Meshport does not use (custom
     /// properties, authoritative definitions, a team member's role...), kept as JSON and written back on export, so
-    /// that a product kept in git loses nothing on its way through Meshport. Empty for products never imported.
-    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub extensions: serde_json::Map<String, serde_json::Value>,
+    /// that a product kept in git loses nothing on its way through Meshport. Absent for products never imported;
+    /// a change that leaves it out keeps what is stored.
+    /// The portal has no such field: it neither shows nor sends them (a JSON tree reader would cost each of its
+    /// bundles over a kilobyte), so its changes keep what is stored.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub extensions: Option<Extensions>,
 }
+
+/// What imported files said beyond a product, as JSON.
+#[cfg(not(target_arch = "wasm32"))]
+pub type Extensions = serde_json::Map<String, serde_json::Value>;
 
 /// `inputs` in the OpenAPI document: up to 100 product ids, none twice (the derive cannot say `uniqueItems`).
 #[cfg(feature = "openapi")]

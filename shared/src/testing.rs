@@ -44,7 +44,7 @@ pub fn product(id: &str) -> ProductBuilder {
         revision: 0,
         created_at: CREATED_AT.into(),
         updated_at: CREATED_AT.into(),
-        extensions: serde_json::Map::new(),
+        extensions: None,
     })
 }
 

@@ -74,8 +74,8 @@ const MAX_KEPT_BYTES: usize = 64 * 1024;
 pub fn export(product: &DataProduct, facts: &Facts<'_>) -> Documents {
     let generated = generate(product, facts);
     Documents {
-        odps: kept::overlay(generated.odps, product.extensions.get("odps")),
-        odcs: kept::overlay(generated.odcs, product.extensions.get("odcs")),
+        odps: kept::overlay(generated.odps, product.extensions.as_ref().and_then(|kept| kept.get("odps"))),
+        odcs: kept::overlay(generated.odcs, product.extensions.as_ref().and_then(|kept| kept.get("odcs"))),
     }
 }
 
@@ -531,7 +531,7 @@ pub fn import(odps: &Value, odcs: &Value) -> Result<Imported, Vec<Violation>> {
         revision: 0,
         created_at,
         updated_at: String::new(),
-        extensions: Map::new(),
+        extensions: None,
     };
     // What the files say beyond the product: compared with what Meshport would write from the same facts.
     let schema_fact = schema.as_ref().map(|text| SchemaVersion {
@@ -546,6 +546,7 @@ pub fn import(odps: &Value, odcs: &Value) -> Result<Imported, Vec<Violation>> {
     let topic = has_settings.then(|| topic_settings.clone());
     let facts = Facts { schema: schema_fact.as_ref(), topic, bootstrap, input_versions };
     let ours = generate(&product, &facts);
+    let mut kept = Map::new();
     for (file, theirs, ours) in [("odps", odps, &ours.odps), ("odcs", odcs, &ours.odcs)] {
         if let Some(rest) = kept::residual(theirs, ours) {
             let size = serde_json::to_string(&rest).map_or(usize::MAX, |text| text.len());
@@ -559,9 +560,10 @@ pub fn import(odps: &Value, odcs: &Value) -> Result<Imported, Vec<Violation>> {
                     ),
                 );
             }
-            product.extensions.insert(file.to_owned(), rest);
+            kept.insert(file.to_owned(), rest);
         }
     }
+    product.extensions = (!kept.is_empty()).then_some(kept);
     if !r.problems.is_empty() {
         return Err(r.problems);
     }
@@ -809,7 +811,7 @@ mod tests {
 
         let imported = import(&odps, &odcs).unwrap();
 
-        assert_eq!(imported.product.extensions.len(), 2, "both files keep something");
+        assert_eq!(imported.product.extensions.as_ref().map(Map::len), Some(2), "both files keep something");
         let again = export(&imported.product, &facts);
         assert_eq!(again, Documents { odps, odcs });
     }

@@ -248,3 +248,26 @@ async fn hostile_and_malformed_files_get_a_clear_4xx() {
     let stored = app.state.mesh.catalog.get_product(&product.id).await.unwrap().unwrap();
     assert_eq!(stored, product, "nothing was written");
 }
+
+#[tokio::test]
+async fn an_update_that_leaves_extensions_out_keeps_what_the_files_said() {
+    // Arrange: files with a field Meshport does not use, imported.
+    let app = spawn().await;
+    let product = created(&app).await;
+    let (mut odps, odcs) = export(&app, Who::Owner, &product.id).await;
+    odps["tenant"] = "acme".into();
+    let imported: Value = import_values(&app, &odps, &odcs, false).await.ok().await;
+
+    // Act: a change as the portal sends it, without `extensions`.
+    let mut edit = imported["product"].clone();
+    edit.as_object_mut().unwrap().remove("extensions");
+    edit["name"] = "Renamed in the portal".into();
+    let path = format!("/api/v1/products/{}", product.id);
+    let response = app.as_(Who::Owner).request(Method::PUT, &path).await.json(&edit).send().await.unwrap();
+    let _: Value = response.ok().await;
+
+    // Assert
+    let (odps_after, _) = export(&app, Who::OtherTeam, &product.id).await;
+    assert_eq!(odps_after["name"], "Renamed in the portal");
+    assert_eq!(odps_after["tenant"], "acme");
+}

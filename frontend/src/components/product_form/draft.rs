@@ -220,8 +220,6 @@ impl Draft {
             revision: base.map_or(0, |b| b.revision),
             created_at: base.map(|b| b.created_at.clone()).unwrap_or_default(),
             updated_at: base.map(|b| b.updated_at.clone()).unwrap_or_default(),
-            // What an imported file said that the form does not show is kept on an edit.
-            extensions: base.map(|b| b.extensions.clone()).unwrap_or_default(),
         };
         let unparsed: Vec<String> = problems.iter().map(|p| p.field.clone()).collect();
         // A placeholder topic cannot have a schema of its own, so schema rules wait for a real one.
