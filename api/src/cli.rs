@@ -146,7 +146,7 @@ fn level_parser() -> impl clap::builder::TypedValueParser<Value = CompatibilityL
 }
 
 /// The commands the command line answers; any other first argument is the server's.
-const COMMANDS: [&str; 4] = ["product", "completions", "help", "--help"];
+const COMMANDS: [&str; 7] = ["product", "completions", "help", "--help", "-h", "--version", "-V"];
 
 /// Whether `meshport <first>` is a command-line run rather than the server.
 pub fn is_command(first: Option<&str>) -> bool {
@@ -294,19 +294,37 @@ async fn schema_verdict(
     level: CompatibilityLevel,
 ) -> Result<EvolveResponse, Failure> {
     let request = EvolveRequest { schema: new.to_owned(), dry_run: true, new_major_version: false, revision: 0 };
-    if let Some(verdict) = meshport.evolve_dry_run(id, &request).await? {
-        return Ok(verdict);
+    match meshport.evolve_dry_run(id, &request).await? {
+        Some(verdict) => Ok(verdict),
+        None => Ok(compared_locally(old, new, level)),
     }
-    let changes = crate::schema::changes(old, new, level)
-        .map_err(|e| Failure::usage(format!("`{id}`: cannot compare the files' schema with the registry's: {e}")))?;
-    Ok(EvolveResponse {
-        compatible: !changes.iter().any(|c| c.breaking),
+}
+
+/// The registry's comparison made here, at `level`; a change that cannot be judged is not compatible.
+fn compared_locally(old: &str, new: &str, level: CompatibilityLevel) -> EvolveResponse {
+    let mut verdict = EvolveResponse {
+        compatible: true,
         level: format!("{} (compared locally: the token may not ask the registry)", level.as_str()),
-        changes,
+        changes: Vec::new(),
         registry_messages: Vec::new(),
         registered_version: None,
         new_product: None,
-    })
+    };
+    match crate::schema::changes(old, new, level) {
+        Ok(changes) => {
+            verdict.compatible = !changes.iter().any(|c| c.breaking);
+            verdict.changes = changes;
+        }
+        // Not Avro, or not readable: a change nobody judged is not let through as compatible.
+        Err(e) => {
+            verdict.compatible = false;
+            verdict.registry_messages = vec![format!(
+                "the schemas cannot be compared here ({e}): run diff with a `change` token of the owning team to ask \
+                 the registry"
+            )];
+        }
+    }
+    verdict
 }
 
 async fn apply(meshport: &Meshport, pairs: &[Pair], dry_run: bool, prune: bool) -> Result<Report, Failure> {
@@ -466,6 +484,22 @@ mod tests {
         let exit = run(["meshport", "product", "lint", "x", "--token", "mpt_a_b"].map(String::from)).await;
 
         assert_eq!(exit, Exit::Usage);
+    }
+
+    #[test]
+    fn a_schema_compared_locally_is_breaking_as_the_level_says_and_one_that_cannot_be_compared_is_not_let_through() {
+        let old = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#;
+        let added = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"int"}]}"#;
+
+        let backward = compared_locally(old, added, CompatibilityLevel::Backward);
+        let forward = compared_locally(old, added, CompatibilityLevel::Forward);
+        let unreadable = compared_locally(old, "syntax = \"proto3\";", CompatibilityLevel::Backward);
+
+        assert!(!backward.compatible && backward.changes.iter().any(|c| c.breaking && c.path == "b"));
+        assert!(backward.level.starts_with("BACKWARD (compared locally"), "{}", backward.level);
+        assert!(forward.compatible, "{forward:?}");
+        assert!(!unreadable.compatible && unreadable.changes.is_empty());
+        assert!(unreadable.registry_messages[0].contains("cannot be compared here"), "{unreadable:?}");
     }
 
     #[test]

@@ -206,12 +206,12 @@ impl Finding {
         }
     }
 
-    /// The registry's refusal, where no change was found breaking here.
+    /// The registry's refusal (or a schema change that could not be judged), where no change was found breaking.
     pub fn refused(pair: &Pair, message: &str, level: &str) -> Self {
         Self {
             code: code_name(ViolationCode::BreakingChange),
             field: "schema".into(),
-            message: format!("the registry refuses the schema at {level}: {message}"),
+            message: format!("the schema is not accepted at {level}: {message}"),
             file: pair.odcs_path.display().to_string(),
             line: line_of(&pair.files.odcs, "meshportSchema").unwrap_or(1),
         }
