@@ -101,6 +101,23 @@ fn workflow(command: &str, dir: &str) -> Vec<String> {
     line.split_whitespace().map(|arg| if arg == "products/" { dir.to_owned() } else { arg.to_owned() }).collect()
 }
 
+/// A new product's files exported into `out`, and the live policy saved as `dir/policy.json`.
+async fn exported_with_policy(
+    app: &TestApp,
+    token: &str,
+    out: &std::path::Path,
+    dir: &std::path::Path,
+) -> (DataProduct, std::path::PathBuf) {
+    let orders = created(app).await;
+    let exported =
+        meshport(app, token, &["product", "export", orders.id.as_str(), "--out", out.to_str().unwrap()]).await;
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    let policy: Value = app.as_(Who::Owner).get("/api/v1/policy").await.ok().await;
+    let policy_file = dir.join("policy.json");
+    std::fs::write(&policy_file, policy.to_string()).unwrap();
+    (orders, policy_file)
+}
+
 async fn stored(app: &TestApp, id: &str) -> DataProduct {
     app.state.mesh.catalog.get_product(&id.parse().unwrap()).await.unwrap().unwrap()
 }
@@ -204,15 +221,10 @@ async fn the_example_workflows_commands_keep_a_product_in_git_lint_diff_apply_an
 #[tokio::test]
 async fn a_bad_token_ends_a_run_with_exit_3_and_a_policy_file_needs_no_meshport() {
     let app = spawn().await;
-    let orders = created(&app).await;
     let read = token(&app, "ci-review", Scope::Read).await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
-    let exported = meshport(&app, &read, &["product", "export", orders.id.as_str(), "--out", out]).await;
-    assert_eq!(exported.code, 0, "{}", exported.stderr);
-    let policy: Value = app.as_(Who::Owner).get("/api/v1/policy").await.ok().await;
-    let policy_file = dir.path().join("policy.json");
-    std::fs::write(&policy_file, policy.to_string()).unwrap();
+    let (_, policy_file) = exported_with_policy(&app, &read, dir.path(), dir.path()).await;
 
     let refused = meshport(&app, "mpt_notatoken_atall", &["product", "lint", out]).await;
     let offline = meshport(&app, "", &["product", "lint", "--policy", policy_file.to_str().unwrap(), out]).await;
@@ -224,4 +236,36 @@ async fn a_bad_token_ends_a_run_with_exit_3_and_a_policy_file_needs_no_meshport(
     // A read token applies nothing: the import is refused, a finding (exit 1) with the API's code.
     assert_eq!(apply.code, 1, "{}{}", apply.stdout, apply.stderr);
     assert!(apply.stdout.contains("[forbidden]"), "{}", apply.stdout);
+}
+
+/// Runs `program` in `dir` with the built `meshport` first on the PATH.
+fn run_in(dir: &std::path::Path, program: &str, args: &[&str], env: &[(&str, &std::path::Path)]) -> Output {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_meshport")).parent().unwrap().to_owned();
+    let path =
+        std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())));
+    let mut command = std::process::Command::new(program);
+    command.args(args).current_dir(dir).env("PATH", path.unwrap()).env_remove("MESHPORT_TOKEN");
+    command.envs(env.iter().map(|(k, v)| (*k, v.as_os_str()))).output().unwrap()
+}
+
+#[tokio::test]
+async fn the_example_pre_commit_hook_lints_the_staged_product_files_against_a_policy_file() {
+    let app = spawn().await;
+    let read = token(&app, "hook", Scope::Read).await;
+    let repo = tempfile::tempdir().unwrap();
+    let products = repo.path().join("products");
+    let (orders, policy_file) = exported_with_policy(&app, &read, &products, repo.path()).await;
+    let hook = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/pre-commit/pre-commit");
+    let git = |args: &[&str]| assert!(run_in(repo.path(), "git", args, &[]).status.success(), "git {args:?}");
+    git(&["init", "-q"]);
+    git(&["add", "products"]);
+
+    let clean = run_in(repo.path(), "sh", &[hook], &[("MESHPORT_POLICY", &policy_file)]);
+    edit(&products.join(format!("{}.odps.yaml", orders.id)), |v| v["name"] = json!(""));
+    git(&["add", "products"]);
+    let broken = run_in(repo.path(), "sh", &[hook], &[("MESHPORT_POLICY", &policy_file)]);
+
+    assert_eq!(clean.status.code(), Some(0), "{}", String::from_utf8_lossy(&clean.stderr));
+    assert_eq!(broken.status.code(), Some(1), "{}", String::from_utf8_lossy(&broken.stderr));
+    assert!(String::from_utf8_lossy(&broken.stdout).contains("[required_field_missing] give the product a name"));
 }
