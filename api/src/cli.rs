@@ -98,6 +98,7 @@ enum ProductCommand {
     /// registry, each schema change marked breaking or not at the subject's compatibility level.
     #[command(after_help = EXIT_CODES)]
     Diff {
+        /// Files or directories of file pairs.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// The level to compare schemas at when the registry cannot be asked (a token that may only read).
@@ -110,6 +111,7 @@ enum ProductCommand {
     /// products of the files' teams that the files no longer describe; with `--prune`, deprecates them.
     #[command(after_help = EXIT_CODES)]
     Apply {
+        /// Files or directories of file pairs.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Check everything, change nothing.
