@@ -6,6 +6,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod cli;
 pub mod code;
 pub mod config;
 pub mod demo;

@@ -1,5 +1,6 @@
 //! The `meshport` binary: on AWS Lambda when `AWS_LAMBDA_RUNTIME_API` is set, a local HTTP server otherwise;
-//! `meshport openapi` prints the API's OpenAPI document instead (scripts/test validates it).
+//! `meshport openapi` prints the API's OpenAPI document instead (scripts/test validates it), and `meshport product ...`
+//! and `meshport completions <shell>` are the command line (`meshport_api::cli`).
 
 use std::process::ExitCode;
 
@@ -12,6 +13,9 @@ const NOTIFY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    if meshport_api::cli::is_command(std::env::args().nth(1).as_deref()) {
+        return meshport_api::cli::run(std::env::args()).await.into();
+    }
     let on_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
     init_logging(on_lambda);
 

@@ -9,6 +9,7 @@ mod audit_events;
 mod auth;
 mod catalog_api;
 mod catalog_conformance;
+mod cli;
 mod common;
 mod demo_catcher;
 mod deployment;
