@@ -426,7 +426,7 @@ pub struct EvolveResponse {
     /// The change proposal made instead, when the product has subscribers: the new major version waits for their
     /// sign-off (answered with 202). The portal's Manage bundle leaves it out: its size is at its budget.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", serde(skip))]
+    #[cfg(not(target_arch = "wasm32"))]
     pub proposal: Option<crate::proposals::ChangeProposal>,
 }
 
