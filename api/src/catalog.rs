@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
 use meshport_shared::events::{ChannelSettings, Event, PersonalSettings, Watch};
+use meshport_shared::proposals::ChangeProposal;
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -343,6 +344,26 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// `token.revision`, which this leaves as it is: a token revoked meanwhile stays revoked. Neither audited nor a
     /// change of the catalog's generation. Answers whether it was written.
     async fn touch_token(&self, token: &StoredToken) -> Result<bool>;
+
+    /// Stores a change proposal only if its stored revision is `expected` (`None`: it must not exist yet), with its
+    /// audit entry and its event ([`Notice::of_proposal`](meshport_shared::events::Notice::of_proposal)) in the same
+    /// transaction; returns it as stored, its revision advanced by one. Otherwise [`StoreError::Busy`]: it changed
+    /// meanwhile.
+    async fn put_proposal(
+        &self,
+        proposal: ChangeProposal,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<ChangeProposal>;
+
+    /// A change proposal by its id.
+    async fn get_proposal(&self, id: &str) -> Result<Option<ChangeProposal>>;
+
+    /// One product's change proposals, every state, oldest first.
+    async fn product_proposals(&self, product: &ProductId) -> Result<Vec<ChangeProposal>>;
+
+    /// The proposals still waiting: open for votes, or approved and not yet applied (a crash between the two).
+    async fn waiting_proposals(&self) -> Result<Vec<ChangeProposal>>;
 }
 
 /// A team's notification channels as stored, with their revision (from 1).

@@ -18,6 +18,7 @@ pub mod lambda;
 pub mod lifecycle;
 pub mod mesh;
 pub mod notify;
+pub mod proposals;
 pub mod registry;
 pub mod reminders;
 pub mod routes;

@@ -654,26 +654,24 @@ pub async fn evolve(mesh: &Mesh, who: &Identity, id: &ProductId, request: Evolve
         registry_messages: if verdict.is_compatible { Vec::new() } else { verdict.messages },
         registered_version: None,
         new_product: None,
+        proposal: None,
     };
     if request.dry_run {
         return Ok(response);
     }
     if !response.compatible {
         if !request.new_major_version {
-            let mut breaks: Vec<Violation> = response
-                .changes
-                .iter()
-                .filter(|c| c.breaking)
-                .map(|c| violation(ViolationCode::BreakingChange, &c.path, c.description.clone()))
-                .collect();
-            if breaks.is_empty() {
-                breaks = response
-                    .registry_messages
-                    .iter()
-                    .map(|m| violation(ViolationCode::BreakingChange, "schema", m.clone()))
-                    .collect();
-            }
+            let breaks = breaks(&response);
             return Err(Error::Incompatible { level: response.level, changes: breaks });
+        }
+        // The teams consuming the product sign the new major version off first.
+        let subscribers = crate::proposals::subscribers(mesh, &stored).await?;
+        if !subscribers.is_empty() {
+            let breaking = breaks(&response).into_iter().map(|b| format!("{}: {}", b.field, b.message)).collect();
+            let proposal =
+                crate::proposals::propose(mesh, who, &stored, &request.schema, breaking, subscribers).await?;
+            response.proposal = Some(proposal);
+            return Ok(response);
         }
         let successor = new_major_version(mesh, who, &stored, &request.schema).await?;
         response.new_product = Some(successor.id);
@@ -706,6 +704,20 @@ pub async fn evolve(mesh: &Mesh, who: &Identity, id: &ProductId, request: Evolve
     Ok(response)
 }
 
+/// Each breaking change of an incompatible schema: those the comparison found, else the registry's own words.
+fn breaks(response: &EvolveResponse) -> Vec<Violation> {
+    let breaks: Vec<Violation> = response
+        .changes
+        .iter()
+        .filter(|c| c.breaking)
+        .map(|c| violation(ViolationCode::BreakingChange, &c.path, c.description.clone()))
+        .collect();
+    if !breaks.is_empty() {
+        return breaks;
+    }
+    response.registry_messages.iter().map(|m| violation(ViolationCode::BreakingChange, "schema", m.clone())).collect()
+}
+
 fn major_of(version: &str) -> u32 {
     version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(1)
 }
@@ -727,7 +739,14 @@ fn successor_name(name: &str, major: u32) -> String {
     format!("{base}.v{major}")
 }
 
-async fn new_major_version(mesh: &Mesh, who: &Identity, old: &DataProduct, schema: &str) -> Result<DataProduct> {
+/// Makes `old`'s next major version with `schema`, and deprecates `old` in its favour: what a breaking change asked
+/// as a new major version does, at once or once its subscribers signed it off.
+pub(crate) async fn new_major_version(
+    mesh: &Mesh,
+    who: &Identity,
+    old: &DataProduct,
+    schema: &str,
+) -> Result<DataProduct> {
     let major = major_of(&old.version) + 1;
     let parse = |e: meshport_shared::NameError| Error::Invalid(e.to_string());
     let id = ProductId::parse(successor_name(old.id.as_str(), major)).map_err(parse)?;

@@ -13,6 +13,7 @@ mod notifications;
 mod openapi;
 pub mod portal;
 mod products;
+mod proposals;
 mod schemas;
 mod tokens;
 mod watch;
@@ -179,6 +180,9 @@ fn table(dev_sign_in: bool) -> Vec<(Route, MethodRouter<AppState>)> {
         route(Delete, "/api/v1/teams/{team}/tokens/{id}", Members, tokens::revoke),
         route(Get, "/api/v1/products/{id}/export", Catalog, code::export),
         route(Post, "/api/v1/products/import", Members, code::import),
+        route(Get, "/api/v1/products/{id}/proposals", Members, proposals::for_product),
+        route(Get, "/api/v1/proposals/mine", Members, proposals::mine),
+        route(Post, "/api/v1/proposals/{proposal}/{action}", Members, proposals::decide),
     ];
     if dev_sign_in {
         routes.push(route(Get, "/api/v1/dev/users", Open, auth::dev_users));

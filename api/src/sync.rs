@@ -53,6 +53,10 @@ pub struct SyncReport {
     /// Reminders sent: a deprecated product's sunset to the teams still consuming it, a grant's end to its team.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reminders: Vec<String>,
+    /// Breaking changes signed off (every subscriber approved, or the grace period ended without objection) and
+    /// now applied: the ids of their proposals.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub proposals_applied: Vec<String>,
     /// Change events produced to `_meshport.audit` (`audit::publish_events`).
     #[serde(skip_serializing_if = "is_zero")]
     pub events_published: usize,
@@ -73,7 +77,8 @@ impl SyncReport {
             && self.access_expired.is_empty()
             && self.access_finished.is_empty()
             && self.access_repaired.is_empty()
-            && self.reminders.is_empty())
+            && self.reminders.is_empty()
+            && self.proposals_applied.is_empty())
     }
 }
 
@@ -149,6 +154,8 @@ pub async fn run_once(mesh: &Mesh) -> Result<SyncReport, Error> {
     report.access_unmanaged = access.unmanaged;
     // After expiry, so a grant that just ended is reminded of nothing.
     report.reminders = crate::reminders::send_due(mesh, &crate::access::today()).await?;
+    // Breaking changes whose grace period ended without objection take effect, as do those approved but not applied.
+    report.proposals_applied = crate::proposals::apply_due(mesh, &crate::access::today()).await?;
     // The catalog's events, the reminders' included, to `_meshport.audit`: best effort, as every publication there.
     match crate::audit::publish_events(&*mesh.catalog, &mesh.kafka).await {
         Ok(published) => report.events_published = published,

@@ -535,3 +535,18 @@ pub async fn revoke_api_token(team: &TeamName, id: &str) -> Result<meshport_shar
     let path = format!("/api/v1/teams/{}/tokens/{}", encode(team.as_str()), encode(id));
     send(authorized(Request::delete(&path)).build().map_err(built)?).await
 }
+
+/// `GET /api/v1/proposals/mine`: breaking changes waiting that concern the caller's teams, newest first.
+pub async fn my_proposals() -> Result<Vec<meshport_shared::proposals::ChangeProposal>> {
+    get("/api/v1/proposals/mine").await
+}
+
+/// `POST /api/v1/proposals/{id}/{action}`: a subscribing team's `approve` or `object`, or the owners' `withdraw`,
+/// on the revision read; the proposal afterwards (the last approval makes the new major version).
+pub async fn decide_proposal(
+    id: &str,
+    action: &str,
+    decision: &meshport_shared::proposals::ProposalDecision,
+) -> Result<meshport_shared::proposals::ChangeProposal> {
+    post(&format!("/api/v1/proposals/{}/{action}", encode(id)), decision).await
+}

@@ -423,6 +423,11 @@ pub struct EvolveResponse {
     /// The new major version product, when one was made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_product: Option<crate::names::ProductId>,
+    /// The change proposal made instead, when the product has subscribers: the new major version waits for their
+    /// sign-off (answered with 202). The portal's Manage bundle leaves it out: its size is at its budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg(not(target_arch = "wasm32"))]
+    pub proposal: Option<crate::proposals::ChangeProposal>,
 }
 
 /// `POST /api/v1/products/{id}/deprecate`.

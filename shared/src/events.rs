@@ -14,6 +14,7 @@ use crate::access::{AccessRequest, AccessState};
 use crate::mirror::{AuditAction, AuditEntry, AuditStage};
 use crate::names::ProductId;
 use crate::product::DataProduct;
+use crate::proposals::{ChangeProposal, ProposalState};
 
 /// The CloudEvents version every event declares.
 pub const SPEC_VERSION: &str = "1.0";
@@ -45,6 +46,12 @@ pub enum EventKind {
     AccessExpired,
     /// A deprecated product's sunset is near: its consumers are reminded.
     SunsetReminder,
+    /// A breaking change waits for the sign-off of the product's subscribers.
+    ChangeProposed,
+    /// A subscribing team objected to a proposed breaking change: it is blocked.
+    ChangeObjected,
+    /// The owners withdrew a proposed breaking change.
+    ChangeWithdrawn,
 }
 
 /// Who an event concerns. Each is resolved to teams and people by the API (grants, owners, watchers); this type only
@@ -63,7 +70,7 @@ pub enum Audience {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 15] = [
+    pub const ALL: [EventKind; 18] = [
         EventKind::ProductPublished,
         EventKind::ProductCreated,
         EventKind::ProductUpdated,
@@ -79,6 +86,9 @@ impl EventKind {
         EventKind::AccessExpiring,
         EventKind::AccessExpired,
         EventKind::SunsetReminder,
+        EventKind::ChangeProposed,
+        EventKind::ChangeObjected,
+        EventKind::ChangeWithdrawn,
     ];
 
     /// The CloudEvents `type`, e.g. `io.meshport.product.deprecated`.
@@ -99,6 +109,9 @@ impl EventKind {
             EventKind::AccessExpiring => "io.meshport.access.expiring",
             EventKind::AccessExpired => "io.meshport.access.expired",
             EventKind::SunsetReminder => "io.meshport.product.sunset_reminder",
+            EventKind::ChangeProposed => "io.meshport.product.change_proposed",
+            EventKind::ChangeObjected => "io.meshport.product.change_objected",
+            EventKind::ChangeWithdrawn => "io.meshport.product.change_withdrawn",
         }
     }
 
@@ -120,7 +133,10 @@ impl EventKind {
             | EventKind::ProductDeprecated
             | EventKind::ProductRetired
             | EventKind::TopicDeleted => &[Subscribers, Watchers],
-            EventKind::SunsetReminder => &[Subscribers],
+            EventKind::SunsetReminder | EventKind::ChangeWithdrawn => &[Subscribers],
+            // Subscribers sign off a breaking change; the owners hear of an objection, which blocks it.
+            EventKind::ChangeProposed => &[Subscribers, Watchers],
+            EventKind::ChangeObjected => &[Owners, Watchers],
             EventKind::AccessRequested => &[Owners],
             EventKind::AccessApproved | EventKind::AccessDenied | EventKind::AccessExpiring => &[Requester],
             EventKind::AccessRevoked | EventKind::AccessExpired => &[Requester, Owners],
@@ -145,6 +161,9 @@ impl EventKind {
             EventKind::AccessExpiring => "access expiring",
             EventKind::AccessExpired => "access expired",
             EventKind::SunsetReminder => "sunset reminder",
+            EventKind::ChangeProposed => "breaking change proposed",
+            EventKind::ChangeObjected => "breaking change objected to",
+            EventKind::ChangeWithdrawn => "breaking change withdrawn",
         }
     }
 }
@@ -445,7 +464,12 @@ impl Notice {
             },
             AuditAction::Retired => EventKind::ProductRetired,
             AuditAction::TopicDeleted => EventKind::TopicDeleted,
-            AuditAction::Deleted | AuditAction::TopicChanged | AuditAction::Synced | AuditAction::Watched => {
+            // A proposal's entries tell through [`Notice::of_proposal`], which sees the proposal.
+            AuditAction::Deleted
+            | AuditAction::TopicChanged
+            | AuditAction::Synced
+            | AuditAction::Watched
+            | AuditAction::SignOff => {
                 return None;
             }
             AuditAction::Access => {
@@ -483,6 +507,27 @@ impl Notice {
         };
         let data = EventData { product, actor: entry.actor.clone(), change };
         Some(Notice { kind, time: entry.at.clone(), data })
+    }
+
+    /// The notice of a step in a proposal's life, from its audit entry, the proposal as stored and its product:
+    /// proposed (to the subscribers), objected to (to the owners), withdrawn (to the subscribers). Approving and
+    /// applying tell through the new major version's own event.
+    pub fn of_proposal(entry: &AuditEntry, product: &DataProduct, proposal: &ChangeProposal) -> Option<Notice> {
+        if entry.stage != AuditStage::Done || entry.action != AuditAction::SignOff {
+            return None;
+        }
+        let kind = match proposal.state {
+            ProposalState::Open if proposal.votes.is_empty() => EventKind::ChangeProposed,
+            ProposalState::Objected => EventKind::ChangeObjected,
+            ProposalState::Withdrawn => EventKind::ChangeWithdrawn,
+            _ => return None,
+        };
+        let mut notice =
+            Notice::of(&AuditEntry { action: AuditAction::Updated, ..entry.clone() }, Some(product), None)?;
+        notice.kind = kind;
+        notice.data.change.breaking = Some(true);
+        notice.data.change.team = proposal.votes.last().map(|v| v.team.to_string());
+        Some(notice)
     }
 
     /// The event, numbered `seq` by the catalog.
@@ -781,6 +826,7 @@ mod tests {
             (AuditAction::Synced, None),
             (AuditAction::Access, None),
             (AuditAction::Watched, None),
+            (AuditAction::SignOff, None),
             (AuditAction::NewMajorVersion, Some(EventKind::NewMajorVersion)),
             // A reminder of a sunset needs one: this product is not deprecated.
             (AuditAction::Reminded, None),

@@ -12,6 +12,7 @@ pub mod mirror;
 pub mod names;
 pub mod policy;
 pub mod product;
+pub mod proposals;
 pub mod schema;
 pub mod search;
 #[cfg(any(test, feature = "testing"))]

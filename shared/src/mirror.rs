@@ -221,6 +221,9 @@ pub enum AuditAction {
     Reminded,
     /// A person started or stopped watching the product, or muted it (the summary says which).
     Watched,
+    /// A breaking change was proposed to the product's subscribers, voted on, withdrawn or applied (the summary
+    /// says which).
+    SignOff,
 }
 
 impl AuditAction {
@@ -240,6 +243,7 @@ impl AuditAction {
             Self::NewMajorVersion => "new_major_version",
             Self::Reminded => "reminded",
             Self::Watched => "watched",
+            Self::SignOff => "sign_off",
         }
     }
 }

@@ -41,6 +41,20 @@ pub struct GovernancePolicy {
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", serde(skip))]
     pub access: AccessRules,
+    /// How the teams consuming a product sign off a breaking change to it.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", serde(skip))]
+    pub sign_off: SignOffRules,
+}
+
+/// The policy's `sign_off` section: a breaking change to a product with subscribers waits for their sign-off.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, default)]
+pub struct SignOffRules {
+    /// Days after which a proposal no subscriber objected to is approved; absent, every subscriber must approve.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grace_days: Option<u32>,
 }
 
 /// The policy's `access` section: the limits of self-serve access to products.
@@ -835,6 +849,7 @@ mod tests {
             topics: TopicLimits::default(),
             ownership: Ownership::default(),
             access: AccessRules::default(),
+            sign_off: SignOffRules::default(),
         }
     }
 

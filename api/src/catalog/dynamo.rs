@@ -16,6 +16,7 @@
 //! | a service account          | GetItem `PK = PRINCIPAL#<principal>`, `SK = PRINCIPAL`; a team's: Query `GSI1` `TEAM_ACCOUNTS#<team>` |
 //! | change a service account   | TransactWriteItems: Put (or Delete) it conditioned on `revision` (or absence), Put its audit entry, add 1 to the generation |
 //! | catalog generation         | GetItem `PK = META`, `SK = GENERATION` (`claims_backfilled` marks the one-time backfill) |
+//! | a change proposal          | GetItem `PK = PROPOSAL#<id>`, `SK = PROPOSAL`; a product's: Query `GSI1` `PRODUCT_PROPOSALS#<id>`; waiting: Query `GSI2` `PROPOSAL_STATE#<state>`; stored by TransactWriteItems with its audit entry and event (conditioned on `revision` or absence) |
 //! | an API token               | GetItem `PK = TOKEN#<id>`, `SK = TOKEN`; a team's: Query `GSI1` `TEAM_TOKENS#<team>`; created or revoked by TransactWriteItems with its audit entry (conditioned on `revision` or absence), its last use by a PutItem on condition of its `revision` |
 //! | a change's event           | in the change's transaction: Put `PK = EVENTS`, `SK = EVENT#<seq, 20 digits>` if absent, the generation item's `event_seq` set to `seq` on condition it is `seq - 1` (read just before) |
 //! | the notifier's mark, the audit topic's | GetItem `PK = META`, `SK = NOTIFIED` / `PUBLISHED`; moved by a PutItem on condition it is where it was read |
@@ -54,6 +55,7 @@ use jiff::Timestamp;
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
 use meshport_shared::events::{ChannelSettings, Event, Notice, PersonalSettings, Watch};
+use meshport_shared::proposals::{ChangeProposal, ProposalState};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -1325,6 +1327,71 @@ impl CatalogStore for DynamoStore {
             Err(e) => Err(sdk_error(e)),
         }
     }
+
+    async fn put_proposal(
+        &self,
+        mut proposal: ChangeProposal,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<ChangeProposal> {
+        proposal.revision = next_revision(expected);
+        let put =
+            at_revision(Put::builder().table_name(&self.table).set_item(Some(proposal_item(&proposal)?)), expected);
+        let request_token = audit.id.clone();
+        let written = audit_key(&audit);
+        // The product as it is now, for the event's words only: no condition on it.
+        let product = self.get_product(&proposal.product).await?;
+        let notice = product.and_then(|product| Notice::of_proposal(&audit, &product, &proposal));
+        let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
+        let items = vec![
+            TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build(),
+            TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
+        ];
+        match self.transact(items, &request_token, Some(written), notice).await? {
+            Ok(()) => Ok(proposal),
+            Err(_) => Err(StoreError::Busy(format!(
+                "change proposal `{}` changed meanwhile: reload and try again",
+                proposal.id
+            ))),
+        }
+    }
+
+    async fn get_proposal(&self, id: &str) -> Result<Option<ChangeProposal>> {
+        self.get_doc(key(format!("PROPOSAL#{id}"), PROPOSAL_SK.to_owned())).await
+    }
+
+    async fn product_proposals(&self, product: &ProductId) -> Result<Vec<ChangeProposal>> {
+        self.query_docs(Query::grouped(format!("PRODUCT_PROPOSALS#{product}"))).await
+    }
+
+    async fn waiting_proposals(&self) -> Result<Vec<ChangeProposal>> {
+        let mut waiting = Vec::new();
+        for state in [ProposalState::Open, ProposalState::Approved] {
+            waiting.extend(self.query_docs(Query::kind(&format!("PROPOSAL_STATE#{}", state.as_str()))).await?);
+        }
+        Ok(waiting)
+    }
+}
+
+const PROPOSAL_SK: &str = "PROPOSAL";
+
+/// A change proposal's item: `PK = PROPOSAL#<id>`, `SK = PROPOSAL`, found by product through GSI1
+/// (`PRODUCT_PROPOSALS#<product>`) and by state through GSI2 (`PROPOSAL_STATE#<state>`).
+fn proposal_item(proposal: &ChangeProposal) -> Result<Item> {
+    let id = &proposal.id;
+    let mut item = doc_item(
+        format!("PROPOSAL#{id}"),
+        PROPOSAL_SK.to_owned(),
+        &format!("PROPOSAL_STATE#{}", proposal.state.as_str()),
+        id.clone(),
+        encode(id, proposal)?,
+    );
+    item.extend([
+        ("GSI1PK".to_owned(), s(format!("PRODUCT_PROPOSALS#{}", proposal.product))),
+        ("GSI1SK".to_owned(), s(id.as_str())),
+        ("revision".to_owned(), AttributeValue::N(proposal.revision.to_string())),
+    ]);
+    Ok(item)
 }
 
 /// An API token's item: `PK = TOKEN#<id>`, `SK = TOKEN`, found by team through GSI1 (`TEAM_TOKENS#<team>`).

@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
 use meshport_shared::events::{ChannelSettings, Event, Notice, PersonalSettings, Watch};
+use meshport_shared::proposals::{ChangeProposal, ProposalState};
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -1002,6 +1003,79 @@ impl CatalogStore for EmbeddedStore {
         })
         .await
     }
+
+    async fn put_proposal(
+        &self,
+        mut proposal: ChangeProposal,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<ChangeProposal> {
+        self.with_db(move |db| {
+            let tx = db.begin_write().map_err(storage)?;
+            proposal.revision = next_revision(expected);
+            {
+                let mut table = tx.open_table(PROPOSALS).map_err(storage)?;
+                let key = proposal.id.as_str();
+                let actual = match table.get(key).map_err(storage)? {
+                    Some(stored) => Some(decode::<ChangeProposal>(key, stored.value())?.revision),
+                    None => None,
+                };
+                if actual != expected {
+                    return Err(proposal_changed(key));
+                }
+                table.insert(key, encode(key, &proposal)?.as_bytes()).map_err(storage)?;
+            }
+            append_audit(&tx, &audit)?;
+            let product: Option<DataProduct> =
+                match tx.open_table(PRODUCTS).map_err(storage)?.get(proposal.product.as_str()).map_err(storage)? {
+                    Some(stored) => Some(decode(proposal.product.as_str(), stored.value())?),
+                    None => None,
+                };
+            append_event(&tx, product.and_then(|product| Notice::of_proposal(&audit, &product, &proposal)))?;
+            tx.commit().map_err(storage)?;
+            Ok(proposal)
+        })
+        .await
+    }
+
+    async fn get_proposal(&self, id: &str) -> Result<Option<ChangeProposal>> {
+        let id = id.to_owned();
+        self.with_db(move |db| Ok(read_proposals(db)?.into_iter().find(|p| p.id == id))).await
+    }
+
+    async fn product_proposals(&self, product: &ProductId) -> Result<Vec<ChangeProposal>> {
+        let product = product.clone();
+        self.with_db(move |db| Ok(read_proposals(db)?.into_iter().filter(|p| p.product == product).collect())).await
+    }
+
+    async fn waiting_proposals(&self) -> Result<Vec<ChangeProposal>> {
+        let waiting = |p: &ChangeProposal| matches!(p.state, ProposalState::Open | ProposalState::Approved);
+        self.with_db(move |db| Ok(read_proposals(db)?.into_iter().filter(waiting).collect())).await
+    }
+}
+
+/// Change proposal id -> the proposal as JSON. Created by its first write: a catalog without it has no proposals.
+/// Proposals are few (one per breaking change waiting), so they are read whole.
+const PROPOSALS: TableDefinition<&str, &[u8]> = TableDefinition::new("proposals");
+
+/// Every stored proposal, in id order (the time each was made).
+fn read_proposals(db: &Database) -> Result<Vec<ChangeProposal>> {
+    let tx = db.begin_read().map_err(storage)?;
+    let table = match tx.open_table(PROPOSALS) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(storage(e)),
+    };
+    let mut proposals = Vec::new();
+    for entry in table.iter().map_err(storage)? {
+        let (key, value) = entry.map_err(storage)?;
+        proposals.push(decode(key.value(), value.value())?);
+    }
+    Ok(proposals)
+}
+
+fn proposal_changed(id: &str) -> StoreError {
+    StoreError::Busy(format!("change proposal `{id}` changed meanwhile: reload and try again"))
 }
 
 /// API token id -> the token as JSON ([`StoredToken`]). Created by its first write: a catalog without it has no

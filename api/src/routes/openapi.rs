@@ -16,7 +16,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Ser
 
 use super::{
     Access, Verb, access, accounts, auth, channels, code, embed, events, health, notifications, portal, products,
-    schemas, tokens, watch,
+    proposals, schemas, tokens, watch,
 };
 use crate::state::AppState;
 
@@ -90,6 +90,9 @@ use crate::state::AppState;
         tokens::revoke,
         code::export,
         code::import,
+        proposals::for_product,
+        proposals::mine,
+        proposals::decide,
     ),
     components(schemas(meshport_shared::ApiError, meshport_shared::search::SortOrder)),
     tags(

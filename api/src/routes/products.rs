@@ -428,6 +428,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
     request_body = EvolveRequest,
     responses(
         (status = 200, description = "Compatibility, every change in words, and what was registered or made", body = EvolveResponse),
+        (status = 202, description = "A breaking change to a product with subscribers, asked as a new major version: stored as a change proposal (in `proposal`) waiting for their sign-off", body = EvolveResponse),
         (status = 400, description = "`bad_request`: a malformed body, or no revision on a real run", body = ApiError),
         (status = 403, description = "`forbidden`: not a member of the owning team, nor an admin", body = ApiError),
         (status = 404, description = "`not_found`: no such product", body = ApiError),
@@ -441,11 +442,13 @@ pub async fn evolve(
     ProductPath(id): ProductPath,
     headers: HeaderMap,
     Body(mut request): Body<EvolveRequest>,
-) -> Result<Json<EvolveResponse>, AppError> {
+) -> Result<(StatusCode, Json<EvolveResponse>), AppError> {
     if let Some(revision) = if_match(&headers)? {
         request.revision = revision;
     }
-    Ok(Json(lifecycle::evolve(&state.mesh, &who, &id, request).await?))
+    let response = lifecycle::evolve(&state.mesh, &who, &id, request).await?;
+    let status = if response.proposal.is_some() { StatusCode::ACCEPTED } else { StatusCode::OK };
+    Ok((status, Json(response)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

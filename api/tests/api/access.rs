@@ -460,7 +460,13 @@ async fn a_subscriber_asks_for_the_next_major_version_with_one_request_carrying_
         revision: stored.revision,
     };
     let evolved: EvolveResponse = app.as_(Who::Owner).evolve(&product.id, &breaking).await.ok().await;
-    let successor = evolved.new_product.expect("a new major version");
+    // The subscriber signs the breaking change off, which makes the new major version.
+    let proposal = evolved.proposal.expect("a change proposal");
+    let decision =
+        meshport_shared::proposals::ProposalDecision { team: None, reason: None, revision: proposal.revision };
+    let signed: meshport_shared::proposals::ChangeProposal =
+        app.as_(Who::OtherTeam).decide_proposal(&proposal.id, "approve", &decision).await.ok().await;
+    let successor = signed.new_product.expect("a new major version");
 
     let (owners, _) = app.as_(Who::Owner).request_successor(&active.id).await.error().await;
     let carried: AccessRequest = app.as_(Who::OtherTeam).request_successor(&active.id).await.ok().await;

@@ -856,6 +856,7 @@ conformance!(
     an_attempt_is_counted_once_and_moves_the_delivery_along,
     dead_letters_are_listed_oldest_first_and_redelivered_once_with_an_audit_entry,
     an_api_token_is_read_by_id_listed_by_team_revoked_at_its_revision_and_touched_only_at_it,
+    a_change_proposal_is_stored_at_its_revision_found_by_product_and_while_it_waits,
 );
 
 /// Many writers at once: every committed change has its event, numbered 1, 2, 3... in the order the changes
@@ -1169,4 +1170,62 @@ async fn an_api_token_is_read_by_id_listed_by_team_revoked_at_its_revision_and_t
     assert_eq!(listed, [revoked]);
     let trail = store.product_history(&ProductId::parse("api-tokens.trading").unwrap(), 10).await.unwrap();
     assert_eq!(trail.len(), 2, "creation and revocation are audited; a use is not");
+}
+
+fn change_proposal(product: &DataProduct, id: &str) -> meshport_shared::proposals::ChangeProposal {
+    meshport_shared::proposals::ChangeProposal {
+        id: id.into(),
+        product: product.id.clone(),
+        owner_team: product.owner.team.clone(),
+        schema: "\"string\"".into(),
+        breaking: vec!["schema: the type changed".into()],
+        proposed_by: "dev:carol".into(),
+        created_at: "2026-12-05T10:00:00Z".into(),
+        subscribers: vec![TeamName::parse("edge").unwrap()],
+        votes: Vec::new(),
+        state: meshport_shared::proposals::ProposalState::Open,
+        grace_until: None,
+        new_product: None,
+        outcome: None,
+        revision: 0,
+    }
+}
+
+/// Reads `read` until it answers `expected`: lists come from indexes that may lag behind writes (DynamoDB's).
+async fn eventually<T: PartialEq + std::fmt::Debug, F: Future<Output = T>>(read: impl Fn() -> F, expected: T) {
+    let mut listed = read().await;
+    for _ in 0..20 {
+        if listed == expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        listed = read().await;
+    }
+    assert_eq!(listed, expected);
+}
+
+async fn a_change_proposal_is_stored_at_its_revision_found_by_product_and_while_it_waits(store: &dyn CatalogStore) {
+    use meshport_shared::proposals::ProposalState;
+    let orders = put(store, product("orders", "execution"), None).await.unwrap();
+    let after = store.events_after(0, 1000).await.unwrap().last().map_or(0, |e| e.seq);
+    let entry = || entry(&orders, AuditAction::SignOff);
+    let open = store.put_proposal(change_proposal(&orders, "p1"), None, entry()).await.unwrap();
+    let again = store.put_proposal(open.clone(), None, entry()).await.unwrap_err();
+    let mut withdrawn = open.clone();
+    withdrawn.state = ProposalState::Withdrawn;
+    let withdrawn = store.put_proposal(withdrawn, Some(1), entry()).await.unwrap();
+    let stale = store.put_proposal(open.clone(), Some(1), entry()).await.unwrap_err();
+    let waiting = store.put_proposal(change_proposal(&orders, "p2"), None, entry()).await.unwrap();
+
+    assert_eq!((open.revision, withdrawn.revision), (1, 2));
+    assert!(matches!(again, StoreError::Busy(_)), "{again:?}");
+    assert!(matches!(stale, StoreError::Busy(_)), "{stale:?}");
+    assert_eq!(store.get_proposal("p1").await.unwrap(), Some(withdrawn.clone()));
+    assert_eq!(store.get_proposal("p3").await.unwrap(), None);
+    eventually(|| async { store.product_proposals(&orders.id).await.unwrap() }, vec![withdrawn, waiting.clone()]).await;
+    eventually(|| async { store.waiting_proposals().await.unwrap() }, vec![waiting]).await;
+    let told: Vec<EventKind> = events(store, after).await.into_iter().map(|(_, kind)| kind).collect();
+    assert_eq!(told, [EventKind::ChangeProposed, EventKind::ChangeWithdrawn, EventKind::ChangeProposed]);
+    let trail = store.product_history(&orders.id, 10).await.unwrap();
+    assert_eq!(trail.iter().filter(|e| e.action == AuditAction::SignOff).count(), 3, "each step audited");
 }

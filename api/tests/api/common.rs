@@ -573,3 +573,26 @@ pub fn access_request(id: &str, product: &str, team: &str) -> AccessRequest {
         revision: 0,
     }
 }
+
+/// Sign-off on breaking changes: one method per endpoint.
+impl Client<'_> {
+    /// `GET /api/v1/products/{id}/proposals`.
+    pub async fn product_proposals(&self, id: impl Display) -> Response {
+        self.get(&format!("/api/v1/products/{id}/proposals")).await
+    }
+
+    /// `GET /api/v1/proposals/mine`.
+    pub async fn my_proposals(&self) -> Response {
+        self.get("/api/v1/proposals/mine").await
+    }
+
+    /// `POST /api/v1/proposals/{proposal}/{action}`.
+    pub async fn decide_proposal(
+        &self,
+        proposal: &str,
+        action: &str,
+        decision: &meshport_shared::proposals::ProposalDecision,
+    ) -> Response {
+        self.send(Method::POST, &format!("/api/v1/proposals/{proposal}/{action}"), decision).await
+    }
+}

@@ -20,6 +20,7 @@ mod notify;
 mod openapi;
 mod ownership;
 mod products_as_code;
+mod proposals;
 mod registry_client;
 mod reminders;
 mod samples;

@@ -141,6 +141,8 @@ fn public_reads_open_the_catalog_only_and_never_samples_unclaimed_topics_subject
             "/api/v1/products/{id}/watch",
             "/api/v1/me/notifications",
             "/api/v1/teams/{team}/tokens",
+            "/api/v1/products/{id}/proposals",
+            "/api/v1/proposals/mine",
         ])
     );
     let changes = routes::served(true).into_iter().filter(|route| route.method != routes::Verb::Get);

@@ -205,12 +205,17 @@ async fn a_new_major_version_is_told_to_the_old_products_subscribers() {
         revision: old.revision,
     };
 
-    // Act
+    // Act: the change waits for `edge`'s sign-off, which makes it.
     let evolved: EvolveResponse = app.as_(Who::Owner).evolve(&old.id, &new_major).await.ok().await;
+    let proposal = evolved.proposal.expect("a change proposal");
+    let decision =
+        meshport_shared::proposals::ProposalDecision { team: None, reason: None, revision: proposal.revision };
+    let signed: meshport_shared::proposals::ChangeProposal =
+        app.as_(Who::OtherTeam).decide_proposal(&proposal.id, "approve", &decision).await.ok().await;
 
     // Assert
     let catalog = &*app.state.mesh.catalog;
-    let successor = evolved.new_product.expect("a new major version");
+    let successor = signed.new_product.expect("a new major version");
     let events = events_of(catalog, EventKind::NewMajorVersion).await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].subject, old.id.as_str(), "about the old product");

@@ -16,6 +16,7 @@ use meshport_shared::api::ProductDetail;
 
 pub mod accounts;
 pub mod channels;
+mod proposals;
 pub mod request;
 pub mod retirement;
 mod team;
@@ -98,6 +99,7 @@ pub fn Access() -> impl IntoView {
                 <h2 id="inbox-title">"Requests to our products"</h2>
                 {list(inbox, OWNERS, ("No requests", "Nobody has asked for access to your teams' products."))}
             </section>
+            <proposals::Proposals/>
         }
         .into_any()
     });

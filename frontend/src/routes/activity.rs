@@ -88,6 +88,7 @@ fn describe(action: AuditAction) -> &'static str {
         AuditAction::NewMajorVersion => "New major version",
         AuditAction::Reminded => "Reminded",
         AuditAction::Watched => "Watched",
+        AuditAction::SignOff => "Sign-off",
     }
 }
 

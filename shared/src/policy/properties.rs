@@ -154,6 +154,7 @@ prop_compose! {
             topics: TopicLimits::default(),
             ownership: Ownership::default(),
             access: AccessRules::default(),
+            sign_off: Default::default(),
         }
     }
 }
@@ -185,6 +186,7 @@ proptest! {
             topics: TopicLimits::default(),
             ownership: Ownership::default(),
             access: AccessRules::default(),
+            sign_off: Default::default(),
         };
 
         // Under such a policy only the product's own content can be wrong: nothing about domains, quality or SLA.

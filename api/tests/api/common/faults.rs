@@ -12,6 +12,7 @@ use meshport_api::catalog::{
 use meshport_shared::access::{AccessRequest, AccessState};
 use meshport_shared::accounts::ServiceAccount;
 use meshport_shared::events::{PersonalSettings, Watch};
+use meshport_shared::proposals::ChangeProposal;
 use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
@@ -410,5 +411,26 @@ impl CatalogStore for FaultyCatalog {
 
     async fn touch_token(&self, token: &meshport_api::catalog::StoredToken) -> Result<bool> {
         self.inner.touch_token(token).await
+    }
+
+    async fn put_proposal(
+        &self,
+        proposal: ChangeProposal,
+        expected: Option<u64>,
+        audit: AuditEntry,
+    ) -> Result<ChangeProposal> {
+        self.inner.put_proposal(proposal, expected, audit).await
+    }
+
+    async fn get_proposal(&self, id: &str) -> Result<Option<ChangeProposal>> {
+        self.inner.get_proposal(id).await
+    }
+
+    async fn product_proposals(&self, product: &ProductId) -> Result<Vec<ChangeProposal>> {
+        self.inner.product_proposals(product).await
+    }
+
+    async fn waiting_proposals(&self) -> Result<Vec<ChangeProposal>> {
+        self.inner.waiting_proposals().await
     }
 }
