@@ -311,6 +311,7 @@ fn compared_locally(old: &str, new: &str, level: CompatibilityLevel) -> EvolveRe
         registry_messages: Vec::new(),
         registered_version: None,
         new_product: None,
+        proposal: None,
     };
     match crate::schema::changes(old, new, level) {
         Ok(changes) => {

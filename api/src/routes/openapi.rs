@@ -94,7 +94,7 @@ use crate::state::AppState;
         proposals::mine,
         proposals::decide,
     ),
-    components(schemas(meshport_shared::ApiError, meshport_shared::search::SortOrder)),
+    components(schemas(meshport_shared::ApiError, meshport_shared::search::SortOrder, code::Part)),
     tags(
         (name = "catalog", description = "Search and read data products, the mesh's activity and the policy"),
         (name = "changes", description = "Publish, create, update, evolve, deprecate and retire data products"),
