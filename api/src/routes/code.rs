@@ -47,8 +47,8 @@ pub struct ExportQuery {
     tag = "catalog",
     params(("id" = meshport_shared::ProductId, Path, description = "The product's id, e.g. `users`"), ExportQuery),
     responses(
-        (status = 200, description = "Both files in JSON, or with `part` the one file as YAML (`Content-Disposition: attachment`)", body = ProductFiles,
-         content((ProductFiles = "application/json"), (String = "application/yaml"))),
+        (status = 200, description = "Both files in JSON, or with `part` the one file as YAML (`Content-Disposition: attachment`), a mapping", body = ProductFiles,
+         content((ProductFiles = "application/json"), (Object = "application/yaml"))),
         (status = 400, description = "`bad_request`: not a product id, or an unknown `part`", body = ApiError),
         (status = 404, description = "`not_found`: no such product", body = ApiError),
     )
