@@ -145,6 +145,7 @@ pub struct ProposalDecision {
     #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub reason: Option<String>,
     /// The proposal's revision the caller read.
+    #[cfg_attr(not(target_arch = "wasm32"), serde(deserialize_with = "crate::api::whole::number"))]
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub revision: u64,
 }
@@ -152,6 +153,14 @@ pub struct ProposalDecision {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_revision_may_be_written_as_json_schema_allows_an_integer() {
+        let decision: ProposalDecision = serde_json::from_str(r#"{"revision": 227.0}"#).unwrap();
+
+        assert_eq!(decision.revision, 227);
+        assert!(serde_json::from_str::<ProposalDecision>(r#"{"revision": 2.5}"#).is_err(), "a fraction is no revision");
+    }
 
     fn team(name: &str) -> TeamName {
         TeamName::parse(name).unwrap()
