@@ -4,10 +4,11 @@
 //! The pieces, each usable alone: `render` turns an event into an email (HTML and plain text) and chat messages,
 //! every outside text escaped for where it lands; `webhook` signs per the Standard Webhooks spec; `channel` sends one
 //! rendered event to one destination; the outbox, where deliveries (event × destination) wait, is the catalog's, and
-//! `outbox` is its admin view (dead letters, redelivery); `dispatch` takes what is due from the outbox and delivers it, retrying with backoff and jitter under a per-destination rate limit
-//! until delivered or dead-lettered; `teams` checks a team's channels, resolves who an event concerns and hands new
-//! catalog events to the outbox (`Notifier`, run with the dispatcher by the local server). Nothing here knows HTTP
-//! routes.
+//! `outbox` is its admin view (dead letters, redelivery); `dispatch` takes what is due from the outbox and delivers
+//! it, retrying with backoff and jitter under a per-destination rate limit until delivered or dead-lettered; `teams`
+//! checks a team's channels, resolves who an event concerns (teams and watchers) and hands new catalog events to the
+//! outbox (`Notifier`). The local server runs the notifier and the dispatcher every second ([`run`]), the cloud's
+//! notify function once per invocation ([`deliver`]). Nothing here knows HTTP routes.
 
 mod channel;
 mod dispatch;

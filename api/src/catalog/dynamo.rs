@@ -1042,9 +1042,7 @@ impl CatalogStore for DynamoStore {
     }
 
     async fn notified(&self) -> Result<u64> {
-        let item = self.item(notified_key()).await?;
-        let at = item.as_ref().and_then(|item| item.get("at")).and_then(|n| n.as_n().ok());
-        at.map_or(Ok(0), |n| n.parse().map_err(|_| StoreError::Corrupt(format!("notified `{n}`"))))
+        self.mark(notified_key()).await
     }
 
     async fn team_channels(&self, team: &TeamName) -> Result<Option<TeamChannelSettings>> {

@@ -743,12 +743,7 @@ impl CatalogStore for EmbeddedStore {
     }
 
     async fn notified(&self) -> Result<u64> {
-        self.with_db(|db| {
-            let tx = db.begin_read().map_err(storage)?;
-            let meta = tx.open_table(META).map_err(storage)?;
-            Ok(meta.get("notified").map_err(storage)?.map_or(0, |n| n.value()))
-        })
-        .await
+        self.with_db(|db| read_mark(db, "notified")).await
     }
 
     async fn team_channels(&self, team: &TeamName) -> Result<Option<TeamChannelSettings>> {

@@ -428,10 +428,9 @@ mod wiring {
 
     use jiff::{SignedDuration, Timestamp};
     use meshport_api::notify::{Channels, Dispatcher, FailedDelivery, Notifier, Round};
-    use meshport_shared::access::{AccessRequest, AccessState, GroupPattern};
     use meshport_shared::api::DeprecateRequest;
     use meshport_shared::events::{ChannelSettings, EventKind, TeamChannels, WebhookSettings};
-    use meshport_shared::{AuditAction, DataProduct, ErrorCode, GroupName, Principal, TeamName, ViolationCode};
+    use meshport_shared::{AuditAction, DataProduct, ErrorCode, ViolationCode};
     use reqwest::StatusCode;
 
     use super::{NEW_SECRET, OLD_SECRET, peers};
@@ -448,24 +447,7 @@ mod wiring {
 
     /// An active grant of `team` on `product`, as approval leaves it.
     async fn grant(app: &TestApp, product: &DataProduct, team: &str) {
-        let request = AccessRequest {
-            id: format!("grant-{team}"),
-            product: product.id.clone(),
-            owner_team: product.owner.team.clone(),
-            team: TeamName::parse(team).unwrap(),
-            purpose: "Fraud scoring".into(),
-            principals: vec![Principal::parse(format!("User:svc-{team}")).unwrap()],
-            group: GroupName::parse(format!("{team}-readers")).unwrap(),
-            group_pattern: GroupPattern::Literal,
-            until: None,
-            state: AccessState::Active,
-            requested_by: "dev:bob".into(),
-            requested_at: "2026-12-05T10:00:00Z".into(),
-            decided_by: Some("dev:carol".into()),
-            decided_at: Some("2026-12-05T10:05:00Z".into()),
-            reason: None,
-            revision: 0,
-        };
+        let request = meshport_shared::testing::grant(product, team);
         let entry = meshport_api::audit::entry("test", &product.id, AuditAction::Access, "granted", None, None);
         app.state.mesh.catalog.put_access(request, None, entry).await.unwrap();
     }
