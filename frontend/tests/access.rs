@@ -737,7 +737,7 @@ async fn a_teams_channels_show_secrets_only_as_set_and_the_apis_refusals_next_to
     assert_eq!(text_of(&root, "channel-webhook"), "https://hooks.edge.example/in (secret set)");
     assert_eq!(text_of(&root, "channel-slack"), "set", "a chat URL is its credential: never shown");
     assert_eq!(text_of(&root, "channel-teams"), "not set");
-    assert!(text_of(&root, "channels-resend").contains("give the webhook's secret and the Slack and Teams URLs again"));
+    assert!(text_of(&root, "channels-kept").contains("a secret field left empty keeps the one set"));
     assert_eq!(value_of(&root, "channels-email"), "edge@acme.example", "what can be read back starts the form");
     assert!(text_of(&root, "channels-webhook-url-error").contains("names a loopback or private address"));
     assert!(text_of(&root, "channels-slack-error").contains("must be an http or https URL"));
@@ -753,14 +753,41 @@ async fn a_teams_channels_show_secrets_only_as_set_and_the_apis_refusals_next_to
 }
 
 #[wasm_bindgen_test]
-async fn a_webhook_without_its_secret_is_not_sent_and_saved_channels_are_read_again() {
+async fn secrets_left_empty_are_kept_and_a_ticked_chat_channel_is_removed() {
     // Arrange
-    let standing = json!({ "webhook_url": "https://hooks.edge.example/in", "slack": false, "teams": false });
+    let standing = json!({ "webhook_url": "https://hooks.edge.example/in", "slack": true, "teams": true });
+    let answer = json!({ "webhook_url": "https://hooks.edge.example/in", "slack": true, "teams": true, "email": "edge@acme.example" });
+    let (api, root, _view) =
+        channels_page(standing, json!({ "PUT /api/v1/teams/edge/channels": { "status": 200, "body": answer } })).await;
+
+    // Act
+    type_into(&root, "channels-email", "edge@acme.example");
+    click(&root, "channels-teams-remove");
+    click(&root, "channels-submit");
+    eventually(&root, "channels-saved").await;
+
+    // Assert
+    assert_eq!(
+        api.sent("PUT /api/v1/teams/edge/channels"),
+        vec![json!({
+            "webhook": { "url": "https://hooks.edge.example/in", "secret": "" },
+            "email": "edge@acme.example",
+            "keep": ["webhook_secret", "slack_url"]
+        })],
+        "the webhook's secret and Slack's URL kept without being typed again, Teams removed"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_new_webhook_without_its_secret_is_not_sent_and_saved_channels_are_read_again() {
+    // Arrange
+    let standing = json!({ "slack": false, "teams": false });
     let answer = json!({ "webhook_url": "https://hooks.edge.example/in", "slack": false, "teams": false });
     let (api, root, _view) =
         channels_page(standing, json!({ "PUT /api/v1/teams/edge/channels": { "status": 200, "body": answer } })).await;
 
     // Act
+    type_into(&root, "channels-webhook-url", "https://hooks.edge.example/in");
     click(&root, "channels-submit");
     let refused = eventually(&root, "channels-webhook-secret-error").await;
     let sent_without = api.sent("PUT /api/v1/teams/edge/channels").len();

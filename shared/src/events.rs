@@ -285,7 +285,8 @@ pub struct EventFeed {
 
 /// `PUT /api/v1/teams/{team}/channels`: where a team is told of the changes that concern it. It replaces the team's
 /// channels: one left out is removed. Secrets (the webhook's, and Slack's and Teams' URLs, which are their
-/// credentials) are written here and never answered.
+/// credentials) are written here and never answered; `keep` names the ones that stay as they are set, so a change of
+/// the email does not need them typed again.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -303,6 +304,21 @@ pub struct ChannelSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
     pub email: Option<String>,
+    /// Secrets kept as they are set, not given here: the webhook's secret (with its URL given), the Slack or the
+    /// Teams URL (then not given). Never stored: the kept secret takes its place.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 3))]
+    pub keep: Vec<KeptSecret>,
+}
+
+/// A secret a change of a team's channels keeps as it is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum KeptSecret {
+    WebhookSecret,
+    SlackUrl,
+    TeamsUrl,
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -311,8 +327,10 @@ pub struct ChannelSettings {
 pub struct WebhookSettings {
     /// `http` or `https`; not a private or loopback address unless the deployment allows them.
     pub url: String,
-    /// The signing secret, `whsec_` and base64 of 24 to 64 bytes.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^whsec_"))]
+    /// The signing secret, `whsec_` and base64 of 24 to 64 bytes; left out (or empty) with `webhook_secret` in
+    /// the channels' `keep`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(whsec_|$)"))]
     pub secret: String,
 }
 
@@ -323,6 +341,7 @@ impl fmt::Debug for ChannelSettings {
             .field("slack_url", &self.slack_url.as_ref().map(|_| "<redacted>"))
             .field("teams_url", &self.teams_url.as_ref().map(|_| "<redacted>"))
             .field("email", &self.email)
+            .field("keep", &self.keep)
             .finish()
     }
 }

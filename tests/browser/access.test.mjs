@@ -170,7 +170,7 @@ test('a team creates a service account and sees its password once, rotates it fo
     await owner.context.close();
   });
 
-test('a team sets its notification channels, sees its secrets only as set, and a refused URL next to its field',
+test('a team sets its notification channels, sees its secrets only as set, keeps them unseen, and a refused URL next to its field',
   async () => {
     // A team of the journey's own, so no other journey's channels change.
     const team = uniqueId('channels').replace(/\./g, '-');
@@ -210,6 +210,17 @@ test('a team sets its notification channels, sees its secrets only as set, and a
     const shown = await page.locator('body').innerText();
     assert.ok(!shown.includes(secret) && !shown.includes(slack), 'no secret is shown back');
     assert.equal(await page.getByTestId('channels-webhook-secret').inputValue(), '');
+
+    // A change of the email alone keeps the secrets as set, without typing them again; a ticked removal removes Slack.
+    await form.getByTestId('channels-email').fill(`${team}-ops@acme.example`);
+    await form.getByTestId('channels-submit').click();
+    await page.getByTestId('channel-email').filter({ hasText: `${team}-ops@acme.example` }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('channel-webhook').innerText(), 'https://hooks.acme.example/meshport (secret set)');
+    assert.equal(await page.getByTestId('channel-slack').innerText(), 'set');
+    await form.getByTestId('channels-slack-remove').check();
+    await form.getByTestId('channels-submit').click();
+    await page.getByTestId('channel-slack').filter({ hasText: 'not set' }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('channel-webhook').innerText(), 'https://hooks.acme.example/meshport (secret set)');
 
     assert.deepEqual(member.errors, []);
     await member.context.close();

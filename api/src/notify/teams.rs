@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use lettre::message::Mailbox;
 use meshport_shared::access::AccessState;
 use meshport_shared::api::Identity;
-use meshport_shared::events::{Audience, ChannelSettings, Event, TeamChannels};
+use meshport_shared::events::{Audience, ChannelSettings, Event, KeptSecret, TeamChannels};
 use meshport_shared::{AuditAction, ProductId, TeamName, Violation, ViolationCode};
 use reqwest::Url;
 
@@ -65,13 +65,14 @@ pub async fn set_channels(
             "say which revision of team `{team}`'s channels this change was decided on (If-Match, from GET)"
         ))
     })?;
-    check(&settings, allow_private)?;
     let stored = catalog.team_channels(team).await?;
     let before = stored.as_ref().map(|s| s.settings.clone()).unwrap_or_default();
     let stale = || Error::Stale(format!("team `{team}`'s channels changed since revision {revision}: read them again"));
     if stored.as_ref().map_or(0, |s| s.revision) != revision {
         return Err(stale());
     }
+    let settings = keep_secrets(settings, &before)?;
+    check(&settings, allow_private)?;
     let summary = format!("notification channels set: {}", changed_channels(&before, &settings));
     let entry = audit::entry(&who.subject, &trail_of(team)?, AuditAction::Updated, summary, None, None);
     let expected = Some(revision).filter(|&r| r > 0);
@@ -80,6 +81,35 @@ pub async fn set_channels(
         other => other?,
     };
     Ok((TeamChannels::from(&settings), revision))
+}
+
+/// `settings` with the secrets its `keep` names taken from `before` (and `keep` emptied): every secret named that is
+/// not set, or is given as well, is refused at once.
+fn keep_secrets(mut settings: ChannelSettings, before: &ChannelSettings) -> Result<ChannelSettings> {
+    let mut problems = Vec::new();
+    for kept in std::mem::take(&mut settings.keep).into_iter().collect::<BTreeSet<_>>() {
+        let (field, given, set) = match kept {
+            KeptSecret::WebhookSecret => {
+                let Some(webhook) = settings.webhook.as_mut() else {
+                    problems.push(("webhook", "give the webhook's URL to keep its secret".to_owned()));
+                    continue;
+                };
+                ("webhook.secret", &mut webhook.secret, before.webhook.as_ref().map(|w| &w.secret))
+            }
+            KeptSecret::SlackUrl => {
+                ("slack_url", settings.slack_url.get_or_insert_default(), before.slack_url.as_ref())
+            }
+            KeptSecret::TeamsUrl => {
+                ("teams_url", settings.teams_url.get_or_insert_default(), before.teams_url.as_ref())
+            }
+        };
+        match set {
+            _ if !given.is_empty() => problems.push((field, format!("`{field}` is both given and kept: do one"))),
+            None => problems.push((field, format!("no `{field}` is set to keep"))),
+            Some(secret) => secret.clone_into(given),
+        }
+    }
+    refused(problems).map(|()| settings)
 }
 
 /// Which kinds of channel a change added, changed or removed, in words: never a URL, secret or address.
@@ -127,6 +157,11 @@ pub fn check(settings: &ChannelSettings, allow_private: bool) -> Result<()> {
     {
         problems.push(("email", format!("`{email}` is not an email address")));
     }
+    refused(problems)
+}
+
+/// Each of a change's channel problems, as a field and why, refused at once.
+fn refused(problems: Vec<(&str, String)>) -> Result<()> {
     if problems.is_empty() {
         return Ok(());
     }
@@ -398,6 +433,43 @@ mod tests {
 
         assert!(said(check(&bad_secret, false)).contains("whsec_"));
         assert!(said(check(&bad_email, false)).starts_with("email"));
+    }
+
+    #[test]
+    fn kept_secrets_are_the_ones_set_before_and_only_those() {
+        let before = ChannelSettings {
+            slack_url: Some("https://hooks.slack.com/services/T/B/x".into()),
+            ..webhook("https://hooks.acme.example/in")
+        };
+        let mut change = webhook("https://hooks.acme.example/moved");
+        change.webhook.as_mut().unwrap().secret.clear();
+        change.email = Some("fraud@acme.example".into());
+        change.keep = vec![KeptSecret::WebhookSecret, KeptSecret::SlackUrl, KeptSecret::SlackUrl];
+
+        let kept = keep_secrets(change, &before).unwrap();
+
+        let expected = ChannelSettings {
+            slack_url: before.slack_url.clone(),
+            email: Some("fraud@acme.example".into()),
+            ..webhook("https://hooks.acme.example/moved")
+        };
+        assert_eq!(kept, expected);
+    }
+
+    #[test]
+    fn keeping_a_secret_not_set_or_given_as_well_is_refused_every_one_at_once() {
+        let before = webhook("https://hooks.acme.example/in");
+        let change = ChannelSettings {
+            teams_url: Some("https://acme.webhook.office.com/x".into()),
+            keep: vec![KeptSecret::WebhookSecret, KeptSecret::SlackUrl, KeptSecret::TeamsUrl],
+            ..ChannelSettings::default()
+        };
+
+        let Err(Error::Violations(violations)) = keep_secrets(change, &before) else { panic!("not refused") };
+
+        let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["webhook", "slack_url", "teams_url"]);
+        assert!(violations.iter().all(|v| v.code == ViolationCode::InvalidChannel && !v.message.contains("office")));
     }
 
     #[test]

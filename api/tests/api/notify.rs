@@ -429,7 +429,7 @@ mod wiring {
     use jiff::{SignedDuration, Timestamp};
     use meshport_api::notify::{Channels, Dispatcher, FailedDelivery, Notifier, Round};
     use meshport_shared::api::DeprecateRequest;
-    use meshport_shared::events::{ChannelSettings, EventKind, TeamChannels, WebhookSettings};
+    use meshport_shared::events::{ChannelSettings, EventKind, KeptSecret, TeamChannels, WebhookSettings};
     use meshport_shared::{AuditAction, DataProduct, ErrorCode, ViolationCode};
     use reqwest::StatusCode;
 
@@ -499,6 +499,47 @@ mod wiring {
         assert_eq!(edge.webhook_url, Some(receiver.url("/edge/ok/e")));
         let answered = app.as_(Who::OtherTeam).channels("edge").await.text().await.unwrap();
         assert!(!answered.contains(OLD_SECRET) && !answered.contains("whsec_"), "{answered}");
+    }
+
+    #[tokio::test]
+    async fn a_change_keeping_the_webhooks_secret_still_signs_with_it_and_keeping_one_not_set_is_refused() {
+        // Arrange: `edge` consumes the product through a webhook verified with OLD_SECRET.
+        let app = spawn(true).await;
+        let receiver = peers::webhook_receiver(&[("edge", OLD_SECRET)]);
+        let orders = app.seed(product("orders", "execution")).await;
+        grant(&app, &orders, "edge").await;
+        let member = app.as_(Who::OtherTeam);
+        member
+            .set_channels("edge", &webhook(receiver.url("/edge/ok/old"), OLD_SECRET))
+            .await
+            .ok::<TeamChannels>()
+            .await;
+        let (notifier, dispatcher) =
+            Notifier::local(app.state.mesh.catalog.clone(), &app.state.embed.portal_url, None).unwrap();
+        notifier.hand_out().await.unwrap();
+
+        // Act: the webhook moves and an email is added, the secret kept without being given again.
+        let kept = ChannelSettings {
+            email: Some("edge@acme.example".into()),
+            keep: vec![KeptSecret::WebhookSecret],
+            ..webhook(receiver.url("/edge/ok/moved"), "")
+        };
+        let not_set = ChannelSettings { keep: vec![KeptSecret::SlackUrl], ..kept.clone() };
+        let (refused, error) = member.set_channels_at("edge", &not_set, Some("\"1\"")).await.error().await;
+        let changed: TeamChannels = member.set_channels_at("edge", &kept, Some("\"1\"")).await.ok().await;
+        app.as_(Who::Owner).deprecate(&orders.id, &deprecation(&orders)).await.ok::<DataProduct>().await;
+        notifier.hand_out().await.unwrap();
+        let round = dispatcher.dispatch_all_due().await.unwrap();
+
+        // Assert
+        assert_eq!(refused, StatusCode::UNPROCESSABLE_ENTITY);
+        let said: Vec<(&str, ViolationCode)> = error.details.iter().map(|v| (v.field.as_str(), v.code)).collect();
+        assert_eq!(said, [("slack_url", ViolationCode::InvalidChannel)], "{error:?}");
+        assert_eq!((changed.revision, changed.webhook_url), (2, Some(receiver.url("/edge/ok/moved"))));
+        assert_eq!(round.delivered, 1, "{round:?}");
+        let delivered = receiver.requests_at("/edge/ok/moved").await;
+        assert_eq!(delivered.len(), 1, "{delivered:?}");
+        assert_eq!(delivered[0]["verified"], true, "signed with the kept secret: {}", delivered[0]);
     }
 
     #[tokio::test]

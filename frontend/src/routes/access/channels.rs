@@ -1,14 +1,15 @@
 //! Notification channels (`/access/channels`), in the Access bundle: where Meshport tells a team of the changes that
 //! concern it (an email address, a signed webhook, Slack and Microsoft Teams incoming webhooks). Secrets (the
 //! webhook's secret, the chat URLs, which are their own credentials) are written, never read back: the API says only
-//! that they are set, and so does the page. Saving replaces every channel, so a secret the team keeps is given
-//! again; the form says so. What the API refuses is shown next to its field.
+//! that they are set, and so does the page. A secret field left empty keeps the secret set (the API's `keep`); a
+//! Slack or Teams channel is removed by its own checkbox, the webhook by emptying its URL. What the API refuses is
+//! shown next to its field.
 
 use leptos::prelude::*;
 use meshport_shared::TeamName;
-use meshport_shared::events::{ChannelSettings, TeamChannels, WebhookSettings};
+use meshport_shared::events::{ChannelSettings, KeptSecret, TeamChannels, WebhookSettings};
 
-use super::request::input;
+use super::request::{check, input};
 use super::team::team_choice;
 use super::{Refusal, Sent, problem};
 use crate::api;
@@ -130,6 +131,8 @@ fn ChannelsForm(team: RwSignal<TeamName>, channels: TeamChannels, done: Callback
     let webhook_secret = RwSignal::new(String::new());
     let slack = RwSignal::new(String::new());
     let teams_url = RwSignal::new(String::new());
+    let (remove_slack, remove_teams) = (RwSignal::new(false), RwSignal::new(false));
+    let (had_webhook, had_slack, had_teams) = (channels.webhook_url.is_some(), channels.slack, channels.teams);
     // What the portal itself found wrong: never sent then.
     let (url_typed, secret_typed) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let sent = Sent::new();
@@ -142,24 +145,43 @@ fn ChannelsForm(team: RwSignal<TeamName>, channels: TeamChannels, done: Callback
         } else {
             String::new()
         });
-        secret_typed.set(if url.is_some() && secret.is_none() {
-            "give the webhook's signing secret (whsec_…): Meshport never shows it back, so it is given with every save"
-                .into()
+        secret_typed.set(if url.is_some() && secret.is_none() && !had_webhook {
+            "give the webhook's signing secret (whsec_…)".into()
         } else {
             String::new()
         });
+        let mut keep = Vec::new();
         let webhook = match (url, secret) {
             (Some(url), Some(secret)) => Some(WebhookSettings { url, secret }),
+            (Some(url), None) if had_webhook => {
+                keep.push(KeptSecret::WebhookSecret);
+                Some(WebhookSettings { url, secret: String::new() })
+            }
             (None, None) => None,
             _ => return,
         };
-        let settings =
-            ChannelSettings { webhook, slack_url: given(slack), teams_url: given(teams_url), email: given(email) };
+        // A chat URL set before and left empty is kept, unless its removal is ticked.
+        let mut chat = |value: RwSignal<String>, had: bool, remove: RwSignal<bool>, kept: KeptSecret| {
+            let url = given(value);
+            if url.is_none() && had && !remove.get_untracked() {
+                keep.push(kept);
+            }
+            url
+        };
+        let settings = ChannelSettings {
+            webhook,
+            slack_url: chat(slack, had_slack, remove_slack, KeptSecret::SlackUrl),
+            teams_url: chat(teams_url, had_teams, remove_teams, KeptSecret::TeamsUrl),
+            email: given(email),
+            keep,
+        };
         let team = team.get_untracked();
         let saved = Callback::new(move |answer: TeamChannels| {
             webhook_secret.set(String::new());
             slack.set(String::new());
             teams_url.set(String::new());
+            remove_slack.set(false);
+            remove_teams.set(false);
             done.run(answer);
         });
         let revision = channels.revision;
@@ -171,14 +193,15 @@ fn ChannelsForm(team: RwSignal<TeamName>, channels: TeamChannels, done: Callback
     let secret_message = problem(secret_typed.into(), failed, &["webhook.secret"]);
     let slack_message = problem(Signal::stored(String::new()), failed, &["slack_url"]);
     let teams_message = problem(Signal::stored(String::new()), failed, &["teams_url"]);
-    let kept = (channels.slack || channels.teams || channels.webhook_url.is_some()).then(|| {
+    let kept = (had_slack || had_teams || had_webhook).then(|| {
         view! {
-            <p class="muted" data-testid="channels-resend">
-                "Saving replaces every channel. Meshport never shows a secret back: give the webhook's secret and the "
-                "Slack and Teams URLs again to keep them; a field left empty removes its channel."
+            <p class="muted" data-testid="channels-kept">
+                "Meshport never shows a secret back: a secret field left empty keeps the one set. Empty the webhook's "
+                "URL to remove it; tick a chat channel's removal to remove it."
             </p>
         }
     });
+    let secret_hint = |set: bool, hint: &'static str| if set { "Set: leave empty to keep it." } else { hint };
     view! {
         <form class="access-form" novalidate on:submit=on_submit data-testid="channels-form">
             {kept}
@@ -194,7 +217,7 @@ fn ChannelsForm(team: RwSignal<TeamName>, channels: TeamChannels, done: Callback
             {field(
                 "channels-webhook-secret",
                 "Webhook secret",
-                "whsec_ and base64: what your receiver checks the signature with.",
+                secret_hint(had_webhook, "whsec_ and base64: what your receiver checks the signature with."),
                 "password",
                 webhook_secret,
                 secret_message,
@@ -202,19 +225,21 @@ fn ChannelsForm(team: RwSignal<TeamName>, channels: TeamChannels, done: Callback
             {field(
                 "channels-slack",
                 "Slack incoming webhook URL",
-                "https://hooks.slack.com/services/…",
+                secret_hint(had_slack, "https://hooks.slack.com/services/…"),
                 "password",
                 slack,
                 slack_message,
             )}
+            {had_slack.then(|| check(remove_slack, "channels-slack-remove", "Remove the Slack channel"))}
             {field(
                 "channels-teams",
                 "Microsoft Teams incoming webhook URL",
-                "A Workflows webhook URL.",
+                secret_hint(had_teams, "A Workflows webhook URL."),
                 "password",
                 teams_url,
                 teams_message,
             )}
+            {had_teams.then(|| check(remove_teams, "channels-teams-remove", "Remove the Teams channel"))}
             <Refusal failed/>
             <button type="submit" class="button" data-testid="channels-submit" disabled=move || sent.pending.get()>
                 "Save the channels"
