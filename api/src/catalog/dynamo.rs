@@ -1303,9 +1303,7 @@ impl CatalogStore for DynamoStore {
         ];
         match self.transact(items, &request_token, Some(written), None).await? {
             Ok(()) => Ok(token),
-            Err(_) => {
-                Err(StoreError::Busy(format!("API token `{}` changed meanwhile: reload and try again", token.token.id)))
-            }
+            Err(_) => Err(StoreError::Changed(format!("API token `{}`", token.token.id))),
         }
     }
 
@@ -1347,10 +1345,7 @@ impl CatalogStore for DynamoStore {
         ];
         match self.transact(items, &request_token, Some(written), notice).await? {
             Ok(()) => Ok(proposal),
-            Err(_) => Err(StoreError::Busy(format!(
-                "change proposal `{}` changed meanwhile: reload and try again",
-                proposal.id
-            ))),
+            Err(_) => Err(StoreError::Changed(format!("change proposal `{}`", proposal.id))),
         }
     }
 

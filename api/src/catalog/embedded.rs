@@ -1070,7 +1070,7 @@ fn read_proposals(db: &Database) -> Result<Vec<ChangeProposal>> {
 }
 
 fn proposal_changed(id: &str) -> StoreError {
-    StoreError::Busy(format!("change proposal `{id}` changed meanwhile: reload and try again"))
+    StoreError::Changed(format!("change proposal `{id}`"))
 }
 
 /// API token id -> the token as JSON ([`StoredToken`]). Created by its first write: a catalog without it has no
@@ -1114,7 +1114,7 @@ fn write_token_at(tx: &WriteTransaction, token: &StoredToken, expected: Option<u
 }
 
 fn token_changed(id: &str) -> StoreError {
-    StoreError::Busy(format!("API token `{id}` changed meanwhile: reload and try again"))
+    StoreError::Changed(format!("API token `{id}`"))
 }
 
 /// A delivery's key in the outbox's tables: by event, then destination.

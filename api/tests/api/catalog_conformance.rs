@@ -1142,7 +1142,7 @@ async fn an_api_token_is_read_by_id_listed_by_team_revoked_at_its_revision_and_t
     store.put_token(api_token("edge", "ci"), None, token_entry("edge")).await.unwrap();
     assert_eq!(ci.revision, 1);
     let again = store.put_token(ci.clone(), None, token_entry("trading")).await.unwrap_err();
-    assert!(matches!(again, StoreError::Busy(_)), "{again:?}");
+    assert!(matches!(again, StoreError::Changed(_)), "{again:?}");
 
     let mut used = ci.clone();
     used.token.last_used_at = Some("2026-01-02T00:00:00Z".into());
@@ -1157,7 +1157,7 @@ async fn an_api_token_is_read_by_id_listed_by_team_revoked_at_its_revision_and_t
     assert_eq!(revoked.revision, 2);
     assert_eq!(store.get_token(&ci.token.id).await.unwrap(), Some(revoked.clone()));
     let stale = store.put_token(ci.clone(), Some(1), token_entry("trading")).await.unwrap_err();
-    assert!(matches!(stale, StoreError::Busy(_)), "{stale:?}");
+    assert!(matches!(stale, StoreError::Changed(_)), "{stale:?}");
     // The team's list comes from an index that may lag behind writes (DynamoDB's).
     let mut listed = store.team_tokens(&trading).await.unwrap();
     for _ in 0..20 {
@@ -1218,8 +1218,8 @@ async fn a_change_proposal_is_stored_at_its_revision_found_by_product_and_while_
     let waiting = store.put_proposal(change_proposal(&orders, "p2"), None, entry()).await.unwrap();
 
     assert_eq!((open.revision, withdrawn.revision), (1, 2));
-    assert!(matches!(again, StoreError::Busy(_)), "{again:?}");
-    assert!(matches!(stale, StoreError::Busy(_)), "{stale:?}");
+    assert!(matches!(again, StoreError::Changed(_)), "{again:?}");
+    assert!(matches!(stale, StoreError::Changed(_)), "{stale:?}");
     assert_eq!(store.get_proposal("p1").await.unwrap(), Some(withdrawn.clone()));
     assert_eq!(store.get_proposal("p3").await.unwrap(), None);
     eventually(|| async { store.product_proposals(&orders.id).await.unwrap() }, vec![withdrawn, waiting.clone()]).await;
