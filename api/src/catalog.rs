@@ -52,6 +52,13 @@ pub enum StoreError {
     Claimed { claim: Claim, holder: ProductId },
 }
 
+impl StoreError {
+    /// A new change proposal of `product`, which has one that is not final.
+    pub fn waiting_proposal(product: &ProductId) -> Self {
+        Self::Changed(format!("the change proposals of product `{product}`"))
+    }
+}
+
 /// What one product holds exclusively: its topic and each of its subjects. The store writes a product's claims in
 /// the same transaction as the product, each on condition that no other product holds it, so two teams publishing
 /// the same topic at once cannot both succeed.
@@ -337,7 +344,7 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
 
     /// Stores an API token only if its stored revision is `expected` (`None`: it must not exist yet), with its audit
     /// entry in the same transaction; returns it as stored, its revision advanced by one. Otherwise
-    /// [`StoreError::Busy`]: it changed meanwhile.
+    /// [`StoreError::Changed`]: it changed meanwhile.
     async fn put_token(&self, token: StoredToken, expected: Option<u64>, audit: AuditEntry) -> Result<StoredToken>;
 
     /// Records a token's last use (`token` as read, its `last_used_at` set) on condition that it is still at
@@ -347,8 +354,9 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
 
     /// Stores a change proposal only if its stored revision is `expected` (`None`: it must not exist yet), with its
     /// audit entry and its event ([`Notice::of_proposal`](meshport_shared::events::Notice::of_proposal)) in the same
-    /// transaction; returns it as stored, its revision advanced by one. Otherwise [`StoreError::Busy`]: it changed
-    /// meanwhile.
+    /// transaction; returns it as stored, its revision advanced by one. Otherwise [`StoreError::Changed`]: it
+    /// changed meanwhile, or (a new one) its product has another proposal that is not final, which the store refuses
+    /// itself so that two owners proposing at once cannot both succeed.
     async fn put_proposal(
         &self,
         proposal: ChangeProposal,

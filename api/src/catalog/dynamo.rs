@@ -1339,12 +1339,32 @@ impl CatalogStore for DynamoStore {
         let product = self.get_product(&proposal.product).await?;
         let notice = product.and_then(|product| Notice::of_proposal(&audit, &product, &proposal));
         let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build(),
             TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
         ];
+        // The product's one proposal that is not final holds a guard item from its making to its end, so that two
+        // made at once cannot both be stored (a Query of the product's proposals would not see the other's yet).
+        let guard = || key(format!("PROPOSAL_WAITING#{}", proposal.product), "GUARD".to_owned());
+        let held = s(proposal.id.as_str());
+        if expected.is_none() && !proposal.state.is_final() {
+            let mut item = guard();
+            item.insert("proposal".to_owned(), held);
+            let put = Put::builder().table_name(&self.table).set_item(Some(item));
+            let put = put.condition_expression("attribute_not_exists(PK)").build().map_err(|e| internal(&e))?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        } else if proposal.state.is_final() {
+            let delete = Delete::builder().table_name(&self.table).set_key(Some(guard()));
+            let delete = delete
+                .condition_expression("attribute_not_exists(PK) OR proposal = :proposal")
+                .expression_attribute_values(":proposal", held)
+                .build()
+                .map_err(|e| internal(&e))?;
+            items.push(TransactWriteItem::builder().delete(delete).build());
+        }
         match self.transact(items, &request_token, Some(written), notice).await? {
             Ok(()) => Ok(proposal),
+            Err(_) if expected.is_none() => Err(StoreError::waiting_proposal(&proposal.product)),
             Err(_) => Err(StoreError::Changed(format!("change proposal `{}`", proposal.id))),
         }
     }

@@ -1018,6 +1018,15 @@ impl CatalogStore for EmbeddedStore {
                 if actual != expected {
                     return Err(proposal_changed(key));
                 }
+                if expected.is_none() {
+                    for entry in table.iter().map_err(storage)? {
+                        let (other, value) = entry.map_err(storage)?;
+                        let other: ChangeProposal = decode(other.value(), value.value())?;
+                        if other.product == proposal.product && !other.state.is_final() {
+                            return Err(StoreError::waiting_proposal(&proposal.product));
+                        }
+                    }
+                }
                 table.insert(key, encode(key, &proposal)?.as_bytes()).map_err(storage)?;
             }
             append_audit(&tx, &audit)?;

@@ -857,6 +857,7 @@ conformance!(
     dead_letters_are_listed_oldest_first_and_redelivered_once_with_an_audit_entry,
     an_api_token_is_read_by_id_listed_by_team_revoked_at_its_revision_and_touched_only_at_it,
     a_change_proposal_is_stored_at_its_revision_found_by_product_and_while_it_waits,
+    a_product_has_one_proposal_that_is_not_final_at_a_time_whoever_writes_it,
 );
 
 /// Many writers at once: every committed change has its event, numbered 1, 2, 3... in the order the changes
@@ -1228,4 +1229,30 @@ async fn a_change_proposal_is_stored_at_its_revision_found_by_product_and_while_
     assert_eq!(told, [EventKind::ChangeProposed, EventKind::ChangeWithdrawn, EventKind::ChangeProposed]);
     let trail = store.product_history(&orders.id, 10).await.unwrap();
     assert_eq!(trail.iter().filter(|e| e.action == AuditAction::SignOff).count(), 3, "each step audited");
+}
+
+async fn a_product_has_one_proposal_that_is_not_final_at_a_time_whoever_writes_it(store: &dyn CatalogStore) {
+    use meshport_shared::proposals::ProposalState;
+    let orders = put(store, product("orders", "execution"), None).await.unwrap();
+    let users = put(store, product("users", "membership"), None).await.unwrap();
+    let entry = || entry(&orders, AuditAction::SignOff);
+    // The store is asked directly, as by two owners who both read the product's proposals before either wrote.
+    let first = store.put_proposal(change_proposal(&orders, "p1"), None, entry()).await.unwrap();
+    let second = store.put_proposal(change_proposal(&orders, "p2"), None, entry()).await.unwrap_err();
+    let elsewhere = store.put_proposal(change_proposal(&users, "p3"), None, entry()).await;
+    let mut objected = first.clone();
+    objected.state = ProposalState::Objected;
+    let objected = store.put_proposal(objected, Some(1), entry()).await.unwrap();
+    let while_objected = store.put_proposal(change_proposal(&orders, "p4"), None, entry()).await.unwrap_err();
+    let mut withdrawn = objected.clone();
+    withdrawn.state = ProposalState::Withdrawn;
+    store.put_proposal(withdrawn, Some(2), entry()).await.unwrap();
+    let after_it = store.put_proposal(change_proposal(&orders, "p5"), None, entry()).await;
+
+    for refused in [&second, &while_objected] {
+        assert!(matches!(refused, StoreError::Changed(m) if m.contains("`orders`")), "{refused:?}");
+    }
+    assert!(elsewhere.is_ok(), "another product's proposal is its own: {elsewhere:?}");
+    assert!(after_it.is_ok(), "once the first is final, a new one may be made: {after_it:?}");
+    assert_eq!(store.get_proposal("p2").await.unwrap(), None, "nothing of the refused one is stored");
 }
