@@ -344,7 +344,8 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
 
     /// Stores an API token only if its stored revision is `expected` (`None`: it must not exist yet), with its audit
     /// entry in the same transaction; returns it as stored, its revision advanced by one. Otherwise
-    /// [`StoreError::Changed`]: it changed meanwhile.
+    /// [`StoreError::Changed`]: it changed meanwhile, or (a new one) its team has a token in force of its name
+    /// ([`StoredToken::name_taken`]), which the store refuses itself so that two made at once cannot share a name.
     async fn put_token(&self, token: StoredToken, expected: Option<u64>, audit: AuditEntry) -> Result<StoredToken>;
 
     /// Records a token's last use (`token` as read, its `last_used_at` set) on condition that it is still at
@@ -531,4 +532,25 @@ pub struct StoredToken {
     pub hash: String,
     /// Grows with every change (creation, revocation); not with a recorded use.
     pub revision: u64,
+}
+
+impl StoredToken {
+    /// Whether the token is accepted at `now`: not revoked, not expired.
+    pub fn in_force(&self, now: Timestamp) -> bool {
+        self.token.revoked_at.is_none() && self.token.expires_at.parse::<Timestamp>().is_ok_and(|expires| now < expires)
+    }
+
+    /// Whether `self`, a token being made, takes the name of `other`, a token of its team in force when it is made.
+    pub fn takes_the_name_of(&self, other: &StoredToken) -> bool {
+        let made = self.token.created_at.parse::<Timestamp>().unwrap_or(Timestamp::MAX);
+        other.token.id != self.token.id
+            && other.token.team == self.token.team
+            && other.token.name == self.token.name
+            && other.in_force(made)
+    }
+
+    /// A new token refused by the store: its team has one in force of the same name.
+    pub fn name_taken(&self) -> StoreError {
+        StoreError::Changed(format!("the API tokens of team `{}` named `{}`", self.token.team, self.token.name))
+    }
 }

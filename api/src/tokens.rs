@@ -24,11 +24,6 @@ fn require_member(who: &Identity, team: &TeamName) -> Result<()> {
     Err(Error::Forbidden(format!("only members of team `{team}` or org admins manage its API tokens")))
 }
 
-/// Whether a token still works: neither revoked nor expired at `now`.
-fn in_force(token: &ApiToken, now: jiff::Timestamp) -> bool {
-    token.revoked_at.is_none() && token.expires_at.parse::<jiff::Timestamp>().is_ok_and(|expires| now < expires)
-}
-
 /// Team `team`'s tokens, newest first, revoked and expired ones too: never a secret nor its hash.
 pub async fn list(mesh: &Mesh, who: &Identity, team: &TeamName) -> Result<Vec<ApiToken>> {
     require_member(who, team)?;
@@ -48,7 +43,7 @@ pub async fn create(mesh: &Mesh, who: &Identity, team: &TeamName, draft: TokenDr
     let days = draft.lifetime_days().map_err(Error::Invalid)?;
     let now = jiff::Timestamp::now();
     let taken = mesh.catalog.team_tokens(team).await?;
-    if taken.iter().any(|s| s.token.name == draft.name && in_force(&s.token, now)) {
+    if taken.iter().any(|s| s.token.name == draft.name && s.in_force(now)) {
         return Err(Error::Conflict(format!(
             "team `{team}` has an API token named `{}` already: revoke it first, or choose another name",
             draft.name

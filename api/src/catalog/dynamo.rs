@@ -1297,12 +1297,45 @@ impl CatalogStore for DynamoStore {
         let request_token = audit.id.clone();
         let written = audit_key(&audit);
         let audit = Put::builder().table_name(&self.table).set_item(Some(audit_item(&audit)?)).build();
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().put(put.build().map_err(|e| internal(&e))?).build(),
             TransactWriteItem::builder().put(audit.map_err(|e| internal(&e))?).build(),
         ];
+        // A token's name is held by a guard item from its making until it is revoked or expires, so that two tokens
+        // made at once cannot share it (a Query of the team's tokens would not see the other yet).
+        let guard = || key(format!("TOKEN_NAME#{}#{}", token.token.team, token.token.name), "GUARD".to_owned());
+        let held = s(token.token.id.as_str());
+        if expected.is_none() {
+            let expires = token.token.expires_at.parse::<Timestamp>().map_err(|e| internal(&e))?.as_second();
+            let made = token.token.created_at.parse::<Timestamp>().map_err(|e| internal(&e))?.as_second();
+            let mut item = guard();
+            item.extend([("holder".to_owned(), held), ("until".to_owned(), AttributeValue::N(expires.to_string()))]);
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(PK) OR #until <= :made")
+                .expression_attribute_names("#until", "until")
+                .expression_attribute_values(":made", AttributeValue::N(made.to_string()))
+                .build()
+                .map_err(|e| internal(&e))?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        } else if token.token.revoked_at.is_some() {
+            // Released only while this token holds it: an expired token's name may be another's by now.
+            let holder = self.item(guard()).await?.and_then(|guard| guard.get("holder").cloned());
+            if holder.as_ref() == Some(&held) {
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(guard()))
+                    .condition_expression("holder = :holder")
+                    .expression_attribute_values(":holder", held)
+                    .build()
+                    .map_err(|e| internal(&e))?;
+                items.push(TransactWriteItem::builder().delete(delete).build());
+            }
+        }
         match self.transact(items, &request_token, Some(written), None).await? {
             Ok(()) => Ok(token),
+            Err(_) if expected.is_none() => Err(token.name_taken()),
             Err(_) => Err(StoreError::Changed(format!("API token `{}`", token.token.id))),
         }
     }

@@ -976,6 +976,15 @@ impl CatalogStore for EmbeddedStore {
         self.with_db(move |db| {
             let tx = db.begin_write().map_err(storage)?;
             token.revision = next_revision(expected);
+            if expected.is_none() {
+                let table = tx.open_table(TOKENS).map_err(storage)?;
+                for entry in table.iter().map_err(storage)? {
+                    let (key, value) = entry.map_err(storage)?;
+                    if token.takes_the_name_of(&decode(key.value(), value.value())?) {
+                        return Err(token.name_taken());
+                    }
+                }
+            }
             if !write_token_at(&tx, &token, expected)? {
                 return Err(token_changed(&token.token.id));
             }

@@ -858,6 +858,7 @@ conformance!(
     an_api_token_is_read_by_id_listed_by_team_revoked_at_its_revision_and_touched_only_at_it,
     a_change_proposal_is_stored_at_its_revision_found_by_product_and_while_it_waits,
     a_product_has_one_proposal_that_is_not_final_at_a_time_whoever_writes_it,
+    a_teams_token_in_force_holds_its_name_until_revoked_or_expired_whoever_writes,
 );
 
 /// Many writers at once: every committed change has its event, numbered 1, 2, 3... in the order the changes
@@ -1255,4 +1256,37 @@ async fn a_product_has_one_proposal_that_is_not_final_at_a_time_whoever_writes_i
     assert!(elsewhere.is_ok(), "another product's proposal is its own: {elsewhere:?}");
     assert!(after_it.is_ok(), "once the first is final, a new one may be made: {after_it:?}");
     assert_eq!(store.get_proposal("p2").await.unwrap(), None, "nothing of the refused one is stored");
+}
+
+async fn a_teams_token_in_force_holds_its_name_until_revoked_or_expired_whoever_writes(store: &dyn CatalogStore) {
+    // The store is asked directly, as by two members who both read the team's tokens before either wrote.
+    let entry = || token_entry("trading");
+    let first = store.put_token(api_token("trading", "ci"), None, entry()).await.unwrap();
+    let same_name = store.put_token(api_token("trading", "ci"), None, entry()).await.unwrap_err();
+    let other_team = store.put_token(api_token("edge", "ci"), None, entry()).await;
+    let mut revoked = first.clone();
+    revoked.token.revoked_at = Some("2026-01-02T00:00:00Z".into());
+    store.put_token(revoked, Some(1), entry()).await.unwrap();
+    let after_revocation = store.put_token(api_token("trading", "ci"), None, entry()).await.unwrap();
+    // Made after the one holding the name expired (api_token's expire on 2026-04-01).
+    let mut later = api_token("trading", "ci");
+    later.token.created_at = "2026-05-01T00:00:00Z".into();
+    later.token.expires_at = "2026-08-01T00:00:00Z".into();
+    let after_expiry = store.put_token(later, None, entry()).await;
+    // The expired token's revocation leaves the name with the token holding it now.
+    let mut expired = after_revocation.clone();
+    expired.token.revoked_at = Some("2026-05-02T00:00:00Z".into());
+    store.put_token(expired, Some(1), entry()).await.unwrap();
+    let mut meanwhile = api_token("trading", "ci");
+    meanwhile.token.created_at = "2026-05-03T00:00:00Z".into();
+    let still_held = store.put_token(meanwhile, None, entry()).await.unwrap_err();
+
+    for refused in [&same_name, &still_held] {
+        assert!(
+            matches!(refused, StoreError::Changed(m) if m.contains("`trading`") && m.contains("`ci`")),
+            "{refused:?}"
+        );
+    }
+    assert!(other_team.is_ok(), "another team's name is its own: {other_team:?}");
+    assert!(after_expiry.is_ok(), "an expired token's name is free: {after_expiry:?}");
 }
