@@ -550,3 +550,9 @@ pub async fn decide_proposal(
 ) -> Result<meshport_shared::proposals::ChangeProposal> {
     post(&format!("/api/v1/proposals/{}/{action}", encode(id)), decision).await
 }
+
+/// `GET /api/v1/products/{id}` read as `T`, the part of the product's detail a page uses (Manage's
+/// `ManagedDetail`): a bundle that needs little of it then carries no decoder for the rest.
+pub async fn product_part<T: DeserializeOwned>(id: impl AsRef<str>) -> Result<T> {
+    get(&format!("/api/v1/products/{}", encode(id.as_ref()))).await
+}

@@ -17,7 +17,7 @@ use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use meshport_frontend::api;
-use meshport_frontend::routes::manage::{CompatibilityAnswer, EvolveRefusal, Manage, ProductManagement};
+use meshport_frontend::routes::manage::{CompatibilityAnswer, EvolveRefusal, Manage, ManagedDetail, ProductManagement};
 use meshport_frontend::session;
 use meshport_shared::api::{EvolveResponse, Identity, ProductDetail};
 use meshport_shared::{ApiError, ErrorCode};
@@ -31,7 +31,7 @@ use common::{FakeApi, all, click, container, eventually, find, sleep, text_of};
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// The `users` product page as the API would send it, owned by team `accounts`, with `status` and `deprecation`.
-fn detail(status: &str, deprecation: serde_json::Value) -> ProductDetail {
+fn page(status: &str, deprecation: serde_json::Value) -> ProductDetail {
     let mut product = json!({
         "id": "users",
         "name": "Users",
@@ -69,6 +69,16 @@ fn detail(status: &str, deprecation: serde_json::Value) -> ProductDetail {
         "lineage": { "inputs": [], "downstream": [] }
     }))
     .expect("the test product page is valid")
+}
+
+/// `page` as Manage reads it: the API's answer, decoded into the part of it the Manage pages use.
+fn managed(page: ProductDetail) -> ManagedDetail {
+    serde_json::from_value(serde_json::to_value(page).unwrap()).expect("Manage reads the product page")
+}
+
+/// The `users` product page as Manage reads it, with `status` and `deprecation`.
+fn detail(status: &str, deprecation: serde_json::Value) -> ManagedDetail {
+    managed(page(status, deprecation))
 }
 
 fn person(teams: &[&str], admin: bool) -> Identity {
@@ -312,10 +322,10 @@ fn manage_asks_to_sign_in_when_nobody_is_signed_in() {
     assert!(find(&root, "owned-products").is_none());
 }
 
-/// `detail` with the topic as the mirror read it: 3 partitions, 7 days' retention set on the topic, and the cluster's
+/// `page` with the topic as the mirror read it: 3 partitions, 7 days' retention set on the topic, and the cluster's
 /// default cleanup policy.
 fn detail_with_topic(partitions: i32, revision: u64) -> ProductDetail {
-    let mut detail = serde_json::to_value(detail("active", serde_json::Value::Null)).unwrap();
+    let mut detail = serde_json::to_value(page("active", serde_json::Value::Null)).unwrap();
     detail["product"]["revision"] = json!(revision);
     detail["topic"] = json!({
         "name": "users",
@@ -355,6 +365,7 @@ fn set(root: &web_sys::Element, test_id: &str, value: &str, event: &str) {
 
 /// Mounts the Manage page of `users` with its topic, for an owner, once the policy has come.
 async fn topic_settings(detail: ProductDetail) -> (web_sys::HtmlElement, impl Sized) {
+    let detail = managed(detail);
     let root = container();
     let view = mount_to(
         root.clone(),

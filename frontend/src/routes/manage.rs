@@ -12,8 +12,9 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use meshport_shared::api::{Identity, ProductDetail};
+use meshport_shared::api::Identity;
 use meshport_shared::{DataProduct, GovernancePolicy, ProductId, ProductStatus, ViolationCode};
+use serde::Deserialize;
 
 use crate::api;
 use crate::components::feedback::Loading;
@@ -106,7 +107,7 @@ fn SignInPrompt() -> impl IntoView {
 #[component]
 fn LoadedProduct(id: ProductId, who: Identity) -> impl IntoView {
     let retries = RwSignal::new(0_u32);
-    let detail = fetched(move || (retries.get(), id.clone()), |(_, id)| api::product(id));
+    let detail = fetched(move || (retries.get(), id.clone()), |(_, id)| api::product_part::<ManagedDetail>(id));
     live(move || match detail.get() {
         None => view! { <Loading what="the data product"/> }.into_any(),
         Some(Err(error)) => load_failed("The data product", &error, move || retries.update(|n| *n += 1)),
@@ -117,7 +118,7 @@ fn LoadedProduct(id: ProductId, who: Identity) -> impl IntoView {
 /// One product as its page on Manage shows it: a summary for everyone, and the changes its owners may make. People
 /// outside the owning team see why they cannot change it.
 #[component]
-pub fn ProductManagement(detail: ProductDetail, who: Identity) -> impl IntoView {
+pub fn ProductManagement(detail: ManagedDetail, who: Identity) -> impl IntoView {
     let managed = Managed::new(detail);
     let detail = managed.detail;
     // Memos, so a change that keeps the status (a new revision, a new schema) leaves the forms and what is typed in
@@ -211,7 +212,7 @@ fn ReadOnlyNote(managed: Managed, who: Identity) -> impl IntoView {
 #[component]
 fn Summary(managed: Managed) -> impl IntoView {
     let summary = live(move || {
-        let ProductDetail { product, schema, .. } = managed.detail.get();
+        let ManagedDetail { product, schema, .. } = managed.detail.get();
         let DataProduct { id, name, domain, owner, status, version, output_port, revision, deprecation, .. } = product;
         let deprecation = deprecation.filter(|_| status == ProductStatus::Deprecated).map(|deprecation| {
             let replacement = deprecation.replacement.map(|id| {
@@ -291,17 +292,37 @@ fn Summary(managed: Managed) -> impl IntoView {
     }
 }
 
+/// What Manage reads of a product's detail (`GET /api/v1/products/{id}`, a `ProductDetail`): the product, its topic's
+/// settings and its current schema, and nothing else. Decoding only these keeps the decoders of the rest (history,
+/// versions, consumers, lineage, links...) out of the Manage bundle, which they would put over its size budget.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ManagedDetail {
+    product: DataProduct,
+    /// `None` before the first sync saw the topic.
+    topic: Option<topic::SyncedTopic>,
+    /// `None` when the mirror holds no version of the value schema.
+    schema: Option<CurrentSchema>,
+}
+
+/// The latest value schema as Manage shows and evolves it.
+#[derive(Debug, Clone, Deserialize)]
+struct CurrentSchema {
+    subject: String,
+    version: i32,
+    schema: String,
+}
+
 /// The product being managed, shared by the sections of its page: each change stores what the API answered, and a
 /// stale revision is fixed by reading the product again.
 #[derive(Clone, Copy)]
 struct Managed {
-    detail: RwSignal<ProductDetail>,
+    detail: RwSignal<ManagedDetail>,
     /// Why reading the product again failed, if it did.
     reload_error: RwSignal<Option<api::Error>>,
 }
 
 impl Managed {
-    fn new(detail: ProductDetail) -> Self {
+    fn new(detail: ManagedDetail) -> Self {
         Self { detail: RwSignal::new(detail), reload_error: RwSignal::new(None) }
     }
 
@@ -325,7 +346,7 @@ impl Managed {
         let this = *self;
         let id = self.id();
         leptos::task::spawn_local(async move {
-            match api::product(id).await {
+            match api::product_part(id).await {
                 Ok(detail) => {
                     this.reload_error.set(None);
                     this.detail.set(detail);

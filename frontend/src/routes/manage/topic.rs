@@ -2,12 +2,14 @@
 //! as it changes with the policy's own topic limits (`TopicLimits`, the API's check), and only what changed is sent,
 //! with the revision read.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use leptos::prelude::*;
 use meshport_shared::api::TopicChangeRequest;
 use meshport_shared::policy::CLEANUP_POLICIES;
-use meshport_shared::{ConfigSource, DataProduct, TopicFacts, TopicLimits};
+use meshport_shared::{ConfigSource, DataProduct, TopicLimits};
+use serde::Deserialize;
 
 use super::{Call, ChangeError, ChangeSection, Managed, Policy, failure, field_message};
 use crate::api;
@@ -34,6 +36,16 @@ const AS_NOW: &str = "now";
 const HOURS: &str = "hours";
 const DAYS: &str = "days";
 
+/// What this section reads of the topic as last synced (the shared `TopicFacts`, in the product's detail).
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct SyncedTopic {
+    partitions: i32,
+    configs: BTreeMap<String, String>,
+    #[serde(default)]
+    config_sources: BTreeMap<String, ConfigSource>,
+    present: bool,
+}
+
 /// The topic's settings as the mirror last read them, with where each config comes from.
 #[derive(Debug, Clone, PartialEq)]
 struct Current {
@@ -46,7 +58,7 @@ struct Current {
 }
 
 impl Current {
-    fn of(topic: &TopicFacts) -> Self {
+    fn of(topic: &SyncedTopic) -> Self {
         Self {
             present: topic.present,
             partitions: topic.partitions,
@@ -163,7 +175,7 @@ impl Wanted {
     }
 }
 
-/// The form, drawn from the topic's settings as they are. The Manage bundle is near its size budget, so the form uses
+/// The form, drawn from the topic's settings as they are. The Manage bundle is held to a size budget, so the form uses
 /// signal types the bundle has already, one closure type for every control's edit and one for every field's
 /// message, no memo, and hides the typed retention rather than mounting it.
 fn topic_form(
