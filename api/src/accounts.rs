@@ -37,7 +37,7 @@ fn new_password() -> String {
 
 /// Where a team's account changes are audited.
 fn trail(team: &TeamName) -> Result<ProductId> {
-    ProductId::parse(format!("service-accounts.{team}")).map_err(|e| Error::Invalid(e.to_string()))
+    meshport_shared::Trail::ServiceAccounts.of(team).map_err(|e| Error::Invalid(e.to_string()))
 }
 
 fn require_member(who: &Identity, team: &TeamName) -> Result<()> {

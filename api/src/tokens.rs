@@ -14,7 +14,7 @@ use crate::mesh::Mesh;
 
 /// Where a team's token changes are audited.
 fn trail(team: &TeamName) -> Result<ProductId> {
-    ProductId::parse(format!("api-tokens.{team}")).map_err(|e| Error::Invalid(e.to_string()))
+    meshport_shared::Trail::ApiTokens.of(team).map_err(|e| Error::Invalid(e.to_string()))
 }
 
 fn require_member(who: &Identity, team: &TeamName) -> Result<()> {

@@ -21,7 +21,7 @@ pub mod tokens;
 
 pub use api::{ApiError, ErrorCode};
 pub use mirror::{AuditAction, AuditEntry, AuditStage, ConfigSource, HistoryKind, SchemaVersion, TopicFacts};
-pub use names::{DomainName, GroupName, NameError, Principal, ProductId, SubjectName, TeamName, TopicName};
+pub use names::{DomainName, GroupName, NameError, Principal, ProductId, SubjectName, TeamName, TopicName, Trail};
 pub use policy::{GovernancePolicy, SchemaFact, TopicLimits, Violation, ViolationCode, validate};
 pub use product::{
     DataProduct, Deprecation, Description, OutputPort, Owner, ProductStatus, Quality, SchemaFormat, SlaTier,

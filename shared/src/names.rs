@@ -133,6 +133,48 @@ name_type!(
     |v| check_slug("product id", v, 128, &['.', '-', '_'])
 );
 
+/// A team's records that are audited as if they were a product, under `<prefix><team>`: its service accounts, its
+/// notification channels, its API tokens. No product may take such an id, or it would share their history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trail {
+    ServiceAccounts,
+    Notifications,
+    ApiTokens,
+}
+
+impl Trail {
+    pub const ALL: [Self; 3] = [Self::ServiceAccounts, Self::Notifications, Self::ApiTokens];
+
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Self::ServiceAccounts => "service-accounts.",
+            Self::Notifications => "notifications.",
+            Self::ApiTokens => "api-tokens.",
+        }
+    }
+
+    /// What the trail records, in words.
+    pub fn records(self) -> &'static str {
+        match self {
+            Self::ServiceAccounts => "service accounts",
+            Self::Notifications => "notification channels",
+            Self::ApiTokens => "API tokens",
+        }
+    }
+
+    /// Team `team`'s trail of this kind.
+    pub fn of(self, team: &TeamName) -> Result<ProductId, NameError> {
+        ProductId::parse(format!("{}{team}", self.prefix()))
+    }
+}
+
+impl ProductId {
+    /// The trail this id is kept for, if it is one's.
+    pub fn trail(&self) -> Option<Trail> {
+        Trail::ALL.into_iter().find(|trail| self.0.starts_with(trail.prefix()))
+    }
+}
+
 name_type!(
     /// A business domain of the mesh: `membership`, `analytics`.
     DomainName,

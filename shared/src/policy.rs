@@ -545,6 +545,8 @@ pub enum ViolationCode {
     DuplicateInput,
     /// A topic the policy reserves for the platform (Kafka's, Connect's, Streams').
     ReservedTopic,
+    /// A product id Meshport keeps for a team's audit trail (`service-accounts.`, `notifications.`, `api-tokens.`).
+    ReservedId,
     /// A topic outside the team's domain prefix, or assigned to another team.
     TopicNotOwned,
     /// A subject not named after the topic as the policy's subject naming says.
@@ -620,6 +622,10 @@ pub fn validate(product: &DataProduct, policy: &GovernancePolicy, schema: Schema
     }
     if !is_semver(&product.version) {
         push(C::InvalidVersion, "version", format!("`{}` is not a version like 1.0.0", short(&product.version)));
+    }
+    if let Some(trail) = product.id.trail() {
+        let message = format!("ids starting `{}` keep a team's {}: choose another id", trail.prefix(), trail.records());
+        push(C::ReservedId, "id", message);
     }
 
     match policy.domain(&product.domain) {
@@ -954,6 +960,16 @@ mod tests {
             SchemaFact::Registered,
             &[(ViolationCode::InvalidVersion, "version"), (ViolationCode::InvalidTag, "tags")],
         );
+    }
+
+    #[test]
+    fn ids_of_a_teams_audit_trails_are_no_products() {
+        for trail in crate::Trail::ALL {
+            let team = TeamName::parse("accounts").unwrap();
+            check(|p| p.id = trail.of(&team).unwrap(), SchemaFact::Registered, &[(ViolationCode::ReservedId, "id")]);
+        }
+        check(|p| p.id = ProductId::parse("notifications").unwrap(), SchemaFact::Registered, &[]);
+        check(|p| p.id = ProductId::parse("api-tokens-usage").unwrap(), SchemaFact::Registered, &[]);
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub async fn redeliver(catalog: &dyn CatalogStore, who: &Identity, key: &Deliver
 
 /// Where changes to a team's notifications are audited: `notifications.<team>`, as audit entries name a product.
 pub(crate) fn trail_of(team: &TeamName) -> Result<ProductId> {
-    ProductId::parse(format!("notifications.{team}")).map_err(|e| Error::Invalid(e.to_string()))
+    meshport_shared::Trail::Notifications.of(team).map_err(|e| Error::Invalid(e.to_string()))
 }
 
 /// The trail of a destination's team (`<team>/<channel>`).

@@ -1,5 +1,5 @@
 //! Who may claim what: topics of the platform, of another domain or team, subjects not named after their topic, the
-//! next major version of another team's product, and drafts that cannot be deprecated. Over HTTP against the real
+//! next major version of another team's product, a team's audit trail's id, and drafts that cannot be deprecated. Over HTTP against the real
 //! broker and the project's registry.
 
 use crate::common;
@@ -152,4 +152,18 @@ async fn a_draft_cannot_be_deprecated() {
     assert!(error.message.contains("draft"), "{error:?}");
     let stored = app.state.mesh.catalog.get_product(&draft.id).await.unwrap().unwrap();
     assert_eq!(stored.status, ProductStatus::Draft);
+}
+
+#[tokio::test]
+async fn the_id_of_a_teams_audit_trail_is_no_products() {
+    // A team's service accounts are audited under `service-accounts.<team>`: a product of that id would share it.
+    let app = spawn(&[]).await;
+    let topic = topic(&app, &unique("accounts-feed")).await;
+    let squatter = on("service-accounts.trading", "execution", &topic);
+
+    let (status, error) = app.as_(Who::Owner).publish(&squatter).await.error().await;
+
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(codes(&error), [(ViolationCode::ReservedId, "id")], "{error:?}");
+    assert!(app.state.mesh.catalog.get_product(&squatter.id).await.unwrap().is_none(), "nothing stored");
 }
