@@ -142,14 +142,18 @@ impl Meshport {
         }
     }
 
-    /// The registry's verdict on a schema for the product, or `None` where the token may not ask (403).
-    pub async fn evolve_dry_run(&self, id: &str, request: &EvolveRequest) -> Result<Option<EvolveResponse>, Failure> {
+    /// The registry's verdict on a schema for the product (an evolve's dry run, which any reader may ask), or the
+    /// API's refusal (a product that does not evolve, a schema that does not read).
+    pub async fn evolve_dry_run(
+        &self,
+        id: &str,
+        request: &EvolveRequest,
+    ) -> Result<Result<EvolveResponse, Refusal>, Failure> {
         let what = format!("checking `{id}`'s schema with the registry");
         let sent = self.request(Method::POST, &format!("/api/v1/products/{id}/schema")).json(request);
         match self.send(sent, &what).await? {
-            Ok(response) => Ok(Some(Self::json(response, &what).await?)),
-            Err(Refusal(error)) if error.code == meshport_shared::ErrorCode::Forbidden => Ok(None),
-            Err(refusal) => Err(Self::fatal(refusal, &what)),
+            Ok(response) => Ok(Ok(Self::json(response, &what).await?)),
+            Err(refusal) => Ok(Err(refusal)),
         }
     }
 
