@@ -103,8 +103,10 @@ enum ProductCommand {
         #[command(flatten)]
         connection: Connection,
     },
-    /// Imports the files (idempotent): each product created, published, updated or unchanged. Lists the active
-    /// products of the files' teams that the files no longer describe; with `--prune`, deprecates them.
+    /// Imports the files (idempotent): each product created, published, updated, evolved (a compatible schema
+    /// registered, the version raised in the files), proposed or made a new major version (a breaking schema under
+    /// a raised major version: its consumers sign it off first), or unchanged. Lists the active products of the
+    /// files' teams that the files no longer describe; with `--prune`, deprecates them.
     #[command(after_help = EXIT_CODES)]
     Apply {
         /// Files or directories of file pairs.
@@ -296,7 +298,7 @@ async fn apply(meshport: &Meshport, pairs: &[Pair], dry_run: bool, prune: bool) 
                 described.insert(imported.product.id.to_string());
                 teams.insert(imported.product.owner.team.clone());
                 match meshport.import(&pair.files, dry_run).await? {
-                    Ok(change) => ProductReport::new(&pair.id, &change, Vec::new(), Vec::new()),
+                    Ok(imported) => imported_report(pair, &imported, dry_run),
                     Err(refusal) => ProductReport::new(&pair.id, "refused", Vec::new(), refusal.findings(pair)),
                 }
             }
@@ -325,6 +327,39 @@ async fn apply(meshport: &Meshport, pairs: &[Pair], dry_run: bool, prune: bool) 
         products.push(ProductReport::new(stale.id.as_str(), &outcome, Vec::new(), Vec::new()));
     }
     Ok(Report::new(if dry_run { "apply --dry-run" } else { "apply" }, products))
+}
+
+/// An import's change, with what the user should know of an evolution: the version registered, the proposal
+/// waiting for the consumers, the new major version whose files to keep.
+fn imported_report(pair: &Pair, imported: &client::Imported, dry_run: bool) -> ProductReport {
+    let report = ProductReport::new(&pair.id, &imported.change, Vec::new(), Vec::new());
+    let id = &imported.product.id;
+    let subject = &imported.product.output_port.value_subject;
+    if let Some(proposal) = &imported.proposal {
+        let teams = proposal.subscribers.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+        let pending = if imported.change == "unchanged" { "still waits" } else { "waits" };
+        return report.with_note(format!(
+            "the breaking schema change, the next major version of `{id}`, {pending} for its consumers' sign-off \
+             (proposal `{}`, {}): it takes effect once {teams} approve it in Meshport",
+            proposal.id,
+            proposal.state.as_str()
+        ));
+    }
+    match (imported.change.as_str(), &imported.new_product, imported.registered_version) {
+        (_, Some(successor), _) => report.with_note(format!(
+            "made `{successor}`, the next major version, and deprecated `{id}` in its favour: export the new \
+             product's files (`meshport product export {successor}`) and keep them instead of these"
+        )),
+        ("evolved", None, Some(version)) => report.with_note(format!("registered version {version} of `{subject}`")),
+        ("evolved", None, None) if dry_run => report.with_note(format!("would register a new version of `{subject}`")),
+        ("proposed", None, None) if dry_run => report.with_note(format!(
+            "would propose the breaking schema change as the next major version of `{id}`: its consumers sign it off"
+        )),
+        ("new_major_version", None, None) if dry_run => {
+            report.with_note(format!("would make the next major version of `{id}` and deprecate `{id}`"))
+        }
+        _ => report,
+    }
 }
 
 /// The active products of `teams` that the files do not describe: never another team's.

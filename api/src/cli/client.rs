@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use meshport_shared::api::{DeprecateRequest, EvolveRequest, EvolveResponse};
+use meshport_shared::proposals::ChangeProposal;
 use meshport_shared::search::SearchPage;
 use meshport_shared::{ApiError, DataProduct, GovernancePolicy};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -56,9 +57,17 @@ pub struct Meshport {
     http: reqwest::Client,
 }
 
-#[derive(Deserialize)]
-struct ImportOutcome {
-    change: String,
+/// What an import did (the API's answer, what the command line reports of it).
+#[derive(Debug, Deserialize)]
+pub struct Imported {
+    pub change: String,
+    pub product: DataProduct,
+    #[serde(default)]
+    pub registered_version: Option<i32>,
+    #[serde(default)]
+    pub proposal: Option<ChangeProposal>,
+    #[serde(default)]
+    pub new_product: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -157,12 +166,12 @@ impl Meshport {
         }
     }
 
-    /// Imports a pair: the change made (or that a dry run would make), or the API's refusal.
-    pub async fn import(&self, files: &Files, dry_run: bool) -> Result<Result<String, Refusal>, Failure> {
+    /// Imports a pair: what it did (or a dry run would do), or the API's refusal.
+    pub async fn import(&self, files: &Files, dry_run: bool) -> Result<Result<Imported, Refusal>, Failure> {
         let body = serde_json::json!({"odps": files.odps, "odcs": files.odcs});
         let sent = self.request(Method::POST, &format!("/api/v1/products/import?dry_run={dry_run}")).json(&body);
         match self.send(sent, "importing").await? {
-            Ok(response) => Ok(Ok(Self::json::<ImportOutcome>(response, "importing").await?.change)),
+            Ok(response) => Ok(Ok(Self::json(response, "importing").await?)),
             Err(refusal) => Ok(Err(refusal)),
         }
     }

@@ -27,7 +27,7 @@ pub struct Report {
 pub struct ProductReport {
     pub id: String,
     /// `clean`, `violations`, `unreadable`, `new`, `changed`, `unchanged`, `created`, `published`, `updated`,
-    /// `refused`, `exported`, or what pruning did.
+    /// `evolved`, `proposed`, `new_major_version`, `refused`, `exported`, or what pruning did.
     pub outcome: String,
     pub changes: Vec<Change>,
     /// What makes the run fail (exit 1): violations, breaking schema changes, refusals.

@@ -17,6 +17,10 @@ use crate::common::{Answer, TestApp, Who, product, unique};
 const ORDER: &str = r#"{"type":"record","name":"Order","namespace":"com.acme.execution","fields":[
   {"name":"id","type":"string"},{"name":"cents","type":"long"}]}"#;
 
+/// [`ORDER`] with `cents` a string: a break at BACKWARD.
+const ORDER_V2_BREAKING: &str = r#"{"type":"record","name":"Order","namespace":"com.acme.execution","fields":[
+  {"name":"id","type":"string"},{"name":"cents","type":"string"}]}"#;
+
 async fn spawn() -> TestApp {
     TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into()), ("MESHPORT_PUBLIC_READS", "false".into())]).await
 }
@@ -297,4 +301,53 @@ async fn the_example_pre_commit_hook_lints_the_staged_product_files_against_a_po
     assert_eq!(clean.status.code(), Some(0), "{}", String::from_utf8_lossy(&clean.stderr));
     assert_eq!(broken.status.code(), Some(1), "{}", String::from_utf8_lossy(&broken.stderr));
     assert!(String::from_utf8_lossy(&broken.stdout).contains("[required_field_missing] give the product a name"));
+}
+
+/// Replaces the Avro schema the contract carries (in its `meshportSchema` custom property) by `schema`.
+fn set_schema(value: &mut Value, schema: &str) {
+    let custom = value["schema"][0]["customProperties"].as_array_mut().unwrap();
+    custom.iter_mut().find(|p| p["property"] == "meshportSchema").unwrap()["value"] = schema.into();
+}
+
+#[tokio::test]
+async fn apply_evolves_a_schema_changed_in_git_and_a_new_major_version_tells_which_files_to_keep() {
+    // Arrange: a product's files in git, its schema changed compatibly and the version raised.
+    let app = spawn().await;
+    let orders = created(&app).await;
+    let change = token(&app, "ci-deploy", Scope::Change).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let id = orders.id.to_string();
+    let (odps, odcs) = (dir.path().join(format!("{id}.odps.yaml")), dir.path().join(format!("{id}.odcs.yaml")));
+    let export = meshport(&app, &change, &["product", "export", &id, "--out", out]).await;
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    edit(&odps, |v| v["version"] = json!("1.1.0"));
+    edit(&odcs, |v| add_field(v, &json!({"name": "coupon", "type": ["null", "string"], "default": null})));
+    let subject = orders.output_port.value_subject.to_string();
+
+    // Act and assert: a dry run says what it would register, the apply registers it, a second changes nothing.
+    let dry = meshport(&app, &change, &["product", "apply", "--dry-run", out]).await;
+    assert!(dry.stdout.contains(&format!("would register a new version of `{subject}`")), "{}", dry.stdout);
+    let apply = meshport(&app, &change, &["product", "apply", out]).await;
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert!(apply.stderr.contains(&format!("[1/1] {id}: evolved")), "{}", apply.stderr);
+    assert!(apply.stdout.contains(&format!("note: registered version 2 of `{subject}`")), "{}", apply.stdout);
+    let again = meshport(&app, &change, &["product", "apply", out]).await;
+    assert!(again.stdout.starts_with(&format!("{id}: unchanged\n")), "{}", again.stdout);
+
+    // A breaking schema under version 2.0.0, nobody subscribing: the next major version, and its files to keep.
+    edit(&odps, |v| v["version"] = json!("2.0.0"));
+    edit(&odcs, |v| set_schema(v, ORDER_V2_BREAKING));
+    let major = meshport(&app, &change, &["product", "apply", "--format", "json", out]).await;
+    assert_eq!(major.code, 0, "{}{}", major.stdout, major.stderr);
+    let report: Value = serde_json::from_str(&major.stdout).unwrap();
+    assert_eq!(report["products"][0]["outcome"], "new_major_version");
+    let note = report["products"][0]["notes"][0].as_str().unwrap();
+    assert!(note.contains(&format!("meshport product export {id}.v2")), "{note}");
+    assert_eq!(status_of(&app, &id).await, ProductStatus::Deprecated);
+
+    // The same files again: refused, saying whose files to keep instead.
+    let stale = meshport(&app, &change, &["product", "apply", out]).await;
+    assert_eq!(stale.code, 1, "{}{}", stale.stdout, stale.stderr);
+    assert!(stale.stdout.contains("[superseded]") && stale.stdout.contains(&format!("{id}.v2")), "{}", stale.stdout);
 }
