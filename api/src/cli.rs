@@ -256,35 +256,64 @@ async fn diff(meshport: &Meshport, pairs: &[Pair]) -> Result<Report, Failure> {
             products.push(ProductReport::new(&pair.id, "new", Vec::new(), Vec::new()).with_note(note));
             continue;
         };
-        let mut changes = tree::changes(&files::values(&exported)?, &files::values(&pair.files)?);
-        let mut findings = Vec::new();
+        let changes = tree::changes(&files::values(&exported)?, &files::values(&pair.files)?);
+        let mut report = ProductReport::new(&pair.id, "changed", changes, Vec::new());
         let stored = code::read(&exported).map_err(|e| Failure::unreachable(format!("an unreadable export: {e}")))?;
         if let (Some(old), Some(new)) = (&stored.schema, &local.schema)
             && old != new
         {
-            let request = EvolveRequest { schema: new.clone(), dry_run: true, new_major_version: false, revision: 0 };
-            match meshport.evolve_dry_run(local.product.id.as_str(), &request).await? {
-                Ok(verdict) => {
-                    for change in &verdict.changes {
-                        changes.push(Change::schema(change, &verdict.level));
-                        if change.breaking {
-                            findings.push(Finding::breaking(pair, change, &verdict.level));
-                        }
-                    }
-                    if !verdict.compatible && !verdict.changes.iter().any(|c| c.breaking) {
-                        for message in &verdict.registry_messages {
-                            findings.push(Finding::refused(pair, message, &verdict.level));
-                        }
-                    }
-                }
-                // A product that does not evolve (retired), a schema that does not read: the API's own words.
-                Err(refusal) => findings.extend(refusal.findings(pair)),
-            }
+            judge_schema(meshport, pair, &local.product, &stored.product, new, &mut report).await?;
         }
-        let outcome = if changes.is_empty() && findings.is_empty() { "unchanged" } else { "changed" };
-        products.push(ProductReport::new(&pair.id, outcome, changes, findings));
+        if report.changes.is_empty() && report.findings.is_empty() {
+            report.outcome = "unchanged".into();
+        }
+        products.push(report);
     }
     Ok(Report::new("diff", products))
+}
+
+/// The registry's verdict on the files' schema (an evolve's dry run), as apply will meet it: each breaking change
+/// a finding, unless the files raise the major version, which asks for the next major version; a compatible change
+/// a finding unless the files raise the version with it.
+async fn judge_schema(
+    meshport: &Meshport,
+    pair: &Pair,
+    files: &DataProduct,
+    stored: &DataProduct,
+    schema: &str,
+    report: &mut ProductReport,
+) -> Result<(), Failure> {
+    let request = EvolveRequest { schema: schema.to_owned(), dry_run: true, new_major_version: false, revision: 0 };
+    let verdict = match meshport.evolve_dry_run(files.id.as_str(), &request).await? {
+        Ok(verdict) => verdict,
+        // A product that does not evolve (retired), a schema that does not read: the API's own words.
+        Err(refusal) => {
+            report.findings.extend(refusal.findings(pair));
+            return Ok(());
+        }
+    };
+    let next_major = code::raises_major(&files.version, &stored.version);
+    for change in &verdict.changes {
+        report.changes.push(Change::schema(change, &verdict.level));
+        if change.breaking && !next_major {
+            report.findings.push(Finding::breaking(pair, change, &verdict.level));
+        }
+    }
+    if verdict.compatible {
+        let unraised = code::unraised_version(&files.version, &stored.version);
+        report.findings.extend(unraised.iter().map(|violation| Finding::of_violation(pair, violation)));
+    } else if next_major {
+        report.notes.push(format!(
+            "the files raise the major version ({} over {}): apply makes this breaking schema the next major \
+             version of `{}`, once its consumers have signed it off if it has any",
+            files.version, stored.version, files.id
+        ));
+    } else if !verdict.changes.iter().any(|c| c.breaking) {
+        for message in &verdict.registry_messages {
+            report.findings.push(Finding::refused(pair, message, &verdict.level));
+        }
+    }
+    Ok(())
 }
 
 async fn apply(meshport: &Meshport, pairs: &[Pair], dry_run: bool, prune: bool) -> Result<Report, Failure> {

@@ -199,7 +199,7 @@ async fn evolve(
     schema: String,
     run: Run,
 ) -> Result<Outcome> {
-    let raised_major = major(&product.version) > major(&stored.version);
+    let raised_major = raises_major(&product.version, &stored.version);
     let waiting = if raised_major {
         mesh.catalog.product_proposals(&stored.id).await?.into_iter().find(|p| !p.state.is_final())
     } else {
@@ -219,17 +219,8 @@ async fn evolve(
         }
         return next_major_version(mesh, who, stored, request(false), run).await;
     }
-    if !above(&product.version, &stored.version) {
-        return Err(Error::Violations(vec![Violation::new(
-            ViolationCode::InvalidVersion,
-            "odps.version",
-            format!(
-                "the contract's schema changed: raise the product's version above `{}` (`{}` for this compatible \
-                 change)",
-                stored.version,
-                next_minor(&stored.version)
-            ),
-        )]));
+    if let Some(violation) = unraised_version(&product.version, &stored.version) {
+        return Err(Error::Violations(vec![violation]));
     }
     check_metadata(mesh, who, &product, SchemaFact::Registered)?;
     match run {
@@ -282,11 +273,11 @@ async fn next_major_version(
 /// ones to keep, which the violation says rather than a status the files cannot have.
 async fn superseded(mesh: &Mesh, stored: &DataProduct, product: &DataProduct) -> Result<Option<Violation>> {
     let replacement = stored.deprecation.as_ref().and_then(|d| d.replacement.as_ref());
-    let Some(replacement) = replacement.filter(|_| major(&product.version) > major(&stored.version)) else {
+    let Some(replacement) = replacement.filter(|_| raises_major(&product.version, &stored.version)) else {
         return Ok(None);
     };
     let Some(successor) = mesh.catalog.get_product(replacement).await? else { return Ok(None) };
-    if major(&successor.version) <= major(&stored.version) {
+    if !raises_major(&successor.version, &stored.version) {
         return Ok(None);
     }
     Ok(Some(Violation::new(
@@ -334,12 +325,30 @@ fn major(version: &str) -> u64 {
     numbers(version).map_or(0, |(major, _, _)| major)
 }
 
-/// Whether `version` is above `than`; a version that does not read passes here, and the policy refuses it.
-fn above(version: &str, than: &str) -> bool {
-    match (numbers(version), numbers(than)) {
-        (Some(version), Some(than)) => version > than,
+/// Whether files giving `version` to a product at `stored` ask for its next major version: a breaking schema is
+/// then made the next major version rather than refused.
+pub fn raises_major(version: &str, stored: &str) -> bool {
+    major(version) > major(stored)
+}
+
+/// Files whose schema changed compatibly must raise the product's version, as the evolve does (`1.0.0` to
+/// `1.1.0`), or they would differ from the catalog after it; a version that does not read is the policy's to refuse.
+pub fn unraised_version(version: &str, stored: &str) -> Option<Violation> {
+    let raised = match (numbers(version), numbers(stored)) {
+        (Some(version), Some(stored)) => version > stored,
         _ => true,
-    }
+    };
+    (!raised).then(|| {
+        Violation::new(
+            ViolationCode::InvalidVersion,
+            "odps.version",
+            format!(
+                "the contract's schema changed: raise the product's version above `{stored}` (`{}` for a compatible \
+                 change, the next major version for a breaking one)",
+                next_minor(stored)
+            ),
+        )
+    })
 }
 
 /// The version an evolve gives a product after a compatible change.

@@ -173,9 +173,18 @@ async fn the_example_workflows_commands_keep_a_product_in_git_lint_diff_apply_an
     assert!(lint.stdout.starts_with(&annotation), "{}", lint.stdout);
     assert!(lint.stdout.contains("required_field_missing::give the product a name"), "{}", lint.stdout);
 
-    // A compatible schema change and a new purpose: listed, nothing marked breaking.
+    // A compatible schema change and a new purpose: listed, nothing marked breaking; the version must be raised with
+    // the schema.
+    edit(&odps, |v| v["name"] = json!(orders.name));
+    edit(&odcs, |v| add_field(v, &json!({"name": "coupon", "type": ["null", "string"], "default": null})));
+    let unraised = meshport(&app, &read, &diff_step).await;
+    assert_eq!(unraised.code, 1, "{}{}", unraised.stdout, unraised.stderr);
+    let errors: Vec<&str> = unraised.stdout.lines().filter(|line| line.starts_with("::error")).collect();
+    assert_eq!(errors.len(), 1, "{}", unraised.stdout);
+    assert!(errors[0].contains("invalid_version::the contract's schema changed"), "{}", errors[0]);
+    std::fs::write(&odcs, &exported_odcs).unwrap();
     edit(&odps, |v| {
-        v["name"] = json!(orders.name);
+        v["version"] = json!("1.1.0");
         v["description"]["purpose"] = json!("Every order, as placed.");
     });
     edit(&odcs, |v| add_field(v, &json!({"name": "coupon", "type": ["null", "string"], "default": null})));
@@ -226,6 +235,17 @@ async fn the_example_workflows_commands_keep_a_product_in_git_lint_diff_apply_an
     let (status, error) = app.with_token(&read).evolve(&orders.id, &real).await.error().await;
     assert_eq!((status, error.code), (StatusCode::FORBIDDEN, ErrorCode::Forbidden), "{}", error.message);
     assert!(error.message.contains("may only read"), "{}", error.message);
+    // Under a raised major version the same break is deliberate: still marked breaking, but no finding; a note says
+    // what apply will make of it.
+    edit(&odps, |v| v["version"] = json!("2.0.0"));
+    let major = meshport(&app, &read, &diff_step).await;
+    assert_eq!((major.code, major.stdout.contains("::error")), (0, false), "{}{}", major.stdout, major.stderr);
+    assert!(
+        major.stdout.contains("::notice title=") && major.stdout.contains("next major version"),
+        "{}",
+        major.stdout
+    );
+    edit(&odps, |v| v["version"] = json!("1.1.0"));
 
     // Apply as on merge (the schema as registered): updated, then unchanged; the stale product only listed.
     std::fs::write(&odcs, &exported_odcs).unwrap();
