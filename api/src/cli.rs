@@ -14,13 +14,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::builder::TypedValueParser as _;
 use clap::{CommandFactory, Parser, Subcommand};
-use meshport_shared::api::{DeprecateRequest, EvolveRequest, EvolveResponse};
+use meshport_shared::api::{DeprecateRequest, EvolveRequest};
 use meshport_shared::{DataProduct, GovernancePolicy, ProductStatus, SchemaFact, TeamName, validate};
 
 use crate::code;
-use crate::registry::CompatibilityLevel;
 use client::{Failure, Meshport};
 use files::Pair;
 use report::{Change, Finding, Format, ProductReport, Report};
@@ -95,20 +93,20 @@ enum ProductCommand {
         connection: Connection,
     },
     /// What the files would change: every field against the catalog's export, and the value schema against the
-    /// registry, each schema change marked breaking or not at the subject's compatibility level.
+    /// registry, each schema change marked breaking or not at the subject's compatibility level, as the registry
+    /// judges it (a read token is enough).
     #[command(after_help = EXIT_CODES)]
     Diff {
         /// Files or directories of file pairs.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// The level to compare schemas at when the registry cannot be asked (a token that may only read).
-        #[arg(long, value_parser = level_parser(), default_value = "BACKWARD")]
-        level: CompatibilityLevel,
         #[command(flatten)]
         connection: Connection,
     },
-    /// Imports the files (idempotent): each product created, published, updated or unchanged. Lists the active
-    /// products of the files' teams that the files no longer describe; with `--prune`, deprecates them.
+    /// Imports the files (idempotent): each product created, published, updated, evolved (a compatible schema
+    /// registered, the version raised in the files), proposed or made a new major version (a breaking schema under
+    /// a raised major version: its consumers sign it off first), or unchanged. Lists the active products of the
+    /// files' teams that the files no longer describe; with `--prune`, deprecates them.
     #[command(after_help = EXIT_CODES)]
     Apply {
         /// Files or directories of file pairs.
@@ -138,13 +136,6 @@ enum ProductCommand {
         #[command(flatten)]
         connection: Connection,
     },
-}
-
-/// A compatibility level by its registry name (`BACKWARD`, `FULL_TRANSITIVE`...), the names offered to completions.
-fn level_parser() -> impl clap::builder::TypedValueParser<Value = CompatibilityLevel> {
-    clap::builder::PossibleValuesParser::new(CompatibilityLevel::ALL.map(CompatibilityLevel::as_str)).map(|name| {
-        CompatibilityLevel::ALL.into_iter().find(|level| level.as_str() == name).unwrap_or(CompatibilityLevel::Backward)
-    })
 }
 
 /// The commands the command line answers; any other first argument is the server's.
@@ -207,7 +198,7 @@ async fn execute(command: Command, token: Option<String>) -> Result<Exit, Failur
             };
             lint(&pairs, &policy)
         }
-        ProductCommand::Diff { paths, level, .. } => diff(&meshport()?, &files::pairs(paths)?, *level).await?,
+        ProductCommand::Diff { paths, .. } => diff(&meshport()?, &files::pairs(paths)?).await?,
         ProductCommand::Apply { paths, dry_run, prune, .. } => {
             apply(&meshport()?, &files::pairs(paths)?, *dry_run, *prune).await?
         }
@@ -246,7 +237,10 @@ fn lint(pairs: &[Pair], policy: &GovernancePolicy) -> Report {
     Report::new("lint", products)
 }
 
-async fn diff(meshport: &Meshport, pairs: &[Pair], level: CompatibilityLevel) -> Result<Report, Failure> {
+/// Each pair against the catalog's export, its schema against the registry (the verdict of an evolve's dry run,
+/// which any reader may ask). A product not in the catalog yet has nothing to compare with: it is `new`, and says
+/// that its schema has no predecessor.
+async fn diff(meshport: &Meshport, pairs: &[Pair]) -> Result<Report, Failure> {
     let mut products = Vec::new();
     for pair in pairs {
         let local = match code::read(&pair.files) {
@@ -257,77 +251,69 @@ async fn diff(meshport: &Meshport, pairs: &[Pair], level: CompatibilityLevel) ->
             }
         };
         let Some(exported) = meshport.export(local.product.id.as_str()).await? else {
-            products.push(ProductReport::new(&pair.id, "new", Vec::new(), Vec::new()));
+            let note = "not in the catalog yet: every field is new, and its schema has no predecessor to be \
+                        compatible with (apply checks it against the policy)";
+            products.push(ProductReport::new(&pair.id, "new", Vec::new(), Vec::new()).with_note(note));
             continue;
         };
-        let mut changes = tree::changes(&files::values(&exported)?, &files::values(&pair.files)?);
-        let mut findings = Vec::new();
+        let changes = tree::changes(&files::values(&exported)?, &files::values(&pair.files)?);
+        let mut report = ProductReport::new(&pair.id, "changed", changes, Vec::new());
         let stored = code::read(&exported).map_err(|e| Failure::unreachable(format!("an unreadable export: {e}")))?;
         if let (Some(old), Some(new)) = (&stored.schema, &local.schema)
             && old != new
         {
-            let id = local.product.id.to_string();
-            let verdict = schema_verdict(meshport, &id, old, new, level).await?;
-            for change in &verdict.changes {
-                changes.push(Change::schema(change, &verdict.level));
-                if change.breaking {
-                    findings.push(Finding::breaking(pair, change, &verdict.level));
-                }
-            }
-            if !verdict.compatible && !verdict.changes.iter().any(|c| c.breaking) {
-                for message in &verdict.registry_messages {
-                    findings.push(Finding::refused(pair, message, &verdict.level));
-                }
-            }
+            judge_schema(meshport, pair, &local.product, &stored.product, new, &mut report).await?;
         }
-        let outcome = if changes.is_empty() { "unchanged" } else { "changed" };
-        products.push(ProductReport::new(&pair.id, outcome, changes, findings));
+        if report.changes.is_empty() && report.findings.is_empty() {
+            report.outcome = "unchanged".into();
+        }
+        products.push(report);
     }
     Ok(Report::new("diff", products))
 }
 
-/// The registry's verdict on the files' schema (a dry run of the product's schema evolution), or where the token
-/// may not ask for it (read scope, another team), the same comparison made here at `level`.
-async fn schema_verdict(
+/// The registry's verdict on the files' schema (an evolve's dry run), as apply will meet it: each breaking change
+/// a finding, unless the files raise the major version, which asks for the next major version; a compatible change
+/// a finding unless the files raise the version with it.
+async fn judge_schema(
     meshport: &Meshport,
-    id: &str,
-    old: &str,
-    new: &str,
-    level: CompatibilityLevel,
-) -> Result<EvolveResponse, Failure> {
-    let request = EvolveRequest { schema: new.to_owned(), dry_run: true, new_major_version: false, revision: 0 };
-    match meshport.evolve_dry_run(id, &request).await? {
-        Some(verdict) => Ok(verdict),
-        None => Ok(compared_locally(old, new, level)),
-    }
-}
-
-/// The registry's comparison made here, at `level`; a change that cannot be judged is not compatible.
-fn compared_locally(old: &str, new: &str, level: CompatibilityLevel) -> EvolveResponse {
-    let mut verdict = EvolveResponse {
-        compatible: true,
-        level: format!("{} (compared locally: the token may not ask the registry)", level.as_str()),
-        changes: Vec::new(),
-        registry_messages: Vec::new(),
-        registered_version: None,
-        new_product: None,
-        proposal: None,
+    pair: &Pair,
+    files: &DataProduct,
+    stored: &DataProduct,
+    schema: &str,
+    report: &mut ProductReport,
+) -> Result<(), Failure> {
+    let request = EvolveRequest { schema: schema.to_owned(), dry_run: true, new_major_version: false, revision: 0 };
+    let verdict = match meshport.evolve_dry_run(files.id.as_str(), &request).await? {
+        Ok(verdict) => verdict,
+        // A product that does not evolve (retired), a schema that does not read: the API's own words.
+        Err(refusal) => {
+            report.findings.extend(refusal.findings(pair));
+            return Ok(());
+        }
     };
-    match crate::schema::changes(old, new, level) {
-        Ok(changes) => {
-            verdict.compatible = !changes.iter().any(|c| c.breaking);
-            verdict.changes = changes;
-        }
-        // Not Avro, or not readable: a change nobody judged is not let through as compatible.
-        Err(e) => {
-            verdict.compatible = false;
-            verdict.registry_messages = vec![format!(
-                "the schemas cannot be compared here ({e}): run diff with a `change` token of the owning team to ask \
-                 the registry"
-            )];
+    let next_major = code::raises_major(&files.version, &stored.version);
+    for change in &verdict.changes {
+        report.changes.push(Change::schema(change, &verdict.level));
+        if change.breaking && !next_major {
+            report.findings.push(Finding::breaking(pair, change, &verdict.level));
         }
     }
-    verdict
+    if verdict.compatible {
+        let unraised = code::unraised_version(&files.version, &stored.version);
+        report.findings.extend(unraised.iter().map(|violation| Finding::of_violation(pair, violation)));
+    } else if next_major {
+        report.notes.push(format!(
+            "the files raise the major version ({} over {}): apply makes this breaking schema the next major \
+             version of `{}`, once its consumers have signed it off if it has any",
+            files.version, stored.version, files.id
+        ));
+    } else if !verdict.changes.iter().any(|c| c.breaking) {
+        for message in &verdict.registry_messages {
+            report.findings.push(Finding::refused(pair, message, &verdict.level));
+        }
+    }
+    Ok(())
 }
 
 async fn apply(meshport: &Meshport, pairs: &[Pair], dry_run: bool, prune: bool) -> Result<Report, Failure> {
@@ -341,7 +327,7 @@ async fn apply(meshport: &Meshport, pairs: &[Pair], dry_run: bool, prune: bool) 
                 described.insert(imported.product.id.to_string());
                 teams.insert(imported.product.owner.team.clone());
                 match meshport.import(&pair.files, dry_run).await? {
-                    Ok(change) => ProductReport::new(&pair.id, &change, Vec::new(), Vec::new()),
+                    Ok(imported) => imported_report(pair, &imported, dry_run),
                     Err(refusal) => ProductReport::new(&pair.id, "refused", Vec::new(), refusal.findings(pair)),
                 }
             }
@@ -370,6 +356,39 @@ async fn apply(meshport: &Meshport, pairs: &[Pair], dry_run: bool, prune: bool) 
         products.push(ProductReport::new(stale.id.as_str(), &outcome, Vec::new(), Vec::new()));
     }
     Ok(Report::new(if dry_run { "apply --dry-run" } else { "apply" }, products))
+}
+
+/// An import's change, with what the user should know of an evolution: the version registered, the proposal
+/// waiting for the consumers, the new major version whose files to keep.
+fn imported_report(pair: &Pair, imported: &client::Imported, dry_run: bool) -> ProductReport {
+    let report = ProductReport::new(&pair.id, &imported.change, Vec::new(), Vec::new());
+    let id = &imported.product.id;
+    let subject = &imported.product.output_port.value_subject;
+    if let Some(proposal) = &imported.proposal {
+        let teams = proposal.subscribers.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+        let pending = if imported.change == "unchanged" { "still waits" } else { "waits" };
+        return report.with_note(format!(
+            "the breaking schema change, the next major version of `{id}`, {pending} for its consumers' sign-off \
+             (proposal `{}`, {}): it takes effect once {teams} approve it in Meshport",
+            proposal.id,
+            proposal.state.as_str()
+        ));
+    }
+    match (imported.change.as_str(), &imported.new_product, imported.registered_version) {
+        (_, Some(successor), _) => report.with_note(format!(
+            "made `{successor}`, the next major version, and deprecated `{id}` in its favour: export the new \
+             product's files (`meshport product export {successor}`) and keep them instead of these"
+        )),
+        ("evolved", None, Some(version)) => report.with_note(format!("registered version {version} of `{subject}`")),
+        ("evolved", None, None) if dry_run => report.with_note(format!("would register a new version of `{subject}`")),
+        ("proposed", None, None) if dry_run => report.with_note(format!(
+            "would propose the breaking schema change as the next major version of `{id}`: its consumers sign it off"
+        )),
+        ("new_major_version", None, None) if dry_run => {
+            report.with_note(format!("would make the next major version of `{id}` and deprecate `{id}`"))
+        }
+        _ => report,
+    }
 }
 
 /// The active products of `teams` that the files do not describe: never another team's.
@@ -451,11 +470,8 @@ mod tests {
 
         let cli = parse(&["product", "export", "--team", "trading", "--out", "out"]).unwrap();
         assert!(matches!(cli.command, Command::Product(ProductCommand::Export { team: Some(_), .. })));
-        let cli = parse(&["product", "diff", "a", "--level", "FULL_TRANSITIVE"]).unwrap();
-        assert!(matches!(
-            cli.command,
-            Command::Product(ProductCommand::Diff { level: CompatibilityLevel::FullTransitive, .. })
-        ));
+        let cli = parse(&["product", "diff", "a"]).unwrap();
+        assert!(matches!(cli.command, Command::Product(ProductCommand::Diff { .. })));
         assert!(matches!(parse(&["completions", "zsh"]).unwrap().command, Command::Completions { .. }));
     }
 
@@ -466,7 +482,7 @@ mod tests {
             &["product", "lint", "a", "--format", "xml"],
             &["product", "export", "orders", "--team", "trading"],
             &["product", "publish", "a"],
-            &["product", "diff", "a", "--level", "SIDEWAYS"],
+            &["product", "diff", "a", "--level", "BACKWARD"],
         ] {
             let error = parse(args).unwrap_err();
             assert!(error.use_stderr(), "{args:?}");
@@ -487,22 +503,6 @@ mod tests {
         let exit = run(["meshport", "product", "lint", "x", "--token", "mpt_a_b"].map(String::from)).await;
 
         assert_eq!(exit, Exit::Usage);
-    }
-
-    #[test]
-    fn a_schema_compared_locally_is_breaking_as_the_level_says_and_one_that_cannot_be_compared_is_not_let_through() {
-        let old = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#;
-        let added = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"int"}]}"#;
-
-        let backward = compared_locally(old, added, CompatibilityLevel::Backward);
-        let forward = compared_locally(old, added, CompatibilityLevel::Forward);
-        let unreadable = compared_locally(old, "syntax = \"proto3\";", CompatibilityLevel::Backward);
-
-        assert!(!backward.compatible && backward.changes.iter().any(|c| c.breaking && c.path == "b"));
-        assert!(backward.level.starts_with("BACKWARD (compared locally"), "{}", backward.level);
-        assert!(forward.compatible, "{forward:?}");
-        assert!(!unreadable.compatible && unreadable.changes.is_empty());
-        assert!(unreadable.registry_messages[0].contains("cannot be compared here"), "{unreadable:?}");
     }
 
     #[test]

@@ -8,7 +8,8 @@ pub mod document;
 mod kept;
 pub mod yaml;
 
-use meshport_shared::api::{CreateRequest, Identity, TopicSettings};
+use meshport_shared::api::{CreateRequest, EvolveRequest, EvolveResponse, Identity, TopicSettings};
+use meshport_shared::proposals::ChangeProposal;
 use meshport_shared::{
     DataProduct, ProductId, ProductStatus, SchemaFact, TopicFacts, Violation, ViolationCode, validate,
 };
@@ -35,8 +36,39 @@ pub enum Change {
     Published,
     /// The product's metadata changed (`lifecycle::update`).
     Updated,
-    /// The files say what the catalog holds: nothing was written, no revision taken, nothing audited.
+    /// The files' schema, compatible with the latest version, was registered (`lifecycle::evolve`), then the files'
+    /// metadata stored (`lifecycle::update`).
+    Evolved,
+    /// A breaking schema change under a raised major version, on a product with subscribers: a change proposal
+    /// waiting for their sign-off (`lifecycle::evolve` asked for a new major version).
+    Proposed,
+    /// The same without subscribers: the next major version `<id>.v<N>` was made and the product deprecated in its
+    /// favour.
+    NewMajorVersion,
+    /// The files say what the catalog holds (or what a change proposal waiting for sign-off asks): nothing was
+    /// written, no revision taken, nothing audited.
     Unchanged,
+}
+
+/// What an import did, with the product the files describe as stored (or as it would be) and what an evolution
+/// made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub change: Change,
+    pub product: DataProduct,
+    /// The schema version registered (`Evolved`, not on a dry run).
+    pub registered_version: Option<i32>,
+    /// The change proposal made (`Proposed`, not on a dry run), or the one still waiting for sign-off
+    /// (`Unchanged`).
+    pub proposal: Option<ChangeProposal>,
+    /// The next major version made (`NewMajorVersion`, not on a dry run).
+    pub new_product: Option<ProductId>,
+}
+
+impl Outcome {
+    fn of(change: Change, product: DataProduct) -> Self {
+        Self { change, product, registered_version: None, proposal: None, new_product: None }
+    }
 }
 
 /// The topic settings a mirrored topic has, as a create would ask for them.
@@ -84,30 +116,24 @@ pub fn read(files: &Files) -> Result<Imported> {
     document::import(&odps, &odcs).map_err(Error::Violations)
 }
 
-/// Creates or updates the product the files describe, through the lifecycle; a dry run checks and answers what
-/// would be stored. Files that say what the catalog holds change nothing.
-pub async fn import(mesh: &Mesh, who: &Identity, files: &Files, run: Run) -> Result<(Change, DataProduct)> {
+/// Creates, updates or evolves the product the files describe, through the lifecycle; a dry run checks and answers
+/// what would be stored. Files that say what the catalog holds change nothing.
+///
+/// A schema other than the latest registered version is an evolution: a compatible one is registered, then the
+/// metadata stored; a breaking one is refused with every break, unless the files raise the major version, which
+/// asks for the next major version (a proposal to the subscribers first, when there are any).
+pub async fn import(mesh: &Mesh, who: &Identity, files: &Files, run: Run) -> Result<Outcome> {
     let Imported { mut product, schema, topic } = read(files)?;
     let Some(stored) = mesh.catalog.get_product(&product.id).await? else {
-        return import_new(mesh, who, product, schema, topic, run).await;
+        let (change, product) = import_new(mesh, who, product, schema, topic, run).await?;
+        return Ok(Outcome::of(change, product));
     };
     require_change(who, &stored)?;
-    let latest = mesh.catalog.schema_versions(stored.output_port.value_subject.as_str()).await?;
-    let mut violations = Vec::new();
-    if let (Some(text), Some(latest)) = (&schema, latest.last())
-        && text != &latest.schema
-    {
-        violations.push(Violation::new(
-            ViolationCode::Immutable,
-            "odcs.schema",
-            format!(
-                "the contract's schema is not version {} of `{}`: evolve the product's schema, then export it again",
-                latest.version, latest.subject
-            ),
-        ));
+    if let Some(violation) = superseded(mesh, &stored, &product).await? {
+        return Err(Error::Violations(vec![violation]));
     }
     if product.status != stored.status || product.deprecation != stored.deprecation {
-        violations.push(Violation::new(
+        return Err(Error::Violations(vec![Violation::new(
             ViolationCode::Immutable,
             "odps.status",
             format!(
@@ -115,37 +141,221 @@ pub async fn import(mesh: &Mesh, who: &Identity, files: &Files, run: Run) -> Res
                 product.status.as_str(),
                 stored.status.as_str()
             ),
-        ));
+        )]));
     }
-    if !violations.is_empty() {
-        return Err(Error::Violations(violations));
+    align(&mut product, &stored);
+    let latest = mesh.catalog.schema_versions(stored.output_port.value_subject.as_str()).await?;
+    match (schema, latest.last()) {
+        (Some(schema), Some(latest)) if schema != latest.schema => {
+            evolve(mesh, who, stored, product, schema, run).await
+        }
+        _ => {
+            if product == stored {
+                return Ok(Outcome::of(Change::Unchanged, stored));
+            }
+            let product = match run {
+                Run::Apply => lifecycle::update(mesh, who, &stored.id, product).await?,
+                Run::DryRun => {
+                    let fact = if latest.is_empty() { SchemaFact::Unknown } else { SchemaFact::Registered };
+                    check_metadata(mesh, who, &product, fact)?;
+                    product.revision = stored.revision + 1;
+                    product
+                }
+            };
+            Ok(Outcome::of(Change::Updated, product))
+        }
     }
-    // What the store and the lifecycle set is not the files' to say.
-    product.revision = stored.revision;
+}
+
+/// What the store and the lifecycle set is not the files' to say: taken from `base`, so that files saying what
+/// the catalog holds compare equal to it.
+fn align(product: &mut DataProduct, base: &DataProduct) {
+    product.revision = base.revision;
     // Files that say nothing beyond the product replace what earlier files said (an update without `extensions`
     // would keep it).
-    if product.extensions.is_none() && stored.extensions.is_some() {
+    if product.extensions.is_none() && base.extensions.is_some() {
         product.extensions = Some(serde_json::Map::new());
     }
-    product.created_at.clone_from(&stored.created_at);
-    product.updated_at.clone_from(&stored.updated_at);
-    if product == stored {
-        return Ok((Change::Unchanged, stored));
+    product.created_at.clone_from(&base.created_at);
+    product.updated_at.clone_from(&base.updated_at);
+}
+
+/// The checks of an update that need nothing but the files and the policy; the lifecycle repeats them with the
+/// rest (claims, inputs) when it is applied.
+fn check_metadata(mesh: &Mesh, who: &Identity, product: &DataProduct, fact: SchemaFact) -> Result<()> {
+    require_change(who, product)?;
+    let violations = validate(product, &mesh.policy, fact);
+    if violations.is_empty() { Ok(()) } else { Err(Error::Violations(violations)) }
+}
+
+/// The files' schema `schema` made the product's next version. Everything is checked before anything changes: the
+/// registry's verdict (an evolve's dry run), the version the files give it, the files' metadata; then the schema
+/// is registered and the metadata stored, in that order, since the evolve moves the product's version.
+async fn evolve(
+    mesh: &Mesh,
+    who: &Identity,
+    stored: DataProduct,
+    mut product: DataProduct,
+    schema: String,
+    run: Run,
+) -> Result<Outcome> {
+    let raised_major = raises_major(&product.version, &stored.version);
+    let waiting = if raised_major {
+        mesh.catalog.product_proposals(&stored.id).await?.into_iter().find(|p| !p.state.is_final())
+    } else {
+        None
+    };
+    if let Some(waiting) = waiting.filter(|waiting| waiting.schema == schema) {
+        // The very change these files asked for waits for its sign-off: asking again changes nothing.
+        return Ok(Outcome { proposal: Some(waiting), ..Outcome::of(Change::Unchanged, stored) });
     }
-    match run {
-        Run::Apply => Ok((Change::Updated, lifecycle::update(mesh, who, &stored.id, product).await?)),
-        Run::DryRun => {
-            // The checks of an update that need nothing but the files and the policy; the lifecycle repeats them
-            // with the rest (claims, inputs) when it is applied.
-            require_change(who, &product)?;
-            let fact = if latest.is_empty() { SchemaFact::Unknown } else { SchemaFact::Registered };
-            let violations = validate(&product, &mesh.policy, fact);
-            if !violations.is_empty() {
-                return Err(Error::Violations(violations));
-            }
-            product.revision = stored.revision + 1;
-            Ok((Change::Updated, product))
+    let revision = stored.revision;
+    let request =
+        |dry_run| EvolveRequest { schema: schema.clone(), dry_run, new_major_version: raised_major, revision };
+    let verdict = lifecycle::evolve(mesh, who, &stored.id, request(true)).await?;
+    if !verdict.compatible {
+        if !raised_major {
+            return Err(Error::Incompatible { changes: breaks(&verdict), level: verdict.level });
         }
+        return next_major_version(mesh, who, stored, request(false), run).await;
+    }
+    if let Some(violation) = unraised_version(&product.version, &stored.version) {
+        return Err(Error::Violations(vec![violation]));
+    }
+    check_metadata(mesh, who, &product, SchemaFact::Registered)?;
+    match run {
+        Run::DryRun => {
+            let mut evolved = stored.clone();
+            evolved.version = next_minor(&stored.version);
+            product.revision = stored.revision + if product == evolved { 1 } else { 2 };
+            Ok(Outcome::of(Change::Evolved, product))
+        }
+        Run::Apply => {
+            let response = lifecycle::evolve(mesh, who, &stored.id, request(false)).await?;
+            let evolved = stored_product(mesh, &stored.id).await?;
+            align(&mut product, &evolved);
+            let product =
+                if product == evolved { evolved } else { lifecycle::update(mesh, who, &stored.id, product).await? };
+            Ok(Outcome { registered_version: response.registered_version, ..Outcome::of(Change::Evolved, product) })
+        }
+    }
+}
+
+/// A breaking change under a raised major version: the next major version, or a proposal of it to the product's
+/// subscribers. The files' other changes are the next major version's to make, in its own files.
+async fn next_major_version(
+    mesh: &Mesh,
+    who: &Identity,
+    stored: DataProduct,
+    request: EvolveRequest,
+    run: Run,
+) -> Result<Outcome> {
+    if run == Run::DryRun {
+        let subscribers = crate::proposals::subscribers(mesh, &stored).await?;
+        let change = if subscribers.is_empty() { Change::NewMajorVersion } else { Change::Proposed };
+        return Ok(Outcome::of(change, stored));
+    }
+    let response = lifecycle::evolve(mesh, who, &stored.id, request).await?;
+    let product = stored_product(mesh, &stored.id).await?;
+    Ok(match (response.proposal, response.new_product) {
+        (Some(proposal), _) => Outcome { proposal: Some(proposal), ..Outcome::of(Change::Proposed, product) },
+        (None, Some(successor)) => {
+            Outcome { new_product: Some(successor), ..Outcome::of(Change::NewMajorVersion, product) }
+        }
+        // The registry took it meanwhile (its compatibility level changed): registered as a compatible version.
+        (None, None) => {
+            Outcome { registered_version: response.registered_version, ..Outcome::of(Change::Evolved, product) }
+        }
+    })
+}
+
+/// Files asking for the next major version of a product that has it already: its successor's files are the
+/// ones to keep, which the violation says rather than a status the files cannot have.
+async fn superseded(mesh: &Mesh, stored: &DataProduct, product: &DataProduct) -> Result<Option<Violation>> {
+    let replacement = stored.deprecation.as_ref().and_then(|d| d.replacement.as_ref());
+    let Some(replacement) = replacement.filter(|_| raises_major(&product.version, &stored.version)) else {
+        return Ok(None);
+    };
+    let Some(successor) = mesh.catalog.get_product(replacement).await? else { return Ok(None) };
+    if !raises_major(&successor.version, &stored.version) {
+        return Ok(None);
+    }
+    Ok(Some(Violation::new(
+        ViolationCode::Superseded,
+        "odps.version",
+        format!(
+            "`{}` was replaced by `{}`, its next major version (version {}): export the new product's files \
+             (`meshport product export {}`) and keep them instead of these",
+            stored.id, successor.id, successor.version, successor.id
+        ),
+    )))
+}
+
+async fn stored_product(mesh: &Mesh, id: &ProductId) -> Result<DataProduct> {
+    mesh.catalog.get_product(id).await?.ok_or_else(|| Error::NotFound(format!("no data product `{id}`")))
+}
+
+/// Each breaking change of the registry's verdict, at its place in the contract's schema; the registry's own words
+/// where the comparison found none.
+fn breaks(verdict: &EvolveResponse) -> Vec<Violation> {
+    let breaking = verdict.changes.iter().filter(|c| c.breaking);
+    let mut breaks: Vec<Violation> = breaking
+        .map(|c| {
+            let field = if c.path.is_empty() { "schema".to_owned() } else { format!("schema.{}", c.path) };
+            Violation::new(ViolationCode::BreakingChange, &field, c.description.clone())
+        })
+        .collect();
+    if breaks.is_empty() {
+        let messages = verdict.registry_messages.iter();
+        breaks = messages.map(|m| Violation::new(ViolationCode::BreakingChange, "schema", m.clone())).collect();
+    }
+    breaks
+}
+
+/// A semantic version's numbers; what does not read as one is the policy's to refuse.
+fn numbers(version: &str) -> Option<(u64, u64, u64)> {
+    let mut parts = version.split('.').map(|p| p.parse::<u64>().ok());
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(Some(major)), Some(Some(minor)), Some(Some(patch)), None) => Some((major, minor, patch)),
+        _ => None,
+    }
+}
+
+fn major(version: &str) -> u64 {
+    numbers(version).map_or(0, |(major, _, _)| major)
+}
+
+/// Whether files giving `version` to a product at `stored` ask for its next major version: a breaking schema is
+/// then made the next major version rather than refused.
+pub fn raises_major(version: &str, stored: &str) -> bool {
+    major(version) > major(stored)
+}
+
+/// Files whose schema changed compatibly must raise the product's version, as the evolve does (`1.0.0` to
+/// `1.1.0`), or they would differ from the catalog after it; a version that does not read is the policy's to refuse.
+pub fn unraised_version(version: &str, stored: &str) -> Option<Violation> {
+    let raised = match (numbers(version), numbers(stored)) {
+        (Some(version), Some(stored)) => version > stored,
+        _ => true,
+    };
+    (!raised).then(|| {
+        Violation::new(
+            ViolationCode::InvalidVersion,
+            "odps.version",
+            format!(
+                "the contract's schema changed: raise the product's version above `{stored}` (`{}` for a compatible \
+                 change, the next major version for a breaking one)",
+                next_minor(stored)
+            ),
+        )
+    })
+}
+
+/// The version an evolve gives a product after a compatible change.
+fn next_minor(version: &str) -> String {
+    match numbers(version) {
+        Some((major, minor, _)) => format!("{major}.{}.0", minor + 1),
+        None => version.to_owned(),
     }
 }
 

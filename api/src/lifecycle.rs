@@ -613,8 +613,13 @@ pub async fn update(mesh: &Mesh, who: &Identity, id: &ProductId, mut product: Da
 /// product linked to this one, which is deprecated in its favour.
 pub async fn evolve(mesh: &Mesh, who: &Identity, id: &ProductId, request: EvolveRequest) -> Result<EvolveResponse> {
     let stored = existing(mesh, id).await?;
-    require_change(who, &stored)?;
-    // A dry run changes nothing, so it may leave the revision out; when given, a stale one is refused all the same.
+    // A dry run changes nothing and records nothing: it is the registry's read-only compatibility check, which
+    // whoever reads the catalog may ask (a read token, another team, as a pull request's `meshport product diff`
+    // does). Only a real run needs the right to change the product.
+    if !request.dry_run {
+        require_change(who, &stored)?;
+    }
+    // A dry run may leave the revision out; when given, a stale one is refused all the same.
     if !(request.dry_run && request.revision == 0) {
         require_revision(id, request.revision, &stored)?;
     }

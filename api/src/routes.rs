@@ -96,8 +96,10 @@ pub struct Route {
     pub access: Access,
 }
 
-/// The routes that take a body by POST but change nothing: checks, which a token whose scope is `read` may call.
-const CHECKS: [&str; 1] = ["/api/v1/schemas/check"];
+/// The routes that take a body by POST but change nothing: checks, which a token whose scope is `read` may call. A
+/// schema evolution is one while a dry run (the registry's verdict); `lifecycle::evolve` refuses a real one to a
+/// caller who may not change the product, a read scope included.
+const CHECKS: [&str; 2] = ["/api/v1/schemas/check", "/api/v1/products/{id}/schema"];
 
 impl Route {
     /// Whether the route changes something: every method but GET, except [`CHECKS`]. The router puts these behind

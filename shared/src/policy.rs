@@ -561,6 +561,9 @@ pub enum ViolationCode {
     /// A product-as-code file (ODPS or ODCS YAML) Meshport cannot read: not YAML, too large, too deep or with too
     /// many nodes (an alias bomb), a field of the wrong type, an unknown `apiVersion`, or two files that disagree.
     InvalidDocument,
+    /// Product files of a product since replaced by the next major version they asked for: its successor's files
+    /// are the ones to keep.
+    Superseded,
 }
 
 /// One broken rule: which field, and a sentence saying how to fix it.

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use meshport_shared::api::{DeprecateRequest, EvolveRequest, EvolveResponse};
+use meshport_shared::proposals::ChangeProposal;
 use meshport_shared::search::SearchPage;
 use meshport_shared::{ApiError, DataProduct, GovernancePolicy};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -56,9 +57,17 @@ pub struct Meshport {
     http: reqwest::Client,
 }
 
-#[derive(Deserialize)]
-struct ImportOutcome {
-    change: String,
+/// What an import did (the API's answer, what the command line reports of it).
+#[derive(Debug, Deserialize)]
+pub struct Imported {
+    pub change: String,
+    pub product: DataProduct,
+    #[serde(default)]
+    pub registered_version: Option<i32>,
+    #[serde(default)]
+    pub proposal: Option<ChangeProposal>,
+    #[serde(default)]
+    pub new_product: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -142,23 +151,27 @@ impl Meshport {
         }
     }
 
-    /// The registry's verdict on a schema for the product, or `None` where the token may not ask (403).
-    pub async fn evolve_dry_run(&self, id: &str, request: &EvolveRequest) -> Result<Option<EvolveResponse>, Failure> {
+    /// The registry's verdict on a schema for the product (an evolve's dry run, which any reader may ask), or the
+    /// API's refusal (a product that does not evolve, a schema that does not read).
+    pub async fn evolve_dry_run(
+        &self,
+        id: &str,
+        request: &EvolveRequest,
+    ) -> Result<Result<EvolveResponse, Refusal>, Failure> {
         let what = format!("checking `{id}`'s schema with the registry");
         let sent = self.request(Method::POST, &format!("/api/v1/products/{id}/schema")).json(request);
         match self.send(sent, &what).await? {
-            Ok(response) => Ok(Some(Self::json(response, &what).await?)),
-            Err(Refusal(error)) if error.code == meshport_shared::ErrorCode::Forbidden => Ok(None),
-            Err(refusal) => Err(Self::fatal(refusal, &what)),
+            Ok(response) => Ok(Ok(Self::json(response, &what).await?)),
+            Err(refusal) => Ok(Err(refusal)),
         }
     }
 
-    /// Imports a pair: the change made (or that a dry run would make), or the API's refusal.
-    pub async fn import(&self, files: &Files, dry_run: bool) -> Result<Result<String, Refusal>, Failure> {
+    /// Imports a pair: what it did (or a dry run would do), or the API's refusal.
+    pub async fn import(&self, files: &Files, dry_run: bool) -> Result<Result<Imported, Refusal>, Failure> {
         let body = serde_json::json!({"odps": files.odps, "odcs": files.odcs});
         let sent = self.request(Method::POST, &format!("/api/v1/products/import?dry_run={dry_run}")).json(&body);
         match self.send(sent, "importing").await? {
-            Ok(response) => Ok(Ok(Self::json::<ImportOutcome>(response, "importing").await?.change)),
+            Ok(response) => Ok(Ok(Self::json(response, "importing").await?)),
             Err(refusal) => Ok(Err(refusal)),
         }
     }

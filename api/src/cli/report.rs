@@ -27,11 +27,14 @@ pub struct Report {
 pub struct ProductReport {
     pub id: String,
     /// `clean`, `violations`, `unreadable`, `new`, `changed`, `unchanged`, `created`, `published`, `updated`,
-    /// `refused`, `exported`, or what pruning did.
+    /// `evolved`, `proposed`, `new_major_version`, `refused`, `exported`, or what pruning did.
     pub outcome: String,
     pub changes: Vec<Change>,
     /// What makes the run fail (exit 1): violations, breaking schema changes, refusals.
     pub findings: Vec<Finding>,
+    /// What the user should know or do next, which is not a failure.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One difference between the catalog and the files.
@@ -107,6 +110,9 @@ impl Report {
                 let _ =
                     writeln!(out, "  error {}:{} [{}] {}", finding.file, finding.line, finding.code, finding.message);
             }
+            for note in &product.notes {
+                let _ = writeln!(out, "  note: {note}");
+            }
         }
         out
     }
@@ -132,6 +138,9 @@ impl Report {
                 product.outcome,
                 if changes > 0 { format!(" ({changes} compatible changes)") } else { String::new() }
             );
+            for note in &product.notes {
+                let _ = writeln!(out, "::notice title={}::{}", property(&product.id), data(note));
+            }
         }
         out
     }
@@ -149,7 +158,12 @@ fn property(text: &str) -> String {
 
 impl ProductReport {
     pub fn new(id: &str, outcome: &str, changes: Vec<Change>, findings: Vec<Finding>) -> Self {
-        Self { id: id.to_owned(), outcome: outcome.to_owned(), changes, findings }
+        Self { id: id.to_owned(), outcome: outcome.to_owned(), changes, findings, notes: Vec::new() }
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
     }
 }
 
@@ -284,6 +298,20 @@ mod tests {
                 "orders: changed (1 compatible changes)",
             ]
         );
+    }
+
+    #[test]
+    fn a_note_is_told_in_every_format_and_is_no_finding() {
+        let report = Report::new(
+            "diff",
+            vec![ProductReport::new("orders", "new", Vec::new(), Vec::new()).with_note("no predecessor: a, b")],
+        );
+
+        assert!(!report.has_findings());
+        assert_eq!(report.render(Format::Text), "orders: new\n  note: no predecessor: a, b\n");
+        assert_eq!(report.render(Format::Github), "orders: new\n::notice title=orders::no predecessor: a, b\n");
+        let json: serde_json::Value = serde_json::from_str(&report.render(Format::Json)).unwrap();
+        assert_eq!(json["products"][0]["notes"][0], "no predecessor: a, b");
     }
 
     #[test]

@@ -2,9 +2,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use meshport_shared::{ApiError, DataProduct};
+use meshport_shared::proposals::ChangeProposal;
+use meshport_shared::{ApiError, DataProduct, ProductId};
 use serde::{Deserialize, Serialize};
 
 use super::AppError;
@@ -45,7 +46,7 @@ pub struct ExportQuery {
     get,
     path = "/api/v1/products/{id}/export",
     tag = "catalog",
-    params(("id" = meshport_shared::ProductId, Path, description = "The product's id, e.g. `users`"), ExportQuery),
+    params(("id" = ProductId, Path, description = "The product's id, e.g. `users`"), ExportQuery),
     responses(
         (status = 200, description = "Both files in JSON, or with `part` the one file as YAML (`Content-Disposition: attachment`), a mapping", body = ProductFiles,
          content((ProductFiles = "application/json"), (Object = "application/yaml"))),
@@ -92,6 +93,9 @@ pub enum ImportChange {
     Created,
     Published,
     Updated,
+    Evolved,
+    Proposed,
+    NewMajorVersion,
     Unchanged,
 }
 
@@ -101,6 +105,9 @@ impl From<code::Change> for ImportChange {
             code::Change::Created => Self::Created,
             code::Change::Published => Self::Published,
             code::Change::Updated => Self::Updated,
+            code::Change::Evolved => Self::Evolved,
+            code::Change::Proposed => Self::Proposed,
+            code::Change::NewMajorVersion => Self::NewMajorVersion,
             code::Change::Unchanged => Self::Unchanged,
         }
     }
@@ -110,14 +117,27 @@ impl From<code::Change> for ImportChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportOutcome {
     /// `created` (topic, schema and product), `published` (a topic on the cluster became the product), `updated`
-    /// (its metadata changed) or `unchanged` (the files say what the catalog holds: nothing written or audited).
+    /// (its metadata changed), `evolved` (the files' compatible schema registered, then their metadata),
+    /// `proposed` (a breaking schema under a raised major version, waiting in `proposal` for the subscribers'
+    /// sign-off), `new_major_version` (the same without subscribers: `new_product` made, the product deprecated for
+    /// it; its own files are the ones to keep now) or `unchanged` (the files say what the catalog holds, or what the
+    /// change proposal in `proposal` waits to make: nothing written or audited).
     pub change: ImportChange,
     pub dry_run: bool,
     /// The product as stored, or as it would be.
     pub product: DataProduct,
+    /// The schema version registered (`evolved`, not on a dry run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_version: Option<i32>,
+    /// The change proposal made (`proposed`), or the one still waiting for sign-off (`unchanged`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<ChangeProposal>,
+    /// The next major version made (`new_major_version`, not on a dry run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_product: Option<ProductId>,
 }
 
-/// `POST /api/v1/products/import?dry_run=`: creates or updates the product its files describe.
+/// `POST /api/v1/products/import?dry_run=`: creates, updates or evolves the product its files describe.
 #[utoipa::path(
     post,
     path = "/api/v1/products/import",
@@ -126,11 +146,12 @@ pub struct ImportOutcome {
     request_body = ProductFiles,
     responses(
         (status = 200, description = "Imported, or a dry run passed: what changed and the product", body = ImportOutcome),
+        (status = 202, description = "A breaking schema under a raised major version of a product with subscribers: stored as a change proposal (in `proposal`, `change` `proposed`) waiting for their sign-off", body = ImportOutcome),
         (status = 400, description = "`bad_request`: a malformed body", body = ApiError),
         (status = 403, description = "`forbidden`: not a member of the owning team, nor an admin", body = ApiError),
-        (status = 409, description = "`conflict`: the product or its topic changed meanwhile, or is held by another", body = ApiError),
+        (status = 409, description = "`conflict` (the product or its topic changed meanwhile, or is held by another; a product that does not evolve; another change proposal waiting for sign-off) or `incompatible_schema` (a breaking schema change without a raised major version: each break in `details`, `breaking_change`)", body = ApiError),
         (status = 413, description = "`payload_too_large`", body = ApiError),
-        (status = 422, description = "`validation_failed`, every problem in `details`: `invalid_document` for a file Meshport cannot read (not YAML, too large, too deep, an alias bomb, a wrong type, an unknown `apiVersion`), the policy's codes for a product that breaks it, `immutable` for a status or schema the import cannot change", body = ApiError),
+        (status = 422, description = "`validation_failed`, every problem in `details`: `invalid_document` for a file Meshport cannot read (not YAML, too large, too deep, an alias bomb, a wrong type, an unknown `apiVersion`), the policy's codes for a product that breaks it, `immutable` for a status the import cannot change, `invalid_version` for a changed schema whose version is not raised, `superseded` for files of a product replaced by the next major version they asked for (export the new product's files), `required_field_missing` for a schema that is not valid Avro", body = ApiError),
     )
 )]
 pub async fn import(
@@ -138,9 +159,23 @@ pub async fn import(
     SignedIn(who): SignedIn,
     Params(query): Params<ImportQuery>,
     Body(files): Body<ProductFiles>,
-) -> Result<Json<ImportOutcome>, AppError> {
+) -> Result<(StatusCode, Json<ImportOutcome>), AppError> {
     let run = if query.dry_run { Run::DryRun } else { Run::Apply };
     let files = Files { odps: files.odps, odcs: files.odcs };
-    let (change, product) = code::import(&state.mesh, &who, &files, run).await?;
-    Ok(Json(ImportOutcome { change: change.into(), dry_run: query.dry_run, product }))
+    let outcome = code::import(&state.mesh, &who, &files, run).await?;
+    let status = match outcome.change {
+        code::Change::Proposed if !query.dry_run => StatusCode::ACCEPTED,
+        _ => StatusCode::OK,
+    };
+    Ok((
+        status,
+        Json(ImportOutcome {
+            change: outcome.change.into(),
+            dry_run: query.dry_run,
+            product: outcome.product,
+            registered_version: outcome.registered_version,
+            proposal: outcome.proposal,
+            new_product: outcome.new_product,
+        }),
+    ))
 }

@@ -430,7 +430,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
         (status = 200, description = "Compatibility, every change in words, and what was registered or made", body = EvolveResponse),
         (status = 202, description = "A breaking change to a product with subscribers, asked as a new major version: stored as a change proposal (in `proposal`) waiting for their sign-off", body = EvolveResponse),
         (status = 400, description = "`bad_request`: a malformed body, or no revision on a real run", body = ApiError),
-        (status = 403, description = "`forbidden`: not a member of the owning team, nor an admin", body = ApiError),
+        (status = 403, description = "`forbidden`: a real run (not `dry_run`) by a caller who is not a member of the owning team nor an admin, or whose token's scope is `read`; a dry run is anyone's who is signed in", body = ApiError),
         (status = 404, description = "`not_found`: no such product", body = ApiError),
         (status = 409, description = "`conflict` (a stale revision, or a product that does not evolve) or `incompatible_schema` (each breaking change in `details`)", body = ApiError),
         (status = 422, description = "`validation_failed`: the schema does not read", body = ApiError),

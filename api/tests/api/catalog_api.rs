@@ -619,11 +619,11 @@ async fn only_the_owning_team_and_admins_change_a_product() {
             caller.publish(&product(topic.as_str(), "execution")).await,
             caller.create(&create_request(&unique("matrix"), ORDER_V1)).await,
             caller.update(&published).await,
-            caller.evolve(id, &dry_run_evolution(ORDER_V2)).await,
-            caller.change_topic(id, &partitions(2, 3)).await,
-            caller.deprecate(id, &deprecation("2027-06-30", 3)).await,
-            caller.retire(id, &RetireRequest { revision: 4 }).await,
-            caller.delete_topic(id, Some(5)).await,
+            caller.evolve(id, &evolution(ORDER_V2, 2)).await,
+            caller.change_topic(id, &partitions(3, 3)).await,
+            caller.deprecate(id, &deprecation("2027-06-30", 4)).await,
+            caller.retire(id, &RetireRequest { revision: 5 }).await,
+            caller.delete_topic(id, Some(6)).await,
         ];
         for response in answers {
             let (url, status) = (response.url().clone(), response.status());

@@ -2,19 +2,24 @@
 //! it: a team's API tokens, a product exported into a directory, edited, linted and diffed as in a pull request
 //! (a read token), applied as on merge (a change token), twice, and pruned only of the team's own products.
 
+use std::path::Path;
 use std::process::Output;
 
 use meshport_api::code::yaml;
-use meshport_shared::api::{CreateRequest, TopicSettings};
+use meshport_shared::api::{CreateRequest, EvolveRequest, TopicSettings};
 use meshport_shared::tokens::{Scope, TokenAnswer, TokenDraft, TokenName};
-use meshport_shared::{DataProduct, ProductStatus};
-use reqwest::Method;
+use meshport_shared::{DataProduct, ErrorCode, ProductStatus};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::common::{Answer, TestApp, Who, product, unique};
 
 const ORDER: &str = r#"{"type":"record","name":"Order","namespace":"com.acme.execution","fields":[
   {"name":"id","type":"string"},{"name":"cents","type":"long"}]}"#;
+
+/// [`ORDER`] with `cents` a string: a break at BACKWARD.
+const ORDER_V2_BREAKING: &str = r#"{"type":"record","name":"Order","namespace":"com.acme.execution","fields":[
+  {"name":"id","type":"string"},{"name":"cents","type":"string"}]}"#;
 
 async fn spawn() -> TestApp {
     TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into()), ("MESHPORT_PUBLIC_READS", "false".into())]).await
@@ -67,7 +72,7 @@ async fn meshport(app: &TestApp, token: &str, args: &[impl AsRef<std::ffi::OsStr
     run
 }
 
-fn edit(path: &std::path::Path, change: impl FnOnce(&mut Value)) {
+fn edit(path: &Path, change: impl FnOnce(&mut Value)) {
     let mut value = yaml::read(&std::fs::read_to_string(path).unwrap(), yaml::LIMITS).unwrap();
     change(&mut value);
     std::fs::write(path, yaml::write(&value)).unwrap();
@@ -102,12 +107,7 @@ fn workflow(command: &str, dir: &str) -> Vec<String> {
 }
 
 /// A new product's files exported into `out`, and the live policy saved as `dir/policy.json`.
-async fn exported_with_policy(
-    app: &TestApp,
-    token: &str,
-    out: &std::path::Path,
-    dir: &std::path::Path,
-) -> (DataProduct, std::path::PathBuf) {
+async fn exported_with_policy(app: &TestApp, token: &str, out: &Path, dir: &Path) -> (DataProduct, std::path::PathBuf) {
     let orders = created(app).await;
     let exported =
         meshport(app, token, &["product", "export", orders.id.as_str(), "--out", out.to_str().unwrap()]).await;
@@ -116,6 +116,22 @@ async fn exported_with_policy(
     let policy_file = dir.join("policy.json");
     std::fs::write(&policy_file, policy.to_string()).unwrap();
     (orders, policy_file)
+}
+
+/// The value schema a pair of files carries.
+fn schema_in(odps: &Path, odcs: &Path) -> String {
+    let files = meshport_api::code::Files {
+        odps: std::fs::read_to_string(odps).unwrap(),
+        odcs: std::fs::read_to_string(odcs).unwrap(),
+    };
+    meshport_api::code::read(&files).unwrap().schema.unwrap()
+}
+
+/// Whether the registry takes the value schema the files carry for `product`'s subject.
+async fn registry_accepts(app: &TestApp, product: &DataProduct, odps: &Path, odcs: &Path) -> bool {
+    let (subject, schema) = (product.output_port.value_subject.as_str(), schema_in(odps, odcs));
+    let verdict = app.state.mesh.registry.check_compatibility(subject, &schema, product.output_port.schema_format);
+    verdict.await.unwrap().is_compatible
 }
 
 async fn stored(app: &TestApp, id: &str) -> DataProduct {
@@ -157,15 +173,24 @@ async fn the_example_workflows_commands_keep_a_product_in_git_lint_diff_apply_an
     assert!(lint.stdout.starts_with(&annotation), "{}", lint.stdout);
     assert!(lint.stdout.contains("required_field_missing::give the product a name"), "{}", lint.stdout);
 
-    // A compatible schema change and a new purpose: listed, nothing marked breaking.
+    // A compatible schema change and a new purpose: listed, nothing marked breaking; the version must be raised with
+    // the schema.
+    edit(&odps, |v| v["name"] = json!(orders.name));
+    edit(&odcs, |v| add_field(v, &json!({"name": "coupon", "type": ["null", "string"], "default": null})));
+    let unraised = meshport(&app, &read, &diff_step).await;
+    assert_eq!(unraised.code, 1, "{}{}", unraised.stdout, unraised.stderr);
+    let errors: Vec<&str> = unraised.stdout.lines().filter(|line| line.starts_with("::error")).collect();
+    assert_eq!(errors.len(), 1, "{}", unraised.stdout);
+    assert!(errors[0].contains("invalid_version::the contract's schema changed"), "{}", errors[0]);
+    std::fs::write(&odcs, &exported_odcs).unwrap();
     edit(&odps, |v| {
-        v["name"] = json!(orders.name);
+        v["version"] = json!("1.1.0");
         v["description"]["purpose"] = json!("Every order, as placed.");
     });
     edit(&odcs, |v| add_field(v, &json!({"name": "coupon", "type": ["null", "string"], "default": null})));
     let diff = meshport(&app, &read, &diff_step).await;
     assert_eq!((diff.code, diff.stdout.contains("::error")), (0, false), "{}{}", diff.stdout, diff.stderr);
-    let diff = meshport(&app, &change, &["product", "diff", "--format", "json", out]).await;
+    let diff = meshport(&app, &read, &["product", "diff", "--format", "json", out]).await;
     assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
     let report: Value = serde_json::from_str(&diff.stdout).unwrap();
     let changes = report["products"][0]["changes"].as_array().unwrap();
@@ -177,9 +202,13 @@ async fn the_example_workflows_commands_keep_a_product_in_git_lint_diff_apply_an
         (&json!("schema.coupon"), &json!(false), &json!("BACKWARD"))
     );
 
-    // A field without a default breaks consumers at BACKWARD: exactly that change is marked, with the level.
+    // A field without a default breaks consumers at BACKWARD: exactly that change is marked, with the level, as the
+    // registry judges it for the read token of the pull request.
+    assert!(registry_accepts(&app, &orders, &odps, &odcs).await, "the registry takes the coupon");
     edit(&odcs, |v| add_field(v, &json!({"name": "currency", "type": "string"})));
-    let diff = meshport(&app, &change, &diff_step).await;
+    assert!(!registry_accepts(&app, &orders, &odps, &odcs).await, "the registry refuses the currency");
+    let audited = app.state.mesh.catalog.product_history(&orders.id, 100).await.unwrap().len();
+    let diff = meshport(&app, &read, &diff_step).await;
     assert_eq!(diff.code, 1, "{}{}", diff.stdout, diff.stderr);
     let errors: Vec<&str> = diff.stdout.lines().filter(|line| line.starts_with("::error")).collect();
     assert_eq!(errors.len(), 1, "{}", diff.stdout);
@@ -189,10 +218,34 @@ async fn the_example_workflows_commands_keep_a_product_in_git_lint_diff_apply_an
         "{}",
         errors[0]
     );
-    // A read token may not ask the registry: the same comparison is made locally, and says so.
-    let diff = meshport(&app, &read, &diff_step).await;
-    assert_eq!(diff.code, 1, "{}{}", diff.stdout, diff.stderr);
-    assert!(diff.stdout.contains("compared locally") && diff.stdout.contains("currency"), "{}", diff.stdout);
+    assert!(!diff.stdout.contains("compared locally"), "{}", diff.stdout);
+    let (registered, history) = (stored(&app, &id).await, app.state.mesh.catalog.product_history(&orders.id, 100));
+    assert_eq!(
+        (registered.revision, history.await.unwrap().len()),
+        (orders.revision, audited),
+        "a dry run records nothing"
+    );
+    // The read token asked a dry run; a real evolve it may not make.
+    let real = EvolveRequest {
+        schema: schema_in(&odps, &odcs),
+        dry_run: false,
+        new_major_version: false,
+        revision: orders.revision,
+    };
+    let (status, error) = app.with_token(&read).evolve(&orders.id, &real).await.error().await;
+    assert_eq!((status, error.code), (StatusCode::FORBIDDEN, ErrorCode::Forbidden), "{}", error.message);
+    assert!(error.message.contains("may only read"), "{}", error.message);
+    // Under a raised major version the same break is deliberate: still marked breaking, but no finding; a note says
+    // what apply will make of it.
+    edit(&odps, |v| v["version"] = json!("2.0.0"));
+    let major = meshport(&app, &read, &diff_step).await;
+    assert_eq!((major.code, major.stdout.contains("::error")), (0, false), "{}{}", major.stdout, major.stderr);
+    assert!(
+        major.stdout.contains("::notice title=") && major.stdout.contains("next major version"),
+        "{}",
+        major.stdout
+    );
+    edit(&odps, |v| v["version"] = json!("1.1.0"));
 
     // Apply as on merge (the schema as registered): updated, then unchanged; the stale product only listed.
     std::fs::write(&odcs, &exported_odcs).unwrap();
@@ -239,8 +292,8 @@ async fn a_bad_token_ends_a_run_with_exit_3_and_a_policy_file_needs_no_meshport(
 }
 
 /// Runs `program` in `dir` with the built `meshport` first on the PATH.
-fn run_in(dir: &std::path::Path, program: &str, args: &[&str], env: &[(&str, &std::path::Path)]) -> Output {
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_meshport")).parent().unwrap().to_owned();
+fn run_in(dir: &Path, program: &str, args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let bin = Path::new(env!("CARGO_BIN_EXE_meshport")).parent().unwrap().to_owned();
     let path =
         std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())));
     let mut command = std::process::Command::new(program);
@@ -268,4 +321,53 @@ async fn the_example_pre_commit_hook_lints_the_staged_product_files_against_a_po
     assert_eq!(clean.status.code(), Some(0), "{}", String::from_utf8_lossy(&clean.stderr));
     assert_eq!(broken.status.code(), Some(1), "{}", String::from_utf8_lossy(&broken.stderr));
     assert!(String::from_utf8_lossy(&broken.stdout).contains("[required_field_missing] give the product a name"));
+}
+
+/// Replaces the Avro schema the contract carries (in its `meshportSchema` custom property) by `schema`.
+fn set_schema(value: &mut Value, schema: &str) {
+    let custom = value["schema"][0]["customProperties"].as_array_mut().unwrap();
+    custom.iter_mut().find(|p| p["property"] == "meshportSchema").unwrap()["value"] = schema.into();
+}
+
+#[tokio::test]
+async fn apply_evolves_a_schema_changed_in_git_and_a_new_major_version_tells_which_files_to_keep() {
+    // Arrange: a product's files in git, its schema changed compatibly and the version raised.
+    let app = spawn().await;
+    let orders = created(&app).await;
+    let change = token(&app, "ci-deploy", Scope::Change).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let id = orders.id.to_string();
+    let (odps, odcs) = (dir.path().join(format!("{id}.odps.yaml")), dir.path().join(format!("{id}.odcs.yaml")));
+    let export = meshport(&app, &change, &["product", "export", &id, "--out", out]).await;
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    edit(&odps, |v| v["version"] = json!("1.1.0"));
+    edit(&odcs, |v| add_field(v, &json!({"name": "coupon", "type": ["null", "string"], "default": null})));
+    let subject = orders.output_port.value_subject.to_string();
+
+    // Act and assert: a dry run says what it would register, the apply registers it, a second changes nothing.
+    let dry = meshport(&app, &change, &["product", "apply", "--dry-run", out]).await;
+    assert!(dry.stdout.contains(&format!("would register a new version of `{subject}`")), "{}", dry.stdout);
+    let apply = meshport(&app, &change, &["product", "apply", out]).await;
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    assert!(apply.stderr.contains(&format!("[1/1] {id}: evolved")), "{}", apply.stderr);
+    assert!(apply.stdout.contains(&format!("note: registered version 2 of `{subject}`")), "{}", apply.stdout);
+    let again = meshport(&app, &change, &["product", "apply", out]).await;
+    assert!(again.stdout.starts_with(&format!("{id}: unchanged\n")), "{}", again.stdout);
+
+    // A breaking schema under version 2.0.0, nobody subscribing: the next major version, and its files to keep.
+    edit(&odps, |v| v["version"] = json!("2.0.0"));
+    edit(&odcs, |v| set_schema(v, ORDER_V2_BREAKING));
+    let major = meshport(&app, &change, &["product", "apply", "--format", "json", out]).await;
+    assert_eq!(major.code, 0, "{}{}", major.stdout, major.stderr);
+    let report: Value = serde_json::from_str(&major.stdout).unwrap();
+    assert_eq!(report["products"][0]["outcome"], "new_major_version");
+    let note = report["products"][0]["notes"][0].as_str().unwrap();
+    assert!(note.contains(&format!("meshport product export {id}.v2")), "{note}");
+    assert_eq!(status_of(&app, &id).await, ProductStatus::Deprecated);
+
+    // The same files again: refused, saying whose files to keep instead.
+    let stale = meshport(&app, &change, &["product", "apply", out]).await;
+    assert_eq!(stale.code, 1, "{}{}", stale.stdout, stale.stderr);
+    assert!(stale.stdout.contains("[superseded]") && stale.stdout.contains(&format!("{id}.v2")), "{}", stale.stdout);
 }

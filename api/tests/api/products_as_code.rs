@@ -1,12 +1,14 @@
 //! Products as code end to end: a product exported as ODPS and ODCS YAML, the contract accepted by an independent
 //! tool (datacontract-cli's `lint`), the same files imported through the lifecycle (idempotent, unknown fields
-//! kept), and hostile or policy-breaking files refused with every problem at once.
+//! kept), their schema changes evolving it (compatible ones registered, breaking ones refused unless the files ask
+//! for the next major version, which waits for its subscribers' sign-off), and hostile or policy-breaking files
+//! refused with every problem at once.
 
 use crate::common;
 
 use meshport_api::code::yaml;
 use meshport_shared::api::{CreateRequest, TopicSettings};
-use meshport_shared::{ApiError, DataProduct, ErrorCode, ProductStatus, ViolationCode};
+use meshport_shared::{ApiError, AuditAction, DataProduct, ErrorCode, ProductStatus, ViolationCode};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -270,4 +272,152 @@ async fn an_update_that_leaves_extensions_out_keeps_what_the_files_said() {
     let (odps_after, _) = export(&app, Who::OtherTeam, &product.id).await;
     assert_eq!(odps_after["name"], "Renamed in the portal");
     assert_eq!(odps_after["tenant"], "acme");
+}
+
+/// A field with a default: compatible at BACKWARD.
+const ORDER_COUPON: &str = r#"{"type":"record","name":"Order","namespace":"com.acme.execution","fields":[
+  {"name":"id","type":"string","doc":"Order id."},
+  {"name":"cents","type":"long"},
+  {"name":"placed","type":{"type":"long","logicalType":"timestamp-millis"}},
+  {"name":"note","type":["null","string"],"default":null},
+  {"name":"coupon","type":["null","string"],"default":null}]}"#;
+
+/// Two breaks at BACKWARD: `cents` changes type, `currency` comes without a default.
+const ORDER_BREAKING: &str = r#"{"type":"record","name":"Order","namespace":"com.acme.execution","fields":[
+  {"name":"id","type":"string","doc":"Order id."},
+  {"name":"cents","type":"string"},
+  {"name":"placed","type":{"type":"long","logicalType":"timestamp-millis"}},
+  {"name":"note","type":["null","string"],"default":null},
+  {"name":"currency","type":"string"}]}"#;
+
+/// The product's files with the contract's value schema replaced by `schema` and the product's version by
+/// `version`.
+async fn files_with(app: &TestApp, product: &DataProduct, schema: &str, version: &str) -> (Value, Value) {
+    let (mut odps, mut odcs) = export(app, Who::Owner, &product.id).await;
+    odps["version"] = version.into();
+    let custom = odcs["schema"][0]["customProperties"].as_array_mut().unwrap();
+    let text = custom.iter_mut().find(|p| p["property"] == "meshportSchema").unwrap();
+    text["value"] = schema.into();
+    (odps, odcs)
+}
+
+async fn versions(app: &TestApp, product: &DataProduct) -> Vec<i32> {
+    app.state.mesh.registry.versions(product.output_port.value_subject.as_str()).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_compatible_schema_in_the_files_is_registered_with_their_metadata_once() {
+    let app = spawn().await;
+    let product = created(&app).await;
+    let (mut odps, odcs) = files_with(&app, &product, ORDER_COUPON, "1.1.0").await;
+    odps["description"]["purpose"] = "Every order, with its coupon.".into();
+    let (same_version, _) = files_with(&app, &product, ORDER_COUPON, &product.version).await;
+
+    let (status, unraised) = import_values(&app, &same_version, &odcs, false).await.error().await;
+    let dry: Value = import_values(&app, &odps, &odcs, true).await.ok().await;
+    let registered_before = versions(&app, &product).await;
+    let applied: Value = import_values(&app, &odps, &odcs, false).await.ok().await;
+    let audited = history_len(&app, &product).await;
+    let again: Value = import_values(&app, &odps, &odcs, false).await.ok().await;
+
+    assert_eq!((status, unraised.code), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed));
+    assert_eq!(codes(&unraised), [(ViolationCode::InvalidVersion, "odps.version")], "{unraised:?}");
+    assert!(unraised.details[0].message.contains("`1.1.0`"), "{unraised:?}");
+    assert_eq!((dry["change"].as_str(), dry.get("registered_version")), (Some("evolved"), None));
+    assert_eq!(dry["product"]["revision"], product.revision + 2, "the evolve, then the purpose");
+    assert_eq!(dry["product"]["description"]["purpose"], "Every order, with its coupon.");
+    assert_eq!(registered_before, [1], "neither the refusal nor the dry run registered anything");
+    assert_eq!((applied["change"].as_str(), applied["registered_version"].as_i64()), (Some("evolved"), Some(2)));
+    assert_eq!(versions(&app, &product).await, [1, 2]);
+    let stored = app.state.mesh.catalog.get_product(&product.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, "1.1.0");
+    assert_eq!(stored.description.purpose, "Every order, with its coupon.");
+    assert_eq!(stored.revision, product.revision + 2, "the evolve, then the purpose");
+    assert_eq!((again["change"].as_str(), again.get("proposal")), (Some("unchanged"), None));
+    assert_eq!(history_len(&app, &product).await, audited, "the second apply recorded nothing");
+    assert_eq!(versions(&app, &product).await, [1, 2]);
+}
+
+fn codes(error: &ApiError) -> Vec<(ViolationCode, &str)> {
+    error.details.iter().map(|v| (v.code, v.field.as_str())).collect()
+}
+
+#[tokio::test]
+async fn a_breaking_schema_in_the_files_without_a_new_major_version_is_refused_with_every_break() {
+    let app = spawn().await;
+    let product = created(&app).await;
+    let (odps, odcs) = files_with(&app, &product, ORDER_BREAKING, "1.1.0").await;
+
+    let (dry_status, dry) = import_values(&app, &odps, &odcs, true).await.error().await;
+    let (status, error) = import_values(&app, &odps, &odcs, false).await.error().await;
+
+    assert_eq!((dry_status, dry.details.len()), (StatusCode::CONFLICT, error.details.len()), "{dry:?}");
+    assert_eq!((status, error.code), (StatusCode::CONFLICT, ErrorCode::IncompatibleSchema));
+    assert!(error.details.iter().all(|v| v.code == ViolationCode::BreakingChange), "{error:?}");
+    let mut breaks: Vec<&str> = error.details.iter().map(|v| v.field.as_str()).collect();
+    breaks.sort_unstable();
+    assert_eq!(breaks, ["schema.cents", "schema.currency"], "{error:?}");
+    assert_eq!(versions(&app, &product).await, [1], "nothing registered");
+    let stored = app.state.mesh.catalog.get_product(&product.id).await.unwrap().unwrap();
+    assert_eq!(stored, product, "nothing written");
+}
+
+#[tokio::test]
+async fn a_breaking_schema_under_a_new_major_version_is_proposed_to_the_subscribers_once() {
+    // Arrange: a product `insights` consumes, and files raising its major version with a breaking schema.
+    let app = spawn().await;
+    let product = created(&app).await;
+    let grant = meshport_shared::access::AccessRequest {
+        id: unique("grant-insights"),
+        ..meshport_shared::testing::grant(&product, "insights")
+    };
+    let entry = meshport_api::audit::entry("test", &product.id, AuditAction::Access, "granted", None, None);
+    app.state.mesh.catalog.put_access(grant, None, entry).await.unwrap();
+    let (odps, odcs) = files_with(&app, &product, ORDER_BREAKING, "2.0.0").await;
+
+    // Act
+    let dry: Value = import_values(&app, &odps, &odcs, true).await.ok().await;
+    let response = import_values(&app, &odps, &odcs, false).await;
+    let first_status = response.status();
+    let first: Value = response.json().await.unwrap();
+    let again: Value = import_values(&app, &odps, &odcs, false).await.ok().await;
+
+    // Assert: proposed (202), then unchanged naming the same proposal; no second proposal, nothing made.
+    assert_eq!((dry["change"].as_str(), dry.get("proposal")), (Some("proposed"), None));
+    assert_eq!((first_status, first["change"].as_str()), (StatusCode::ACCEPTED, Some("proposed")), "{first}");
+    assert_eq!(first["proposal"]["subscribers"], json!(["insights"]));
+    assert_eq!(first["proposal"]["schema"], ORDER_BREAKING);
+    assert_eq!((again["change"].as_str(), &again["proposal"]["id"]), (Some("unchanged"), &first["proposal"]["id"]));
+    let proposals = app.state.mesh.catalog.product_proposals(&product.id).await.unwrap();
+    assert_eq!(proposals.len(), 1, "{proposals:?}");
+    let stored = app.state.mesh.catalog.get_product(&product.id).await.unwrap().unwrap();
+    assert_eq!((stored.status, stored.version.as_str()), (ProductStatus::Active, "1.0.0"), "waits for sign-off");
+    assert_eq!(versions(&app, &product).await, [1]);
+}
+
+#[tokio::test]
+async fn a_breaking_schema_under_a_new_major_version_without_subscribers_makes_it_and_its_files_then_say_so() {
+    let app = spawn().await;
+    let product = created(&app).await;
+    let (odps, odcs) = files_with(&app, &product, ORDER_BREAKING, "2.0.0").await;
+    let successor = format!("{}.v2", product.id);
+
+    let dry: Value = import_values(&app, &odps, &odcs, true).await.ok().await;
+    let made: Value = import_values(&app, &odps, &odcs, false).await.ok().await;
+    let (status, again) = import_values(&app, &odps, &odcs, false).await.error().await;
+
+    assert_eq!((dry["change"].as_str(), dry.get("new_product")), (Some("new_major_version"), None));
+    assert_eq!((made["change"].as_str(), made["new_product"].as_str()), (Some("new_major_version"), Some(&*successor)));
+    let old = app.state.mesh.catalog.get_product(&product.id).await.unwrap().unwrap();
+    assert_eq!(old.status, ProductStatus::Deprecated);
+    assert_eq!(old.deprecation.unwrap().replacement.unwrap().as_str(), successor);
+    let new = app.state.mesh.catalog.get_product(&successor.parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!((new.status, new.version.as_str()), (ProductStatus::Active, "2.0.0"));
+    let registered = app.state.mesh.registry.versions(new.output_port.value_subject.as_str()).await.unwrap();
+    assert_eq!(registered, [1], "the successor's schema");
+    assert_eq!(
+        (status, codes(&again)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec![(ViolationCode::Superseded, "odps.version")])
+    );
+    assert!(again.details[0].message.contains(&format!("meshport product export {successor}")), "{again:?}");
 }
