@@ -473,20 +473,21 @@ async fn repair_one(mesh: &Mesh, request: AccessRequest, product: &DataProduct) 
     Some(request.id)
 }
 
-/// The cluster's topic and group bindings, read once.
-struct ClusterAcls {
+/// The cluster's topic and group bindings, read once (two DescribeAcls); access reconciliation and the repair of
+/// producers' write access (`accounts::repair_producers`) check bindings against it.
+pub(crate) struct ClusterAcls {
     all: HashSet<AclBinding>,
     topics: Vec<AclBinding>,
 }
 
 impl ClusterAcls {
-    async fn read(mesh: &Mesh) -> Result<Self> {
+    pub(crate) async fn read(mesh: &Mesh) -> Result<Self> {
         let (topics, groups) =
             tokio::try_join!(mesh.kafka.acls_of(ResourceType::Topic), mesh.kafka.acls_of(ResourceType::Group))?;
         Ok(Self { all: topics.iter().chain(&groups).cloned().collect(), topics })
     }
 
-    fn has(&self, binding: &AclBinding) -> bool {
+    pub(crate) fn has(&self, binding: &AclBinding) -> bool {
         self.all.contains(binding)
     }
 
