@@ -264,7 +264,7 @@ async fn producers(mesh: &Mesh, team: &TeamName) -> Result<Vec<Principal>> {
 /// that failed, or bindings deleted behind Meshport's back), each product's grant audited as on publish; run by
 /// sync. The cluster's ACLs are read once and each owning team's accounts once, so a run that finds every binding in
 /// force makes no other call and records nothing. Retired products are not live: their producers get nothing back.
-/// Answers the products repaired; one that cannot be repaired now is left for the next run.
+/// Answers the products repaired, sorted; one that cannot be repaired now is left for the next run.
 pub async fn repair_producers(mesh: &Mesh) -> Result<Vec<ProductId>> {
     // The bindings before the products and accounts: a retirement, handover or deletion revokes the writes before it
     // stores its change, so sync finds them missing without seeing that change only when it reads in between; it
@@ -272,8 +272,8 @@ pub async fn repair_producers(mesh: &Mesh) -> Result<Vec<ProductId>> {
     let cluster = crate::access::ClusterAcls::read(mesh).await?;
     let products = mesh.catalog.list_products().await?;
     let mut teams: HashMap<TeamName, Vec<Principal>> = HashMap::new();
-    let mut repaired = Vec::new();
-    for product in products.iter().filter(|p| is_live(p)) {
+    let mut broken = Vec::new();
+    for product in products.into_iter().filter(is_live) {
         let team = &product.owner.team;
         if !teams.contains_key(team) {
             teams.insert(team.clone(), producers(mesh, team).await?);
@@ -286,31 +286,45 @@ pub async fn repair_producers(mesh: &Mesh) -> Result<Vec<ProductId>> {
             })
             .cloned()
             .collect();
-        if lacking.is_empty() {
-            continue;
-        }
-        tracing::warn!(product = %product.id, producers = %names(&lacking), "producers lack write access");
-        if !grant_writes(mesh, SYNC, product, &lacking, Some("the cluster lacked it")).await {
-            continue;
-        }
-        match withdraw_stale(mesh, product, &lacking).await {
-            Ok(()) => repaired.push(product.id.clone()),
-            Err(e) => tracing::warn!(product = %product.id, error = %e, "a repaired write access not checked again"),
+        if !lacking.is_empty() {
+            broken.push((product, lacking));
         }
     }
+    let mut repaired = crate::access::repair_each(broken, |(product, lacking)| {
+        let mesh = mesh.clone();
+        async move { repair_writes(&mesh, &product, &lacking).await.then_some(product.id) }
+    })
+    .await;
+    repaired.sort();
     Ok(repaired)
+}
+
+/// Grants `lacking` write access to `product`'s topic again: whether it did, and they all still write it.
+async fn repair_writes(mesh: &Mesh, product: &DataProduct, lacking: &[Principal]) -> bool {
+    tracing::warn!(product = %product.id, producers = %names(lacking), "producers lack write access");
+    if !grant_writes(mesh, SYNC, product, lacking, Some("the cluster lacked it")).await {
+        return false;
+    }
+    match withdraw_stale(mesh, product, lacking).await {
+        Ok(withdrawn) => withdrawn.is_empty(),
+        Err(e) => {
+            tracing::warn!(product = %product.id, error = %e, "a repaired write access not checked again");
+            false
+        }
+    }
 }
 
 /// Revokes what sync just granted on `product` to principals that stopped writing it meanwhile (the product retired
 /// or handed over, or the account deleted, after sync read it): whoever changed it revoked the writes before storing
-/// the change, so without this they would stay.
-async fn withdraw_stale(mesh: &Mesh, product: &DataProduct, granted: &[Principal]) -> Result<()> {
+/// the change, so without this they would stay. Answers the principals it took them back from.
+async fn withdraw_stale(mesh: &Mesh, product: &DataProduct, granted: &[Principal]) -> Result<Vec<Principal>> {
     let writers = match mesh.catalog.get_product(&product.id).await? {
         Some(now) if is_live(&now) && now.owner.team == product.owner.team => producers(mesh, &now.owner.team).await?,
         _ => Vec::new(),
     };
     let stale: Vec<Principal> = granted.iter().filter(|p| !writers.contains(p)).cloned().collect();
-    revoke_writes(mesh, SYNC, product, &stale).await
+    revoke_writes(mesh, SYNC, product, &stale).await?;
+    Ok(stale)
 }
 
 /// Whether a product's topic is written by its team's producers: it is active or deprecated.

@@ -482,3 +482,30 @@ async fn sync_gives_producers_back_the_write_access_deleted_behind_meshports_bac
     let retired_history = app.state.mesh.catalog.product_history(&retired.id, 50).await.unwrap();
     assert!(retired_history.iter().all(|e| !e.summary.contains("again")), "{retired_history:?}");
 }
+
+/// A listing that lags behind the writes (DynamoDB's indexes) shows sync a product that was just retired as live and
+/// its producers' writes missing: what sync grants then, it takes back once it reads the product itself.
+#[tokio::test]
+async fn sync_takes_back_the_write_access_it_gave_on_a_product_a_lagging_listing_showed_live_but_was_retired() {
+    let (app, faults) = common::faults::with_faults().await;
+    let owner = app.as_(Who::Owner);
+    let principal = new_principal();
+    register(&owner, "trading", &draft(&principal, &[AccountRole::Producer], false))
+        .await
+        .ok::<ServiceAccountAnswer>()
+        .await;
+    let fills: DataProduct = owner.publish(&unpublished_product(&app).await).await.ok().await;
+    faults.lag_listings().await;
+    owner.retire(&fills.id, &RetireRequest { revision: fills.revision }).await.ok::<DataProduct>().await;
+
+    let repaired = meshport_api::accounts::repair_producers(&app.state.mesh).await.unwrap();
+
+    let writes = write_bindings(&fills.output_port.topic, principal.as_str()).unwrap();
+    assert!(repaired.is_empty(), "{repaired:?}");
+    assert_eq!(app.state.mesh.kafka.absent(&writes).await.unwrap().len(), 2, "the retired product keeps no writer");
+    let history = app.state.mesh.catalog.product_history(&fills.id, 50).await.unwrap();
+    let sync: Vec<&str> = history.iter().filter(|e| e.actor == "meshport").map(|e| e.summary.as_str()).collect();
+    assert_eq!(sync.len(), 4, "granted, then revoked, each intent first: {sync:?}");
+    assert!(sync[0].starts_with(&format!("revoked the write access of `{principal}`")), "{sync:?}");
+    assert!(sync[2].starts_with(&format!("granted `{principal}` write access")), "{sync:?}");
+}
