@@ -430,26 +430,40 @@ async fn repair(mesh: &Mesh, cluster: &ClusterAcls) -> Result<Vec<String>> {
             (!whole).then(|| (request, product.clone()))
         })
         .collect();
-    // Each repair waits until the cluster shows the ACLs again; several wait at once.
+    Ok(repair_each(vanished, |(request, product)| {
+        let mesh = mesh.clone();
+        async move { repair_one(&mesh, request, &product).await }
+    })
+    .await)
+}
+
+/// How many repairs run at once.
+const REPAIR_CONCURRENCY: usize = 16;
+
+/// Runs `repair` on each of `broken`, `REPAIR_CONCURRENCY` at once (each waits until the cluster shows its change),
+/// and answers what those that succeeded answer. Producers' write access is repaired the same way
+/// (`accounts::repair_producers`).
+pub(crate) async fn repair_each<I, T, F, Fut>(broken: Vec<I>, repair: F) -> Vec<T>
+where
+    F: Fn(I) -> Fut,
+    Fut: Future<Output = Option<T>> + Send + 'static,
+    T: Send + 'static,
+{
     let mut tasks = tokio::task::JoinSet::new();
     let mut repaired = Vec::new();
-    for (request, product) in vanished {
+    for item in broken {
         if tasks.len() >= REPAIR_CONCURRENCY
             && let Some(done) = tasks.join_next().await
         {
             repaired.extend(done.ok().flatten());
         }
-        let mesh = mesh.clone();
-        tasks.spawn(async move { repair_one(&mesh, request, &product).await });
+        tasks.spawn(repair(item));
     }
     while let Some(done) = tasks.join_next().await {
         repaired.extend(done.ok().flatten());
     }
-    Ok(repaired)
+    repaired
 }
-
-/// How many vanished grants are repaired at once.
-const REPAIR_CONCURRENCY: usize = 16;
 
 /// Creates a vanished grant's ACLs again and records it in the product's history: the grant's id, or `None` when it
 /// cannot be repaired now (the next run tries again).
@@ -473,20 +487,21 @@ async fn repair_one(mesh: &Mesh, request: AccessRequest, product: &DataProduct) 
     Some(request.id)
 }
 
-/// The cluster's topic and group bindings, read once.
-struct ClusterAcls {
+/// The cluster's topic and group bindings, read once (two DescribeAcls); access reconciliation and the repair of
+/// producers' write access (`accounts::repair_producers`) check bindings against it.
+pub(crate) struct ClusterAcls {
     all: HashSet<AclBinding>,
     topics: Vec<AclBinding>,
 }
 
 impl ClusterAcls {
-    async fn read(mesh: &Mesh) -> Result<Self> {
+    pub(crate) async fn read(mesh: &Mesh) -> Result<Self> {
         let (topics, groups) =
             tokio::try_join!(mesh.kafka.acls_of(ResourceType::Topic), mesh.kafka.acls_of(ResourceType::Group))?;
         Ok(Self { all: topics.iter().chain(&groups).cloned().collect(), topics })
     }
 
-    fn has(&self, binding: &AclBinding) -> bool {
+    pub(crate) fn has(&self, binding: &AclBinding) -> bool {
         self.all.contains(binding)
     }
 

@@ -4,8 +4,11 @@
 //! team's (a principal no team holds is registered to the team on its first request, as a consumer). Producer
 //! accounts get WRITE + DESCRIBE on their team's live products' topics, and lose them when a product is retired or
 //! the account deleted; each such change is audited in the product's history, its intent before the side effect.
+//! A grant that failed, or bindings deleted behind Meshport's back, are put back by sync (`repair_producers`).
 //!
 //! A change to an account itself is audited under `service-accounts.<team>`, as audit entries name a product.
+
+use std::collections::HashMap;
 
 use base64::Engine;
 use meshport_shared::accounts::{
@@ -18,6 +21,9 @@ use crate::audit;
 use crate::catalog::StoreError;
 use crate::error::{Error, Result};
 use crate::mesh::Mesh;
+
+/// Who sync acts as in the products' histories, as in access repair and reminders.
+const SYNC: &str = "meshport";
 
 /// The mechanisms a password Meshport sets works with (`KafkaAdmin::upsert_scram_user` sets both).
 const MECHANISMS: [&str; 2] = ["SCRAM-SHA-256", "SCRAM-SHA-512"];
@@ -133,7 +139,7 @@ pub async fn register(
     };
     if stored.is(AccountRole::Producer) {
         for product in live_products(mesh, team).await? {
-            grant_writes(mesh, &who.subject, &product, std::slice::from_ref(&principal)).await;
+            grant_writes(mesh, &who.subject, &product, std::slice::from_ref(&principal), None).await;
         }
     }
     Ok(ServiceAccountAnswer { account: stored, credentials })
@@ -235,7 +241,9 @@ pub async fn refusal_for_request(
 /// created). A failure is recorded in the product's history and logged, not answered: the product is stored.
 pub async fn grant_producers(mesh: &Mesh, actor: &str, product: &DataProduct) {
     match producers(mesh, &product.owner.team).await {
-        Ok(principals) => grant_writes(mesh, actor, product, &principals).await,
+        Ok(principals) => {
+            grant_writes(mesh, actor, product, &principals, None).await;
+        }
         Err(e) => tracing::warn!(product = %product.id, error = %e, "producers not granted write access"),
     }
 }
@@ -252,41 +260,119 @@ async fn producers(mesh: &Mesh, team: &TeamName) -> Result<Vec<Principal>> {
     Ok(accounts.into_iter().filter(|a| a.is(AccountRole::Producer)).map(|a| a.principal).collect())
 }
 
-/// The team's products whose topics its producers write: active and deprecated ones.
+/// Gives the owning teams' producer accounts back the write access they lack on their live products' topics (a grant
+/// that failed, or bindings deleted behind Meshport's back), each product's grant audited as on publish; run by
+/// sync. The cluster's ACLs are read once and each owning team's accounts once, so a run that finds every binding in
+/// force makes no other call and records nothing. Retired products are not live: their producers get nothing back.
+/// Answers the products repaired, sorted; one that cannot be repaired now is left for the next run.
+pub async fn repair_producers(mesh: &Mesh) -> Result<Vec<ProductId>> {
+    // The bindings before the products and accounts: a retirement, handover or deletion revokes the writes before it
+    // stores its change, so sync finds them missing without seeing that change only when it reads in between; it
+    // then takes back what it granted once it reads the change (`withdraw_stale`).
+    let cluster = crate::access::ClusterAcls::read(mesh).await?;
+    let products = mesh.catalog.list_products().await?;
+    let mut teams: HashMap<TeamName, Vec<Principal>> = HashMap::new();
+    let mut broken = Vec::new();
+    for product in products.into_iter().filter(is_live) {
+        let team = &product.owner.team;
+        if !teams.contains_key(team) {
+            teams.insert(team.clone(), producers(mesh, team).await?);
+        }
+        let topic = &product.output_port.topic;
+        let lacking: Vec<Principal> = teams[team]
+            .iter()
+            .filter(|p| {
+                crate::kafka::write_bindings(topic, p.as_str()).is_ok_and(|b| !b.iter().all(|b| cluster.has(b)))
+            })
+            .cloned()
+            .collect();
+        if !lacking.is_empty() {
+            broken.push((product, lacking));
+        }
+    }
+    let mut repaired = crate::access::repair_each(broken, |(product, lacking)| {
+        let mesh = mesh.clone();
+        async move { repair_writes(&mesh, &product, &lacking).await.then_some(product.id) }
+    })
+    .await;
+    repaired.sort();
+    Ok(repaired)
+}
+
+/// Grants `lacking` write access to `product`'s topic again: whether it did, and they all still write it.
+async fn repair_writes(mesh: &Mesh, product: &DataProduct, lacking: &[Principal]) -> bool {
+    tracing::warn!(product = %product.id, producers = %names(lacking), "producers lack write access");
+    if !grant_writes(mesh, SYNC, product, lacking, Some("the cluster lacked it")).await {
+        return false;
+    }
+    match withdraw_stale(mesh, product, lacking).await {
+        Ok(withdrawn) => withdrawn.is_empty(),
+        Err(e) => {
+            tracing::warn!(product = %product.id, error = %e, "a repaired write access not checked again");
+            false
+        }
+    }
+}
+
+/// Revokes what sync just granted on `product` to principals that stopped writing it meanwhile (the product retired
+/// or handed over, or the account deleted, after sync read it): whoever changed it revoked the writes before storing
+/// the change, so without this they would stay. Answers the principals it took them back from.
+async fn withdraw_stale(mesh: &Mesh, product: &DataProduct, granted: &[Principal]) -> Result<Vec<Principal>> {
+    let writers = match mesh.catalog.get_product(&product.id).await? {
+        Some(now) if is_live(&now) && now.owner.team == product.owner.team => producers(mesh, &now.owner.team).await?,
+        _ => Vec::new(),
+    };
+    let stale: Vec<Principal> = granted.iter().filter(|p| !writers.contains(p)).cloned().collect();
+    revoke_writes(mesh, SYNC, product, &stale).await?;
+    Ok(stale)
+}
+
+/// Whether a product's topic is written by its team's producers: it is active or deprecated.
+fn is_live(product: &DataProduct) -> bool {
+    matches!(product.status, ProductStatus::Active | ProductStatus::Deprecated)
+}
+
+/// The team's products whose topics its producers write.
 async fn live_products(mesh: &Mesh, team: &TeamName) -> Result<Vec<DataProduct>> {
     let products = mesh.catalog.list_products().await?;
-    Ok(products
-        .into_iter()
-        .filter(|p| p.owner.team == *team && matches!(p.status, ProductStatus::Active | ProductStatus::Deprecated))
-        .collect())
+    Ok(products.into_iter().filter(|p| p.owner.team == *team && is_live(p)).collect())
 }
 
 fn names(principals: &[Principal]) -> String {
     principals.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
 }
 
-/// WRITE + DESCRIBE on `product`'s topic for `principals`, its intent recorded first; a failure is recorded and
-/// logged.
-async fn grant_writes(mesh: &Mesh, actor: &str, product: &DataProduct, principals: &[Principal]) {
+/// WRITE + DESCRIBE on `product`'s topic for `principals`, its intent recorded first (with `why`, when given, they
+/// are granted again); a failure is recorded and logged. Answers whether they were granted.
+async fn grant_writes(
+    mesh: &Mesh,
+    actor: &str,
+    product: &DataProduct,
+    principals: &[Principal],
+    why: Option<&str>,
+) -> bool {
     if principals.is_empty() {
-        return;
+        return true;
     }
     let topic = &product.output_port.topic;
-    let what = format!("granting {} write access to topic `{topic}`", names(principals));
+    let again = why.map(|why| format!(" again: {why}")).unwrap_or_default();
+    let what = format!("granting {} write access to topic `{topic}`{again}", names(principals));
     let intent = audit::started(actor, product, AuditAction::Access, format!("started: {what}"));
     if let Err(e) = mesh.catalog.record(intent.clone()).await {
-        return tracing::warn!(product = %product.id, error = %e, "producers not granted write access");
+        tracing::warn!(product = %product.id, error = %e, "producers not granted write access");
+        return false;
     }
     audit::publish(&mesh.kafka, &intent).await;
     for principal in principals {
         if let Err(e) = mesh.kafka.grant_write(topic, principal.as_str()).await {
             tracing::warn!(product = %product.id, %principal, error = %e, "a producer not granted write access");
             record(mesh, audit::failed(actor, product, AuditAction::Access, format!("failed: {what}: {e}"))).await;
-            return;
+            return false;
         }
     }
-    let summary = format!("granted {} write access to topic `{topic}`", names(principals));
+    let summary = format!("granted {} write access to topic `{topic}`{again}", names(principals));
     record(mesh, audit::entry(actor, &product.id, AuditAction::Access, summary, None, None)).await;
+    true
 }
 
 /// Deletes exactly the write bindings of `principals` on `product`'s topic, its intent recorded first.

@@ -3,7 +3,9 @@
 //! New topics appear in the mirror (and so become publishable), changed partitions or configs are updated, topics
 //! that vanished stay mirrored as `present: false` (their products are flagged, never silently dropped), and schema
 //! versions the mirror lacks are copied in. It is idempotent: a second run with nothing changed writes nothing and
-//! reports nothing. It also sends the reminders due (`reminders`). It runs on a schedule (EventBridge in the cloud, a background task locally) and on demand.
+//! reports nothing. It also reconciles access grants (`access::reconcile`), gives producers back the write access they
+//! lack (`accounts::repair_producers`) and sends the reminders due (`reminders`). It runs on a schedule (EventBridge
+//! in the cloud, a background task locally) and on demand.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -46,6 +48,10 @@ pub struct SyncReport {
     /// Active grants whose ACLs had vanished from the cluster, now created again.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub access_repaired: Vec<String>,
+    /// Live products whose owning team's producer accounts lacked write access to their topic (a grant that failed,
+    /// or ACLs deleted behind Meshport's back), now granted it again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub producers_repaired: Vec<ProductId>,
     /// ACLs on products' topics that no grant explains (not Meshport's, a super user's or the owners' producers'):
     /// access given outside Meshport, which each product's owners see at `GET /api/v1/products/{id}/access/unmanaged`.
     #[serde(skip_serializing_if = "is_zero")]
@@ -77,6 +83,7 @@ impl SyncReport {
             && self.access_expired.is_empty()
             && self.access_finished.is_empty()
             && self.access_repaired.is_empty()
+            && self.producers_repaired.is_empty()
             && self.reminders.is_empty()
             && self.proposals_applied.is_empty())
     }
@@ -152,6 +159,8 @@ pub async fn run_once(mesh: &Mesh) -> Result<SyncReport, Error> {
     report.access_finished = access.finished;
     report.access_repaired = access.repaired;
     report.access_unmanaged = access.unmanaged;
+    // The owning teams' producers get back the write access they lack on live products' topics.
+    report.producers_repaired = crate::accounts::repair_producers(mesh).await?;
     // After expiry, so a grant that just ended is reminded of nothing.
     report.reminders = crate::reminders::send_due(mesh, &crate::access::today()).await?;
     // Breaking changes whose grace period ended without objection take effect, as do those approved but not applied.

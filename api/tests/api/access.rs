@@ -273,14 +273,7 @@ async fn retiring_a_product_revokes_its_grants_and_denies_its_open_requests() {
 /// it, and the cluster holds one set of the grant's bindings, not two.
 #[tokio::test]
 async fn a_grant_interrupted_after_its_acls_is_finished_by_sync_with_one_set_of_bindings() {
-    let faulty = std::sync::Mutex::new(None);
-    let app = TestApp::spawn_with_catalog(&[("MESHPORT_DEV_AUTH", "true".into())], |catalog| {
-        let catalog = common::faults::FaultyCatalog::new(catalog);
-        *faulty.lock().unwrap() = Some(catalog.clone());
-        catalog
-    })
-    .await;
-    let faults = faulty.into_inner().unwrap().unwrap();
+    let (app, faults) = common::faults::with_faults().await;
     let product = product_with_a_record(&app).await;
     let group = unique("fraud-interrupted");
     let asked: AccessRequest =

@@ -1,12 +1,14 @@
 //! Service accounts end to end, against the real broker's secured listener (SASL/SCRAM, StandardAuthorizer): a
 //! password Meshport creates signs in until it is rotated or the account deleted, and is shown once only; a producer
-//! account writes its team's product only while the product is live; a principal belongs to one team.
+//! account writes its team's product only while the product is live (sync gives back write access that vanished);
+//! a principal belongs to one team.
 
 use crate::common;
 
 use std::time::Duration;
 
-use meshport_api::kafka::NewTopic;
+use meshport_api::kafka::{NewTopic, write_bindings};
+use meshport_api::sync::run_once;
 use meshport_shared::access::{AccessRequest, AccessRequestDraft, GroupPattern};
 use meshport_shared::accounts::{AccountRole, ServiceAccount, ServiceAccountAnswer, ServiceAccountDraft};
 use meshport_shared::api::RetireRequest;
@@ -189,14 +191,19 @@ async fn a_password_is_shown_once_and_never_in_listings_or_the_audit_trail() {
     }
 }
 
+/// A new `trading` producer account Meshport creates: its principal and password.
+async fn created_producer(owner: &Client<'_>) -> (Principal, String) {
+    let principal = new_principal();
+    let created: ServiceAccountAnswer =
+        register(owner, "trading", &draft(&principal, &[AccountRole::Producer], true)).await.ok().await;
+    (principal, created.credentials.unwrap().password)
+}
+
 #[tokio::test]
 async fn a_producer_writes_its_teams_product_only_while_it_is_live() {
     let app = spawn().await;
     let owner = app.as_(Who::Owner);
-    let principal = new_principal();
-    let created: ServiceAccountAnswer =
-        register(&owner, "trading", &draft(&principal, &[AccountRole::Producer], true)).await.ok().await;
-    let password = created.credentials.unwrap().password;
+    let (principal, password) = created_producer(&owner).await;
     let user = principal.user();
     let unpublished = unpublished_product(&app).await;
     let topic = unpublished.output_port.topic.to_string();
@@ -227,11 +234,8 @@ async fn a_producer_registered_later_writes_the_live_products_until_it_is_delete
     let owner = app.as_(Who::Owner);
     let published: DataProduct = owner.publish(&unpublished_product(&app).await).await.ok().await;
     let topic = published.output_port.topic.to_string();
-    let principal = new_principal();
 
-    let created: ServiceAccountAnswer =
-        register(&owner, "trading", &draft(&principal, &[AccountRole::Producer], true)).await.ok().await;
-    let password = created.credentials.unwrap().password;
+    let (principal, password) = created_producer(&owner).await;
     let writes = eventually_writes(principal.user(), &password, &topic, Write::Written).await;
     let before = app.state.mesh.kafka.acls_for_topic(&published.output_port.topic).await.unwrap();
     let deleted = delete(&owner, "trading", &principal).await.status();
@@ -439,4 +443,69 @@ async fn a_product_handed_to_another_team_is_written_by_that_teams_producers() {
     assert_eq!(before, (true, false), "trading's producer writes trading's product");
     assert_eq!(updated.owner.team.as_str(), "edge");
     assert_eq!(writers().await, (false, true), "once edge's, edge's producer writes it and trading's no longer");
+}
+
+#[tokio::test]
+async fn sync_gives_producers_back_the_write_access_deleted_behind_meshports_back_but_not_on_a_retired_product() {
+    let app = spawn().await;
+    let owner = app.as_(Who::Owner);
+    let (principal, password) = created_producer(&owner).await;
+    let live: DataProduct = owner.publish(&unpublished_product(&app).await).await.ok().await;
+    let retired: DataProduct = owner.publish(&unpublished_product(&app).await).await.ok().await;
+    owner.retire(&retired.id, &RetireRequest { revision: retired.revision }).await.ok::<DataProduct>().await;
+    let kafka = &app.state.mesh.kafka;
+    let writes = |product: &DataProduct| write_bindings(&product.output_port.topic, principal.as_str()).unwrap();
+    // Someone deletes them behind Meshport's back.
+    kafka.revoke(&writes(&live)).await.unwrap();
+    let topic = live.output_port.topic.as_str();
+    assert_eq!(eventually_writes(principal.user(), &password, topic, Write::Refused).await, Write::Refused);
+
+    let first = run_once(&app.state.mesh).await.unwrap();
+    let second = run_once(&app.state.mesh).await.unwrap();
+
+    assert_eq!(first.producers_repaired, std::slice::from_ref(&live.id), "{first:?}");
+    assert!(kafka.absent(&writes(&live)).await.unwrap().is_empty(), "WRITE and DESCRIBE are back");
+    assert_eq!(eventually_writes(principal.user(), &password, topic, Write::Written).await, Write::Written);
+    assert_eq!(kafka.absent(&writes(&retired)).await.unwrap().len(), 2, "a retired product's producers get nothing");
+    assert!(second.producers_repaired.is_empty(), "nothing to repair the second time: {second:?}");
+    let history = app.state.mesh.catalog.product_history(&live.id, 50).await.unwrap();
+    let again: Vec<(&str, &str)> = history
+        .iter()
+        .filter(|e| e.summary.contains("again"))
+        .map(|e| (e.actor.as_str(), e.summary.as_str()))
+        .collect();
+    let granted = format!("granted `{principal}` write access to topic `{topic}` again");
+    assert_eq!(again.len(), 2, "intent and outcome, once: {again:?}");
+    assert!(again.iter().all(|(actor, _)| *actor == "meshport"), "{again:?}");
+    assert!(again[0].1.starts_with(&granted), "newest first, the outcome: {again:?}");
+    assert!(again[1].1.starts_with(&format!("started: granting `{principal}`")), "{again:?}");
+    let retired_history = app.state.mesh.catalog.product_history(&retired.id, 50).await.unwrap();
+    assert!(retired_history.iter().all(|e| !e.summary.contains("again")), "{retired_history:?}");
+}
+
+/// A listing that lags behind the writes (DynamoDB's indexes) shows sync a product that was just retired as live and
+/// its producers' writes missing: what sync grants then, it takes back once it reads the product itself.
+#[tokio::test]
+async fn sync_takes_back_the_write_access_it_gave_on_a_product_a_lagging_listing_showed_live_but_was_retired() {
+    let (app, faults) = common::faults::with_faults().await;
+    let owner = app.as_(Who::Owner);
+    let principal = new_principal();
+    register(&owner, "trading", &draft(&principal, &[AccountRole::Producer], false))
+        .await
+        .ok::<ServiceAccountAnswer>()
+        .await;
+    let fills: DataProduct = owner.publish(&unpublished_product(&app).await).await.ok().await;
+    faults.lag_listings().await;
+    owner.retire(&fills.id, &RetireRequest { revision: fills.revision }).await.ok::<DataProduct>().await;
+
+    let repaired = meshport_api::accounts::repair_producers(&app.state.mesh).await.unwrap();
+
+    let writes = write_bindings(&fills.output_port.topic, principal.as_str()).unwrap();
+    assert!(repaired.is_empty(), "{repaired:?}");
+    assert_eq!(app.state.mesh.kafka.absent(&writes).await.unwrap().len(), 2, "the retired product keeps no writer");
+    let history = app.state.mesh.catalog.product_history(&fills.id, 50).await.unwrap();
+    let sync: Vec<&str> = history.iter().filter(|e| e.actor == "meshport").map(|e| e.summary.as_str()).collect();
+    assert_eq!(sync.len(), 4, "granted, then revoked, each intent first: {sync:?}");
+    assert!(sync[0].starts_with(&format!("revoked the write access of `{principal}`")), "{sync:?}");
+    assert!(sync[2].starts_with(&format!("granted `{principal}` write access")), "{sync:?}");
 }

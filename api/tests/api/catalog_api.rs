@@ -4,7 +4,6 @@
 use crate::common;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use meshport_api::kafka::NewTopic;
 use meshport_shared::api::{
@@ -20,7 +19,7 @@ use meshport_shared::{
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use common::faults::{FaultyCatalog, hook};
+use common::faults::{hook, with_faults};
 use common::{Answer, TestApp, Who, product, unique};
 
 const ORDER_V1: &str = r#"{"type":"record","name":"Order","fields":[
@@ -40,19 +39,6 @@ const ORDER_BREAKING: &str = r#"{"type":"record","name":"Order","fields":[
 /// An application with dev sign-in, so that tests call it as whoever they need.
 async fn spawn() -> TestApp {
     TestApp::spawn(&[("MESHPORT_DEV_AUTH", "true".into())]).await
-}
-
-/// An application whose catalog fails, or lets a change race in, where the test arms it.
-async fn with_faults() -> (TestApp, Arc<FaultyCatalog>) {
-    let faulty = std::sync::Mutex::new(None);
-    let app = TestApp::spawn_with_catalog(&[("MESHPORT_DEV_AUTH", "true".into())], |catalog| {
-        let catalog = FaultyCatalog::new(catalog);
-        *faulty.lock().unwrap() = Some(catalog.clone());
-        catalog
-    })
-    .await;
-    let faulty = faulty.into_inner().unwrap().expect("the catalog was wrapped");
-    (app, faulty)
 }
 
 /// A topic with a registered value schema, not yet a product.

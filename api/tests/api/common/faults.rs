@@ -17,6 +17,8 @@ use meshport_shared::{
     AuditEntry, DataProduct, DomainName, Principal, ProductId, SchemaVersion, TeamName, TopicFacts, TopicName,
 };
 
+use super::TestApp;
+
 /// Work a test runs at a chosen moment, e.g. creating a topic as if someone else did.
 pub type Hook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
 
@@ -433,4 +435,17 @@ impl CatalogStore for FaultyCatalog {
     async fn waiting_proposals(&self) -> Result<Vec<ChangeProposal>> {
         self.inner.waiting_proposals().await
     }
+}
+
+/// An application whose catalog fails, or lets a change race in, where the test arms it.
+pub async fn with_faults() -> (TestApp, Arc<FaultyCatalog>) {
+    let faulty = Mutex::new(None);
+    let app = TestApp::spawn_with_catalog(&[("MESHPORT_DEV_AUTH", "true".into())], |catalog| {
+        let catalog = FaultyCatalog::new(catalog);
+        *faulty.lock().unwrap() = Some(catalog.clone());
+        catalog
+    })
+    .await;
+    let faulty = faulty.into_inner().unwrap().expect("the catalog was wrapped");
+    (app, faulty)
 }
