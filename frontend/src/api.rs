@@ -550,3 +550,12 @@ pub async fn decide_proposal(
 ) -> Result<meshport_shared::proposals::ChangeProposal> {
     post(&format!("/api/v1/proposals/{}/{action}", encode(id)), decision).await
 }
+
+/// `GET /api/v1/products/{id}/export?part=`: one of the product's files as code, `odps` (the product, ODPS v1.0.0)
+/// or `odcs` (its contract, ODCS v3.1.0), as YAML text.
+pub async fn export_part(id: &str, part: &str) -> Result<String> {
+    let path = format!("/api/v1/products/{}/export?part={part}", encode(id));
+    let response = expire_on_401(respond(authorized(Request::get(&path)).build().map_err(built)?).await)?;
+    let status = response.status();
+    response.text().await.map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })
+}

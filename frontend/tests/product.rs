@@ -1,4 +1,4 @@
-//! The product page's parts, rendered from hand-made `ProductDetail` answers into a real headless Chromium.
+//! The product page's parts (its download as code among them), rendered from hand-made `ProductDetail` answers into a real headless Chromium.
 //!
 //! Run from the repo root, after `eval "$(bash scripts/frontend-tools.sh)"`:
 //!
@@ -12,6 +12,7 @@ use leptos::wasm_bindgen::JsCast;
 use leptos::web_sys::{Element, HtmlElement, HtmlSelectElement};
 use meshport_frontend::api;
 use meshport_frontend::routes::product::ProductView;
+use meshport_frontend::routes::product::code::DownloadCode;
 use meshport_frontend::routes::product::consume::{
     ConsumeSnippets, PRINCIPAL, java_snippet, kcat_snippet, python_snippet, rust_snippet,
 };
@@ -1005,4 +1006,73 @@ async fn watching_sends_the_address_given_and_offers_unwatch_and_mute_once_watch
     assert_eq!(api.sent("PUT /api/v1/products/users/watch"), [json!({ "email": "ada@acme.example", "muted": false })]);
     assert_eq!(text_of(&root, "watch-state"), "You watch it: you are told by email when it changes.");
     assert!(find(&root, "watch-mute").is_some(), "a watcher can mute the product");
+}
+
+/// The files the links' recorded clicks saved (`window.savedFiles`), each with its content.
+async fn saved_files() -> Vec<(String, String)> {
+    let promise = js_sys::eval(
+        "Promise.all((window.savedFiles || []).map(async ([name, href]) => [name, await (await fetch(href)).text()]))",
+    )
+    .unwrap();
+    let files = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await.unwrap();
+    serde_json::from_str(&js_sys::JSON::stringify(&files).unwrap().as_string().unwrap()).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn download_as_code_saves_the_products_odps_and_odcs_files() {
+    // Arrange: the API answers each file as YAML text; a link's click records the file it saves.
+    js_sys::eval(
+        "window.realFetch = window.realFetch || window.fetch; window.exportsAsked = []; \
+         window.fetch = async (input, init) => { \
+           const url = new URL(new Request(input, init).url); \
+           if (url.pathname !== '/api/v1/products/users/export') return window.realFetch(input, init); \
+           const part = url.searchParams.get('part'); window.exportsAsked.push(part); \
+           return new Response(`apiVersion: ${part}\\nid: users\\n`, { headers: { 'content-type': 'application/yaml' } }); \
+         }; \
+         window.savedFiles = []; window.realAnchorClick = HTMLAnchorElement.prototype.click; \
+         HTMLAnchorElement.prototype.click = function () { window.savedFiles.push([this.download, this.href]); };",
+    )
+    .unwrap();
+    let root = container();
+    let _view = mount_to(root.clone(), || view! { <DownloadCode product_id="users".to_owned()/> });
+    let button = find(&root, "code-download-button").unwrap();
+    assert_eq!(button.tag_name(), "BUTTON");
+    assert_eq!(button.text_content().as_deref(), Some("Download as code"));
+    assert!(root.text_content().unwrap_or_default().contains("meshport product export users"), "the CLI's way");
+
+    // Act
+    click(&root, "code-download-button");
+    sleep(300).await;
+
+    // Assert
+    let files = saved_files().await;
+    js_sys::eval("HTMLAnchorElement.prototype.click = window.realAnchorClick; window.fetch = window.realFetch")
+        .unwrap();
+    assert_eq!(
+        files,
+        [
+            ("users.odps.yaml".to_owned(), "apiVersion: odps\nid: users\n".to_owned()),
+            ("users.odcs.yaml".to_owned(), "apiVersion: odcs\nid: users\n".to_owned()),
+        ]
+    );
+    assert_eq!(text_of(&root, "code-download-problem"), "");
+}
+
+#[wasm_bindgen_test]
+async fn a_download_the_api_refuses_says_why_and_saves_nothing() {
+    // Arrange
+    let _api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/export": { "status": 404, "body": {
+            "code": "not_found", "message": "no data product `users`"
+        } },
+    }));
+    let root = container();
+    let _view = mount_to(root.clone(), || view! { <DownloadCode product_id="users".to_owned()/> });
+
+    // Act
+    click(&root, "code-download-button");
+    sleep(300).await;
+
+    // Assert
+    assert_eq!(text_of(&root, "code-download-problem"), "not_found: no data product `users`");
 }

@@ -12,6 +12,7 @@ use crate::components::feedback::{ErrorBanner, Loading};
 use crate::components::sign_in::SignInPrompt;
 use crate::session;
 
+pub mod code;
 pub mod consume;
 pub mod consumers;
 pub mod copy;
@@ -25,6 +26,7 @@ pub mod topic;
 pub mod versions;
 pub mod watch;
 
+use code::DownloadCode;
 use consume::ConsumeSnippets;
 use consumers::ConsumerList;
 use embed::EmbedPanel;
@@ -131,6 +133,7 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
     let consumers = view! { <ConsumerList product_id=id.clone() consumers/> };
     let topic = view! { <TopicSummary topic_name=product.output_port.topic.to_string() topic/> };
     let watch = view! { <watch::WatchToggle product_id=id.clone()/> };
+    let code = view! { <DownloadCode product_id=id.clone()/> };
     view! {
         <article class="product" data-testid="product-page" data-product-id=id>
             {header}
@@ -144,6 +147,7 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
                         <ProductFacts product/>
                     </Section>
                     {watch}
+                    {code}
                 </aside>
                 <div class="product__main">
                     <Section id="product-using" title="Using it">{about}</Section>
