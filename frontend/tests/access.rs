@@ -15,27 +15,15 @@ use meshport_frontend::routes::access::request::AccessPanel;
 use meshport_frontend::routes::access::tokens::ApiTokens;
 use meshport_frontend::routes::product::ProductView;
 use meshport_frontend::routes::product::sample::SamplePanel;
-use meshport_frontend::session::{self, Session};
 use meshport_shared::{ProductId, ProductStatus, TeamName};
 use serde_json::{Value, json};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 mod common;
 
-use common::{FakeApi, all, click, container, eventually, find, sleep, text_of, type_into};
+use common::{FakeApi, all, click, container, eventually, find, member_of, proposal, sleep, text_of, type_into};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Signs in a member of `team` for the rest of the test.
-fn member_of(team: &str) {
-    let session: Session = serde_json::from_value(json!({
-        "token": "test-token",
-        "identity": { "subject": "bob", "name": "Bob", "teams": [team], "admin": false },
-        "expires_at": "2999-01-01T00:00:00Z"
-    }))
-    .unwrap();
-    session::sign_in(session);
-}
 
 /// A request of team `edge` for `users` (owned by `accounts`), in `state`.
 fn request(id: &str, state: &str) -> Value {
@@ -890,4 +878,35 @@ async fn a_token_with_a_malformed_name_or_a_lifetime_over_a_year_is_not_sent() {
     assert!(name_error.text_content().unwrap_or_default().contains("lowercase"));
     assert!(days_error.text_content().unwrap_or_default().contains("1 to 365 days, not 400"));
     assert!(api.sent("POST /api/v1/teams/edge/tokens").is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn the_owners_see_who_must_still_approve_their_breaking_change_and_may_withdraw_it() {
+    // Arrange
+    member_of("accounts");
+    let approved = json!([{ "team": "insights", "vote": "approve", "by": "carol", "at": "2026-12-05T10:00:00Z" }]);
+    let (api, root, _view) = mount_access_page(
+        "",
+        json!([]),
+        json!([]),
+        json!({
+            "GET /api/v1/proposals/mine": { "status": 200, "body": [proposal("p1", "open", approved)] },
+            "POST /api/v1/proposals/p1/withdraw": { "status": 200, "body": proposal("p1", "withdrawn", json!([])) }
+        }),
+    );
+    let row = eventually(&root, "proposal").await;
+    assert_eq!(
+        text_of(&row, "proposal-waiting"),
+        "Waiting for edge to approve. Approved on 2027-01-31 unless a team objects."
+    );
+    assert_eq!(text_of(&row, "proposal-votes"), "insights approved");
+    assert!(find(&row, "proposal-approve").is_none(), "the owners do not vote");
+
+    // Act
+    click(&row, "proposal-withdraw");
+    sleep(300).await;
+
+    // Assert
+    assert_eq!(api.sent("POST /api/v1/proposals/p1/withdraw"), [json!({ "revision": 2 })]);
+    assert_eq!(api.sent("GET /api/v1/proposals/mine").len(), 2, "the list is read again");
 }
