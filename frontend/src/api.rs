@@ -559,3 +559,8 @@ pub async fn export_part(id: &str, part: &str) -> Result<String> {
     let status = response.status();
     response.text().await.map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })
 }
+
+/// `GET /api/v1/products/{id}/proposals`: the product's breaking changes proposed to its subscribers, newest first.
+pub async fn product_proposals(id: String) -> Result<Vec<meshport_shared::proposals::ChangeProposal>> {
+    get(&format!("/api/v1/products/{}/proposals", encode(&id))).await
+}

@@ -10,6 +10,7 @@ use meshport_shared::proposals::{ChangeProposal, ProposalDecision, Vote};
 use crate::api;
 use crate::components::change::{Refusal, Sent, problem, text_box};
 use crate::components::form::Field;
+use crate::reactive::live;
 use crate::session;
 
 /// A proposal with the actions the signed-in person's teams may take on it; `done` runs once the API took one.
@@ -52,6 +53,7 @@ pub fn ProposalRow(proposal: ChangeProposal, done: Callback<()>) -> impl IntoVie
                 {grace}
             </p>
         }
+        .into_any()
     });
     let successor = proposal.new_product.map(|id| {
         view! {
@@ -61,6 +63,7 @@ pub fn ProposalRow(proposal: ChangeProposal, done: Callback<()>) -> impl IntoVie
                 "; this one is deprecated in its favour."
             </p>
         }
+        .into_any()
     });
     let vote_buttons = voter.map(|team| {
         let object_team = team.clone();
@@ -72,7 +75,10 @@ pub fn ProposalRow(proposal: ChangeProposal, done: Callback<()>) -> impl IntoVie
                     "Object"
                 </button>
             </div>
-            {move || objecting.get().then(|| {
+            {live(move || {
+                if !objecting.get() {
+                    return ().into_any();
+                }
                 let team = object_team.clone();
                 view! {
                     <form class="access-reason" novalidate data-testid="proposal-reason-form" on:submit=move |ev| {
@@ -86,14 +92,17 @@ pub fn ProposalRow(proposal: ChangeProposal, done: Callback<()>) -> impl IntoVie
                         <button type="submit" class="button" data-testid="proposal-confirm">"Object"</button>
                     </form>
                 }
+                .into_any()
             })}
         }
+        .into_any()
     });
     let withdraw = owner.then(|| {
         view! {
             <button type="button" class="button" data-testid="proposal-withdraw" disabled=move || sent.pending.get()
                 on:click=move |_| send("withdraw", None, None)>"Withdraw"</button>
         }
+        .into_any()
     });
     let state = proposal.state.as_str();
     view! {
@@ -109,8 +118,8 @@ pub fn ProposalRow(proposal: ChangeProposal, done: Callback<()>) -> impl IntoVie
                 {format!("Breaking: {}", proposal.breaking.join("; "))}
             </p>
             {waiting}
-            {(!votes.is_empty()).then(|| view! { <p class="access-request__text" data-testid="proposal-votes">{votes}</p> })}
-            {proposal.outcome.map(|outcome| view! { <p class="access-request__text">{outcome}</p> })}
+            {(!votes.is_empty()).then(|| view! { <p class="access-request__text" data-testid="proposal-votes">{votes}</p> }.into_any())}
+            {proposal.outcome.map(|outcome| view! { <p class="access-request__text">{outcome}</p> }.into_any())}
             {successor}
             {vote_buttons}
             {withdraw}

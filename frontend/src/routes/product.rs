@@ -20,6 +20,7 @@ pub mod embed;
 pub mod history;
 pub mod lineage;
 pub mod overview;
+pub mod proposals;
 pub mod sample;
 pub mod schema;
 pub mod topic;
@@ -33,6 +34,7 @@ use embed::EmbedPanel;
 use history::AuditHistory;
 use lineage::LineageGraph;
 use overview::{ProductFacts, ProductHeader, UsageNotes, Warnings};
+use proposals::ProductProposals;
 use sample::SamplePanel;
 use schema::SchemaTable;
 use topic::TopicSummary;
@@ -134,6 +136,7 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
     let topic = view! { <TopicSummary topic_name=product.output_port.topic.to_string() topic/> };
     let watch = view! { <watch::WatchToggle product_id=id.clone()/> };
     let code = view! { <DownloadCode product_id=id.clone()/> };
+    let proposals = view! { <ProductProposals product_id=id.clone()/> };
     view! {
         <article class="product" data-testid="product-page" data-product-id=id>
             {header}
@@ -150,6 +153,7 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
                     {code}
                 </aside>
                 <div class="product__main">
+                    {proposals}
                     <Section id="product-using" title="Using it">{about}</Section>
                     <Section id="product-schema" title="Schema">{schema} {versions}</Section>
                     <Section id="product-consume" title="How to consume">{snippets}</Section>
