@@ -294,20 +294,24 @@ fn mount_access_page(
     (api, root, view)
 }
 
+/// The Access page at `/access?product=users`, with no requests in its lists, `users` and no request for it as the
+/// API's answers, and `more` answers.
+fn access_page_for_users(more: Value) -> (FakeApi, web_sys::HtmlElement, impl Sized) {
+    let mut answers = json!({
+        "GET /api/v1/products/users": { "status": 200, "body": users_detail() },
+        "GET /api/v1/products/users/access": { "status": 200, "body": [] }
+    });
+    answers.as_object_mut().unwrap().extend(more.as_object().unwrap().clone());
+    mount_access_page("?product=users", json!([]), json!([]), answers)
+}
+
 #[wasm_bindgen_test]
 async fn a_request_sent_from_the_access_page_is_read_again_into_my_teams_access() {
     // Arrange
     member_of("edge");
-    let (api, root, _view) = mount_access_page(
-        "?product=users",
-        json!([]),
-        json!([]),
-        json!({
-            "GET /api/v1/products/users": { "status": 200, "body": users_detail() },
-            "GET /api/v1/products/users/access": { "status": 200, "body": [] },
-            "POST /api/v1/products/users/access": { "status": 201, "body": request("r1", "requested") }
-        }),
-    );
+    let (api, root, _view) = access_page_for_users(json!({
+        "POST /api/v1/products/users/access": { "status": 201, "body": request("r1", "requested") }
+    }));
     eventually(&root, "access-form").await;
     type_into(&root, "access-purpose", "Audience analysis");
     type_into(&root, "access-principals", "User:svc-fraud");
@@ -336,15 +340,7 @@ async fn asked_about_a_product_the_access_page_shows_its_form_above_the_lists() 
     member_of("edge");
 
     // Act
-    let (_api, root, _view) = mount_access_page(
-        "?product=users",
-        json!([]),
-        json!([]),
-        json!({
-            "GET /api/v1/products/users": { "status": 200, "body": users_detail() },
-            "GET /api/v1/products/users/access": { "status": 200, "body": [] }
-        }),
-    );
+    let (_api, root, _view) = access_page_for_users(json!({}));
     let ask = eventually(&root, "access-ask").await;
     let form = eventually(&ask, "access-form").await;
 
@@ -909,4 +905,32 @@ async fn the_owners_see_who_must_still_approve_their_breaking_change_and_may_wit
     // Assert
     assert_eq!(api.sent("POST /api/v1/proposals/p1/withdraw"), [json!({ "revision": 2 })]);
     assert_eq!(api.sent("GET /api/v1/proposals/mine").len(), 2, "the list is read again");
+}
+
+#[wasm_bindgen_test]
+async fn asked_about_a_product_the_access_page_shows_its_breaking_changes_and_a_vote_there_reads_both_lists_again() {
+    // Arrange
+    member_of("edge");
+    let (api, root, _view) = access_page_for_users(json!({
+        "GET /api/v1/products/users/proposals": { "status": 200, "body": [proposal("p1", "open", json!([]))] },
+        "GET /api/v1/proposals/mine": { "status": 200, "body": [proposal("p1", "open", json!([]))] },
+        "POST /api/v1/proposals/p1/approve": { "status": 200, "body": proposal("p1", "open", json!([])) }
+    }));
+    let section = eventually(&root, "product-proposals").await;
+    assert!(section.text_content().unwrap_or_default().starts_with("Breaking changes to sign off on users"));
+    let row = find(&section, "proposal").unwrap();
+    assert_eq!(
+        text_of(&row, "proposal-waiting"),
+        "Waiting for edge, insights to approve. Approved on 2027-01-31 unless a team objects."
+    );
+    let read_before = api.sent("GET /api/v1/proposals/mine").len();
+
+    // Act
+    click(&row, "proposal-approve");
+    sleep(300).await;
+
+    // Assert
+    assert_eq!(api.sent("POST /api/v1/proposals/p1/approve"), [json!({ "team": "edge", "revision": 2 })]);
+    assert_eq!(api.sent("GET /api/v1/products/users/proposals").len(), 2, "the product's list is read again");
+    assert_eq!(api.sent("GET /api/v1/proposals/mine").len(), read_before + 1, "and the teams' list");
 }

@@ -1,6 +1,7 @@
-// Sign-off on the product page: a breaking change the owners propose waits for the teams that read the product, who
-// see it on its page and object with a reason (the change is blocked) or approve it (the new major version is made
-// and the product deprecated in its favour).
+// Sign-off from the product page: a breaking change the owners propose waits for the teams that read the product, who
+// follow the product page's Access link to the Access page for the product (its own bundle: the rows would put
+// Discover over its size target), see the change there, and object with a reason (the change is blocked) or approve
+// it (the new major version is made and the product deprecated in its favour).
 //
 // Each journey uses a product created for it (owned by `edge`, its owner bob), read by `insights` (carol) through a
 // grant made over the API as its demo principal `svc-fraud` (scripts/kafka.sh).
@@ -43,23 +44,25 @@ async function proposedChange(id) {
   return evolved.proposal;
 }
 
-// The product page's row of proposal `id`, once it is in `state`.
+// The row of proposal `id` in the Access page's section for the product, once it is in `state`.
 async function proposalRow(page, id, state) {
   const row = page.getByTestId('product-proposals').locator(`[data-proposal-id="${id}"][data-state="${state}"]`);
   await row.waitFor({ timeout: 30_000 });
   return row;
 }
 
-// A proposed change (proposedChange) as carol of insights sees it on the product page, open.
+// A proposed change (proposedChange) as carol of insights sees it, open, from the product page's Access link.
 async function seenByReader() {
   const id = uniqueId('signoff');
   const proposal = await proposedChange(id);
   const reader = await personPage(browser, { user: 'carol', teams: ['insights'] });
   await reader.page.goto(`${baseUrl}/products/${id}`);
+  await reader.page.getByRole('link', { name: /sign off its breaking changes/ }).click();
+  await reader.page.waitForURL(`${baseUrl}/access?product=${id}`);
   return { id, proposal, reader, open: await proposalRow(reader.page, proposal.id, 'open') };
 }
 
-test('a subscribing team sees a breaking change on the product page and objects with a reason: it is blocked',
+test('a subscribing team finds a breaking change from the product page and objects with a reason: it is blocked',
   async () => {
     const { id, proposal, reader, open } = await seenByReader();
     assert.match(await open.getByTestId('proposal-breaking').innerText(), /^Breaking: /);
@@ -75,6 +78,9 @@ test('a subscribing team sees a breaking change on the product page and objects 
     assert.match(await objected.getByTestId('proposal-votes').innerText(),
       /insights objected: Our fraud model cannot fill `channel` yet/);
     assert.equal(await objected.getByTestId('proposal-approve').count(), 0, 'the team voted');
+    // The teams' list below, read again, has it no more: nothing waits for insights.
+    await reader.page.getByTestId('proposals').locator(`[data-proposal-id="${proposal.id}"]`)
+      .waitFor({ state: 'detached', timeout: 30_000 });
     await screenshot(reader.page, 'sign-off-objected');
 
     // Blocked: no new major version, and the owners see the objection and may withdraw.
@@ -83,7 +89,7 @@ test('a subscribing team sees a breaking change on the product page and objects 
     });
     assert.equal(next.status, 404);
     const owner = await personPage(browser, { user: 'bob', teams: ['edge'] });
-    await owner.page.goto(`${baseUrl}/products/${id}`);
+    await owner.page.goto(`${baseUrl}/access?product=${id}`);
     const theirs = await proposalRow(owner.page, proposal.id, 'objected');
     assert.equal(await theirs.getByTestId('proposal-withdraw').count(), 1);
 
@@ -93,7 +99,7 @@ test('a subscribing team sees a breaking change on the product page and objects 
     await owner.context.close();
   });
 
-test('a subscribing team approves a breaking change on the product page: the new major version replaces it',
+test('a subscribing team approves a breaking change found from the product page: the new major version replaces it',
   async () => {
     const { id, proposal, reader, open } = await seenByReader();
     await open.getByRole('button', { name: 'Approve' }).click();
@@ -102,11 +108,11 @@ test('a subscribing team approves a breaking change on the product page: the new
     const applied = await proposalRow(reader.page, proposal.id, 'applied');
     const successor = applied.getByTestId('proposal-successor').getByRole('link', { name: `${id}.v2` });
     assert.equal(await successor.getAttribute('href'), `/products/${id}.v2`);
-    await reader.page.reload();
+    await screenshot(reader.page, 'sign-off-applied');
+    await reader.page.goto(`${baseUrl}/products/${id}`);
     await reader.page.getByTestId('deprecation').waitFor({ timeout: 30_000 });
     assert.equal(await reader.page.getByTestId('replacement-link').innerText(), `${id}.v2`);
-    await screenshot(reader.page, 'sign-off-applied');
-    await successor.click();
+    await reader.page.getByTestId('replacement-link').click();
     await reader.page.locator(`[data-testid="product-page"][data-product-id="${id}.v2"]`).waitFor({ timeout: 30_000 });
 
     assert.deepEqual(reader.errors, []);

@@ -3,7 +3,7 @@
 //! group), and "Requests to our products", the owners' inbox, where they approve, deny, revoke and retry. Which
 //! action a request offers comes from the shared state machine, the one the API enforces. With `?product=<id>` (the
 //! product page's Access section leads there), the request form for that product and its teams' open requests, in
-//! the same rows, come first. Its link leads to the teams' service accounts (`accounts.rs`, `/access/accounts`).
+//! the same rows, come first, then its breaking changes waiting for sign-off (`product/proposals.rs`). Its link leads to the teams' service accounts (`accounts.rs`, `/access/accounts`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,6 +30,7 @@ use crate::components::sign_in::SignInPrompt;
 use crate::reactive::live;
 use crate::routes::product::Problem;
 use crate::routes::product::consume::{ConsumeSnippets, Granted};
+use crate::routes::product::proposals::ProductProposals;
 use crate::session;
 use request::AccessPanel;
 
@@ -75,6 +76,8 @@ pub fn Access() -> impl IntoView {
         Box::pin(api::access_inbox())
     }));
     let done = Callback::new(move |()| decided.update(|n| *n += 1));
+    // Counts the decisions on change proposals made here: the product's list and the teams' list read again.
+    let signed = RwSignal::new(0_u32);
     provide_context(Mine(mine));
     let list = move |list: Requests, actions: &'static [AccessAction], empty: (&'static str, &'static str)| {
         loaded(
@@ -93,7 +96,7 @@ pub fn Access() -> impl IntoView {
             return view! { <SignInPrompt title="Sign in to see your team's access"/> }.into_any();
         }
         view! {
-            {move || asked.get().map(|id| view! { <Ask id changes=decided/> })}
+            {move || asked.get().map(|id| view! { <Ask id=id.clone() changes=decided/> <ProductProposals product_id=id decided=signed/> })}
             <section class="access-list" aria-labelledby="mine-title" data-testid="my-access">
                 <h2 id="mine-title">"My team's access"</h2>
                 {list(mine, REQUESTERS, ("No access yet", "Your teams have asked for none: ask on a product's page, under Access."))}
@@ -102,7 +105,7 @@ pub fn Access() -> impl IntoView {
                 <h2 id="inbox-title">"Requests to our products"</h2>
                 {list(inbox, OWNERS, ("No requests", "Nobody has asked for access to your teams' products."))}
             </section>
-            <proposals::Proposals/>
+            <proposals::Proposals decided=signed/>
         }
         .into_any()
     });

@@ -11,10 +11,10 @@ use crate::reactive::live;
 use crate::routes::product::Problem;
 use crate::session;
 
-/// The person's teams' waiting proposals, read again whenever one of them is decided here or the session changes.
+/// The person's teams' waiting proposals, read again whenever the session changes or a proposal is decided on the
+/// page (`decided` counts the decisions, here or in the product's own list).
 #[component]
-pub fn Proposals() -> impl IntoView {
-    let decided = RwSignal::new(0_u32);
+pub fn Proposals(decided: RwSignal<u32>) -> impl IntoView {
     let list = LocalResource::new(move || {
         session::current().track();
         decided.track();
