@@ -1,6 +1,7 @@
 //! A change sent to the API from a row or a small form (a request's decision, a service account, a vote on a change
 //! proposal): whether it is on its way, the API's refusal shown as the page's errors are, and the problem shown next
-//! to a field. The Access and Discover bundles both send such changes, so the pieces live here once.
+//! to a field. Pages of several kinds send such changes (access, service accounts, tokens, sign-off), so the pieces
+//! live here once.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -1,7 +1,7 @@
 //! One breaking change waiting for sign-off, as a row of a list: what breaks, which subscribing teams must still
 //! approve, the grace period if the policy has one, its state, and the votes cast; a subscribing team approves, or
-//! objects with a reason, and the owners withdraw. The Access page lists the person's teams' proposals, the product
-//! page its own, with this one row. What it offers comes from the shared state machine
+//! objects with a reason, and the owners withdraw. The Access page lists the person's teams' proposals, and a
+//! product's (`routes/product/proposals.rs`), with this one row. What it offers comes from the shared state machine
 //! (`meshport_shared::proposals`), the one the API enforces.
 
 use leptos::prelude::*;

@@ -1,6 +1,6 @@
 //! "Breaking changes to sign off", on the Access page: the breaking changes waiting that concern the person's teams.
-//! A subscribing team approves, or objects with a reason; the owners withdraw (`components::proposal`, the row the
-//! product page shows its own proposals with).
+//! A subscribing team approves, or objects with a reason; the owners withdraw (`components::proposal`, the row a
+//! product's own list, `routes/product/proposals.rs`, shows them with too).
 
 use leptos::prelude::*;
 
