@@ -556,3 +556,17 @@ pub async fn decide_proposal(
 pub async fn product_part<T: DeserializeOwned>(id: impl AsRef<str>) -> Result<T> {
     get(&format!("/api/v1/products/{}", encode(id.as_ref()))).await
 }
+
+/// `GET /api/v1/products/{id}/export?part=`: one of the product's files as code, `odps` (the product, ODPS v1.0.0)
+/// or `odcs` (its contract, ODCS v3.1.0), as YAML text.
+pub async fn export_part(id: &str, part: &str) -> Result<String> {
+    let path = format!("/api/v1/products/{}/export?part={part}", encode(id));
+    let response = expire_on_401(respond(authorized(Request::get(&path)).build().map_err(built)?).await)?;
+    let status = response.status();
+    response.text().await.map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })
+}
+
+/// `GET /api/v1/products/{id}/proposals`: the product's breaking changes proposed to its subscribers, newest first.
+pub async fn product_proposals(id: String) -> Result<Vec<meshport_shared::proposals::ChangeProposal>> {
+    get(&format!("/api/v1/products/{}/proposals", encode(&id))).await
+}

@@ -15,27 +15,15 @@ use meshport_frontend::routes::access::request::AccessPanel;
 use meshport_frontend::routes::access::tokens::ApiTokens;
 use meshport_frontend::routes::product::ProductView;
 use meshport_frontend::routes::product::sample::SamplePanel;
-use meshport_frontend::session::{self, Session};
 use meshport_shared::{ProductId, ProductStatus, TeamName};
 use serde_json::{Value, json};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 mod common;
 
-use common::{FakeApi, all, click, container, eventually, find, sleep, text_of, type_into};
+use common::{FakeApi, all, click, container, eventually, find, member_of, proposal, sleep, text_of, type_into};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Signs in a member of `team` for the rest of the test.
-fn member_of(team: &str) {
-    let session: Session = serde_json::from_value(json!({
-        "token": "test-token",
-        "identity": { "subject": "bob", "name": "Bob", "teams": [team], "admin": false },
-        "expires_at": "2999-01-01T00:00:00Z"
-    }))
-    .unwrap();
-    session::sign_in(session);
-}
 
 /// A request of team `edge` for `users` (owned by `accounts`), in `state`.
 fn request(id: &str, state: &str) -> Value {
@@ -306,20 +294,24 @@ fn mount_access_page(
     (api, root, view)
 }
 
+/// The Access page at `/access?product=users`, with no requests in its lists, `users` and no request for it as the
+/// API's answers, and `more` answers.
+fn access_page_for_users(more: Value) -> (FakeApi, web_sys::HtmlElement, impl Sized) {
+    let mut answers = json!({
+        "GET /api/v1/products/users": { "status": 200, "body": users_detail() },
+        "GET /api/v1/products/users/access": { "status": 200, "body": [] }
+    });
+    answers.as_object_mut().unwrap().extend(more.as_object().unwrap().clone());
+    mount_access_page("?product=users", json!([]), json!([]), answers)
+}
+
 #[wasm_bindgen_test]
 async fn a_request_sent_from_the_access_page_is_read_again_into_my_teams_access() {
     // Arrange
     member_of("edge");
-    let (api, root, _view) = mount_access_page(
-        "?product=users",
-        json!([]),
-        json!([]),
-        json!({
-            "GET /api/v1/products/users": { "status": 200, "body": users_detail() },
-            "GET /api/v1/products/users/access": { "status": 200, "body": [] },
-            "POST /api/v1/products/users/access": { "status": 201, "body": request("r1", "requested") }
-        }),
-    );
+    let (api, root, _view) = access_page_for_users(json!({
+        "POST /api/v1/products/users/access": { "status": 201, "body": request("r1", "requested") }
+    }));
     eventually(&root, "access-form").await;
     type_into(&root, "access-purpose", "Audience analysis");
     type_into(&root, "access-principals", "User:svc-fraud");
@@ -348,15 +340,7 @@ async fn asked_about_a_product_the_access_page_shows_its_form_above_the_lists() 
     member_of("edge");
 
     // Act
-    let (_api, root, _view) = mount_access_page(
-        "?product=users",
-        json!([]),
-        json!([]),
-        json!({
-            "GET /api/v1/products/users": { "status": 200, "body": users_detail() },
-            "GET /api/v1/products/users/access": { "status": 200, "body": [] }
-        }),
-    );
+    let (_api, root, _view) = access_page_for_users(json!({}));
     let ask = eventually(&root, "access-ask").await;
     let form = eventually(&ask, "access-form").await;
 
@@ -917,4 +901,63 @@ async fn a_token_with_a_malformed_name_or_a_lifetime_over_a_year_is_not_sent() {
     assert!(name_error.text_content().unwrap_or_default().contains("lowercase"));
     assert!(days_error.text_content().unwrap_or_default().contains("1 to 365 days, not 400"));
     assert!(api.sent("POST /api/v1/teams/edge/tokens").is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn the_owners_see_who_must_still_approve_their_breaking_change_and_may_withdraw_it() {
+    // Arrange
+    member_of("accounts");
+    let approved = json!([{ "team": "insights", "vote": "approve", "by": "carol", "at": "2026-12-05T10:00:00Z" }]);
+    let (api, root, _view) = mount_access_page(
+        "",
+        json!([]),
+        json!([]),
+        json!({
+            "GET /api/v1/proposals/mine": { "status": 200, "body": [proposal("p1", "open", approved)] },
+            "POST /api/v1/proposals/p1/withdraw": { "status": 200, "body": proposal("p1", "withdrawn", json!([])) }
+        }),
+    );
+    let row = eventually(&root, "proposal").await;
+    assert_eq!(
+        text_of(&row, "proposal-waiting"),
+        "Waiting for edge to approve. Approved on 2027-01-31 unless a team objects."
+    );
+    assert_eq!(text_of(&row, "proposal-votes"), "insights approved");
+    assert!(find(&row, "proposal-approve").is_none(), "the owners do not vote");
+
+    // Act
+    click(&row, "proposal-withdraw");
+    sleep(300).await;
+
+    // Assert
+    assert_eq!(api.sent("POST /api/v1/proposals/p1/withdraw"), [json!({ "revision": 2 })]);
+    assert_eq!(api.sent("GET /api/v1/proposals/mine").len(), 2, "the list is read again");
+}
+
+#[wasm_bindgen_test]
+async fn asked_about_a_product_the_access_page_shows_its_breaking_changes_and_a_vote_there_reads_both_lists_again() {
+    // Arrange
+    member_of("edge");
+    let (api, root, _view) = access_page_for_users(json!({
+        "GET /api/v1/products/users/proposals": { "status": 200, "body": [proposal("p1", "open", json!([]))] },
+        "GET /api/v1/proposals/mine": { "status": 200, "body": [proposal("p1", "open", json!([]))] },
+        "POST /api/v1/proposals/p1/approve": { "status": 200, "body": proposal("p1", "open", json!([])) }
+    }));
+    let section = eventually(&root, "product-proposals").await;
+    assert!(section.text_content().unwrap_or_default().starts_with("Breaking changes to sign off on users"));
+    let row = find(&section, "proposal").unwrap();
+    assert_eq!(
+        text_of(&row, "proposal-waiting"),
+        "Waiting for edge, insights to approve. Approved on 2027-01-31 unless a team objects."
+    );
+    let read_before = api.sent("GET /api/v1/proposals/mine").len();
+
+    // Act
+    click(&row, "proposal-approve");
+    sleep(300).await;
+
+    // Assert
+    assert_eq!(api.sent("POST /api/v1/proposals/p1/approve"), [json!({ "team": "edge", "revision": 2 })]);
+    assert_eq!(api.sent("GET /api/v1/products/users/proposals").len(), 2, "the product's list is read again");
+    assert_eq!(api.sent("GET /api/v1/proposals/mine").len(), read_before + 1, "and the teams' list");
 }

@@ -1,4 +1,5 @@
-//! The product page's parts, rendered from hand-made `ProductDetail` answers into a real headless Chromium.
+//! The product page's parts (its breaking changes to sign off and its download as code among them), rendered from
+//! hand-made `ProductDetail` answers into a real headless Chromium.
 //!
 //! Run from the repo root, after `eval "$(bash scripts/frontend-tools.sh)"`:
 //!
@@ -12,6 +13,7 @@ use leptos::wasm_bindgen::JsCast;
 use leptos::web_sys::{Element, HtmlElement, HtmlSelectElement};
 use meshport_frontend::api;
 use meshport_frontend::routes::product::ProductView;
+use meshport_frontend::routes::product::code::DownloadCode;
 use meshport_frontend::routes::product::consume::{
     ConsumeSnippets, PRINCIPAL, java_snippet, kcat_snippet, python_snippet, rust_snippet,
 };
@@ -20,6 +22,7 @@ use meshport_frontend::routes::product::embed::EmbedPanel;
 use meshport_frontend::routes::product::history::AuditHistory;
 use meshport_frontend::routes::product::lineage::LineageGraph;
 use meshport_frontend::routes::product::overview::{ProductHeader, UsageNotes};
+use meshport_frontend::routes::product::proposals::ProductProposals;
 use meshport_frontend::routes::product::sample::{SampleError, SampleEvents, SamplePanel};
 use meshport_frontend::routes::product::schema::SchemaTable;
 use meshport_frontend::routes::product::topic::TopicSummary;
@@ -33,7 +36,7 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 mod common;
 
-use common::{FakeApi, all, click, container, eventually, find, sleep, text_of, type_into};
+use common::{FakeApi, all, click, container, eventually, find, member_of, proposal, sleep, text_of, type_into};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -1005,4 +1008,156 @@ async fn watching_sends_the_address_given_and_offers_unwatch_and_mute_once_watch
     assert_eq!(api.sent("PUT /api/v1/products/users/watch"), [json!({ "email": "ada@acme.example", "muted": false })]);
     assert_eq!(text_of(&root, "watch-state"), "You watch it: you are told by email when it changes.");
     assert!(find(&root, "watch-mute").is_some(), "a watcher can mute the product");
+}
+
+fn mount_proposals() -> (HtmlElement, impl Sized) {
+    let root = container();
+    let view = mount_to(root.clone(), || view! { <ProductProposals product_id="users".to_owned()/> });
+    (root, view)
+}
+
+#[wasm_bindgen_test]
+async fn a_subscribing_team_sees_who_must_still_approve_and_objects_with_a_reason() {
+    // Arrange
+    member_of("edge");
+    let approved = json!([{ "team": "insights", "vote": "approve", "by": "carol", "at": "2026-12-05T10:00:00Z" }]);
+    let api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/proposals": { "status": 200, "body": [proposal("p1", "open", approved)] },
+        "POST /api/v1/proposals/p1/object": { "status": 200, "body": proposal("p1", "objected", json!([])) },
+    }));
+    let (root, _view) = mount_proposals();
+    let row = eventually(&root, "proposal").await;
+    assert_eq!(text_of(&row, "proposal-breaking"), "Breaking: field `plan` was removed");
+    assert_eq!(
+        text_of(&row, "proposal-waiting"),
+        "Waiting for edge to approve. Approved on 2027-01-31 unless a team objects."
+    );
+    assert_eq!(text_of(&row, "proposal-votes"), "insights approved");
+    assert!(find(&row, "proposal-withdraw").is_none(), "only the owners withdraw");
+
+    // Act
+    click(&row, "proposal-object");
+    eventually(&root, "proposal-reason-form").await;
+    type_into(&root, "proposal-reason", "Our dashboards read `plan`");
+    click(&root, "proposal-confirm");
+    sleep(300).await;
+
+    // Assert
+    assert_eq!(
+        api.sent("POST /api/v1/proposals/p1/object"),
+        [json!({ "team": "edge", "reason": "Our dashboards read `plan`", "revision": 2 })]
+    );
+    assert_eq!(api.sent("GET /api/v1/products/users/proposals").len(), 2, "the proposals are read again");
+    meshport_frontend::session::sign_out();
+}
+
+#[wasm_bindgen_test]
+async fn of_the_closed_proposals_only_the_newest_shows_with_its_new_major_version() {
+    // Arrange
+    member_of("accounts");
+    let mut applied = proposal("p2", "applied", json!([]));
+    applied["new_product"] = json!("users.v2");
+    let _api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/proposals": { "status": 200, "body": [
+            applied, proposal("p1", "withdrawn", json!([]))
+        ] },
+    }));
+
+    // Act
+    let (root, _view) = mount_proposals();
+    eventually(&root, "proposal").await;
+
+    // Assert
+    let rows = all(&root, "proposal");
+    assert_eq!(rows.iter().map(|r| r.get_attribute("data-proposal-id").unwrap()).collect::<Vec<_>>(), ["p2"]);
+    assert!(text_of(&root, "proposal-successor").contains("users.v2"));
+    assert!(find(&root, "proposal-waiting").is_none() && find(&root, "proposal-approve").is_none());
+    assert!(find(&root, "proposal-withdraw").is_none(), "an applied change is not withdrawn");
+    meshport_frontend::session::sign_out();
+}
+
+#[wasm_bindgen_test]
+async fn a_product_without_proposals_shows_nothing_and_a_reader_not_signed_in_asks_for_none() {
+    // Arrange
+    meshport_frontend::session::sign_out();
+    let api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/proposals": { "status": 200, "body": [] },
+    }));
+
+    // Act
+    let (root, _view) = mount_proposals();
+    sleep(200).await;
+
+    // Assert
+    assert!(find(&root, "product-proposals").is_none());
+    assert!(api.sent("GET /api/v1/products/users/proposals").is_empty(), "the API answers signed-in people only");
+}
+
+/// The files the links' recorded clicks saved (`window.savedFiles`), each with its content.
+async fn saved_files() -> Vec<(String, String)> {
+    let promise = js_sys::eval(
+        "Promise.all((window.savedFiles || []).map(async ([name, href]) => [name, await (await fetch(href)).text()]))",
+    )
+    .unwrap();
+    let files = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await.unwrap();
+    serde_json::from_str(&js_sys::JSON::stringify(&files).unwrap().as_string().unwrap()).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn download_as_code_saves_the_products_odps_and_odcs_files() {
+    // Arrange: the API answers each file as YAML text; a link's click records the file it saves.
+    js_sys::eval(
+        "window.realFetch = window.realFetch || window.fetch; window.exportsAsked = []; \
+         window.fetch = async (input, init) => { \
+           const url = new URL(new Request(input, init).url); \
+           if (url.pathname !== '/api/v1/products/users/export') return window.realFetch(input, init); \
+           const part = url.searchParams.get('part'); window.exportsAsked.push(part); \
+           return new Response(`apiVersion: ${part}\\nid: users\\n`, { headers: { 'content-type': 'application/yaml' } }); \
+         }; \
+         window.savedFiles = []; window.realAnchorClick = HTMLAnchorElement.prototype.click; \
+         HTMLAnchorElement.prototype.click = function () { window.savedFiles.push([this.download, this.href]); };",
+    )
+    .unwrap();
+    let root = container();
+    let _view = mount_to(root.clone(), || view! { <DownloadCode product_id="users".to_owned()/> });
+    let button = find(&root, "code-download-button").unwrap();
+    assert_eq!(button.tag_name(), "BUTTON");
+    assert_eq!(button.text_content().as_deref(), Some("Download as code"));
+    assert!(root.text_content().unwrap_or_default().contains("meshport product export users"), "the CLI's way");
+
+    // Act
+    click(&root, "code-download-button");
+    sleep(300).await;
+
+    // Assert
+    let files = saved_files().await;
+    js_sys::eval("HTMLAnchorElement.prototype.click = window.realAnchorClick; window.fetch = window.realFetch")
+        .unwrap();
+    assert_eq!(
+        files,
+        [
+            ("users.odps.yaml".to_owned(), "apiVersion: odps\nid: users\n".to_owned()),
+            ("users.odcs.yaml".to_owned(), "apiVersion: odcs\nid: users\n".to_owned()),
+        ]
+    );
+    assert_eq!(text_of(&root, "code-download-problem"), "");
+}
+
+#[wasm_bindgen_test]
+async fn a_download_the_api_refuses_says_why_and_saves_nothing() {
+    // Arrange
+    let _api = FakeApi::answering(json!({
+        "GET /api/v1/products/users/export": { "status": 404, "body": {
+            "code": "not_found", "message": "no data product `users`"
+        } },
+    }));
+    let root = container();
+    let _view = mount_to(root.clone(), || view! { <DownloadCode product_id="users".to_owned()/> });
+
+    // Act
+    click(&root, "code-download-button");
+    sleep(300).await;
+
+    // Assert
+    assert_eq!(text_of(&root, "code-download-problem"), "not_found: no data product `users`");
 }

@@ -9,21 +9,11 @@
 // `svc-fraud` (scripts/kafka.sh), so the demo's own grant (`insights` on `stocktrades`) is left alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, baseUrl, screenshot, signIn, createProduct, uniqueId } from './browser.mjs';
+import { launch, baseUrl, screenshot, createProduct, uniqueId, personPage } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-// A signed-in page of its own for one person, failing the test on any page error.
-async function personPage(person) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await signIn(context, person);
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  return { context, page, errors };
-}
 
 // The row of request `id` in one of the Access page's lists (`my-access` or `access-inbox`), once it is in `state`.
 async function requestIn(page, list, id, state) {
@@ -36,8 +26,8 @@ test('a team asks for access, an owner approves it, the team sees its grant with
   async () => {
     const id = uniqueId('access');
     await createProduct({ id, domain: 'analytics', team: 'edge' });
-    const consumer = await personPage({ user: 'carol', teams: ['insights'] });
-    const owner = await personPage({ user: 'bob', teams: ['edge'] });
+    const consumer = await personPage(browser, { user: 'carol', teams: ['insights'] });
+    const owner = await personPage(browser, { user: 'bob', teams: ['edge'] });
 
     // The consumer may not see events yet, and is told how to change that.
     await consumer.page.goto(`${baseUrl}/products/${id}`);
@@ -124,7 +114,7 @@ async function oncePassword(page) {
 
 test('a team creates a service account and sees its password once, rotates it for a new one, then deletes it',
   async () => {
-    const owner = await personPage({ user: 'bob', teams: ['edge'] });
+    const owner = await personPage(browser, { user: 'bob', teams: ['edge'] });
     const { page } = owner;
     const principal = `User:${uniqueId('svc-journey')}`;
     const nowhereStored = (password) => page.evaluate((p) => [localStorage, sessionStorage]
@@ -174,7 +164,7 @@ test('a team sets its notification channels, sees its secrets only as set, keeps
   async () => {
     // A team of the journey's own, so no other journey's channels change.
     const team = uniqueId('channels').replace(/\./g, '-');
-    const member = await personPage({ user: 'dana', teams: [team] });
+    const member = await personPage(browser, { user: 'dana', teams: [team] });
     const { page } = member;
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
     const slack = `https://hooks.slack.com/services/T0/B0/${uniqueId('s3cret')}`;

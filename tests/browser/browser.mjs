@@ -85,3 +85,34 @@ export function overflowing(page) {
     .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
     .map((e) => `${e.tagName.toLowerCase()}.${e.className}`));
 }
+
+// A signed-in page of its own for one person (signIn's arguments), in a context of its own; `errors` collects the
+// page's errors, for the journey to fail on.
+export async function personPage(browser, person) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await signIn(context, person);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { context, page, errors };
+}
+
+// A dev-mode token of `user` in `teams`, for a journey's setup through the API.
+export async function devToken(user, teams = []) {
+  const response = await fetch(`${baseUrl}/api/v1/dev/token`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, teams }),
+  });
+  if (!response.ok) throw new Error(`dev sign-in failed: ${response.status} ${await response.text()}`);
+  return (await response.json()).token;
+}
+
+// Calls the API at `path` (with a bearer `token`, a JSON `body`), answering its JSON; fails on any error status.
+export async function api(path, { token, method = 'GET', body } = {}) {
+  const headers = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body) headers['content-type'] = 'application/json';
+  const response = await fetch(baseUrl + path, { method, headers, body: body && JSON.stringify(body) });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}

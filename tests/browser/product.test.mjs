@@ -2,7 +2,7 @@
 // sample of live events and takes the embed code; text a team wrote is shown as text; an unknown id has its own page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, baseUrl, screenshot, signIn, createProduct, uniqueId } from './browser.mjs';
+import { launch, baseUrl, screenshot, signIn, createProduct, uniqueId, api } from './browser.mjs';
 
 const SCRIPT = '<script>window.pwned = true; alert(1)</script>';
 const IMG = '"><img src=x onerror="window.pwned = true; alert(1)">';
@@ -10,16 +10,6 @@ const IMG = '"><img src=x onerror="window.pwned = true; alert(1)">';
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-async function api(path, { token, method = 'GET', body } = {}) {
-  const headers = { accept: 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body) headers['content-type'] = 'application/json';
-  const response = await fetch(baseUrl + path, { method, headers, body: body && JSON.stringify(body) });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 // The demo's users product starts with one schema version; its owner adds an optional field, a compatible change,
 // so the page has two versions to compare.

@@ -3,7 +3,7 @@
 //! group), and "Requests to our products", the owners' inbox, where they approve, deny, revoke and retry. Which
 //! action a request offers comes from the shared state machine, the one the API enforces. With `?product=<id>` (the
 //! product page's Access section leads there), the request form for that product and its teams' open requests, in
-//! the same rows, come first. Its link leads to the teams' service accounts (`accounts.rs`, `/access/accounts`).
+//! the same rows, come first, then its breaking changes waiting for sign-off (`product/proposals.rs`). Its link leads to the teams' service accounts (`accounts.rs`, `/access/accounts`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,13 +25,17 @@ pub mod unmanaged;
 
 use crate::api;
 use crate::components::feedback::{Empty, Loading};
-use crate::components::form::{Field, invalid_if};
+use crate::components::form::Field;
 use crate::components::sign_in::SignInPrompt;
 use crate::reactive::live;
 use crate::routes::product::Problem;
 use crate::routes::product::consume::{ConsumeSnippets, Granted};
+use crate::routes::product::proposals::ProductProposals;
 use crate::session;
 use request::AccessPanel;
+
+// The pieces of a change sent from a row, shared with the product page's votes: the access pages name them here.
+pub(crate) use crate::components::change::{Refusal, Sent, problem, text_box};
 
 /// What the requesting team may do with its requests.
 pub const REQUESTERS: &[AccessAction] = &[AccessAction::Cancel];
@@ -72,6 +76,8 @@ pub fn Access() -> impl IntoView {
         Box::pin(api::access_inbox())
     }));
     let done = Callback::new(move |()| decided.update(|n| *n += 1));
+    // Counts the decisions on change proposals made here: the product's list and the teams' list read again.
+    let signed = RwSignal::new(0_u32);
     provide_context(Mine(mine));
     let list = move |list: Requests, actions: &'static [AccessAction], empty: (&'static str, &'static str)| {
         loaded(
@@ -90,7 +96,7 @@ pub fn Access() -> impl IntoView {
             return view! { <SignInPrompt title="Sign in to see your team's access"/> }.into_any();
         }
         view! {
-            {move || asked.get().map(|id| view! { <Ask id changes=decided/> })}
+            {move || asked.get().map(|id| view! { <Ask id=id.clone() changes=decided/> <ProductProposals product_id=id decided=signed/> })}
             <section class="access-list" aria-labelledby="mine-title" data-testid="my-access">
                 <h2 id="mine-title">"My team's access"</h2>
                 {list(mine, REQUESTERS, ("No access yet", "Your teams have asked for none: ask on a product's page, under Access."))}
@@ -99,7 +105,7 @@ pub fn Access() -> impl IntoView {
                 <h2 id="inbox-title">"Requests to our products"</h2>
                 {list(inbox, OWNERS, ("No requests", "Nobody has asked for access to your teams' products."))}
             </section>
-            <proposals::Proposals/>
+            <proposals::Proposals decided=signed/>
         }
         .into_any()
     });
@@ -227,44 +233,6 @@ pub fn RequestRow(request: AccessRequest, actions: &'static [AccessAction], done
     }
 }
 
-/// A change sent to the API (a request's, a service account's): whether it is on its way, and why the API refused
-/// it, if it did. (Not an `Action`: one small type for every change keeps the bundle lean.)
-#[derive(Clone, Copy)]
-pub(crate) struct Sent {
-    pub(crate) pending: RwSignal<bool>,
-    refused: RwSignal<Option<api::Error>>,
-}
-
-impl Sent {
-    pub(crate) fn new() -> Self {
-        Self { pending: RwSignal::new(false), refused: RwSignal::new(None) }
-    }
-
-    /// Sends `request`; `done` runs with the API's answer once it accepted it.
-    pub(crate) fn start<T: 'static>(self, request: Pin<Box<dyn Future<Output = api::Result<T>>>>, done: Callback<T>) {
-        self.pending.set(true);
-        self.refused.set(None);
-        leptos::task::spawn_local(async move {
-            let answer = request.await;
-            // `try_`: the form may be gone by the time the answer comes.
-            self.pending.try_set(false);
-            match answer {
-                Ok(answer) => {
-                    done.try_run(answer);
-                }
-                Err(error) => {
-                    self.refused.try_set(Some(error));
-                }
-            }
-        });
-    }
-
-    /// Why the API refused the last change, if it did.
-    pub(crate) fn failed(self) -> Signal<Option<api::Error>> {
-        self.refused.into()
-    }
-}
-
 /// The actions offered on a request: one click for approve, retry and cancel; deny and revoke ask for the reason
 /// the requesting team will read first.
 #[component]
@@ -333,58 +301,6 @@ fn Decisions(request: AccessRequest, offered: Vec<AccessAction>, done: Callback<
         <div class="access-request__actions">{buttons}</div>
         {reason_form}
         <Refusal failed/>
-    }
-}
-
-/// A refusal about no one field (a stale revision, a state that no longer allows it, a team the person is not in),
-/// shown as the page's errors are.
-#[component]
-pub fn Refusal(failed: Signal<Option<api::Error>>) -> impl IntoView {
-    let refusal = live(move || match failed.get().filter(|e| e.violations().is_empty()) {
-        Some(error) => view! { <Problem error/> }.into_any(),
-        None => ().into_any(),
-    });
-    view! { <div aria-live="polite" data-testid="access-refusal">{refusal}</div> }
-}
-
-/// The problem shown next to a field: what the portal found wrong with what was `typed` (never sent then), or else
-/// what the API said about `fields`. One function, so that each form field's message is one closure type.
-pub fn problem(
-    typed: Signal<String>,
-    failed: Signal<Option<api::Error>>,
-    fields: &'static [&'static str],
-) -> Signal<String> {
-    Signal::derive(move || match typed.get() {
-        mine if mine.is_empty() => said_about(failed.get(), fields),
-        mine => mine,
-    })
-}
-
-/// What the API said about `fields` (a field, or an item of it: `principals` covers `principals[1]`), joined; empty
-/// when it said nothing about them.
-pub fn said_about(error: Option<api::Error>, fields: &[&str]) -> String {
-    let Some(error) = error else { return String::new() };
-    let concerns = |field: &str| {
-        fields.iter().any(|f| field == *f || field.strip_prefix(f).is_some_and(|rest| rest.starts_with('[')))
-    };
-    let messages: Vec<&str> =
-        error.violations().iter().filter(|v| concerns(&v.field)).map(|v| v.message.as_str()).collect();
-    messages.join("; ")
-}
-
-/// A text area bound to `value` inside its `Field` (`id`, with a hint), showing `message` as its problem.
-pub fn text_box(id: &'static str, value: RwSignal<String>, message: Signal<String>) -> impl IntoView {
-    view! {
-        <textarea
-            id=id
-            class="field__control"
-            rows="2"
-            aria-describedby=format!("{id}-hint {id}-error")
-            aria-invalid=invalid_if(message)
-            prop:value=move || value.get()
-            on:input=move |ev| value.set(event_target_value(&ev))
-            data-testid=id
-        ></textarea>
     }
 }
 

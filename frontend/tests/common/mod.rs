@@ -116,3 +116,25 @@ impl Drop for FakeApi {
         let _ = js_sys::eval("if (window.realFetch) window.fetch = window.realFetch");
     }
 }
+
+/// Signs in a member of `team` for the rest of the test (or until `session::sign_out`).
+pub fn member_of(team: &str) {
+    let session: meshport_frontend::session::Session = serde_json::from_value(serde_json::json!({
+        "token": "test-token",
+        "identity": { "subject": "bob", "name": "Bob", "teams": [team], "admin": false },
+        "expires_at": "2999-01-01T00:00:00Z"
+    }))
+    .unwrap();
+    meshport_frontend::session::sign_in(session);
+}
+
+/// A proposal `id` of `accounts` to change `users` incompatibly, for `edge` and `insights` to sign off, in `state`
+/// with `votes`.
+pub fn proposal(id: &str, state: &str, votes: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "product": "users", "owner_team": "accounts", "schema": "{}",
+        "breaking": ["field `plan` was removed"], "proposed_by": "alice", "created_at": "2026-12-05T09:00:00Z",
+        "subscribers": ["edge", "insights"], "votes": votes, "state": state, "grace_until": "2027-01-31",
+        "revision": 2
+    })
+}
