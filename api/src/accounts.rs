@@ -255,6 +255,27 @@ pub async fn revoke_producers(mesh: &Mesh, actor: &str, product: &DataProduct) -
     revoke_writes(mesh, actor, product, &principals).await
 }
 
+/// After `product`'s retirement or handover is stored: takes back the write access to its topic that the owning
+/// team's producers (as `product` says) still hold, which sync can have given back between the revocation before
+/// the change and its storing. Audited only when there was any; a failure is logged (the change is stored), and
+/// the next sync's repair does not give it back (it reads the stored change).
+pub async fn revoke_leftover_producers(mesh: &Mesh, actor: &str, product: &DataProduct) {
+    let leftover = async {
+        let cluster = crate::access::ClusterAcls::read(mesh).await?;
+        let topic = &product.output_port.topic;
+        let mut holding = Vec::new();
+        for principal in producers(mesh, &product.owner.team).await? {
+            if crate::kafka::write_bindings(topic, principal.as_str())?.iter().any(|b| cluster.has(b)) {
+                holding.push(principal);
+            }
+        }
+        revoke_writes(mesh, actor, product, &holding).await
+    };
+    if let Err(e) = leftover.await {
+        tracing::warn!(product = %product.id, error = %e, "producers' leftover write access not taken back");
+    }
+}
+
 async fn producers(mesh: &Mesh, team: &TeamName) -> Result<Vec<Principal>> {
     let accounts = mesh.catalog.team_accounts(team).await?;
     Ok(accounts.into_iter().filter(|a| a.is(AccountRole::Producer)).map(|a| a.principal).collect())

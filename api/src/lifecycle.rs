@@ -594,6 +594,7 @@ pub async fn update(mesh: &Mesh, who: &Identity, id: &ProductId, mut product: Da
     }
     match commit(mesh, who, product, Some(&stored), AuditAction::Updated, "updated metadata".into()).await {
         Ok(updated) if handed_over => {
+            crate::accounts::revoke_leftover_producers(mesh, &who.subject, &stored).await;
             crate::accounts::grant_producers(mesh, &who.subject, &updated).await;
             Ok(updated)
         }
@@ -863,7 +864,10 @@ pub async fn retire(mesh: &Mesh, who: &Identity, id: &ProductId, revision: u64) 
     let mut product = stored.clone();
     product.status = ProductStatus::Retired;
     product.updated_at = now();
-    commit(mesh, who, product, Some(&stored), AuditAction::Retired, "retired".into()).await
+    let retired = commit(mesh, who, product, Some(&stored), AuditAction::Retired, "retired".into()).await?;
+    // What sync gave back meanwhile, reading the product still live.
+    crate::accounts::revoke_leftover_producers(mesh, &who.subject, &stored).await;
+    Ok(retired)
 }
 
 /// Deletes a product's topic, refused while consumer groups hold offsets on it unless `force`d. The product stays

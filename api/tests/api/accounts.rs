@@ -5,6 +5,7 @@
 
 use crate::common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use meshport_api::kafka::{NewTopic, write_bindings};
@@ -19,6 +20,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use reqwest::{Method, Response, StatusCode};
 
+use common::faults::FaultyCatalog;
 use common::{Answer, Client, TestApp, Who, product, unique};
 
 const SCHEMA: &str = r#"{"type":"record","name":"Fill","fields":[{"name":"id","type":"string"}]}"#;
@@ -379,7 +381,7 @@ async fn an_account_an_open_request_names_is_not_deleted_and_an_existing_user_ge
 /// Every log line of this test process, at every level. nextest runs each test in a process of its own, so the test
 /// that sets this as the global subscriber sees everything the application logs.
 #[derive(Clone, Default)]
-struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl std::io::Write for Logs {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -483,10 +485,9 @@ async fn sync_gives_producers_back_the_write_access_deleted_behind_meshports_bac
     assert!(retired_history.iter().all(|e| !e.summary.contains("again")), "{retired_history:?}");
 }
 
-/// A listing that lags behind the writes (DynamoDB's indexes) shows sync a product that was just retired as live and
-/// its producers' writes missing: what sync grants then, it takes back once it reads the product itself.
-#[tokio::test]
-async fn sync_takes_back_the_write_access_it_gave_on_a_product_a_lagging_listing_showed_live_but_was_retired() {
+/// An app over a catalog with faults to arm, `trading`'s producer, and a product `trading` published (the
+/// catalog's first product write).
+async fn faulty_with_a_producer() -> (TestApp, Arc<FaultyCatalog>, Principal, DataProduct) {
     let (app, faults) = common::faults::with_faults().await;
     let owner = app.as_(Who::Owner);
     let principal = new_principal();
@@ -495,6 +496,15 @@ async fn sync_takes_back_the_write_access_it_gave_on_a_product_a_lagging_listing
         .ok::<ServiceAccountAnswer>()
         .await;
     let fills: DataProduct = owner.publish(&unpublished_product(&app).await).await.ok().await;
+    (app, faults, principal, fills)
+}
+
+/// A listing that lags behind the writes (DynamoDB's indexes) shows sync a product that was just retired as live and
+/// its producers' writes missing: what sync grants then, it takes back once it reads the product itself.
+#[tokio::test]
+async fn sync_takes_back_the_write_access_it_gave_on_a_product_a_lagging_listing_showed_live_but_was_retired() {
+    let (app, faults, principal, fills) = faulty_with_a_producer().await;
+    let owner = app.as_(Who::Owner);
     faults.lag_listings().await;
     owner.retire(&fills.id, &RetireRequest { revision: fills.revision }).await.ok::<DataProduct>().await;
 
@@ -508,4 +518,32 @@ async fn sync_takes_back_the_write_access_it_gave_on_a_product_a_lagging_listing
     assert_eq!(sync.len(), 4, "granted, then revoked, each intent first: {sync:?}");
     assert!(sync[0].starts_with(&format!("revoked the write access of `{principal}`")), "{sync:?}");
     assert!(sync[2].starts_with(&format!("granted `{principal}` write access")), "{sync:?}");
+}
+
+/// Sync running between a retirement's revocation of its producers' writes and its storing reads the product still
+/// live and gives them back; the retirement takes them back once stored.
+#[tokio::test]
+async fn a_retirement_takes_back_the_write_access_sync_gave_back_while_it_was_being_stored() {
+    let (app, faults, principal, fills) = faulty_with_a_producer().await;
+    let owner = app.as_(Who::Owner);
+    let mesh = app.state.mesh.clone();
+    let repaired = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = repaired.clone();
+    // The publication was the first product write; the retirement's is the second.
+    faults.before_put(
+        2,
+        common::faults::hook(move || async move {
+            *seen.lock().unwrap() = meshport_api::accounts::repair_producers(&mesh).await.unwrap();
+        }),
+    );
+
+    owner.retire(&fills.id, &RetireRequest { revision: fills.revision }).await.ok::<DataProduct>().await;
+
+    assert_eq!(*repaired.lock().unwrap(), std::slice::from_ref(&fills.id), "sync gave the writes back in the window");
+    let writes = write_bindings(&fills.output_port.topic, principal.as_str()).unwrap();
+    assert_eq!(app.state.mesh.kafka.absent(&writes).await.unwrap().len(), 2, "the retired product keeps no writer");
+    let history = app.state.mesh.catalog.product_history(&fills.id, 50).await.unwrap();
+    let newest = &history[0];
+    assert!(newest.summary.starts_with(&format!("revoked the write access of `{principal}`")), "{history:?}");
+    assert_ne!(newest.actor, "meshport", "by the retirement, not by sync: {history:?}");
 }

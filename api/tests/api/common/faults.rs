@@ -45,6 +45,8 @@ struct Plan {
     failing_deletes: bool,
     /// Hooks run after the numbered `put_product` succeeded.
     after_puts: Vec<(usize, Hook)>,
+    /// Hooks run right before the numbered `put_product` writes.
+    before_puts: Vec<(usize, Hook)>,
     /// A product that someone else changes right after the next read of it.
     racing_change: Option<ProductId>,
     /// Access request writes counted from 1, and which of them fail as if the catalog were down.
@@ -95,6 +97,11 @@ impl FaultyCatalog {
         self.plan().after_puts.push((nth, hook));
     }
 
+    /// Runs `hook` right before the `nth` `put_product` writes, as work racing in between a change's steps would.
+    pub fn before_put(&self, nth: usize, hook: Hook) {
+        self.plan().before_puts.push((nth, hook));
+    }
+
     /// From now on the store says its listings lag, and the next `list_products` answers what it answers now, as
     /// an index that has not caught up with the writes in between would.
     pub async fn lag_listings(&self) {
@@ -110,12 +117,22 @@ impl FaultyCatalog {
         plan.failing_puts.clear();
         plan.failing_deletes = false;
         plan.after_puts.clear();
+        plan.before_puts.clear();
         plan.racing_change = None;
     }
 
     /// Right after the next read of `id`, someone else changes it: the reader holds a stale revision from then on.
     pub fn race_after_read(&self, id: &ProductId) {
         self.plan().racing_change = Some(id.clone());
+    }
+
+    /// The hooks of `hooks` due at the `nth` `put_product`, taken out of the plan.
+    fn due(&self, nth: usize, hooks: impl FnOnce(&mut Plan) -> &mut Vec<(usize, Hook)>) -> Vec<Hook> {
+        let mut plan = self.plan();
+        let hooks = hooks(&mut plan);
+        let (due, later) = std::mem::take(hooks).into_iter().partition(|(n, _)| *n == nth);
+        *hooks = later;
+        due.into_iter().map(|(_, hook)| hook).collect()
     }
 }
 
@@ -172,14 +189,11 @@ impl CatalogStore for FaultyCatalog {
         if self.plan().failing_puts.contains(&nth) {
             return Err(down());
         }
+        for hook in self.due(nth, |plan| &mut plan.before_puts) {
+            hook().await;
+        }
         let stored = self.inner.put_product(product, expected, audit).await?;
-        let hooks: Vec<Hook> = {
-            let mut plan = self.plan();
-            let (due, later) = std::mem::take(&mut plan.after_puts).into_iter().partition(|(n, _)| *n == nth);
-            plan.after_puts = later;
-            due.into_iter().map(|(_, hook)| hook).collect()
-        };
-        for hook in hooks {
+        for hook in self.due(nth, |plan| &mut plan.after_puts) {
             hook().await;
         }
         Ok(stored)
