@@ -191,6 +191,12 @@ pub async fn delete(mesh: &Mesh, who: &Identity, team: &TeamName, principal: &Pr
     let entry = account_entry(&who.subject, team, format!("deleted `{principal}`"))?;
     mesh.catalog.delete_account(principal, stored.revision, entry.clone()).await.map_err(stale)?;
     audit::publish(&mesh.kafka, &entry).await;
+    if stored.is(AccountRole::Producer) {
+        // What sync gave back meanwhile, reading the account still there.
+        for product in live_products(mesh, team).await? {
+            revoke_leftover(mesh, &who.subject, &product, std::slice::from_ref(principal)).await;
+        }
+    }
     Ok(())
 }
 
@@ -257,16 +263,25 @@ pub async fn revoke_producers(mesh: &Mesh, actor: &str, product: &DataProduct) -
 
 /// After `product`'s retirement or handover is stored: takes back the write access to its topic that the owning
 /// team's producers (as `product` says) still hold, which sync can have given back between the revocation before
-/// the change and its storing. Audited only when there was any; a failure is logged (the change is stored), and
-/// the next sync's repair does not give it back (it reads the stored change).
+/// the change and its storing.
 pub async fn revoke_leftover_producers(mesh: &Mesh, actor: &str, product: &DataProduct) {
+    match producers(mesh, &product.owner.team).await {
+        Ok(principals) => revoke_leftover(mesh, actor, product, &principals).await,
+        Err(e) => tracing::warn!(product = %product.id, error = %e, "producers' leftover write access not checked"),
+    }
+}
+
+/// Revokes the write bindings on `product`'s topic that `principals` still hold, audited only when there are any;
+/// a failure is logged (the change that asked for it is stored), and sync's repair does not give them back (it
+/// reads the stored change).
+async fn revoke_leftover(mesh: &Mesh, actor: &str, product: &DataProduct, principals: &[Principal]) {
     let leftover = async {
-        let cluster = crate::access::ClusterAcls::read(mesh).await?;
         let topic = &product.output_port.topic;
+        let present = mesh.kafka.acls_for_topic(topic).await?;
         let mut holding = Vec::new();
-        for principal in producers(mesh, &product.owner.team).await? {
-            if crate::kafka::write_bindings(topic, principal.as_str())?.iter().any(|b| cluster.has(b)) {
-                holding.push(principal);
+        for principal in principals {
+            if crate::kafka::write_bindings(topic, principal.as_str())?.iter().any(|b| present.contains(b)) {
+                holding.push(principal.clone());
             }
         }
         revoke_writes(mesh, actor, product, &holding).await

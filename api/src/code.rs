@@ -205,9 +205,9 @@ async fn evolve(
     } else {
         None
     };
-    if let Some(waiting) = waiting.filter(|waiting| waiting.schema == schema) {
+    if let Some(waiting) = waiting.as_ref().filter(|waiting| waiting.schema == schema) {
         // The very change these files asked for waits for its sign-off: asking again changes nothing.
-        return Ok(Outcome { proposal: Some(waiting), ..Outcome::of(Change::Unchanged, stored) });
+        return Ok(Outcome { proposal: Some(waiting.clone()), ..Outcome::of(Change::Unchanged, stored) });
     }
     let revision = stored.revision;
     let request =
@@ -216,6 +216,15 @@ async fn evolve(
     if !verdict.compatible {
         if !raised_major {
             return Err(Error::Incompatible { changes: breaks(&verdict), level: verdict.level });
+        }
+        if let Some(other) = waiting {
+            // Another breaking change waits for sign-off: a dry run says what the apply would meet.
+            return Err(Error::Conflict(format!(
+                "product `{}` has another breaking change waiting for sign-off (`{}`, {}): withdraw it first",
+                stored.id,
+                other.id,
+                other.state.as_str()
+            )));
         }
         return next_major_version(mesh, who, stored, request(false), run).await;
     }
@@ -226,12 +235,15 @@ async fn evolve(
     match run {
         Run::DryRun => {
             let mut evolved = stored.clone();
-            evolved.version = next_minor(&stored.version);
+            evolved.version = lifecycle::bump_minor(&stored.version);
             product.revision = stored.revision + if product == evolved { 1 } else { 2 };
             Ok(Outcome::of(Change::Evolved, product))
         }
         Run::Apply => {
-            let response = lifecycle::evolve(mesh, who, &stored.id, request(false)).await?;
+            // Compatible as checked: should the registry's verdict change meanwhile, a conflict, never a new major
+            // version reported as an evolution.
+            let request = EvolveRequest { new_major_version: false, ..request(false) };
+            let response = lifecycle::evolve(mesh, who, &stored.id, request).await?;
             let evolved = stored_product(mesh, &stored.id).await?;
             align(&mut product, &evolved);
             let product =
@@ -321,21 +333,18 @@ fn numbers(version: &str) -> Option<(u64, u64, u64)> {
     }
 }
 
-fn major(version: &str) -> u64 {
-    numbers(version).map_or(0, |(major, _, _)| major)
-}
-
 /// Whether files giving `version` to a product at `stored` ask for its next major version: a breaking schema is
 /// then made the next major version rather than refused.
 pub fn raises_major(version: &str, stored: &str) -> bool {
-    major(version) > major(stored)
+    matches!((numbers(version), numbers(stored)), (Some((major, _, _)), Some((was, _, _))) if major > was)
 }
 
 /// Files whose schema changed compatibly must raise the product's version, as the evolve does (`1.0.0` to
 /// `1.1.0`), or they would differ from the catalog after it; a version that does not read is the policy's to refuse.
 pub fn unraised_version(version: &str, stored: &str) -> Option<Violation> {
-    let raised = match (numbers(version), numbers(stored)) {
-        (Some(version), Some(stored)) => version > stored,
+    // At least the version the evolve gives it, or the files' version would take it back down.
+    let raised = match (numbers(version), numbers(&lifecycle::bump_minor(stored))) {
+        (Some(version), Some(evolved)) => version >= evolved,
         _ => true,
     };
     (!raised).then(|| {
@@ -345,18 +354,10 @@ pub fn unraised_version(version: &str, stored: &str) -> Option<Violation> {
             format!(
                 "the contract's schema changed: raise the product's version above `{stored}` (`{}` for a compatible \
                  change, the next major version for a breaking one)",
-                next_minor(stored)
+                lifecycle::bump_minor(stored)
             ),
         )
     })
-}
-
-/// The version an evolve gives a product after a compatible change.
-fn next_minor(version: &str) -> String {
-    match numbers(version) {
-        Some((major, minor, _)) => format!("{major}.{}.0", minor + 1),
-        None => version.to_owned(),
-    }
 }
 
 async fn import_new(

@@ -728,7 +728,8 @@ fn major_of(version: &str) -> u32 {
     version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(1)
 }
 
-fn bump_minor(version: &str) -> String {
+/// The version an evolve gives a product after a compatible change: `1.4.2` becomes `1.5.0`.
+pub(crate) fn bump_minor(version: &str) -> String {
     let parts: Vec<u32> = version.split('.').filter_map(|p| p.parse().ok()).collect();
     match parts.as_slice() {
         [major, minor, _] => format!("{major}.{}.0", minor + 1),

@@ -133,7 +133,7 @@ name_type!(
     |v| check_slug("product id", v, 128, &['.', '-', '_'])
 );
 
-/// A team's records that are audited as if they were a product, under `<prefix><team>`: its service accounts, its
+/// A team's records that are audited as if they were a product, under `<name>.<team>`: its service accounts, its
 /// notification channels, its API tokens. No product may take such an id, or it would share their history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trail {
@@ -145,11 +145,12 @@ pub enum Trail {
 impl Trail {
     pub const ALL: [Self; 3] = [Self::ServiceAccounts, Self::Notifications, Self::ApiTokens];
 
-    pub fn prefix(self) -> &'static str {
+    /// What its ids start with, before `.<team>`.
+    pub fn name(self) -> &'static str {
         match self {
-            Self::ServiceAccounts => "service-accounts.",
-            Self::Notifications => "notifications.",
-            Self::ApiTokens => "api-tokens.",
+            Self::ServiceAccounts => "service-accounts",
+            Self::Notifications => "notifications",
+            Self::ApiTokens => "api-tokens",
         }
     }
 
@@ -164,14 +165,17 @@ impl Trail {
 
     /// Team `team`'s trail of this kind.
     pub fn of(self, team: &TeamName) -> Result<ProductId, NameError> {
-        ProductId::parse(format!("{}{team}", self.prefix()))
+        ProductId::parse(format!("{}.{team}", self.name()))
     }
 }
 
 impl ProductId {
-    /// The trail this id is kept for, if it is one's.
+    /// The trail this id is kept for, if it is one's: `<name>.<anything>`, and the bare name too, whose next major
+    /// version would be `<name>.v2`, team `v2`'s trail.
     pub fn trail(&self) -> Option<Trail> {
-        Trail::ALL.into_iter().find(|trail| self.0.starts_with(trail.prefix()))
+        Trail::ALL.into_iter().find(|trail| {
+            self.0.strip_prefix(trail.name()).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
     }
 }
 

@@ -627,7 +627,8 @@ pub fn validate(product: &DataProduct, policy: &GovernancePolicy, schema: Schema
         push(C::InvalidVersion, "version", format!("`{}` is not a version like 1.0.0", short(&product.version)));
     }
     if let Some(trail) = product.id.trail() {
-        let message = format!("ids starting `{}` keep a team's {}: choose another id", trail.prefix(), trail.records());
+        let (name, records) = (trail.name(), trail.records());
+        let message = format!("`{name}` and ids starting `{name}.` keep a team's {records}: choose another id");
         push(C::ReservedId, "id", message);
     }
 
@@ -971,7 +972,9 @@ mod tests {
             let team = TeamName::parse("accounts").unwrap();
             check(|p| p.id = trail.of(&team).unwrap(), SchemaFact::Registered, &[(ViolationCode::ReservedId, "id")]);
         }
-        check(|p| p.id = ProductId::parse("notifications").unwrap(), SchemaFact::Registered, &[]);
+        // The bare name too, whose next major version would be team `v2`'s trail.
+        let bare = ProductId::parse("notifications").unwrap();
+        check(|p| p.id = bare, SchemaFact::Registered, &[(ViolationCode::ReservedId, "id")]);
         check(|p| p.id = ProductId::parse("api-tokens-usage").unwrap(), SchemaFact::Registered, &[]);
     }
 

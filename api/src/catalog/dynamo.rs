@@ -1335,7 +1335,8 @@ impl CatalogStore for DynamoStore {
         }
         match self.transact(items, &request_token, Some(written), None).await? {
             Ok(()) => Ok(token),
-            Err(_) if expected.is_none() => Err(token.name_taken()),
+            // Item 2 is the name's guard; item 0 the token itself.
+            Err(failed) if expected.is_none() && failed.contains(&2) => Err(token.name_taken()),
             Err(_) => Err(StoreError::Changed(format!("API token `{}`", token.token.id))),
         }
     }
@@ -1397,7 +1398,10 @@ impl CatalogStore for DynamoStore {
         }
         match self.transact(items, &request_token, Some(written), notice).await? {
             Ok(()) => Ok(proposal),
-            Err(_) if expected.is_none() => Err(StoreError::waiting_proposal(&proposal.product)),
+            // Item 2 is the product's guard; item 0 the proposal itself.
+            Err(failed) if expected.is_none() && failed.contains(&2) => {
+                Err(StoreError::waiting_proposal(&proposal.product))
+            }
             Err(_) => Err(StoreError::Changed(format!("change proposal `{}`", proposal.id))),
         }
     }

@@ -547,3 +547,23 @@ async fn a_retirement_takes_back_the_write_access_sync_gave_back_while_it_was_be
     assert!(newest.summary.starts_with(&format!("revoked the write access of `{principal}`")), "{history:?}");
     assert_ne!(newest.actor, "meshport", "by the retirement, not by sync: {history:?}");
 }
+
+/// The same for a producer account's deletion: sync running before the account is gone gives its writes back; the
+/// deletion takes them back once stored.
+#[tokio::test]
+async fn a_deleted_producer_keeps_no_write_access_sync_gave_back_while_it_was_being_deleted() {
+    let (app, faults, principal, fills) = faulty_with_a_producer().await;
+    let mesh = app.state.mesh.clone();
+    let repaired = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = repaired.clone();
+    faults.before_account_delete(common::faults::hook(move || async move {
+        *seen.lock().unwrap() = meshport_api::accounts::repair_producers(&mesh).await.unwrap();
+    }));
+
+    let deleted = delete(&app.as_(Who::Owner), "trading", &principal).await.status();
+
+    assert!(deleted.is_success(), "{deleted}");
+    assert_eq!(*repaired.lock().unwrap(), std::slice::from_ref(&fills.id), "sync gave the writes back in the window");
+    let writes = write_bindings(&fills.output_port.topic, principal.as_str()).unwrap();
+    assert_eq!(app.state.mesh.kafka.absent(&writes).await.unwrap().len(), 2, "a deleted account writes nothing");
+}

@@ -312,8 +312,11 @@ async fn a_compatible_schema_in_the_files_is_registered_with_their_metadata_once
     let (mut odps, odcs) = files_with(&app, &product, ORDER_COUPON, "1.1.0").await;
     odps["description"]["purpose"] = "Every order, with its coupon.".into();
     let (same_version, _) = files_with(&app, &product, ORDER_COUPON, &product.version).await;
+    let (patch_only, _) = files_with(&app, &product, ORDER_COUPON, "1.0.1").await;
 
     let (status, unraised) = import_values(&app, &same_version, &odcs, false).await.error().await;
+    // Below the evolve's 1.1.0, the files would take the product's version back down after it.
+    let (_, below) = import_values(&app, &patch_only, &odcs, false).await.error().await;
     let dry: Value = import_values(&app, &odps, &odcs, true).await.ok().await;
     let registered_before = versions(&app, &product).await;
     let applied: Value = import_values(&app, &odps, &odcs, false).await.ok().await;
@@ -323,6 +326,7 @@ async fn a_compatible_schema_in_the_files_is_registered_with_their_metadata_once
     assert_eq!((status, unraised.code), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed));
     assert_eq!(codes(&unraised), [(ViolationCode::InvalidVersion, "odps.version")], "{unraised:?}");
     assert!(unraised.details[0].message.contains("`1.1.0`"), "{unraised:?}");
+    assert_eq!(codes(&below), [(ViolationCode::InvalidVersion, "odps.version")], "{below:?}");
     assert_eq!((dry["change"].as_str(), dry.get("registered_version")), (Some("evolved"), None));
     assert_eq!(dry["product"]["revision"], product.revision + 2, "the evolve, then the purpose");
     assert_eq!(dry["product"]["description"]["purpose"], "Every order, with its coupon.");
@@ -381,6 +385,11 @@ async fn a_breaking_schema_under_a_new_major_version_is_proposed_to_the_subscrib
     let first_status = response.status();
     let first: Value = response.json().await.unwrap();
     let again: Value = import_values(&app, &odps, &odcs, false).await.ok().await;
+    // Another breaking change while the first waits: refused, by a dry run as by the apply.
+    let (other_odps, other_odcs) =
+        files_with(&app, &product, &ORDER_BREAKING.replace("currency", "region"), "2.0.0").await;
+    let (other_dry, _) = import_values(&app, &other_odps, &other_odcs, true).await.error().await;
+    let (other, _) = import_values(&app, &other_odps, &other_odcs, false).await.error().await;
 
     // Assert: proposed (202), then unchanged naming the same proposal; no second proposal, nothing made.
     assert_eq!((dry["change"].as_str(), dry.get("proposal")), (Some("proposed"), None));
@@ -388,6 +397,7 @@ async fn a_breaking_schema_under_a_new_major_version_is_proposed_to_the_subscrib
     assert_eq!(first["proposal"]["subscribers"], json!(["insights"]));
     assert_eq!(first["proposal"]["schema"], ORDER_BREAKING);
     assert_eq!((again["change"].as_str(), &again["proposal"]["id"]), (Some("unchanged"), &first["proposal"]["id"]));
+    assert_eq!((other_dry, other), (StatusCode::CONFLICT, StatusCode::CONFLICT), "one breaking change at a time");
     let proposals = app.state.mesh.catalog.product_proposals(&product.id).await.unwrap();
     assert_eq!(proposals.len(), 1, "{proposals:?}");
     let stored = app.state.mesh.catalog.get_product(&product.id).await.unwrap().unwrap();

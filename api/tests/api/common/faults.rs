@@ -47,6 +47,8 @@ struct Plan {
     after_puts: Vec<(usize, Hook)>,
     /// Hooks run right before the numbered `put_product` writes.
     before_puts: Vec<(usize, Hook)>,
+    /// A hook run right before the next `delete_account` writes.
+    before_account_delete: Option<Hook>,
     /// A product that someone else changes right after the next read of it.
     racing_change: Option<ProductId>,
     /// Access request writes counted from 1, and which of them fail as if the catalog were down.
@@ -100,6 +102,11 @@ impl FaultyCatalog {
     /// Runs `hook` right before the `nth` `put_product` writes, as work racing in between a change's steps would.
     pub fn before_put(&self, nth: usize, hook: Hook) {
         self.plan().before_puts.push((nth, hook));
+    }
+
+    /// Runs `hook` right before the next `delete_account` writes.
+    pub fn before_account_delete(&self, hook: Hook) {
+        self.plan().before_account_delete = Some(hook);
     }
 
     /// From now on the store says its listings lag, and the next `list_products` answers what it answers now, as
@@ -265,6 +272,10 @@ impl CatalogStore for FaultyCatalog {
     }
 
     async fn delete_account(&self, principal: &Principal, expected: u64, audit: AuditEntry) -> Result<bool> {
+        let hook = self.plan().before_account_delete.take();
+        if let Some(hook) = hook {
+            hook().await;
+        }
         self.inner.delete_account(principal, expected, audit).await
     }
 
