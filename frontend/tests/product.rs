@@ -1091,6 +1091,14 @@ async fn a_product_without_proposals_shows_nothing_and_a_reader_not_signed_in_as
     // Assert
     assert!(find(&root, "product-proposals").is_none());
     assert!(api.sent("GET /api/v1/products/users/proposals").is_empty(), "the API answers signed-in people only");
+
+    // Signed in, the list is asked for; empty, nothing shows.
+    member_of("edge");
+    let (signed_in, _view) = mount_proposals();
+    sleep(200).await;
+    assert_eq!(api.sent("GET /api/v1/products/users/proposals").len(), 1);
+    assert!(find(&signed_in, "product-proposals").is_none(), "no proposals, no section");
+    meshport_frontend::session::sign_out();
 }
 
 /// The files the links' recorded clicks saved (`window.savedFiles`), each with its content.
@@ -1145,12 +1153,20 @@ async fn download_as_code_saves_the_products_odps_and_odcs_files() {
 
 #[wasm_bindgen_test]
 async fn a_download_the_api_refuses_says_why_and_saves_nothing() {
-    // Arrange
-    let _api = FakeApi::answering(json!({
-        "GET /api/v1/products/users/export": { "status": 404, "body": {
-            "code": "not_found", "message": "no data product `users`"
-        } },
-    }));
+    // Arrange: the product's file is answered, its contract's refused; a link's click records the file it saves.
+    js_sys::eval(
+        "window.realFetch = window.realFetch || window.fetch; \
+         window.fetch = async (input, init) => { \
+           const url = new URL(new Request(input, init).url); \
+           if (url.pathname !== '/api/v1/products/users/export') return window.realFetch(input, init); \
+           if (url.searchParams.get('part') === 'odps') return new Response('id: users\\n'); \
+           return new Response(JSON.stringify({ code: 'not_found', message: 'no data product `users`' }), \
+             { status: 404, headers: { 'content-type': 'application/json' } }); \
+         }; \
+         window.savedFiles = []; window.realAnchorClick = HTMLAnchorElement.prototype.click; \
+         HTMLAnchorElement.prototype.click = function () { window.savedFiles.push([this.download, this.href]); };",
+    )
+    .unwrap();
     let root = container();
     let _view = mount_to(root.clone(), || view! { <DownloadCode product_id="users".to_owned()/> });
 
@@ -1159,5 +1175,9 @@ async fn a_download_the_api_refuses_says_why_and_saves_nothing() {
     sleep(300).await;
 
     // Assert
+    let files = saved_files().await;
+    js_sys::eval("HTMLAnchorElement.prototype.click = window.realAnchorClick; window.fetch = window.realFetch")
+        .unwrap();
     assert_eq!(text_of(&root, "code-download-problem"), "not_found: no data product `users`");
+    assert!(files.is_empty(), "no half of the pair is saved: {files:?}");
 }

@@ -19,17 +19,18 @@ pub fn DownloadCode(product_id: String) -> impl IntoView {
         problem.set(String::new());
         leptos::task::spawn_local(async move {
             let id = id.get_value();
-            let mut said = String::new();
-            for part in ["odps", "odcs"] {
-                match api::export_part(&id, part).await {
-                    Ok(text) if save(&format!("{id}.{part}.yaml"), &text).is_ok() => {}
-                    Ok(_) => said = "the browser did not save the files: allow downloads from this site".to_owned(),
-                    Err(error) => said = format!("{}: {}", error.code(), error.message()),
+            // Both files read before either is saved: a refusal of the second leaves no half of the pair behind.
+            let files = match (api::export_part(&id, "odps").await, api::export_part(&id, "odcs").await) {
+                (Ok(odps), Ok(odcs)) => Ok([("odps", odps), ("odcs", odcs)]),
+                (Err(error), _) | (_, Err(error)) => Err(format!("{}: {}", error.code(), error.message())),
+            };
+            let said = match files {
+                Ok(files) if files.iter().all(|(part, text)| save(&format!("{id}.{part}.yaml"), text).is_ok()) => {
+                    String::new()
                 }
-                if !said.is_empty() {
-                    break;
-                }
-            }
+                Ok(_) => "the browser did not save the files: allow downloads from this site".to_owned(),
+                Err(said) => said,
+            };
             pending.try_set(false);
             problem.try_set(said);
         });
