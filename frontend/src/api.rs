@@ -570,3 +570,17 @@ pub async fn export_part(id: &str, part: &str) -> Result<String> {
 pub async fn product_proposals(id: String) -> Result<Vec<meshport_shared::proposals::ChangeProposal>> {
     get(&format!("/api/v1/products/{}/proposals", encode(&id))).await
 }
+
+/// `GET /api/v1/products?<query string>` read as `T`, the part of the search page a page uses (Explore's `Found`):
+/// as [`search_as_written`], but the bundle carries no decoder for the products' fields the cards never show.
+pub async fn search_part<T: DeserializeOwned>(query_string: &str) -> Result<T> {
+    match query_string {
+        "" => get("/api/v1/products").await,
+        written => get(&format!("/api/v1/products?{written}")).await,
+    }
+}
+
+/// `GET /api/v1/activity?limit=` read as `T`, the part of each entry a page shows (Activity's `Changes`).
+pub async fn activity_part<T: DeserializeOwned>(limit: usize) -> Result<T> {
+    get(&format!("/api/v1/activity?limit={limit}")).await
+}

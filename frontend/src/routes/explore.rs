@@ -8,12 +8,13 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
-use meshport_shared::search::{FacetCount, Facets, SearchPage, SearchQuery, SortOrder};
+use meshport_shared::search::{FacetCount, Facets, SearchQuery, SortOrder};
 use meshport_shared::{ProductStatus, Quality, SlaTier};
+use serde::Deserialize;
 
 use crate::api;
 use crate::components::feedback::{Empty, ErrorBanner, Loading};
-use crate::components::product_card::ProductList;
+use crate::components::product_card::{ProductList, ShownProduct};
 use crate::components::sign_in::SignInPrompt;
 use crate::session;
 
@@ -28,7 +29,7 @@ pub fn Explore() -> impl IntoView {
         let raw = raw.get();
         // Signing in or out changes what the API may show: search again.
         session::current().track();
-        async move { api::search_as_written(&raw).await }
+        async move { api::search_part::<Found>(&raw).await }
     });
     let searcher = Searcher::new(raw);
 
@@ -169,10 +170,19 @@ fn SearchBox(searcher: Searcher) -> impl IntoView {
     }
 }
 
+/// One page of the API's `SearchPage` as Explore reads it: each product a card's [`ShownProduct`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Found {
+    items: Vec<ShownProduct>,
+    total: usize,
+    next_cursor: Option<String>,
+    facets: Facets,
+}
+
 /// One page of results beside the filters that narrow them.
 #[component]
-fn Results(searcher: Searcher, page: SearchPage) -> impl IntoView {
-    let SearchPage { items, total, next_cursor, facets } = page;
+fn Results(searcher: Searcher, page: Found) -> impl IntoView {
+    let Found { items, total, next_cursor, facets } = page;
     let query = searcher.query.get_untracked();
     let filtered = query.has_text() || has_filters(&query);
     let paged = query.cursor.is_some();

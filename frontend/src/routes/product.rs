@@ -5,11 +5,16 @@
 use leptos::error::Errors;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use meshport_shared::api::ProductDetail;
+use meshport_shared::TopicFacts;
+use meshport_shared::api::{ConsumeInfo, Lineage, ProductLinks, SchemaDetail, VersionSummary};
+use meshport_shared::mirror::Consumer;
+use serde::Deserialize;
 
 use crate::api;
 use crate::components::feedback::{ErrorBanner, Loading};
+use crate::components::product_card::ShownProduct;
 use crate::components::sign_in::SignInPrompt;
+use crate::routes::activity::Change;
 use crate::session;
 
 pub mod code;
@@ -49,7 +54,7 @@ pub fn Product() -> impl IntoView {
     let detail = LocalResource::new(move || {
         // Signing in or out changes what the API may show: read again.
         session::current().track();
-        api::product(id())
+        api::product_part::<PageDetail>(id())
     });
     // The tab is named after the product, so a reader with many tabs open finds it again.
     Effect::new(move |_| {
@@ -98,9 +103,8 @@ pub fn Product() -> impl IntoView {
 
 /// The whole page for one product, from what the API answered.
 #[component]
-pub fn ProductView(detail: ProductDetail) -> impl IntoView {
-    let ProductDetail { product, topic, schema, versions, consumers, links, history, warnings, consume, lineage } =
-        detail;
+pub fn ProductView(detail: PageDetail) -> impl IntoView {
+    let PageDetail { product, topic, schema, versions, consumers, links, history, warnings, consume, lineage } = detail;
     let id = product.id.to_string();
     let field_order: Vec<String> =
         schema.as_ref().map(|s| s.fields.iter().map(|f| f.name.clone()).collect()).unwrap_or_default();
@@ -168,6 +172,22 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
             </div>
         </article>
     }
+}
+
+/// `GET /api/v1/products/{id}` as the page reads it: the API's `ProductDetail` with the product and its history
+/// read into the reader's own types ([`ShownProduct`], [`Change`]), which leave out what no reader's page shows.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PageDetail {
+    product: ShownProduct,
+    topic: Option<TopicFacts>,
+    schema: Option<SchemaDetail>,
+    versions: Vec<VersionSummary>,
+    consumers: Vec<Consumer>,
+    links: ProductLinks,
+    history: Vec<Change>,
+    warnings: Vec<String>,
+    consume: ConsumeInfo,
+    lineage: Lineage,
 }
 
 /// Links to the page's sections, in their order: the page is long, and most readers come for one part.
