@@ -398,7 +398,7 @@ pub async fn exchange_code(token_endpoint: &str, form: String) -> Result<(u16, T
 
 /// `GET path`, answering the JSON body as `T`.
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T> {
-    send(authorized(Request::get(path)).build().map_err(|e| Error::Network(e.to_string()))?).await
+    decode(send_body(authorized(Request::get(path)).build().map_err(|e| Error::Network(e.to_string()))?).await)
 }
 
 /// `POST path` with a JSON body.
@@ -432,7 +432,12 @@ fn authorized(builder: RequestBuilder) -> RequestBuilder {
 
 /// Sends a request carrying the session's token.
 async fn send<T: DeserializeOwned>(request: Request) -> Result<T> {
-    expire_on_401(fetch(request).await)
+    decode(send_body(request).await)
+}
+
+/// Sends a request carrying the session's token: the status and body of its answer.
+async fn send_body(request: Request) -> Result<(u16, String)> {
+    expire_on_401(body_of(request).await)
 }
 
 /// The answer to a request carrying the session's token, which is forgotten when the API refuses it: it expired or
@@ -447,9 +452,22 @@ fn expire_on_401<T>(answer: Result<T>) -> Result<T> {
 }
 
 async fn fetch<T: DeserializeOwned>(request: Request) -> Result<T> {
+    decode(body_of(request).await)
+}
+
+/// A successful answer's body (JSON) read as `T`.
+fn decode<T: DeserializeOwned>(answer: Result<(u16, String)>) -> Result<T> {
+    let (status, body) = answer?;
+    serde_json::from_str(&body).map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })
+}
+
+/// The status and body of the API's successful answer. Not generic, so each type the portal reads adds its decoder
+/// to a bundle, not another copy of the request's code.
+async fn body_of(request: Request) -> Result<(u16, String)> {
     let response = respond(request).await?;
     let status = response.status();
-    response.json().await.map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })
+    let body = response.text().await.map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })?;
+    Ok((status, body))
 }
 
 /// The API's successful answer, or its error.
@@ -561,9 +579,7 @@ pub async fn product_part<T: DeserializeOwned>(id: impl AsRef<str>) -> Result<T>
 /// or `odcs` (its contract, ODCS v3.1.0), as YAML text.
 pub async fn export_part(id: &str, part: &str) -> Result<String> {
     let path = format!("/api/v1/products/{}/export?part={part}", encode(id));
-    let response = expire_on_401(respond(authorized(Request::get(&path)).build().map_err(built)?).await)?;
-    let status = response.status();
-    response.text().await.map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })
+    send_body(authorized(Request::get(&path)).build().map_err(built)?).await.map(|(_, text)| text)
 }
 
 /// `GET /api/v1/products/{id}/proposals`: the product's breaking changes proposed to its subscribers, newest first.
@@ -571,16 +587,14 @@ pub async fn product_proposals(id: String) -> Result<Vec<meshport_shared::propos
     get(&format!("/api/v1/products/{}/proposals", encode(&id))).await
 }
 
-/// `GET /api/v1/products?<query string>` read as `T`, the part of the search page a page uses (Explore's `Found`):
-/// as [`search_as_written`], but the bundle carries no decoder for the products' fields the cards never show.
-pub async fn search_part<T: DeserializeOwned>(query_string: &str) -> Result<T> {
-    match query_string {
-        "" => get("/api/v1/products").await,
-        written => get(&format!("/api/v1/products?{written}")).await,
-    }
+/// `GET path`: the status and body of the API's successful answer, to read with [`read`]. The reader's pages load
+/// through it (`components::feedback::Loaded`), so a bundle holds one loading future for all of them, not one per
+/// answer type.
+pub async fn get_body(path: String) -> Result<(u16, String)> {
+    send_body(authorized(Request::get(&path)).build().map_err(built)?).await
 }
 
-/// `GET /api/v1/activity?limit=` read as `T`, the part of each entry a page shows (Activity's `Changes`).
-pub async fn activity_part<T: DeserializeOwned>(limit: usize) -> Result<T> {
-    get(&format!("/api/v1/activity?limit={limit}")).await
+/// An answer from [`get_body`] read as `T`, the part of it a page uses (e.g. the product page's `PageDetail`).
+pub fn read<T: DeserializeOwned>(answer: Result<(u16, String)>) -> Result<T> {
+    decode(answer)
 }

@@ -1,45 +1,33 @@
 //! Activity: the newest changes across the mesh, from the audit log.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use meshport_shared::mirror::AuditAction;
 use serde::Deserialize;
 
 use crate::api;
-use crate::components::feedback::{Empty, ErrorBanner, Loading};
-use crate::components::sign_in::SignInPrompt;
-use crate::session;
+use crate::components::feedback::{Empty, Loaded, Loading, Show};
 
 /// How many changes the page lists.
 const SHOWN: usize = 100;
 
 #[component]
 pub fn Activity() -> impl IntoView {
-    let activity = LocalResource::new(|| {
-        // Signing in or out changes what the API may show: read again.
-        session::current().track();
-        api::activity_part::<Changes>(SHOWN)
+    let show: Show = Arc::new(|answer| {
+        let activity = api::read::<Changes>(answer)?;
+        Ok(view! { <ActivityList entries=activity.items/> }.into_any())
     });
     view! {
         <section class="activity" aria-labelledby="page-title">
             <h1 id="page-title">"Activity"</h1>
             <p class="lede">"What changed in the mesh, newest first: who did it, to which product, and when."</p>
-            <ErrorBoundary fallback=move |errors| view! {
-                <ErrorBanner errors>
-                    <button type="button" class="button" on:click=move |_| activity.refetch()>"Try again"</button>
-                </ErrorBanner>
-            }>
-                <Transition fallback=|| view! { <Loading what="recent changes"/> }>
-                    {move || Suspend::new(async move {
-                        match activity.await {
-                            Ok(activity) => Ok(view! { <ActivityList entries=activity.items/> }.into_any()),
-                            Err(error) if error.status() == Some(401) => {
-                                Ok(view! { <SignInPrompt title="Sign in to see what changed"/> }.into_any())
-                            }
-                            Err(error) => Err(error),
-                        }
-                    })}
-                </Transition>
-            </ErrorBoundary>
+            <Loaded
+                path=|| format!("/api/v1/activity?limit={SHOWN}")
+                loading=|| view! { <Loading what="recent changes"/> }
+                sign_in="Sign in to see what changed"
+                show
+            />
         </section>
     }
 }
