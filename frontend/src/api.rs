@@ -13,8 +13,8 @@ use meshport_shared::access::{
 };
 use meshport_shared::accounts::{ServiceAccount, ServiceAccountAnswer, ServiceAccountDraft};
 use meshport_shared::api::{
-    Activity, CreateRequest, DeprecateRequest, DevToken, DevTokenRequest, DevUserList, EvolveRequest, EvolveResponse,
-    Identity, ProductDetail, PublishableTopic, RetireRequest, Sample, SchemaCheck, SchemaCheckRequest, SchemaDetail,
+    CreateRequest, DeprecateRequest, DevToken, DevTokenRequest, DevUserList, EvolveRequest, EvolveResponse, Identity,
+    ProductDetail, PublishableTopic, RetireRequest, Sample, SchemaCheck, SchemaCheckRequest, SchemaDetail,
     SignInOptions, TopicChangeRequest,
 };
 use meshport_shared::events::{WatchRequest, WatchState};
@@ -142,16 +142,6 @@ impl std::error::Error for Error {}
 pub async fn search(query: &SearchQuery) -> Result<SearchPage> {
     let qs = query.to_query_string();
     if qs.is_empty() { get("/api/v1/products").await } else { get(&format!("/api/v1/products?{qs}")).await }
-}
-
-/// `GET /api/v1/products?<query string>`: a search as an address writes it (Explore's, which may be edited by hand).
-/// The API parses it with the same shared code the portal writes it with, and answers a malformed one with a 400
-/// naming the parameter.
-pub async fn search_as_written(query_string: &str) -> Result<SearchPage> {
-    match query_string {
-        "" => get("/api/v1/products").await,
-        written => get(&format!("/api/v1/products?{written}")).await,
-    }
 }
 
 /// `GET /api/v1/products/{id}`: the product with everything the mirror knows about it (the product page and Manage).
@@ -321,11 +311,6 @@ pub async fn delete_service_account(team: &TeamName, principal: &Principal) -> R
 
 fn account_path(team: &TeamName, principal: &Principal, action: &str) -> String {
     format!("/api/v1/teams/{}/service-accounts/{}{action}", encode(team.as_str()), encode(principal.as_str()))
-}
-
-/// `GET /api/v1/activity?limit=`: recent changes across the mesh, newest first.
-pub async fn activity(limit: usize) -> Result<Activity> {
-    get(&format!("/api/v1/activity?limit={limit}")).await
 }
 
 /// `GET /api/v1/me`: who the current token says the caller is.

@@ -25,6 +25,8 @@ pub fn Explore() -> impl IntoView {
     let location = use_location();
     let raw = Memo::new(move |_| location.search.get().trim_start_matches('?').to_owned());
     let searcher = Searcher::new(raw);
+    // The search as the address writes it (it may be edited by hand): the API parses it with the same shared code
+    // the portal writes it with, and answers a malformed one with a 400 naming the parameter.
     let path = move || match raw.get() {
         raw if raw.is_empty() => "/api/v1/products".to_owned(),
         raw => format!("/api/v1/products?{raw}"),
