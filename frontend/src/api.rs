@@ -13,8 +13,8 @@ use meshport_shared::access::{
 };
 use meshport_shared::accounts::{ServiceAccount, ServiceAccountAnswer, ServiceAccountDraft};
 use meshport_shared::api::{
-    Activity, CreateRequest, DeprecateRequest, DevToken, DevTokenRequest, DevUserList, EvolveRequest, EvolveResponse,
-    Identity, ProductDetail, PublishableTopic, RetireRequest, Sample, SchemaCheck, SchemaCheckRequest, SchemaDetail,
+    CreateRequest, DeprecateRequest, DevToken, DevTokenRequest, DevUserList, EvolveRequest, EvolveResponse, Identity,
+    ProductDetail, PublishableTopic, RetireRequest, Sample, SchemaCheck, SchemaCheckRequest, SchemaDetail,
     SignInOptions, TopicChangeRequest,
 };
 use meshport_shared::events::{WatchRequest, WatchState};
@@ -142,16 +142,6 @@ impl std::error::Error for Error {}
 pub async fn search(query: &SearchQuery) -> Result<SearchPage> {
     let qs = query.to_query_string();
     if qs.is_empty() { get("/api/v1/products").await } else { get(&format!("/api/v1/products?{qs}")).await }
-}
-
-/// `GET /api/v1/products?<query string>`: a search as an address writes it (Explore's, which may be edited by hand).
-/// The API parses it with the same shared code the portal writes it with, and answers a malformed one with a 400
-/// naming the parameter.
-pub async fn search_as_written(query_string: &str) -> Result<SearchPage> {
-    match query_string {
-        "" => get("/api/v1/products").await,
-        written => get(&format!("/api/v1/products?{written}")).await,
-    }
 }
 
 /// `GET /api/v1/products/{id}`: the product with everything the mirror knows about it (the product page and Manage).
@@ -323,11 +313,6 @@ fn account_path(team: &TeamName, principal: &Principal, action: &str) -> String 
     format!("/api/v1/teams/{}/service-accounts/{}{action}", encode(team.as_str()), encode(principal.as_str()))
 }
 
-/// `GET /api/v1/activity?limit=`: recent changes across the mesh, newest first.
-pub async fn activity(limit: usize) -> Result<Activity> {
-    get(&format!("/api/v1/activity?limit={limit}")).await
-}
-
 /// `GET /api/v1/me`: who the current token says the caller is.
 pub async fn me() -> Result<Identity> {
     get("/api/v1/me").await
@@ -398,7 +383,7 @@ pub async fn exchange_code(token_endpoint: &str, form: String) -> Result<(u16, T
 
 /// `GET path`, answering the JSON body as `T`.
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T> {
-    send(authorized(Request::get(path)).build().map_err(|e| Error::Network(e.to_string()))?).await
+    decode(send_body(authorized(Request::get(path)).build().map_err(|e| Error::Network(e.to_string()))?).await)
 }
 
 /// `POST path` with a JSON body.
@@ -432,7 +417,12 @@ fn authorized(builder: RequestBuilder) -> RequestBuilder {
 
 /// Sends a request carrying the session's token.
 async fn send<T: DeserializeOwned>(request: Request) -> Result<T> {
-    expire_on_401(fetch(request).await)
+    decode(send_body(request).await)
+}
+
+/// Sends a request carrying the session's token: the status and body of its answer.
+async fn send_body(request: Request) -> Result<(u16, String)> {
+    expire_on_401(body_of(request).await)
 }
 
 /// The answer to a request carrying the session's token, which is forgotten when the API refuses it: it expired or
@@ -447,9 +437,22 @@ fn expire_on_401<T>(answer: Result<T>) -> Result<T> {
 }
 
 async fn fetch<T: DeserializeOwned>(request: Request) -> Result<T> {
+    decode(body_of(request).await)
+}
+
+/// A successful answer's body (JSON) read as `T`.
+fn decode<T: DeserializeOwned>(answer: Result<(u16, String)>) -> Result<T> {
+    let (status, body) = answer?;
+    serde_json::from_str(&body).map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })
+}
+
+/// The status and body of the API's successful answer. Not generic, so each type the portal reads adds its decoder
+/// to a bundle, not another copy of the request's code.
+async fn body_of(request: Request) -> Result<(u16, String)> {
     let response = respond(request).await?;
     let status = response.status();
-    response.json().await.map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })
+    let body = response.text().await.map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })?;
+    Ok((status, body))
 }
 
 /// The API's successful answer, or its error.
@@ -561,12 +564,22 @@ pub async fn product_part<T: DeserializeOwned>(id: impl AsRef<str>) -> Result<T>
 /// or `odcs` (its contract, ODCS v3.1.0), as YAML text.
 pub async fn export_part(id: &str, part: &str) -> Result<String> {
     let path = format!("/api/v1/products/{}/export?part={part}", encode(id));
-    let response = expire_on_401(respond(authorized(Request::get(&path)).build().map_err(built)?).await)?;
-    let status = response.status();
-    response.text().await.map_err(|e| Error::UnexpectedResponse { status, reason: e.to_string() })
+    send_body(authorized(Request::get(&path)).build().map_err(built)?).await.map(|(_, text)| text)
 }
 
 /// `GET /api/v1/products/{id}/proposals`: the product's breaking changes proposed to its subscribers, newest first.
 pub async fn product_proposals(id: String) -> Result<Vec<meshport_shared::proposals::ChangeProposal>> {
     get(&format!("/api/v1/products/{}/proposals", encode(&id))).await
+}
+
+/// `GET path`: the status and body of the API's successful answer, to read with [`read`]. The reader's pages load
+/// through it (`components::feedback::Loaded`), so a bundle holds one loading future for all of them, not one per
+/// answer type.
+pub async fn get_body(path: String) -> Result<(u16, String)> {
+    send_body(authorized(Request::get(&path)).build().map_err(built)?).await
+}
+
+/// An answer from [`get_body`] read as `T`, the part of it a page uses (e.g. the product page's `PageDetail`).
+pub fn read<T: DeserializeOwned>(answer: Result<(u16, String)>) -> Result<T> {
+    decode(answer)
 }

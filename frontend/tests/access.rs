@@ -13,15 +13,18 @@ use meshport_frontend::routes::access::accounts::ServiceAccounts;
 use meshport_frontend::routes::access::channels::NotificationChannels;
 use meshport_frontend::routes::access::request::AccessPanel;
 use meshport_frontend::routes::access::tokens::ApiTokens;
-use meshport_frontend::routes::product::ProductView;
 use meshport_frontend::routes::product::sample::SamplePanel;
+use meshport_frontend::routes::product::{PageDetail, ProductView};
+use meshport_shared::api::ProductDetail;
 use meshport_shared::{ProductId, ProductStatus, TeamName};
 use serde_json::{Value, json};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 mod common;
 
-use common::{FakeApi, all, click, container, eventually, find, member_of, proposal, sleep, text_of, type_into};
+use common::{
+    FakeApi, all, click, container, eventually, find, member_of, proposal, read_as, sleep, text_of, type_into,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -262,7 +265,7 @@ async fn a_sample_refused_for_want_of_access_says_to_ask_for_it() {
 async fn the_product_page_leads_to_the_access_pages_form_for_the_product() {
     // Arrange
     member_of("edge");
-    let detail = serde_json::from_value(users_detail()).unwrap();
+    let detail: PageDetail = read_as(serde_json::from_value::<ProductDetail>(users_detail()).unwrap());
     let root = container();
 
     // Act

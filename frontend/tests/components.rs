@@ -16,7 +16,7 @@ use leptos::web_sys::Element;
 use leptos_router::components::Router;
 use meshport_frontend::api;
 use meshport_frontend::components::feedback::ErrorBanner;
-use meshport_frontend::components::product_card::{ProductCard, ProductList};
+use meshport_frontend::components::product_card::{ProductCard, ProductList, ShownProduct};
 use meshport_frontend::routes::explore::Explore;
 use meshport_frontend::session;
 use meshport_shared::search::SearchPage;
@@ -25,7 +25,7 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 mod common;
 
-use common::{FakeApi, click, container, eventually, find, text_of};
+use common::{FakeApi, click, container, eventually, find, read_as, text_of};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -46,6 +46,11 @@ fn product(id: &str, name: &str) -> DataProduct {
     .expect("the test product is valid")
 }
 
+/// `product` as Explore's cards read it from the API's answer.
+fn shown(product: DataProduct) -> ShownProduct {
+    read_as(product)
+}
+
 /// Every product row under `root`, in document order.
 fn rows(root: &Element) -> Vec<Element> {
     let all = root.get_elements_by_tag_name("*");
@@ -61,7 +66,7 @@ fn a_product_card_shows_every_field_a_consumer_needs() {
     let root = container();
 
     // Act
-    let _view = mount_to(root.clone(), || view! { <ProductCard product=product("users", "Users")/> });
+    let _view = mount_to(root.clone(), || view! { <ProductCard product=shown(product("users", "Users"))/> });
 
     // Assert
     let row = find(&root, "product-row").expect("the card is rendered");
@@ -83,7 +88,7 @@ fn a_product_name_with_markup_is_shown_as_text() {
     let hostile = "<script>window.pwned = true</script><img src=x onerror=alert(1)>";
 
     // Act
-    let _view = mount_to(root.clone(), move || view! { <ProductCard product=product("hostile", hostile)/> });
+    let _view = mount_to(root.clone(), move || view! { <ProductCard product=shown(product("hostile", hostile))/> });
 
     // Assert
     assert_eq!(text_of(&root, "product-name"), hostile);
@@ -94,7 +99,7 @@ fn a_product_name_with_markup_is_shown_as_text() {
 fn a_list_shows_one_row_per_product_and_how_many_there_are() {
     // Arrange
     let root = container();
-    let products = vec![product("users", "Users"), product("orders.v2", "Orders")];
+    let products = vec![shown(product("users", "Users")), shown(product("orders.v2", "Orders"))];
 
     // Act
     let _view = mount_to(root.clone(), move || view! { <ProductList products/> });

@@ -12,7 +12,8 @@ use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos::web_sys::{Element, HtmlElement, HtmlSelectElement};
 use meshport_frontend::api;
-use meshport_frontend::routes::product::ProductView;
+use meshport_frontend::components::product_card::ShownProduct;
+use meshport_frontend::routes::activity::Change;
 use meshport_frontend::routes::product::code::DownloadCode;
 use meshport_frontend::routes::product::consume::{
     ConsumeSnippets, PRINCIPAL, java_snippet, kcat_snippet, python_snippet, rust_snippet,
@@ -28,6 +29,7 @@ use meshport_frontend::routes::product::schema::SchemaTable;
 use meshport_frontend::routes::product::topic::TopicSummary;
 use meshport_frontend::routes::product::versions::{ChangeList, SchemaVersions};
 use meshport_frontend::routes::product::watch::WatchToggle;
+use meshport_frontend::routes::product::{PageDetail, ProductView};
 use meshport_shared::api::{ConsumeInfo, ProductDetail, ProductLinks, Sample, VersionSummary};
 use meshport_shared::schema::SchemaChange;
 use meshport_shared::{ApiError, ErrorCode, TopicFacts};
@@ -36,7 +38,9 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 mod common;
 
-use common::{FakeApi, all, click, container, eventually, find, member_of, proposal, sleep, text_of, type_into};
+use common::{
+    FakeApi, all, click, container, eventually, find, member_of, proposal, read_as, sleep, text_of, type_into,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -170,7 +174,7 @@ fn versions(numbers: &[i32]) -> Vec<VersionSummary> {
 fn the_header_shows_the_name_status_and_identity() {
     // Arrange
     let root = container();
-    let product = detail(detail_json()).product;
+    let product: ShownProduct = read_as(detail(detail_json()).product);
 
     // Act
     let _view = mount_to(root.clone(), move || view! { <ProductHeader product/> });
@@ -192,7 +196,7 @@ fn a_deprecated_product_shows_its_sunset_and_links_its_replacement() {
     json["product"]["status"] = json!("deprecated");
     json["product"]["deprecation"] =
         json!({ "sunset": "2026-12-31", "replacement": "users.v2", "message": "Moved to the v2 schema." });
-    let product = detail(json).product;
+    let product: ShownProduct = read_as(detail(json).product);
 
     // Act
     let _view = mount_to(root.clone(), move || view! { <ProductHeader product/> });
@@ -291,7 +295,7 @@ fn a_description_with_markup_is_shown_as_text() {
     let mut json = detail_json();
     json["product"]["description"] =
         json!({ "purpose": SCRIPT, "usage": IMG, "limitations": format!("{SCRIPT}{IMG}") });
-    let product = detail(json).product;
+    let product: ShownProduct = read_as(detail(json).product);
     let description = product.description.clone();
 
     // Act
@@ -321,7 +325,7 @@ fn every_text_a_team_wrote_renders_as_text_on_the_whole_page() {
     json["schema"]["fields"][0]["doc"] = json!(SCRIPT);
     json["history"][0]["summary"] = json!(IMG);
     json["warnings"] = json!([SCRIPT]);
-    let detail = detail(json);
+    let detail: PageDetail = read_as(detail(json));
 
     // Act
     let _view = mount_to(root.clone(), move || view! { <ProductView detail/> });
@@ -350,7 +354,7 @@ fn the_page_lists_the_apis_warnings() {
     let root = container();
     let mut json = detail_json();
     json["warnings"] = json!(["topic `membership.users` has not been synced yet"]);
-    let detail = detail(json);
+    let detail: PageDetail = read_as(detail(json));
 
     // Act
     let _view = mount_to(root.clone(), move || view! { <ProductView detail/> });
@@ -972,7 +976,7 @@ async fn copy_says_copied_or_selects_the_text_to_copy_by_hand() {
 fn history_lists_who_did_what_and_when() {
     // Arrange
     let root = container();
-    let entries = detail(detail_json()).history;
+    let entries: Vec<Change> = read_as(detail(detail_json()).history);
 
     // Act
     let _view = mount_to(root.clone(), move || view! { <AuditHistory entries/> });

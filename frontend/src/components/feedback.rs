@@ -1,9 +1,13 @@
 //! What a page shows while it waits, when there is nothing to show, and when a request failed.
 
+use std::sync::Arc;
+
 use leptos::error::{Error, Errors};
 use leptos::prelude::*;
 
 use crate::api;
+use crate::components::sign_in::SignInPrompt;
+use crate::session;
 
 /// A polite live region, so screen readers announce that something is on its way.
 #[component]
@@ -87,5 +91,53 @@ fn describe(error: &Error) -> (String, String) {
     match error.downcast_ref::<api::Error>() {
         Some(error) => (error.code().to_owned(), error.message()),
         None => ("internal".to_owned(), error.to_string()),
+    }
+}
+
+/// What a reader's page makes of one API answer, from [`Loaded`]: its view, or the error to show in the banner.
+pub type Show = Arc<dyn Fn(api::Result<(u16, String)>) -> api::Result<AnyView> + Send + Sync>;
+
+/// A reader's page (Explore, a product, Activity) showing the API's answer to `GET path`: `loading` until it first
+/// arrives (a newer one keeps the last on screen until it comes, so nothing jumps while typing), then what `show`
+/// makes of it (read with `api::read`); asked again when `path` changes or someone signs in or out. A read refused
+/// for want of a session shows the sign-in prompt titled `sign_in`; an error `show` passes on, the error banner with
+/// "Try again" and the page's other `actions`. The answer stays untyped here, so Leptos' code for loading it is in
+/// the bundle once for all these pages rather than once per type of answer.
+#[component]
+pub fn Loaded(
+    #[prop(into)] path: Signal<String>,
+    #[prop(into)] loading: ViewFn,
+    sign_in: &'static str,
+    show: Show,
+    #[prop(optional, into)] actions: ViewFn,
+) -> impl IntoView {
+    let answer = LocalResource::new(move || {
+        let path = path.get();
+        // Signing in or out changes what the API may show: read again.
+        session::current().track();
+        api::get_body(path)
+    });
+    view! {
+        <ErrorBoundary fallback=move |errors| {
+            let actions = actions.clone();
+            view! {
+                <ErrorBanner errors>
+                    <button type="button" class="button" on:click=move |_| answer.refetch()>"Try again"</button>
+                    {actions.run()}
+                </ErrorBanner>
+            }
+        }>
+            <Transition fallback=move || loading.run()>
+                {move || {
+                    let show = show.clone();
+                    Suspend::new(async move {
+                        match answer.await {
+                            Err(error) if error.status() == Some(401) => Ok(view! { <SignInPrompt title=sign_in/> }.into_any()),
+                            answer => show(answer),
+                        }
+                    })
+                }}
+            </Transition>
+        </ErrorBoundary>
     }
 }

@@ -1,51 +1,58 @@
 //! Activity: the newest changes across the mesh, from the audit log.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
-use meshport_shared::mirror::{AuditAction, AuditEntry};
+use meshport_shared::mirror::AuditAction;
+use serde::Deserialize;
 
 use crate::api;
-use crate::components::feedback::{Empty, ErrorBanner, Loading};
-use crate::components::sign_in::SignInPrompt;
-use crate::session;
+use crate::components::feedback::{Empty, Loaded, Loading, Show};
 
 /// How many changes the page lists.
 const SHOWN: usize = 100;
 
 #[component]
 pub fn Activity() -> impl IntoView {
-    let activity = LocalResource::new(|| {
-        // Signing in or out changes what the API may show: read again.
-        session::current().track();
-        api::activity(SHOWN)
+    let show: Show = Arc::new(|answer| {
+        let activity = api::read::<Changes>(answer)?;
+        Ok(view! { <ActivityList entries=activity.items/> }.into_any())
     });
     view! {
         <section class="activity" aria-labelledby="page-title">
             <h1 id="page-title">"Activity"</h1>
             <p class="lede">"What changed in the mesh, newest first: who did it, to which product, and when."</p>
-            <ErrorBoundary fallback=move |errors| view! {
-                <ErrorBanner errors>
-                    <button type="button" class="button" on:click=move |_| activity.refetch()>"Try again"</button>
-                </ErrorBanner>
-            }>
-                <Transition fallback=|| view! { <Loading what="recent changes"/> }>
-                    {move || Suspend::new(async move {
-                        match activity.await {
-                            Ok(activity) => Ok(view! { <ActivityList entries=activity.items/> }.into_any()),
-                            Err(error) if error.status() == Some(401) => {
-                                Ok(view! { <SignInPrompt title="Sign in to see what changed"/> }.into_any())
-                            }
-                            Err(error) => Err(error),
-                        }
-                    })}
-                </Transition>
-            </ErrorBoundary>
+            <Loaded
+                path=|| format!("/api/v1/activity?limit={SHOWN}")
+                loading=|| view! { <Loading what="recent changes"/> }
+                sign_in="Sign in to see what changed"
+                show
+            />
         </section>
     }
 }
 
+/// `GET /api/v1/activity` as the page reads it: the API's `Activity`, each entry a [`Change`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Changes {
+    pub items: Vec<Change>,
+}
+
+/// One entry of the audit log as the reader's pages show it (Activity, a product's history): the API's `AuditEntry`
+/// without what they never show (its id, and the product before and after as JSON), which the bundle then has no
+/// decoder for.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Change {
+    pub at: String,
+    pub actor: String,
+    pub product: String,
+    pub action: AuditAction,
+    pub summary: String,
+}
+
 /// Audit entries as a feed; also used for one product's history.
 #[component]
-pub fn ActivityList(entries: Vec<AuditEntry>) -> impl IntoView {
+pub fn ActivityList(entries: Vec<Change>) -> impl IntoView {
     if entries.is_empty() {
         return view! { <Empty title="Nothing has changed yet">"Publishing a product is the first change."</Empty> }
             .into_any();
@@ -53,7 +60,7 @@ pub fn ActivityList(entries: Vec<AuditEntry>) -> impl IntoView {
     let items = entries
         .into_iter()
         .map(|entry| {
-            let AuditEntry { at, actor, product, action, summary, .. } = entry;
+            let Change { at, actor, product, action, summary } = entry;
             let when = readable_time(&at);
             view! {
                 <li class="change" data-testid="activity-item">

@@ -3,19 +3,19 @@
 //! The URL is the one source of truth for the search: typing, ticking a filter, sorting or paging writes a new URL,
 //! and the results follow the URL. So a search can be shared as a link, and the back button undoes the last change.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_location, use_navigate};
-use meshport_shared::search::{FacetCount, Facets, SearchPage, SearchQuery, SortOrder};
+use meshport_shared::search::{FacetCount, Facets, SearchQuery, SortOrder};
 use meshport_shared::{ProductStatus, Quality, SlaTier};
+use serde::Deserialize;
 
 use crate::api;
-use crate::components::feedback::{Empty, ErrorBanner, Loading};
-use crate::components::product_card::ProductList;
-use crate::components::sign_in::SignInPrompt;
-use crate::session;
+use crate::components::feedback::{Empty, Loaded, Loading, Show};
+use crate::components::product_card::{ProductList, ShownProduct};
 
 /// How long typing must pause before the search runs.
 const TYPING_PAUSE: Duration = Duration::from_millis(250);
@@ -24,13 +24,17 @@ const TYPING_PAUSE: Duration = Duration::from_millis(250);
 pub fn Explore() -> impl IntoView {
     let location = use_location();
     let raw = Memo::new(move |_| location.search.get().trim_start_matches('?').to_owned());
-    let results = LocalResource::new(move || {
-        let raw = raw.get();
-        // Signing in or out changes what the API may show: search again.
-        session::current().track();
-        async move { api::search_as_written(&raw).await }
-    });
     let searcher = Searcher::new(raw);
+    // The search as the address writes it (it may be edited by hand): the API parses it with the same shared code
+    // the portal writes it with, and answers a malformed one with a 400 naming the parameter.
+    let path = move || match raw.get() {
+        raw if raw.is_empty() => "/api/v1/products".to_owned(),
+        raw => format!("/api/v1/products?{raw}"),
+    };
+    let show: Show = Arc::new(move |answer| {
+        let page = api::read::<Found>(answer)?;
+        Ok(view! { <Results searcher page/> }.into_any())
+    });
 
     view! {
         <section class="explore" aria-labelledby="explore-title">
@@ -39,30 +43,13 @@ pub fn Explore() -> impl IntoView {
                 "Every data product in the mesh: who owns it, how far it can be trusted and what its team commits to."
             </p>
             <SearchBox searcher/>
-            <ErrorBoundary fallback=move |errors| {
-                view! {
-                    <ErrorBanner errors>
-                        <button type="button" class="button" on:click=move |_| results.refetch()>
-                            "Try again"
-                        </button>
-                        <a class="button button--quiet" href="/">"Start a new search"</a>
-                    </ErrorBanner>
-                }
-            }>
-                // Transition rather than Suspense: a new search keeps the current results on screen until its own
-                // arrive, so nothing jumps while typing.
-                <Transition fallback=|| view! { <Loading what="data products"/> }>
-                    {move || Suspend::new(async move {
-                        match results.await {
-                            Ok(page) => Ok(view! { <Results searcher page/> }.into_any()),
-                            Err(error) if error.status() == Some(401) => {
-                                Ok(view! { <SignInPrompt title="Sign in to see the data products"/> }.into_any())
-                            }
-                            Err(error) => Err(error),
-                        }
-                    })}
-                </Transition>
-            </ErrorBoundary>
+            <Loaded
+                path
+                loading=|| view! { <Loading what="data products"/> }
+                sign_in="Sign in to see the data products"
+                show
+                actions=|| view! { <a class="button button--quiet" href="/">"Start a new search"</a> }
+            />
         </section>
     }
 }
@@ -169,10 +156,19 @@ fn SearchBox(searcher: Searcher) -> impl IntoView {
     }
 }
 
+/// One page of the API's `SearchPage` as Explore reads it: each product a card's [`ShownProduct`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Found {
+    items: Vec<ShownProduct>,
+    total: usize,
+    next_cursor: Option<String>,
+    facets: Facets,
+}
+
 /// One page of results beside the filters that narrow them.
 #[component]
-fn Results(searcher: Searcher, page: SearchPage) -> impl IntoView {
-    let SearchPage { items, total, next_cursor, facets } = page;
+fn Results(searcher: Searcher, page: Found) -> impl IntoView {
+    let Found { items, total, next_cursor, facets } = page;
     let query = searcher.query.get_untracked();
     let filtered = query.has_text() || has_filters(&query);
     let paged = query.cursor.is_some();

@@ -2,15 +2,20 @@
 //! it, from the one `GET /api/v1/products/{id}` answer, with the parts that ask more of the cluster (a sample, a
 //! schema diff) loaded on demand.
 
+use std::sync::Arc;
+
 use leptos::error::Errors;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use meshport_shared::api::ProductDetail;
+use meshport_shared::TopicFacts;
+use meshport_shared::api::{ConsumeInfo, Lineage, ProductLinks, SchemaDetail, VersionSummary};
+use meshport_shared::mirror::Consumer;
+use serde::Deserialize;
 
 use crate::api;
-use crate::components::feedback::{ErrorBanner, Loading};
-use crate::components::sign_in::SignInPrompt;
-use crate::session;
+use crate::components::feedback::{ErrorBanner, Loaded, Loading, Show};
+use crate::components::product_card::ShownProduct;
+use crate::routes::activity::Change;
 
 pub mod code;
 pub mod consume;
@@ -46,61 +51,35 @@ const PORTAL_TITLE: &str = "Meshport";
 pub fn Product() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let detail = LocalResource::new(move || {
-        // Signing in or out changes what the API may show: read again.
-        session::current().track();
-        api::product(id())
-    });
+    let path = move || format!("/api/v1/products/{}", api::encode(&id()));
     // The tab is named after the product, so a reader with many tabs open finds it again.
-    Effect::new(move |_| {
-        let title = detail.with(|loaded| match loaded {
-            Some(Ok(detail)) => Some(detail.product.name.clone()),
-            Some(Err(error)) if error.status() == Some(404) => Some("Data product not found".to_owned()),
-            _ => None,
-        });
-        if let Some(title) = title {
-            document().set_title(&title);
+    let show: Show = Arc::new(|answer| match api::read::<PageDetail>(answer) {
+        Ok(detail) => {
+            document().set_title(&detail.product.name);
+            Ok(view! { <ProductView detail/> }.into_any())
         }
+        Err(error) if error.status() == Some(404) => {
+            document().set_title("Data product not found");
+            Ok(view! { <ProductNotFound/> }.into_any())
+        }
+        Err(error) => Err(error),
     });
     on_cleanup(|| document().set_title(PORTAL_TITLE));
     view! {
-        <ErrorBoundary fallback=move |errors| {
-            view! {
-                <ErrorBanner errors>
-                    <button type="button" class="button" on:click=move |_| detail.refetch()>
-                        "Try again"
-                    </button>
-                </ErrorBanner>
-            }
-        }>
-            <Transition fallback=|| {
-                view! {
-                    // As tall as a page's first screen, so the footer does not jump when the product arrives.
-                    <div class="product-loading">
-                        <Loading what="the data product"/>
-                    </div>
-                }
-            }>
-                {move || Suspend::new(async move {
-                    match detail.await {
-                        Ok(detail) => Ok(view! { <ProductView detail/> }.into_any()),
-                        Err(error) if error.status() == Some(404) => Ok(view! { <ProductNotFound/> }.into_any()),
-                        Err(error) if error.status() == Some(401) => {
-                            Ok(view! { <SignInPrompt title="Sign in to see this data product"/> }.into_any())
-                        }
-                        Err(error) => Err(error),
-                    }
-                })}
-            </Transition>
-        </ErrorBoundary>
+        <Loaded
+            path
+            // As tall as a page's first screen, so the footer does not jump when the product arrives.
+            loading=|| view! { <div class="product-loading"><Loading what="the data product"/></div> }
+            sign_in="Sign in to see this data product"
+            show
+        />
     }
 }
 
 /// The whole page for one product, from what the API answered.
 #[component]
-pub fn ProductView(detail: ProductDetail) -> impl IntoView {
-    let ProductDetail { product, topic, schema, versions, consumers, links, history, warnings, consume, lineage } =
-        detail;
+pub fn ProductView(detail: PageDetail) -> impl IntoView {
+    let PageDetail { product, topic, schema, versions, consumers, links, history, warnings, consume, lineage } = detail;
     let id = product.id.to_string();
     let field_order: Vec<String> =
         schema.as_ref().map(|s| s.fields.iter().map(|f| f.name.clone()).collect()).unwrap_or_default();
@@ -168,6 +147,22 @@ pub fn ProductView(detail: ProductDetail) -> impl IntoView {
             </div>
         </article>
     }
+}
+
+/// `GET /api/v1/products/{id}` as the page reads it: the API's `ProductDetail` with the product and its history
+/// read into the reader's own types ([`ShownProduct`], [`Change`]), which leave out what no reader's page shows.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PageDetail {
+    product: ShownProduct,
+    topic: Option<TopicFacts>,
+    schema: Option<SchemaDetail>,
+    versions: Vec<VersionSummary>,
+    consumers: Vec<Consumer>,
+    links: ProductLinks,
+    history: Vec<Change>,
+    warnings: Vec<String>,
+    consume: ConsumeInfo,
+    lineage: Lineage,
 }
 
 /// Links to the page's sections, in their order: the page is long, and most readers come for one part.

@@ -138,3 +138,9 @@ pub fn proposal(id: &str, state: &str, votes: serde_json::Value) -> serde_json::
         "revision": 2
     })
 }
+
+/// `answer` (an API answer, or part of one, as the shared types hold it) as a page reads it into its own smaller
+/// type: a shared field the page reads that is renamed or removed fails here, rather than in the portal.
+pub fn read_as<T: serde::de::DeserializeOwned>(answer: impl serde::Serialize) -> T {
+    serde_json::from_value(serde_json::to_value(answer).unwrap()).expect("the page reads the API's answer")
+}

@@ -1,18 +1,18 @@
 //! The product's audit history: who changed what, and when, newest first.
 
 use leptos::prelude::*;
-use meshport_shared::AuditEntry;
 
 use super::When;
+use crate::routes::activity::Change;
 
 #[component]
-pub fn AuditHistory(entries: Vec<AuditEntry>) -> impl IntoView {
+pub fn AuditHistory(entries: Vec<Change>) -> impl IntoView {
     if entries.is_empty() {
         return view! { <p class="muted" data-testid="history-empty">"No changes recorded yet."</p> }.into_any();
     }
     let items = entries
         .into_iter()
-        .map(|AuditEntry { at, actor, action, summary, .. }| {
+        .map(|Change { at, actor, action, summary, .. }| {
             view! {
                 <li class="history__entry" data-testid="history-entry">
                     <span class="history__when"><When at/></span>

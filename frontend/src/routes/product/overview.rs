@@ -2,15 +2,16 @@
 //! warnings the API raised about it.
 
 use leptos::prelude::*;
-use meshport_shared::{DataProduct, Description, ProductStatus, Quality, SupportKind};
+use meshport_shared::{Description, ProductStatus, Quality, SupportKind};
 
 use super::{Fact, When};
 use crate::api::encode;
+use crate::components::product_card::ShownProduct;
 use crate::components::status_badge::StatusBadge;
 
 /// The page's heading: the product's name, status and identity, and the lifecycle notice a reader must not miss.
 #[component]
-pub fn ProductHeader(product: DataProduct) -> impl IntoView {
+pub fn ProductHeader(product: ShownProduct) -> impl IntoView {
     let status = product.status;
     // Every status but active comes with a notice: what it means for someone about to rely on the product.
     let lifecycle: Option<(&str, &str, &str, AnyView)> = match (status, product.deprecation) {
@@ -81,8 +82,8 @@ pub fn ProductHeader(product: DataProduct) -> impl IntoView {
 
 /// The governance facts: where the product lives, who owns it, how far to trust it, and how to get help.
 #[component]
-pub fn ProductFacts(product: DataProduct) -> impl IntoView {
-    let DataProduct { domain, owner, quality, sla, tags, support, updated_at, .. } = product;
+pub fn ProductFacts(product: ShownProduct) -> impl IntoView {
+    let ShownProduct { domain, owner, quality, sla, tags, support, updated_at, .. } = product;
     let contact = (!owner.contact.is_empty()).then(|| {
         view! { <Fact term="Contact" testid="product-contact"><Address address=owner.contact/></Fact> }
     });
