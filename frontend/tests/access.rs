@@ -766,7 +766,7 @@ async fn secrets_left_empty_are_kept_and_a_ticked_chat_channel_is_removed() {
 }
 
 #[wasm_bindgen_test]
-async fn a_new_webhook_without_its_secret_is_not_sent_and_saved_channels_are_read_again() {
+async fn a_new_webhook_without_its_secret_is_not_sent_and_the_saved_channels_are_what_the_api_answered() {
     // Arrange
     let standing = json!({ "slack": false, "teams": false });
     let answer = json!({ "webhook_url": "https://hooks.edge.example/in", "slack": false, "teams": false });
@@ -787,6 +787,11 @@ async fn a_new_webhook_without_its_secret_is_not_sent_and_saved_channels_are_rea
     assert_eq!(sent_without, 0, "the portal's own objection is not sent");
     assert_eq!(api.sent("PUT /api/v1/teams/edge/channels").len(), 1);
     assert_eq!(value_of(&root, "channels-webhook-secret"), "", "a secret is not kept in the form once saved");
+    assert_eq!(
+        text_of(&root, "channel-webhook"),
+        "https://hooks.edge.example/in (secret set)",
+        "with \"Saved.\", what the save answered, not what was read before it"
+    );
 }
 
 /// A token of team `edge`, as the API lists it.

@@ -49,15 +49,23 @@ pub fn NotificationChannels() -> impl IntoView {
 #[component]
 fn TeamChannelsForm(teams: Vec<TeamName>) -> impl IntoView {
     let team = RwSignal::new(teams[0].clone());
-    let changes = RwSignal::new(0_u32);
     let current = LocalResource::new(move || {
-        changes.track();
         session::current().track();
         api::team_channels(team.get())
     });
+    // What the last save answered: the channels as now set, at their new revision, shown (and changed next) at once
+    // rather than after reading them again.
+    let answered = RwSignal::new(None::<TeamChannels>);
     let saved = RwSignal::new(false);
-    let choice = team_choice(&teams, team, "channels-team", move || saved.set(false));
-    let state = live(move || match current.get() {
+    let choice = team_choice(&teams, team, "channels-team", move || {
+        saved.set(false);
+        answered.set(None);
+    });
+    let shown = move || match answered.get() {
+        Some(channels) => Some(Ok(channels)),
+        None => current.get(),
+    };
+    let state = live(move || match shown() {
         None => view! { <Loading what="notification channels"/> }.into_any(),
         Some(Ok(channels)) => view! { <Standing channels saved=saved.get()/> }.into_any(),
         Some(Err(error)) => view! {
@@ -68,11 +76,11 @@ fn TeamChannelsForm(teams: Vec<TeamName>) -> impl IntoView {
         .into_any(),
     });
     // The form starts from what can be read back: the email and the webhook's URL.
-    let form = live(move || match current.get() {
+    let form = live(move || match shown() {
         Some(Ok(channels)) => {
-            let done = Callback::new(move |_: TeamChannels| {
+            let done = Callback::new(move |answer: TeamChannels| {
                 saved.set(true);
-                changes.update(|n| *n += 1);
+                answered.set(Some(answer));
             });
             view! { <ChannelsForm team channels done/> }.into_any()
         }
