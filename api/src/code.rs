@@ -28,7 +28,9 @@ pub struct Files {
 }
 
 /// What an import did, or would do on a dry run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = ImportChange)]
 pub enum Change {
     /// A new topic, its schema and the product (`lifecycle::create`).
     Created,

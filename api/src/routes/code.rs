@@ -86,33 +86,6 @@ pub struct ImportQuery {
     dry_run: bool,
 }
 
-/// What an import did to the catalog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ImportChange {
-    Created,
-    Published,
-    Updated,
-    Evolved,
-    Proposed,
-    NewMajorVersion,
-    Unchanged,
-}
-
-impl From<code::Change> for ImportChange {
-    fn from(change: code::Change) -> Self {
-        match change {
-            code::Change::Created => Self::Created,
-            code::Change::Published => Self::Published,
-            code::Change::Updated => Self::Updated,
-            code::Change::Evolved => Self::Evolved,
-            code::Change::Proposed => Self::Proposed,
-            code::Change::NewMajorVersion => Self::NewMajorVersion,
-            code::Change::Unchanged => Self::Unchanged,
-        }
-    }
-}
-
 /// What an import did (or, on a dry run, would do).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportOutcome {
@@ -122,7 +95,7 @@ pub struct ImportOutcome {
     /// sign-off), `new_major_version` (the same without subscribers: `new_product` made, the product deprecated for
     /// it; its own files are the ones to keep now) or `unchanged` (the files say what the catalog holds, or what the
     /// change proposal in `proposal` waits to make: nothing written or audited).
-    pub change: ImportChange,
+    pub change: code::Change,
     pub dry_run: bool,
     /// The product as stored, or as it would be.
     pub product: DataProduct,
@@ -170,7 +143,7 @@ pub async fn import(
     Ok((
         status,
         Json(ImportOutcome {
-            change: outcome.change.into(),
+            change: outcome.change,
             dry_run: query.dry_run,
             product: outcome.product,
             registered_version: outcome.registered_version,
