@@ -1105,31 +1105,42 @@ async fn a_product_without_proposals_shows_nothing_and_a_reader_not_signed_in_as
     meshport_frontend::session::sign_out();
 }
 
-/// The files the links' recorded clicks saved (`window.savedFiles`), each with its content.
+/// Makes the API answer `users`' export with `answer` (a JavaScript expression of the file's `part` giving a
+/// `Response`), and records the file each link's click would save instead of saving it.
+fn intercept_export(answer: &str) {
+    js_sys::eval(&format!(
+        "window.realFetch = window.realFetch || window.fetch; \
+         window.fetch = async (input, init) => {{ \
+           const url = new URL(new Request(input, init).url); \
+           if (url.pathname !== '/api/v1/products/users/export') return window.realFetch(input, init); \
+           const part = url.searchParams.get('part'); \
+           return {answer}; \
+         }}; \
+         window.savedFiles = []; window.realAnchorClick = HTMLAnchorElement.prototype.click; \
+         HTMLAnchorElement.prototype.click = function () {{ window.savedFiles.push([this.download, this.href]); }};"
+    ))
+    .unwrap();
+}
+
+/// The files the links' recorded clicks saved (`window.savedFiles`), each with its content; then fetch and links
+/// work as before [`intercept_export`].
 async fn saved_files() -> Vec<(String, String)> {
     let promise = js_sys::eval(
         "Promise.all((window.savedFiles || []).map(async ([name, href]) => [name, await (await fetch(href)).text()]))",
     )
     .unwrap();
     let files = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await.unwrap();
+    js_sys::eval("HTMLAnchorElement.prototype.click = window.realAnchorClick; window.fetch = window.realFetch")
+        .unwrap();
     serde_json::from_str(&js_sys::JSON::stringify(&files).unwrap().as_string().unwrap()).unwrap()
 }
 
 #[wasm_bindgen_test]
 async fn download_as_code_saves_the_products_odps_and_odcs_files() {
     // Arrange: the API answers each file as YAML text; a link's click records the file it saves.
-    js_sys::eval(
-        "window.realFetch = window.realFetch || window.fetch; window.exportsAsked = []; \
-         window.fetch = async (input, init) => { \
-           const url = new URL(new Request(input, init).url); \
-           if (url.pathname !== '/api/v1/products/users/export') return window.realFetch(input, init); \
-           const part = url.searchParams.get('part'); window.exportsAsked.push(part); \
-           return new Response(`apiVersion: ${part}\\nid: users\\n`, { headers: { 'content-type': 'application/yaml' } }); \
-         }; \
-         window.savedFiles = []; window.realAnchorClick = HTMLAnchorElement.prototype.click; \
-         HTMLAnchorElement.prototype.click = function () { window.savedFiles.push([this.download, this.href]); };",
-    )
-    .unwrap();
+    intercept_export(
+        "new Response(`apiVersion: ${part}\\nid: users\\n`, { headers: { 'content-type': 'application/yaml' } })",
+    );
     let root = container();
     let _view = mount_to(root.clone(), || view! { <DownloadCode product_id="users".to_owned()/> });
     let button = find(&root, "code-download-button").unwrap();
@@ -1143,8 +1154,6 @@ async fn download_as_code_saves_the_products_odps_and_odcs_files() {
 
     // Assert
     let files = saved_files().await;
-    js_sys::eval("HTMLAnchorElement.prototype.click = window.realAnchorClick; window.fetch = window.realFetch")
-        .unwrap();
     assert_eq!(
         files,
         [
@@ -1158,19 +1167,11 @@ async fn download_as_code_saves_the_products_odps_and_odcs_files() {
 #[wasm_bindgen_test]
 async fn a_download_the_api_refuses_says_why_and_saves_nothing() {
     // Arrange: the product's file is answered, its contract's refused; a link's click records the file it saves.
-    js_sys::eval(
-        "window.realFetch = window.realFetch || window.fetch; \
-         window.fetch = async (input, init) => { \
-           const url = new URL(new Request(input, init).url); \
-           if (url.pathname !== '/api/v1/products/users/export') return window.realFetch(input, init); \
-           if (url.searchParams.get('part') === 'odps') return new Response('id: users\\n'); \
-           return new Response(JSON.stringify({ code: 'not_found', message: 'no data product `users`' }), \
-             { status: 404, headers: { 'content-type': 'application/json' } }); \
-         }; \
-         window.savedFiles = []; window.realAnchorClick = HTMLAnchorElement.prototype.click; \
-         HTMLAnchorElement.prototype.click = function () { window.savedFiles.push([this.download, this.href]); };",
-    )
-    .unwrap();
+    intercept_export(
+        "part === 'odps' ? new Response('id: users\\n') \
+         : new Response(JSON.stringify({ code: 'not_found', message: 'no data product `users`' }), \
+             { status: 404, headers: { 'content-type': 'application/json' } })",
+    );
     let root = container();
     let _view = mount_to(root.clone(), || view! { <DownloadCode product_id="users".to_owned()/> });
 
@@ -1180,8 +1181,6 @@ async fn a_download_the_api_refuses_says_why_and_saves_nothing() {
 
     // Assert
     let files = saved_files().await;
-    js_sys::eval("HTMLAnchorElement.prototype.click = window.realAnchorClick; window.fetch = window.realFetch")
-        .unwrap();
     assert_eq!(text_of(&root, "code-download-problem"), "not_found: no data product `users`");
     assert!(files.is_empty(), "no half of the pair is saved: {files:?}");
 }
